@@ -1,0 +1,4 @@
+from map_workspace.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""The sync's plan as data: what to write, worked out before anything is written.
+
+A :class:`ChangeSet` only ever addresses sync-owned cells; the product's note blocks are carried
+without the buyer's own note text, which the backend keeps when it merges them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from map_workspace.layout import (
+    HISTORY,
+    HISTORY_TAB,
+    NOTE_MARK,
+    STATE,
+    STATE_TAB,
+    Cell,
+    CellValue,
+    Grid,
+    Snapshot,
+)
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """Write one sync-owned cell. ``row`` is the 1-based sheet row, ``col`` the 0-based column as
+    found in the snapshot. A ``str`` value is always stored as inert text; ``formula`` (built by
+    the product, never from buyer text) is stored as a live formula instead of ``value``."""
+
+    tab: str
+    row: int
+    col: int
+    value: CellValue = None
+    formula: str | None = None
+    field: str = ""
+    id: str | None = None
+
+    def describe(self) -> dict[str, object]:
+        shown = self.formula if self.formula is not None else self.value
+        if isinstance(shown, date):
+            shown = shown.isoformat()
+        return {"kind": "cell", "tab": self.tab, "row": self.row, "col": self.col,
+                "field": self.field, "id": self.id, "value": shown}
+
+
+@dataclass(frozen=True)
+class NoteWrite:
+    """Set the product's note block on a cell: ``lines`` are the block's messages (each written as
+    ``[mapws] message``); an empty tuple removes the block. Buyer note text is not in here."""
+
+    tab: str
+    row: int
+    col: int
+    lines: tuple[str, ...] = ()
+    id: str | None = None
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "note", "tab": self.tab, "row": self.row, "col": self.col, "id": self.id,
+                "note": list(self.lines)}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One History row: ``when`` is ISO 8601 with offset."""
+
+    when: str
+    id: str
+    field: str
+    from_: str
+    to: str
+    note: str = ""
+
+    def cells(self) -> tuple[str, str, str, str, str, str]:
+        return (self.when, self.id, self.field, self.from_, self.to, self.note)
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "history", "when": self.when, "id": self.id, "field": self.field,
+                "from": self.from_, "to": self.to, "note": self.note}
+
+
+@dataclass(frozen=True)
+class StateRow:
+    """The product's memory of one ID (the hidden state tab): what it last saw, what it issued."""
+
+    id: str
+    activity: str = ""
+    baseline: date | None = None
+    due: date | None = None
+    status: str = ""
+    owner: str = ""
+    slips: int = 0
+    lead_days: int = 0
+    role: str = ""
+    removed: bool = False
+
+    def cells(self) -> tuple[CellValue, ...]:
+        return (self.id, self.activity, self.baseline, self.due, self.status, self.owner,
+                self.slips, self.lead_days, self.role, "yes" if self.removed else "")
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    cells: tuple[CellWrite, ...] = ()
+    notes: tuple[NoteWrite, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
+    #: The whole state tab, rewritten, when it changed; ``None`` leaves it as it is.
+    state: tuple[StateRow, ...] | None = None
+    #: Re-apply dropdowns and colour rules down to this sheet row when they went missing or the
+    #: plan outgrew them; ``None`` leaves them.
+    formats_to_row: int | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.cells or self.notes or self.history or self.state is not None
+                    or self.formats_to_row is not None or self.meta)
+
+    @property
+    def count(self) -> int:
+        """Cells written plus rows added, as ``"changes"`` reports it (the hidden state tab and
+        format refreshes count as one change each when present)."""
+        return (len(self.cells) + len(self.notes) + len(self.history)
+                + (1 if self.state is not None else 0) + (1 if self.formats_to_row is not None else 0)
+                + (1 if self.meta else 0))
+
+    def describe(self) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = [c.describe() for c in self.cells]
+        out += [n.describe() for n in self.notes]
+        out += [h.describe() for h in self.history]
+        if self.state is not None:
+            out.append({"kind": "state", "rows": len(self.state)})
+        if self.formats_to_row is not None:
+            out.append({"kind": "formats", "to_row": self.formats_to_row})
+        if self.meta:
+            out.append({"kind": "meta", **self.meta})
+        return out
+
+
+def merge_note(existing: str, lines: tuple[str, ...]) -> str:
+    """The buyer's note with the product's block replaced: lines starting with ``[mapws]`` are
+    the product's, everything else is the buyer's and is kept as written."""
+    own = [ln for ln in (existing or "").split("\n") if not ln.startswith(NOTE_MARK)]
+    while own and not own[-1].strip():
+        own.pop()
+    block = [f"{NOTE_MARK} {line}" for line in lines]
+    if own and block:
+        return "\n".join(own + [""] + block)
+    return "\n".join(own + block)
+
+
+def note_block(note: str) -> tuple[str, ...]:
+    """The product's lines in a note, without the mark."""
+    return tuple(ln[len(NOTE_MARK):].strip() for ln in (note or "").split("\n") if ln.startswith(NOTE_MARK))
+
+
+def apply_in_memory(snapshot: Snapshot, changes: ChangeSet) -> Snapshot:
+    """The snapshot as it would read after ``changes`` were applied: used to fold the first sync
+    into a new plan before it is written, and by tests ("the next ChangeSet is empty")."""
+    tabs = {name: [list(row) for row in grid.rows] for name, grid in snapshot.tabs.items()}
+
+    def put(tab: str, row: int, col: int, cell: Cell) -> None:
+        rows = tabs.setdefault(tab, [])
+        while len(rows) < row:
+            rows.append([])
+        line = rows[row - 1]
+        while len(line) <= col:
+            line.append(Cell())
+        line[col] = cell
+
+    def get(tab: str, row: int, col: int) -> Cell:
+        rows = tabs.get(tab, [])
+        return rows[row - 1][col] if row <= len(rows) and col < len(rows[row - 1]) else Cell()
+
+    for w in changes.cells:
+        old = get(w.tab, w.row, w.col)
+        put(w.tab, w.row, w.col, Cell(None if w.formula else w.value, w.formula, old.note))
+    for n in changes.notes:
+        old = get(n.tab, n.row, n.col)
+        put(n.tab, n.row, n.col, Cell(old.value, old.formula, merge_note(old.note, n.lines)))
+    if changes.history:
+        rows = tabs.setdefault(HISTORY, [[Cell(c.title) for c in HISTORY_TAB.columns]])
+        last = max((i for i, r in enumerate(rows) if any(c.value not in (None, "") for c in r)), default=0)
+        for k, entry in enumerate(changes.history):
+            for col, value in enumerate(entry.cells()):
+                put(HISTORY, last + 2 + k, col, Cell(value))
+    if changes.state is not None:
+        tabs[STATE] = [[Cell(c.title) for c in STATE_TAB.columns]] + [
+            [Cell(v if v != "" else None) for v in row.cells()] for row in changes.state
+        ]
+    meta = {**snapshot.meta, **changes.meta}
+    grids = {name: Grid(snapshot.tabs[name].title if name in snapshot.tabs else name,
+                        tuple(tuple(r) for r in rows)) for name, rows in tabs.items()}
+    return Snapshot(snapshot.source, meta, grids, True if changes.formats_to_row else snapshot.formats_ok,
+                    snapshot.extra_tabs)

@@ -1,0 +1,248 @@
+"""The plan as plain data: no I/O, nothing about spreadsheets or Google.
+
+Values a buyer typed are kept twice where it matters: the parsed meaning (``due``, ``status``)
+and the text as typed (``due_text``, ``status_text``), so rules can say what was read and the
+backends never have to write a buyer's cell back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class ItemType(StrEnum):
+    TASK = "Task"
+    MILESTONE = "Milestone"
+
+
+class Side(StrEnum):
+    BUYER = "Buyer"
+    SELLER = "Seller"
+    JOINT = "Joint"
+
+
+class Status(StrEnum):
+    NOT_STARTED = "Not started"
+    IN_PROGRESS = "In progress"
+    DONE = "Done"
+    BLOCKED = "Blocked"
+    NA = "N/A"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (Status.DONE, Status.NA)
+
+
+class Level(StrEnum):
+    LOW = "Low"
+    MEDIUM = "Medium"
+    HIGH = "High"
+
+
+class RiskStatus(StrEnum):
+    OPEN = "Open"
+    MITIGATED = "Mitigated"
+    CLOSED = "Closed"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Health(StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+
+    @property
+    def label(self) -> str:
+        return {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}[self.value]
+
+
+_PERSON = re.compile(r"^\s*(?P<name>[^<>]*?)\s*(?:<\s*(?P<email>[^<>\s]+@[^<>\s]+)\s*>)?\s*$")
+
+
+@dataclass(frozen=True)
+class Person:
+    """A named human, as given on the command line: ``"Dana Tanaka <dana@buyer.com>"``."""
+
+    name: str
+    email: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Person:
+        """Parse ``Name <email>``, a bare name, or a bare email (the name is then the local part)."""
+        match = _PERSON.match(text or "")
+        if not match or not (match["name"] or match["email"]):
+            raise ValueError(f"expected 'Name <email>', got {text!r}")
+        name, email = match["name"].strip(), (match["email"] or "").strip()
+        if not email and "@" in name and " " not in name:
+            name, email = "", name
+        if not name:
+            name = email.split("@", 1)[0].replace(".", " ").title()
+        return cls(name=name, email=email.lower())
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+@dataclass(frozen=True)
+class Stakeholder:
+    name: str
+    side: Side | None = None
+    role: str = ""
+    email: str = ""
+    phone: str = ""
+    availability: str = ""
+    owns: int = 0
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row of the Plan tab: an action item (``T-01``) or a milestone (``M-01``).
+
+    ``id`` is empty for a row the buyer added that has no ID yet. ``owner`` is the text as
+    typed; rules resolve it against the stakeholders. ``due`` is ``None`` when the cell is empty
+    or unreadable; ``due_text`` then holds what was typed.
+    """
+
+    id: str
+    type: ItemType
+    activity: str
+    side: Side | None = None
+    owner: str = ""
+    due: date | None = None
+    due_text: str = ""
+    status: Status | None = Status.NOT_STARTED
+    status_text: str = ""
+    depends_on: tuple[str, ...] = ()
+    depends_text: str = ""
+    done_on: date | None = None
+    notes: str = ""
+    baseline: date | None = None
+    slips: int = 0
+    lead_days: int = 0
+    role: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        """Open unless Done or N/A; an unreadable status counts as open (the safe side)."""
+        return self.status is None or self.status.is_open
+
+    @property
+    def is_milestone(self) -> bool:
+        return self.type is ItemType.MILESTONE
+
+
+@dataclass(frozen=True)
+class Risk:
+    id: str
+    risk: str
+    probability: Level | None = None
+    impact: Level | None = None
+    mitigation: str = ""
+    owner: str = ""
+    status: RiskStatus | None = RiskStatus.OPEN
+
+    @property
+    def score(self) -> int:
+        """Probability × impact on a 1–3 scale each, for ranking the top risks."""
+        rank = {None: 1, Level.LOW: 1, Level.MEDIUM: 2, Level.HIGH: 3}
+        return rank[self.probability] * rank[self.impact]
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    date: date | None
+    attendees: str = ""
+    done_since_last: str = ""
+    blockers: str = ""
+    timeline_changes: str = ""
+
+
+@dataclass(frozen=True)
+class Overview:
+    deal: str
+    buyer_company: str = ""
+    seller_company: str = ""
+    target_decision: date | None = None
+    mutual_goal: str = ""
+    buyer_goal: str = ""
+    seller_goal: str = ""
+    success_criteria: str = ""
+    cadence: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    plan_id: str
+    overview: Overview
+    items: tuple[Item, ...] = ()
+    stakeholders: tuple[Stakeholder, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    checkins: tuple[CheckIn, ...] = ()
+    slug: str = ""
+    template: str = ""
+    locale: str = "en_US"
+    timezone: str = "UTC"
+
+    def item(self, item_id: str) -> Item | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem the sync found. ``code`` is stable: scripts and tests key on it."""
+
+    code: str
+    severity: Severity
+    message: str
+    hint: str = ""
+    id: str | None = None
+    tab: str = "Plan"
+    field: str | None = None
+    cell: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "id": self.id,
+            "tab": self.tab,
+            "cell": self.cell,
+            "field": self.field,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    percent: int
+
+    @property
+    def text(self) -> str:
+        """The same words the sheet's live formula shows: ``12 of 18 done · 67%``."""
+        return f"{self.done} of {self.total} done · {self.percent}%"
+
+    def as_json(self) -> dict[str, int]:
+        return {"done": self.done, "total": self.total, "percent": self.percent}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the rules conclude about a plan on a given day."""
+
+    findings: tuple[Finding, ...]
+    progress: Progress
+    health: Health
+    projected_decision: date | None
+    next_milestone: Item | None = None
+    owners: dict[str, str] = field(default_factory=dict)  # item ID -> stakeholder name it resolved to

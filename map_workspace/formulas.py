@@ -1,0 +1,127 @@
+"""The live formulas the sheet carries, in the syntax Excel, LibreOffice and Google Sheets share.
+
+They are built from the column letters the sync found (columns are found by header, so a buyer
+inserting a column moves them) and use only functions all three engines know: IF, OR, AND,
+ISNUMBER, N, TODAY, COUNTIF, COUNTA, SUMPRODUCT, ROUND — no LET, no array literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from map_workspace.domain.model import Status
+from map_workspace.domain.vocabulary import STATUS_WORDS
+
+#: Days late before an overdue item counts as stalled (PRODUCT.md, colour flags).
+STALLED_AFTER_DAYS = 7
+#: Calendar days ahead that count as "due soon".
+DUE_SOON_DAYS = 3
+
+DONE_WORDS = STATUS_WORDS[Status.DONE]
+NA_WORDS = STATUS_WORDS[Status.NA]
+CLOSED_WORDS = DONE_WORDS + NA_WORDS
+BLOCKED_WORDS = STATUS_WORDS[Status.BLOCKED]
+
+
+def quote(text: str) -> str:
+    """A formula string literal: the text can never escape into formula syntax."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _any_equal(ref: str, words: tuple[str, ...]) -> str:
+    return "OR(" + ",".join(f"{ref}={quote(w)}" for w in words) + ")"
+
+
+def _none_equal_vector(rng: str, words: tuple[str, ...]) -> str:
+    """1 where the range's cell is none of the words (vectorised, case-insensitive)."""
+    return "*".join(f"({rng}<>{quote(w)})" for w in words)
+
+
+@dataclass(frozen=True)
+class PlanColumns:
+    """Where the Plan tab's columns are, as letters; ``last_row`` bounds the ranges."""
+
+    activity: str = "C"
+    due: str = "F"
+    status: str = "G"
+    last_row: int = 500
+    tab: str = "Plan"
+
+    def rng(self, col: str) -> str:
+        return f"{sheet_ref(self.tab)}!{col}2:{col}{self.last_row}"
+
+
+def sheet_ref(tab: str) -> str:
+    """A tab name as a formula reference, quoted when it needs to be."""
+    return tab if tab.isalnum() else "'" + tab.replace("'", "''") + "'"
+
+
+def live_flag(row: int, cols: PlanColumns) -> str:
+    """The date-dependent flag of one row, as an expression (no leading ``=``)."""
+    due, status = f"{cols.due}{row}", f"{cols.status}{row}"
+    return (
+        f"IF({_any_equal(status, CLOSED_WORDS)},\"\","
+        f"IF(NOT(ISNUMBER({due})),\"\","
+        f"IF({due}<TODAY(),IF(TODAY()-{due}>={STALLED_AFTER_DAYS},\"Stalled\",\"Overdue\"),"
+        f"IF({due}-TODAY()<={DUE_SOON_DAYS},\"Due soon\",\"\"))))"
+    )
+
+
+def flag_formula(row: int, cols: PlanColumns, static: str = "") -> str:
+    """The Flag cell: the sync's own words (``static``: "Needs owner · Blocked by T-03") joined
+    with the live date flag, which keeps itself right between syncs."""
+    live = live_flag(row, cols)
+    if not static:
+        return "=" + live
+    return f"=IF({live}=\"\",{quote(static)},{live}&{quote(' · ' + static)})"
+
+
+def progress_formula(cols: PlanColumns) -> str:
+    """``12 of 18 done · 67%``: N/A rows leave the total; ROUND rounds half up."""
+    done = _count_words(cols.rng(cols.status), DONE_WORDS)
+    na = _count_words(cols.rng(cols.status), NA_WORDS)
+    total = f"(COUNTA({cols.rng(cols.activity)})-({na}))"
+    return f"=({done})&\" of \"&{total}&\" done · \"&IF({total}<=0,0,ROUND(({done})/{total}*100,0))&\"%\""
+
+
+def overdue_formula(cols: PlanColumns) -> str:
+    """How many open items are past their due date today."""
+    due, status, activity = cols.rng(cols.due), cols.rng(cols.status), cols.rng(cols.activity)
+    return (
+        f"=SUMPRODUCT(ISNUMBER({due})*({due}<TODAY())*({activity}<>\"\")*"
+        f"{_none_equal_vector(status, CLOSED_WORDS)})"
+    )
+
+
+def _count_words(rng: str, words: tuple[str, ...]) -> str:
+    return "+".join(f"COUNTIF({rng},{quote(w)})" for w in words)
+
+
+@dataclass(frozen=True)
+class ColourRule:
+    """A conditional-format rule over the Plan rows: ``formula`` is written for the range's first
+    data row (row 2) and shifts down with it, as both Excel and Sheets apply it."""
+
+    name: str
+    formula: str
+    fill: str  # RRGGBB
+    font: str = "000000"
+    bold: bool = False
+
+
+def colour_rules(cols: PlanColumns) -> tuple[ColourRule, ...]:
+    """The colour flags, first match wins (PRODUCT.md): Done green, Blocked grey-red, Stalled
+    dark red, Overdue red, Due soon amber."""
+    due, status, act = f"${cols.due}2", f"${cols.status}2", f"${cols.activity}2"
+    is_open = f"NOT({_any_equal(status, CLOSED_WORDS)})"
+    dated = f"AND({act}<>\"\",ISNUMBER({due}),{is_open}"
+    # AND() evaluates every argument, so date arithmetic on a text date ("TBD") would make the
+    # whole rule an error rather than FALSE; N() reads text as 0 and keeps the rule a plain FALSE.
+    day = f"N({due})"
+    return (
+        ColourRule("done", f"AND({act}<>\"\",{_any_equal(status, DONE_WORDS)})", "D9EAD3", "274E13"),
+        ColourRule("blocked", f"AND({act}<>\"\",{_any_equal(status, BLOCKED_WORDS)})", "E6CFCF", "5B3A3A"),
+        ColourRule("stalled", f"{dated},TODAY()-{day}>={STALLED_AFTER_DAYS})", "990000", "FFFFFF", True),
+        ColourRule("overdue", f"{dated},{day}<TODAY())", "F4CCCC", "990000", True),
+        ColourRule("due_soon", f"{dated},{day}>=TODAY(),{day}-TODAY()<={DUE_SOON_DAYS})", "FFE599", "7F6000"),
+    )

@@ -1,0 +1,304 @@
+"""The spreadsheet contract: tabs, headers, who owns which cells — the one place both backends
+read it from (PRODUCT.md, "The spreadsheet contract").
+
+A backend reads a plan file into a :class:`Snapshot` (plain cells, no library objects) and the
+pure core works from that. Columns are found by header text and rows by ID, never by position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Owner(StrEnum):
+    """Who may change a cell: the buyer's cells are never written by the product."""
+
+    BUYER = "buyer"
+    SYNC = "sync"
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    DATE = "date"
+    INT = "int"
+    CHOICE = "choice"
+    FORMULA = "formula"
+
+
+#: Appended to the header of every sync-owned column so buyers can see which cells are the
+#: product's. Header matching ignores it.
+SYNC_MARK = " (auto)"
+
+#: Width of the hidden note block the product adds to a cell's note.
+NOTE_MARK = "[mapws]"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    owner: Owner = Owner.BUYER
+    kind: Kind = Kind.TEXT
+    width: float = 14
+    wrap: bool = False
+    choices: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def title(self) -> str:
+        """The header as written into the sheet (sync-owned columns carry the mark)."""
+        return self.header + (SYNC_MARK if self.owner is Owner.SYNC else "")
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    name: str
+    columns: tuple[Column, ...]
+    hidden: bool = False
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def index(self, key: str) -> int:
+        """0-based position of the column in a freshly created tab."""
+        return next(i for i, c in enumerate(self.columns) if c.key == key)
+
+
+STATUS_CHOICES = ("Not started", "In progress", "Done", "Blocked", "N/A")
+TYPE_CHOICES = ("Task", "Milestone")
+SIDE_CHOICES = ("Buyer", "Seller", "Joint")
+LEVEL_CHOICES = ("Low", "Medium", "High")
+RISK_STATUS_CHOICES = ("Open", "Mitigated", "Closed")
+
+_SYNC_NOTE = "Filled in by mapws on every sync; edits here are undone and logged in History."
+
+OVERVIEW = "Overview"
+PLAN = "Plan"
+STAKEHOLDERS = "Stakeholders"
+RISKS = "Risks"
+CHECKINS = "Check-ins"
+HISTORY = "History"
+STATE = "_mapws"
+
+PLAN_TAB = TabSpec(
+    PLAN,
+    (
+        Column("ID", "id", Owner.SYNC, width=7, note=_SYNC_NOTE),
+        Column("Type", "type", kind=Kind.CHOICE, width=11, choices=TYPE_CHOICES),
+        Column("Activity", "activity", width=42, wrap=True),
+        Column("Side", "side", kind=Kind.CHOICE, width=9, choices=SIDE_CHOICES),
+        Column("Owner", "owner", width=20, wrap=True),
+        Column("Due", "due", kind=Kind.DATE, width=12),
+        Column("Status", "status", kind=Kind.CHOICE, width=13, choices=STATUS_CHOICES),
+        Column("Depends on", "depends_on", width=12, wrap=True),
+        Column("Done on", "done_on", kind=Kind.DATE, width=12),
+        Column("Notes", "notes", width=34, wrap=True),
+        Column("Baseline", "baseline", Owner.SYNC, Kind.DATE, width=12, note=_SYNC_NOTE),
+        Column("Slips", "slips", Owner.SYNC, Kind.INT, width=8, note=_SYNC_NOTE),
+        Column("Flag", "flag", Owner.SYNC, Kind.FORMULA, width=22, wrap=True, note=_SYNC_NOTE),
+    ),
+)
+
+STAKEHOLDERS_TAB = TabSpec(
+    STAKEHOLDERS,
+    (
+        Column("Name", "name", width=22),
+        Column("Side", "side", kind=Kind.CHOICE, width=9, choices=SIDE_CHOICES),
+        Column("Role", "role", width=26, wrap=True),
+        Column("Email", "email", width=28),
+        Column("Phone", "phone", width=16),
+        Column("Availability / constraints", "availability", width=34, wrap=True),
+        Column("Owns", "owns", Owner.SYNC, Kind.INT, width=9, note="Open items this person owns. " + _SYNC_NOTE),
+    ),
+)
+
+RISKS_TAB = TabSpec(
+    RISKS,
+    (
+        Column("ID", "id", Owner.SYNC, width=7, note=_SYNC_NOTE),
+        Column("Risk", "risk", width=40, wrap=True),
+        Column("Probability", "probability", kind=Kind.CHOICE, width=12, choices=LEVEL_CHOICES),
+        Column("Impact", "impact", kind=Kind.CHOICE, width=10, choices=LEVEL_CHOICES),
+        Column("Mitigation", "mitigation", width=44, wrap=True),
+        Column("Owner", "owner", width=20),
+        Column("Status", "status", kind=Kind.CHOICE, width=11, choices=RISK_STATUS_CHOICES),
+    ),
+)
+
+CHECKINS_TAB = TabSpec(
+    CHECKINS,
+    (
+        Column("Date", "date", kind=Kind.DATE, width=12),
+        Column("Attendees", "attendees", width=28, wrap=True),
+        Column("Done since last", "done_since_last", width=36, wrap=True),
+        Column("Blockers", "blockers", width=30, wrap=True),
+        Column("Timeline changes", "timeline_changes", width=30, wrap=True),
+    ),
+)
+
+HISTORY_TAB = TabSpec(
+    HISTORY,
+    (
+        Column("When", "when", Owner.SYNC, width=26),
+        Column("ID", "id", Owner.SYNC, width=7),
+        Column("Field", "field", Owner.SYNC, width=12),
+        Column("From", "from", Owner.SYNC, width=24, wrap=True),
+        Column("To", "to", Owner.SYNC, width=24, wrap=True),
+        Column("Note", "note", Owner.SYNC, width=44, wrap=True),
+    ),
+)
+
+#: The product's memory of each row as it last saw it: what slips and changes are measured
+#: against, and which IDs were ever issued (IDs are never reused). Hidden from buyers.
+STATE_TAB = TabSpec(
+    STATE,
+    (
+        Column("ID", "id", Owner.SYNC),
+        Column("Activity", "activity", Owner.SYNC),
+        Column("Baseline", "baseline", Owner.SYNC, Kind.DATE),
+        Column("Due", "due", Owner.SYNC, Kind.DATE),
+        Column("Status", "status", Owner.SYNC),
+        Column("Owner", "owner", Owner.SYNC),
+        Column("Slips", "slips", Owner.SYNC, Kind.INT),
+        Column("Lead days", "lead_days", Owner.SYNC, Kind.INT),
+        Column("Role", "role", Owner.SYNC),
+        Column("Removed", "removed", Owner.SYNC),
+    ),
+    hidden=True,
+)
+
+
+@dataclass(frozen=True)
+class OverviewField:
+    label: str
+    key: str
+    owner: Owner = Owner.BUYER
+    kind: Kind = Kind.TEXT
+
+
+OVERVIEW_FIELDS = (
+    OverviewField("Deal", "deal"),
+    OverviewField("Buyer company", "buyer_company"),
+    OverviewField("Seller company", "seller_company"),
+    OverviewField("Target decision date", "target_decision", kind=Kind.DATE),
+    OverviewField("Mutual goal", "mutual_goal"),
+    OverviewField("Buyer goal", "buyer_goal"),
+    OverviewField("Seller goal", "seller_goal"),
+    OverviewField("Success criteria", "success_criteria"),
+    OverviewField("Check-in cadence", "cadence"),
+    OverviewField("Progress", "progress", Owner.SYNC, Kind.FORMULA),
+    OverviewField("Overdue items", "overdue", Owner.SYNC, Kind.FORMULA),
+    OverviewField("Next milestone", "next_milestone", Owner.SYNC),
+    OverviewField("Projected decision date", "projected_decision", Owner.SYNC, Kind.DATE),
+    OverviewField("Health", "health", Owner.SYNC),
+    OverviewField("Last changed by sync", "last_changed", Owner.SYNC),
+)
+
+#: Overview: a title row, then one row per field: label in column A, value in column B.
+OVERVIEW_TITLE = "Mutual Action Plan"
+
+#: Tabs in the order the contract fixes (the hidden state tab last).
+TABS = (OVERVIEW, PLAN, STAKEHOLDERS, RISKS, CHECKINS, HISTORY, STATE)
+TABLE_TABS = {t.name: t for t in (PLAN_TAB, STAKEHOLDERS_TAB, RISKS_TAB, CHECKINS_TAB, HISTORY_TAB, STATE_TAB)}
+
+#: Header synonyms a buyer might type when renaming a column; matching is case-insensitive.
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "owner": ("owner", "owned by", "responsible", "who"),
+    "due": ("due", "due date", "date", "deadline", "target date", "when"),
+    "status": ("status", "state"),
+    "activity": ("activity", "action", "action item", "task", "item", "description"),
+    "depends_on": ("depends on", "dependencies", "depends", "prerequisites", "after"),
+    "done_on": ("done on", "completed on", "completed", "done date"),
+    "notes": ("notes", "comments", "note"),
+}
+
+
+def normalise_header(text: object) -> str:
+    """Header text as compared: no sync mark, no case, single spaces."""
+    s = str(text or "").replace(SYNC_MARK.strip(), "")
+    return re.sub(r"\s+", " ", s).strip().lower()
+
+
+# --- the backend-neutral picture of a plan file -------------------------------------------------
+
+CellValue = str | int | float | bool | date | datetime | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell as read back. ``value`` is what the cell holds (a date for a date-formatted
+    cell, a number, text); ``formula`` the formula text when it holds one; ``note`` its note."""
+
+    value: CellValue = None
+    formula: str | None = None
+    note: str = ""
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return ""
+        if isinstance(self.value, datetime):
+            return self.value.date().isoformat() if self.value.time() == datetime.min.time() else self.value.isoformat()
+        if isinstance(self.value, date):
+            return self.value.isoformat()
+        if isinstance(self.value, float) and self.value.is_integer():
+            return str(int(self.value))
+        return str(self.value)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A tab's cells, row by row; ``rows[0]`` is sheet row 1."""
+
+    title: str
+    rows: tuple[tuple[Cell, ...], ...] = ()
+
+    def cell(self, row: int, col: int) -> Cell:
+        """0-based row and column; a cell beyond the data is empty."""
+        if row < len(self.rows) and col < len(self.rows[row]):
+            return self.rows[row][col]
+        return Cell()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a backend read from one plan file. ``tabs`` is keyed by contract tab name (a backend
+    locates tabs by name or by stable sheet ID); a tab missing from the file is absent here.
+    ``meta`` carries the plan's document properties: ``plan_id``, ``schema``, ``template``,
+    ``locale``, ``timezone``, ``slug``, ``shortfall_days``. ``formats_ok`` is the backend's word
+    on whether the validation and conditional-format rules are still in place."""
+
+    source: str
+    meta: dict[str, str]
+    tabs: dict[str, Grid]
+    formats_ok: bool = True
+    extra_tabs: tuple[str, ...] = field(default=())
+
+
+def a1(row: int, col: int) -> str:
+    """A1 reference from 1-based row and 0-based column: ``a1(2, 0) == "A2"``."""
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def parse_a1(ref: str) -> tuple[int, int]:
+    """``parse_a1("B3") == (3, 1)``: 1-based row, 0-based column."""
+    match = re.fullmatch(r"([A-Z]+)(\d+)", ref.strip().upper())
+    if not match:
+        raise ValueError(f"not an A1 reference: {ref!r}")
+    col = 0
+    for ch in match[1]:
+        col = col * 26 + ord(ch) - 64
+    return int(match[2]), col - 1
+
+
+def column_letter(col: int) -> str:
+    """Letter of a 0-based column index."""
+    return a1(1, col)[:-1]

@@ -1,0 +1,58 @@
+"""The small interfaces a backend implements. Services are written against these; tests run one
+contract suite against every implementation."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from map_workspace.changes import ChangeSet
+from map_workspace.layout import Snapshot
+from map_workspace.summary import SummaryDoc
+
+
+@dataclass(frozen=True)
+class PlanRef:
+    """Where a plan lives: ``id`` is an absolute path (local) or a spreadsheet ID (Google)."""
+
+    id: str
+    url: str
+    slug: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    document: str
+    url: str
+    pdf: str | None = None
+
+
+class PlanStore(ABC):
+    """A place plans live: a folder of workbooks, or a Google Drive."""
+
+    name: str = "abstract"
+
+    @abstractmethod
+    def create(self, snapshot: Snapshot, *, slug: str, title: str) -> PlanRef:
+        """Write a new plan file from rendered grids; refuse (PlanExists) to overwrite one."""
+
+    @abstractmethod
+    def locate(self, plan: str) -> PlanRef:
+        """A plan named by path, ID or deal slug; PlanNotFound with a hint otherwise."""
+
+    @abstractmethod
+    def read(self, ref: PlanRef) -> Snapshot:
+        """Read every contract tab of the plan."""
+
+    @abstractmethod
+    def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> None:
+        """Write a ChangeSet planned from ``snapshot`` in one go (one batch, one save)."""
+
+    @abstractmethod
+    def list_plans(self) -> list[PlanRef]:
+        """Every plan this store can see."""
+
+    @abstractmethod
+    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
+        """Render the one-page summary next to the plan (and a PDF when asked)."""
