@@ -1,0 +1,720 @@
+"""Reading what buyers type: dates, statuses, IDs, dependencies and owners.
+
+Buyers write in their own words and their own locale. These parsers turn a cell's value into
+meaning without ever changing or rejecting the cell: each returns the reading plus enough to say
+what went wrong (``None``, a ``problem``, an :class:`OwnerKind`), and the rules turn that into
+findings. Everything here is pure and never raises on what a buyer can type.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import TypeVar
+
+from map_workspace.domain.model import ItemType, Level, Person, RiskStatus, Side, Stakeholder, Status
+from map_workspace.domain.vocabulary import GROUP_WORDS, LEVEL_WORDS, RISK_STATUS_WORDS, STATUS_WORDS
+
+_Meaning = TypeVar("_Meaning")
+
+# --- dates -------------------------------------------------------------------------------------
+
+#: Day 0 of spreadsheet serial dates (Excel's 1900 system as Google Sheets and LibreOffice count it).
+SERIAL_EPOCH = date(1899, 12, 30)
+#: The serial of 9999-12-31, the last date a spreadsheet can hold.
+MAX_SERIAL = 2958465
+
+UNPARSEABLE = "unparseable"
+
+
+class DateOrder(StrEnum):
+    """How a locale writes a numeric date: ``5/15/2026``, ``15/05/2026`` or ``2026/5/15``."""
+
+    MONTH_FIRST = "MDY"
+    DAY_FIRST = "DMY"
+    YEAR_FIRST = "YMD"
+
+
+_YEAR_FIRST_LANGUAGES = frozenset({"ja", "zh", "ko", "hu", "lt", "mn"})
+_DAY_FIRST_LANGUAGES = frozenset(
+    {
+        "af", "ar", "bg", "bn", "ca", "cs", "cy", "da", "de", "el", "es", "et", "eu", "fi", "fr", "ga",
+        "gl", "he", "hi", "hr", "id", "is", "it", "lv", "ms", "nb", "nl", "nn", "no", "pl", "pt", "ro",
+        "ru", "sk", "sl", "sq", "sr", "sv", "sw", "ta", "th", "tr", "uk", "ur", "vi",
+    }
+)
+#: English-speaking regions that write the month first; every other English region is day-first.
+_MONTH_FIRST_ENGLISH_REGIONS = frozenset({"us", "ph", "ca", "pr", "um", "as", "gu", "vi", "mp"})
+#: The separator a day-first locale shows in its example (``15.05.2026`` reads as German).
+_DAY_FIRST_EXAMPLE_SEPARATOR = {
+    "de": ".", "ru": ".", "pl": ".", "cs": ".", "sk": ".", "fi": ".", "nb": ".", "nn": ".", "no": ".",
+    "da": ".", "tr": ".", "uk": ".", "ro": ".", "bg": ".", "et": ".", "lv": ".", "nl": "-",
+}
+
+_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}
+_WEEKDAYS = frozenset(
+    {
+        "mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs", "thursday",
+        "fri", "friday", "sat", "saturday", "sun", "sunday",
+    }
+)
+#: Words allowed between the parts of a month-name date: "the 15th of May".
+_DATE_FILLER = frozenset({"of", "the"})
+
+_ENGLISH_WEEKDAY = re.compile(r"\b(?:" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")\b\.?,?")
+_CJK_WEEKDAY = re.compile(
+    r"\(\s*[月火水木金土日][曜]?[日]?\s*\)|[月火水木金土日]曜日?|\(\s*[월화수목금토일]\s*\)"
+)
+_TIME_OF_DAY = re.compile(
+    r"(?:\s+|(?<=\d)t)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[ap]\.?m\.?)?\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_SERIAL_TEXT = re.compile(r"\d+|\d{3,}\.\d+")
+_COMPACT_ISO = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_YEAR_FIRST = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})")
+_CJK_DATE = re.compile(r"(?:(\d{2,4})\s*[年년]\s*)?(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号일]")
+_NUMERIC_DATE = re.compile(r"(\d{1,4})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{1,4}))?")
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """A date cell as read: ``value`` is ``None`` when the cell is empty or could not be read,
+    and then ``problem`` says which (``None`` for empty, ``"unparseable"`` otherwise)."""
+
+    value: date | None
+    text: str
+    problem: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.value is None and self.problem is None
+
+
+def to_serial(d: date) -> int:
+    """The spreadsheet serial number of a date (days since 1899-12-30)."""
+    if isinstance(d, datetime):
+        d = d.date()
+    return (d - SERIAL_EPOCH).days
+
+
+def from_serial(n: float) -> date:
+    """The date of a spreadsheet serial number; a fraction (the time of day) is dropped.
+
+    Raises ``ValueError`` outside 1..2958465; :func:`parse_date` checks before calling.
+    """
+    if not (isinstance(n, int | float) and math.isfinite(n) and 1 <= n < MAX_SERIAL + 1):
+        raise ValueError(f"not a spreadsheet date serial: {n!r}")
+    return SERIAL_EPOCH + timedelta(days=math.floor(n))
+
+
+def date_order(locale: str) -> DateOrder:
+    """How ``locale`` orders a numeric date. US English and anything unknown are month-first."""
+    parts = re.split(r"[-_.@]", (locale or "").strip().casefold())
+    language, region = parts[0], (parts[1] if len(parts) > 1 else "")
+    if language in _YEAR_FIRST_LANGUAGES:
+        return DateOrder.YEAR_FIRST
+    if language == "en":
+        month_first = not region or region in _MONTH_FIRST_ENGLISH_REGIONS
+        return DateOrder.MONTH_FIRST if month_first else DateOrder.DAY_FIRST
+    if language in _DAY_FIRST_LANGUAGES:
+        return DateOrder.DAY_FIRST
+    return DateOrder.MONTH_FIRST
+
+
+def accepted_date_forms(locale: str) -> str:
+    """The date forms a buyer may type in ``locale``, as examples for a finding's hint."""
+    order = date_order(locale)
+    if order is DateOrder.DAY_FIRST:
+        language = re.split(r"[-_.@]", (locale or "").casefold())[0]
+        sep = _DAY_FIRST_EXAMPLE_SEPARATOR.get(language, "/")
+        numeric, named = f"15{sep}05{sep}2026", "15 May 2026"
+    elif order is DateOrder.YEAR_FIRST:
+        numeric, named = "2026/5/15", "May 15 2026"
+    else:
+        numeric, named = "5/15/2026", "May 15 2026"
+    return f"2026-05-15, {numeric}, {named} or 2026年5月15日"
+
+
+def parse_date(value: object, locale: str = "en_US", today: date | None = None) -> DateReading:
+    """Read a date cell: a real date, a serial number, or text in ``locale``'s forms.
+
+    A year left out ("May 15", "5/15") is the one that puts the date nearest ``today``; without
+    ``today`` such text is unparseable. Text that is not a date is kept as typed.
+    """
+    if value is None:
+        return DateReading(None, "")
+    if isinstance(value, datetime):
+        return DateReading(value.date(), _datetime_text(value))
+    if isinstance(value, date):
+        return DateReading(value, value.isoformat())
+    if isinstance(value, bool):
+        return DateReading(None, str(value), UNPARSEABLE)
+    if isinstance(value, int | float):
+        return _read_serial(value)
+    text = str(value)
+    if not text.strip():
+        return DateReading(None, "")
+    found = _read_date_text(text, date_order(locale), today)
+    return DateReading(found, text, None if found else UNPARSEABLE)
+
+
+def _datetime_text(value: datetime) -> str:
+    return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+
+
+def _read_serial(number: float) -> DateReading:
+    text = str(int(number)) if isinstance(number, float) and number.is_integer() else str(number)
+    try:
+        return DateReading(from_serial(number), text)
+    except (ValueError, OverflowError):
+        return DateReading(None, text, UNPARSEABLE)
+
+
+def _read_date_text(text: str, order: DateOrder, today: date | None) -> date | None:
+    cleaned = _clean_date_text(text)
+    if not cleaned:
+        return None
+    try:
+        for shape, build in _DATE_SHAPES:
+            match = shape.fullmatch(cleaned)
+            if match:
+                return build(match, order, today)
+        return _from_month_name(cleaned, today)
+    except (ValueError, OverflowError):
+        return None  # the text has a date's shape but names no such day (2026-02-30)
+
+
+def _clean_date_text(text: str) -> str:
+    """Lower-case, half-width text without weekday names, a time of day or trailing dots."""
+    s = unicodedata.normalize("NFKC", text).casefold().strip()
+    s = _CJK_WEEKDAY.sub(" ", s)
+    s = _ENGLISH_WEEKDAY.sub(" ", s)
+    s = re.sub(r"\s+", " ", s).strip(" ,")
+    s = _TIME_OF_DAY.sub("", s)
+    return s.rstrip(". ,").lstrip(", ")
+
+
+def _from_serial_text(match: re.Match[str], order: DateOrder, today: date | None) -> date | None:
+    """A serial such as "46157"; "20260515" is too large to be one, so it is a compact ISO date."""
+    compact = _COMPACT_ISO.fullmatch(match[0])
+    if compact and float(match[0]) > MAX_SERIAL:
+        return _ymd(*compact.groups())
+    return from_serial(float(match[0]))
+
+
+def _from_year_first(match: re.Match[str], order: DateOrder, today: date | None) -> date | None:
+    return _ymd(*match.groups())
+
+
+def _from_cjk(match: re.Match[str], order: DateOrder, today: date | None) -> date | None:
+    year, month, day = match.groups()
+    return _ymd(year, month, day) if year else _without_year(int(month), int(day), today)
+
+
+def _from_numeric(match: re.Match[str], order: DateOrder, today: date | None) -> date | None:
+    first, second, third = match.groups()
+    if third is None:
+        month, day = (second, first) if order is DateOrder.DAY_FIRST else (first, second)
+        if len(month) > 2 or len(day) > 2:
+            return None
+        return _without_year(int(month), int(day), today)
+    if order is DateOrder.YEAR_FIRST:
+        return _ymd(first, second, third)
+    if order is DateOrder.DAY_FIRST:
+        return _ymd(third, second, first)
+    return _ymd(third, first, second)
+
+
+_DateBuilder = Callable[[re.Match[str], DateOrder, date | None], date | None]
+
+#: Date shapes tried in order, each with the function that builds the date from its match.
+_DATE_SHAPES: tuple[tuple[re.Pattern[str], _DateBuilder], ...] = (
+    (_SERIAL_TEXT, _from_serial_text),
+    (_YEAR_FIRST, _from_year_first),
+    (_CJK_DATE, _from_cjk),
+    (_NUMERIC_DATE, _from_numeric),
+)
+
+
+def _from_month_name(s: str, today: date | None) -> date | None:
+    """One month name and one or two numbers: "May 15", "15 May 2026", "15-May-26", "the 15th of May"."""
+    tokens = [t for t in re.split(r"[\s,/.\-]+", s) if t and t not in _DATE_FILLER]
+    months = [_MONTHS[t] for t in tokens if t in _MONTHS]
+    numbers = [_ORDINAL.sub(r"\1", t) for t in tokens if t not in _MONTHS]
+    if len(months) != 1 or not 1 <= len(numbers) <= 2 or not all(n.isdigit() for n in numbers):
+        return None
+    month = months[0]
+    if len(numbers) == 1:
+        return _without_year(month, int(numbers[0]), today) if len(numbers[0]) <= 2 else None
+    years = [n for n in numbers if len(n) == 4]
+    if len(years) > 1:
+        return None
+    day, year = (numbers[1 - numbers.index(years[0])], years[0]) if years else numbers
+    return _ymd(year, str(month), day) if len(day) <= 2 else None
+
+
+def _ymd(year: str, month: str, day: str) -> date | None:
+    """A date from digit strings; a two-digit year is 20xx, any other length but four is no year."""
+    if len(year) == 2:
+        return date(2000 + int(year), int(month), int(day))
+    if len(year) != 4:
+        return None
+    return date(int(year), int(month), int(day))
+
+
+def _without_year(month: int, day: int, today: date | None) -> date | None:
+    """The date in the year nearest ``today`` (a later one wins a tie: plans look ahead)."""
+    if today is None:
+        return None
+    candidates = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        raise ValueError(f"no such day: {month}/{day}")
+    return min(candidates, key=lambda d: (abs((d - today).days), d < today))
+
+
+# --- statuses and other choice cells -----------------------------------------------------------
+
+SIDE_WORDS: dict[Side, tuple[str, ...]] = {
+    Side.BUYER: ("buyer", "customer", "client", "buyer side", "buy side", "prospect", "purchaser"),
+    Side.SELLER: ("seller", "vendor", "supplier", "seller side", "sell side", "provider"),
+    Side.JOINT: ("joint", "both", "mutual", "shared", "together", "both sides"),
+}
+
+ITEM_TYPE_WORDS: dict[ItemType, tuple[str, ...]] = {
+    ItemType.TASK: ("task", "action", "action item", "activity", "step", "to do", "t"),
+    ItemType.MILESTONE: ("milestone", "ms", "m", "key milestone", "gate", "◆", "◇", "♦", "🏁"),
+}
+
+
+@dataclass(frozen=True)
+class _WordTable:
+    """Word lists indexed three ways: as written, letters and digits only, and bare symbols."""
+
+    exact: Mapping[str, object]
+    compact: Mapping[str, object]
+    symbols: Mapping[str, object]
+
+
+#: Emoji variation selectors and joiners: "✔️" is "✔" as far as a status is concerned.
+_INVISIBLE = re.compile("[\ufe0e\ufe0f\u200d]")
+
+
+def _word_key(text: object) -> str:
+    s = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(text)))
+    return re.sub(r"[\s_]+", " ", s.casefold()).strip()
+
+
+def _compact(key: str) -> str:
+    return re.sub(r"[\W_]+", "", key)
+
+
+def _word_table(words: Mapping[_Meaning, Iterable[str]]) -> _WordTable:
+    exact: dict[str, object] = {}
+    compact: dict[str, object] = {}
+    symbols: dict[str, object] = {}
+    for meaning, synonyms in words.items():
+        for word in synonyms:
+            key = _word_key(word)
+            exact.setdefault(key, meaning)
+            if _compact(key):
+                compact.setdefault(_compact(key), meaning)
+            elif len(key) == 1:
+                symbols.setdefault(key, meaning)
+    return _WordTable(exact, compact, symbols)
+
+
+def _look_up(text: object, table: _WordTable) -> object | None:
+    """The meaning of a known word, however decorated: "✅ Done", "DONE!!", "In_Progress".
+
+    A trailing question mark is doubt, not decoration, so "Done?" is not read as done.
+    """
+    key = _word_key(text)
+    if key in table.exact:
+        return table.exact[key]
+    if "?" in key:
+        return None
+    core = _compact(key)
+    if core:
+        return table.compact.get(core)
+    meanings = {table.symbols[ch] for ch in key if ch in table.symbols}
+    return meanings.pop() if len(meanings) == 1 else None
+
+
+_STATUS_TABLE = _word_table(STATUS_WORDS)
+_LEVEL_TABLE = _word_table(LEVEL_WORDS)
+_RISK_STATUS_TABLE = _word_table(RISK_STATUS_WORDS)
+_SIDE_TABLE = _word_table(SIDE_WORDS)
+_ITEM_TYPE_TABLE = _word_table(ITEM_TYPE_WORDS)
+
+
+def _is_blank(text: object) -> bool:
+    return text is None or not str(text).strip()
+
+
+def parse_status(text: object) -> Status | None:
+    """An item's status; blank is Not started, ``None`` means the words were not understood."""
+    if _is_blank(text):
+        return Status.NOT_STARTED
+    found = _look_up(text, _STATUS_TABLE)
+    return found if isinstance(found, Status) else None
+
+
+def parse_level(text: object) -> Level | None:
+    """Low/Medium/High for a risk's probability or impact; blank or unknown is ``None``."""
+    found = None if _is_blank(text) else _look_up(text, _LEVEL_TABLE)
+    return found if isinstance(found, Level) else None
+
+
+def parse_risk_status(text: object) -> RiskStatus | None:
+    """A risk's status; blank is Open, ``None`` means not understood."""
+    if _is_blank(text):
+        return RiskStatus.OPEN
+    found = _look_up(text, _RISK_STATUS_TABLE)
+    return found if isinstance(found, RiskStatus) else None
+
+
+def parse_side(text: object) -> Side | None:
+    """Buyer, Seller or Joint; blank or unknown is ``None``."""
+    found = None if _is_blank(text) else _look_up(text, _SIDE_TABLE)
+    return found if isinstance(found, Side) else None
+
+
+def parse_item_type(text: object) -> ItemType | None:
+    """Task or Milestone; blank or unknown is ``None`` (the caller decides the default)."""
+    found = None if _is_blank(text) else _look_up(text, _ITEM_TYPE_TABLE)
+    return found if isinstance(found, ItemType) else None
+
+
+# --- IDs and dependencies ----------------------------------------------------------------------
+
+#: Only tasks and milestones can be depended on; a risk ID in ``Depends on`` is a mistake.
+_DEPENDABLE = ("T", "M")
+_DASHES = "-‐‑‒–—−_."
+_ID = re.compile(rf"([tmr])\s*[{re.escape(_DASHES)}]?\s*0*(\d+)")
+#: "T - 03" and "T 03" are one ID, not two tokens.
+_SPACED_ID = re.compile(rf"(?i)\b([tmr])(?:\s*[{re.escape(_DASHES)}]\s*|\s+)(?=\d)")
+_DEPENDS_SEPARATORS = re.compile(r"[\s,;/、，；&+]+")
+_DEPENDS_FILLER = frozenset({"and", "und"})
+
+
+@dataclass(frozen=True)
+class DependsReading:
+    """IDs read from a ``Depends on`` cell, in the canonical form, and tokens that are not IDs."""
+
+    ids: tuple[str, ...]
+    bad: tuple[str, ...]
+
+
+def format_id(prefix: str, n: int) -> str:
+    """``format_id("T", 3) == "T-03"``: two digits at least, more when needed."""
+    return f"{prefix.upper()}-{n:02d}"
+
+
+def parse_id(text: object) -> tuple[str, int] | None:
+    """``("T", 3)`` from "T-03", "t3", "T03", "T-003" or " t - 3 "; ``None`` for anything else."""
+    if text is None:
+        return None
+    match = _ID.fullmatch(unicodedata.normalize("NFKC", str(text)).strip().casefold())
+    if not match or int(match[2]) < 1:
+        return None
+    return match[1].upper(), int(match[2])
+
+
+def parse_depends(text: object) -> DependsReading:
+    """Task and milestone IDs in a ``Depends on`` cell, separated however the buyer liked."""
+    if _is_blank(text):
+        return DependsReading((), ())
+    joined = _SPACED_ID.sub(lambda m: m[1] + "-", str(text))
+    ids: list[str] = []
+    bad: list[str] = []
+    for token in _DEPENDS_SEPARATORS.split(joined):
+        if not token or token.casefold() in _DEPENDS_FILLER:
+            continue
+        parsed = parse_id(token.strip("()[]{}.'\"“”"))
+        if parsed and parsed[0] in _DEPENDABLE:
+            ids.append(format_id(*parsed))
+        else:
+            bad.append(token)
+    return DependsReading(tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(bad)))
+
+
+# --- owners ------------------------------------------------------------------------------------
+
+
+class OwnerKind(StrEnum):
+    """What an Owner cell names: only PERSON passes the rules (PRODUCT.md: owners are people)."""
+
+    PERSON = "person"
+    EMPTY = "empty"
+    GROUP = "group"
+    COMPANY = "company"
+    MULTIPLE = "multiple"
+    UNKNOWN = "unknown"
+    AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True)
+class OwnerReading:
+    """An Owner cell resolved against the Stakeholders tab. ``candidates`` holds the people a
+    name part could mean (AMBIGUOUS) or the pieces of a shared cell as typed (MULTIPLE)."""
+
+    kind: OwnerKind
+    text: str
+    stakeholder: Stakeholder | None = None
+    candidates: tuple[str, ...] = ()
+
+
+_HONORIFIC_WORDS = frozenset({"mr", "mrs", "ms", "mx", "miss", "dr", "prof", "professor", "さん", "様", "氏"})
+_HONORIFIC_ENDINGS = ("-san", "-sama", "さん", "さま", "様", "氏")
+_GROUP_NOUNS = ("team", "department", "dept", "group", "committee", "office", "squad", "unit", "division")
+_GROUP_PATTERN = re.compile(
+    r"(?:the )?[\w&'’ .-]*\b(?:" + "|".join(_GROUP_NOUNS) + r")|team\b.*|[\w ]*(?:チーム|部門|グループ)"
+)
+_COMPANY_SUFFIXES = frozenset(
+    {
+        "inc", "incorporated", "ltd", "limited", "llc", "llp", "gmbh", "kk", "k.k", "co", "corp",
+        "corporation", "plc", "ag", "sa", "sas", "bv", "nv", "pty", "srl", "spa", "ab", "oy", "as",
+        "株式会社", "(株)", "有限会社", "合同会社",
+    }
+)
+#: Words that make the text after a comma a job title ("Dana Tanaka, VP Operations").
+_TITLE_WORDS = frozenset(
+    {
+        "vp", "svp", "evp", "avp", "ceo", "cfo", "cto", "cio", "coo", "ciso", "cmo", "cro", "cpo",
+        "chief", "head", "director", "manager", "lead", "leader", "officer", "president", "vice",
+        "counsel", "engineer", "architect", "analyst", "administrator", "admin", "owner", "sponsor",
+        "champion", "specialist", "consultant", "partner", "principal", "executive", "buyer", "gm",
+        "coordinator", "controller", "treasurer", "secretary", "founder", "md", "pm", "sre",
+    }
+)
+_NAME_AND_ADDRESS = re.compile(r"(?P<name>[^<>]*)<(?P<address>[^<>]*)>")
+_NOT_IN_EMAIL = frozenset(" \t\n\r<>,;()")
+_MULTI_SEPARATORS = re.compile(r"\s+(?:and|und|or|&)\s+|\s*[/+;、\n\r]\s*", re.IGNORECASE)
+_PARENTHESISED = re.compile(r"\([^()]*\)")
+
+
+@dataclass(frozen=True)
+class _Person:
+    """A stakeholder with the keys an owner cell is matched by."""
+
+    stakeholder: Stakeholder
+    tokens: tuple[str, ...]
+    full_keys: frozenset[str]
+    email: str
+
+
+def _clean(text: str) -> str:
+    """NFKC, case-folded, single-spaced: the form every comparison below uses."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def _is_cjk(text: str) -> bool:
+    return any(unicodedata.name(ch, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL")) for ch in text)
+
+
+def _name_tokens(text: str) -> tuple[str, ...]:
+    """Name parts without commas, brackets, honorifics ("Dr.", "-san", "様") or trailing dots."""
+    cleaned = _clean(text)
+    without_brackets = _PARENTHESISED.sub(" ", cleaned).strip()
+    tokens = [t.strip(".") for t in re.split(r"[\s,]+", without_brackets or cleaned) if t.strip(".")]
+    tokens = [_drop_honorific_ending(t) for t in tokens]
+    kept = [t for t in tokens if t not in _HONORIFIC_WORDS]
+    return tuple(kept or tokens)
+
+
+def _drop_honorific_ending(token: str) -> str:
+    for ending in _HONORIFIC_ENDINGS:
+        if token.endswith(ending) and len(token) > len(ending):
+            return token[: -len(ending)]
+    return token
+
+
+def _full_keys(tokens: Sequence[str]) -> frozenset[str]:
+    """Order-insensitive full-name keys; CJK names also compare with the spaces removed."""
+    if not tokens:
+        return frozenset()
+    keys = {" ".join(sorted(tokens))}
+    if _is_cjk("".join(tokens)):
+        keys.add("".join(tokens))
+    return frozenset(keys)
+
+
+def _directory(stakeholders: Sequence[Stakeholder]) -> tuple[_Person, ...]:
+    people = []
+    for stakeholder in stakeholders:
+        tokens = _name_tokens(stakeholder.name or "")
+        if tokens:
+            people.append(_Person(stakeholder, tokens, _full_keys(tokens), _email(stakeholder.email or "")))
+    return tuple(people)
+
+
+def _company_key(text: str) -> str:
+    tokens = [t.strip(".,") for t in _clean(text).replace("株式会社", " 株式会社 ").split()]
+    tokens = [t for t in tokens if t]
+    while tokens and tokens[-1] in _COMPANY_SUFFIXES:
+        tokens.pop()
+    while tokens and tokens[0] in _COMPANY_SUFFIXES:
+        tokens.pop(0)
+    return " ".join(tokens)
+
+
+def read_owner(
+    text: object, stakeholders: Sequence[Stakeholder], companies: Sequence[str] = ()
+) -> OwnerReading:
+    """Resolve an Owner cell to one stakeholder, or say why it names no single known person."""
+    typed = "" if text is None else str(text)
+    if not typed.strip():
+        return OwnerReading(OwnerKind.EMPTY, typed)
+    people = _directory(stakeholders)
+    bracketed = _NAME_AND_ADDRESS.fullmatch(typed.strip())
+    name, email = (bracketed["name"], _email(bracketed["address"])) if bracketed else (typed, _email(typed))
+    if email:
+        matches = [p for p in people if p.email == email]
+        if matches:
+            return OwnerReading(OwnerKind.PERSON, typed, matches[0].stakeholder)
+        if not name.strip() or not bracketed:
+            return OwnerReading(OwnerKind.UNKNOWN, typed)
+        # "Name <address>" with an address not listed: the name may still be known.
+    return _read_named_owner(name, typed, people, companies)
+
+
+def _email(text: str) -> str:
+    """The address, normalised, when the whole text is one email address; otherwise ""."""
+    address = _clean(text).removeprefix("mailto:")
+    local, at, domain = address.partition("@")
+    if not (local and at and "." in domain.strip(".")) or "@" in domain:
+        return ""
+    return "" if _NOT_IN_EMAIL.intersection(address) else address
+
+
+def _read_named_owner(
+    name: str, typed: str, people: Sequence[_Person], companies: Sequence[str]
+) -> OwnerReading:
+    whole = _full_name_match(name, people)
+    if whole is not None:
+        return _person_or_ambiguous(whole, typed)
+    if _is_company(name, companies):
+        return OwnerReading(OwnerKind.COMPANY, typed)
+    if _is_group_word(name):
+        return OwnerReading(OwnerKind.GROUP, typed)
+    pieces = _pieces(name, _MULTI_SEPARATORS)
+    if len(pieces) >= 2:
+        if all(_is_group(p) for p in pieces):
+            return OwnerReading(OwnerKind.GROUP, typed)
+        return OwnerReading(OwnerKind.MULTIPLE, typed, candidates=tuple(pieces))
+    if _is_group(name):
+        return OwnerReading(OwnerKind.GROUP, typed)
+    if "," in name:
+        return _read_comma_owner(name, typed, people)
+    return _read_single_name(name, typed, people)
+
+
+def _pieces(text: str, separators: re.Pattern[str]) -> list[str]:
+    return [p.strip() for p in separators.split(text.strip()) if p and p.strip()]
+
+
+def _full_name_match(name: str, people: Sequence[_Person]) -> list[_Person] | None:
+    keys = _full_keys(_name_tokens(name))
+    matches = [p for p in people if p.full_keys & keys]
+    return matches or None
+
+
+def _part_matches(name: str, people: Sequence[_Person]) -> list[_Person]:
+    """People whose name holds every part typed: "Dana", "Tanaka", "D. Tanaka", or a CJK
+    family-name prefix ("田中" for "田中太郎")."""
+    tokens = set(_name_tokens(name))
+    if not tokens:
+        return []
+    matches = [p for p in people if _holds_parts(p.tokens, tokens)]
+    if not matches and len(tokens) == 1:
+        (only,) = tokens
+        if _is_cjk(only):
+            matches = [p for p in people if "".join(p.tokens).startswith(only)]
+    return matches
+
+
+def _holds_parts(parts: Sequence[str], typed: set[str]) -> bool:
+    """Every typed part is one of ``parts``, or an initial of one when a whole part is typed too."""
+    whole = typed & set(parts)
+    if not whole:
+        return False
+    rest = [p for p in parts if p not in whole]
+    return all(len(t) == 1 and any(p.startswith(t) for p in rest) for t in typed - whole)
+
+
+def _person_or_ambiguous(matches: Sequence[_Person], typed: str) -> OwnerReading:
+    same_name = len({p.full_keys for p in matches}) == 1
+    if same_name and len({p.email for p in matches if p.email}) <= 1:
+        return OwnerReading(OwnerKind.PERSON, typed, matches[0].stakeholder)
+    names = [p.stakeholder.name for p in matches]
+    if len(set(names)) < len(names):  # namesakes: tell them apart by address
+        names = [str(Person(p.stakeholder.name, p.email)) for p in matches]
+    return OwnerReading(OwnerKind.AMBIGUOUS, typed, candidates=tuple(dict.fromkeys(names)))
+
+
+def _read_single_name(name: str, typed: str, people: Sequence[_Person]) -> OwnerReading:
+    matches = _part_matches(name, people)
+    if matches:
+        return _person_or_ambiguous(matches, typed)
+    return OwnerReading(OwnerKind.UNKNOWN, typed)
+
+
+def _read_comma_owner(name: str, typed: str, people: Sequence[_Person]) -> OwnerReading:
+    """Commas that are not (family, given) of a listed person: a trailing job title is dropped
+    ("Dana Tanaka, VP Operations" is Dana); "Dana, Sam" is two people; "Smith, Bob" is one person
+    we do not know, unless either piece names someone listed."""
+    pieces = _pieces(name, re.compile(r","))
+    while len(pieces) > 1 and _is_title(pieces[-1], people):
+        pieces.pop()
+    if len(pieces) < 2:  # a title, or a stray comma: ", Dana"
+        return _read_single_name(pieces[0] if pieces else "", typed, people)
+    whole = _full_name_match(" ".join(pieces), people)
+    if whole is not None:
+        return _person_or_ambiguous(whole, typed)
+    known = any(_full_name_match(p, people) or _part_matches(p, people) for p in pieces)
+    if len(pieces) == 2 and not known and all(len(_name_tokens(p)) == 1 for p in pieces):
+        return OwnerReading(OwnerKind.UNKNOWN, typed)
+    return OwnerReading(OwnerKind.MULTIPLE, typed, candidates=tuple(pieces))
+
+
+def _is_title(piece: str, people: Sequence[_Person]) -> bool:
+    if _full_name_match(piece, people) or _part_matches(piece, people):
+        return False
+    words = set(re.split(r"[\s/&,.-]+", _clean(piece)))
+    return bool(words & _TITLE_WORDS) or _is_group(piece)
+
+
+def _is_group_word(text: str) -> bool:
+    """One of the listed words ("IT", "TBD", "n/a"), checked before splitting on "/" and "and"."""
+    key = _clean(text)
+    return key in GROUP_WORDS or key.rstrip(".!") in GROUP_WORDS
+
+
+def _is_group(text: str) -> bool:
+    """A listed word, or a team by its name: "the IT team", "Finance dept.", "team Alpha"."""
+    return _is_group_word(text) or bool(_GROUP_PATTERN.fullmatch(_clean(text).rstrip(".!")))
+
+
+def _is_company(text: str, companies: Sequence[str]) -> bool:
+    names = {_company_key(c) for c in companies if c and str(c).strip()} - {""}
+    if not names:
+        return False
+    key = _company_key(text)
+    if key in names:
+        return True
+    team = re.fullmatch(r"(?:the )?(.+?) team", _clean(text))
+    return bool(team) and _company_key(team[1]) in names
