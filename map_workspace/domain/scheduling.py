@@ -1,0 +1,351 @@
+"""Turn a template into dated plan rows, scheduled backward from the buyer's decision date.
+
+The decision milestone is due on the decision date. Everything that leads to it is placed as
+late as its successors allow (each successor's lead time, in business days, before it), so the
+plan asks for no false urgency; everything that follows the decision is placed forward from it.
+When the decision date is too close for the template, the plan is still made: lead times are
+compressed and a finding says by how much (PRODUCT.md, "Templates").
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from map_workspace.domain.calendar import (
+    add_business_days,
+    business_days_between,
+    next_business_day,
+    previous_business_day,
+)
+from map_workspace.domain.model import (
+    Finding,
+    Item,
+    ItemType,
+    Person,
+    Risk,
+    RiskStatus,
+    Severity,
+    Side,
+    Stakeholder,
+    Status,
+)
+from map_workspace.domain.templates import GOAL_KEYS, Template
+from map_workspace.errors import UsageError
+
+#: Role title given to people named without a role (extra ``--buyer`` / ``--seller`` contacts).
+CONTACT_ROLE = "Contact"
+
+_COMPRESSED_HINT = (
+    "Agree realistic dates with the buyer, or move the decision date (mapws reschedule, later)."
+)
+_GOAL_DEFAULTS = {"deal": "this deal", "buyer_company": "the buyer", "seller_company": "the seller"}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The rows a new plan starts with; ``start`` is the first business day work must begin."""
+
+    items: tuple[Item, ...]
+    stakeholders: tuple[Stakeholder, ...]
+    risks: tuple[Risk, ...]
+    goals: dict[str, str]
+    findings: tuple[Finding, ...]
+    shortfall_days: int
+    start: date
+
+
+def schedule_backward(
+    template: Template,
+    decision: date,
+    today: date,
+    people: Mapping[str, Person],
+    *,
+    extra_people: Sequence[tuple[Side, Person]] = (),
+    holidays: frozenset[date] = frozenset(),
+    names: Mapping[str, str] | None = None,
+) -> Schedule:
+    """Schedule ``template`` so its decision milestone falls on ``decision``.
+
+    ``people`` maps role keys (``"buyer.champion"``) to people; an item whose role has nobody
+    keeps an empty owner so the sync flags it, rather than a role or group name. ``names`` fills
+    the goal placeholders ``{deal}``, ``{buyer_company}`` and ``{seller_company}``.
+    """
+    if decision <= today:
+        raise UsageError(
+            f"The decision date {decision.isoformat()} is not after today ({today.isoformat()}): "
+            f"a plan needs at least one day before the decision.",
+            hint="Agree a decision date in the future with the buyer and pass it again.",
+        )
+    _check_people(template, people)
+
+    graph = _Graph(template)
+    planned_leads = {a.key: a.lead_days for a in template.activities}
+    floor = next_business_day(today, holidays)
+    anchor = previous_business_day(decision, holidays)
+
+    dues = graph.dates(planned_leads, decision, holidays)
+    planned_start = graph.start(dues, planned_leads, decision, holidays)
+    leads, shortfall = planned_leads, 0
+    findings: list[Finding] = []
+    if planned_start < floor:
+        needed = business_days_between(planned_start, anchor, holidays)
+        available = business_days_between(floor, anchor, holidays)  # negative: not one business day left
+        shortfall = needed - available
+        leads, dues = _compress(graph, planned_leads, needed, decision, floor, holidays)
+        leaves = f"leaves {_business_days(available)}" if available > 0 else "leaves no business day"
+        findings.append(
+            Finding(
+                code="schedule.compressed",
+                severity=Severity.WARNING,
+                id=None,
+                tab="Plan",
+                message=(
+                    f"The decision date {decision.isoformat()} {leaves}, but the "
+                    f"{template.name} template plans {needed}: dates were compressed by "
+                    f"{_business_days(shortfall)}."
+                ),
+                hint=_COMPRESSED_HINT,
+            )
+        )
+    start = graph.start(dues, leads, decision, holidays)
+    if start < floor:  # clamped: nothing can start before today, so the plan starts on its first date
+        start = min(dues[key] for key in graph.before)
+
+    ids = _assign_ids(template, dues)
+    owner_of = {role: person.name for role, person in people.items()}
+    in_date_order = sorted(template.activities, key=lambda a: (dues[a.key], graph.position[a.key]))
+    items = tuple(
+        Item(
+            id=ids[a.key],
+            type=a.type,
+            activity=a.activity,
+            side=a.side,
+            owner=owner_of.get(a.owner_role, ""),
+            due=dues[a.key],
+            status=Status.NOT_STARTED,
+            depends_on=tuple(ids[d] for d in a.depends_on),
+            baseline=dues[a.key],
+            lead_days=leads[a.key],
+            role=a.owner_role,
+        )
+        for a in in_date_order
+    )
+    risks = tuple(
+        Risk(
+            id=_numbered("R", n),
+            risk=r.risk,
+            probability=r.probability,
+            impact=r.impact,
+            mitigation=r.mitigation,
+            owner=owner_of.get(r.owner_role, ""),
+            status=RiskStatus.OPEN,
+        )
+        for n, r in enumerate(template.risks, start=1)
+    )
+    return Schedule(
+        items=items,
+        stakeholders=_stakeholders(template, people, extra_people),
+        risks=risks,
+        goals=_fill_goals(template.goals, decision, names or {}),
+        findings=tuple(findings),
+        shortfall_days=shortfall,
+        start=start,
+    )
+
+
+class _Graph:
+    """The template's dependencies, split around the decision milestone."""
+
+    def __init__(self, template: Template) -> None:
+        self.decision = template.decision.key
+        self.position = {a.key: i for i, a in enumerate(template.activities)}
+        self.prerequisites = {a.key: a.depends_on for a in template.activities}
+        self.successors: dict[str, list[str]] = {a.key: [] for a in template.activities}
+        for a in template.activities:
+            for dep in a.depends_on:
+                self.successors[dep].append(a.key)
+        self.order = self._topological_order()
+        self.followers = self._descendants(self.decision)
+        # Everything not after the decision is planned before it (the decision itself included).
+        self.before = [k for k in self.order if k not in self.followers]
+
+    def dates(
+        self,
+        leads: Mapping[str, int],
+        decision: date,
+        holidays: frozenset[date],
+        clamp_from: date | None = None,
+    ) -> dict[str, date]:
+        """Due dates for the given lead times; ``clamp_from`` pulls early dates up to that day."""
+        anchor = previous_business_day(decision, holidays)  # lead times count business days
+        last_before = previous_business_day(decision - timedelta(days=1), holidays)
+        dues: dict[str, date] = {self.decision: decision}
+        for key in reversed(self.before):
+            if key == self.decision:
+                continue
+            later = [s for s in self.successors[key] if s not in self.followers]
+            if later:
+                due = min(
+                    add_business_days(anchor if s == self.decision else dues[s], -leads[s], holidays)
+                    for s in later
+                )
+            else:
+                due = last_before
+            if clamp_from is not None:
+                due = min(max(due, clamp_from), decision)
+            dues[key] = due
+        for key in self.order:
+            if key in self.followers:
+                latest = max(dues[p] for p in self.prerequisites[key])
+                dues[key] = next_business_day(add_business_days(latest, leads[key], holidays), holidays)
+        return dues
+
+    def start(
+        self, dues: Mapping[str, date], leads: Mapping[str, int], decision: date, holidays: frozenset[date]
+    ) -> date:
+        """The first day work must begin: each pre-decision item's due date less its lead time."""
+        anchor = previous_business_day(decision, holidays)
+        return min(
+            add_business_days(anchor if key == self.decision else dues[key], -leads[key], holidays)
+            for key in self.before
+        )
+
+    def _topological_order(self) -> list[str]:
+        """Prerequisites first; ties in template order (the template is checked acyclic)."""
+        waiting = {key: len(deps) for key, deps in self.prerequisites.items()}
+        ready = [key for key in self.position if waiting[key] == 0]
+        order: list[str] = []
+        while ready:
+            ready.sort(key=self.position.__getitem__)
+            key = ready.pop(0)
+            order.append(key)
+            for successor in self.successors[key]:
+                waiting[successor] -= 1
+                if waiting[successor] == 0:
+                    ready.append(successor)
+        return order
+
+    def _descendants(self, key: str) -> set[str]:
+        found: set[str] = set()
+        stack = list(self.successors[key])
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found.add(current)
+                stack.extend(self.successors[current])
+        return found
+
+
+def _compress(
+    graph: _Graph,
+    planned: Mapping[str, int],
+    needed: int,
+    decision: date,
+    floor: date,
+    holidays: frozenset[date],
+) -> tuple[dict[str, int], dict[str, date]]:
+    """Shrink pre-decision lead times in proportion until the plan starts no earlier than ``floor``.
+
+    Each scaling (rounded to nearest, rounded down) tries the largest share first, so leads shrink
+    no more than needed; the fit that uses the most of the time left wins. If even zero lead times
+    start too early, dates are clamped into [floor, decision], which keeps prerequisite order.
+    """
+
+    def rounded(lead: int, share: int) -> int:
+        return (2 * lead * share + needed) // (2 * needed)
+
+    def rounded_down(lead: int, share: int) -> int:
+        return lead * share // needed
+
+    fits: list[tuple[date, int, dict[str, int], dict[str, date]]] = []
+    for scale in (rounded, rounded_down):
+        for share in range(needed - 1, -1, -1):
+            leads = {
+                key: lead if key in graph.followers else scale(lead, share) for key, lead in planned.items()
+            }
+            dues = graph.dates(leads, decision, holidays)
+            start = graph.start(dues, leads, decision, holidays)
+            if start >= floor:
+                fits.append((start, -sum(leads.values()), leads, dues))
+                break
+    if fits:
+        _, _, leads, dues = min(fits, key=lambda fit: fit[:2])
+        return leads, dues
+    leads = {key: lead if key in graph.followers else 0 for key, lead in planned.items()}
+    return leads, graph.dates(leads, decision, holidays, clamp_from=floor)
+
+
+def _assign_ids(template: Template, dues: Mapping[str, date]) -> dict[str, str]:
+    """M-01… and T-01… in due-date order, ties in template order."""
+    ids: dict[str, str] = {}
+    for kind, prefix in ((ItemType.MILESTONE, "M"), (ItemType.TASK, "T")):
+        of_kind = [(dues[a.key], i, a.key) for i, a in enumerate(template.activities) if a.type is kind]
+        for n, (_, _, key) in enumerate(sorted(of_kind), start=1):
+            ids[key] = _numbered(prefix, n)
+    return ids
+
+
+def _business_days(n: int) -> str:
+    return f"{n} business day" if n == 1 else f"{n} business days"
+
+
+def _numbered(prefix: str, n: int) -> str:
+    return f"{prefix}-{n:02d}"
+
+
+def _stakeholders(
+    template: Template, people: Mapping[str, Person], extra_people: Sequence[tuple[Side, Person]]
+) -> tuple[Stakeholder, ...]:
+    """One row per person, in role order; a person holding two roles gets both titles."""
+    rows: dict[str, Stakeholder] = {}
+    for role in template.roles:
+        person = people.get(role.key)
+        if person is None:
+            continue
+        identity = _identity(person)
+        if identity in rows:
+            row = rows[identity]
+            rows[identity] = Stakeholder(
+                name=row.name, side=row.side, role=f"{row.role} / {role.title}", email=row.email
+            )
+        else:
+            rows[identity] = Stakeholder(
+                name=person.name, side=role.side, role=role.title, email=person.email
+            )
+    for side, person in extra_people:
+        identity = _identity(person)
+        if identity not in rows:
+            rows[identity] = Stakeholder(name=person.name, side=side, role=CONTACT_ROLE, email=person.email)
+    return tuple(rows.values())
+
+
+def _identity(person: Person) -> str:
+    return person.email.lower() if person.email else "name:" + person.name.strip().lower()
+
+
+def _check_people(template: Template, people: Mapping[str, Person]) -> None:
+    """A person named for a role the template lacks would silently own nothing: refuse it."""
+    known = [r.key for r in template.roles]
+    for role in people:
+        if role not in known:
+            close = difflib.get_close_matches(role, known, n=1)
+            suggestion = f" Did you mean {close[0]!r}?" if close else ""
+            raise UsageError(
+                f"The {template.name} template has no role {role!r}.{suggestion}",
+                hint=f"Roles of the {template.name} template: {', '.join(known)}.",
+            )
+
+
+def _fill_goals(goals: Mapping[str, str], decision: date, names: Mapping[str, str]) -> dict[str, str]:
+    given = {key: value for key, value in names.items() if value}
+    values = {**_GOAL_DEFAULTS, **given, "decision_date": decision.isoformat()}
+    filled: dict[str, str] = {}
+    for key in GOAL_KEYS:
+        text = goals.get(key, "")
+        for placeholder, value in values.items():
+            text = text.replace("{" + placeholder + "}", value)
+        filled[key] = text
+    return filled
