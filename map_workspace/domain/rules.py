@@ -1,0 +1,433 @@
+"""The rules the sync enforces (PRODUCT.md, "Rules the sync enforces"), as pure functions.
+
+Each finding carries a stable ``code``; scripts key on it. The codes:
+
+owner.missing · owner.group · owner.company · owner.multiple · owner.unknown · owner.ambiguous ·
+date.missing · date.unparseable · date.out_of_window · status.unknown · dep.unknown · dep.self ·
+dep.cycle · dep.unreadable · dep.order · dep.lead · dep.started_early · availability.conflict ·
+item.overdue · item.stalled · item.due_soon · item.blocked · slip.milestone_repeated ·
+hygiene.too_many_open · hygiene.buyer_item_seller_owner · schedule.compressed ·
+overview.no_target · decision.late
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from map_workspace.domain import parsing
+from map_workspace.domain.calendar import add_business_days, business_days_between
+from map_workspace.domain.model import (
+    Assessment,
+    Finding,
+    Health,
+    Item,
+    Plan,
+    Progress,
+    Severity,
+    Side,
+    Stakeholder,
+    Status,
+)
+from map_workspace.domain.parsing import OwnerKind
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where health turns, documented in the README and configurable in config.toml."""
+
+    #: Projected decision later than target by more than this many business days: Off track.
+    off_track_after_days: int = 10
+    #: A milestone whose due date moved later this many times lowers health one step.
+    repeated_slips: int = 2
+    #: More open items than this: the plan is too big to run (hygiene warning).
+    max_open_items: int = 30
+    #: Days either side of the plan's window beyond which a date looks like a typo.
+    window_days: int = 365
+    stalled_after_days: int = 7
+    due_soon_days: int = 3
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules need besides the plan itself."""
+
+    today: date
+    holidays: frozenset[date] = frozenset()
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    shortfall_days: int = 0
+    decision_id: str = ""
+    template_size: int = 0
+
+
+def assess(plan: Plan, ctx: Context) -> Assessment:
+    """Every finding about the plan today, its progress, projected decision date and health."""
+    findings: list[Finding] = []
+    owners = _check_owners(plan, findings)
+    _check_dates(plan, ctx, findings)
+    _check_statuses(plan, findings)
+    cyclic = _check_dependencies(plan, ctx, findings)
+    _check_availability(plan, ctx, owners, findings)
+    _check_due(plan, ctx, findings)
+    _check_hygiene(plan, ctx, owners, findings)
+    progress = compute_progress(plan.items)
+    decision = decision_item(plan, ctx.decision_id)
+    projected = projected_decision(plan, ctx, decision, cyclic)
+    health = _health(plan, ctx, decision, projected, findings)
+    next_ms = min(
+        (i for i in plan.items if i.is_milestone and i.is_open and i.due),
+        key=lambda i: (i.due, i.id), default=None,
+    )
+    return Assessment(tuple(findings), progress, health, projected, next_ms,
+                      {k: v.name for k, v in owners.items()})
+
+
+# --- owners -------------------------------------------------------------------------------------
+
+def _check_owners(plan: Plan, findings: list[Finding]) -> dict[str, Stakeholder]:
+    companies = [c for c in (plan.overview.buyer_company, plan.overview.seller_company) if c]
+    resolved: dict[str, Stakeholder] = {}
+    for item in plan.items:
+        if not item.is_open and item.status is not None:
+            reading = parsing.read_owner(item.owner, plan.stakeholders, companies)
+            if reading.kind is OwnerKind.PERSON and reading.stakeholder:
+                resolved[item.id] = reading.stakeholder
+            continue
+        reading = parsing.read_owner(item.owner, plan.stakeholders, companies)
+        f = _owner_finding(item, reading)
+        if f:
+            findings.append(f)
+        if reading.kind is OwnerKind.PERSON and reading.stakeholder is not None:
+            resolved[item.id] = reading.stakeholder
+    return resolved
+
+
+def _owner_finding(item: Item, reading: parsing.OwnerReading) -> Finding | None:
+    who = f"'{reading.text}'"
+    pick = "Name one person from the Stakeholders tab"
+    role = f" (the plan suggests the {role_words(item.role)})" if item.role else ""
+    match reading.kind:
+        case OwnerKind.EMPTY:
+            return Finding("owner.missing", E, f"{item.id or 'This item'} has no owner.",
+                           f"{pick}{role}: if it is the team's job, it is nobody's job.",
+                           id=item.id, field="owner")
+        case OwnerKind.GROUP:
+            return Finding("owner.group", E, f"Owner {who} is a group, not a person.",
+                           f"{pick} who will make it happen{role}.", id=item.id, field="owner")
+        case OwnerKind.COMPANY:
+            return Finding("owner.company", E, f"Owner {who} is a company, not a person.",
+                           f"{pick}{role}.", id=item.id, field="owner")
+        case OwnerKind.MULTIPLE:
+            names = " and ".join(reading.candidates) or reading.text
+            return Finding("owner.multiple", E, f"Owner {who} names more than one person ({names}).",
+                           "Keep one owner; mention the others in Notes.", id=item.id, field="owner")
+        case OwnerKind.AMBIGUOUS:
+            return Finding("owner.ambiguous", W,
+                           f"Owner {who} could be {' or '.join(reading.candidates)}.",
+                           "Write the full name or the email.", id=item.id, field="owner")
+        case OwnerKind.UNKNOWN:
+            return Finding("owner.unknown", W, f"Owner {who} is not in the Stakeholders tab.",
+                           "Add them to Stakeholders (name, role, email), or pick someone listed.",
+                           id=item.id, field="owner")
+    return None
+
+
+def role_words(role: str) -> str:
+    """``buyer.it_lead`` → ``buyer's it lead``: how a hint names a template role."""
+    side, _, title = role.partition(".")
+    return f"{side}'s {title.replace('_', ' ')}" if title else role
+
+
+# --- dates and statuses -------------------------------------------------------------------------
+
+def _check_dates(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
+    anchor = plan.overview.target_decision or ctx.today
+    low = min(anchor, ctx.today) - timedelta(days=ctx.thresholds.window_days)
+    high = max(anchor, ctx.today) + timedelta(days=ctx.thresholds.window_days)
+    forms = parsing.accepted_date_forms(plan.locale)
+    if plan.overview.target_decision is None and not any(
+        f.tab == "Overview" and f.field == "target_decision" for f in findings
+    ):
+        findings.append(Finding("overview.no_target", W, "The Overview has no target decision date.",
+                                "Fill in 'Target decision date' on the Overview tab.",
+                                tab="Overview", field="target_decision"))
+    for item in plan.items:
+        if item.due is None and item.due_text:
+            findings.append(Finding("date.unparseable", E,
+                                    f"Due '{item.due_text}' is not a date mapws can read; it is kept as typed.",
+                                    f"Write it as {forms}.", id=item.id, field="due"))
+        elif item.due is None and item.is_open:
+            findings.append(Finding("date.missing", E, f"{item.id or 'This item'} has no due date.",
+                                    f"Agree a date with its owner and write it as {forms}.",
+                                    id=item.id, field="due"))
+        elif item.due is not None and not (low <= item.due <= high):
+            findings.append(Finding("date.out_of_window", W,
+                                    f"Due {item.due.isoformat()} is far outside the plan's window "
+                                    f"({low.isoformat()} to {high.isoformat()}).",
+                                    "Check the year: was it a typo?", id=item.id, field="due"))
+
+
+def _check_statuses(plan: Plan, findings: list[Finding]) -> None:
+    for item in plan.items:
+        if item.status is None:
+            findings.append(Finding("status.unknown", W,
+                                    f"Status '{item.status_text}' is not one of Not started, In progress, "
+                                    "Done, Blocked, N/A; the item is treated as open.",
+                                    "Pick a status from the dropdown; put details in Notes.",
+                                    id=item.id, field="status"))
+
+
+# --- dependencies -------------------------------------------------------------------------------
+
+def _check_dependencies(plan: Plan, ctx: Context, findings: list[Finding]) -> set[str]:
+    by_id = {i.id: i for i in plan.items if i.id}
+    for item in plan.items:
+        bad = parsing.parse_depends(item.depends_text).bad
+        if bad:
+            findings.append(Finding("dep.unreadable", E,
+                                    f"Depends on '{item.depends_text}': {', '.join(bad)} is not an item ID.",
+                                    "List item IDs such as T-03, M-02, separated by commas.",
+                                    id=item.id, field="depends_on"))
+        for dep in item.depends_on:
+            if dep == item.id:
+                findings.append(Finding("dep.self", E, f"{item.id} depends on itself.",
+                                        "Remove its own ID from Depends on.", id=item.id, field="depends_on"))
+            elif dep not in by_id:
+                findings.append(Finding("dep.unknown", E, f"{item.id or 'This item'} depends on {dep}, "
+                                        "which is not in the plan.",
+                                        "Use the ID of an existing row (see the ID column).",
+                                        id=item.id, field="depends_on"))
+    cyclic = set()
+    for cycle in find_cycles({i.id: [d for d in i.depends_on if d in by_id and d != i.id] for i in plan.items if i.id}):
+        path = " → ".join(cycle + [cycle[0]])
+        for node in cycle:
+            cyclic.add(node)
+            findings.append(Finding("dep.cycle", E, f"Dependencies form a cycle: {path}.",
+                                    "Remove one of these dependencies so the order is clear.",
+                                    id=node, field="depends_on"))
+    for item in plan.items:
+        for dep_id in item.depends_on:
+            dep = by_id.get(dep_id)
+            if dep is None or dep_id == item.id or dep_id in cyclic:
+                continue
+            if item.due and dep.due and item.is_open:
+                gap = business_days_between(dep.due, item.due, ctx.holidays)
+                if item.due < dep.due:
+                    findings.append(Finding("dep.order", W,
+                                            f"{item.id} is due {item.due.isoformat()}, before {dep_id} "
+                                            f"(due {dep.due.isoformat()}) that it depends on.",
+                                            f"Move {item.id} later, or {dep_id} earlier (and tell its owner).",
+                                            id=item.id, field="due"))
+                elif gap < item.lead_days:
+                    findings.append(Finding("dep.lead", W,
+                                            f"{item.id} is due only {gap} business day(s) after {dep_id}; "
+                                            f"it needs {item.lead_days}.",
+                                            f"Give {item.id} until {add_business_days(dep.due, item.lead_days, ctx.holidays).isoformat()}, "
+                                            f"or bring {dep_id} forward.", id=item.id, field="due"))
+            if dep.is_open and item.status in (Status.IN_PROGRESS, Status.DONE):
+                findings.append(Finding("dep.started_early", W,
+                                        f"{item.id} is {item.status.value.lower()} while {dep_id}, which it "
+                                        "depends on, is still open.",
+                                        f"Check whether {dep_id} is really open, or whether the dependency still holds.",
+                                        id=item.id, field="status"))
+    return cyclic
+
+
+def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Each elementary cycle found by depth-first search, once (rotated to start at its smallest ID)."""
+    seen: set[tuple[str, ...]] = set()
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):]
+                k = cycle.index(min(cycle))
+                key = tuple(cycle[k:] + cycle[:k])
+                if key not in seen:
+                    seen.add(key)
+                    cycles.append(list(key))
+            elif state.get(nxt) is None:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if state.get(node) is None:
+            visit(node)
+    return cycles
+
+
+# --- availability, due, hygiene -----------------------------------------------------------------
+
+_RANGE = re.compile(
+    r"(?P<a>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}(?:[-/.]\d{2,4})?|"
+    r"[A-Za-z]{3,9}\.? \d{1,2}(?:,? \d{4})?|\d{1,2} [A-Za-z]{3,9}\.?(?: \d{4})?)"
+    r"\s*(?:to|until|till|through|thru|-|–|—|~|〜)\s*"
+    r"(?P<b>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}(?:[-/.]\d{2,4})?|"
+    r"[A-Za-z]{3,9}\.? \d{1,2}(?:,? \d{4})?|\d{1,2} [A-Za-z]{3,9}\.?(?: \d{4})?)"
+)
+
+
+def unavailable_ranges(text: str, locale: str, today: date) -> list[tuple[date, date]]:
+    """Date ranges in an Availability cell: "travelling 2026-05-01 to 2026-05-21"."""
+    out = []
+    for m in _RANGE.finditer(text or ""):
+        a = parsing.parse_date(m["a"], locale, today).value
+        b = parsing.parse_date(m["b"], locale, today).value
+        if a and b and a <= b:
+            out.append((a, b))
+    return out
+
+
+def _check_availability(plan: Plan, ctx: Context, owners: dict[str, Stakeholder], findings: list[Finding]) -> None:
+    for item in plan.items:
+        person = owners.get(item.id)
+        if not (person and person.availability and item.due and item.is_open):
+            continue
+        for start, end in unavailable_ranges(person.availability, plan.locale, ctx.today):
+            if start <= item.due <= end:
+                findings.append(Finding("availability.conflict", W,
+                                        f"{item.id} is due {item.due.isoformat()}, while {person.name} is "
+                                        f"unavailable ({person.availability}).",
+                                        "Move the date, or name a stand-in owner for that period.",
+                                        id=item.id, field="due"))
+                break
+
+
+def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
+    t = ctx.thresholds
+    by_id = {i.id: i for i in plan.items if i.id}
+    for item in plan.items:
+        if item.status is Status.BLOCKED:
+            waiting = [d for d in item.depends_on if d in by_id and by_id[d].is_open]
+            on = f" (waiting on {', '.join(waiting)})" if waiting else ""
+            findings.append(Finding("item.blocked", W, f"{item.id} is blocked{on}.",
+                                    "Raise it at the next check-in and agree who unblocks it.",
+                                    id=item.id, field="status"))
+        if not (item.is_open and item.due):
+            continue
+        late = (ctx.today - item.due).days
+        if late >= t.stalled_after_days:
+            findings.append(Finding("item.stalled", W, f"{item.id} is {late} days overdue.",
+                                    "Agree a new date with its owner, or mark it Done or N/A.",
+                                    id=item.id, field="due"))
+        elif late >= 1:
+            findings.append(Finding("item.overdue", W, f"{item.id} is {late} day(s) overdue.",
+                                    "Check in with its owner.", id=item.id, field="due"))
+        elif -late <= t.due_soon_days:
+            findings.append(Finding("item.due_soon", I, f"{item.id} is due {item.due.isoformat()}.",
+                                    "", id=item.id, field="due"))
+    for item in plan.items:
+        if item.is_milestone and item.slips >= t.repeated_slips:
+            findings.append(Finding("slip.milestone_repeated", W,
+                                    f"Milestone {item.id} has slipped {item.slips} times.",
+                                    "Repeated slips are an early sign the deal is in trouble: "
+                                    "review the plan with the champion.", id=item.id, field="due"))
+
+
+def _check_hygiene(plan: Plan, ctx: Context, owners: dict[str, Stakeholder], findings: list[Finding]) -> None:
+    open_items = [i for i in plan.items if i.is_open]
+    if len(open_items) > ctx.thresholds.max_open_items:
+        findings.append(Finding("hygiene.too_many_open", W,
+                                f"The plan has {len(open_items)} open items (more than "
+                                f"{ctx.thresholds.max_open_items}).",
+                                "Drop items that stopped mattering (status N/A) or merge small ones.",
+                                field=None))
+    for item in open_items:
+        person = owners.get(item.id)
+        if item.side is Side.BUYER and person is not None and person.side is Side.SELLER:
+            findings.append(Finding("hygiene.buyer_item_seller_owner", W,
+                                    f"{item.id} is a buyer item owned by {person.name}, on the seller side.",
+                                    "Buyer items need a buyer owner: the seller cannot do them for the buyer.",
+                                    id=item.id, field="owner"))
+    if ctx.shortfall_days > 0:
+        findings.append(Finding("schedule.compressed", W,
+                                f"The decision date left {ctx.shortfall_days} business days fewer than the "
+                                "template plans: dates were compressed.",
+                                "Agree realistic dates with the buyer, or move the decision date."))
+
+
+# --- progress, projection, health ---------------------------------------------------------------
+
+def compute_progress(items: Sequence[Item]) -> Progress:
+    """Done of all items, N/A left out; percent rounded half up, as the sheet's ROUND does."""
+    counted = [i for i in items if i.status is not Status.NA]
+    done = sum(1 for i in counted if i.status is Status.DONE)
+    total = len(counted)
+    percent = (200 * done + total) // (2 * total) if total else 0
+    return Progress(done, total, percent)
+
+
+def decision_item(plan: Plan, decision_id: str = "") -> Item | None:
+    """The purchase decision milestone: the one the plan names, else the likeliest milestone."""
+    if decision_id and (item := plan.item(decision_id)):
+        return item
+    milestones = [i for i in plan.items if i.is_milestone]
+    named = [i for i in milestones if "decision" in i.activity.lower()]
+    pool = named or milestones
+    return max(pool, key=lambda i: (i.due or date.min, i.id), default=None)
+
+
+def projected_decision(plan: Plan, ctx: Context, decision: Item | None, cyclic: set[str] = frozenset()) -> date | None:
+    """Follow the dependency graph from today's dates: an open item finishes no earlier than its due
+    date, an overdue one no earlier than today, and each item no earlier than its lead time after
+    its prerequisites."""
+    if decision is None:
+        return plan.overview.target_decision
+    by_id = {i.id: i for i in plan.items if i.id}
+    memo: dict[str, date | None] = {}
+
+    def finish(item: Item, trail: frozenset[str]) -> date | None:
+        if item.id in memo:
+            return memo[item.id]
+        if not item.is_open:
+            result = item.done_on or item.due
+            memo[item.id] = result
+            return result
+        base = item.due
+        if base is not None and base < ctx.today:
+            base = ctx.today
+        for dep_id in item.depends_on:
+            dep = by_id.get(dep_id)
+            if dep is None or dep_id in trail or dep_id in cyclic or not dep.is_open:
+                continue
+            prior = finish(dep, trail | {item.id})
+            if prior is not None:
+                ready = add_business_days(prior, item.lead_days, ctx.holidays)
+                base = ready if base is None or ready > base else base
+        memo[item.id] = base
+        return base
+
+    return finish(decision, frozenset()) or plan.overview.target_decision
+
+
+def _health(plan: Plan, ctx: Context, decision: Item | None, projected: date | None,
+            findings: list[Finding]) -> Health:
+    target = plan.overview.target_decision
+    if decision is not None and not decision.is_open:
+        return Health.ON_TRACK
+    level = 0
+    if target and projected and projected > target:
+        late = business_days_between(target, projected, ctx.holidays)
+        level = 2 if late > ctx.thresholds.off_track_after_days else 1
+        findings.append(Finding("decision.late", W if level == 1 else E,
+                                f"The decision is projected for {projected.isoformat()}, {late} business "
+                                f"day(s) after the target {target.isoformat()}.",
+                                "Look at what pushes it (overdue items and their dependents) at the next "
+                                "check-in, or agree a new target openly.", tab="Overview",
+                                field="projected_decision"))
+    if any(i.is_milestone and i.slips >= ctx.thresholds.repeated_slips for i in plan.items):
+        level += 1
+    if ctx.shortfall_days > 0 or any(f.code == "item.stalled" and (it := plan.item(f.id or "")) is not None
+                                     and it.is_milestone for f in findings):
+        level = max(level, 1)
+    return (Health.ON_TRACK, Health.AT_RISK, Health.OFF_TRACK)[min(level, 2)]
