@@ -1,0 +1,427 @@
+"""Plan the sync as data: ``plan_changes(snapshot, today) -> ChangeSet``, then a backend applies it.
+
+Pure: no I/O, ``today`` (and ``now`` for History timestamps) passed in. The ChangeSet only
+addresses sync-owned cells; buyer cells are read, never written. A second run over the result
+plans nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timezone
+
+from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow, note_block
+from map_workspace.domain import parsing
+from map_workspace.domain.calendar import business_days_between
+from map_workspace.domain.model import Assessment, Finding, Item, Plan, Severity
+from map_workspace.domain.rules import Context, Thresholds, assess
+from map_workspace.formulas import PlanColumns, flag_formula, overdue_formula, progress_formula
+from map_workspace.layout import (
+    OVERVIEW,
+    PLAN,
+    PLAN_TAB,
+    RISKS,
+    STAKEHOLDERS,
+    Cell,
+    Snapshot,
+    column_letter,
+    parse_a1,
+)
+from map_workspace.reading import Reading, read_plan, status_label
+
+#: Findings that describe what a buyer typed get a note on that cell; date-driven ones
+#: (overdue, due soon) do not, since the sheet's live flags already show them.
+NOTE_CODES = (
+    "owner.", "date.unparseable", "date.missing", "date.out_of_window", "status.unknown", "dep.",
+    "availability.", "type.unknown", "risk.", "hygiene.buyer_item_seller_owner",
+)
+
+#: Words the sync writes into Flag for findings a formula cannot work out.
+FLAG_WORDS = {
+    "owner.missing": "Needs owner", "owner.group": "Needs owner", "owner.company": "Needs owner",
+    "owner.multiple": "One owner only", "owner.unknown": "Unknown owner", "owner.ambiguous": "Which owner?",
+    "date.missing": "Needs date", "date.unparseable": "Bad date", "date.out_of_window": "Check date",
+    "status.unknown": "Check status", "dep.unknown": "Bad dependency", "dep.self": "Bad dependency",
+    "dep.unreadable": "Bad dependency", "dep.cycle": "Dependency cycle", "dep.order": "Before its prerequisite",
+    "dep.lead": "Too soon after prerequisite", "dep.started_early": "Started early",
+    "availability.conflict": "Owner away",
+}
+
+#: Extra rows the dropdowns and colour rules reach beyond the last item, so buyer rows are covered.
+FORMAT_HEADROOM = 200
+
+
+@dataclass(frozen=True)
+class Settings:
+    default_locale: str = "en_US"
+    holidays: frozenset[date] = frozenset()
+    thresholds: Thresholds = Thresholds()
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """What a sync would do, and what it concluded."""
+
+    changes: ChangeSet
+    assessment: Assessment
+    plan: Plan
+    findings: tuple[Finding, ...]
+
+
+def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None,
+                 settings: Settings = Settings()) -> ChangeSet:
+    return plan_sync(snapshot, today, now=now, settings=settings).changes
+
+
+def plan_sync(snapshot: Snapshot, today: date, *, now: datetime | None = None,
+              settings: Settings = Settings()) -> SyncPlan:
+    reading = read_plan(snapshot, default_locale=settings.default_locale, today=today)
+    when = (now or datetime.combine(today, time(), tzinfo=timezone.utc)).isoformat(timespec="seconds")
+    return _Planner(reading, today, when, settings).run()
+
+
+class _Planner:
+    def __init__(self, reading: Reading, today: date, when: str, settings: Settings) -> None:
+        self.r = reading
+        self.today = today
+        self.when = when
+        self.settings = settings
+        self.cells: list[CellWrite] = []
+        self.notes: list[NoteWrite] = []
+        self.history: list[HistoryEntry] = []
+
+    def log(self, item_id: str, field: str, old: object, new: object, note: str = "") -> None:
+        self.history.append(HistoryEntry(self.when, item_id, field, _show(old), _show(new), note))
+
+    # --- the steps ------------------------------------------------------------------------------
+
+    def run(self) -> SyncPlan:
+        r = self.r
+        items, state = self._reconcile_items()
+        risks = self._assign_risk_ids(state)
+        plan = replace(r.plan, items=tuple(items), risks=tuple(risks))
+        ctx = Context(
+            today=self.today,
+            holidays=self.settings.holidays,
+            thresholds=self.settings.thresholds,
+            shortfall_days=_int(r.meta.get("shortfall_days")),
+            decision_id=r.meta.get("decision_id", ""),
+        )
+        assessment = assess(plan, ctx)
+        findings = tuple([self._with_new_id(f) for f in r.findings] + list(assessment.findings))
+        # Addresses: rows of this reading, IDs as (re)assigned.
+        r.plan = plan
+        findings = tuple(replace(f, cell=f.cell or r.cell_of(f)) for f in findings)
+        self._sync_owned_plan_cells(plan, state, findings)
+        self._notes(plan, findings)
+        self._owns(plan, assessment)
+        self._overview(plan, assessment)
+        meta: dict[str, str] = {}
+        formats_to_row = self._formats(meta)
+        new_state = tuple(state[k] for k in sorted(state, key=_id_order))
+        state_change = None if (r.state_present and new_state == tuple(
+            r.state[k] for k in sorted(r.state, key=_id_order))) else new_state
+        changed = bool(self.cells or self.notes or self.history or state_change is not None
+                       or formats_to_row is not None or meta)
+        if changed:
+            self._stamp()
+        changes = ChangeSet(tuple(self.cells), tuple(self.notes), tuple(self.history), state_change,
+                            formats_to_row, meta)
+        return SyncPlan(changes, assessment, plan, findings)
+
+    def _with_new_id(self, finding: Finding) -> Finding:
+        """A reading finding on a row that only now got its ID names that ID."""
+        if not finding.cell or finding.tab not in (PLAN, RISKS):
+            return finding
+        row, _ = parse_a1(finding.cell)
+        new = next((w.value for w in self.cells if w.tab == finding.tab and w.row == row and w.field == "id"), None)
+        return replace(finding, id=str(new)) if new else finding
+
+    def _reconcile_items(self) -> tuple[list[Item], dict[str, StateRow]]:
+        """Give new rows IDs and baselines, notice removed rows, count slips, log changes."""
+        r = self.r
+        state = dict(r.state)
+        if not r.state_present:
+            # A plan whose state tab is gone: today's values become the memory, nothing is a slip.
+            for item, ref in zip(r.plan.items, r.item_rows):
+                if item.id and item.id not in state:
+                    state[item.id] = StateRow(item.id, item.activity, item.due, item.due, status_label(item),
+                                              item.owner, item.slips)
+        issued = {k for k in state} | {i.id for i in r.plan.items if i.id}
+        next_no = {p: max([parsing.parse_id(x)[1] for x in issued if x.startswith(p + "-")] + [0]) + 1
+                   for p in "TM"}
+        seen: set[str] = set()
+        items: list[Item] = []
+        for item, ref in zip(r.plan.items, r.item_rows):
+            prefix = "M" if item.is_milestone else "T"
+            if item.id and item.id not in seen:
+                seen.add(item.id)
+                items.append(self._existing(item, ref.sheet_row, state))
+                continue
+            new_id = parsing.format_id(prefix, next_no[prefix])
+            next_no[prefix] += 1
+            seen.add(new_id)
+            self._write(PLAN, ref.sheet_row, "id", new_id, new_id)
+            if item.id:
+                self.log(new_id, "ID", item.id, new_id, f"row {ref.sheet_row} repeated the ID {item.id}; "
+                         "a copied row gets its own ID")
+            elif ref.id_text:
+                self.log(new_id, "ID", ref.id_text, new_id, "edit to a sync-owned cell undone: IDs are "
+                         "given by mapws")
+            self.log(new_id, "Row", "", item.activity, "new row added")
+            state[new_id] = StateRow(new_id, item.activity, item.due, item.due, status_label(item), item.owner)
+            items.append(replace(item, id=new_id, baseline=item.due, slips=0))
+        for item_id, row in list(state.items()):
+            if item_id[0] in "TM" and item_id not in seen and not row.removed:
+                self.log(item_id, "Row", row.activity, "", "row removed from the plan")
+                state[item_id] = replace(row, removed=True)
+        return items, state
+
+    def _existing(self, item: Item, sheet_row: int, state: dict[str, StateRow]) -> Item:
+        row = state.get(item.id) or StateRow(item.id, item.activity, item.due, item.due, status_label(item),
+                                             item.owner)
+        if row.removed:
+            self.log(item.id, "Row", "", item.activity, "row restored")
+            row = replace(row, removed=False)
+        slips, due = row.slips, row.due
+        if item.due is not None and row.due is not None and item.due != row.due:
+            if item.due > row.due:
+                slips += 1
+                days = business_days_between(row.due, item.due, self.settings.holidays)
+                self.log(item.id, "Due", row.due, item.due, f"slipped {days} business day(s) (slip {slips})")
+            else:
+                self.log(item.id, "Due", row.due, item.due, "moved earlier")
+        if item.due is not None:
+            due = item.due
+        baseline = row.baseline or item.due
+        status = status_label(item)
+        if status != row.status:
+            self.log(item.id, "Status", row.status, status)
+        if item.owner != row.owner:
+            self.log(item.id, "Owner", row.owner, item.owner)
+        state[item.id] = replace(row, activity=item.activity, baseline=baseline, due=due, status=status,
+                                 owner=item.owner, slips=slips)
+        return replace(item, baseline=baseline, slips=slips, lead_days=row.lead_days, role=row.role)
+
+    def _assign_risk_ids(self, state: dict[str, StateRow]) -> list:
+        r = self.r
+        risks = list(r.plan.risks)
+        table = r.tables.get(RISKS)
+        if table is None:
+            return risks
+        used = {x.id for x in risks if x.id} | {k for k in r.state if k.startswith("R-")}
+        next_no = max([parsing.parse_id(x)[1] for x in used] + [0]) + 1
+        seen: set[str] = set()
+        out = []
+        for risk, ref in zip(risks, r.risk_rows):
+            if risk.id and risk.id not in seen:
+                seen.add(risk.id)
+                out.append(risk)
+                continue
+            new_id = parsing.format_id("R", next_no)
+            next_no += 1
+            self._write(RISKS, ref.sheet_row, "id", new_id, new_id)
+            self.log(new_id, "Row", "", risk.risk, "new risk added")
+            out.append(replace(risk, id=new_id))
+        for risk in out:
+            if risk.id not in state:
+                state[risk.id] = StateRow(risk.id, risk.risk)
+            elif state[risk.id].removed or state[risk.id].activity != risk.risk:
+                state[risk.id] = replace(state[risk.id], activity=risk.risk, removed=False)
+        ids = {x.id for x in out}
+        for rid, row in list(state.items()):
+            if rid.startswith("R-") and rid not in ids and not row.removed:
+                self.log(rid, "Row", row.activity, "", "risk removed from the plan")
+                state[rid] = replace(row, removed=True)
+        return out
+
+    def _sync_owned_plan_cells(self, plan: Plan, state: dict[str, StateRow], findings: tuple[Finding, ...]) -> None:
+        table = self.r.tables[PLAN]
+        cols = self._plan_columns()
+        flags: dict[str, list[str]] = {}
+        for f in findings:
+            word = FLAG_WORDS.get(f.code)
+            if word and f.id and f.tab == PLAN and word not in flags.setdefault(f.id, []):
+                flags[f.id].append(word)
+        for item, ref in zip(plan.items, self.r.item_rows):
+            row_cells = table.grid.rows[ref.sheet_row - 1]
+            baseline = state[item.id].baseline
+            self._ensure(PLAN, ref.sheet_row, row_cells, "baseline", baseline, item.id)
+            self._ensure(PLAN, ref.sheet_row, row_cells, "slips", state[item.id].slips, item.id)
+            if "flag" in table.columns:
+                formula = flag_formula(ref.sheet_row, cols, " · ".join(flags.get(item.id, [])))
+                cell = table.get(row_cells, "flag")
+                if cell.formula != formula:
+                    if cell.formula is None and cell.value not in (None, ""):
+                        self.log(item.id, "Flag", cell.text, "(formula)", "edit to a sync-owned cell undone")
+                    self._write(PLAN, ref.sheet_row, "flag", None, item.id, formula=formula)
+
+    def _ensure(self, tab: str, sheet_row: int, row_cells: tuple[Cell, ...], key: str, want: object,
+                item_id: str) -> None:
+        """Write a sync-owned value when the cell differs, logging it when the buyer had edited it."""
+        table = self.r.tables[tab]
+        if key not in table.columns:
+            return
+        cell = table.get(row_cells, key)
+        have = _comparable(cell.value)
+        if have == _comparable(want) and cell.formula is None:
+            return
+        self._write(tab, sheet_row, key, want, item_id)
+        if not self._written_for_new_row(item_id) and have not in (None, "") and not self._known_change(item_id, key):
+            self.log(item_id, table_header(tab, key), cell.text, want, "edit to a sync-owned cell undone")
+
+    def _written_for_new_row(self, item_id: str) -> bool:
+        return any(h.id == item_id and h.field == "Row" and h.note.startswith("new") for h in self.history)
+
+    def _known_change(self, item_id: str, key: str) -> bool:
+        """A Slips change the sync itself just logged (a slip) is not a buyer edit."""
+        return key == "slips" and any(h.id == item_id and h.field == "Due" for h in self.history)
+
+    def _notes(self, plan: Plan, findings: tuple[Finding, ...]) -> None:
+        want: dict[tuple[str, int, int], list[str]] = {}
+        for f in findings:
+            if not f.code.startswith(NOTE_CODES):
+                continue
+            key = self.r.position_of(f)
+            if key is None:
+                continue
+            line = " ".join(f"{f.message} {f.hint}".split())  # one line each: the block is line-based
+            lines = want.setdefault(key, [])
+            if line not in lines:
+                lines.append(line)
+        # Every cell that carries a block now, or should.
+        for tab in (PLAN, RISKS, STAKEHOLDERS, OVERVIEW):
+            grid = self.r.snapshot.tabs.get(tab)
+            if grid is None:
+                continue
+            for r_i, row in enumerate(grid.rows):
+                for c_i, cell in enumerate(row):
+                    if note_block(cell.note):
+                        want.setdefault((tab, r_i + 1, c_i), [])
+        for (tab, row, col), lines in sorted(want.items()):
+            grid = self.r.snapshot.tabs[tab]
+            if tuple(lines) != note_block(grid.cell(row - 1, col).note):
+                self.notes.append(NoteWrite(tab, row, col, tuple(lines), _id_at(self.r, tab, row)))
+
+    def _owns(self, plan: Plan, assessment: Assessment) -> None:
+        table = self.r.tables.get(STAKEHOLDERS)
+        if table is None or "owns" not in table.columns:
+            return
+        counts: dict[str, int] = {}
+        for item in plan.items:
+            name = assessment.owners.get(item.id)
+            if name and item.is_open:
+                counts[name] = counts.get(name, 0) + 1
+        for person, sheet_row in zip(plan.stakeholders, self.r.stakeholder_rows):
+            row_cells = table.grid.rows[sheet_row - 1]
+            cell = table.get(row_cells, "owns")
+            want = counts.get(person.name, 0)
+            if _comparable(cell.value) != want or cell.formula is not None:
+                self._write(STAKEHOLDERS, sheet_row, "owns", want, None)
+
+    def _overview(self, plan: Plan, assessment: Assessment) -> None:
+        rows = self.r.overview_rows
+        grid = self.r.snapshot.tabs.get(OVERVIEW)
+        if grid is None:
+            return
+        cols = self._plan_columns()
+        nxt = assessment.next_milestone
+        wanted: dict[str, tuple[object, str | None]] = {
+            "progress": (None, progress_formula(cols)),
+            "overdue": (None, overdue_formula(cols)),
+            "next_milestone": (f"{nxt.id} {nxt.activity} — {nxt.due.isoformat()}" if nxt and nxt.due else "", None),
+            "projected_decision": (assessment.projected_decision, None),
+            "health": (assessment.health.label, None),
+        }
+        for key, (value, formula) in wanted.items():
+            row = rows.get(key)
+            if row is None:
+                continue
+            cell = grid.cell(row - 1, 1)
+            if formula is not None:
+                if cell.formula != formula:
+                    if cell.formula is None and cell.value not in (None, ""):
+                        self.log("", key.replace("_", " ").title(), cell.text, "(formula)",
+                                 "edit to a sync-owned cell undone")
+                    self.cells.append(CellWrite(OVERVIEW, row, 1, None, formula, key))
+            elif _comparable(cell.value) != _comparable(value) or cell.formula is not None:
+                self.cells.append(CellWrite(OVERVIEW, row, 1, value, None, key))
+
+    def _stamp(self) -> None:
+        row = self.r.overview_rows.get("last_changed")
+        if row is not None:
+            self.cells.append(CellWrite(OVERVIEW, row, 1, self.when, None, "last_changed"))
+
+    def _formats(self, meta: dict[str, str]) -> int | None:
+        table = self.r.tables[PLAN]
+        last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])
+        covered = _int(self.r.meta.get("formatted_rows")) or 500
+        if self.r.snapshot.formats_ok and last_data + FORMAT_HEADROOM // 4 <= covered:
+            return None
+        target = max(covered, last_data + FORMAT_HEADROOM)
+        if target != covered:
+            meta["formatted_rows"] = str(target)
+        return target
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _plan_columns(self) -> PlanColumns:
+        table = self.r.tables[PLAN]
+        covered = _int(self.r.meta.get("formatted_rows")) or 500
+        last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])
+        if last_data + FORMAT_HEADROOM // 4 > covered:
+            covered = max(covered, last_data + FORMAT_HEADROOM)
+        letter = {k: column_letter(table.columns.get(k, PLAN_TAB.index(k))) for k in ("activity", "due", "status")}
+        return PlanColumns(letter["activity"], letter["due"], letter["status"], covered, table.grid.title or PLAN)
+
+    def _write(self, tab: str, sheet_row: int, key: str, value: object, item_id: str | None,
+               formula: str | None = None) -> None:
+        col = self.r.tables[tab].columns[key]
+        self.cells.append(CellWrite(tab, sheet_row, col, value, formula, key, item_id))
+
+
+def table_header(tab: str, key: str) -> str:
+    from map_workspace.layout import TABLE_TABS
+
+    return TABLE_TABS[tab].column(key).header
+
+
+def _id_at(r: Reading, tab: str, row: int) -> str | None:
+    table = r.tables.get(tab)
+    if table is None or "id" not in table.columns:
+        return None
+    return table.grid.cell(row - 1, table.columns["id"]).text or None
+
+
+def _comparable(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.date() if value.time() == time() else value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == "":
+        return None
+    return value
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value)) if value not in (None, "") else 0
+    except ValueError:
+        return 0
+
+
+def _id_order(item_id: str) -> tuple[str, int]:
+    parsed = parsing.parse_id(item_id)
+    return (parsed[0], parsed[1]) if parsed else (item_id, 0)
+
+
+def error_count(findings: tuple[Finding, ...]) -> int:
+    return sum(1 for f in findings if f.severity is Severity.ERROR)
