@@ -1,0 +1,405 @@
+"""build_summary: what each section says, in which order, and how caps keep it to one page."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from map_workspace.domain.model import (
+    Assessment,
+    Finding,
+    Health,
+    Item,
+    ItemType,
+    Level,
+    Overview,
+    Plan,
+    Progress,
+    Risk,
+    RiskStatus,
+    Severity,
+    Side,
+    Stakeholder,
+    Status,
+)
+from map_workspace.summary import (
+    SummaryCaps,
+    SummaryDoc,
+    build_summary,
+    clean_text,
+    display_width,
+    format_day,
+    shorten,
+)
+
+TODAY = date(2026, 5, 12)  # a Tuesday
+
+
+def task(item_id: str, activity: str = "", *, due_in: int | None = 3, owner: str = "Dana Tanaka",
+         status: Status = Status.NOT_STARTED, depends_on: tuple[str, ...] = ()) -> Item:
+    return Item(
+        id=item_id,
+        type=ItemType.TASK,
+        activity=activity or f"Activity {item_id}",
+        side=Side.BUYER,
+        owner=owner,
+        due=None if due_in is None else TODAY + timedelta(days=due_in),
+        status=status,
+        depends_on=depends_on,
+    )
+
+
+def milestone(item_id: str, activity: str = "", *, due_in: int = 10, status: Status = Status.NOT_STARTED,
+              done_on: date | None = None) -> Item:
+    return Item(
+        id=item_id,
+        type=ItemType.MILESTONE,
+        activity=activity or f"Milestone {item_id}",
+        side=Side.JOINT,
+        owner="Dana Tanaka",
+        due=TODAY + timedelta(days=due_in),
+        status=status,
+        done_on=done_on,
+    )
+
+
+def make_plan(items=(), *, risks=(), stakeholders=(), target_in: int | None = 30) -> Plan:
+    return Plan(
+        plan_id="p1",
+        overview=Overview(
+            deal="Acme rollout",
+            buyer_company="Acme Corp",
+            seller_company="Globex",
+            target_decision=None if target_in is None else TODAY + timedelta(days=target_in),
+        ),
+        items=tuple(items),
+        stakeholders=tuple(stakeholders),
+        risks=tuple(risks),
+    )
+
+
+def make_assessment(plan: Plan, *, projected_in: int | None = 30, findings=(),
+                    health: Health = Health.ON_TRACK) -> Assessment:
+    done = sum(not i.is_open for i in plan.items)
+    total = len(plan.items)
+    return Assessment(
+        findings=tuple(findings),
+        progress=Progress(done, total, round(100 * done / total) if total else 0),
+        health=health,
+        projected_decision=None if projected_in is None else TODAY + timedelta(days=projected_in),
+        next_milestone=next((i for i in plan.items if i.is_milestone and i.is_open), None),
+    )
+
+
+def summarise(plan: Plan, **kwargs) -> SummaryDoc:
+    assessment_kwargs = {k: kwargs.pop(k) for k in ("projected_in", "findings", "health") if k in kwargs}
+    return build_summary(plan, make_assessment(plan, **assessment_kwargs), TODAY, **kwargs)
+
+
+def column(doc: SummaryDoc, key: str, index: int) -> list[str]:
+    section = doc.section(key)
+    assert section is not None and section.table is not None
+    return [row[index] for row in section.table.rows]
+
+
+# --- title and "where we are" ------------------------------------------------------------------
+
+
+def test_title_subtitle_and_the_six_sections_in_order():
+    doc = summarise(make_plan([task("T-01")]))
+    assert doc.title == "Mutual Action Plan — Acme rollout"
+    assert "Acme Corp" in doc.subtitle and "Globex" in doc.subtitle
+    assert "as of 2026-05-12" in doc.subtitle
+    keys = ["where", "next_steps", "attention", "milestones", "risks", "contacts"]
+    assert [s.key for s in doc.sections] == keys
+    assert [s.title for s in doc.sections] == [
+        "Where we are", "Next steps (next two weeks)", "Needs attention", "Milestones", "Top risks",
+        "Contacts",
+    ]
+
+
+def test_where_we_are_states_progress_health_dates_and_next_milestone():
+    items = [task("T-01", status=Status.DONE), task("T-02"), milestone("M-01", "Business case approved")]
+    plan = make_plan(items, target_in=17)
+    doc = summarise(plan, projected_in=24, health=Health.AT_RISK)
+    facts = dict(doc.section("where").facts)
+    assert facts["Progress"] == "1 of 3 done · 33%"
+    assert facts["Health"] == "At risk"
+    assert facts["Target decision"] == "Fri 29 May"
+    assert facts["Projected decision"] == "Fri 5 Jun — 7 days after target"
+    assert facts["Next milestone"] == "M-01 Business case approved · Fri 22 May"
+
+
+def test_projected_decision_before_on_and_without_target():
+    plan = make_plan([task("T-01")], target_in=20)
+    assert dict(summarise(plan, projected_in=19).section("where").facts)["Projected decision"].endswith(
+        "— 1 day before target")
+    assert dict(summarise(plan, projected_in=20).section("where").facts)["Projected decision"].endswith(
+        "— on target")
+    unknown = dict(summarise(plan, projected_in=None).section("where").facts)["Projected decision"]
+    assert unknown.startswith("Not known")
+    no_target = summarise(make_plan([task("T-01")], target_in=None), projected_in=3).section("where")
+    assert dict(no_target.facts)["Target decision"] == "Not set"
+    assert dict(no_target.facts)["Projected decision"] == "Fri 15 May"
+
+
+def test_no_open_milestone_is_said_plainly():
+    doc = summarise(make_plan([task("T-01")]))
+    assert dict(doc.section("where").facts)["Next milestone"] == "None open"
+
+
+# --- next steps ------------------------------------------------------------------------------------
+
+
+def test_next_steps_window_is_today_to_two_weeks_inclusive_sorted_by_due():
+    items = [
+        task("T-01", due_in=15),   # one day past the window
+        task("T-02", due_in=14),   # last day of the window
+        task("T-03", due_in=0),    # today
+        task("T-04", due_in=-1),   # overdue: belongs to "Needs attention"
+        task("T-05", due_in=5, status=Status.DONE),
+        task("T-06", due_in=5, status=Status.NA),
+        task("T-07", due_in=None),
+        task("T-08", due_in=5, status=Status.IN_PROGRESS),
+        milestone("M-01", due_in=4),  # milestones have their own section
+    ]
+    doc = summarise(make_plan(items))
+    assert column(doc, "next_steps", 0) == ["T-03 Activity T-03", "T-08 Activity T-08", "T-02 Activity T-02"]
+    assert column(doc, "next_steps", 2) == ["Tue 12 May", "Sun 17 May", "Tue 26 May"]
+    assert doc.section("next_steps").table.columns == ("What", "Who", "When")
+
+
+def test_next_steps_name_the_owner_or_say_it_needs_one():
+    doc = summarise(make_plan([task("T-01", owner="Sarah Chen"), task("T-02", owner="  ")]))
+    assert column(doc, "next_steps", 1) == ["Sarah Chen", "Needs owner"]
+
+
+def test_next_steps_cap_counts_the_rest_as_more_in_the_plan():
+    items = [task(f"T-{n:02d}", due_in=12 - n) for n in range(1, 13)]  # latest first in the plan
+    doc = summarise(make_plan(items), caps=SummaryCaps(next_steps=5))
+    table = doc.section("next_steps").table
+    assert len(table.rows) == 5
+    assert table.more == 7
+    assert table.more_text == "+7 more in the plan"
+    # The earliest ones are the ones kept.
+    assert column(doc, "next_steps", 0) == ["T-12 Activity T-12", "T-11 Activity T-11", "T-10 Activity T-10",
+                                            "T-09 Activity T-09", "T-08 Activity T-08"]
+
+
+def test_empty_next_steps_say_so_instead_of_an_empty_table():
+    section = summarise(make_plan([task("T-01", due_in=40)])).section("next_steps")
+    assert section.table is None
+    assert "Nothing is due" in section.text
+
+
+def test_buyer_added_row_without_id_shows_its_activity_alone():
+    doc = summarise(make_plan([task("", "Extra legal review")]))
+    assert column(doc, "next_steps", 0) == ["Extra legal review"]
+
+
+# --- needs attention --------------------------------------------------------------------------------
+
+
+def test_attention_lists_overdue_blocked_and_unowned_items_with_reasons():
+    items = [
+        task("T-01", "Architecture docs", due_in=-1, status=Status.DONE),
+        task("T-02", "Security questionnaire", due_in=2),
+        task("T-03", due_in=-1),
+        task("T-04", due_in=-12),
+        task("T-05", due_in=4, status=Status.BLOCKED, depends_on=("T-01", "T-02")),
+        task("T-06", due_in=6, owner=""),
+        task("T-07", due_in=8, status=Status.BLOCKED, depends_on=("T-02", "T-03")),
+        task("T-08", due_in=9),  # nothing wrong
+    ]
+    doc = summarise(make_plan(items))
+    section = doc.section("attention")
+    reasons = dict(zip(column(doc, "attention", 0), column(doc, "attention", 2), strict=True))
+    # Blocked first, then overdue oldest first, then unowned.
+    assert list(reasons) == [
+        "T-05 Activity T-05", "T-07 Activity T-07", "T-04 Activity T-04", "T-03 Activity T-03",
+        "T-06 Activity T-06",
+    ]
+    # T-01 is done, so T-05 waits for T-02 only, and names it.
+    assert reasons["T-05 Activity T-05"] == "Blocked: waits for T-02 Security questionnaire"
+    assert reasons["T-07 Activity T-07"] == "Blocked: waits for T-02, T-03"
+    assert reasons["T-04 Activity T-04"] == "12 days late"
+    assert reasons["T-03 Activity T-03"] == "1 day late"
+    assert reasons["T-06 Activity T-06"] == "Needs an owner"
+    assert column(doc, "attention", 1)[-1] == "Needs owner"
+    assert section.table.columns == ("What", "Who", "Why")
+
+
+def test_attention_combines_reasons_and_names_group_owners_from_findings():
+    items = [task("T-01", due_in=-3, owner=""), task("T-02", due_in=2, owner="the IT team"),
+             task("T-03", due_in=None)]
+    finding = Finding(code="owner.group", severity=Severity.ERROR, message="a group", id="T-02")
+    doc = summarise(make_plan(items), findings=[finding])
+    reasons = dict(zip(column(doc, "attention", 0), column(doc, "attention", 2), strict=True))
+    assert reasons["T-01 Activity T-01"] == "3 days late; needs an owner"
+    assert reasons["T-02 Activity T-02"] == "Needs a named person as owner"
+    assert reasons["T-03 Activity T-03"] == "Needs a date"
+
+
+def test_blocked_item_whose_prerequisites_are_done_is_still_listed():
+    items = [task("T-01", status=Status.DONE), task("T-02", status=Status.BLOCKED, depends_on=("T-01",))]
+    doc = summarise(make_plan(items))
+    assert column(doc, "attention", 2) == ["Blocked"]
+
+
+def test_attention_cap_and_empty_text():
+    items = [task(f"T-{n:02d}", due_in=-n) for n in range(1, 10)]
+    table = summarise(make_plan(items), caps=SummaryCaps(attention=4)).section("attention").table
+    assert len(table.rows) == 4 and table.more == 5
+    calm = summarise(make_plan([task("T-01")])).section("attention")
+    assert calm.table is None and "Nothing is late" in calm.text
+
+
+# --- milestones -----------------------------------------------------------------------------------
+
+
+def test_milestones_show_every_one_with_date_and_status():
+    items = [
+        milestone("M-02", "Technical validation", due_in=-2),
+        milestone("M-01", "Discovery complete", due_in=-9, status=Status.DONE,
+                  done_on=TODAY - timedelta(days=10)),
+        milestone("M-03", "Business case", due_in=6, status=Status.IN_PROGRESS),
+        milestone("M-04", "Dropped", due_in=7, status=Status.NA),
+        milestone("M-05", "Purchase decision", due_in=20),
+        task("T-01"),
+    ]
+    doc = summarise(make_plan(items))
+    table = doc.section("milestones").table
+    assert table.columns == ("Milestone", "Due", "Status")
+    assert table.rows == (
+        ("M-01 Discovery complete", "Sun 3 May", "Done ✓ Sat 2 May"),
+        ("M-02 Technical validation", "Sun 10 May", "2 days late"),
+        ("M-03 Business case", "Mon 18 May", "In progress"),
+        ("M-05 Purchase decision", "Mon 1 Jun", "Open"),
+    )
+    assert table.more == 0
+
+
+def test_milestone_cap_keeps_open_ones_and_the_latest_done_one():
+    items = [milestone(f"M-{n:02d}", due_in=n * 5 - 20, status=Status.DONE if n <= 4 else Status.NOT_STARTED)
+             for n in range(1, 9)]
+    table = summarise(make_plan(items), caps=SummaryCaps(milestones=5)).section("milestones").table
+    assert [row[0].split()[0] for row in table.rows] == ["M-04", "M-05", "M-06", "M-07", "M-08"]
+    assert table.more == 3
+
+
+# --- risks and contacts -------------------------------------------------------------------------------
+
+
+def test_top_risks_are_open_ones_ranked_by_score():
+    risks = [
+        Risk("R-01", "Budget freeze", Level.LOW, Level.HIGH, "Phase the purchase", "Sarah Chen"),
+        Risk("R-02", "Sponsor on leave", Level.HIGH, Level.HIGH, "Brief the delegate", "Dana Tanaka"),
+        Risk("R-03", "Legal delay", Level.HIGH, Level.HIGH, "", "", status=RiskStatus.CLOSED),
+        Risk("R-04", "Security review", Level.MEDIUM, Level.HIGH, "Start early", "Ivo Petrov"),
+        Risk("R-05", "Competing project", Level.MEDIUM, Level.MEDIUM, "Agree priorities", "Ivo Petrov",
+             status=RiskStatus.MITIGATED),
+        Risk("R-06", "Reorganisation", Level.MEDIUM, Level.LOW, "", ""),
+    ]
+    doc = summarise(make_plan([task("T-01")], risks=risks))
+    table = doc.section("risks").table
+    assert table.columns == ("Risk", "Impact", "Mitigation", "Owner")
+    assert table.rows == (
+        ("R-02 Sponsor on leave", "High", "Brief the delegate", "Dana Tanaka"),
+        ("R-04 Security review", "High", "Start early", "Ivo Petrov"),
+        ("R-01 Budget freeze", "High", "Phase the purchase", "Sarah Chen"),
+    )
+    assert table.more == 1  # R-06; closed and mitigated risks are not counted
+
+
+def test_contacts_list_stakeholders_with_a_cap():
+    people = [Stakeholder(f"Person {n}", Side.BUYER if n % 2 else Side.SELLER, "Role", f"p{n}@x.com")
+              for n in range(1, 9)]
+    table = summarise(make_plan([task("T-01")], stakeholders=people)).section("contacts").table
+    assert table.columns == ("Name", "Side", "Role", "Email")
+    assert table.rows[0] == ("Person 1", "Buyer", "Role", "p1@x.com")
+    assert table.rows[1][1] == "Seller"
+    assert len(table.rows) == 6 and table.more == 2
+
+
+# --- light mode -----------------------------------------------------------------------------------
+
+
+def test_light_mode_has_next_steps_and_milestones_and_where_we_are_in_the_subtitle():
+    items = [task("T-01", status=Status.DONE), task("T-02", due_in=-4), task("T-03"), milestone("M-01")]
+    risks = [Risk("R-01", "Budget", Level.HIGH, Level.HIGH)]
+    doc = summarise(make_plan(items, risks=risks, target_in=17), light=True)
+    assert doc.light
+    assert [s.key for s in doc.sections] == ["next_steps", "milestones"]
+    assert "1 of 4 done · 25%" in doc.subtitle
+    assert "target decision Fri 29 May" in doc.subtitle
+    assert "Acme Corp" in doc.subtitle and "as of 2026-05-12" in doc.subtitle
+
+
+def test_light_mode_uses_its_own_larger_caps():
+    items = [task(f"T-{n:02d}", due_in=n % 14) for n in range(1, 21)]
+    caps = SummaryCaps(next_steps=3, light_next_steps=12)
+    assert len(summarise(make_plan(items), caps=caps).section("next_steps").table.rows) == 3
+    light = summarise(make_plan(items), caps=caps, light=True).section("next_steps").table
+    assert len(light.rows) == 12 and light.more == 8
+
+
+# --- text safety and length -------------------------------------------------------------------------
+
+
+def test_long_cells_are_cut_with_an_ellipsis_within_their_cap():
+    caps = SummaryCaps()
+    long_activity = "Coordinate the cross-functional review " * 10
+    long_owner = "Maximiliane-Josephine Abernathy von Hohenzollern-Sigmaringen"
+    risk = Risk("R-01", "x" * 300, Level.HIGH, Level.HIGH, "Mitigate " * 40, long_owner)
+    doc = summarise(make_plan([task("T-01", long_activity, owner=long_owner)], risks=[risk]))
+    what, who, _ = doc.section("next_steps").table.rows[0]
+    assert what.endswith("…") and len(what) <= len("T-01 ") + caps.activity_chars
+    assert who == long_owner[: caps.name_chars - 1] + "…"  # names are cut where the limit falls
+    risk_row = doc.section("risks").table.rows[0]
+    assert len(risk_row[0]) <= caps.risk_chars and risk_row[0].endswith("…")
+    assert len(risk_row[2]) <= caps.mitigation_chars and risk_row[2].endswith("…")
+
+
+def test_buyer_text_stays_plain_text_without_control_characters():
+    activity = "=HYPERLINK(\"http://evil\",\"x\")\x00\x07 line\nbreak\u202e"
+    doc = summarise(make_plan([task("T-01", activity, owner="Dana\tTanaka\x1b")]))
+    what, who, _ = doc.section("next_steps").table.rows[0]
+    assert what == 'T-01 =HYPERLINK("http://evil","x") line break'
+    assert who == "Dana Tanaka"
+
+
+def test_wide_characters_count_double_so_japanese_plans_fit_the_same_page():
+    activity = "セキュリティ質問票への回答と情報システム部門による技術評価の完了" * 3
+    doc = summarise(make_plan([task("T-01", activity, owner="田中 太郎")]))
+    what, who, _ = doc.section("next_steps").table.rows[0]
+    assert what.endswith("…")
+    assert display_width(what) <= len("T-01 ") + SummaryCaps().activity_chars
+    assert len(what) < len("T-01 ") + SummaryCaps().activity_chars // 2 + 1
+    assert who == "田中 太郎"
+
+
+def test_dates_in_another_year_carry_the_year():
+    assert format_day(date(2026, 5, 12), TODAY) == "Tue 12 May"
+    assert format_day(date(2027, 1, 4), TODAY) == "Mon 4 Jan 2027"
+
+
+@given(st.text(max_size=400), st.integers(min_value=1, max_value=120), st.booleans())
+def test_shorten_never_exceeds_its_limit_and_leaves_no_control_characters(text, limit, at_word):
+    result = shorten(text, limit, at_word=at_word)
+    assert display_width(result) <= limit
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in result)
+    if display_width(clean_text(text)) <= limit:
+        assert result == clean_text(text)
+    else:
+        assert result.endswith("…")
+
+
+def test_summary_is_pure_for_a_given_day():
+    plan = make_plan([task("T-01"), milestone("M-01")])
+    assessment = make_assessment(plan)
+    assert build_summary(plan, assessment, TODAY) == build_summary(plan, assessment, TODAY)
+    later = build_summary(plan, replace(assessment), TODAY + timedelta(days=1))
+    assert "as of 2026-05-13" in later.subtitle
