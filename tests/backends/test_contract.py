@@ -1,0 +1,109 @@
+"""The behavioural contract every backend passes, written once against the PlanStore port.
+
+Add a backend by adding a factory to BACKENDS: the same tests then run against it.
+"""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from map_workspace import app
+from map_workspace.changes import ChangeSet, CellWrite, NoteWrite, note_block
+from map_workspace.config import Config
+from map_workspace.domain.model import Person
+from map_workspace.errors import PlanExists, PlanNotFound
+from map_workspace.layout import HISTORY, OVERVIEW, PLAN, STATE
+from map_workspace.reading import read_plan
+from map_workspace.summary import build_summary
+from map_workspace.sync import plan_sync
+
+TODAY = date(2026, 3, 2)
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+
+
+def local_store(tmp_path):
+    from map_workspace.backends.local.store import LocalPlanStore
+
+    return LocalPlanStore(tmp_path / "maps")
+
+
+BACKENDS = {"local": local_store}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def store(request, tmp_path):
+    return BACKENDS[request.param](tmp_path)
+
+
+def new_plan(store, deal="Acme rollout", template="enterprise"):
+    req = app.CreateRequest(deal, date(2026, 6, 30), [Person.parse("Dana Tanaka <dana@acme.com>")],
+                            [Person.parse("Sam Rivera <sam@seller.io>")], template=template)
+    snapshot, plan, _ = app.build_new_plan(req, Config(), TODAY, NOW)
+    return store.create(snapshot, slug=plan.slug, title=deal), snapshot, plan
+
+
+def test_created_plan_reads_back_as_written(store):
+    ref, written, plan = new_plan(store)
+    read = store.read(ref)
+    assert read.meta["plan_id"] == plan.plan_id and read.meta["schema"] == "1"
+    for tab in (OVERVIEW, PLAN, HISTORY, STATE):
+        assert tab in read.tabs
+    reading = read_plan(read, today=TODAY)
+    assert [i.id for i in reading.plan.items] == [i.id for i in plan.items]
+    assert [i.due for i in reading.plan.items] == [i.due for i in plan.items]
+    assert reading.plan.overview.target_decision == date(2026, 6, 30)
+    assert plan_sync(read, TODAY, now=NOW).changes.is_empty
+
+
+def test_locate_by_slug_and_list(store):
+    ref, _, _ = new_plan(store)
+    new_plan(store, "Beta deal", "light")
+    assert store.locate("acme-rollout").id == ref.id
+    assert store.locate(ref.id).id == ref.id
+    assert sorted(r.slug for r in store.list_plans()) == ["acme-rollout", "beta-deal"]
+    with pytest.raises(PlanNotFound) as err:
+        store.locate("gamma")
+    assert err.value.hint
+
+
+def test_creating_twice_is_refused(store):
+    new_plan(store)
+    with pytest.raises(PlanExists):
+        new_plan(store)
+
+
+def test_apply_writes_cells_notes_history_and_keeps_the_buyers_note(store):
+    ref, _, plan = new_plan(store)
+    snap = store.read(ref)
+    reading = read_plan(snap, today=TODAY)
+    first = reading.item_rows[0].sheet_row
+    owner_col = reading.tables[PLAN].columns["owner"]
+    slips_col = reading.tables[PLAN].columns["slips"]
+    changes = ChangeSet(
+        cells=(CellWrite(PLAN, first, slips_col, 3, field="slips", id=plan.items[0].id),),
+        notes=(NoteWrite(PLAN, first, owner_col, ("Owner 'IT' is a group, not a person.",)),),
+    )
+    store.apply(ref, snap, changes)
+    snap2 = store.read(ref)
+    assert snap2.tabs[PLAN].cell(first - 1, slips_col).value == 3
+    assert note_block(snap2.tabs[PLAN].cell(first - 1, owner_col).note) == ("Owner 'IT' is a group, not a person.",)
+    # Remove the block again: the cell ends with no note.
+    store.apply(ref, snap2, ChangeSet(notes=(NoteWrite(PLAN, first, owner_col, ()),)))
+    assert store.read(ref).tabs[PLAN].cell(first - 1, owner_col).note == ""
+
+
+def test_sync_round_trip_converges(store):
+    ref, _, plan = new_plan(store)
+    later = TODAY + timedelta(days=45)
+    result = plan_sync(store.read(ref), later, now=NOW + timedelta(days=45))
+    if not result.changes.is_empty:
+        store.apply(ref, store.read(ref), result.changes)
+    assert plan_sync(store.read(ref), later, now=NOW + timedelta(days=45)).changes.is_empty
+
+
+def test_summary_is_written_beside_the_plan(store):
+    ref, snap, _ = new_plan(store)
+    result = plan_sync(store.read(ref), TODAY, now=NOW)
+    doc = build_summary(result.plan, result.assessment, TODAY)
+    out = store.write_summary(ref, doc, pdf=False)
+    assert out.document and out.url and out.pdf is None
