@@ -1,0 +1,259 @@
+"""The services the CLI calls: create, sync, status, summary, list — written against the
+PlanStore port, so every backend behaves the same."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from map_workspace import SCHEMA_VERSION
+from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
+from map_workspace.config import Config
+from map_workspace.domain.model import Overview, Person, Plan, Side, Stakeholder
+from map_workspace.domain.scheduling import schedule_backward
+from map_workspace.errors import MapwsError, PlanError, UsageError
+from map_workspace.layout import Snapshot
+from map_workspace.ports import PlanRef, PlanStore
+from map_workspace.render import render_plan
+from map_workspace.summary import build_summary
+from map_workspace.sync import Settings, SyncPlan, plan_sync
+from map_workspace.template_files import load_template
+
+DEFAULT_ROLE_FOR_FIRST = {Side.BUYER: "buyer.champion", Side.SELLER: "seller.ae"}
+
+
+def make_store(config: Config) -> PlanStore:
+    if config.backend == "local":
+        from map_workspace.backends.local.store import LocalPlanStore
+
+        return LocalPlanStore(config.dir)
+    raise UsageError(
+        "The Google backend is not available in this version yet.",
+        "Use --backend local (the default) for now.",
+    )
+
+
+def settings_for(config: Config) -> Settings:
+    return Settings(default_locale=config.locale, holidays=config.holidays, thresholds=config.thresholds)
+
+
+def today_for(config: Config) -> date:
+    """The date every date-dependent command reasons with: ``--today``/``MAPWS_TODAY`` or the
+    real date in the configured time zone."""
+    return config.today or now_for(config).date()
+
+
+def now_for(config: Config) -> datetime:
+    try:
+        tz = ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"Unknown time zone '{config.timezone}'.",
+                         "Use an IANA name such as Europe/Berlin or America/New_York.") from None
+    now = datetime.now(tz).replace(microsecond=0)
+    if config.today and config.today != now.date():
+        # Backfills: keep the clock time, move the day, so History stays ordered and readable.
+        now = now.replace(year=config.today.year, month=config.today.month, day=config.today.day)
+    return now
+
+
+def slugify(deal: str) -> str:
+    """A file-friendly name: accents dropped, other scripts kept ("Café Ünal" → "cafe-unal",
+    "東京ガス 導入" → "東京ガス-導入")."""
+    text = "".join(_unaccent(ch) for ch in unicodedata.normalize("NFKC", deal)).lower()
+    words = re.findall(r"\w+", text)
+    slug = "-".join(w.strip("_") for w in words if w.strip("_"))[:60].strip("-")
+    if not slug:
+        raise UsageError(f"The deal name '{deal}' has no letters or digits to name a file after.",
+                         "Give the deal a name with letters or digits, e.g. \"Acme rollout\".")
+    return slug
+
+
+def _unaccent(ch: str) -> str:
+    """Latin letters lose their accents (é → e); other scripts are kept whole (ガ stays ガ)."""
+    base = unicodedata.normalize("NFKD", ch)[0]
+    return base if base.isascii() and base.isalpha() else ch
+
+
+def company_from_email(email: str) -> str:
+    """"dana@acme-corp.com" → "Acme Corp": a readable default the rep can overwrite."""
+    if "@" not in email:
+        return ""
+    host = email.split("@", 1)[1].split(".")
+    core = host[-2] if len(host) >= 2 else host[0]
+    return " ".join(w.capitalize() for w in re.split(r"[-_]", core) if w)
+
+
+# --- create ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CreateRequest:
+    deal: str
+    decision: date
+    buyers: Sequence[Person]
+    sellers: Sequence[Person] = ()
+    roles: dict[str, Person] = field(default_factory=dict)
+    template: str = "enterprise"
+    buyer_company: str = ""
+    seller_company: str = ""
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    ref: PlanRef
+    plan: Plan
+    shared_with: tuple[str, ...]
+    findings: tuple[Any, ...]
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"plan": self.ref.id, "url": self.ref.url, "slug": self.ref.slug,
+                "items": len(self.plan.items), "shared_with": list(self.shared_with)}
+
+
+def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetime) -> tuple[Snapshot, Plan, SyncPlan]:
+    """Schedule the template, lay the plan out and fold in its first sync, all in memory."""
+    if not req.buyers:
+        raise UsageError("A plan needs at least one buyer contact.", 'Add --buyer "Name <email>".')
+    template = load_template(req.template)
+    people: dict[str, Person] = dict(req.roles)
+    people.setdefault(DEFAULT_ROLE_FOR_FIRST[Side.BUYER], req.buyers[0])
+    seller_people = list(req.sellers) or ([Person.parse(config.seller)] if config.seller else [])
+    if seller_people:
+        people.setdefault(DEFAULT_ROLE_FOR_FIRST[Side.SELLER], seller_people[0])
+    extra = [(Side.BUYER, p) for p in req.buyers[1:]] + [(Side.SELLER, p) for p in seller_people[1:]]
+    buyer_company = req.buyer_company or company_from_email(req.buyers[0].email)
+    seller_company = req.seller_company or config.seller_company or (
+        company_from_email(seller_people[0].email) if seller_people else "")
+    schedule = schedule_backward(
+        template, req.decision, today, people, extra_people=extra, holidays=config.holidays,
+        names={"deal": req.deal, "buyer_company": buyer_company or "the buyer",
+               "seller_company": seller_company or "us"},
+    )
+    slug = slugify(req.deal)
+    plan = Plan(
+        plan_id=uuid.uuid4().hex[:16],
+        overview=Overview(
+            deal=req.deal, buyer_company=buyer_company, seller_company=seller_company,
+            target_decision=req.decision,
+            mutual_goal=schedule.goals.get("mutual", ""), buyer_goal=schedule.goals.get("buyer", ""),
+            seller_goal=schedule.goals.get("seller", ""),
+            success_criteria=schedule.goals.get("success_criteria", ""),
+            cadence=schedule.goals.get("cadence", ""),
+        ),
+        items=schedule.items, stakeholders=_known_stakeholders(schedule.stakeholders), risks=schedule.risks,
+        slug=slug, template=template.name, locale=config.locale, timezone=config.timezone,
+    )
+    decision = next((i.id for i in plan.items if i.is_milestone and i.due == req.decision
+                     and "decision" in i.activity.lower()), "")
+    if not decision:
+        decision = next((i.id for i in plan.items if i.is_milestone and i.due == req.decision), "")
+    state = [StateRow(i.id, i.activity, i.baseline, i.due, i.status.value if i.status else "", i.owner, 0,
+                      i.lead_days, i.role) for i in plan.items]
+    state += [StateRow(r.id, r.risk) for r in plan.risks]
+    meta = {"plan_id": plan.plan_id, "schema": str(SCHEMA_VERSION), "template": template.name, "slug": slug,
+            "locale": config.locale, "timezone": config.timezone, "shortfall_days": str(schedule.shortfall_days),
+            "decision_id": decision, "created": now.isoformat(timespec="seconds")}
+    snapshot = render_plan(plan, state, meta)
+    created = HistoryEntry(now.isoformat(timespec="seconds"), "", "Plan", "", template.name,
+                           f"created from the '{template.name}' template, decision date "
+                           f"{req.decision.isoformat()}")
+    first = plan_sync(snapshot, today, now=now, settings=settings_for(config))
+    changes = replace(first.changes, history=(created, *first.changes.history))
+    return apply_in_memory(snapshot, changes), plan, first
+
+
+def _known_stakeholders(people: Sequence[Stakeholder]) -> tuple[Stakeholder, ...]:
+    return tuple(people)
+
+
+def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run: bool = False) -> CreateResult:
+    today, now = today_for(config), now_for(config)
+    if req.decision <= today:
+        raise UsageError(f"The decision date {req.decision.isoformat()} is not in the future (today is "
+                         f"{today.isoformat()}).", "Pass --decision-date with a date after today.")
+    snapshot, plan, first = build_new_plan(req, config, today, now)
+    emails = tuple(p.email for p in req.buyers if p.email)
+    if dry_run:
+        ref = PlanRef(id=str((config.dir / f"{plan.slug}.xlsx").resolve()) if config.backend == "local" else "",
+                      url="", slug=plan.slug, title=req.deal)
+        return CreateResult(ref, plan, emails, first.findings, dry_run=True)
+    ref = store.create(snapshot, slug=plan.slug, title=req.deal)
+    return CreateResult(ref, plan, emails, first.findings)
+
+
+# --- sync and status ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    ref: PlanRef
+    result: SyncPlan
+    written: bool
+
+    def as_json(self, *, planned: bool = False) -> dict[str, Any]:
+        a = self.result.assessment
+        out: dict[str, Any] = {
+            "plan": self.ref.id,
+            "changes": self.result.changes.count if self.written else 0,
+            "findings": [f.as_json() for f in self.result.findings],
+            "progress": a.progress.as_json(),
+            "health": a.health.value,
+            "projected_decision": a.projected_decision.isoformat() if a.projected_decision else None,
+        }
+        if planned:
+            out["planned"] = self.result.changes.describe()
+        return out
+
+
+def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run: bool = False) -> SyncOutcome:
+    ref = plan if isinstance(plan, PlanRef) else store.locate(plan)
+    snapshot = store.read(ref)
+    result = plan_sync(snapshot, today_for(config), now=now_for(config), settings=settings_for(config))
+    written = False
+    if not dry_run and not result.changes.is_empty:
+        store.apply(ref, snapshot, result.changes)
+        written = True
+    return SyncOutcome(ref, result, written)
+
+
+# --- summary -----------------------------------------------------------------------------------
+
+def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = False, pdf: bool = False):
+    ref = store.locate(plan)
+    snapshot = store.read(ref)
+    today = today_for(config)
+    result = plan_sync(snapshot, today, now=now_for(config), settings=settings_for(config))
+    doc = build_summary(result.plan, result.assessment, today, light=light)
+    return store.write_summary(ref, doc, pdf=pdf)
+
+
+# --- list --------------------------------------------------------------------------------------
+
+def list_plans(store: PlanStore) -> list[PlanRef]:
+    return store.list_plans()
+
+
+def sync_all(store: PlanStore, config: Config, *, dry_run: bool = False):
+    """Sync every plan the store lists; a plan that fails is reported, the others still done."""
+    for ref in store.list_plans():
+        try:
+            yield ref, sync_plan(store, ref, config, dry_run=dry_run), None
+        except MapwsError as exc:
+            yield ref, None, exc
+        except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night's run
+            yield ref, None, PlanError(f"{ref.id}: {type(exc).__name__}: {exc}",
+                                       "Run 'mapws sync PLAN --traceback' on this plan to see why.")
+
+
+def demo_dir(base: Path | None) -> Path:
+    return (base or Path.cwd() / "mapws-demo").resolve()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

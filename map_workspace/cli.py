@@ -1,0 +1,499 @@
+"""The command line: parse options, make one library call, print, map errors to exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from map_workspace import __version__
+from map_workspace import app
+from map_workspace.config import Config, config_path, load_config, parse_day, write_config
+from map_workspace.domain.model import Finding, Person, Severity
+from map_workspace.errors import MapwsError, PolicyTripped, UsageError
+
+EXIT_INTERRUPTED = 130
+
+
+# --- the error boundary ------------------------------------------------------------------------
+
+def _emit_error(exc: MapwsError, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"error": exc.as_json()}, ensure_ascii=False))
+    click.secho(f"Error: {exc.message}", fg="red", err=True)
+    if exc.hint:
+        click.echo(f"  → {exc.hint}", err=True)
+
+
+def command_boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn expected failures into a message and an exit code (PRODUCT.md, Exit codes)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))
+        show_tb = bool(kwargs.get("show_traceback"))
+        try:
+            return fn(*args, **kwargs)
+        except MapwsError as exc:
+            if show_tb:
+                traceback.print_exc()
+            _emit_error(exc, as_json)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 — the last line of defence: no bare traceback
+            if show_tb:
+                traceback.print_exc()
+            err = MapwsError(f"Unexpected {type(exc).__name__}: {exc}",
+                             "Run again with --traceback and report it, with the plan file if you can share it.")
+            _emit_error(err, as_json)
+            sys.exit(3)
+
+    return wrapper
+
+
+def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every command understands."""
+    options = [
+        click.option("--backend", type=click.Choice(["local", "google"]), default=None,
+                     help="Where plans live (env MAPWS_BACKEND; default local)."),
+        click.option("--dir", "plans_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Folder of local plans (env MAPWS_DIR; default ./maps)."),
+        click.option("--today", default=None, metavar="YYYY-MM-DD",
+                     help="Reason as if today were this date (env MAPWS_TODAY)."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
+        click.option("--verbose", "-v", is_flag=True, help="Say more about what is happening."),
+        click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _config(backend: str | None, plans_dir: Path | None, today: str | None, **extra: Any) -> Config:
+    flags = {"backend": backend, "dir": plans_dir, "today": today, **extra}
+    return load_config(flags)
+
+
+def _echo_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def _parse_people(values: tuple[str, ...], option: str) -> list[Person]:
+    people = []
+    for value in values:
+        try:
+            people.append(Person.parse(value))
+        except ValueError:
+            raise UsageError(f"{option} '{value}' is not 'Name <email>'.",
+                             f'Write it as {option} "Dana Tanaka <dana@acme.com>".') from None
+    return people
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="mapws")
+def cli() -> None:
+    """mapws — Mutual Action Plans in the spreadsheet the buyer already uses.
+
+    \b
+    Create a plan, share it, let the buyer edit it, sync it every night:
+      mapws create "Acme rollout" --decision-date 2026-06-30 --buyer "Dana Tanaka <dana@acme.com>"
+      mapws sync acme-rollout
+      mapws summary acme-rollout --pdf
+    Try the whole loop on sample data first: mapws demo
+    """
+
+
+@cli.command()
+@common_options
+@click.option("--seller", default=None, help='You, the rep: "Name <email>" (used as the seller on new plans).')
+@click.option("--seller-company", default=None, help="Your company's name, shown on every plan.")
+@click.option("--locale", default=None, help="How buyers write dates, e.g. en_US, en_GB, de_DE, ja_JP.")
+@click.option("--timezone", default=None, help="IANA time zone for History and TODAY(), e.g. Europe/Berlin.")
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@command_boundary
+def init(backend, plans_dir, today, as_json, verbose, show_traceback, seller, seller_company, locale,
+         timezone, force) -> None:
+    """Write a config file and create the plans folder.
+
+    \b
+    Example:
+      mapws init --seller "Sam Rivera <sam@seller.io>" --seller-company "Seller.io" --dir ~/maps
+    """
+    path = config_path()
+    if path.exists() and not force:
+        raise UsageError(f"A config file already exists at {path}.", "Pass --force to overwrite it.")
+    if seller:
+        _parse_people((seller,), "--seller")
+    settings = {"backend": backend or "local", "dir": str((plans_dir or Path("maps")).expanduser().resolve()),
+                "seller": seller, "seller_company": seller_company, "locale": locale, "timezone": timezone}
+    write_config(path, settings)
+    config = load_config({})
+    config.dir.mkdir(parents=True, exist_ok=True)
+    if as_json:
+        _echo_json({"config": str(path), "dir": str(config.dir), "backend": config.backend})
+    else:
+        click.echo(f"Wrote {path}")
+        click.echo(f"Plans go to {config.dir}")
+        click.echo('Next: mapws create "Deal name" --decision-date YYYY-MM-DD --buyer "Name <email>"')
+
+
+@cli.command()
+@click.argument("deal")
+@click.option("--decision-date", required=True, metavar="YYYY-MM-DD", help="The buyer's target decision date.")
+@click.option("--buyer", "buyers", multiple=True, metavar='"Name <email>"',
+              help="A buyer contact; the first is the champion. Repeatable.")
+@click.option("--seller", "sellers", multiple=True, metavar='"Name <email>"',
+              help="A seller contact; the first is the account executive. Repeatable.")
+@click.option("--role", "roles", multiple=True, metavar='ROLE="Name <email>"',
+              help="Name the person for a template role, e.g. buyer.cfo=\"Ann Lee <ann@acme.com>\".")
+@click.option("--template", default="enterprise", show_default=True, help="Template name or .toml path.")
+@click.option("--buyer-company", default=None, help="Buyer company (default: from the first buyer's email).")
+@click.option("--seller-company", default=None, help="Seller company (default: config, or your email).")
+@click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
+@common_options
+@command_boundary
+def create(deal, decision_date, buyers, sellers, roles, template, buyer_company, seller_company, dry_run,
+           backend, plans_dir, today, as_json, verbose, show_traceback) -> None:
+    """Create a plan from a template, scheduled back from the decision date.
+
+    \b
+    Example:
+      mapws create "Acme rollout" --decision-date 2026-06-30 \\
+        --buyer "Dana Tanaka <dana@acme.com>" --seller "Sam Rivera <sam@seller.io>" \\
+        --role buyer.cfo="Lee Chen <lee@acme.com>"
+    """
+    config = _config(backend, plans_dir, today)
+    role_map: dict[str, Person] = {}
+    for value in roles:
+        key, sep, person = value.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--role '{value}' is not ROLE=\"Name <email>\".",
+                             'Write it as --role buyer.cfo="Lee Chen <lee@acme.com>"; '
+                             "'mapws templates show NAME' lists the roles.")
+        role_map[key.strip()] = _parse_people((person,), "--role")[0]
+    req = app.CreateRequest(
+        deal=deal, decision=parse_day(decision_date, "--decision-date"),
+        buyers=_parse_people(buyers, "--buyer"), sellers=_parse_people(sellers, "--seller"), roles=role_map,
+        template=template, buyer_company=buyer_company or "", seller_company=seller_company or "",
+    )
+    store = app.make_store(config)
+    result = app.create_plan(store, req, config, dry_run=dry_run)
+    if as_json:
+        _echo_json(result.as_json())
+        return
+    verb = "Would create" if dry_run else "Created"
+    click.echo(f"{verb} {result.ref.id}")
+    click.echo(f"  {len(result.plan.items)} items from the '{result.plan.template}' template, decision "
+               f"{req.decision.isoformat()}")
+    for f in result.findings:
+        if f.severity is Severity.ERROR or f.code == "schedule.compressed":
+            click.echo(f"  ! {f.id or ''} {f.message}".replace("  ! ", "  ! ", 1))
+    if result.shared_with and not dry_run:
+        click.echo(f"  Send it to: {', '.join(result.shared_with)}")
+    if not dry_run:
+        click.echo(f"Next: open it, then run 'mapws sync {result.ref.slug}' after the buyer's edits.")
+
+
+def _print_findings(findings: tuple[Finding, ...], verbose: bool) -> None:
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    shown = [f for f in findings if verbose or f.severity is not Severity.INFO]
+    for f in sorted(shown, key=lambda f: (order[f.severity], f.tab, f.id or "", f.code)):
+        where = " ".join(x for x in (f.tab, f.cell or "", f.id or "") if x)
+        colour = {"error": "red", "warning": "yellow", "info": None}[f.severity.value]
+        click.secho(f"  {f.severity.value:<7} {where:<16} {f.message}", fg=colour)
+        if f.hint and verbose:
+            click.echo(f"  {'':<24}→ {f.hint}")
+
+
+@cli.command()
+@click.argument("plan", required=False)
+@click.option("--all", "all_plans", is_flag=True, help="Sync every plan in the plans folder.")
+@click.option("--dry-run", is_flag=True, help="Show the changes as data; write nothing.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any error finding remains.")
+@click.option("--fail-on", type=click.Choice(["overdue"]), default=None,
+              help="Exit 1 when any item is overdue (for cron mail only when something is late).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@common_options
+@command_boundary
+def sync(plan, all_plans, dry_run, strict, fail_on, quiet, backend, plans_dir, today, as_json, verbose,
+         show_traceback) -> None:
+    """Read a plan back, validate it, and write the sync-owned cells.
+
+    Buyer cells are never changed: problems get a finding and a [mapws] note on the cell.
+
+    \b
+    Examples:
+      mapws sync acme-rollout
+      mapws sync maps/acme-rollout.xlsx --dry-run --json
+      mapws sync --all --json --fail-on overdue
+    """
+    config = _config(backend, plans_dir, today)
+    store = app.make_store(config)
+    if all_plans == bool(plan):
+        raise UsageError("Name one PLAN, or pass --all.", "Example: mapws sync acme-rollout")
+    if all_plans:
+        _sync_all(store, config, dry_run, strict, fail_on, as_json, verbose)
+        return
+    outcome = app.sync_plan(store, plan, config, dry_run=dry_run)
+    if as_json:
+        _echo_json(outcome.as_json(planned=dry_run))
+    else:
+        _print_outcome(outcome, dry_run, verbose)
+    _check_policy([outcome], strict, fail_on)
+
+
+def _print_outcome(outcome: app.SyncOutcome, dry_run: bool, verbose: bool) -> None:
+    a = outcome.result.assessment
+    n = outcome.result.changes.count
+    did = f"would write {n} change(s)" if dry_run else (f"{n} change(s) written" if outcome.written
+                                                         else "nothing to write")
+    projected = a.projected_decision.isoformat() if a.projected_decision else "unknown"
+    click.echo(f"{outcome.ref.slug}: {did} · {a.progress.text} · {a.health.label} · projected decision "
+               f"{projected}")
+    _print_findings(outcome.result.findings, verbose)
+    if dry_run and verbose:
+        for change in outcome.result.changes.describe():
+            click.echo(f"  plan: {json.dumps(change, ensure_ascii=False, default=str)}")
+
+
+def _check_policy(outcomes: list[app.SyncOutcome], strict: bool, fail_on: str | None) -> None:
+    if strict and any(f.severity is Severity.ERROR for o in outcomes for f in o.result.findings):
+        raise PolicyTripped("Error findings remain (--strict).", "Fix the cells named above and sync again.")
+    if fail_on == "overdue" and any(f.code in ("item.overdue", "item.stalled")
+                                    for o in outcomes for f in o.result.findings):
+        raise PolicyTripped("Some items are overdue (--fail-on overdue).", "See the findings above.")
+
+
+def _sync_all(store, config, dry_run, strict, fail_on, as_json, verbose) -> None:
+    done, failed = [], []
+    for ref, outcome, error in app.sync_all(store, config, dry_run=dry_run):
+        if error is not None:
+            failed.append((ref, error))
+            if as_json:
+                _echo_json({"plan": ref.id, "error": error.as_json()})
+            else:
+                click.secho(f"{ref.slug}: FAILED — {error.message}", fg="red")
+                if error.hint:
+                    click.echo(f"  → {error.hint}")
+            continue
+        done.append(outcome)
+        if as_json:
+            _echo_json(outcome.as_json(planned=dry_run))
+        else:
+            _print_outcome(outcome, dry_run, verbose)
+    totals = {
+        "plans": len(done) + len(failed), "synced": len(done), "failed": len(failed),
+        "changes": sum(o.as_json()["changes"] for o in done),
+        "errors": sum(1 for o in done for f in o.result.findings if f.severity is Severity.ERROR),
+        "overdue": sum(1 for o in done for f in o.result.findings if f.code in ("item.overdue", "item.stalled")),
+    }
+    if as_json:
+        _echo_json({"totals": totals})
+    else:
+        click.echo(f"{totals['synced']} of {totals['plans']} plan(s) synced, {totals['failed']} failed, "
+                   f"{totals['changes']} change(s).")
+    if failed:
+        sys.exit(3)
+    _check_policy(done, strict, fail_on)
+
+
+@cli.command()
+@click.argument("plan")
+@common_options
+@command_boundary
+def status(plan, backend, plans_dir, today, as_json, verbose, show_traceback) -> None:
+    """Show what a sync would find, without writing anything.
+
+    \b
+    Example:
+      mapws status acme-rollout --json
+    """
+    config = _config(backend, plans_dir, today)
+    outcome = app.sync_plan(app.make_store(config), plan, config, dry_run=True)
+    if as_json:
+        _echo_json(outcome.as_json())
+    else:
+        _print_outcome(outcome, False, verbose)
+
+
+@cli.command()
+@click.argument("plan")
+@click.option("--light", is_flag=True, help="Next steps and milestones only: for buyers who want one page.")
+@click.option("--pdf", is_flag=True, help="Also convert it to PDF (needs LibreOffice locally).")
+@common_options
+@command_boundary
+def summary(plan, light, pdf, backend, plans_dir, today, as_json, verbose, show_traceback) -> None:
+    """Write the one-page summary: where we are, next steps, what needs attention.
+
+    \b
+    Example:
+      mapws summary acme-rollout --pdf
+    """
+    config = _config(backend, plans_dir, today)
+    result = app.write_summary(app.make_store(config), plan, config, light=light, pdf=pdf)
+    if as_json:
+        _echo_json({"document": result.document, "url": result.url, "pdf": result.pdf})
+    else:
+        click.echo(f"Wrote {result.document}")
+        if result.pdf:
+            click.echo(f"Wrote {result.pdf}")
+
+
+@cli.command(name="list")
+@common_options
+@command_boundary
+def list_command(backend, plans_dir, today, as_json, verbose, show_traceback) -> None:
+    """List the plans in the plans folder.
+
+    \b
+    Example:
+      mapws list --dir ~/maps
+    """
+    config = _config(backend, plans_dir, today)
+    refs = app.list_plans(app.make_store(config))
+    if as_json:
+        _echo_json({"plans": [{"plan": r.id, "url": r.url, "slug": r.slug, "title": r.title} for r in refs]})
+        return
+    if not refs:
+        click.echo(f"No plans in {config.dir}. Create one with 'mapws create' or try 'mapws demo'.")
+    for r in refs:
+        click.echo(f"{r.slug:<32} {r.id}")
+
+
+@cli.group()
+def templates() -> None:
+    """List, show and check plan templates."""
+
+
+@templates.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@command_boundary
+def templates_list(as_json, show_traceback) -> None:
+    """List the templates shipped with mapws.
+
+    \b
+    Example:
+      mapws templates list
+    """
+    from map_workspace.template_files import list_templates
+
+    rows = list_templates()
+    if as_json:
+        _echo_json({"templates": [{"name": n, "description": d} for n, d in rows]})
+        return
+    for name, description in rows:
+        click.echo(f"{name:<14} {description}")
+
+
+@templates.command(name="show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@command_boundary
+def templates_show(name, as_json, show_traceback) -> None:
+    """Show a template's roles, activities and risks.
+
+    \b
+    Example:
+      mapws templates show enterprise
+    """
+    from map_workspace.template_files import load_template
+
+    t = load_template(name)
+    if as_json:
+        _echo_json({
+            "name": t.name, "description": t.description,
+            "roles": [{"key": r.key, "side": r.side.value, "title": r.title} for r in t.roles],
+            "activities": [{"key": a.key, "type": a.type.value, "activity": a.activity, "side": a.side.value,
+                            "owner_role": a.owner_role, "duration_days": a.duration_days,
+                            "buffer_days": a.buffer_days, "depends_on": list(a.depends_on)}
+                           for a in t.activities],
+            "risks": [{"risk": r.risk, "probability": r.probability.value, "impact": r.impact.value}
+                      for r in t.risks],
+        })
+        return
+    click.echo(f"{t.name}: {t.description}")
+    click.echo("\nRoles (name people with --buyer, --seller and --role ROLE=\"Name <email>\"):")
+    for r in t.roles:
+        click.echo(f"  {r.key:<24} {r.side.value:<7} {r.title}")
+    click.echo("\nActivities:")
+    for a in t.activities:
+        deps = f" after {', '.join(a.depends_on)}" if a.depends_on else ""
+        days = f"{a.duration_days}+{a.buffer_days}d" if a.type.value == "Task" else "milestone"
+        click.echo(f"  {a.key:<24} {a.side.value:<7} {days:<10} {a.activity}{deps}")
+    click.echo("\nRisks:")
+    for r in t.risks:
+        click.echo(f"  {r.probability.value}/{r.impact.value}: {r.risk}")
+
+
+@templates.command(name="check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@command_boundary
+def templates_check(file, as_json, show_traceback) -> None:
+    """Validate a template file; exit 2 with every problem listed when it is invalid.
+
+    \b
+    Example:
+      mapws templates check my-playbook.toml
+    """
+    from map_workspace.errors import TemplateError
+    from map_workspace.template_files import check_template_file
+
+    if not file.exists():
+        raise UsageError(f"No file at {file}.", "Give the path of a .toml template.")
+    problems = check_template_file(file)
+    if as_json and not problems:
+        _echo_json({"template": str(file), "ok": True, "problems": []})
+    if problems:
+        if not as_json:
+            click.echo(f"{file}: {len(problems)} problem(s)")
+            for p in problems:
+                click.echo(f"  - {p}")
+        raise TemplateError(f"{file} is not a valid template ({len(problems)} problem(s)).", problems,
+                            "Fix the problems listed and run the check again.")
+    if not as_json:
+        click.echo(f"{file}: OK")
+
+
+@cli.command()
+@click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to put the demo plan (default ./mapws-demo).")
+@click.option("--today", default=None, metavar="YYYY-MM-DD", help="Pretend today is this date.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@command_boundary
+def demo(demo_dir, today, as_json, show_traceback) -> None:
+    """Show the whole loop on a sample deal: create, a buyer's edits, sync, summary.
+
+    \b
+    Example:
+      mapws demo --dir /tmp/mapws-demo
+    """
+    from map_workspace.demo import run_demo
+
+    day = parse_day(today, "--today") if today else date.today()
+    result = run_demo(app.demo_dir(demo_dir), day, echo=(lambda _m: None) if as_json else click.echo)
+    if as_json:
+        _echo_json(result)
+
+
+def main() -> None:
+    cli(prog_name="mapws")

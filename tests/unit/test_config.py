@@ -1,0 +1,63 @@
+"""Precedence: flag > MAPWS_* environment > config file > default."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from map_workspace.config import load_config, parse_bool, write_config
+from map_workspace.errors import UsageError
+
+
+def test_defaults_without_file_or_environment():
+    c = load_config({}, environ={})
+    assert (c.backend, c.dir, c.locale, c.max_rpm, c.today) == ("local", Path("maps"), "en_US", 60, None)
+
+
+def test_flag_beats_environment_beats_file(tmp_path):
+    cfg = write_config(tmp_path / "config.toml", {"backend": "local", "dir": "/from/file", "locale": "de_DE",
+                                                  "max_rpm": 30})
+    env = {"MAPWS_CONFIG": str(cfg), "MAPWS_DIR": "/from/env"}
+    c = load_config({}, environ=env)
+    assert (c.dir, c.locale, c.max_rpm, c.source) == (Path("/from/env"), "de_DE", 30, str(cfg))
+    c = load_config({"dir": Path("/from/flag"), "today": "2026-05-04"}, environ=env)
+    assert c.dir == Path("/from/flag") and c.today == date(2026, 5, 4)
+    c = load_config({"dir": None}, environ=env)  # an unset flag does not override
+    assert c.dir == Path("/from/env")
+
+
+def test_environment_today_and_bad_values_are_usage_errors(tmp_path):
+    assert load_config({}, environ={"MAPWS_TODAY": "2026-01-31"}).today == date(2026, 1, 31)
+    with pytest.raises(UsageError, match="not a date"):
+        load_config({}, environ={"MAPWS_TODAY": "31/01/2026"})
+    with pytest.raises(UsageError, match="Unknown backend"):
+        load_config({}, environ={"MAPWS_BACKEND": "dropbox"})
+    with pytest.raises(UsageError, match="does not exist"):
+        load_config({}, environ={"MAPWS_CONFIG": str(tmp_path / "missing.toml")})
+    bad = tmp_path / "bad.toml"
+    bad.write_text("backend = \n")
+    with pytest.raises(UsageError, match="not valid TOML"):
+        load_config({}, environ={"MAPWS_CONFIG": str(bad)})
+    typo = tmp_path / "typo.toml"
+    typo.write_text('bakend = "local"\n')
+    with pytest.raises(UsageError, match="bakend"):
+        load_config({}, environ={"MAPWS_CONFIG": str(typo)})
+
+
+def test_holidays_and_thresholds_from_the_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('holidays = ["2026-12-25", 2026-12-26]\n[thresholds]\noff_track_after_days = 5\n')
+    c = load_config({}, environ={"MAPWS_CONFIG": str(path)})
+    assert c.holidays == {date(2026, 12, 25), date(2026, 12, 26)}
+    assert c.thresholds.off_track_after_days == 5
+
+
+@pytest.mark.parametrize(("text", "value"), [("1", True), ("yes", True), ("TRUE", True), ("0", False),
+                                              ("no", False), ("false", False)])
+def test_booleans(text, value):
+    assert parse_bool(text) is value
+
+
+def test_bad_boolean():
+    with pytest.raises(UsageError):
+        parse_bool("maybe")
