@@ -8,7 +8,7 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from map_workspace import SCHEMA_VERSION
 from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
 from map_workspace.config import Config
-from map_workspace.domain.model import Overview, Person, Plan, Side, Stakeholder
+from map_workspace.domain.model import Finding, Overview, Person, Plan, Side
 from map_workspace.domain.scheduling import schedule_backward
 from map_workspace.errors import MapwsError, PlanError, UsageError
 from map_workspace.layout import Snapshot
@@ -109,7 +109,7 @@ class CreateResult:
     ref: PlanRef
     plan: Plan
     shared_with: tuple[str, ...]
-    findings: tuple[Any, ...]
+    findings: tuple[Finding, ...]
     dry_run: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -117,7 +117,16 @@ class CreateResult:
                 "items": len(self.plan.items), "shared_with": list(self.shared_with)}
 
 
-def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetime) -> tuple[Snapshot, Plan, SyncPlan]:
+@dataclass(frozen=True)
+class NewPlan:
+    snapshot: Snapshot
+    plan: Plan
+    first_sync: SyncPlan
+    #: What scheduling said (a compressed schedule names its shortfall), then the first sync's findings.
+    findings: tuple[Finding, ...]
+
+
+def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetime) -> NewPlan:
     """Schedule the template, lay the plan out and fold in its first sync, all in memory."""
     if not req.buyers:
         raise UsageError("A plan needs at least one buyer contact.", 'Add --buyer "Name <email>".')
@@ -147,7 +156,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
             success_criteria=schedule.goals.get("success_criteria", ""),
             cadence=schedule.goals.get("cadence", ""),
         ),
-        items=schedule.items, stakeholders=_known_stakeholders(schedule.stakeholders), risks=schedule.risks,
+        items=schedule.items, stakeholders=schedule.stakeholders, risks=schedule.risks,
         slug=slug, template=template.name, locale=config.locale, timezone=config.timezone,
     )
     decision = next((i.id for i in plan.items if i.is_milestone and i.due == req.decision
@@ -166,11 +175,9 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
                            f"{req.decision.isoformat()}")
     first = plan_sync(snapshot, today, now=now, settings=settings_for(config))
     changes = replace(first.changes, history=(created, *first.changes.history))
-    return apply_in_memory(snapshot, changes), plan, first
-
-
-def _known_stakeholders(people: Sequence[Stakeholder]) -> tuple[Stakeholder, ...]:
-    return tuple(people)
+    scheduled = {f.code for f in schedule.findings}
+    findings = schedule.findings + tuple(f for f in first.findings if f.code not in scheduled)
+    return NewPlan(apply_in_memory(snapshot, changes), plan, first, findings)
 
 
 def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run: bool = False) -> CreateResult:
@@ -178,14 +185,15 @@ def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run
     if req.decision <= today:
         raise UsageError(f"The decision date {req.decision.isoformat()} is not in the future (today is "
                          f"{today.isoformat()}).", "Pass --decision-date with a date after today.")
-    snapshot, plan, first = build_new_plan(req, config, today, now)
+    new = build_new_plan(req, config, today, now)
+    plan = new.plan
     emails = tuple(p.email for p in req.buyers if p.email)
     if dry_run:
         ref = PlanRef(id=str((config.dir / f"{plan.slug}.xlsx").resolve()) if config.backend == "local" else "",
                       url="", slug=plan.slug, title=req.deal)
-        return CreateResult(ref, plan, emails, first.findings, dry_run=True)
-    ref = store.create(snapshot, slug=plan.slug, title=req.deal)
-    return CreateResult(ref, plan, emails, first.findings)
+        return CreateResult(ref, plan, emails, new.findings, dry_run=True)
+    ref = store.create(new.snapshot, slug=plan.slug, title=req.deal)
+    return CreateResult(ref, plan, emails, new.findings)
 
 
 # --- sync and status ---------------------------------------------------------------------------
@@ -254,6 +262,3 @@ def sync_all(store: PlanStore, config: Config, *, dry_run: bool = False):
 def demo_dir(base: Path | None) -> Path:
     return (base or Path.cwd() / "mapws-demo").resolve()
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

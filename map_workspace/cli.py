@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -13,8 +14,7 @@ from typing import Any
 
 import click
 
-from map_workspace import __version__
-from map_workspace import app
+from map_workspace import __version__, app
 from map_workspace.config import Config, config_path, load_config, parse_day, write_config
 from map_workspace.domain.model import Finding, Person, Severity
 from map_workspace.errors import MapwsError, PolicyTripped, UsageError
@@ -49,6 +49,10 @@ def command_boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # The reader went away (mapws list | head): not an error worth a message.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except click.exceptions.Exit:
             raise
         except (click.ClickException, click.Abort):
@@ -201,8 +205,17 @@ def create(deal, decision_date, buyers, sellers, roles, template, buyer_company,
     click.echo(f"  {len(result.plan.items)} items from the '{result.plan.template}' template, decision "
                f"{req.decision.isoformat()}")
     for f in result.findings:
-        if f.severity is Severity.ERROR or f.code == "schedule.compressed":
-            click.echo(f"  ! {f.id or ''} {f.message}".replace("  ! ", "  ! ", 1))
+        if f.code == "schedule.compressed":
+            click.echo(f"  ! {f.message}")
+    unassigned: dict[str, list[str]] = {}
+    for item in result.plan.items:
+        if not item.owner:
+            unassigned.setdefault(item.role or "no role", []).append(item.id)
+    if unassigned:
+        click.echo(f"  ! {sum(map(len, unassigned.values()))} item(s) need an owner (flagged 'Needs owner'):")
+        for role, ids in sorted(unassigned.items()):
+            click.echo(f"      {role:<22} {', '.join(ids)}")
+        click.echo('    Name them with --role ROLE="Name <email>", or type a name into their Owner cells.')
     if result.shared_with and not dry_run:
         click.echo(f"  Send it to: {', '.join(result.shared_with)}")
     if not dry_run:

@@ -73,11 +73,17 @@ def run_demo(folder: Path, today: date, echo: Callable[[str], None] = print) -> 
     config = load_config({"backend": "local", "dir": folder, "today": created_on.isoformat()})
     store = app.make_store(config)
     req = app.CreateRequest(
-        deal=DEAL, decision=today + timedelta(days=42),
+        deal=DEAL, decision=today + timedelta(days=56),
         buyers=[Person("Dana Tanaka", "dana.tanaka@acme.example"), Person("Lee Chen", "lee.chen@acme.example")],
         sellers=[Person("Sam Rivera", "sam@seller.example")],
         roles={"buyer.cfo": Person("Priya Shah", "priya.shah@acme.example"),
-               "buyer.it_lead": Person("Jonas Berg", "jonas.berg@acme.example")},
+               "buyer.it_lead": Person("Jonas Berg", "jonas.berg@acme.example"),
+               "buyer.security": Person("Aiko Mori", "aiko.mori@acme.example"),
+               "buyer.legal": Person("Tom Okafor", "tom.okafor@acme.example"),
+               "buyer.procurement": Person("Eva Lind", "eva.lind@acme.example"),
+               "buyer.exec_sponsor": Person("Maria Gomez", "maria.gomez@acme.example"),
+               "seller.se": Person("Kim Park", "kim@seller.example"),
+               "seller.legal": Person("Ravi Iyer", "ravi@seller.example")},
         buyer_company="Acme Corp", seller_company="Seller Inc",
     )
     created = app.create_plan(store, req, config)
@@ -89,7 +95,7 @@ def run_demo(folder: Path, today: date, echo: Callable[[str], None] = print) -> 
     items = sorted(created.plan.items, key=lambda i: i.due or date.max)
     tasks = [i for i in items if not i.is_milestone]
     milestones = [i for i in items if i.is_milestone]
-    for item in tasks[:3]:
+    for item in [milestones[0], *tasks[:3]]:
         edits.set(item.id, "Status", "Done")
     edits.set(tasks[3].id, "Status", "wip")
     edits.set(tasks[4].id, "Owner", "IT team")
@@ -101,7 +107,7 @@ def run_demo(folder: Path, today: date, echo: Callable[[str], None] = print) -> 
     edits.add_row(activity="Reference call with a retail customer", side="Buyer", owner="Lee",
                   due=today + timedelta(days=5), status="Not started")
     edits.save()
-    echo("2. Played the buyer's edits: 3 items done, one 'wip', 'IT team' as an owner, 'next Friday' as a "
+    echo("2. Played the buyer's edits: 4 items done, one 'wip', 'IT team' as an owner, 'next Friday' as a "
          "date, a milestone moved a week, a formula typed into Notes, a row added, a row deleted.")
 
     config = load_config({"backend": "local", "dir": folder, "today": today.isoformat()})
@@ -113,6 +119,7 @@ def run_demo(folder: Path, today: date, echo: Callable[[str], None] = print) -> 
     for f in outcome.result.findings:
         if f.severity.value != "info":
             echo(f"   {f.severity.value:<7} {f.cell or '':<5} {f.id or '':<5} {f.message}")
+    echo("   (each of these is a [mapws] note on its cell and a word in the Flag column)")
     again = app.sync_plan(store, created.ref, config)
     echo(f"   A second sync writes {again.result.changes.count if again.written else 0} change(s).")
 

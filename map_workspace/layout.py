@@ -86,7 +86,7 @@ STATE = "_mapws"
 PLAN_TAB = TabSpec(
     PLAN,
     (
-        Column("ID", "id", Owner.SYNC, width=7, note=_SYNC_NOTE),
+        Column("ID", "id", Owner.SYNC, width=9, note=_SYNC_NOTE),
         Column("Type", "type", kind=Kind.CHOICE, width=11, choices=TYPE_CHOICES),
         Column("Activity", "activity", width=42, wrap=True),
         Column("Side", "side", kind=Kind.CHOICE, width=9, choices=SIDE_CHOICES),
@@ -118,7 +118,7 @@ STAKEHOLDERS_TAB = TabSpec(
 RISKS_TAB = TabSpec(
     RISKS,
     (
-        Column("ID", "id", Owner.SYNC, width=7, note=_SYNC_NOTE),
+        Column("ID", "id", Owner.SYNC, width=9, note=_SYNC_NOTE),
         Column("Risk", "risk", width=40, wrap=True),
         Column("Probability", "probability", kind=Kind.CHOICE, width=12, choices=LEVEL_CHOICES),
         Column("Impact", "impact", kind=Kind.CHOICE, width=10, choices=LEVEL_CHOICES),

@@ -27,6 +27,8 @@ from map_workspace.domain.model import (
 )
 from map_workspace.errors import SchemaTooNew, StructuralBreak
 from map_workspace.layout import (
+    CHECKINS,
+    CHECKINS_TAB,
     HEADER_SYNONYMS,
     OVERVIEW,
     OVERVIEW_FIELDS,
@@ -38,8 +40,6 @@ from map_workspace.layout import (
     STAKEHOLDERS_TAB,
     STATE,
     STATE_TAB,
-    CHECKINS,
-    CHECKINS_TAB,
     Cell,
     Grid,
     Snapshot,
@@ -124,9 +124,9 @@ class Reading:
         if table is None or finding.id is None or finding.field not in table.columns:
             return None
         if finding.tab == PLAN:
-            pairs = zip(self.plan.items, self.item_rows)
+            pairs = zip(self.plan.items, self.item_rows, strict=True)
         elif finding.tab == RISKS:
-            pairs = zip(self.plan.risks, self.risk_rows)
+            pairs = zip(self.plan.risks, self.risk_rows, strict=True)
         else:
             return None
         for obj, ref in pairs:
@@ -237,7 +237,9 @@ def _check_identity(snapshot: Snapshot) -> None:
         )
 
 
-def _read_overview(grid: Grid | None, locale: str, today: date | None) -> tuple[Overview, dict[str, int], list[Finding]]:
+def _read_overview(
+    grid: Grid | None, locale: str, today: date | None
+) -> tuple[Overview, dict[str, int], list[Finding]]:
     rows: dict[str, int] = {}
     values: dict[str, Cell] = {}
     labels = {normalise_header(f.label): f.key for f in OVERVIEW_FIELDS}
@@ -297,7 +299,9 @@ def _read_stakeholders(table: Table | None) -> tuple[list[Stakeholder], list[int
     return people, rows
 
 
-def _read_items(table: Table, locale: str, today: date | None, findings: list[Finding]) -> tuple[list[Item], list[RowRef]]:
+def _read_items(
+    table: Table, locale: str, today: date | None, findings: list[Finding]
+) -> tuple[list[Item], list[RowRef]]:
     items, refs = [], []
     for sheet_row, row in table.data():
         activity = table.text(row, "activity")

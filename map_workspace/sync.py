@@ -8,7 +8,7 @@ plans nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow, note_block
 from map_workspace.domain import parsing
@@ -76,7 +76,7 @@ def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None
 def plan_sync(snapshot: Snapshot, today: date, *, now: datetime | None = None,
               settings: Settings = Settings()) -> SyncPlan:
     reading = read_plan(snapshot, default_locale=settings.default_locale, today=today)
-    when = (now or datetime.combine(today, time(), tzinfo=timezone.utc)).isoformat(timespec="seconds")
+    when = (now or datetime.combine(today, time(), tzinfo=UTC)).isoformat(timespec="seconds")
     return _Planner(reading, today, when, settings).run()
 
 
@@ -143,7 +143,7 @@ class _Planner:
         state = dict(r.state)
         if not r.state_present:
             # A plan whose state tab is gone: today's values become the memory, nothing is a slip.
-            for item, ref in zip(r.plan.items, r.item_rows):
+            for item in r.plan.items:
                 if item.id and item.id not in state:
                     state[item.id] = StateRow(item.id, item.activity, item.due, item.due, status_label(item),
                                               item.owner, item.slips)
@@ -152,7 +152,7 @@ class _Planner:
                    for p in "TM"}
         seen: set[str] = set()
         items: list[Item] = []
-        for item, ref in zip(r.plan.items, r.item_rows):
+        for item, ref in zip(r.plan.items, r.item_rows, strict=True):
             prefix = "M" if item.is_milestone else "T"
             if item.id and item.id not in seen:
                 seen.add(item.id)
@@ -213,7 +213,7 @@ class _Planner:
         next_no = max([parsing.parse_id(x)[1] for x in used] + [0]) + 1
         seen: set[str] = set()
         out = []
-        for risk, ref in zip(risks, r.risk_rows):
+        for risk, ref in zip(risks, r.risk_rows, strict=True):
             if risk.id and risk.id not in seen:
                 seen.add(risk.id)
                 out.append(risk)
@@ -243,7 +243,7 @@ class _Planner:
             word = FLAG_WORDS.get(f.code)
             if word and f.id and f.tab == PLAN and word not in flags.setdefault(f.id, []):
                 flags[f.id].append(word)
-        for item, ref in zip(plan.items, self.r.item_rows):
+        for item, ref in zip(plan.items, self.r.item_rows, strict=True):
             row_cells = table.grid.rows[ref.sheet_row - 1]
             baseline = state[item.id].baseline
             self._ensure(PLAN, ref.sheet_row, row_cells, "baseline", baseline, item.id)
@@ -312,7 +312,7 @@ class _Planner:
             name = assessment.owners.get(item.id)
             if name and item.is_open:
                 counts[name] = counts.get(name, 0) + 1
-        for person, sheet_row in zip(plan.stakeholders, self.r.stakeholder_rows):
+        for person, sheet_row in zip(plan.stakeholders, self.r.stakeholder_rows, strict=True):
             row_cells = table.grid.rows[sheet_row - 1]
             cell = table.get(row_cells, "owns")
             want = counts.get(person.name, 0)

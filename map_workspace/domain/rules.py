@@ -33,7 +33,7 @@ from map_workspace.domain.model import (
 )
 from map_workspace.domain.parsing import OwnerKind
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 @dataclass(frozen=True)
@@ -223,16 +223,18 @@ def _check_dependencies(plan: Plan, ctx: Context, findings: list[Finding]) -> se
                                             f"Move {item.id} later, or {dep_id} earlier (and tell its owner).",
                                             id=item.id, field="due"))
                 elif gap < item.lead_days:
+                    earliest = add_business_days(dep.due, item.lead_days, ctx.holidays)
                     findings.append(Finding("dep.lead", W,
                                             f"{item.id} is due only {gap} business day(s) after {dep_id}; "
                                             f"it needs {item.lead_days}.",
-                                            f"Give {item.id} until {add_business_days(dep.due, item.lead_days, ctx.holidays).isoformat()}, "
+                                            f"Give {item.id} until {earliest.isoformat()}, "
                                             f"or bring {dep_id} forward.", id=item.id, field="due"))
             if dep.is_open and item.status in (Status.IN_PROGRESS, Status.DONE):
                 findings.append(Finding("dep.started_early", W,
                                         f"{item.id} is {item.status.value.lower()} while {dep_id}, which it "
                                         "depends on, is still open.",
-                                        f"Check whether {dep_id} is really open, or whether the dependency still holds.",
+                                        f"Check whether {dep_id} is really open, or whether the dependency "
+                                        "still holds.",
                                         id=item.id, field="status"))
     return cyclic
 
@@ -324,7 +326,7 @@ def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
             findings.append(Finding("item.overdue", W, f"{item.id} is {late} day(s) overdue.",
                                     "Check in with its owner.", id=item.id, field="due"))
         elif -late <= t.due_soon_days:
-            findings.append(Finding("item.due_soon", I, f"{item.id} is due {item.due.isoformat()}.",
+            findings.append(Finding("item.due_soon", INFO, f"{item.id} is due {item.due.isoformat()}.",
                                     "", id=item.id, field="due"))
     for item in plan.items:
         if item.is_milestone and item.slips >= t.repeated_slips:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from map_workspace import app
-from map_workspace.changes import ChangeSet, CellWrite, NoteWrite, note_block
+from map_workspace.changes import CellWrite, ChangeSet, NoteWrite, note_block
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.errors import PlanExists, PlanNotFound
@@ -38,8 +38,8 @@ def store(request, tmp_path):
 def new_plan(store, deal="Acme rollout", template="enterprise"):
     req = app.CreateRequest(deal, date(2026, 6, 30), [Person.parse("Dana Tanaka <dana@acme.com>")],
                             [Person.parse("Sam Rivera <sam@seller.io>")], template=template)
-    snapshot, plan, _ = app.build_new_plan(req, Config(), TODAY, NOW)
-    return store.create(snapshot, slug=plan.slug, title=deal), snapshot, plan
+    new = app.build_new_plan(req, Config(), TODAY, NOW)
+    return store.create(new.snapshot, slug=new.plan.slug, title=deal), new.snapshot, new.plan
 
 
 def test_created_plan_reads_back_as_written(store):

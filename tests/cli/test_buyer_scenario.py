@@ -123,7 +123,8 @@ def test_buyer_edits_are_read_flagged_and_kept_and_a_second_sync_changes_nothing
     assert "[mapws]" in unreadable.comment.text
     # The new row got the next ID and its baseline; the deleted row is in History.
     new_id = next(i for i, r in rows.items() if ws.cell(r, cols["activity"]).value.startswith("Reference call"))
-    assert new_id.startswith("T-") and ws.cell(rows[new_id], cols["baseline"]).value.date() == SYNC_DAY + timedelta(days=4)
+    assert new_id.startswith("T-")
+    assert ws.cell(rows[new_id], cols["baseline"]).value.date() == SYNC_DAY + timedelta(days=4)
     history = [[c.value for c in r] for r in wb["History"].iter_rows(min_row=2)]
     assert any(h[1] == story["deleted"] and "removed" in (h[5] or "") for h in history)
     assert any(h[1] == new_id and h[2] == "Row" for h in history)

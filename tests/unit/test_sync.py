@@ -1,6 +1,6 @@
 """The sync planned as data: IDs, baselines, slips, History, notes and undone edits — in memory."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from map_workspace.sync import plan_sync
 from tests.unit.snapshot_edit import SnapshotEditor
 
 CREATED = date(2026, 3, 2)
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,8 @@ def created():
         [Person.parse("Sam Rivera <sam@seller.io>")],
         roles={"buyer.cfo": Person.parse("Priya Shah <priya@acme.com>")},
     )
-    snapshot, plan, _ = app.build_new_plan(req, Config(), CREATED, NOW)
+    new = app.build_new_plan(req, Config(), CREATED, NOW)
+    snapshot, plan = new.snapshot, new.plan
     return snapshot, plan
 
 

@@ -2,7 +2,7 @@
 write to a buyer cell."""
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,11 +16,13 @@ from map_workspace.sync import plan_sync
 from tests.unit.snapshot_edit import SnapshotEditor
 
 TODAY = date(2026, 3, 2)
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "60"))  # raise it for a deeper local run
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 _req = app.CreateRequest("Acme", date(2026, 6, 30), [Person.parse("Dana Tanaka <dana@acme.com>")],
                          [Person.parse("Sam Rivera <sam@seller.io>")], template="light")
-BASE, PLAN_, _ = app.build_new_plan(_req, Config(), TODAY, NOW)
+_new = app.build_new_plan(_req, Config(), TODAY, NOW)
+BASE, PLAN_ = _new.snapshot, _new.plan
 IDS = [i.id for i in PLAN_.items]
 
 values = st.one_of(
@@ -55,7 +57,7 @@ def _apply(edits):
     return ed.snapshot
 
 
-@settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edit, max_size=8))
 def test_after_applying_a_changeset_the_next_one_is_empty(edits):
     snapshot = _apply(edits)
@@ -65,7 +67,7 @@ def test_after_applying_a_changeset_the_next_one_is_empty(edits):
     assert second.changes.is_empty, second.changes.describe()
 
 
-@settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edit, max_size=8))
 def test_no_changeset_ever_writes_a_buyer_cell(edits):
     snapshot = _apply(edits)

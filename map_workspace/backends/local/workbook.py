@@ -83,6 +83,10 @@ _HEADER_FONT = Font(bold=True)
 _SYNC_HEADER_FONT = Font(bold=True, italic=True, color="595959")
 _TOP = Alignment(vertical="top")
 _WRAP = Alignment(vertical="top", wrap_text=True)
+_LEFT_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+#: Points per line of 10–11 pt text; characters per unit of column width (Calibri, roughly).
+_LINE_HEIGHT = 15
+_CHARS_PER_WIDTH = 1.15
 #: Text a spreadsheet would read as the start of a formula when the cell is edited.
 _FORMULA_LEAD = ("=", "+", "-", "@")
 
@@ -144,7 +148,7 @@ def _write_overview(ws: Worksheet, grid: Grid) -> None:
         ws.cell(r, 1).font = _HEADER_FONT
         ws.cell(r, 1).alignment = _TOP
         value = ws.cell(r, 2)
-        value.alignment = _WRAP
+        value.alignment = _LEFT_WRAP
         if field is not None and field.owner is Owner.SYNC:
             ws.cell(r, 1).font = _SYNC_HEADER_FONT
             value.fill = _SYNC_FILL
@@ -152,6 +156,7 @@ def _write_overview(ws: Worksheet, grid: Grid) -> None:
             value.number_format = DATE_FORMAT
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 80
+    _fit_row_heights(ws, {2: 80}, first_row=2)
 
 
 def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int) -> None:
@@ -184,8 +189,26 @@ def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int) -> Non
         if column.choices:
             ws.add_data_validation(_dropdown(column.choices, f"{letter}2:{letter}{last_row}"))
     ws.freeze_panes = "A2"
+    widths = {i + 1: c.width for i, c in columns.items()}
+    _fit_row_heights(ws, {i + 1: c.width for i, c in columns.items() if c.wrap}, first_row=2)
+    if any(len(str(ws.cell(1, col).value or "")) > width * _CHARS_PER_WIDTH for col, width in widths.items()):
+        ws.row_dimensions[1].height = 2 * _LINE_HEIGHT
     if spec.name == PLAN:
         _add_colour_rules(ws, _plan_columns_at(columns, last_row), 1, max(len(header), len(spec.columns)))
+
+
+def _fit_row_heights(ws: Worksheet, wrapped: dict[int, float], first_row: int) -> None:
+    """Give rows with wrapped text the height they need: neither Excel nor LibreOffice re-measures
+    rows when it opens a file, so without this long text overlaps the next row."""
+    for row in range(first_row, ws.max_row + 1):
+        lines = 1
+        for col, width in wrapped.items():
+            text = str(ws.cell(row, col).value or "")
+            if text and not text.startswith("="):
+                per_line = max(1.0, width * _CHARS_PER_WIDTH)
+                lines = max(lines, sum(math.ceil(max(1, len(part)) / per_line) for part in text.split("\n")))
+        if lines > 1:
+            ws.row_dimensions[row].height = min(409, lines * _LINE_HEIGHT)
 
 
 def _columns_by_position(spec: TabSpec, header: Iterable[Cell]) -> dict[int, Column]:
