@@ -102,6 +102,7 @@ class CreateRequest:
     template: str = "enterprise"
     buyer_company: str = ""
     seller_company: str = ""
+    commenter: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,16 @@ def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run
                       url="", slug=plan.slug, title=req.deal)
         return CreateResult(ref, plan, emails, new.findings, dry_run=True)
     ref = store.create(new.snapshot, slug=plan.slug, title=req.deal)
-    return CreateResult(ref, plan, emails, new.findings)
+    shared = store.share(ref, emails, role="commenter" if req.commenter else "writer",
+                         message=invitation(req.deal, req.decision))
+    return CreateResult(ref, plan, shared, new.findings)
+
+
+def invitation(deal: str, decision: date) -> str:
+    """The note sent with the share: the plan framed as the buyer's own path to a decision."""
+    return (f"Here is our mutual action plan for {deal}: the steps both teams agreed to reach a confident "
+            f"decision by {decision.strftime('%d %b %Y')}. It is yours to edit: mark what is done, move dates "
+            "that need moving, and name who owns what. We keep it up to date with you.")
 
 
 # --- sync and status ---------------------------------------------------------------------------

@@ -216,8 +216,10 @@ def create(deal, decision_date, buyers, sellers, roles, template, buyer_company,
         for role, ids in sorted(unassigned.items()):
             click.echo(f"      {role:<22} {', '.join(ids)}")
         click.echo('    Name them with --role ROLE="Name <email>", or type a name into their Owner cells.')
-    if result.shared_with and not dry_run:
-        click.echo(f"  Send it to: {', '.join(result.shared_with)}")
+    if result.shared_with:
+        click.echo(f"  Shared with: {', '.join(result.shared_with)}")
+    elif not dry_run and req.buyers:
+        click.echo(f"  Send the file to: {', '.join(str(p) for p in req.buyers)}")
     if not dry_run:
         click.echo(f"Next: open it, then run 'mapws sync {result.ref.slug}' after the buyer's edits.")
 

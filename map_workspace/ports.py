@@ -4,6 +4,7 @@ contract suite against every implementation."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from map_workspace.changes import ChangeSet
@@ -52,6 +53,12 @@ class PlanStore(ABC):
     @abstractmethod
     def list_plans(self) -> list[PlanRef]:
         """Every plan this store can see."""
+
+    def share(self, ref: PlanRef, emails: Sequence[str], *, role: str = "writer", message: str = "",
+              dry_run: bool = False) -> tuple[str, ...]:
+        """Give named people access (``role`` "writer" or "commenter"); returns who was added.
+        A folder of workbooks has no sharing of its own: the rep sends the file."""
+        return ()
 
     @abstractmethod
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:

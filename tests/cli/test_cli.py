@@ -30,7 +30,8 @@ def create(tmp_path, deal="Acme rollout", *extra):
 def test_create_json_shape_and_file(tmp_path):
     data = create(tmp_path)
     assert set(data) == {"plan", "url", "slug", "items", "shared_with"}
-    assert data["slug"] == "acme-rollout" and data["shared_with"] == ["dana@acme.com"]
+    assert data["slug"] == "acme-rollout"
+    assert data["shared_with"] == []  # a local workbook is shared by sending the file
     assert Path(data["plan"]).is_absolute() and Path(data["plan"]).exists()
     assert data["url"].startswith("file://") and data["items"] >= 20
 
