@@ -262,7 +262,8 @@ def sync(plan, all_plans, dry_run, strict, fail_on, quiet, backend, plans_dir, t
     if all_plans == bool(plan):
         raise UsageError("Name one PLAN, or pass --all.", "Example: mapws sync acme-rollout")
     if all_plans:
-        _sync_all(store, config, dry_run, strict, fail_on, as_json, verbose)
+        _sync_all(store, config, dry_run=dry_run, planned=dry_run, strict=strict, fail_on=fail_on,
+                  as_json=as_json, verbose=verbose)
         return
     outcome = app.sync_plan(store, plan, config, dry_run=dry_run)
     if as_json:
@@ -294,7 +295,7 @@ def _check_policy(outcomes: list[app.SyncOutcome], strict: bool, fail_on: str | 
         raise PolicyTripped("Some items are overdue (--fail-on overdue).", "See the findings above.")
 
 
-def _sync_all(store, config, dry_run, strict, fail_on, as_json, verbose) -> None:
+def _sync_all(store, config, *, dry_run, planned, strict, fail_on, as_json, verbose) -> None:
     done, failed = [], []
     for ref, outcome, error in app.sync_all(store, config, dry_run=dry_run):
         if error is not None:
@@ -308,7 +309,7 @@ def _sync_all(store, config, dry_run, strict, fail_on, as_json, verbose) -> None
             continue
         done.append(outcome)
         if as_json:
-            _echo_json(outcome.as_json(planned=dry_run))
+            _echo_json(outcome.as_json(planned=planned))
         else:
             _print_outcome(outcome, dry_run, verbose)
     totals = {
@@ -328,17 +329,25 @@ def _sync_all(store, config, dry_run, strict, fail_on, as_json, verbose) -> None
 
 
 @cli.command()
-@click.argument("plan")
+@click.argument("plan", required=False)
+@click.option("--all", "all_plans", is_flag=True, help="Every plan in the plans folder.")
 @common_options
 @command_boundary
-def status(plan, backend, plans_dir, today, as_json, verbose, show_traceback) -> None:
+def status(plan, all_plans, backend, plans_dir, today, as_json, verbose, show_traceback) -> None:
     """Show what a sync would find, without writing anything.
 
     \b
-    Example:
+    Examples:
       mapws status acme-rollout --json
+      mapws status --all
     """
     config = _config(backend, plans_dir, today)
+    if all_plans == bool(plan):
+        raise UsageError("Name one PLAN, or pass --all.", "Example: mapws status acme-rollout")
+    if all_plans:
+        _sync_all(app.make_store(config), config, dry_run=True, planned=False, strict=False, fail_on=None,
+                  as_json=as_json, verbose=verbose)
+        return
     outcome = app.sync_plan(app.make_store(config), plan, config, dry_run=True)
     if as_json:
         _echo_json(outcome.as_json())

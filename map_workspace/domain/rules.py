@@ -139,7 +139,11 @@ def _owner_finding(item: Item, reading: parsing.OwnerReading) -> Finding | None:
 def role_words(role: str) -> str:
     """``buyer.it_lead`` → ``buyer's it lead``: how a hint names a template role."""
     side, _, title = role.partition(".")
-    return f"{side}'s {title.replace('_', ' ')}" if title else role
+    words = [w.upper() if w in _ACRONYMS else w for w in title.split("_")]
+    return f"{side}'s {' '.join(words)}" if title else role
+
+
+_ACRONYMS = frozenset({"cfo", "ceo", "cto", "cio", "coo", "ciso", "it", "ae", "se", "vp", "hr"})
 
 
 # --- dates and statuses -------------------------------------------------------------------------

@@ -175,3 +175,13 @@ def test_installed_console_script_finds_the_templates_from_another_folder(tmp_pa
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "enterprise" in out.stdout and "light" in out.stdout
+
+
+def test_status_all_reads_every_plan_and_writes_nothing(tmp_path):
+    first = create(tmp_path, "First deal")
+    before = Path(first["plan"]).read_bytes()
+    out = run("status", "--all", "--dir", tmp_path, "--today", "2026-05-20", "--json")
+    lines = [json.loads(line) for line in out.output.splitlines()]
+    assert lines[-1]["totals"]["plans"] == 1 and "planned" not in lines[0]
+    assert Path(first["plan"]).read_bytes() == before
+    run("status", "--dir", tmp_path, code=2)
