@@ -257,18 +257,6 @@ def list_plans(store: PlanStore) -> list[PlanRef]:
     return store.list_plans()
 
 
-def sync_all(store: PlanStore, config: Config, *, dry_run: bool = False):
-    """Sync every plan the store lists; a plan that fails is reported, the others still done."""
-    for ref in store.list_plans():
-        try:
-            yield ref, sync_plan(store, ref, config, dry_run=dry_run), None
-        except MapwsError as exc:
-            yield ref, None, exc
-        except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night's run
-            yield ref, None, PlanError(f"{ref.id}: {type(exc).__name__}: {exc}",
-                                       "Run 'mapws sync PLAN --traceback' on this plan to see why.")
-
-
 def demo_dir(base: Path | None) -> Path:
     return (base or Path.cwd() / "mapws-demo").resolve()
 

@@ -25,7 +25,9 @@ EXIT_INTERRUPTED = 130
 # --- the error boundary ------------------------------------------------------------------------
 
 def _emit_error(exc: MapwsError, as_json: bool) -> None:
-    if as_json:
+    # A tripped policy comes after the result was printed: stdout keeps its one JSON result and
+    # the exit code (1) says which policy; the words go to stderr.
+    if as_json and not isinstance(exc, PolicyTripped):
         click.echo(json.dumps({"error": exc.as_json()}, ensure_ascii=False))
     click.secho(f"Error: {exc.message}", fg="red", err=True)
     if exc.hint:
@@ -237,33 +239,43 @@ def _print_findings(findings: tuple[Finding, ...], verbose: bool) -> None:
 
 @cli.command()
 @click.argument("plan", required=False)
-@click.option("--all", "all_plans", is_flag=True, help="Sync every plan in the plans folder.")
+@click.option("--all", "all_plans", is_flag=True, help="Sync every plan (the nightly job).")
 @click.option("--dry-run", is_flag=True, help="Show the changes as data; write nothing.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any error finding remains.")
 @click.option("--fail-on", type=click.Choice(["overdue"]), default=None,
               help="Exit 1 when any item is overdue (for cron mail only when something is late).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--shard", default=None, metavar="I/N", help="With --all: only shard I of N (0 … N-1).")
+@click.option("--max-rpm", type=int, default=None, help="With --all: Sheets reads and writes per minute each "
+              "(env MAPWS_MAX_RPM; default 60).")
+@click.option("--workers", type=int, default=None, help="With --all: plans synced at once (default 1 local, "
+              "8 google).")
+@click.option("--state", default=None, metavar="PATH",
+              help="With --all: the state store (env MAPWS_STATE; default: SQLite in the user data dir).")
+@click.option("--wait", is_flag=True, help="With --all: queue behind a run already in progress.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @common_options
 @command_boundary
-def sync(plan, all_plans, dry_run, strict, fail_on, quiet, backend, plans_dir, today, as_json, verbose,
-         show_traceback) -> None:
+def sync(plan, all_plans, dry_run, strict, fail_on, shard, max_rpm, workers, state, wait, quiet, backend,
+         plans_dir, today, as_json, verbose, show_traceback) -> None:
     """Read a plan back, validate it, and write the sync-owned cells.
 
     Buyer cells are never changed: problems get a finding and a [mapws] note on the cell.
+    With --all, plans unchanged since the last night are not even read.
 
     \b
     Examples:
       mapws sync acme-rollout
       mapws sync maps/acme-rollout.xlsx --dry-run --json
       mapws sync --all --json --fail-on overdue
+      mapws sync --all --shard 0/4 --max-rpm 15
     """
-    config = _config(backend, plans_dir, today)
+    config = _config(backend, plans_dir, today, max_rpm=max_rpm, state=state)
     store = app.make_store(config)
     if all_plans == bool(plan):
         raise UsageError("Name one PLAN, or pass --all.", "Example: mapws sync acme-rollout")
     if all_plans:
         _sync_all(store, config, dry_run=dry_run, planned=dry_run, strict=strict, fail_on=fail_on,
-                  as_json=as_json, verbose=verbose)
+                  as_json=as_json, verbose=verbose, shard=shard, workers=workers, wait=wait, quiet=quiet)
         return
     outcome = app.sync_plan(store, plan, config, dry_run=dry_run)
     if as_json:
@@ -295,37 +307,42 @@ def _check_policy(outcomes: list[app.SyncOutcome], strict: bool, fail_on: str | 
         raise PolicyTripped("Some items are overdue (--fail-on overdue).", "See the findings above.")
 
 
-def _sync_all(store, config, *, dry_run, planned, strict, fail_on, as_json, verbose) -> None:
-    done, failed = [], []
-    for ref, outcome, error in app.sync_all(store, config, dry_run=dry_run):
-        if error is not None:
-            failed.append((ref, error))
+def _sync_all(store, config, *, dry_run, planned, strict, fail_on, as_json, verbose, shard=None, workers=None,
+              wait=False, quiet=False) -> None:
+    from map_workspace import nightly, report
+    from map_workspace.ratelimit import RateLimiter, Unlimited
+    from map_workspace.state_store import StateStore
+
+    limiter = Unlimited() if store.name == "local" else RateLimiter(config.max_rpm)
+    state = StateStore(Path(config.state).expanduser() if config.state else None)
+    night = nightly.Night(limiter=limiter)
+    progress = report.progress_bar(enabled=not quiet and not as_json)
+    try:
+        runs = nightly.sync_every_plan(
+            store, config, state=state, limiter=limiter, shard=nightly.Shard.parse(shard),
+            workers=workers or (1 if store.name == "local" else 8), dry_run=dry_run, wait=wait,
+            on_listed=progress.start, on_resume=lambda prev: setattr(night, "resumed", prev),
+        )
+        for run in runs:
+            night.runs.append(run)
+            progress.advance(run.ref.slug)
             if as_json:
-                _echo_json({"plan": ref.id, "error": error.as_json()})
-            else:
-                click.secho(f"{ref.slug}: FAILED — {error.message}", fg="red")
-                if error.hint:
-                    click.echo(f"  → {error.hint}")
-            continue
-        done.append(outcome)
-        if as_json:
-            _echo_json(outcome.as_json(planned=planned))
-        else:
-            _print_outcome(outcome, dry_run, verbose)
-    totals = {
-        "plans": len(done) + len(failed), "synced": len(done), "failed": len(failed),
-        "changes": sum(o.as_json()["changes"] for o in done),
-        "errors": sum(1 for o in done for f in o.result.findings if f.severity is Severity.ERROR),
-        "overdue": sum(1 for o in done for f in o.result.findings if f.code in ("item.overdue", "item.stalled")),
-    }
+                out = run.as_json()
+                if planned and run.outcome is not None:
+                    out["planned"] = run.outcome.result.changes.describe()
+                _echo_json(out)
+            elif verbose or run.error is not None:
+                report.print_run(run, dry_run=dry_run, verbose=verbose)
+    finally:
+        progress.stop()
+        state.close()
     if as_json:
-        _echo_json({"totals": totals})
+        _echo_json({"totals": night.totals()})
     else:
-        click.echo(f"{totals['synced']} of {totals['plans']} plan(s) synced, {totals['failed']} failed, "
-                   f"{totals['changes']} change(s).")
-    if failed:
+        report.print_night(night)
+    if night.failed:
         sys.exit(3)
-    _check_policy(done, strict, fail_on)
+    _check_policy([r.outcome for r in night.runs if r.outcome is not None], strict, fail_on)
 
 
 @cli.command()

@@ -52,6 +52,8 @@ class Config:
     locale: str = "en_US"
     max_rpm: int = 60
     google_api_root: str = ""
+    # Google scopes beyond the least-privilege drive.file, opted into by name (e.g. ["drive"]).
+    scopes: tuple[str, ...] = ()
     seller: str = ""
     seller_company: str = ""
     holidays: frozenset[date] = frozenset()
@@ -151,6 +153,10 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
                  "seller", "seller_company"):
         if name in values and values[name] is not None:
             values[name] = str(values[name])
+    if "scopes" in values:
+        scopes = values["scopes"]
+        names = scopes.replace(",", " ").split() if isinstance(scopes, str) else [str(s) for s in scopes or ()]
+        values["scopes"] = tuple(names)
     values["source"] = source
     return Config(**values)
 

@@ -20,6 +20,9 @@ class PlanRef:
     url: str
     slug: str
     title: str = ""
+    #: A token that changes whenever the file changes, when the listing gives one for free
+    #: (Drive's ``version``); empty otherwise, and then ``PlanStore.version`` is asked.
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class PlanStore(ABC):
     @abstractmethod
     def list_plans(self) -> list[PlanRef]:
         """Every plan this store can see."""
+
+    def version(self, ref: PlanRef) -> str:
+        """The plan file's current change token ("" when the backend cannot tell: always read)."""
+        return ""
 
     def share(self, ref: PlanRef, emails: Sequence[str], *, role: str = "writer", message: str = "",
               dry_run: bool = False) -> tuple[str, ...]:

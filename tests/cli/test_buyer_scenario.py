@@ -158,3 +158,9 @@ def test_strict_exits_1_with_error_findings(edited_plan):
     path, *_ = edited_plan
     run("sync", path, "--today", SYNC_DAY, "--strict", ok=(1,))
     run("sync", path, "--today", SYNC_DAY, "--fail-on", "overdue", ok=(1,))
+
+
+def test_a_tripped_policy_keeps_stdout_to_one_json_object(edited_plan):
+    path, *_ = edited_plan
+    out = run("sync", path, "--today", SYNC_DAY, "--strict", "--json", ok=(1,))
+    assert len(out.stdout.strip().splitlines()) == 1 and "findings" in json.loads(out.stdout)

@@ -6,6 +6,7 @@ mapws leave beside them (lock files, backups, temporary files).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -47,6 +48,14 @@ class LocalPlanStore(PlanStore):
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory).expanduser()
+
+    def version(self, ref: PlanRef) -> str:
+        """The workbook's content hash: mtime alone misses same-second edits, and a backup copy
+        or a touch without change must not count as an edit."""
+        try:
+            return hashlib.sha256(Path(ref.id).read_bytes()).hexdigest()
+        except OSError:
+            return ""
 
     def path_for(self, slug: str) -> Path:
         return self.directory / f"{slug}{EXTENSION}"

@@ -1,0 +1,682 @@
+"""Who mapws acts as on Google, and with which scopes.
+
+Credentials are found in one documented order (``resolve_identity``), scopes are least privilege
+(``drive.file``) unless the ``scopes`` setting opts into more, the user token from
+``mapws auth login`` lives in the user config dir with mode 0600, and no token, refresh token,
+private key or client secret ever appears in a message, an exception or a repr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from google.auth.credentials import AnonymousCredentials, Credentials
+
+from map_workspace.backends.google.clients import GoogleClients, is_loopback
+from map_workspace.config import APP, Config
+from map_workspace.errors import MapwsError, UsageError
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+SCOPE_PREFIX = "https://www.googleapis.com/auth/"
+DRIVE_FILE_SCOPE = SCOPE_PREFIX + "drive.file"
+DEFAULT_SCOPES: tuple[str, ...] = (DRIVE_FILE_SCOPE,)
+
+#: The scopes the ``scopes`` setting accepts (short names), and what each lets mapws open.
+KNOWN_SCOPES = {
+    "drive.file": "only the files mapws created (or you opened with it); the default",
+    "drive": "every file in the Drive of the identity (needed for a template made by hand in the Drive UI)",
+    "spreadsheets": "every spreadsheet the identity can open",
+    "documents": "every document the identity can open",
+}
+
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+FOLDER_MIME = "application/vnd.google-apps.folder"
+SETUP_GUIDE = "docs/google-setup.md"
+CREDENTIALS_SETTING = "--credentials / MAPWS_CREDENTIALS"
+#: googleapiclient's own retry of 429, 5xx and rate-limit 403s for the few calls made here.
+API_RETRIES = 3
+#: How long `mapws auth login` waits for the browser to come back.
+LOGIN_TIMEOUT_SECONDS = 300
+
+SERVICE_ACCOUNT = "service_account"
+USER = "user"
+ANONYMOUS = "anonymous"
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The credentials mapws will use, and how to describe them to a person."""
+
+    credentials: Credentials = field(repr=False, compare=False)
+    source: str
+    principal: str
+    scopes: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+    kind: str = OTHER  # service_account | user | anonymous | other
+
+    @property
+    def broad_scopes(self) -> tuple[str, ...]:
+        return tuple(scope for scope in self.scopes if scope != DRIVE_FILE_SCOPE)
+
+
+# ------------------------------------------------------------------------------------------ scopes
+
+
+def configured_scopes(config: Config) -> tuple[str, ...]:
+    """``drive.file`` plus whatever the ``scopes`` setting opts into, as full scope URLs."""
+    raw: Any = getattr(config, "scopes", ()) or ()
+    names = re.split(r"[\s,]+", raw) if isinstance(raw, str) else [str(item) for item in raw]
+    scopes = list(DEFAULT_SCOPES)
+    for name in (n.strip() for n in names):
+        if not name:
+            continue
+        short = name[len(SCOPE_PREFIX):] if name.startswith(SCOPE_PREFIX) else name
+        if short not in KNOWN_SCOPES:
+            known = "; ".join(f"{key}: {what}" for key, what in KNOWN_SCOPES.items())
+            raise UsageError(f"Unknown scope '{name}' in the scopes setting.", f"Known scopes — {known}.")
+        full = SCOPE_PREFIX + short
+        if full not in scopes:
+            scopes.append(full)
+    return tuple(scopes)
+
+
+def short_scope(scope: str) -> str:
+    return scope[len(SCOPE_PREFIX):] if scope.startswith(SCOPE_PREFIX) else scope
+
+
+# -------------------------------------------------------------------------------------- token cache
+
+
+def token_path() -> Path:
+    """Where `mapws auth login` keeps the user token: the user config dir, never the working dir."""
+    base = Path(platformdirs.user_config_dir(APP)).expanduser()
+    if not base.is_absolute():  # a relative XDG_CONFIG_HOME would land in the working directory
+        base = Path.home() / ".config" / APP
+    return base / "token.json"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600 from the moment it exists)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    flags = os.O_CREAT | os.O_WRONLY | os.O_TRUNC | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(temporary, flags, 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(descriptor, 0o600)  # the umask cannot widen it, an old file cannot either
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            descriptor = -1
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if descriptor >= 0:
+            os.close(descriptor)
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        raise
+
+
+def logout() -> bool:
+    """Remove the cached user token; True when there was one."""
+    try:
+        token_path().unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------- the search order
+
+
+def resolve_identity(config: Config) -> Identity:
+    """The identity mapws acts as. Nothing is sent to Google here; the first API call refreshes.
+
+    Search order (docs/google-setup.md, "Which credentials mapws uses"):
+
+    1. ``--credentials`` / ``MAPWS_CREDENTIALS``: a service-account key (with ``--impersonate`` /
+       ``MAPWS_IMPERSONATE``: domain-wide delegation to that user), an authorized-user JSON, or an
+       OAuth client file, which then needs the cached token from ``mapws auth login --client FILE``.
+    2. Application Default Credentials from a file: ``GOOGLE_APPLICATION_CREDENTIALS``, or gcloud's
+       ``application_default_credentials.json``.
+    3. The cached user token from ``mapws auth login`` (``token_path()``).
+    4. Against real Google only: the metadata server of a Google Cloud machine (the last part of
+       ADC, tried last because probing it off Google Cloud costs seconds on every command).
+
+    With an API root (``MAPWS_GOOGLE_API_ROOT``) every token endpoint is ``<root>/token``; with a
+    loopback root only ``GOOGLE_APPLICATION_CREDENTIALS`` counts as ADC, and when nothing is
+    configured the calls go anonymous. Against real Google with nothing found: UsageError.
+    """
+    scopes = configured_scopes(config)
+    root = config.google_api_root.rstrip("/")
+    loopback = bool(root) and is_loopback(root)
+    if config.credentials:
+        identity = _from_credentials_setting(Path(config.credentials).expanduser(), config, scopes, root)
+    else:
+        identity = (_from_adc_file(scopes, root, loopback) or _from_cached_token(scopes, root)
+                    or (_from_metadata_server(scopes) if not root else None))
+    if identity is None:
+        if loopback:
+            return Identity(AnonymousCredentials(), "anonymous (loopback API root)", "anonymous", scopes,
+                            _impersonation_ignored(config), ANONYMOUS)
+        raise _nothing_found(root)
+    if config.impersonate:
+        identity = _impersonating(identity, config.impersonate)
+    return identity
+
+
+def _nothing_found(root: str) -> UsageError:
+    target = f"the API root {root}" if root else "Google"
+    return UsageError(
+        f"No Google credentials found to reach {target}.",
+        f"Follow {SETUP_GUIDE} and pick one: (a) a person: mapws auth login --client client_secret.json "
+        "(an OAuth 'Desktop app' client); (b) a team or nightly job: a service-account key with "
+        "--credentials KEY.json (or MAPWS_CREDENTIALS) and a Shared Drive --folder or --impersonate USER; "
+        "(c) Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, or gcloud auth "
+        "application-default login --client-id-file ... with the Drive scope). Then: mapws auth check.",
+    )
+
+
+def _impersonation_ignored(config: Config) -> tuple[str, ...]:
+    if config.impersonate:
+        return (f"--impersonate {config.impersonate} is ignored: anonymous calls to a loopback API root "
+                "act as nobody in particular.",)
+    return ()
+
+
+def _impersonating(identity: Identity, user: str) -> Identity:
+    from google.oauth2 import service_account
+
+    if not isinstance(identity.credentials, service_account.Credentials):
+        raise UsageError(
+            f"--impersonate {user} needs a service-account key, but the credentials in use are {identity.source}.",
+            "Domain-wide delegation works only for service accounts: pass the key with --credentials "
+            "KEY.json, or drop --impersonate / MAPWS_IMPERSONATE to act as yourself.",
+        )
+    delegated = identity.credentials.with_subject(user)
+    source = f"{identity.source}, impersonating {user} (domain-wide delegation)"
+    return Identity(delegated, source, user, identity.scopes, identity.warnings, SERVICE_ACCOUNT)
+
+
+def _from_credentials_setting(path: Path, config: Config, scopes: tuple[str, ...], root: str) -> Identity:
+    info = _read_json(path, CREDENTIALS_SETTING)
+    warnings = _loose_permissions(path)
+    kind = info.get("type")
+    if kind == "service_account":
+        creds = _service_account(info, path, scopes, root)
+        source = f"service-account key {_shown(path)} ({CREDENTIALS_SETTING})"
+        return Identity(creds, source, creds.service_account_email, scopes, warnings, SERVICE_ACCOUNT)
+    if kind == "authorized_user":
+        creds = _authorized_user(info, path, scopes, root)
+        source = f"authorized-user credentials {_shown(path)} ({CREDENTIALS_SETTING})"
+        return Identity(creds, source, creds.account or "a Google user (email not in the file)", scopes,
+                        warnings, USER)
+    client = info.get("installed") or info.get("web")
+    if isinstance(client, dict):
+        cached = _from_cached_token(scopes, root, client_file=path, client_id=str(client.get("client_id", "")))
+        if cached is None:
+            raise UsageError(
+                f"{_shown(path)} is an OAuth client file, and nobody has signed in with it on this machine yet.",
+                f"Run: mapws auth login --client {_shown(path)}   (see {SETUP_GUIDE})",
+            )
+        source = f"{cached.source}, signed in with the OAuth client {_shown(path)} ({CREDENTIALS_SETTING})"
+        return Identity(cached.credentials, source, cached.principal, cached.scopes,
+                        warnings + cached.warnings, USER)
+    if kind in ("external_account", "impersonated_service_account", "external_account_authorized_user"):
+        import google.auth
+        from google.auth.exceptions import DefaultCredentialsError
+
+        try:
+            creds, _project = google.auth.load_credentials_from_file(str(path), scopes=list(scopes))
+        except DefaultCredentialsError as exc:
+            raise UsageError(f"{_shown(path)} ({kind}) could not be loaded: {exc}.",
+                             f"See {SETUP_GUIDE}.") from None
+        if root:
+            warnings += (f"{kind} credentials get their tokens from their own endpoints, not from {root}/token.",)
+        principal = getattr(creds, "service_account_email", None) or f"the {kind} identity in {_shown(path)}"
+        return Identity(creds, f"{kind} credentials {_shown(path)} ({CREDENTIALS_SETTING})", principal,
+                        scopes, warnings, OTHER)
+    raise UsageError(
+        f"{_shown(path)} is not a credentials file mapws understands.",
+        "Use a service-account key (\"type\": \"service_account\", see credentials.example.json), an "
+        "authorized-user JSON, or an OAuth client file (\"installed\" or \"web\"). "
+        f"See {SETUP_GUIDE}.",
+    )
+
+
+def _service_account(info: dict[str, Any], path: Path, scopes: tuple[str, ...], root: str) -> Any:
+    from google.oauth2 import service_account
+
+    missing = [key for key in ("client_email", "private_key") if not info.get(key)]
+    if missing:
+        raise UsageError(f"The service-account key {_shown(path)} lacks {', '.join(missing)}.",
+                         "Download a new JSON key: Cloud console › IAM & Admin › Service accounts › Keys.")
+    if "PRIVATE KEY" not in str(info["private_key"]):
+        raise UsageError(
+            f"The private_key in {_shown(path)} is not a key (still the placeholder of credentials.example.json?).",
+            "Use the JSON key file Google gave you when you created the key, unchanged.",
+        )
+    info = dict(info)
+    info["token_uri"] = f"{root}/token" if root else (info.get("token_uri") or GOOGLE_TOKEN_URI)
+    try:
+        return service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
+    except (ValueError, TypeError):
+        # The underlying message is about the key's encoding; never echo any part of the key itself.
+        raise UsageError(f"The private_key in {_shown(path)} could not be read.",
+                         "Download a new JSON key for the service account and use it unchanged.") from None
+
+
+def _authorized_user(info: dict[str, Any], path: Path, scopes: tuple[str, ...], root: str) -> Any:
+    """User credentials built here, because google-auth's loader always sends them to Google's
+    token endpoint, which must not happen when an API root is configured."""
+    from google.oauth2.credentials import Credentials as UserCredentials
+
+    missing = [key for key in ("refresh_token", "client_id", "client_secret") if not info.get(key)]
+    if missing:
+        raise UsageError(f"The user credentials in {_shown(path)} lack {', '.join(missing)}.",
+                         f"Sign in again: mapws auth login --client client_secret.json (see {SETUP_GUIDE}).")
+    return UserCredentials(
+        token=None,
+        refresh_token=info["refresh_token"],
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+        token_uri=f"{root}/token" if root else GOOGLE_TOKEN_URI,
+        scopes=list(scopes),
+        quota_project_id=info.get("quota_project_id"),
+        account=info.get("account") or "",
+    )
+
+
+def _from_adc_file(scopes: tuple[str, ...], root: str, loopback: bool) -> Identity | None:
+    """ADC when it comes from a file: the environment variable, or gcloud's well-known file."""
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+
+    env_path = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
+    gcloud_file = _gcloud_adc_file()
+    if env_path:
+        origin, path = f"GOOGLE_APPLICATION_CREDENTIALS={_shown(Path(env_path))}", Path(env_path).expanduser()
+    elif not loopback and gcloud_file is not None and gcloud_file.exists():
+        origin, path = f"gcloud application-default login, {_shown(gcloud_file)}", gcloud_file
+    else:
+        return None
+    try:
+        creds, _project = google.auth.default(scopes=list(scopes))
+    except DefaultCredentialsError as exc:
+        raise UsageError(f"Application Default Credentials ({origin}) could not be loaded: {exc}",
+                         "Fix or unset GOOGLE_APPLICATION_CREDENTIALS, or run gcloud auth "
+                         f"application-default login again (see {SETUP_GUIDE}).") from None
+    warnings = _loose_permissions(path)
+    creds, kind, principal = _describe_adc(creds, root)
+    if root and kind == OTHER:
+        warnings += (f"These credentials get their tokens from their own endpoint, not from {root}/token.",)
+    return Identity(creds, f"Application Default Credentials ({origin})", principal, scopes, warnings, kind)
+
+
+def _describe_adc(creds: Any, root: str) -> tuple[Any, str, str]:
+    from google.oauth2 import credentials as user_credentials
+    from google.oauth2 import service_account
+
+    if isinstance(creds, service_account.Credentials):
+        return (creds.with_token_uri(f"{root}/token") if root else creds), SERVICE_ACCOUNT, \
+            creds.service_account_email
+    if isinstance(creds, user_credentials.Credentials):
+        rooted = creds.with_token_uri(f"{root}/token") if root else creds
+        return rooted, USER, creds.account or "a Google user (email shown by mapws auth check)"
+    email = getattr(creds, "service_account_email", None)
+    if not email or email == "default":
+        email = "the default service account of this Google Cloud machine"
+    return creds, OTHER, email
+
+
+def _from_metadata_server(scopes: tuple[str, ...]) -> Identity | None:
+    """The last part of ADC: the service account of the Google Cloud machine this runs on."""
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+
+    try:
+        creds, _project = google.auth.default(scopes=list(scopes))
+    except DefaultCredentialsError:
+        return None
+    creds, kind, principal = _describe_adc(creds, "")
+    return Identity(creds, "Application Default Credentials (the metadata server of this Google Cloud machine)",
+                    principal, scopes, (), kind)
+
+
+def _from_cached_token(scopes: tuple[str, ...], root: str, *, client_file: Path | None = None,
+                       client_id: str = "") -> Identity | None:
+    path = token_path()
+    if not path.exists():
+        return None
+    info = _read_json(path, "the cached user token")
+    login_hint = f"mapws auth login --client {_shown(client_file) if client_file else 'client_secret.json'}"
+    if client_id and info.get("client_id") and info["client_id"] != client_id:
+        raise UsageError(
+            f"The cached sign-in ({_shown(path)}) was made with another OAuth client than {_shown(client_file)}.",
+            f"Sign in again with this client: {login_hint}",
+        )
+    granted = info.get("scopes") or []
+    granted = granted.split() if isinstance(granted, str) else list(granted)
+    missing = [short_scope(s) for s in scopes if granted and s not in granted]
+    if missing:
+        raise UsageError(
+            f"The cached sign-in does not grant {', '.join(missing)}, which the scopes setting asks for.",
+            f"Sign in again to grant it: {login_hint}",
+        )
+    creds = _authorized_user(info, path, scopes, root)
+    principal = creds.account or "a Google user (email shown by mapws auth check)"
+    return Identity(creds, f"cached user token ({_shown(path)})", principal, scopes, _loose_permissions(path), USER)
+
+
+def _gcloud_adc_file() -> Path | None:
+    try:
+        from google.auth import _cloud_sdk
+
+        return Path(_cloud_sdk.get_application_default_credentials_path())
+    except (ImportError, AttributeError, OSError):
+        return None
+
+
+# ------------------------------------------------------------------------------------------ sign-in
+
+
+def login(client_file: Path, config: Config, *, open_browser: bool = True, port: int = 0,
+          timeout_seconds: float = LOGIN_TIMEOUT_SECONDS) -> Identity:
+    """`mapws auth login`: the installed-app flow in the browser, then the token cached at 0600.
+
+    The address to open is printed on stderr (stdout stays clean for ``--json``).
+    """
+    from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
+    client_file = Path(client_file).expanduser()
+    info = _read_json(client_file, "--client")
+    section = "installed" if isinstance(info.get("installed"), dict) else "web" if isinstance(
+        info.get("web"), dict) else ""
+    if not section:
+        raise UsageError(
+            f"{_shown(client_file)} is not an OAuth client file (it has no 'installed' section).",
+            "Create an OAuth client of type 'Desktop app' (Cloud console › APIs & Services › Credentials) and "
+            f"download its JSON. See {SETUP_GUIDE}.",
+        )
+    root = config.google_api_root.rstrip("/")
+    client_config = copy.deepcopy(info)
+    if root:
+        client_config[section]["token_uri"] = f"{root}/token"
+    token_uri = str(client_config[section].get("token_uri") or GOOGLE_TOKEN_URI)
+    scopes = configured_scopes(config)
+    flow = InstalledAppFlow.from_client_config(client_config, scopes=list(scopes))
+    try:
+        with _oauthlib_allowances(token_uri), contextlib.redirect_stdout(sys.stderr):
+            creds = flow.run_local_server(
+                host="127.0.0.1", port=port, open_browser=open_browser,
+                authorization_prompt_message="Open this address in a browser to let mapws use your Google "
+                                             "account:\n{url}\n",
+                success_message="mapws is signed in. You can close this tab.",
+                timeout_seconds=timeout_seconds, prompt="consent",
+            )
+    except WSGITimeoutError:
+        raise UsageError("The browser did not come back from Google's sign-in page in time.",
+                         f"Run mapws auth login --client {_shown(client_file)} again.") from None
+    except OAuth2Error as exc:
+        raise UsageError(f"Google sign-in did not complete ({exc.error}).",
+                         "Approve the access mapws asks for, with the Google account that should own the "
+                         f"plans, then run mapws auth login --client {_shown(client_file)} again.") from None
+    except OSError as exc:
+        raise UsageError(f"The sign-in could not finish: {exc.strerror or type(exc).__name__}.",
+                         "Check that nothing else uses the port, and that the API root is reachable.") from None
+    if not creds.refresh_token:
+        raise UsageError("Google returned no refresh token, so the sign-in would not survive the hour.",
+                         "Remove mapws's access at https://myaccount.google.com/permissions and sign in again.")
+    granted = set(creds.granted_scopes or scopes)
+    if DRIVE_FILE_SCOPE not in granted and not (granted & {SCOPE_PREFIX + "drive"}):
+        raise UsageError(
+            "The sign-in did not grant access to the Drive files mapws creates.",
+            "Sign in again and tick 'See, edit, create and delete only the specific Google Drive files you use "
+            "with this app'.",
+        )
+    warnings: list[str] = []
+    email = ""
+    try:
+        about = GoogleClients(creds, root).drive().about().get(fields="user(emailAddress)").execute(
+            num_retries=API_RETRIES)
+        email = str(about.get("user", {}).get("emailAddress") or "")
+    except Exception as exc:  # noqa: BLE001 - the sign-in itself worked; the name is a nicety
+        warnings.append(f"Signed in, but the account's email could not be read ({type(exc).__name__}); "
+                        "mapws auth check will show it.")
+    if email:
+        creds = creds.with_account(email)
+    path = token_path()
+    write_private(path, creds.to_json(strip=["token", "expiry"]))
+    logger.info("cached the user token in %s", path)
+    principal = email or "a Google user (email shown by mapws auth check)"
+    return Identity(creds, f"cached user token ({_shown(path)})", principal, scopes, tuple(warnings), USER)
+
+
+@contextlib.contextmanager
+def _oauthlib_allowances(token_uri: str) -> Iterator[None]:
+    """oauthlib refuses plain http and a narrowed grant; allow http for a loopback token endpoint
+    only, and let a narrowed grant through so the granted scopes can be checked here."""
+    wanted = {"OAUTHLIB_RELAX_TOKEN_SCOPE": "1"}
+    if token_uri.startswith("http://") and is_loopback(token_uri):
+        wanted["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# ------------------------------------------------------------------------------------ check, folder
+
+
+def check(config: Config) -> dict[str, Any]:
+    """`mapws auth check`: which identity, which scopes, and whether the target folder is writable."""
+    identity = resolve_identity(config)
+    drive = GoogleClients(identity.credentials, config.google_api_root).drive()
+    warnings = list(identity.warnings)
+    principal = identity.principal
+    if identity.kind != ANONYMOUS:
+        about = _call(lambda: drive.about().get(fields="user(emailAddress,displayName)").execute(
+            num_retries=API_RETRIES), identity, "read the account's Drive profile")
+        principal = str(about.get("user", {}).get("emailAddress") or principal)
+    folder = None
+    if config.folder:
+        meta = _call(lambda: drive.files().get(
+            fileId=config.folder, fields="id,name,mimeType,capabilities(canAddChildren)",
+            supportsAllDrives=True).execute(num_retries=API_RETRIES), identity, "open the folder",
+            folder=config.folder, principal=principal)
+        if meta.get("mimeType", FOLDER_MIME) != FOLDER_MIME:
+            raise UsageError(f"--folder {config.folder} is '{meta.get('name')}', which is not a folder.",
+                             "Pass the ID of a Drive folder (the last part of the folder's address).")
+        writable = bool(meta.get("capabilities", {}).get("canAddChildren"))
+        folder = {"id": meta.get("id", config.folder), "name": meta.get("name"), "writable": writable}
+        if not writable:
+            warnings.append(f"{principal} can see the folder '{meta.get('name')}' but cannot add files to it: "
+                            f"share it with {principal} as Content manager (Shared Drive) or Editor.")
+    elif identity.kind == SERVICE_ACCOUNT and not config.impersonate:
+        warnings.append(f"{principal} is a service account, which has no Drive storage of its own: set --folder "
+                        "to a Shared Drive folder it is a Content manager of, or --impersonate a user.")
+    broad = identity.broad_scopes
+    if broad:
+        warnings.append(f"Broad scope(s) {', '.join(short_scope(s) for s in broad)} in use (scopes setting): "
+                        "mapws can open every file they cover, not only its own. Remove them from the "
+                        "scopes setting to go back to drive.file.")
+    return {"source": identity.source, "principal": principal, "scopes": list(identity.scopes),
+            "broad_scopes": bool(broad), "folder": folder, "warnings": warnings}
+
+
+def create_folder(config: Config, name: str) -> dict[str, Any]:
+    """`mapws init --create-folder NAME`: a folder the app owns, so drive.file can see it.
+
+    Inside ``config.folder`` when set (e.g. a Shared Drive folder for a service account).
+    """
+    identity = resolve_identity(config)
+    if identity.kind == SERVICE_ACCOUNT and not config.folder and not config.impersonate:
+        raise UsageError(
+            f"A folder created by {identity.principal} without --folder would sit in the service account's own "
+            "Drive, which no person can open.",
+            "Pass --folder with the ID of a Shared Drive (or a folder in it) the service account is a Content "
+            "manager of, or --impersonate a user.",
+        )
+    drive = GoogleClients(identity.credentials, config.google_api_root).drive()
+    body: dict[str, Any] = {"name": name, "mimeType": FOLDER_MIME}
+    if config.folder:
+        body["parents"] = [config.folder]
+    created = _call(lambda: drive.files().create(body=body, supportsAllDrives=True,
+                                                 fields="id,name,webViewLink").execute(num_retries=API_RETRIES),
+                    identity, f"create the folder '{name}'", folder=config.folder or None)
+    return {"id": created.get("id"), "name": created.get("name"), "webViewLink": created.get("webViewLink")}
+
+
+def _call(request: Callable[[], Any], identity: Identity, action: str, *, folder: str | None = None,
+          principal: str = "") -> Any:
+    """Run one Drive call, turning transport and auth failures into messages that say what to do."""
+    from google.auth.exceptions import RefreshError, TransportError
+    from googleapiclient.errors import HttpError
+
+    who = principal or identity.principal
+    try:
+        return request()
+    except RefreshError as exc:
+        raise UsageError(f"Could not get an access token for {who} ({identity.source}): {_oauth_reason(exc)}.",
+                         _rejected_hint(identity)) from None
+    except HttpError as exc:
+        raise _http_error(exc, identity, who, action, folder) from None
+    except (TransportError, OSError) as exc:
+        raise MapwsError(f"Could not reach Google to {action}: {type(exc).__name__}.",
+                         "Check the network (or MAPWS_GOOGLE_API_ROOT), then try again.") from None
+
+
+def _oauth_reason(exc: Exception) -> str:
+    """The OAuth error code and description, never the raw reply (a proxy could echo secrets)."""
+    for arg in exc.args[1:]:
+        if isinstance(arg, dict) and arg.get("error"):
+            description = str(arg.get("error_description") or "")[:200]
+            return f"{arg['error']}: {description}" if description else str(arg["error"])
+    return "the token endpoint refused"
+
+
+def _rejected_hint(identity: Identity) -> str:
+    if identity.kind == USER:
+        return "Sign in again: mapws auth login --client client_secret.json (the sign-in may have expired or been revoked)."
+    if identity.kind == SERVICE_ACCOUNT:
+        return ("Check that the key is not deleted or disabled (Cloud console › IAM & Admin › Service accounts), and "
+                "with --impersonate that an admin authorised the service account's client ID for domain-wide "
+                "delegation with the scopes mapws uses.")
+    return f"Check the credentials in use; see {SETUP_GUIDE}."
+
+
+def _http_error(exc: Any, identity: Identity, who: str, action: str, folder: str | None) -> MapwsError:
+    status = int(getattr(exc.resp, "status", 0) or 0)
+    reasons, message = _error_details(exc)
+    as_who = f"{who} ({identity.source})"
+    if status == 401:
+        return UsageError(f"Google rejected the credentials of {as_who}.", _rejected_hint(identity))
+    if status == 403 and reasons & {"accessNotConfigured", "SERVICE_DISABLED"}:
+        return UsageError(f"The Drive API is not enabled in the Cloud project of {as_who}.",
+                          "Enable the Google Drive, Sheets and Docs APIs: Cloud console › APIs & Services › "
+                          "Library.")
+    if status == 403 and reasons & {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}:
+        return UsageError(f"The scopes of {as_who} do not allow mapws to {action}.",
+                          "Sign in again (mapws auth login) or, for domain-wide delegation, ask the admin to "
+                          "authorise the scopes shown by mapws auth check.")
+    if status == 403 and reasons & {"rateLimitExceeded", "userRateLimitExceeded"} or status == 429:
+        return MapwsError(f"Google's quota stopped {who} from trying to {action}.", "Wait a minute, then retry.")
+    if folder and status in (403, 404):
+        return UsageError(
+            f"{who} cannot {'see' if status == 404 else 'use'} the folder {folder} ({identity.source}).",
+            f"Share the folder with {who} (Content manager in a Shared Drive, Editor otherwise) and check the "
+            "--folder / MAPWS_FOLDER ID. With the default drive.file scope mapws sees only folders it created: "
+            "make one with mapws init --backend google --create-folder \"MAPs\".",
+        )
+    if status == 403:
+        return UsageError(f"{as_who} is not allowed to {action}: {message}",
+                          f"Check what the account may do in Drive; see {SETUP_GUIDE}.")
+    return MapwsError(f"Google Drive answered {status} when {who} tried to {action}: {message}",
+                      "Try again later; run mapws auth check to see the identity in use.")
+
+
+def _error_details(exc: Any) -> tuple[set[str], str]:
+    reasons: set[str] = set()
+    message = ""
+    try:
+        error = json.loads(exc.content.decode("utf-8")).get("error", {})
+    except (AttributeError, ValueError, UnicodeDecodeError):
+        return reasons, message
+    if isinstance(error, dict):
+        message = str(error.get("message") or "")[:300]
+        reasons.update(str(e.get("reason")) for e in error.get("errors", []) if isinstance(e, dict))
+        reasons.update(str(d.get("reason")) for d in error.get("details", []) if isinstance(d, dict))
+        if error.get("status"):
+            reasons.add(str(error["status"]))
+    return reasons, message
+
+
+# ---------------------------------------------------------------------------------------- helpers
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
+    if not path.exists():
+        raise UsageError(f"{what} names {_shown(path)}, which does not exist.",
+                         f"Check the path; {SETUP_GUIDE} says which file to download.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        reason = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise UsageError(f"{_shown(path)} ({what}) is not a readable JSON file{reason}.",
+                         "Use the JSON file Google gave you, unchanged.") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{_shown(path)} ({what}) is not a JSON object.", "Use the JSON file Google gave you.")
+    return data
+
+
+def _loose_permissions(path: Path) -> tuple[str, ...]:
+    """A warning when other users of the machine can read (or change) a credentials file."""
+    if os.name == "nt":
+        return ()
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return ()
+    if mode & 0o077:
+        return (f"{_shown(path)} can be read by other users of this machine (mode {mode:o}): chmod 600 {_shown(path)}",)
+    return ()
+
+
+def _shown(path: Path | None) -> str:
+    """A path as a person would type it, with the home directory as ~."""
+    if path is None:
+        return ""
+    text = str(path)
+    home = str(Path.home())
+    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home):]
+    return text
+
+
+def scope_names(scopes: Iterable[str]) -> list[str]:
+    """Short names for display: drive.file, drive, ..."""
+    return [short_scope(scope) for scope in scopes]

@@ -1,0 +1,209 @@
+"""``mapws sync --all``: every plan, frugally, within quota, and the night's digest.
+
+A plan whose version has not moved since the last sync is not read: its last snapshot comes from
+the state store and is re-planned for today; it is written only when today's date changes a
+sync-owned value. The rest are read and synced by a pool of workers sharing one rate limiter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from map_workspace import app
+from map_workspace.changes import apply_in_memory
+from map_workspace.config import Config
+from map_workspace.errors import MapwsError, PlanError, UsageError
+from map_workspace.ports import PlanRef, PlanStore
+from map_workspace.ratelimit import RateLimiter
+from map_workspace.state_store import StateStore
+from map_workspace.sync import plan_sync
+
+#: Findings the digest counts, by the name it shows them under.
+DIGEST = {"item.overdue": "overdue", "item.stalled": "stalled", "item.due_soon": "due_soon",
+          "item.blocked": "blocked"}
+CATEGORIES = ("overdue", "stalled", "due_soon", "blocked", "slipped")
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int = 0
+    count: int = 1
+
+    @classmethod
+    def parse(cls, text: str | None) -> Shard:
+        if not text:
+            return cls()
+        try:
+            i, n = (int(x) for x in text.split("/"))
+        except ValueError:
+            raise UsageError(f"--shard '{text}' is not I/N.", "Example: --shard 0/4 (shards are 0 … N-1).") from None
+        if not (n >= 1 and 0 <= i < n):
+            raise UsageError(f"--shard {text}: I must be 0 … {max(n, 1) - 1}.", "Example: --shard 0/4.")
+        return cls(i, n)
+
+    def holds(self, ref: PlanRef) -> bool:
+        """Stable: a plan always falls in the same one shard, whatever the listing order."""
+        digest = int.from_bytes(hashlib.sha1(ref.id.encode()).digest()[:8], "big")
+        return digest % self.count == self.index
+
+
+@dataclass
+class PlanRun:
+    """What happened to one plan tonight."""
+
+    ref: PlanRef
+    outcome: app.SyncOutcome | None = None
+    error: MapwsError | None = None
+    read: bool = False
+    digest: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"plan": self.ref.id, "error": self.error.as_json()}
+        assert self.outcome is not None
+        return {**self.outcome.as_json(), "unchanged": not self.read,
+                "digest": {k: [e["id"] for e in v] for k, v in self.digest.items()}}
+
+
+@dataclass
+class Night:
+    """The whole run: plans in the order they finished, totals and the per-owner digest."""
+
+    runs: list[PlanRun] = field(default_factory=list)
+    resumed: dict[str, object] | None = None
+    limiter: RateLimiter | None = None
+
+    @property
+    def failed(self) -> list[PlanRun]:
+        return [r for r in self.runs if r.error is not None]
+
+    def by_owner(self) -> dict[str, Counter[str]]:
+        owners: dict[str, Counter[str]] = {}
+        for run in self.runs:
+            for category, entries in run.digest.items():
+                for entry in entries:
+                    owners.setdefault(entry["owner"], Counter())[category] += 1
+        return owners
+
+    def totals(self) -> dict[str, Any]:
+        ok = [r for r in self.runs if r.outcome is not None]
+        counts = Counter({c: 0 for c in CATEGORIES})
+        for r in ok:
+            for category, entries in r.digest.items():
+                counts[category] += len(entries)
+        return {
+            "plans": len(self.runs), "synced": len(ok), "failed": len(self.failed),
+            "unchanged": sum(1 for r in ok if not r.read),
+            "changes": sum(r.outcome.as_json()["changes"] for r in ok if r.outcome),
+            "errors": sum(1 for r in ok if r.outcome for f in r.outcome.result.findings
+                          if f.severity.value == "error"),
+            **counts,
+            "reads": self.limiter.counts.get("read", 0) if self.limiter else 0,
+            "writes": self.limiter.counts.get("write", 0) if self.limiter else 0,
+            "by_owner": {o: dict(c) for o, c in sorted(self.by_owner().items())},
+            "resumed": self.resumed is not None,
+        }
+
+
+def plan_key(store: PlanStore, ref: PlanRef) -> str:
+    return f"{store.name}:{ref.id}"
+
+
+def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, str]]]:
+    """Per category, the items and who owns them: what a manager reads over coffee."""
+    result = outcome.result
+    items = {i.id: i for i in result.plan.items}
+    owners = result.assessment.owners
+
+    def entry(item_id: str) -> dict[str, str]:
+        item = items.get(item_id)
+        owner = owners.get(item_id) or (item.owner if item and item.owner else "(no owner)")
+        return {"id": item_id, "owner": owner, "activity": item.activity if item else ""}
+
+    out: dict[str, list[dict[str, str]]] = {c: [] for c in CATEGORIES}
+    for f in result.findings:
+        if f.code in DIGEST and f.id:
+            out[DIGEST[f.code]].append(entry(f.id))
+    for h in result.changes.history:
+        if h.field == "Due" and h.note.startswith("slipped"):
+            out["slipped"].append(entry(h.id))
+    return {k: v for k, v in out.items() if v}
+
+
+def sync_one(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, limiter: RateLimiter,
+             *, dry_run: bool = False) -> PlanRun:
+    """Sync one plan, reading it only when it changed since the last night."""
+    run = PlanRun(ref)
+    key = plan_key(store, ref)
+    today, now = app.today_for(config), app.now_for(config)
+    version = ref.version or store.version(ref)
+    remembered = state.get(key)
+    if remembered is not None and version and remembered.version == version:
+        snapshot = remembered.snapshot
+    else:
+        limiter.acquire("read")
+        snapshot = store.read(ref)
+        run.read = True
+    result = plan_sync(snapshot, today, now=now, settings=app.settings_for(config))
+    written = False
+    if not dry_run:
+        after = snapshot
+        if not result.changes.is_empty:
+            limiter.acquire("write")
+            store.apply(ref, snapshot, result.changes)
+            written = True
+            after = apply_in_memory(snapshot, result.changes)
+            version = store.version(ref)
+            if "_sha256" in after.meta:
+                after = replace(after, meta={**after.meta, "_sha256": version})
+        if written or run.read or remembered is None or remembered.synced_day != today.isoformat():
+            state.put(key, version, after, today.isoformat())
+    run.outcome = app.SyncOutcome(ref, result, written)
+    run.digest = digest_of(run.outcome)
+    return run
+
+
+def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limiter: RateLimiter,
+                    shard: Shard = Shard(), workers: int = 1, dry_run: bool = False, wait: bool = False,
+                    on_listed: Callable[[int], None] | None = None,
+                    on_resume: Callable[[dict[str, object]], None] | None = None) -> Iterator[PlanRun]:
+    """Yield each plan's run as it finishes. One failing plan is reported, the others still done."""
+    with state.exclusive(wait=wait):
+        refs = [r for r in store.list_plans() if shard.holds(r)]
+        if on_listed:
+            on_listed(len(refs))
+        previous = None if dry_run else state.unfinished_run()
+        if previous and on_resume:
+            on_resume(previous)  # a crashed run: plans it finished are unchanged now and cost no read
+        run_id = state.begin_run(len(refs)) if not dry_run else 0
+
+        def one(ref: PlanRef) -> PlanRun:
+            try:
+                return sync_one(store, ref, config, state, limiter, dry_run=dry_run)
+            except MapwsError as exc:
+                return PlanRun(ref, error=exc)
+            except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night
+                return PlanRun(ref, error=PlanError(f"{ref.id}: {type(exc).__name__}: {exc}",
+                                                    "Run 'mapws sync PLAN --traceback' on this plan to see why."))
+
+        if workers <= 1:
+            for ref in refs:
+                result = one(ref)
+                if run_id:
+                    state.plan_done(run_id, failed=result.error is not None)
+                yield result
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mapws-sync") as pool:
+                futures = [pool.submit(one, ref) for ref in refs]
+                for future in as_completed(futures):
+                    result = future.result()
+                    if run_id:
+                        state.plan_done(run_id, failed=result.error is not None)
+                    yield result
+        if run_id:
+            state.finish_run(run_id)

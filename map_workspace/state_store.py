@@ -1,0 +1,150 @@
+"""What the nightly run remembers between nights: per plan, the version it last saw and the
+snapshot as it left it (so an unchanged plan costs no read), and the runs themselves (so an
+overlapping run is refused and a crashed one is noticed).
+
+SQLite in the user data dir by default (``--state PATH`` / ``MAPWS_STATE`` elsewhere).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import platformdirs
+
+from map_workspace.errors import MapwsError
+from map_workspace.layout import Snapshot
+from map_workspace.snapshot_codec import decode, encode
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS plans (
+    plan_key TEXT PRIMARY KEY,
+    version TEXT NOT NULL,
+    snapshot BLOB NOT NULL,
+    synced_day TEXT NOT NULL,
+    synced_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started TEXT NOT NULL,
+    finished TEXT,
+    total INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+class RunInProgress(MapwsError):
+    """Another ``sync --all`` holds the state store: two overlapping runs must not both work."""
+
+    exit_code = 3
+    code = "run.in_progress"
+
+
+@dataclass(frozen=True)
+class Remembered:
+    version: str
+    snapshot: Snapshot
+    synced_day: str
+
+
+def default_state_path() -> Path:
+    return Path(platformdirs.user_data_dir("mapws")) / "state.sqlite"
+
+
+class StateStore:
+    """One SQLite file, shared by the run's worker threads (writes serialised by a lock)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else default_state_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+        self._lock_file: int | None = None
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- the run lock ---------------------------------------------------------------------------
+
+    @contextmanager
+    def exclusive(self, wait: bool = False) -> Iterator[None]:
+        """Hold the run lock (an OS file lock beside the database: released even if the process
+        is killed). A second run waits for it, or is refused at once with a clear message."""
+        fd = os.open(str(self.path) + ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise RunInProgress(
+                    f"Another 'mapws sync --all' is running with the state store {self.path}.",
+                    "Let it finish (pass --wait to queue behind it), or give this run its own --state.",
+                ) from None
+            yield
+        finally:
+            os.close(fd)
+
+    # --- plans -----------------------------------------------------------------------------------
+
+    def get(self, plan_key: str) -> Remembered | None:
+        with self._lock:
+            row = self._db.execute("SELECT version, snapshot, synced_day FROM plans WHERE plan_key = ?",
+                                   (plan_key,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return Remembered(row[0], decode(row[1]), row[2])
+        except (ValueError, KeyError, TypeError):
+            return None  # a damaged entry just costs one read
+
+    def put(self, plan_key: str, version: str, snapshot: Snapshot, synced_day: str) -> None:
+        blob = encode(snapshot)
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO plans (plan_key, version, snapshot, synced_day, synced_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(plan_key) DO UPDATE SET version=excluded.version, snapshot=excluded.snapshot, "
+                "synced_day=excluded.synced_day, synced_at=excluded.synced_at",
+                (plan_key, version, blob, synced_day, _now()),
+            )
+
+    def forget(self, plan_key: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM plans WHERE plan_key = ?", (plan_key,))
+
+    # --- runs ------------------------------------------------------------------------------------
+
+    def unfinished_run(self) -> dict[str, object] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT run_id, started, total, done FROM runs WHERE finished IS NULL ORDER BY run_id DESC LIMIT 1"
+            ).fetchone()
+        return dict(zip(("run_id", "started", "total", "done"), row, strict=True)) if row else None
+
+    def begin_run(self, total: int) -> int:
+        with self._lock:
+            self._db.execute("UPDATE runs SET finished = 'interrupted' WHERE finished IS NULL")
+            cur = self._db.execute("INSERT INTO runs (started, total) VALUES (?, ?)", (_now(), total))
+            return int(cur.lastrowid or 0)
+
+    def plan_done(self, run_id: int, failed: bool = False) -> None:
+        column = "failed" if failed else "done"
+        with self._lock:
+            self._db.execute(f"UPDATE runs SET {column} = {column} + 1 WHERE run_id = ?", (run_id,))
+
+    def finish_run(self, run_id: int) -> None:
+        with self._lock:
+            self._db.execute("UPDATE runs SET finished = ? WHERE run_id = ?", (_now(), run_id))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

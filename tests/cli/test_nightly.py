@@ -1,0 +1,128 @@
+"""``mapws sync --all`` on the local backend: change detection, the digest, locks, crashes."""
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from map_workspace.cli import cli
+from map_workspace.config import load_config
+from map_workspace.demo import BuyerEdits
+from map_workspace.state_store import StateStore
+
+CREATED = date(2026, 3, 2)
+
+
+def run(*args, code=0):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == code, (result.exit_code, result.output)
+    return result
+
+
+def night(tmp_path, day, *extra, code=0):
+    out = run("sync", "--all", "--dir", tmp_path / "maps", "--state", tmp_path / "state.sqlite", "--today", day,
+              "--json", *extra, code=code)
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    return {Path(x["plan"]).stem: x for x in lines[:-1]}, lines[-1]["totals"]
+
+
+@pytest.fixture
+def plans(tmp_path):
+    for deal in ("Alpha deal", "Beta deal", "Gamma deal"):
+        run("create", deal, "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>", "--seller",
+            "Sam Rivera <sam@seller.io>", "--dir", tmp_path / "maps", "--today", CREATED)
+    return tmp_path
+
+
+def history_rows(path):
+    return [tuple(c.value for c in r) for r in openpyxl.load_workbook(path)["History"].iter_rows(min_row=2)]
+
+
+def test_unchanged_plans_are_not_read_and_buyer_edits_are_picked_up(plans):
+    day = CREATED + timedelta(days=1)
+    first, totals = night(plans, day)
+    assert totals["plans"] == 3 and totals["unchanged"] == 0  # cold: all read
+    second, totals = night(plans, day)
+    assert totals["unchanged"] == 3 and totals["changes"] == 0
+    edits = BuyerEdits(plans / "maps" / "beta-deal.xlsx")
+    edits.set("T-01", "Status", "Done")
+    edits.save()
+    third, totals = night(plans, day)
+    assert third["beta-deal"]["unchanged"] is False and third["beta-deal"]["changes"] > 0
+    assert third["alpha-deal"]["unchanged"] is True
+    assert third["beta-deal"]["progress"]["done"] == 1
+    # The product's own write is not taken for a buyer edit: the next run reads nothing.
+    fourth, totals = night(plans, day)
+    assert totals["unchanged"] == 3 and totals["changes"] == 0
+
+
+def test_a_new_day_rewrites_only_when_a_sync_owned_value_changes(plans):
+    night(plans, CREATED + timedelta(days=1))
+    later, totals = night(plans, date(2026, 5, 25))  # weeks later: items overdue, projection moves
+    assert totals["unchanged"] == 3  # still no read
+    assert all(x["changes"] > 0 for x in later.values())  # Overview's projection and health moved
+    again, totals = night(plans, date(2026, 5, 25))
+    assert totals["changes"] == 0
+
+
+def test_the_digest_counts_per_plan_and_per_owner_and_fail_on_overdue(plans):
+    edits = BuyerEdits(plans / "maps" / "alpha-deal.xlsx")
+    first_task_due = edits.get("T-01", "Due")
+    edits.set("M-01", "Due", edits.get("M-01", "Due") + timedelta(days=5))
+    edits.save()
+    day = first_task_due.date() + timedelta(days=3)
+    results, totals = night(plans, day, "--fail-on", "overdue", code=1)
+    alpha = results["alpha-deal"]
+    assert "T-01" in alpha["digest"]["overdue"]
+    assert alpha["digest"]["slipped"] == ["M-01"]
+    assert totals["overdue"] >= 3 and totals["slipped"] == 1
+    assert totals["by_owner"]["Sam Rivera"]["overdue"] >= 3
+
+
+def test_a_broken_workbook_is_named_and_the_others_are_done(plans):
+    (plans / "maps" / "broken.xlsx").write_bytes(b"not a workbook")
+    results, totals = night(plans, CREATED + timedelta(days=1), code=3)
+    assert totals["failed"] == 1 and totals["synced"] == 3
+    assert results["broken"]["error"]["code"]
+
+
+def test_an_overlapping_run_is_refused_with_a_clear_message(plans):
+    store = StateStore(plans / "state.sqlite")
+    with store.exclusive():
+        out = run("sync", "--all", "--dir", plans / "maps", "--state", plans / "state.sqlite", "--json", code=3)
+    assert json.loads(out.stdout)["error"]["code"] == "run.in_progress"
+    store.close()
+
+
+def test_after_a_crash_the_next_run_resumes_and_no_history_row_is_doubled(plans, monkeypatch):
+    from map_workspace import nightly
+    from map_workspace.app import make_store
+    from map_workspace.ratelimit import Unlimited
+
+    for slug in ("alpha-deal", "beta-deal", "gamma-deal"):
+        edits = BuyerEdits(plans / "maps" / f"{slug}.xlsx")
+        edits.set("T-02", "Status", "In progress")
+        edits.save()
+    config = load_config({"dir": plans / "maps", "today": "2026-03-10"})
+    state = StateStore(plans / "state.sqlite")
+    runs = nightly.sync_every_plan(make_store(config), config, state=state, limiter=Unlimited())
+    next(runs)  # one plan synced, then the process "dies"
+    runs.close()
+    state.close()
+    results, totals = night(plans, date(2026, 3, 10))
+    assert totals["resumed"] is True and totals["failed"] == 0
+    for slug in ("alpha-deal", "beta-deal", "gamma-deal"):
+        rows = [r for r in history_rows(plans / "maps" / f"{slug}.xlsx") if r[2] == "Status"]
+        assert len(rows) == 1, (slug, rows)
+
+
+def test_every_plan_is_in_exactly_one_shard(plans):
+    seen = []
+    for i in range(3):
+        results, _ = night(plans, CREATED + timedelta(days=1), "--shard", f"{i}/3")
+        seen += list(results)
+    assert sorted(seen) == ["alpha-deal", "beta-deal", "gamma-deal"]
+    run("sync", "--all", "--dir", plans / "maps", "--shard", "3/3", code=2)

@@ -1,0 +1,81 @@
+"""The shared rate limiter: never more than N of a kind in any 60-second window, across threads."""
+
+import threading
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from map_workspace.nightly import Shard
+from map_workspace.ports import PlanRef
+from map_workspace.ratelimit import RateLimiter
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.now += seconds
+
+
+def max_in_any_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end in range(len(times)):
+        while times[end] - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def test_never_more_than_the_limit_in_any_window_with_threads():
+    clock = FakeClock()
+    limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
+    stamps: list[float] = []
+    lock = threading.Lock()
+
+    def worker():
+        for _ in range(15):
+            limiter.acquire("read")
+            with lock:
+                stamps.append(clock())
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(stamps) == 60
+    assert max_in_any_window(stamps, 60.0) <= 10
+    assert limiter.counts["read"] == 60
+
+
+def test_reads_and_writes_are_counted_separately():
+    clock = FakeClock()
+    limiter = RateLimiter(2, clock=clock, sleep=clock.sleep)
+    for kind in ("read", "read", "write", "write"):
+        limiter.acquire(kind)
+    assert clock.now == 0.0  # two of each fit in the first window
+    limiter.acquire("read")
+    assert clock.now >= 60.0
+
+
+def test_time_scale_shrinks_the_window():
+    clock = FakeClock()
+    limiter = RateLimiter(1, time_scale=60.0, clock=clock, sleep=clock.sleep)
+    limiter.acquire("read")
+    limiter.acquire("read")
+    assert 0.99 <= clock.now <= 1.01
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=60, unique=True), st.integers(1, 9))
+def test_every_plan_falls_in_exactly_one_shard(ids, n):
+    refs = [PlanRef(id=i, url="", slug=i) for i in ids]
+    for ref in refs:
+        assert sum(Shard(k, n).holds(ref) for k in range(n)) == 1
