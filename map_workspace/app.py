@@ -18,7 +18,7 @@ from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
 from map_workspace.config import Config
 from map_workspace.domain.model import Finding, Overview, Person, Plan, Side
 from map_workspace.domain.scheduling import schedule_backward
-from map_workspace.errors import MapwsError, PlanError, UsageError
+from map_workspace.errors import UsageError
 from map_workspace.layout import Snapshot
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.render import render_plan

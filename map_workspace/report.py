@@ -70,9 +70,9 @@ def print_night(night: Night) -> None:
             plans.add_row(run.ref.slug, "[red]failed[/red]", "", *([""] * len(CATEGORIES)), "")
             continue
         a = run.outcome.result.assessment
-        counts = [str(len(run.digest.get(c, []))) or "" for c in CATEGORIES]
+        counts = [str(len(run.digest[c])) if run.digest.get(c) else "" for c in CATEGORIES]
         p = a.progress
-        plans.add_row(run.ref.slug, f"{p.done}/{p.total} {p.percent}%", a.health.label, *[c if c != "0" else "" for c in counts],
+        plans.add_row(run.ref.slug, f"{p.done}/{p.total} {p.percent}%", a.health.label, *counts,
                       str(run.outcome.as_json()["changes"]))
     console.print(plans)
     owners = night.by_owner()
