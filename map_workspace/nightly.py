@@ -161,8 +161,10 @@ def sync_one(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, 
             version = store.version(ref)
             if "_sha256" in after.meta:
                 after = replace(after, meta={**after.meta, "_sha256": version})
-        if written or run.read or remembered is None or remembered.synced_day != today.isoformat():
+        if written or run.read or remembered is None:
             state.put(key, version, after, today.isoformat())
+        elif remembered.synced_day != today.isoformat():
+            state.touch(key, today.isoformat())
     run.outcome = app.SyncOutcome(ref, result, written)
     run.digest = digest_of(run.outcome)
     return run

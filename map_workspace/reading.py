@@ -7,6 +7,7 @@ What cannot be read safely (the Plan tab gone, its ID or Activity column gone) i
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -142,14 +143,15 @@ class Reading:
 
 def find_table(grid: Grid, spec: TabSpec) -> Table:
     """Locate the header row (within the first ten rows) and each known column by its text."""
-    wanted = {c.key: _names_for(c.key, c.header) for c in spec.columns}
+    keys_by_name = _header_names(spec)
     best_row, best_cols = 0, {}
     for r, row in enumerate(grid.rows[:10]):
         cols: dict[str, int] = {}
         for c, cell in enumerate(row):
-            name = normalise_header(cell.text)
-            for key, names in wanted.items():
-                if key not in cols and name in names:
+            if not isinstance(cell.value, str):
+                continue
+            for key in keys_by_name.get(normalise_header(cell.value), ()):
+                if key not in cols:
                     cols[key] = c
                     break
         if len(cols) > len(best_cols):
@@ -157,8 +159,17 @@ def find_table(grid: Grid, spec: TabSpec) -> Table:
     return Table(spec.name, best_row, best_cols, grid)
 
 
-def _names_for(key: str, header: str) -> set[str]:
-    return {normalise_header(header), *HEADER_SYNONYMS.get(key, ())}
+@functools.cache
+def _header_names(spec: TabSpec) -> dict[str, tuple[str, ...]]:
+    """Header text (normalised) → the column keys it may name, exact header first."""
+    names: dict[str, list[str]] = {}
+    for column in spec.columns:
+        names.setdefault(normalise_header(column.header), []).append(column.key)
+    for column in spec.columns:
+        for synonym in HEADER_SYNONYMS.get(column.key, ()):
+            if column.key not in names.setdefault(synonym, []):
+                names[synonym].append(column.key)
+    return {k: tuple(v) for k, v in names.items()}
 
 
 def read_plan(snapshot: Snapshot, *, default_locale: str = "en_US", today: date | None = None) -> Reading:

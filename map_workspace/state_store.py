@@ -117,6 +117,12 @@ class StateStore:
                 (plan_key, version, blob, synced_day, _now()),
             )
 
+    def touch(self, plan_key: str, synced_day: str) -> None:
+        """Record a night's visit that changed nothing (no need to store the snapshot again)."""
+        with self._lock:
+            self._db.execute("UPDATE plans SET synced_day = ?, synced_at = ? WHERE plan_key = ?",
+                             (synced_day, _now(), plan_key))
+
     def forget(self, plan_key: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM plans WHERE plan_key = ?", (plan_key,))

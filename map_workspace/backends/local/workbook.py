@@ -17,7 +17,9 @@ import re
 import secrets
 import warnings
 import xml.etree.ElementTree as ET
+import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
@@ -324,10 +326,34 @@ def read_snapshot(path: Path) -> Snapshot:
     meta = {p.name[len(META_PREFIX):]: "" if p.value is None else str(p.value)
             for p in wb.custom_doc_props.props if p.name.startswith(META_PREFIX)}
     meta["_sha256"] = hashlib.sha256(data).hexdigest()
+    _LOADED.put(meta["_sha256"], wb)
     plan_sheet = _sheet(wb, PLAN)
     formats_ok = plan_sheet is not None and PLAN in tabs and _formats_in_place(plan_sheet, tabs[PLAN])
     return Snapshot(source=str(path.resolve()), meta=meta, tabs=tabs, formats_ok=formats_ok,
                     extra_tabs=tuple(extra))
+
+
+class _RecentlyRead:
+    """The last few workbooks read, by content hash: a sync that writes right after reading
+    saves a second parse (the hash proves the bytes on disk are the ones that were parsed)."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Workbook] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, digest: str, wb: Workbook) -> None:
+        with self._lock:
+            self._items[digest] = wb
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def take(self, digest: str) -> Workbook | None:
+        with self._lock:
+            return self._items.pop(digest, None)
+
+
+_LOADED = _RecentlyRead()
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -842,7 +868,7 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet) -> None:
     data = _read_bytes(path)
     check_safe_to_save(path, data)
     _check_unchanged(path, snapshot, data)
-    wb = _load(data, path)
+    wb = _LOADED.take(snapshot.meta.get("_sha256", "")) or _load(data, path)
     _apply_cells(wb, changes.cells, path)
     _apply_notes(wb, changes, path)
     if changes.history:
