@@ -10,6 +10,9 @@ from typing import Any
 from map_workspace.layout import Cell, Grid, Snapshot
 
 
+_EMPTY = Cell()
+
+
 def _value(v: Any) -> Any:
     if isinstance(v, datetime):
         return {"dt": v.isoformat()}
@@ -19,7 +22,7 @@ def _value(v: Any) -> Any:
 
 
 def _unvalue(v: Any) -> Any:
-    if isinstance(v, dict):
+    if type(v) is dict:
         if "dt" in v:
             return datetime.fromisoformat(v["dt"])
         if "d" in v:
@@ -29,7 +32,8 @@ def _unvalue(v: Any) -> Any:
 
 def encode(snapshot: Snapshot) -> bytes:
     tabs = {
-        name: [grid.title, [[[_value(c.value), c.formula, c.note] for c in row] for row in grid.rows]]
+        name: [grid.title, [[0 if c == _EMPTY else [_value(c.value), c.formula, c.note] for c in row]
+                            for row in grid.rows]]
         for name, grid in snapshot.tabs.items()
     }
     doc = {"source": snapshot.source, "meta": snapshot.meta, "tabs": tabs, "formats_ok": snapshot.formats_ok,
@@ -40,7 +44,8 @@ def encode(snapshot: Snapshot) -> bytes:
 def decode(data: bytes) -> Snapshot:
     doc = json.loads(zlib.decompress(data))
     tabs = {
-        name: Grid(title, tuple(tuple(Cell(_unvalue(v), f, n) for v, f, n in row) for row in rows))
+        name: Grid(title, tuple(tuple(_EMPTY if c == 0 else Cell(_unvalue(c[0]), c[1], c[2]) for c in row)
+                                for row in rows))
         for name, (title, rows) in doc["tabs"].items()
     }
     return Snapshot(doc["source"], dict(doc["meta"]), tabs, doc["formats_ok"], tuple(doc["extra"]))
