@@ -9,7 +9,6 @@ from typing import Any
 
 from map_workspace.layout import Cell, Grid, Snapshot
 
-
 _EMPTY = Cell()
 
 

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from map_workspace.cli import cli
-from map_workspace.demo import BuyerEdits
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 

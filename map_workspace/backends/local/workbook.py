@@ -15,9 +15,9 @@ import os
 import posixpath
 import re
 import secrets
+import threading
 import warnings
 import xml.etree.ElementTree as ET
-import threading
 import zipfile
 from collections import OrderedDict
 from collections.abc import Iterable
