@@ -1,0 +1,101 @@
+"""The real gspread, as a buyer's script would use it, against the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.google_emulator.clients import gspread_client
+
+
+@pytest.fixture
+def client(emulator):
+    return gspread_client(emulator)
+
+
+def test_open_update_read_back(client, emulator):
+    spreadsheet_id = emulator.seed_spreadsheet(
+        "Deal plan", sheets={"Plan": [["ID", "Activity", "Due"], ["T-01", "Kickoff", "2026-05-01"]]}
+    )
+    spreadsheet = client.open_by_key(spreadsheet_id)
+    worksheet = spreadsheet.worksheet("Plan")
+    assert worksheet.get_all_values() == [["ID", "Activity", "Due"], ["T-01", "Kickoff", "2026-05-01"]]
+    worksheet.update_cell(2, 2, "Kick-off call")
+    worksheet.update([["T-02", "Security review", "=1+2"]], "A3", value_input_option="USER_ENTERED")
+    worksheet.append_row(["T-03", "Legal", 5])
+    assert worksheet.get_all_records() == [
+        {"ID": "T-01", "Activity": "Kick-off call", "Due": "2026-05-01"},
+        {"ID": "T-02", "Activity": "Security review", "Due": 3},
+        {"ID": "T-03", "Activity": "Legal", "Due": 5},
+    ]
+    assert worksheet.acell("C3", value_render_option="FORMULA").value == "=1+2"
+
+
+def test_raw_update_keeps_formula_text(client, emulator):
+    spreadsheet = client.open_by_key(emulator.seed_spreadsheet("Raw"))
+    worksheet = spreadsheet.sheet1
+    worksheet.update([["=1+1", "2026-01-02"]], "A1", value_input_option="RAW")
+    assert worksheet.get("A1:B1", value_render_option="UNFORMATTED_VALUE") == [["=1+1", "2026-01-02"]]
+    worksheet.update([["=1+1", "2026-01-02"]], "A1", value_input_option="USER_ENTERED")
+    assert worksheet.get("A1:B1", value_render_option="UNFORMATTED_VALUE") == [[2, 46024]]
+    assert worksheet.get("A1:B1") == [["2", "2026-01-02"]]
+
+
+def test_format_batch_update_and_add_worksheet(client, emulator):
+    spreadsheet = client.open_by_key(emulator.seed_spreadsheet("Formats", sheets={"Sheet1": [["a", "b"]]}))
+    worksheet = spreadsheet.sheet1
+    worksheet.format("A1:B1", {"textFormat": {"bold": True}, "backgroundColor": {"red": 1, "green": 0.5}})
+    worksheet.batch_update([{"range": "A2:B2", "values": [["x", "y"]]}, {"range": "D1", "values": [["z"]]}])
+    new = spreadsheet.add_worksheet("Risks", rows=20, cols=5)
+    assert [w.title for w in spreadsheet.worksheets()] == ["Sheet1", "Risks"]
+    assert new.row_count == 20 and new.col_count == 5
+    cell_format = client.http_client.fetch_sheet_metadata(
+        spreadsheet.id,
+        params={"ranges": ["Sheet1!A1"], "fields": "sheets.data.rowData.values.userEnteredFormat"},
+    )
+    user_format = cell_format["sheets"][0]["data"][0]["rowData"][0]["values"][0]["userEnteredFormat"]
+    assert user_format["textFormat"] == {"bold": True}
+    # Sheets keeps 8 bits per channel: 0.5 comes back as 127/255 (seen in the recorded tab colours)
+    assert user_format["backgroundColor"] == {"red": 1, "green": 0.49803922}
+    assert user_format["backgroundColorStyle"] == {"rgbColor": {"red": 1, "green": 0.49803922}}
+    assert worksheet.get_all_values() == [["a", "b", "", "z"], ["x", "y", "", ""]]
+
+
+def test_one_read_and_one_write_through_the_http_client(client, emulator):
+    """The product's sync path: one masked GET and one batchUpdate, nothing else on the wire."""
+    spreadsheet_id = emulator.seed_spreadsheet("Sync", sheets={"Plan": [["ID"], ["T-01"]]})
+    before = len(emulator.log_entries())
+    metadata = client.http_client.fetch_sheet_metadata(
+        spreadsheet_id,
+        params={
+            "ranges": ["'Plan'!A1:A5"],
+            "fields": "sheets(properties(sheetId,title),data(rowData(values(userEnteredValue,note))))",
+        },
+    )
+    sheet = metadata["sheets"][0]
+    assert sheet["properties"] == {"sheetId": 0, "title": "Plan"}
+    assert sheet["data"][0]["rowData"][1]["values"][0] == {"userEnteredValue": {"stringValue": "T-01"}}
+    client.http_client.batch_update(
+        spreadsheet_id,
+        {
+            "requests": [
+                {
+                    "updateCells": {
+                        "range": {
+                            "sheetId": 0,
+                            "startRowIndex": 1,
+                            "endRowIndex": 2,
+                            "startColumnIndex": 0,
+                            "endColumnIndex": 1,
+                        },
+                        "rows": [{"values": [{"note": "[mapws] check owner"}]}],
+                        "fields": "note",
+                    }
+                }
+            ]
+        },
+    )
+    entries = emulator.log_entries()[before:]
+    assert [(e["method"], e["status"]) for e in entries] == [("GET", 200), ("POST", 200)]
+    assert emulator.state()["spreadsheets"][spreadsheet_id]["sheets"][0]["notes"] == {
+        "1,0": "[mapws] check owner"
+    }

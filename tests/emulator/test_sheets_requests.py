@@ -1,0 +1,321 @@
+"""The rest of the batchUpdate requests the product or a buyer may send, and concurrent clients."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from googleapiclient.errors import HttpError
+
+from tests.google_emulator.clients import sheets_service
+
+
+@pytest.fixture
+def sheets(emulator):
+    return sheets_service(emulator)
+
+
+def _batch(sheets, spreadsheet_id, *requests):
+    return (
+        sheets.spreadsheets()
+        .batchUpdate(spreadsheetId=spreadsheet_id, body={"requests": list(requests)})
+        .execute()["replies"]
+    )
+
+
+def _values(sheets, spreadsheet_id, range_):
+    return (
+        sheets.spreadsheets()
+        .values()
+        .get(spreadsheetId=spreadsheet_id, range=range_)
+        .execute()
+        .get("values", [])
+    )
+
+
+def _grid(sheet_id, r0, r1, c0, c1):
+    return {
+        "sheetId": sheet_id,
+        "startRowIndex": r0,
+        "endRowIndex": r1,
+        "startColumnIndex": c0,
+        "endColumnIndex": c1,
+    }
+
+
+def test_rows_columns_and_sheets(emulator, sheets):
+    spreadsheet_id = emulator.seed_spreadsheet(
+        "Rows", sheets={"Plan": [["ID", "Due"], ["T-02", "2"], ["T-01", "1"]]}
+    )
+    _batch(
+        sheets,
+        spreadsheet_id,
+        {
+            "appendCells": {
+                "sheetId": 0,
+                "rows": [{"values": [{"userEnteredValue": {"stringValue": "T-03"}}]}],
+                "fields": "userEnteredValue",
+            }
+        },
+        {
+            "sortRange": {
+                "range": _grid(0, 1, 4, 0, 2),
+                "sortSpecs": [{"dimensionIndex": 0, "sortOrder": "ASCENDING"}],
+            }
+        },
+        {"deleteDimension": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 3, "endIndex": 4}}},
+        {"appendDimension": {"sheetId": 0, "dimension": "COLUMNS", "length": 2}},
+        {
+            "updateDimensionProperties": {
+                "range": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1},
+                "properties": {"pixelSize": 240},
+                "fields": "pixelSize",
+            }
+        },
+    )
+    assert _values(sheets, spreadsheet_id, "Plan!A1:B4") == [["ID", "Due"], ["T-01", "1"], ["T-02", "2"]]
+    sheet = (
+        sheets.spreadsheets()
+        .get(
+            spreadsheetId=spreadsheet_id,
+            ranges=["Plan!A1:B1"],
+            fields=("sheets(properties.gridProperties,data.columnMetadata)"),
+        )
+        .execute()["sheets"][0]
+    )
+    assert sheet["properties"]["gridProperties"] == {"rowCount": 999, "columnCount": 28}
+    assert [c["pixelSize"] for c in sheet["data"][0]["columnMetadata"]] == [240, 100]
+    replies = _batch(
+        sheets,
+        spreadsheet_id,
+        {"duplicateSheet": {"sourceSheetId": 0, "newSheetName": "Plan copy"}},
+        {"addSheet": {"properties": {"title": "Notes", "index": 0}}},
+    )
+    copy_id = replies[0]["duplicateSheet"]["properties"]["sheetId"]
+    assert replies[1]["addSheet"]["properties"]["index"] == 0
+    assert _values(sheets, spreadsheet_id, "'Plan copy'!A2") == [["T-01"]]
+    _batch(sheets, spreadsheet_id, {"deleteSheet": {"sheetId": copy_id}})
+    titles = [
+        s["properties"]["title"]
+        for s in sheets.spreadsheets().get(spreadsheetId=spreadsheet_id).execute()["sheets"]
+    ]
+    assert titles == ["Notes", "Plan"]
+    with pytest.raises(HttpError) as caught:
+        _batch(sheets, spreadsheet_id, {"addSheet": {"properties": {"title": "notes"}}})
+    assert b'A sheet with the name \\"notes\\" already exists' in caught.value.content
+
+
+def test_cells_merges_borders_find_replace_and_copy(emulator, sheets):
+    spreadsheet_id = emulator.seed_spreadsheet("Cells", sheets={"Sheet1": [["a", "b"], ["c", "=A1&B1"]]})
+    _batch(
+        sheets,
+        spreadsheet_id,
+        {
+            "repeatCell": {
+                "range": _grid(0, 0, 1, 0, 2),
+                "cell": {
+                    "userEnteredFormat": {
+                        "numberFormat": {"type": "NUMBER", "pattern": "0.00"},
+                        "textFormat": {"bold": True},
+                    }
+                },
+                "fields": "userEnteredFormat(numberFormat,textFormat.bold)",
+            }
+        },
+        {
+            "updateBorders": {
+                "range": _grid(0, 0, 2, 0, 2),
+                "top": {"style": "SOLID"},
+                "innerHorizontal": {"style": "DASHED"},
+            }
+        },
+        {"mergeCells": {"range": _grid(0, 3, 4, 0, 2), "mergeType": "MERGE_ALL"}},
+        {"findReplace": {"find": "c", "replacement": "see", "sheetId": 0}},
+        {
+            "copyPaste": {
+                "source": _grid(0, 1, 2, 0, 2),
+                "destination": _grid(0, 5, 7, 0, 2),
+                "pasteType": "PASTE_VALUES",
+            }
+        },
+        {
+            "autoResizeDimensions": {
+                "dimensions": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 2}
+            }
+        },
+    )
+    read = (
+        sheets.spreadsheets()
+        .get(
+            spreadsheetId=spreadsheet_id,
+            ranges=["Sheet1!A1:B2"],
+            fields=(
+                "sheets(merges,data.rowData.values(userEnteredFormat(numberFormat,textFormat,borders),formattedValue))"
+            ),
+        )
+        .execute()["sheets"][0]
+    )
+    assert read["merges"] == [
+        {"startRowIndex": 3, "endRowIndex": 4, "startColumnIndex": 0, "endColumnIndex": 2}
+    ]
+    a1 = read["data"][0]["rowData"][0]["values"][0]["userEnteredFormat"]
+    assert a1["numberFormat"] == {"type": "NUMBER", "pattern": "0.00"} and a1["textFormat"] == {"bold": True}
+    assert a1["borders"]["top"]["style"] == "SOLID" and a1["borders"]["bottom"]["style"] == "DASHED"
+    assert read["data"][0]["rowData"][1]["values"][1]["formattedValue"] == "ab"
+    assert _values(sheets, spreadsheet_id, "A2:B2") == [["see", "ab"]]
+    assert _values(sheets, spreadsheet_id, "A6:B7") == [["see", "ab"], ["see", "ab"]]
+    formulas = (
+        sheets.spreadsheets()
+        .values()
+        .get(spreadsheetId=spreadsheet_id, range="B6", valueRenderOption="FORMULA")
+        .execute()
+    )
+    assert formulas["values"] == [["ab"]]  # PASTE_VALUES pasted the value, not the formula
+    _batch(
+        sheets,
+        spreadsheet_id,
+        {"copyPaste": {"source": _grid(0, 1, 2, 1, 2), "destination": _grid(0, 9, 10, 2, 3)}},
+    )
+    moved = (
+        sheets.spreadsheets()
+        .values()
+        .get(spreadsheetId=spreadsheet_id, range="C10", valueRenderOption="FORMULA")
+        .execute()
+    )
+    assert moved["values"] == [["=B9&C9"]]  # relative references follow the paste
+
+
+def test_rules_protection_named_ranges_and_metadata(emulator, sheets):
+    spreadsheet_id = emulator.seed_spreadsheet("Rules")
+    rule = {
+        "ranges": [_grid(0, 1, 10, 0, 3)],
+        "booleanRule": {
+            "condition": {"type": "TEXT_EQ", "values": [{"userEnteredValue": "Done"}]},
+            "format": {"backgroundColor": {"green": 1}},
+        },
+    }
+    replies = _batch(
+        sheets,
+        spreadsheet_id,
+        {"addConditionalFormatRule": {"rule": rule, "index": 0}},
+        {"addConditionalFormatRule": {"rule": rule, "index": 0}},
+        {"addProtectedRange": {"protectedRange": {"range": _grid(0, 0, 1, 0, 3), "warningOnly": True}}},
+        {"addNamedRange": {"namedRange": {"name": "Plan_IDs", "range": _grid(0, 1, 10, 0, 1)}}},
+        {
+            "createDeveloperMetadata": {
+                "developerMetadata": {
+                    "metadataKey": "mapws.plan",
+                    "metadataValue": "acme",
+                    "visibility": "DOCUMENT",
+                    "location": {"spreadsheet": True},
+                }
+            }
+        },
+    )
+    protected_id = replies[2]["addProtectedRange"]["protectedRange"]["protectedRangeId"]
+    named_id = replies[3]["addNamedRange"]["namedRange"]["namedRangeId"]
+    metadata_id = replies[4]["createDeveloperMetadata"]["developerMetadata"]["metadataId"]
+    found = (
+        sheets.spreadsheets()
+        .developerMetadata()
+        .search(
+            spreadsheetId=spreadsheet_id,
+            body={"dataFilters": [{"developerMetadataLookup": {"metadataKey": "mapws.plan"}}]},
+        )
+        .execute()
+    )
+    assert found["matchedDeveloperMetadata"][0]["developerMetadata"]["metadataValue"] == "acme"
+    replies = _batch(
+        sheets,
+        spreadsheet_id,
+        {"deleteConditionalFormatRule": {"sheetId": 0, "index": 1}},
+        {"deleteConditionalFormatRule": {"sheetId": 0, "index": 0}},
+        {"deleteProtectedRange": {"protectedRangeId": protected_id}},
+        {
+            "updateNamedRange": {
+                "namedRange": {"namedRangeId": named_id, "name": "Item_IDs"},
+                "fields": "name",
+            }
+        },
+        {
+            "updateDeveloperMetadata": {
+                "dataFilters": [{"developerMetadataLookup": {"metadataId": metadata_id}}],
+                "developerMetadata": {"metadataValue": "acme-2"},
+                "fields": "metadataValue",
+            }
+        },
+    )
+    assert replies[0]["deleteConditionalFormatRule"]["rule"]["booleanRule"]["condition"]["type"] == "TEXT_EQ"
+    assert replies[4]["updateDeveloperMetadata"]["developerMetadata"][0]["metadataValue"] == "acme-2"
+    state = (
+        sheets.spreadsheets()
+        .get(
+            spreadsheetId=spreadsheet_id,
+            fields="namedRanges(name),developerMetadata(metadataValue),"
+            "sheets(conditionalFormats,protectedRanges)",
+        )
+        .execute()
+    )
+    assert state == {
+        "namedRanges": [{"name": "Item_IDs"}],
+        "developerMetadata": [{"metadataValue": "acme-2"}],
+        "sheets": [{}],
+    }
+    replies = _batch(
+        sheets,
+        spreadsheet_id,
+        {"deleteNamedRange": {"namedRangeId": named_id}},
+        {
+            "deleteDeveloperMetadata": {
+                "dataFilter": {"developerMetadataLookup": {"metadataKey": "mapws.plan"}}
+            }
+        },
+    )
+    assert replies[1]["deleteDeveloperMetadata"]["deletedDeveloperMetadata"][0]["metadataId"] == metadata_id
+    assert (
+        sheets.spreadsheets()
+        .get(spreadsheetId=spreadsheet_id, fields="namedRanges,developerMetadata")
+        .execute()
+        == {}
+    )
+
+
+def test_include_grid_data_without_a_mask(emulator, sheets):
+    spreadsheet_id = emulator.seed_spreadsheet("Grid", sheets={"Sheet1": [["x", 1]]})
+    full = sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, includeGridData=True).execute()
+    data = full["sheets"][0]["data"][0]
+    assert set(data) == {"rowData", "rowMetadata", "columnMetadata"}
+    assert len(data["rowMetadata"]) == 1000 and data["rowMetadata"][0] == {"pixelSize": 21}
+    cell = data["rowData"][0]["values"][1]
+    assert set(cell) == {"userEnteredValue", "effectiveValue", "formattedValue", "effectiveFormat"}
+    assert "data" not in sheets.spreadsheets().get(spreadsheetId=spreadsheet_id).execute()["sheets"][0]
+
+
+def test_concurrent_writers_are_serialised(emulator):
+    spreadsheet_id = emulator.seed_spreadsheet("Busy")
+    version = emulator.file_version(spreadsheet_id)
+    errors = []
+
+    def writer(column: int) -> None:
+        service = sheets_service(emulator)  # httplib2 objects are not thread-safe: one per thread
+        try:
+            for row in range(5):
+                service.spreadsheets().values().update(
+                    spreadsheetId=spreadsheet_id,
+                    range=f"R{row + 1}C{column + 1}",
+                    valueInputOption="RAW",
+                    body={"values": [[f"{column}-{row}"]]},
+                ).execute()
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(column,)) for column in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    values = emulator.state()["spreadsheets"][spreadsheet_id]["sheets"][0]["values"]
+    assert values == [[f"{c}-{r}" for c in range(4)] for r in range(5)]
+    assert emulator.file_version(spreadsheet_id) == version + 20
+    assert len([e for e in emulator.log_entries() if e["method"] == "PUT"]) == 20
