@@ -85,11 +85,29 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for option in reversed(options):
         fn = option(fn)
+    return google_options(fn)
+
+
+def google_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Where the Google backend finds its identity and files (ignored by the local backend)."""
+    options = [
+        click.option("--credentials", default=None, metavar="FILE",
+                     help="Google: a service-account key or OAuth client file (env MAPWS_CREDENTIALS)."),
+        click.option("--folder", default=None, metavar="ID", help="Google: Drive folder for plans (env MAPWS_FOLDER)."),
+        click.option("--impersonate", default=None, metavar="EMAIL",
+                     help="Google: act as this user by domain-wide delegation (env MAPWS_IMPERSONATE)."),
+        click.option("--api-root", default=None, metavar="URL",
+                     help="Google: send every call to this base URL, e.g. an emulator (env MAPWS_GOOGLE_API_ROOT)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
     return fn
 
 
 def _config(backend: str | None, plans_dir: Path | None, today: str | None, **extra: Any) -> Config:
-    flags = {"backend": backend, "dir": plans_dir, "today": today, **extra}
+    google = {"credentials": extra.pop("credentials", None), "folder": extra.pop("folder", None),
+              "impersonate": extra.pop("impersonate", None), "google_api_root": extra.pop("api_root", None)}
+    flags = {"backend": backend, "dir": plans_dir, "today": today, **google, **extra}
     return load_config(flags)
 
 
@@ -130,31 +148,52 @@ def cli() -> None:
 @click.option("--seller-company", default=None, help="Your company's name, shown on every plan.")
 @click.option("--locale", default=None, help="How buyers write dates, e.g. en_US, en_GB, de_DE, ja_JP.")
 @click.option("--timezone", default=None, help="IANA time zone for History and TODAY(), e.g. Europe/Berlin.")
+@click.option("--create-folder", default=None, metavar="NAME",
+              help="Google: create a Drive folder the app owns (inside --folder when given) and use it for plans.")
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 @command_boundary
 def init(backend, plans_dir, today, as_json, verbose, show_traceback, seller, seller_company, locale,
-         timezone, force) -> None:
-    """Write a config file and create the plans folder.
+         timezone, create_folder, force, **google) -> None:
+    """Write a config file, and create the plans folder (local) or a Drive folder (Google).
 
     \b
-    Example:
+    Examples:
       mapws init --seller "Sam Rivera <sam@seller.io>" --seller-company "Seller.io" --dir ~/maps
+      mapws init --backend google --credentials ~/keys/mapws.json --folder SHARED_DRIVE_FOLDER_ID \\
+        --create-folder "MAPs"
     """
     path = config_path()
     if path.exists() and not force:
         raise UsageError(f"A config file already exists at {path}.", "Pass --force to overwrite it.")
     if seller:
         _parse_people((seller,), "--seller")
-    settings = {"backend": backend or "local", "dir": str((plans_dir or Path("maps")).expanduser().resolve()),
-                "seller": seller, "seller_company": seller_company, "locale": locale, "timezone": timezone}
+    settings: dict[str, Any] = {
+        "backend": backend or "local", "seller": seller, "seller_company": seller_company, "locale": locale,
+        "timezone": timezone, "credentials": google.get("credentials"), "folder": google.get("folder"),
+        "impersonate": google.get("impersonate"), "google_api_root": google.get("api_root"),
+    }
+    if settings["backend"] == "local":
+        settings["dir"] = str((plans_dir or Path("maps")).expanduser().resolve())
+    elif create_folder:
+        from map_workspace.backends.google.auth import create_folder as make_folder
+
+        folder = make_folder(_config(backend, plans_dir, today, **google), create_folder)
+        settings["folder"] = folder["id"]
+    if settings.get("credentials"):
+        settings["credentials"] = str(Path(settings["credentials"]).expanduser().resolve())
     write_config(path, settings)
     config = load_config({})
-    config.dir.mkdir(parents=True, exist_ok=True)
+    if config.backend == "local":
+        config.dir.mkdir(parents=True, exist_ok=True)
     if as_json:
-        _echo_json({"config": str(path), "dir": str(config.dir), "backend": config.backend})
+        _echo_json({"config": str(path), "dir": str(config.dir), "backend": config.backend,
+                    "folder": config.folder or None})
     else:
         click.echo(f"Wrote {path}")
-        click.echo(f"Plans go to {config.dir}")
+        if config.backend == "local":
+            click.echo(f"Plans go to {config.dir}")
+        elif config.folder:
+            click.echo(f"Plans go to the Drive folder {config.folder}")
         click.echo('Next: mapws create "Deal name" --decision-date YYYY-MM-DD --buyer "Name <email>"')
 
 
@@ -174,7 +213,7 @@ def init(backend, plans_dir, today, as_json, verbose, show_traceback, seller, se
 @common_options
 @command_boundary
 def create(deal, decision_date, buyers, sellers, roles, template, buyer_company, seller_company, dry_run,
-           backend, plans_dir, today, as_json, verbose, show_traceback) -> None:
+           backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
     """Create a plan from a template, scheduled back from the decision date.
 
     \b
@@ -183,7 +222,7 @@ def create(deal, decision_date, buyers, sellers, roles, template, buyer_company,
         --buyer "Dana Tanaka <dana@acme.com>" --seller "Sam Rivera <sam@seller.io>" \\
         --role buyer.cfo="Lee Chen <lee@acme.com>"
     """
-    config = _config(backend, plans_dir, today)
+    config = _config(backend, plans_dir, today, **google)
     role_map: dict[str, Person] = {}
     for value in roles:
         key, sep, person = value.partition("=")
@@ -256,7 +295,7 @@ def _print_findings(findings: tuple[Finding, ...], verbose: bool) -> None:
 @common_options
 @command_boundary
 def sync(plan, all_plans, dry_run, strict, fail_on, shard, max_rpm, workers, state, wait, quiet, backend,
-         plans_dir, today, as_json, verbose, show_traceback) -> None:
+         plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
     """Read a plan back, validate it, and write the sync-owned cells.
 
     Buyer cells are never changed: problems get a finding and a [mapws] note on the cell.
@@ -269,7 +308,7 @@ def sync(plan, all_plans, dry_run, strict, fail_on, shard, max_rpm, workers, sta
       mapws sync --all --json --fail-on overdue
       mapws sync --all --shard 0/4 --max-rpm 15
     """
-    config = _config(backend, plans_dir, today, max_rpm=max_rpm, state=state)
+    config = _config(backend, plans_dir, today, max_rpm=max_rpm, state=state, **google)
     store = app.make_store(config)
     if all_plans == bool(plan):
         raise UsageError("Name one PLAN, or pass --all.", "Example: mapws sync acme-rollout")
@@ -350,7 +389,7 @@ def _sync_all(store, config, *, dry_run, planned, strict, fail_on, as_json, verb
 @click.option("--all", "all_plans", is_flag=True, help="Every plan in the plans folder.")
 @common_options
 @command_boundary
-def status(plan, all_plans, backend, plans_dir, today, as_json, verbose, show_traceback) -> None:
+def status(plan, all_plans, backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
     """Show what a sync would find, without writing anything.
 
     \b
@@ -358,7 +397,7 @@ def status(plan, all_plans, backend, plans_dir, today, as_json, verbose, show_tr
       mapws status acme-rollout --json
       mapws status --all
     """
-    config = _config(backend, plans_dir, today)
+    config = _config(backend, plans_dir, today, **google)
     if all_plans == bool(plan):
         raise UsageError("Name one PLAN, or pass --all.", "Example: mapws status acme-rollout")
     if all_plans:
@@ -378,14 +417,14 @@ def status(plan, all_plans, backend, plans_dir, today, as_json, verbose, show_tr
 @click.option("--pdf", is_flag=True, help="Also convert it to PDF (needs LibreOffice locally).")
 @common_options
 @command_boundary
-def summary(plan, light, pdf, backend, plans_dir, today, as_json, verbose, show_traceback) -> None:
+def summary(plan, light, pdf, backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
     """Write the one-page summary: where we are, next steps, what needs attention.
 
     \b
     Example:
       mapws summary acme-rollout --pdf
     """
-    config = _config(backend, plans_dir, today)
+    config = _config(backend, plans_dir, today, **google)
     result = app.write_summary(app.make_store(config), plan, config, light=light, pdf=pdf)
     if as_json:
         _echo_json({"document": result.document, "url": result.url, "pdf": result.pdf})
@@ -398,14 +437,14 @@ def summary(plan, light, pdf, backend, plans_dir, today, as_json, verbose, show_
 @cli.command(name="list")
 @common_options
 @command_boundary
-def list_command(backend, plans_dir, today, as_json, verbose, show_traceback) -> None:
+def list_command(backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
     """List the plans in the plans folder.
 
     \b
     Example:
       mapws list --dir ~/maps
     """
-    config = _config(backend, plans_dir, today)
+    config = _config(backend, plans_dir, today, **google)
     refs = app.list_plans(app.make_store(config))
     if as_json:
         _echo_json({"plans": [{"plan": r.id, "url": r.url, "slug": r.slug, "title": r.title} for r in refs]})
@@ -414,6 +453,121 @@ def list_command(backend, plans_dir, today, as_json, verbose, show_traceback) ->
         click.echo(f"No plans in {config.dir}. Create one with 'mapws create' or try 'mapws demo'.")
     for r in refs:
         click.echo(f"{r.slug:<32} {r.id}")
+
+
+@cli.group()
+def auth() -> None:
+    """Sign in to Google, check who mapws acts as, sign out."""
+
+
+@auth.command(name="login")
+@click.option("--client", "client_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The OAuth client file (Desktop app) downloaded from the Cloud console.")
+@click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening a browser.")
+@click.option("--port", type=int, default=0, help="Local port for Google's redirect (default: any free port).")
+@google_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@command_boundary
+def auth_login(client_file, no_browser, port, as_json, show_traceback, **google) -> None:
+    """Sign in as yourself (installed-app flow); the token is kept 0600 in your config folder.
+
+    \b
+    Example:
+      mapws auth login --client ~/Downloads/client_secret_123.json
+    """
+    from map_workspace.backends.google.auth import login, token_path
+
+    config = _config("google", None, None, **google)
+    identity = login(client_file, config, open_browser=not no_browser, port=port)
+    if as_json:
+        _echo_json({"principal": identity.principal, "scopes": list(identity.scopes), "token": str(token_path())})
+    else:
+        click.echo(f"Signed in as {identity.principal}; token kept in {token_path()} (readable by you only).")
+
+
+@auth.command(name="check")
+@google_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@command_boundary
+def auth_check(as_json, show_traceback, **google) -> None:
+    """Say which identity mapws uses, which scopes it holds, and whether the folder is writable.
+
+    \b
+    Example:
+      mapws auth check --folder 1AbCdEf
+    """
+    from map_workspace.backends.google.auth import check
+
+    report = check(_config("google", None, None, **google))
+    if as_json:
+        _echo_json(report)
+        return
+    click.echo(f"Identity: {report['principal']}")
+    click.echo(f"Found:    {report['source']}")
+    broad = "  (broader than drive.file: opted in)" if report["broad_scopes"] else ""
+    click.echo(f"Scopes:   {', '.join(report['scopes'])}{broad}")
+    folder = report.get("folder")
+    if folder:
+        state = "writable" if folder["writable"] else "NOT writable"
+        click.echo(f"Folder:   {folder['name']} ({folder['id']}): {state}")
+    for warning in report.get("warnings", []):
+        click.secho(f"Warning:  {warning}", fg="yellow")
+
+
+@auth.command(name="logout")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@command_boundary
+def auth_logout(as_json, show_traceback) -> None:
+    """Forget the cached Google token.
+
+    \b
+    Example:
+      mapws auth logout
+    """
+    from map_workspace.backends.google.auth import logout, token_path
+
+    removed = logout()
+    if as_json:
+        _echo_json({"removed": removed, "token": str(token_path())})
+    else:
+        click.echo(f"Removed {token_path()}." if removed else "No cached token to remove.")
+
+
+@cli.command()
+@click.argument("plan")
+@click.argument("emails", nargs=-1, required=True)
+@click.option("--commenter", is_flag=True, help="Comment only, instead of edit.")
+@click.option("--dry-run", is_flag=True, help="Say who would be added; share nothing.")
+@common_options
+@command_boundary
+def share(plan, emails, commenter, dry_run, backend, plans_dir, today, as_json, verbose, show_traceback,
+          **google) -> None:
+    """Share a plan with more people (Google): each named user, never a link.
+
+    \b
+    Example:
+      mapws share acme-rollout lee@acme.com ann@acme.com --commenter
+    """
+    config = _config(backend, plans_dir, today, **google)
+    store = app.make_store(config)
+    if store.name == "local":
+        raise UsageError("A local plan is shared by sending the workbook; there is nothing to share here.",
+                         "Use --backend google to share plans in Drive.")
+    for email in emails:
+        if "@" not in email:
+            raise UsageError(f"'{email}' is not an email address.", "Example: mapws share acme-rollout lee@acme.com")
+    ref = store.locate(plan)
+    added = store.share(ref, emails, role="commenter" if commenter else "writer",
+                        message=app.invitation(ref.title or ref.slug, None), dry_run=dry_run)
+    if as_json:
+        _echo_json({"plan": ref.id, "shared_with": list(added), "role": "commenter" if commenter else "writer",
+                    "dry_run": dry_run})
+    else:
+        verb = "Would share" if dry_run else "Shared"
+        click.echo(f"{verb} {ref.slug} with {', '.join(added) or 'nobody new'}.")
 
 
 @cli.group()

@@ -155,8 +155,8 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
             values[name] = str(values[name])
     if "scopes" in values:
         scopes = values["scopes"]
-        names = scopes.replace(",", " ").split() if isinstance(scopes, str) else [str(s) for s in scopes or ()]
-        values["scopes"] = tuple(names)
+        names = scopes.replace(",", " ").split() if isinstance(scopes, str) else list(scopes or ())
+        values["scopes"] = tuple(str(name) for name in names)
     values["source"] = source
     return Config(**values)
 

@@ -154,7 +154,8 @@ def test_init_writes_config_that_later_commands_use(tmp_path):
 
 def test_every_command_has_help_with_an_example():
     for args in (["init"], ["create"], ["sync"], ["status"], ["summary"], ["list"], ["demo"],
-                 ["templates", "list"], ["templates", "show"], ["templates", "check"]):
+                 ["templates", "list"], ["templates", "show"], ["templates", "check"], ["auth", "login"],
+                 ["auth", "check"], ["auth", "logout"], ["share"]):
         out = run(*args, "--help").output
         assert "Example" in out, args
 

@@ -24,6 +24,7 @@ import platformdirs
 from google.auth.credentials import AnonymousCredentials, Credentials
 
 from map_workspace.backends.google.clients import GoogleClients, is_loopback
+from map_workspace.backends.google.retry import RetriesExhausted, RetryPolicy
 from map_workspace.config import APP, Config
 from map_workspace.errors import MapwsError, UsageError
 
@@ -46,8 +47,6 @@ GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 FOLDER_MIME = "application/vnd.google-apps.folder"
 SETUP_GUIDE = "docs/google-setup.md"
 CREDENTIALS_SETTING = "--credentials / MAPWS_CREDENTIALS"
-#: googleapiclient's own retry of 429, 5xx and rate-limit 403s for the few calls made here.
-API_RETRIES = 3
 #: How long `mapws auth login` waits for the browser to come back.
 LOGIN_TIMEOUT_SECONDS = 300
 
@@ -119,7 +118,7 @@ def write_private(path: Path, text: str) -> None:
     descriptor = os.open(temporary, flags, 0o600)
     try:
         if hasattr(os, "fchmod"):
-            os.fchmod(descriptor, 0o600)  # the umask cannot widen it, an old file cannot either
+            os.fchmod(descriptor, 0o600)  # exactly 0600, whatever the umask
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             descriptor = -1
             handle.write(text)
@@ -167,6 +166,7 @@ def resolve_identity(config: Config) -> Identity:
     scopes = configured_scopes(config)
     root = config.google_api_root.rstrip("/")
     loopback = bool(root) and is_loopback(root)
+    identity: Identity | None
     if config.credentials:
         identity = _from_credentials_setting(Path(config.credentials).expanduser(), config, scopes, root)
     else:
@@ -206,7 +206,8 @@ def _impersonating(identity: Identity, user: str) -> Identity:
 
     if not isinstance(identity.credentials, service_account.Credentials):
         raise UsageError(
-            f"--impersonate {user} needs a service-account key, but the credentials in use are {identity.source}.",
+            f"--impersonate {user} needs a service-account key, but the credentials in use are "
+            f"{identity.source}.",
             "Domain-wide delegation works only for service accounts: pass the key with --credentials "
             "KEY.json, or drop --impersonate / MAPWS_IMPERSONATE to act as yourself.",
         )
@@ -230,35 +231,41 @@ def _from_credentials_setting(path: Path, config: Config, scopes: tuple[str, ...
                         warnings, USER)
     client = info.get("installed") or info.get("web")
     if isinstance(client, dict):
-        cached = _from_cached_token(scopes, root, client_file=path, client_id=str(client.get("client_id", "")))
+        client_id = str(client.get("client_id", ""))
+        cached = _from_cached_token(scopes, root, client_file=path, client_id=client_id)
         if cached is None:
             raise UsageError(
-                f"{_shown(path)} is an OAuth client file, and nobody has signed in with it on this machine yet.",
+                f"{_shown(path)} is an OAuth client file, and nobody has signed in with it on this "
+                "machine yet.",
                 f"Run: mapws auth login --client {_shown(path)}   (see {SETUP_GUIDE})",
             )
         source = f"{cached.source}, signed in with the OAuth client {_shown(path)} ({CREDENTIALS_SETTING})"
         return Identity(cached.credentials, source, cached.principal, cached.scopes,
                         warnings + cached.warnings, USER)
     if kind in ("external_account", "impersonated_service_account", "external_account_authorized_user"):
-        import google.auth
-        from google.auth.exceptions import DefaultCredentialsError
-
-        try:
-            creds, _project = google.auth.load_credentials_from_file(str(path), scopes=list(scopes))
-        except DefaultCredentialsError as exc:
-            raise UsageError(f"{_shown(path)} ({kind}) could not be loaded: {exc}.",
-                             f"See {SETUP_GUIDE}.") from None
-        if root:
-            warnings += (f"{kind} credentials get their tokens from their own endpoints, not from {root}/token.",)
-        principal = getattr(creds, "service_account_email", None) or f"the {kind} identity in {_shown(path)}"
-        return Identity(creds, f"{kind} credentials {_shown(path)} ({CREDENTIALS_SETTING})", principal,
-                        scopes, warnings, OTHER)
+        raise UsageError(
+            f"{_shown(path)} holds {kind} credentials, which mapws reads through Application Default "
+            "Credentials only.",
+            f"Drop --credentials / MAPWS_CREDENTIALS and set GOOGLE_APPLICATION_CREDENTIALS={_shown(path)}.",
+        )
     raise UsageError(
         f"{_shown(path)} is not a credentials file mapws understands.",
         "Use a service-account key (\"type\": \"service_account\", see credentials.example.json), an "
         "authorized-user JSON, or an OAuth client file (\"installed\" or \"web\"). "
         f"See {SETUP_GUIDE}.",
     )
+
+
+def _unrooted(what: str, root: str) -> tuple[str, ...]:
+    """Credentials whose token endpoint cannot be redirected: refused with a loopback root (the
+    point of one is that nothing leaves the machine), a warning with any other root."""
+    if not root:
+        return ()
+    if is_loopback(root):
+        raise UsageError(f"{what} get their tokens from Google's own endpoints, which would leave the "
+                         f"machine although the API root is {root}.",
+                         "Use a service-account key or an authorized-user file with a loopback API root.")
+    return (f"{what} get their tokens from their own endpoints, not from {root}/token.",)
 
 
 def _service_account(info: dict[str, Any], path: Path, scopes: tuple[str, ...], root: str) -> Any:
@@ -270,7 +277,8 @@ def _service_account(info: dict[str, Any], path: Path, scopes: tuple[str, ...], 
                          "Download a new JSON key: Cloud console › IAM & Admin › Service accounts › Keys.")
     if "PRIVATE KEY" not in str(info["private_key"]):
         raise UsageError(
-            f"The private_key in {_shown(path)} is not a key (still the placeholder of credentials.example.json?).",
+            f"The private_key in {_shown(path)} is not a key (still the placeholder of "
+            "credentials.example.json?).",
             "Use the JSON key file Google gave you when you created the key, unchanged.",
         )
     info = dict(info)
@@ -305,29 +313,44 @@ def _authorized_user(info: dict[str, Any], path: Path, scopes: tuple[str, ...], 
 
 
 def _from_adc_file(scopes: tuple[str, ...], root: str, loopback: bool) -> Identity | None:
-    """ADC when it comes from a file: the environment variable, or gcloud's well-known file."""
+    """ADC when it comes from a file: the environment variable, or gcloud's well-known file.
+
+    Keys and user files are read here, as for --credentials (so their token endpoint follows the
+    API root); google-auth's ADC loader only gets the other types, and never with a loopback root:
+    some of them call Google's endpoints while loading.
+    """
     import google.auth
-    from google.auth.exceptions import DefaultCredentialsError
+    from google.auth.exceptions import DefaultCredentialsError, RefreshError
 
     env_path = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
     gcloud_file = _gcloud_adc_file()
     if env_path:
-        origin, path = f"GOOGLE_APPLICATION_CREDENTIALS={_shown(Path(env_path))}", Path(env_path).expanduser()
+        path = Path(env_path).expanduser()
+        origin, what = f"GOOGLE_APPLICATION_CREDENTIALS={_shown(path)}", "GOOGLE_APPLICATION_CREDENTIALS"
     elif not loopback and gcloud_file is not None and gcloud_file.exists():
-        origin, path = f"gcloud application-default login, {_shown(gcloud_file)}", gcloud_file
+        path = gcloud_file
+        origin, what = f"gcloud application-default login, {_shown(path)}", "gcloud's ADC file"
     else:
         return None
+    info = _read_json(path, what)
+    source = f"Application Default Credentials ({origin})"
+    warnings = _loose_permissions(path)
+    if info.get("type") == "service_account":
+        key = _service_account(info, path, scopes, root)
+        return Identity(key, source, key.service_account_email, scopes, warnings, SERVICE_ACCOUNT)
+    if info.get("type") == "authorized_user":
+        user = _authorized_user(info, path, scopes, root)
+        principal = user.account or "a Google user (email shown by mapws auth check)"
+        return Identity(user, source, principal, scopes, warnings, USER)
+    warnings += _unrooted(f"{info.get('type') or 'These'} credentials", root)
     try:
         creds, _project = google.auth.default(scopes=list(scopes))
-    except DefaultCredentialsError as exc:
+    except (DefaultCredentialsError, RefreshError, ValueError) as exc:
         raise UsageError(f"Application Default Credentials ({origin}) could not be loaded: {exc}",
                          "Fix or unset GOOGLE_APPLICATION_CREDENTIALS, or run gcloud auth "
                          f"application-default login again (see {SETUP_GUIDE}).") from None
-    warnings = _loose_permissions(path)
     creds, kind, principal = _describe_adc(creds, root)
-    if root and kind == OTHER:
-        warnings += (f"These credentials get their tokens from their own endpoint, not from {root}/token.",)
-    return Identity(creds, f"Application Default Credentials ({origin})", principal, scopes, warnings, kind)
+    return Identity(creds, source, principal, scopes, warnings, kind)
 
 
 def _describe_adc(creds: Any, root: str) -> tuple[Any, str, str]:
@@ -356,8 +379,8 @@ def _from_metadata_server(scopes: tuple[str, ...]) -> Identity | None:
     except DefaultCredentialsError:
         return None
     creds, kind, principal = _describe_adc(creds, "")
-    return Identity(creds, "Application Default Credentials (the metadata server of this Google Cloud machine)",
-                    principal, scopes, (), kind)
+    source = "Application Default Credentials (the metadata server of this Google Cloud machine)"
+    return Identity(creds, source, principal, scopes, (), kind)
 
 
 def _from_cached_token(scopes: tuple[str, ...], root: str, *, client_file: Path | None = None,
@@ -369,7 +392,8 @@ def _from_cached_token(scopes: tuple[str, ...], root: str, *, client_file: Path 
     login_hint = f"mapws auth login --client {_shown(client_file) if client_file else 'client_secret.json'}"
     if client_id and info.get("client_id") and info["client_id"] != client_id:
         raise UsageError(
-            f"The cached sign-in ({_shown(path)}) was made with another OAuth client than {_shown(client_file)}.",
+            f"The cached sign-in ({_shown(path)}) was made with another OAuth client than "
+            f"{_shown(client_file)}.",
             f"Sign in again with this client: {login_hint}",
         )
     granted = info.get("scopes") or []
@@ -382,7 +406,8 @@ def _from_cached_token(scopes: tuple[str, ...], root: str, *, client_file: Path 
         )
     creds = _authorized_user(info, path, scopes, root)
     principal = creds.account or "a Google user (email shown by mapws auth check)"
-    return Identity(creds, f"cached user token ({_shown(path)})", principal, scopes, _loose_permissions(path), USER)
+    return Identity(creds, f"cached user token ({_shown(path)})", principal, scopes, _loose_permissions(path),
+                    USER)
 
 
 def _gcloud_adc_file() -> Path | None:
@@ -413,8 +438,8 @@ def login(client_file: Path, config: Config, *, open_browser: bool = True, port:
     if not section:
         raise UsageError(
             f"{_shown(client_file)} is not an OAuth client file (it has no 'installed' section).",
-            "Create an OAuth client of type 'Desktop app' (Cloud console › APIs & Services › Credentials) and "
-            f"download its JSON. See {SETUP_GUIDE}.",
+            "Create an OAuth client of type 'Desktop app' (Cloud console › APIs & Services › "
+            f"Credentials) and download its JSON. See {SETUP_GUIDE}.",
         )
     root = config.google_api_root.rstrip("/")
     client_config = copy.deepcopy(info)
@@ -424,7 +449,8 @@ def login(client_file: Path, config: Config, *, open_browser: bool = True, port:
     scopes = configured_scopes(config)
     flow = InstalledAppFlow.from_client_config(client_config, scopes=list(scopes))
     try:
-        with _oauthlib_allowances(token_uri), contextlib.redirect_stdout(sys.stderr):
+        with _oauthlib_allowances(token_uri), _oauth_libraries_quiet(), \
+                contextlib.redirect_stdout(sys.stderr):
             creds = flow.run_local_server(
                 host="127.0.0.1", port=port, open_browser=open_browser,
                 authorization_prompt_message="Open this address in a browser to let mapws use your Google "
@@ -441,22 +467,33 @@ def login(client_file: Path, config: Config, *, open_browser: bool = True, port:
                          f"plans, then run mapws auth login --client {_shown(client_file)} again.") from None
     except OSError as exc:
         raise UsageError(f"The sign-in could not finish: {exc.strerror or type(exc).__name__}.",
-                         "Check that nothing else uses the port, and that the API root is reachable.") from None
+                         "Check that nothing else uses the port and that the API root answers.") from None
     if not creds.refresh_token:
         raise UsageError("Google returned no refresh token, so the sign-in would not survive the hour.",
-                         "Remove mapws's access at https://myaccount.google.com/permissions and sign in again.")
-    granted = set(creds.granted_scopes or scopes)
+                         "Remove mapws at https://myaccount.google.com/permissions, then sign in again.")
+    granted_scopes = creds.granted_scopes or scopes
+    granted = set(granted_scopes.split() if isinstance(granted_scopes, str) else granted_scopes)
     if DRIVE_FILE_SCOPE not in granted and not (granted & {SCOPE_PREFIX + "drive"}):
         raise UsageError(
             "The sign-in did not grant access to the Drive files mapws creates.",
-            "Sign in again and tick 'See, edit, create and delete only the specific Google Drive files you use "
-            "with this app'.",
+            "Sign in again and tick 'See, edit, create and delete only the specific Google Drive files "
+            "you use with this app'.",
         )
     warnings: list[str] = []
+    kept = tuple(scope for scope in scopes if scope in granted)
+    if kept != scopes:  # granular consent: keep (and cache) only what was ticked
+        from google.oauth2.credentials import Credentials as UserCredentials
+
+        warnings.append(f"Not granted: {', '.join(short_scope(s) for s in scopes if s not in kept)}; "
+                        "mapws works without it, but sign in again to grant it if you opted into it.")
+        creds = UserCredentials(creds.token, refresh_token=creds.refresh_token, token_uri=creds.token_uri,
+                                client_id=creds.client_id, client_secret=creds.client_secret,
+                                scopes=list(kept), granted_scopes=sorted(granted))
+        scopes = kept
     email = ""
     try:
-        about = GoogleClients(creds, root).drive().about().get(fields="user(emailAddress)").execute(
-            num_retries=API_RETRIES)
+        about = RetryPolicy().run(GoogleClients(creds, root).drive().about().get(
+            fields="user(emailAddress)").execute)
         email = str(about.get("user", {}).get("emailAddress") or "")
     except Exception as exc:  # noqa: BLE001 - the sign-in itself worked; the name is a nicety
         warnings.append(f"Signed in, but the account's email could not be read ({type(exc).__name__}); "
@@ -489,36 +526,60 @@ def _oauthlib_allowances(token_uri: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
+class _BelowWarningDropped(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+@contextlib.contextmanager
+def _oauth_libraries_quiet() -> Iterator[None]:
+    """requests-oauthlib logs the token request and reply (client secret, code verifier, tokens) at
+    DEBUG, and the flow logs the redirect with its code at INFO: drop those records while signing in."""
+    prefixes = ("requests_oauthlib", "oauthlib", "google_auth_oauthlib")
+    names = [name for name in list(logging.root.manager.loggerDict) if name.startswith(prefixes)]
+    quiet = _BelowWarningDropped()
+    loggers = [logging.getLogger(name) for name in {*names, *prefixes}]
+    for each in loggers:
+        each.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for each in loggers:
+            each.removeFilter(quiet)
+
+
 # ------------------------------------------------------------------------------------ check, folder
 
 
-def check(config: Config) -> dict[str, Any]:
+def check(config: Config, *, retry: RetryPolicy | None = None) -> dict[str, Any]:
     """`mapws auth check`: which identity, which scopes, and whether the target folder is writable."""
     identity = resolve_identity(config)
+    retry = retry or RetryPolicy()
     drive = GoogleClients(identity.credentials, config.google_api_root).drive()
     warnings = list(identity.warnings)
     principal = identity.principal
     if identity.kind != ANONYMOUS:
-        about = _call(lambda: drive.about().get(fields="user(emailAddress,displayName)").execute(
-            num_retries=API_RETRIES), identity, "read the account's Drive profile")
+        about = _call(drive.about().get(fields="user(emailAddress,displayName)").execute, identity,
+                      "read the account's Drive profile", retry=retry)
         principal = str(about.get("user", {}).get("emailAddress") or principal)
     folder = None
     if config.folder:
-        meta = _call(lambda: drive.files().get(
-            fileId=config.folder, fields="id,name,mimeType,capabilities(canAddChildren)",
-            supportsAllDrives=True).execute(num_retries=API_RETRIES), identity, "open the folder",
-            folder=config.folder, principal=principal)
+        request = drive.files().get(fileId=config.folder, supportsAllDrives=True,
+                                    fields="id,name,mimeType,capabilities(canAddChildren)")
+        meta = _call(request.execute, identity, "open the folder", folder=config.folder, principal=principal,
+                     retry=retry)
         if meta.get("mimeType", FOLDER_MIME) != FOLDER_MIME:
             raise UsageError(f"--folder {config.folder} is '{meta.get('name')}', which is not a folder.",
                              "Pass the ID of a Drive folder (the last part of the folder's address).")
         writable = bool(meta.get("capabilities", {}).get("canAddChildren"))
         folder = {"id": meta.get("id", config.folder), "name": meta.get("name"), "writable": writable}
         if not writable:
-            warnings.append(f"{principal} can see the folder '{meta.get('name')}' but cannot add files to it: "
-                            f"share it with {principal} as Content manager (Shared Drive) or Editor.")
+            warnings.append(f"{principal} can see the folder '{meta.get('name')}' but cannot add files to "
+                            f"it: share it with {principal} as Content manager (Shared Drive) or Editor.")
     elif identity.kind == SERVICE_ACCOUNT and not config.impersonate:
-        warnings.append(f"{principal} is a service account, which has no Drive storage of its own: set --folder "
-                        "to a Shared Drive folder it is a Content manager of, or --impersonate a user.")
+        warnings.append(f"{principal} is a service account, which has no Drive storage of its own: set "
+                        "--folder to a Shared Drive folder it is a Content manager of, or --impersonate a "
+                        "user.")
     broad = identity.broad_scopes
     if broad:
         warnings.append(f"Broad scope(s) {', '.join(short_scope(s) for s in broad)} in use (scopes setting): "
@@ -528,7 +589,7 @@ def check(config: Config) -> dict[str, Any]:
             "broad_scopes": bool(broad), "folder": folder, "warnings": warnings}
 
 
-def create_folder(config: Config, name: str) -> dict[str, Any]:
+def create_folder(config: Config, name: str, *, retry: RetryPolicy | None = None) -> dict[str, Any]:
     """`mapws init --create-folder NAME`: a folder the app owns, so drive.file can see it.
 
     Inside ``config.folder`` when set (e.g. a Shared Drive folder for a service account).
@@ -536,33 +597,37 @@ def create_folder(config: Config, name: str) -> dict[str, Any]:
     identity = resolve_identity(config)
     if identity.kind == SERVICE_ACCOUNT and not config.folder and not config.impersonate:
         raise UsageError(
-            f"A folder created by {identity.principal} without --folder would sit in the service account's own "
-            "Drive, which no person can open.",
-            "Pass --folder with the ID of a Shared Drive (or a folder in it) the service account is a Content "
-            "manager of, or --impersonate a user.",
+            f"A folder created by {identity.principal} without --folder would sit in the service "
+            "account's own Drive, which no person can open.",
+            "Pass --folder with the ID of a Shared Drive (or a folder in it) the service account is a "
+            "Content manager of, or --impersonate a user.",
         )
     drive = GoogleClients(identity.credentials, config.google_api_root).drive()
     body: dict[str, Any] = {"name": name, "mimeType": FOLDER_MIME}
     if config.folder:
         body["parents"] = [config.folder]
-    created = _call(lambda: drive.files().create(body=body, supportsAllDrives=True,
-                                                 fields="id,name,webViewLink").execute(num_retries=API_RETRIES),
-                    identity, f"create the folder '{name}'", folder=config.folder or None)
+    request = drive.files().create(body=body, supportsAllDrives=True, fields="id,name,webViewLink")
+    created = _call(request.execute, identity, f"create the folder '{name}'", folder=config.folder or None,
+                    retry=retry)
     return {"id": created.get("id"), "name": created.get("name"), "webViewLink": created.get("webViewLink")}
 
 
 def _call(request: Callable[[], Any], identity: Identity, action: str, *, folder: str | None = None,
-          principal: str = "") -> Any:
-    """Run one Drive call, turning transport and auth failures into messages that say what to do."""
+          principal: str = "", retry: RetryPolicy | None = None) -> Any:
+    """Run one Drive call under the backend's bounded retry policy (429, 5xx, rate-limit 403s), and
+    turn what still fails into a message that names the identity and says what to do."""
     from google.auth.exceptions import RefreshError, TransportError
     from googleapiclient.errors import HttpError
 
     who = principal or identity.principal
     try:
-        return request()
+        return (retry or RetryPolicy()).run(request)
+    except RetriesExhausted as exc:
+        raise MapwsError(f"Google kept failing when {who} tried to {action} ({exc.failure.describe()}).",
+                         "Google is busy or over quota: run the command again later.") from None
     except RefreshError as exc:
-        raise UsageError(f"Could not get an access token for {who} ({identity.source}): {_oauth_reason(exc)}.",
-                         _rejected_hint(identity)) from None
+        raise UsageError(f"Could not get an access token for {who} ({identity.source}): "
+                         f"{_oauth_reason(exc)}.", _rejected_hint(identity)) from None
     except HttpError as exc:
         raise _http_error(exc, identity, who, action, folder) from None
     except (TransportError, OSError) as exc:
@@ -581,11 +646,12 @@ def _oauth_reason(exc: Exception) -> str:
 
 def _rejected_hint(identity: Identity) -> str:
     if identity.kind == USER:
-        return "Sign in again: mapws auth login --client client_secret.json (the sign-in may have expired or been revoked)."
+        return ("Sign in again: mapws auth login --client client_secret.json (the sign-in may have expired "
+                "or been revoked).")
     if identity.kind == SERVICE_ACCOUNT:
-        return ("Check that the key is not deleted or disabled (Cloud console › IAM & Admin › Service accounts), and "
-                "with --impersonate that an admin authorised the service account's client ID for domain-wide "
-                "delegation with the scopes mapws uses.")
+        return ("Check that the key is not deleted or disabled (Cloud console › IAM & Admin › Service "
+                "accounts), and with --impersonate that an admin authorised the service account's client ID "
+                "for domain-wide delegation with the scopes mapws uses.")
     return f"Check the credentials in use; see {SETUP_GUIDE}."
 
 
@@ -603,14 +669,15 @@ def _http_error(exc: Any, identity: Identity, who: str, action: str, folder: str
         return UsageError(f"The scopes of {as_who} do not allow mapws to {action}.",
                           "Sign in again (mapws auth login) or, for domain-wide delegation, ask the admin to "
                           "authorise the scopes shown by mapws auth check.")
-    if status == 403 and reasons & {"rateLimitExceeded", "userRateLimitExceeded"} or status == 429:
-        return MapwsError(f"Google's quota stopped {who} from trying to {action}.", "Wait a minute, then retry.")
+    if status == 429 or (status == 403 and reasons & {"rateLimitExceeded", "userRateLimitExceeded"}):
+        return MapwsError(f"Google's quota stopped {who} from trying to {action}.",
+                          "Wait a minute, then retry.")
     if folder and status in (403, 404):
         return UsageError(
             f"{who} cannot {'see' if status == 404 else 'use'} the folder {folder} ({identity.source}).",
-            f"Share the folder with {who} (Content manager in a Shared Drive, Editor otherwise) and check the "
-            "--folder / MAPWS_FOLDER ID. With the default drive.file scope mapws sees only folders it created: "
-            "make one with mapws init --backend google --create-folder \"MAPs\".",
+            f"Share the folder with {who} (Content manager in a Shared Drive, Editor otherwise) and check "
+            "the --folder / MAPWS_FOLDER ID. With the default drive.file scope mapws sees only folders it "
+            "created: make one with mapws init --backend google --create-folder \"MAPs\".",
         )
     if status == 403:
         return UsageError(f"{as_who} is not allowed to {action}: {message}",
@@ -649,7 +716,8 @@ def _read_json(path: Path, what: str) -> dict[str, Any]:
         raise UsageError(f"{_shown(path)} ({what}) is not a readable JSON file{reason}.",
                          "Use the JSON file Google gave you, unchanged.") from None
     if not isinstance(data, dict):
-        raise UsageError(f"{_shown(path)} ({what}) is not a JSON object.", "Use the JSON file Google gave you.")
+        raise UsageError(f"{_shown(path)} ({what}) is not a JSON object.",
+                         "Use the JSON file Google gave you.")
     return data
 
 
@@ -662,7 +730,8 @@ def _loose_permissions(path: Path) -> tuple[str, ...]:
     except OSError:
         return ()
     if mode & 0o077:
-        return (f"{_shown(path)} can be read by other users of this machine (mode {mode:o}): chmod 600 {_shown(path)}",)
+        shown = _shown(path)
+        return (f"{shown} can be read by other users of this machine (mode {mode:o}): chmod 600 {shown}",)
     return ()
 
 
