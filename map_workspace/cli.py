@@ -18,6 +18,7 @@ from map_workspace import __version__, app
 from map_workspace.config import Config, config_path, load_config, parse_day, write_config
 from map_workspace.domain.model import Finding, Person, Severity
 from map_workspace.errors import MapwsError, PolicyTripped, UsageError
+from map_workspace.private import PrivateDeal, parse_forecast
 
 EXIT_INTERRUPTED = 130
 
@@ -209,10 +210,15 @@ def init(backend, plans_dir, today, as_json, verbose, show_traceback, seller, se
 @click.option("--template", default="enterprise", show_default=True, help="Template name or .toml path.")
 @click.option("--buyer-company", default=None, help="Buyer company (default: from the first buyer's email).")
 @click.option("--seller-company", default=None, help="Seller company (default: config, or your email).")
+@click.option("--commenter", is_flag=True, help="Google: share with buyers as commenters instead of editors.")
+@click.option("--deal-value", type=float, default=None, help="Seller-internal: kept on your side, never in the plan.")
+@click.option("--forecast", default=None, help="Seller-internal forecast category (pipeline, best case, commit, …).")
+@click.option("--internal-note", default=None, help="Seller-internal note: kept on your side, never in the plan.")
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @common_options
 @command_boundary
-def create(deal, decision_date, buyers, sellers, roles, template, buyer_company, seller_company, dry_run,
+def create(deal, decision_date, buyers, sellers, roles, template, buyer_company, seller_company, commenter,
+           deal_value, forecast, internal_note, dry_run,
            backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
     """Create a plan from a template, scheduled back from the decision date.
 
@@ -235,9 +241,13 @@ def create(deal, decision_date, buyers, sellers, roles, template, buyer_company,
         deal=deal, decision=parse_day(decision_date, "--decision-date"),
         buyers=_parse_people(buyers, "--buyer"), sellers=_parse_people(sellers, "--seller"), roles=role_map,
         template=template, buyer_company=buyer_company or "", seller_company=seller_company or "",
+        commenter=commenter,
     )
+    private = PrivateDeal(deal_value, parse_forecast(forecast), internal_note or "")
     store = app.make_store(config)
     result = app.create_plan(store, req, config, dry_run=dry_run)
+    if not dry_run and not private.empty:
+        app.remember_private(store, result.ref, private, config)
     if as_json:
         _echo_json(result.as_json())
         return
@@ -445,14 +455,20 @@ def list_command(backend, plans_dir, today, as_json, verbose, show_traceback, **
       mapws list --dir ~/maps
     """
     config = _config(backend, plans_dir, today, **google)
-    refs = app.list_plans(app.make_store(config))
+    store = app.make_store(config)
+    refs = app.list_plans(store)
+    private = app.private_facts(store, refs, config)
     if as_json:
-        _echo_json({"plans": [{"plan": r.id, "url": r.url, "slug": r.slug, "title": r.title} for r in refs]})
+        _echo_json({"plans": [{"plan": r.id, "url": r.url, "slug": r.slug, "title": r.title,
+                               "private": vars(private[r.id]) if not private[r.id].empty else None}
+                              for r in refs]})
         return
     if not refs:
         click.echo(f"No plans in {config.dir}. Create one with 'mapws create' or try 'mapws demo'.")
     for r in refs:
-        click.echo(f"{r.slug:<32} {r.id}")
+        p = private[r.id]
+        extra = " · ".join(x for x in (f"{p.deal_value:,.0f}" if p.deal_value is not None else "", p.forecast) if x)
+        click.echo(f"{r.slug:<32} {r.id}" + (f"  [{extra}]" if extra else ""))
 
 
 @cli.group()

@@ -1,0 +1,65 @@
+"""Seller-internal facts about a deal — value, forecast category, internal notes — kept on the
+seller's side only (the state database in the user data dir), never in a file the buyer can open."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from map_workspace.errors import UsageError
+from map_workspace.state_store import default_state_path
+
+FORECASTS = ("pipeline", "best case", "commit", "closed won", "closed lost")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS private_deals (
+    plan_key TEXT PRIMARY KEY,
+    deal_value REAL,
+    forecast TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+@dataclass(frozen=True)
+class PrivateDeal:
+    deal_value: float | None = None
+    forecast: str = ""
+    notes: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return self.deal_value is None and not self.forecast and not self.notes
+
+
+def parse_forecast(text: str | None) -> str:
+    value = (text or "").strip().lower()
+    if value and value not in FORECASTS:
+        raise UsageError(f"Forecast category '{text}' is not one of {', '.join(FORECASTS)}.",
+                         "Example: --forecast commit")
+    return value
+
+
+class PrivateStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else default_state_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def put(self, plan_key: str, deal: PrivateDeal) -> None:
+        self._db.execute(
+            "INSERT INTO private_deals (plan_key, deal_value, forecast, notes) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(plan_key) DO UPDATE SET deal_value=excluded.deal_value, forecast=excluded.forecast, "
+            "notes=excluded.notes",
+            (plan_key, deal.deal_value, deal.forecast, deal.notes),
+        )
+
+    def get(self, plan_key: str) -> PrivateDeal:
+        row = self._db.execute("SELECT deal_value, forecast, notes FROM private_deals WHERE plan_key = ?",
+                               (plan_key,)).fetchone()
+        return PrivateDeal(*row) if row else PrivateDeal()
