@@ -34,10 +34,15 @@ def make_store(config: Config) -> PlanStore:
         from map_workspace.backends.local.store import LocalPlanStore
 
         return LocalPlanStore(config.dir)
-    raise UsageError(
-        "The Google backend is not available in this version yet.",
-        "Use --backend local (the default) for now.",
-    )
+    if config.backend == "google":
+        from map_workspace.backends.google.auth import resolve_identity
+        from map_workspace.backends.google.clients import GoogleClients
+        from map_workspace.backends.google.store import GooglePlanStore
+
+        identity = resolve_identity(config)
+        return GooglePlanStore(GoogleClients(identity.credentials, config.google_api_root), folder=config.folder,
+                               principal=identity.principal, timezone=config.timezone, locale=config.locale)
+    raise UsageError(f"Unknown backend '{config.backend}'.", "Use --backend local or --backend google.")
 
 
 def settings_for(config: Config) -> Settings:
@@ -199,11 +204,12 @@ def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run
     return CreateResult(ref, plan, shared, new.findings)
 
 
-def invitation(deal: str, decision: date) -> str:
+def invitation(deal: str, decision: date | None) -> str:
     """The note sent with the share: the plan framed as the buyer's own path to a decision."""
+    by = f" by {decision.strftime('%d %b %Y')}" if decision else ""
     return (f"Here is our mutual action plan for {deal}: the steps both teams agreed to reach a confident "
-            f"decision by {decision.strftime('%d %b %Y')}. It is yours to edit: mark what is done, move dates "
-            "that need moving, and name who owns what. We keep it up to date with you.")
+            f"decision{by}. It is yours to edit: mark what is done, move dates that need moving, and name who "
+            "owns what. We keep it up to date with you.")
 
 
 # --- sync and status ---------------------------------------------------------------------------
@@ -255,6 +261,29 @@ def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = 
 
 def list_plans(store: PlanStore) -> list[PlanRef]:
     return store.list_plans()
+
+
+def _private_store(config: Config):
+    from map_workspace.private import PrivateStore
+
+    return PrivateStore(Path(config.state).expanduser() if config.state and config.state != "drive" else None)
+
+
+def remember_private(store: PlanStore, ref: PlanRef, deal, config: Config) -> None:
+    """Seller-internal facts go to the seller's own database, keyed like the nightly state."""
+    private = _private_store(config)
+    try:
+        private.put(f"{store.name}:{ref.id}", deal)
+    finally:
+        private.close()
+
+
+def private_facts(store: PlanStore, refs: list[PlanRef], config: Config) -> dict:
+    private = _private_store(config)
+    try:
+        return {r.id: private.get(f"{store.name}:{r.id}") for r in refs}
+    finally:
+        private.close()
 
 
 def demo_dir(base: Path | None) -> Path:

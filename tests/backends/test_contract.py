@@ -27,7 +27,17 @@ def local_store(tmp_path):
     return LocalPlanStore(tmp_path / "maps")
 
 
-BACKENDS = {"local": local_store}
+def google_store(tmp_path):
+    """A GooglePlanStore with anonymous credentials against the (reset) loopback emulator, through
+    the real gspread and google-api-python-client."""
+    from tests.google.conftest import make_store, shared_emulator
+
+    emulator = shared_emulator()
+    emulator.reset()
+    return make_store(emulator, pdf_dir=tmp_path)
+
+
+BACKENDS = {"local": local_store, "google": google_store}
 
 
 @pytest.fixture(params=sorted(BACKENDS))

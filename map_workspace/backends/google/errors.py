@@ -44,6 +44,16 @@ def translate(exc: BaseException, *, action: str, file: str = "", principal: str
     ``file`` names the file (an ID or a title)."""
     if isinstance(exc, RetriesExhausted):
         return _exhausted(exc, action, file)
+    from google.auth.exceptions import RefreshError
+
+    if isinstance(exc, RefreshError):
+        # The token endpoint's reply is not echoed: a proxy could put secrets in it.
+        return GoogleAuthError(
+            f"Could not get an access token for {_who(principal)} to {action}: the credentials were refused "
+            "(revoked, expired or disabled).",
+            "Run 'mapws auth login' again, or check the key passed with --credentials / MAPWS_CREDENTIALS "
+            "('mapws auth check' shows which identity is in use).",
+        )
     failure = describe_failure(exc)
     if failure is None:
         return None

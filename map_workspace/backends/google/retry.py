@@ -108,6 +108,13 @@ def is_transport_error(exc: BaseException) -> bool:
     if isinstance(exc, (ConnectionError, TimeoutError)):
         return True
     try:
+        from google.auth.exceptions import RefreshError, TransportError
+
+        if isinstance(exc, TransportError) and not isinstance(exc, RefreshError):
+            return True  # the token endpoint could not be reached
+    except ImportError:  # pragma: no cover
+        pass
+    try:
         import http.client
 
         import httplib2

@@ -1,0 +1,884 @@
+"""Snapshot ↔ the Sheets API's JSON: what one read returns turned into plain cells, and a plan or a
+ChangeSet turned into the requests of one ``spreadsheets.batchUpdate``.
+
+Pure: dicts in, dicts out; no HTTP. The store sends what this module builds.
+
+How a plan is recognised and addressed:
+- Each contract tab carries sheet-level developer metadata ``mapws.tab`` = its contract name, so
+  the read finds it by its stable sheetId even after a buyer renames it (the title is the fallback).
+- The spreadsheet carries ``mapws.plan_id``, ``mapws.schema`` and ``mapws.meta`` (the meta dict as
+  JSON) as spreadsheet-level developer metadata.
+- Text is always written as ``stringValue``: buyer-looking text (``=IMPORTXML(...)``) never becomes
+  a formula. Formulas are only ever the product's own, as ``formulaValue``. Dates are serial
+  numbers with a DATE format.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from map_workspace.changes import ChangeSet, HistoryEntry, StateRow, merge_note
+from map_workspace.errors import StructuralBreak
+from map_workspace.formulas import ColourRule, PlanColumns, colour_rules
+from map_workspace.layout import (
+    HISTORY,
+    OVERVIEW,
+    OVERVIEW_FIELDS,
+    PLAN,
+    PLAN_TAB,
+    STATE,
+    TABLE_TABS,
+    TABS,
+    Cell,
+    CellValue,
+    Column,
+    Grid,
+    Owner,
+    Snapshot,
+    TabSpec,
+    column_letter,
+    normalise_header,
+)
+from map_workspace.reading import find_table
+from map_workspace.render import formatted_rows
+
+SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+DATE_PATTERN = "yyyy-mm-dd"
+DATETIME_PATTERN = "yyyy-mm-dd hh:mm"
+PROTECTED_DESCRIPTION = "mapws: sync-owned"
+
+KEY_PLAN_ID = "mapws.plan_id"
+KEY_SCHEMA = "mapws.schema"
+KEY_META = "mapws.meta"
+KEY_TAB = "mapws.tab"
+PRODUCT_KEYS = (KEY_PLAN_ID, KEY_SCHEMA, KEY_META, KEY_TAB)
+
+#: Meta keys starting with this are bookkeeping of the backend, never written to the file.
+PRIVATE_META = "_"
+#: The read's own bookkeeping (sheet IDs, grid sizes, where the product's rules are), carried in
+#: the snapshot so that ``apply`` needs no second read.
+LAYOUT_META = "_google"
+
+#: Day 0 of Sheets' serial dates.
+EPOCH = date(1899, 12, 30)
+
+#: Sheet IDs of the contract tabs in a spreadsheet mapws builds itself (the first tab keeps the
+#: ID 0 of the spreadsheet's first sheet). Reads never rely on these: they use the metadata.
+NEW_SHEET_IDS = {name: (0 if i == 0 else 100 + i) for i, name in enumerate(TABS)}
+#: Grid size of a new table tab; appendDimension grows History and the state tab when needed.
+NEW_ROWS = 1000
+NEW_COLUMNS = 26
+PIXELS_PER_WIDTH = 7
+
+HEADER_FILL = "DCE6F1"
+SYNC_FILL = "E7E6E6"
+SYNC_HEADER_TEXT = "595959"
+
+#: One read: every tab's cells with notes, number formats and validation, the sheets' properties,
+#: colour rules and metadata. Field masks also work in Google's parenthesised form.
+READ_FIELDS = (
+    "spreadsheetId,properties(title,locale,timeZone),"
+    "developerMetadata(metadataId,metadataKey,metadataValue),"
+    "sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
+    "developerMetadata(metadataId,metadataKey,metadataValue),"
+    "conditionalFormats(ranges,booleanRule(condition(type,values))),"
+    "data(startRow,startColumn,rowData(values(userEnteredValue,effectiveFormat(numberFormat(type)),note,"
+    "dataValidation(condition(type))))))"
+)
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+def serial(day: date | datetime) -> float | int:
+    """Sheets' serial number of a date (days since 1899-12-30); a datetime keeps its time of day."""
+    if isinstance(day, datetime):
+        delta = day.replace(tzinfo=None) - datetime(EPOCH.year, EPOCH.month, EPOCH.day)
+        return delta.days + delta.seconds / 86400
+    return (day - EPOCH).days
+
+
+def from_serial(number: float) -> date | datetime:
+    """A serial number as a date, or a datetime when it has a time of day."""
+    whole = int(number // 1)
+    fraction = number - whole
+    day = EPOCH + timedelta(days=whole)
+    if abs(fraction) < 1e-9:
+        return day
+    seconds = round(fraction * 86400)
+    return datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
+
+
+def rgb(hex_colour: str) -> dict[str, float]:
+    value = hex_colour.lstrip("#")
+    red, green, blue = (int(value[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return {"red": round(red, 4), "green": round(green, 4), "blue": round(blue, 4)}
+
+
+def colour_style(hex_colour: str) -> dict[str, Any]:
+    return {"rgbColor": rgb(hex_colour)}
+
+
+def value_data(value: CellValue, formula: str | None = None) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """CellData for one value, and the fields it sets (an updateCells mask).
+
+    Text is always ``stringValue`` (never parsed, never a formula); ``formula`` is the product's
+    own; dates are serials with a DATE format; numbers drop any date format left in the cell."""
+    if formula is not None:
+        text = formula if formula.startswith("=") else "=" + formula
+        return {"userEnteredValue": {"formulaValue": text}}, ("userEnteredValue",)
+    if value is None or value == "":
+        return {}, ("userEnteredValue",)
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}, ("userEnteredValue",)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            # Sheets has no time zones in cells: keep the instant readable, offset included, as text.
+            return value_data(value.isoformat())
+        number_format = {"type": "DATE_TIME", "pattern": DATETIME_PATTERN}
+        return ({"userEnteredValue": {"numberValue": serial(value)},
+                 "userEnteredFormat": {"numberFormat": number_format}},
+                ("userEnteredValue", "userEnteredFormat.numberFormat"))
+    if isinstance(value, date):
+        return ({"userEnteredValue": {"numberValue": serial(value)},
+                 "userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": DATE_PATTERN}}},
+                ("userEnteredValue", "userEnteredFormat.numberFormat"))
+    if isinstance(value, (int, float)):
+        return {"userEnteredValue": {"numberValue": value}}, ("userEnteredValue", "userEnteredFormat.numberFormat")
+    return {"userEnteredValue": {"stringValue": str(value)}}, ("userEnteredValue",)
+
+
+def cell_from_data(data: dict[str, Any]) -> Cell:
+    """One CellData of a read as a plain Cell."""
+    note = str(data.get("note") or "")
+    entered = data.get("userEnteredValue") or {}
+    if "formulaValue" in entered:
+        return Cell(formula=str(entered["formulaValue"]), note=note)
+    value: CellValue = None
+    if "stringValue" in entered:
+        value = entered["stringValue"] or None
+    elif "numberValue" in entered:
+        number = entered["numberValue"]
+        kind = (((data.get("effectiveFormat") or {}).get("numberFormat") or {}).get("type")
+                or ((data.get("userEnteredFormat") or {}).get("numberFormat") or {}).get("type"))
+        if kind in ("DATE", "DATE_TIME"):
+            value = from_serial(float(number))
+        elif isinstance(number, float) and number.is_integer():
+            value = int(number)
+        else:
+            value = number
+    elif "boolValue" in entered:
+        value = bool(entered["boolValue"])
+    elif "errorValue" in entered:
+        value = str(data.get("formattedValue") or "#ERROR!")
+    return Cell(value=value, note=note)
+
+
+def _used(cell: Cell) -> bool:
+    return cell.value is not None or cell.formula is not None or bool(cell.note)
+
+
+def grid_from_sheet(sheet: dict[str, Any]) -> Grid:
+    """A sheet's grid data as rows of Cells, trimmed to the cells that hold something."""
+    title = str((sheet.get("properties") or {}).get("title", ""))
+    placed: dict[int, list[Cell]] = {}
+    for block in sheet.get("data") or []:
+        row0 = int(block.get("startRow") or 0)
+        col0 = int(block.get("startColumn") or 0)
+        for r, row in enumerate(block.get("rowData") or []):
+            values = (row or {}).get("values") or []
+            if not values:
+                continue
+            line = placed.setdefault(row0 + r, [])
+            for c, data in enumerate(values):
+                cell = cell_from_data(data or {})
+                index = col0 + c
+                while len(line) <= index:
+                    line.append(Cell())
+                line[index] = cell
+    last_row = max((r for r, cells in placed.items() if any(_used(c) for c in cells)), default=-1)
+    width = max((max((i for i, c in enumerate(cells) if _used(c)), default=-1) + 1 for cells in placed.values()),
+                default=0)
+    rows = tuple(tuple(placed.get(r, [])[:width]) for r in range(last_row + 1))
+    return Grid(title=title, rows=rows)
+
+
+# --- what the read tells apply ------------------------------------------------------------------
+
+
+@dataclass
+class SheetInfo:
+    sheet_id: int
+    title: str
+    rows: int = NEW_ROWS
+    columns: int = NEW_COLUMNS
+
+
+@dataclass
+class Layout:
+    """Where things are in the spreadsheet as read: contract tab → sheet, every sheet ID in use,
+    the positions of the product's colour rules on the Plan tab, which product metadata exists."""
+
+    tabs: dict[str, SheetInfo] = field(default_factory=dict)
+    sheet_ids: list[int] = field(default_factory=list)
+    product_rules: list[int] = field(default_factory=list)
+    rule_count: int = 0
+    metadata_keys: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, str]) -> Layout:
+        raw = meta.get(LAYOUT_META)
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        tabs = {name: SheetInfo(**info) for name, info in data.get("tabs", {}).items()}
+        return cls(tabs, list(data.get("sheet_ids", [])), list(data.get("product_rules", [])),
+                   int(data.get("rule_count", 0)), list(data.get("metadata_keys", [])))
+
+    def new_sheet_id(self, name: str) -> int:
+        """An unused sheet ID for a contract tab being (re-)created."""
+        candidate = NEW_SHEET_IDS.get(name, 200)
+        while candidate in self.sheet_ids:
+            candidate += 1000
+        self.sheet_ids.append(candidate)
+        return candidate
+
+
+def _metadata(items: Iterable[dict[str, Any]] | None) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in items or ():
+        key = item.get("metadataKey")
+        if key and key not in found:
+            found[str(key)] = str(item.get("metadataValue") or "")
+    return found
+
+
+def parse_spreadsheet(data: dict[str, Any], source: str) -> Snapshot:
+    """The one read (``READ_FIELDS``) as a Snapshot. Contract tabs are found by their ``mapws.tab``
+    metadata first and by title second; other tabs are the buyer's (``extra_tabs``)."""
+    top = _metadata(data.get("developerMetadata"))
+    try:
+        loaded = json.loads(top.get(KEY_META) or "{}")
+    except ValueError:
+        loaded = {}
+    meta = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+    if top.get(KEY_PLAN_ID):
+        meta["plan_id"] = top[KEY_PLAN_ID]
+    if top.get(KEY_SCHEMA):
+        meta["schema"] = top[KEY_SCHEMA]
+    sheets = list(data.get("sheets") or [])
+    located: dict[str, dict[str, Any]] = {}
+    for sheet in sheets:
+        name = _metadata(sheet.get("developerMetadata")).get(KEY_TAB)
+        if name in TABS and name not in located:
+            located[name] = sheet
+    taken = {id(s) for s in located.values()}
+    for name in TABS:
+        if name in located:
+            continue
+        for sheet in sheets:
+            title = str((sheet.get("properties") or {}).get("title", ""))
+            if id(sheet) not in taken and title.strip().lower() == name.lower():
+                located[name] = sheet
+                taken.add(id(sheet))
+                break
+    extra = tuple(str((s.get("properties") or {}).get("title", "")) for s in sheets if id(s) not in taken)
+    tabs = {name: grid_from_sheet(located[name]) for name in TABS if name in located}
+    layout = Layout(metadata_keys=sorted(top))
+    for sheet in sheets:
+        props = sheet.get("properties") or {}
+        layout.sheet_ids.append(int(props.get("sheetId") or 0))
+    for name, sheet in located.items():
+        props = sheet.get("properties") or {}
+        grid_props = props.get("gridProperties") or {}
+        layout.tabs[name] = SheetInfo(int(props.get("sheetId") or 0), str(props.get("title", "")),
+                                      int(grid_props.get("rowCount") or 0), int(grid_props.get("columnCount") or 0))
+    formats_ok = False
+    if PLAN in located:
+        rules = located[PLAN].get("conditionalFormats") or []
+        layout.rule_count = len(rules)
+        layout.product_rules = [i for i, rule in enumerate(rules) if _is_product_rule(rule)]
+        formats_ok = _formats_in_place(located[PLAN], tabs[PLAN])
+    meta[LAYOUT_META] = layout.to_json()
+    return Snapshot(source=source, meta=meta, tabs=tabs, formats_ok=formats_ok, extra_tabs=extra)
+
+
+# --- the product's colour rules and dropdowns ----------------------------------------------------
+
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+_RELATIVE_ROW = re.compile(r"(\$?[A-Z]{1,3})(\d+)")
+
+
+def canonical_formula(formula: str) -> str:
+    """Formula text as compared: no leading "=", no spaces or case outside string literals."""
+    text = formula.strip().removeprefix("=")
+    out, last = [], 0
+    for match in _STRING_LITERAL.finditer(text):
+        out.append(re.sub(r"\s+", "", text[last:match.start()]).upper())
+        out.append(match.group(0))
+        last = match.end()
+    out.append(re.sub(r"\s+", "", text[last:]).upper())
+    return "".join(out)
+
+
+def shift_rows(formula: str, offset: int) -> str:
+    """Move the row numbers of A1 references (outside string literals) down by ``offset``."""
+    if not offset:
+        return formula
+    out, last = [], 0
+    for match in _STRING_LITERAL.finditer(formula):
+        out.append(_RELATIVE_ROW.sub(lambda m: f"{m[1]}{int(m[2]) + offset}", formula[last:match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_RELATIVE_ROW.sub(lambda m: f"{m[1]}{int(m[2]) + offset}", formula[last:]))
+    return "".join(out)
+
+
+def _product_rule_patterns() -> list[re.Pattern[str]]:
+    """The colour rules with any column and row, so the product recognises its own rules after a
+    buyer moved columns, and never touches a buyer's rule."""
+    marks = {"activity": "\x01", "due": "\x02", "status": "\x03"}
+    patterns = []
+    for rule in colour_rules(PlanColumns(marks["activity"], marks["due"], marks["status"])):
+        text = canonical_formula(rule.formula)
+        for mark in marks.values():
+            text = text.replace(mark + "2", mark)
+        pattern = re.escape(text)
+        for mark in marks.values():
+            pattern = pattern.replace(re.escape(mark), r"\$?[A-Z]{1,3}\d+")
+        patterns.append(re.compile(pattern))
+    return patterns
+
+
+_PRODUCT_RULES = _product_rule_patterns()
+
+
+def _rule_formulas(rule: dict[str, Any]) -> list[str]:
+    condition = (rule.get("booleanRule") or {}).get("condition") or {}
+    if condition.get("type") != "CUSTOM_FORMULA":
+        return []
+    return [str(v.get("userEnteredValue", "")) for v in condition.get("values") or []]
+
+
+def _is_product_rule(rule: dict[str, Any]) -> bool:
+    formulas = _rule_formulas(rule)
+    return len(formulas) == 1 and any(p.fullmatch(canonical_formula(formulas[0])) for p in _PRODUCT_RULES)
+
+
+def _covers(grid_range: dict[str, Any], first_row: int, last_row: int, col: int) -> bool:
+    """Whether a GridRange covers 1-based rows first..last of 0-based column ``col``
+    (Google omits zero indexes; a missing end is unbounded)."""
+    start_row = int(grid_range.get("startRowIndex") or 0)
+    end_row = grid_range.get("endRowIndex")
+    start_col = int(grid_range.get("startColumnIndex") or 0)
+    end_col = grid_range.get("endColumnIndex")
+    return (start_row <= first_row - 1 and (end_row is None or int(end_row) >= last_row)
+            and start_col <= col and (end_col is None or col < int(end_col)))
+
+
+def plan_columns_from(columns: dict[str, int], last_row: int, tab: str = PLAN) -> PlanColumns:
+    letter = {k: column_letter(columns.get(k, PLAN_TAB.index(k))) for k in ("activity", "due", "status")}
+    return PlanColumns(letter["activity"], letter["due"], letter["status"], last_row, tab)
+
+
+def shifted_rules(cols: PlanColumns, first_row: int) -> list[tuple[str, ColourRule]]:
+    """(formula with "=", rule) for data starting at sheet row ``first_row`` (rules are written for row 2)."""
+    return [("=" + shift_rows(rule.formula, first_row - 2), rule) for rule in colour_rules(cols)]
+
+
+def _formats_in_place(sheet: dict[str, Any], grid: Grid) -> bool:
+    """The Status dropdown and every colour rule still cover the Plan rows (a buyer may have
+    cleared them, or the plan outgrown them)."""
+    try:
+        table = find_table(grid, PLAN_TAB)
+    except StructuralBreak:
+        return False
+    first = table.header_row + 2
+    last = max(first, len(grid.rows))
+    status = table.columns.get("status", PLAN_TAB.index("status"))
+    if not _has_dropdown(sheet, first, status) or not _has_dropdown(sheet, last, status):
+        return False
+    present: set[str] = set()
+    for rule in sheet.get("conditionalFormats") or []:
+        if not any(_covers(r, first, last, status) for r in rule.get("ranges") or []):
+            continue
+        present.update(canonical_formula(f) for f in _rule_formulas(rule)[:1])
+    cols = plan_columns_from(table.columns, last)
+    return all(canonical_formula(formula) in present for formula, _ in shifted_rules(cols, first))
+
+
+def _has_dropdown(sheet: dict[str, Any], row: int, col: int) -> bool:
+    """Cell (1-based row, 0-based col) carries a list validation."""
+    for block in sheet.get("data") or []:
+        index = row - 1 - int(block.get("startRow") or 0)
+        rows = block.get("rowData") or []
+        if 0 <= index < len(rows):
+            values = (rows[index] or {}).get("values") or []
+            at = col - int(block.get("startColumn") or 0)
+            if 0 <= at < len(values):
+                condition = ((values[at] or {}).get("dataValidation") or {}).get("condition") or {}
+                return condition.get("type") in ("ONE_OF_LIST", "ONE_OF_RANGE")
+    return False
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+def grid_range(sheet_id: int, start_row: int | None = None, end_row: int | None = None,
+               start_col: int | None = None, end_col: int | None = None) -> dict[str, int]:
+    """A GridRange with 0-based, end-exclusive indexes; an index left None is unbounded."""
+    out = {"sheetId": sheet_id}
+    for key, value in (("startRowIndex", start_row), ("endRowIndex", end_row),
+                       ("startColumnIndex", start_col), ("endColumnIndex", end_col)):
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def dropdown_request(sheet_id: int, col: int, first_row: int, last_row: int,
+                     choices: Sequence[str]) -> dict[str, Any]:
+    """A list dropdown that still accepts anything typed (``strict: false``): buyers write
+    "wip" or "done 3/5" and the sync reads it, rather than Sheets refusing it."""
+    return {"setDataValidation": {
+        "range": grid_range(sheet_id, first_row - 1, last_row, col, col + 1),
+        "rule": {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": c} for c in choices]},
+                 "strict": False, "showCustomUi": True},
+    }}
+
+
+def colour_rule_requests(sheet_id: int, cols: PlanColumns, header_row: int, width: int,
+                         start_index: int) -> list[dict[str, Any]]:
+    """The colour flags as conditional-format rules, first match first (``header_row`` 1-based)."""
+    first = header_row + 1
+    requests = []
+    for offset, (formula, rule) in enumerate(shifted_rules(cols, first)):
+        text_format: dict[str, Any] = {"foregroundColorStyle": colour_style(rule.font)}
+        if rule.bold:
+            text_format["bold"] = True
+        requests.append({"addConditionalFormatRule": {"index": start_index + offset, "rule": {
+            "ranges": [grid_range(sheet_id, first - 1, cols.last_row, 0, max(width, 1))],
+            "booleanRule": {
+                "condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
+                "format": {"backgroundColorStyle": colour_style(rule.fill), "textFormat": text_format},
+            },
+        }}})
+    return requests
+
+
+def protect_request(range_: dict[str, int]) -> dict[str, Any]:
+    return {"addProtectedRange": {"protectedRange": {
+        "range": range_, "description": PROTECTED_DESCRIPTION, "warningOnly": True}}}
+
+
+def metadata_request(key: str, value: str, sheet_id: int | None = None) -> dict[str, Any]:
+    location: dict[str, Any] = {"spreadsheet": True} if sheet_id is None else {"sheetId": sheet_id}
+    return {"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": key, "metadataValue": value, "location": location, "visibility": "DOCUMENT"}}}
+
+
+def meta_json(meta: dict[str, str]) -> str:
+    """The meta dict as stored: the backend's private keys left out."""
+    return json.dumps({k: str(v) for k, v in sorted(meta.items()) if not k.startswith(PRIVATE_META)},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _columns_by_position(spec: TabSpec, header: Iterable[Cell]) -> dict[int, Column]:
+    """0-based position → contract column, matched by header text."""
+    by_name = {normalise_header(c.header): c for c in spec.columns}
+    found: dict[int, Column] = {}
+    for i, cell in enumerate(header):
+        column = by_name.get(normalise_header(cell.text))
+        if column is not None and column not in found.values():
+            found[i] = column
+    return found
+
+
+def _text_format(*, bold: bool = False, italic: bool = False, colour: str = "", size: int = 0) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if bold:
+        out["bold"] = True
+    if italic:
+        out["italic"] = True
+    if colour:
+        out["foregroundColorStyle"] = colour_style(colour)
+    if size:
+        out["fontSize"] = size
+    return out
+
+
+def _with_format(data: dict[str, Any], **fmt: Any) -> dict[str, Any]:
+    merged = dict(data.get("userEnteredFormat") or {})
+    merged.update({k: v for k, v in fmt.items() if v})
+    out = dict(data)
+    if merged:
+        out["userEnteredFormat"] = merged
+    return out
+
+
+def _header_data(column: Column | None, cell: Cell) -> dict[str, Any]:
+    synced = column is not None and column.owner is Owner.SYNC
+    data, _ = value_data(cell.value, cell.formula)
+    data = _with_format(
+        data,
+        backgroundColorStyle=colour_style(SYNC_FILL if synced else HEADER_FILL),
+        textFormat=_text_format(bold=True, italic=synced, colour=SYNC_HEADER_TEXT if synced else ""),
+        wrapStrategy="WRAP", verticalAlignment="TOP",
+    )
+    if synced and column is not None and column.note:
+        data["note"] = column.note
+    elif cell.note:
+        data["note"] = cell.note
+    return data
+
+
+def _data_cell(column: Column | None, cell: Cell) -> dict[str, Any]:
+    data, _ = value_data(cell.value, cell.formula)
+    wrap = "WRAP" if column is not None and column.wrap else ""
+    data = _with_format(data, wrapStrategy=wrap, verticalAlignment="TOP")
+    if cell.note:
+        data["note"] = cell.note
+    return data
+
+
+def _rows_request(sheet_id: int, rows: list[list[dict[str, Any]]], fields: str, row0: int = 0) -> dict[str, Any]:
+    return {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row0, "columnIndex": 0},
+                            "rows": [{"values": values} for values in rows], "fields": fields}}
+
+
+def _width_request(sheet_id: int, col: int, pixels: int) -> dict[str, Any]:
+    return {"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": col, "endIndex": col + 1},
+        "properties": {"pixelSize": pixels}, "fields": "pixelSize"}}
+
+
+def _sheet_properties(name: str, sheet_id: int, index: int, rows: int, columns: int) -> dict[str, Any]:
+    grid: dict[str, int] = {"rowCount": rows, "columnCount": columns}
+    if name != OVERVIEW:
+        grid["frozenRowCount"] = 1
+    props: dict[str, Any] = {"sheetId": sheet_id, "title": name, "index": index, "gridProperties": grid}
+    if name == STATE:
+        props["hidden"] = True
+    return props
+
+
+def formats_last_row(snapshot: Snapshot) -> int:
+    try:
+        return int(snapshot.meta["formatted_rows"])
+    except (KeyError, ValueError):
+        plan = snapshot.tabs.get(PLAN)
+        return formatted_rows(max(0, len(plan.rows) - 1) if plan else 0)
+
+
+def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int) -> list[dict[str, Any]]:
+    """Cells, widths, dropdowns, colour rules, protection and the locating metadata of one
+    contract tab whose sheet already exists (empty) with ``sheet_id``."""
+    if name == OVERVIEW:
+        return _overview_requests(grid, sheet_id)
+    spec = TABLE_TABS[name]
+    header = grid.rows[0] if grid.rows else tuple(Cell(value=c.title) for c in spec.columns)
+    columns = _columns_by_position(spec, header)
+    rows = [[_header_data(columns.get(c), cell) for c, cell in enumerate(header)]]
+    for row in grid.rows[1:]:
+        rows.append([_data_cell(columns.get(c), cell) for c, cell in enumerate(row)])
+    requests: list[dict[str, Any]] = [_rows_request(sheet_id, rows, "userEnteredValue,userEnteredFormat,note")]
+    for index, column in columns.items():
+        requests.append(_width_request(sheet_id, index, round(column.width * PIXELS_PER_WIDTH)))
+        if column.choices:
+            requests.append(dropdown_request(sheet_id, index, 2, last_row, column.choices))
+    if name == PLAN:
+        cols = plan_columns_from({c.key: i for i, c in columns.items()}, last_row)
+        requests += colour_rule_requests(sheet_id, cols, 1, max(len(header), len(spec.columns)), 0)
+    if name in (HISTORY, STATE):
+        requests.append(protect_request(grid_range(sheet_id)))
+    else:
+        for index, column in columns.items():
+            if column.owner is Owner.SYNC:
+                requests.append(protect_request(grid_range(sheet_id, start_col=index, end_col=index + 1)))
+    requests.append(metadata_request(KEY_TAB, name, sheet_id))
+    return requests
+
+
+def _overview_requests(grid: Grid, sheet_id: int) -> list[dict[str, Any]]:
+    fields = {normalise_header(f.label): f for f in OVERVIEW_FIELDS}
+    rows: list[list[dict[str, Any]]] = []
+    synced_rows: list[int] = []
+    for r, row in enumerate(grid.rows):
+        if r == 0:
+            rows.append([_with_format(value_data(c.value, c.formula)[0],
+                                      textFormat=_text_format(bold=True, size=14)) for c in row])
+            continue
+        spec = fields.get(normalise_header(row[0].text)) if row else None
+        synced = spec is not None and spec.owner is Owner.SYNC
+        if synced:
+            synced_rows.append(r)
+        values = []
+        for c, cell in enumerate(row):
+            data = value_data(cell.value, cell.formula)[0]
+            if c == 0:
+                data = _with_format(data, textFormat=_text_format(bold=True, italic=synced,
+                                                                  colour=SYNC_HEADER_TEXT if synced else ""),
+                                    verticalAlignment="TOP")
+            else:
+                data = _with_format(data, wrapStrategy="WRAP", verticalAlignment="TOP", horizontalAlignment="LEFT",
+                                    backgroundColorStyle=colour_style(SYNC_FILL) if synced else None)
+            if cell.note:
+                data["note"] = cell.note
+            values.append(data)
+        rows.append(values)
+    requests: list[dict[str, Any]] = [_rows_request(sheet_id, rows, "userEnteredValue,userEnteredFormat,note")]
+    requests += [_width_request(sheet_id, 0, 26 * PIXELS_PER_WIDTH), _width_request(sheet_id, 1, 80 * PIXELS_PER_WIDTH)]
+    for start, end in _runs(synced_rows):
+        requests.append(protect_request(grid_range(sheet_id, start, end + 1, 0, 2)))
+    requests.append(metadata_request(KEY_TAB, OVERVIEW, sheet_id))
+    return requests
+
+
+def _runs(indexes: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of sorted integers as (first, last)."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(indexes):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def spreadsheet_properties_request(timezone: str, locale: str) -> dict[str, Any]:
+    """TODAY() follows the spreadsheet's time zone; HOUR keeps the live flags fresh without edits."""
+    return {"updateSpreadsheetProperties": {
+        "properties": {"timeZone": timezone, "locale": locale, "autoRecalc": "HOUR"},
+        "fields": "timeZone,locale,autoRecalc"}}
+
+
+def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing: dict[str, SheetInfo] | None = None,
+                    first_sheet_id: int | None = 0) -> list[dict[str, Any]]:
+    """Every request that turns a fresh spreadsheet (one empty sheet, ``first_sheet_id``, which
+    becomes the Overview) into a plan. For a template copy, ``existing`` names the contract tabs it
+    already has (cleared and reused) and ``first_sheet_id`` is None (its other tabs stay as they are)."""
+    last_row = formats_last_row(snapshot)
+    existing = dict(existing or {})
+    requests: list[dict[str, Any]] = [spreadsheet_properties_request(timezone, locale)]
+    ids: dict[str, int] = {}
+    used = {info.sheet_id for info in existing.values()}
+    for index, name in enumerate(TABS):
+        grid = snapshot.tabs.get(name) or Grid(title=name)
+        rows = max(NEW_ROWS, len(grid.rows) + 1, last_row + 1 if name == PLAN else 0)
+        columns = max(NEW_COLUMNS, max((len(r) for r in grid.rows), default=0))
+        if name in existing:
+            info = existing[name]
+            ids[name] = info.sheet_id
+            props = _sheet_properties(name, info.sheet_id, index, max(rows, info.rows), max(columns, info.columns))
+            props["hidden"] = name == STATE
+            requests.append({"updateSheetProperties": {"properties": props,
+                                                        "fields": "title,index,hidden,gridProperties"}})
+            # A template's contract tab is laid out by mapws: its cells start empty.
+            requests.append({"updateCells": {"range": grid_range(info.sheet_id), "fields": "*"}})
+        elif index == 0 and first_sheet_id is not None and first_sheet_id not in used:
+            ids[name] = first_sheet_id
+            props = _sheet_properties(name, first_sheet_id, index, rows, columns)
+            requests.append({"updateSheetProperties": {"properties": props,
+                                                        "fields": "title,index,gridProperties"}})
+        else:
+            sheet_id = NEW_SHEET_IDS[name]
+            while sheet_id in used or sheet_id == first_sheet_id:
+                sheet_id += 1000
+            ids[name] = sheet_id
+            requests.append({"addSheet": {"properties": _sheet_properties(name, sheet_id, index, rows, columns)}})
+        used.add(ids[name])
+    for name in TABS:
+        requests += tab_requests(name, snapshot.tabs.get(name) or Grid(title=name), ids[name], last_row)
+    meta = dict(snapshot.meta)
+    requests.append(metadata_request(KEY_PLAN_ID, str(meta.get("plan_id", ""))))
+    requests.append(metadata_request(KEY_SCHEMA, str(meta.get("schema", ""))))
+    requests.append(metadata_request(KEY_META, meta_json(meta)))
+    return requests
+
+
+def template_cleanup_requests(structure: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, SheetInfo]]:
+    """For a copied template: requests that remove the product's rules, protections and metadata it
+    carries (mapws lays them out again), and the contract tabs it already has."""
+    snapshot = parse_spreadsheet(structure, "")
+    layout = Layout.from_meta(snapshot.meta)
+    requests: list[dict[str, Any]] = []
+    for info in layout.tabs.values():
+        sheet: dict[str, Any] = next((s for s in structure.get("sheets") or []
+                      if int((s.get("properties") or {}).get("sheetId") or 0) == info.sheet_id), {})
+        for index in reversed(range(len(sheet.get("conditionalFormats") or []))):
+            requests.append({"deleteConditionalFormatRule": {"sheetId": info.sheet_id, "index": index}})
+        for protected in sheet.get("protectedRanges") or []:
+            if protected.get("description") == PROTECTED_DESCRIPTION and "protectedRangeId" in protected:
+                requests.append({"deleteProtectedRange": {"protectedRangeId": protected["protectedRangeId"]}})
+    for key in PRODUCT_KEYS:
+        requests.append({"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataKey": key}}}})
+    return requests, layout.tabs
+
+
+# --- applying a ChangeSet -----------------------------------------------------------------------
+
+
+def _single_cell(sheet_id: int, row: int, col: int, data: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """updateCells on one cell: ``row`` 1-based, ``col`` 0-based."""
+    return {"updateCells": {"range": grid_range(sheet_id, row - 1, row, col, col + 1),
+                            "rows": [{"values": [data]}], "fields": ",".join(dict.fromkeys(fields))}}
+
+
+def _sheet_for(layout: Layout, tab: str, source: str) -> SheetInfo:
+    info = layout.tabs.get(tab)
+    if info is None:
+        raise StructuralBreak(
+            f"{source}: the spreadsheet has no '{tab}' tab to write to.",
+            f"Restore the '{tab}' tab (Edit → Undo, or File → Version history), then run sync again.",
+        )
+    return info
+
+
+def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any]]:
+    """One batchUpdate's requests for a ChangeSet planned from ``snapshot`` (empty for an empty
+    ChangeSet). Only sync-owned cells are written; a note keeps the buyer's own text."""
+    if changes.is_empty:
+        return []
+    layout = Layout.from_meta(snapshot.meta)
+    source = snapshot.source
+    requests: list[dict[str, Any]] = []
+    for write in changes.cells:
+        info = _sheet_for(layout, write.tab, source)
+        data, fields = value_data(write.value, write.formula)
+        requests.append(_single_cell(info.sheet_id, write.row, write.col, data, fields))
+    for note in changes.notes:
+        info = _sheet_for(layout, note.tab, source)
+        grid = snapshot.tabs.get(note.tab)
+        existing = grid.cell(note.row - 1, note.col).note if grid is not None else ""
+        merged = merge_note(existing, note.lines)
+        if merged == existing:
+            continue
+        data = {"note": merged} if merged.strip() else {}
+        requests.append(_single_cell(info.sheet_id, note.row, note.col, data, ("note",)))
+    if changes.history:
+        requests += _history_requests(snapshot, layout, changes.history)
+    if changes.state is not None:
+        requests += _state_requests(layout, changes.state)
+    if changes.formats_to_row is not None:
+        requests += _format_requests(snapshot, layout, changes.formats_to_row)
+    if changes.meta:
+        requests += _meta_requests(snapshot, layout, changes.meta)
+    return requests
+
+
+def _recreate_tab(layout: Layout, name: str, rows: int) -> tuple[SheetInfo, list[dict[str, Any]]]:
+    """A contract tab the spreadsheet lost, added again with its header (at the end of the tabs)."""
+    sheet_id = layout.new_sheet_id(name)
+    spec = TABLE_TABS[name]
+    info = SheetInfo(sheet_id, name, max(NEW_ROWS, rows), max(NEW_COLUMNS, len(spec.columns)))
+    props = _sheet_properties(name, sheet_id, len(layout.sheet_ids) - 1, info.rows, info.columns)
+    del props["index"]
+    header = Grid(title=name, rows=(tuple(Cell(value=c.title) for c in spec.columns),))
+    layout.tabs[name] = info
+    return info, [{"addSheet": {"properties": props}}, *tab_requests(name, header, sheet_id, NEW_ROWS)]
+
+
+def _grow(info: SheetInfo, rows_needed: int) -> list[dict[str, Any]]:
+    """appendDimension when writing past the grid (Sheets answers 400 "exceeds grid limits")."""
+    if rows_needed <= info.rows:
+        return []
+    extra = rows_needed - info.rows
+    info.rows = rows_needed
+    return [{"appendDimension": {"sheetId": info.sheet_id, "dimension": "ROWS", "length": extra}}]
+
+
+def _history_requests(snapshot: Snapshot, layout: Layout, entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
+    """History rows written at computed row indexes after the last filled row: sending the same
+    batch twice writes the same rows (appendCells would append twice)."""
+    requests: list[dict[str, Any]] = []
+    info = layout.tabs.get(HISTORY)
+    grid = snapshot.tabs.get(HISTORY)
+    if info is None:
+        info, requests = _recreate_tab(layout, HISTORY, len(entries) + 1)
+        grid = None
+    last = 0
+    for r, row in enumerate(grid.rows if grid is not None else ()):
+        if any(c.value not in (None, "") or c.formula for c in row):
+            last = r + 1
+    first_index = max(last, 1)  # 0-based index of the first new row (row 1 is the header)
+    requests += _grow(info, first_index + len(entries))
+    columns = TABLE_TABS[HISTORY].columns
+    rows = []
+    for entry in entries:
+        values = []
+        for c, value in enumerate(entry.cells()):
+            data, _ = value_data(value)
+            wrap = "WRAP" if c < len(columns) and columns[c].wrap else ""
+            values.append(_with_format(data, wrapStrategy=wrap, verticalAlignment="TOP"))
+        rows.append(values)
+    requests.append(_rows_request(info.sheet_id, rows, "userEnteredValue,userEnteredFormat", first_index))
+    return requests
+
+
+def _state_requests(layout: Layout, state: Sequence[StateRow]) -> list[dict[str, Any]]:
+    """The hidden state tab rewritten from row 2; rows beyond the new state are cleared."""
+    requests: list[dict[str, Any]] = []
+    info = layout.tabs.get(STATE)
+    if info is None:
+        info, requests = _recreate_tab(layout, STATE, len(state) + 1)
+    requests += _grow(info, len(state) + 1)
+    width = max(len(TABLE_TABS[STATE].columns), 1)
+    rows = [[value_data(None if v == "" else v)[0] for v in row.cells()] for row in state]
+    requests.append({"updateCells": {
+        "range": grid_range(info.sheet_id, 1, info.rows, 0, width),
+        "rows": [{"values": values} for values in rows],
+        "fields": "userEnteredValue,userEnteredFormat.numberFormat",
+    }})
+    return requests
+
+
+def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int) -> list[dict[str, Any]]:
+    """The Plan's dropdowns and colour rules again, down to ``to_row``: the product's old rules go
+    first (by index, descending); the buyer's own rules stay where they are."""
+    info = _sheet_for(layout, PLAN, snapshot.source)
+    grid = snapshot.tabs.get(PLAN) or Grid(title=PLAN)
+    table = find_table(grid, PLAN_TAB)
+    header_row = table.header_row + 1
+    requests: list[dict[str, Any]] = [
+        {"deleteConditionalFormatRule": {"sheetId": info.sheet_id, "index": index}}
+        for index in sorted(layout.product_rules, reverse=True)
+    ]
+    requests += _grow(info, to_row)
+    for column in PLAN_TAB.columns:
+        index = table.columns.get(column.key)
+        if column.choices and index is not None:
+            requests.append(dropdown_request(info.sheet_id, index, header_row + 1, to_row, column.choices))
+    header = grid.rows[table.header_row] if len(grid.rows) > table.header_row else ()
+    headed = [i + 1 for i, cell in enumerate(header) if cell.value not in (None, "")]
+    width = max([len(PLAN_TAB.columns), max(table.columns.values(), default=0) + 1, *headed])
+    cols = plan_columns_from(table.columns, to_row, grid.title or PLAN)
+    remaining = layout.rule_count - len(layout.product_rules)
+    requests += colour_rule_requests(info.sheet_id, cols, header_row, width, remaining)
+    return requests
+
+
+def _meta_requests(snapshot: Snapshot, layout: Layout, changed: dict[str, str]) -> list[dict[str, Any]]:
+    meta = {**snapshot.meta, **changed}
+    values = {KEY_META: meta_json(meta)}
+    if "plan_id" in changed:
+        values[KEY_PLAN_ID] = str(changed["plan_id"])
+    if "schema" in changed:
+        values[KEY_SCHEMA] = str(changed["schema"])
+    requests: list[dict[str, Any]] = []
+    for key, value in values.items():
+        if key in layout.metadata_keys:
+            requests.append({"updateDeveloperMetadata": {
+                "dataFilters": [{"developerMetadataLookup": {"metadataKey": key}}],
+                "developerMetadata": {"metadataValue": value},
+                "fields": "metadataValue",
+            }})
+        else:
+            requests.append(metadata_request(key, value))
+    return requests
