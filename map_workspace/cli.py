@@ -178,7 +178,9 @@ def init(backend, plans_dir, today, as_json, verbose, show_traceback, seller, se
     elif create_folder:
         from map_workspace.backends.google.auth import create_folder as make_folder
 
-        folder = make_folder(_config(backend, plans_dir, today, **google), create_folder)
+        google_flags = {"credentials": google.get("credentials"), "folder": google.get("folder"),
+                        "impersonate": google.get("impersonate"), "google_api_root": google.get("api_root")}
+        folder = make_folder(load_config({"backend": "google", **google_flags}, missing_ok=True), create_folder)
         settings["folder"] = folder["id"]
     if settings.get("credentials"):
         settings["credentials"] = str(Path(settings["credentials"]).expanduser().resolve())
@@ -682,6 +684,26 @@ def templates_check(file, as_json, show_traceback) -> None:
                             "Fix the problems listed and run the check again.")
     if not as_json:
         click.echo(f"{file}: OK")
+
+
+@templates.command(name="publish")
+@click.argument("name")
+@common_options
+@command_boundary
+def templates_publish(name, backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
+    """Create the template spreadsheet in Drive; create then copies it (brand it by hand).
+
+    \b
+    Example:
+      mapws templates publish enterprise --backend google
+    """
+    config = _config(backend, plans_dir, today, **google)
+    ref = app.publish_template(app.make_store(config), name, config)
+    if as_json:
+        _echo_json({"template": name, "id": ref.id, "url": ref.url})
+    else:
+        click.echo(f"Published the '{name}' template: {ref.url}")
+        click.echo("Brand it in Sheets (logo, colours, extra tabs); 'mapws create' now copies it.")
 
 
 @cli.command()

@@ -85,8 +85,10 @@ def parse_day(text: str, what: str) -> date:
         raise UsageError(f"{what} '{text}' is not a date.", "Write dates as YYYY-MM-DD, e.g. 2026-05-15.") from None
 
 
-def load_config(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Merge the file, the environment and the flags (``None`` flags are unset) into a Config."""
+def load_config(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None, *,
+                missing_ok: bool = False) -> Config:
+    """Merge the file, the environment and the flags (``None`` flags are unset) into a Config.
+    ``missing_ok``: a config file named by MAPWS_CONFIG may not exist yet (``mapws init``)."""
     environ = os.environ if environ is None else environ
     path = Path(environ["MAPWS_CONFIG"]).expanduser() if environ.get("MAPWS_CONFIG") else config_path()
     raw: dict[str, Any] = {}
@@ -98,7 +100,7 @@ def load_config(flags: Mapping[str, Any] | None = None, environ: Mapping[str, st
             raise UsageError(f"The config file {path} is not valid TOML: {exc}.",
                              "Fix the file, or write a new one with 'mapws init --force'.") from None
         source = str(path)
-    elif environ.get("MAPWS_CONFIG"):
+    elif environ.get("MAPWS_CONFIG") and not missing_ok:
         raise UsageError(f"MAPWS_CONFIG names {path}, which does not exist.",
                          "Create it with 'mapws init', or unset MAPWS_CONFIG.")
     merged: dict[str, Any] = {k: v for k, v in raw.items() if k not in ("thresholds", "holidays")}

@@ -1,5 +1,6 @@
-"""Seller-internal facts about a deal — value, forecast category, internal notes — kept on the
-seller's side only (the state database in the user data dir), never in a file the buyer can open."""
+"""Seller-internal facts about a deal — value, forecast category, internal notes — and the rep's own
+setup (which published template to copy), kept on the seller's side only (the state database in
+the user data dir), never in a file the buyer can open."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from map_workspace.state_store import default_state_path
 FORECASTS = ("pipeline", "best case", "commit", "closed won", "closed lost")
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS published_templates (
+    backend TEXT NOT NULL,
+    name TEXT NOT NULL,
+    file_id TEXT NOT NULL,
+    PRIMARY KEY (backend, name)
+);
 CREATE TABLE IF NOT EXISTS private_deals (
     plan_key TEXT PRIMARY KEY,
     deal_value REAL,
@@ -58,6 +65,15 @@ class PrivateStore:
             "notes=excluded.notes",
             (plan_key, deal.deal_value, deal.forecast, deal.notes),
         )
+
+    def remember_template(self, backend: str, name: str, file_id: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO published_templates (backend, name, file_id) VALUES (?, ?, ?)",
+                         (backend, name, file_id))
+
+    def published_template(self, backend: str, name: str) -> str:
+        row = self._db.execute("SELECT file_id FROM published_templates WHERE backend = ? AND name = ?",
+                               (backend, name)).fetchone()
+        return row[0] if row else ""
 
     def get(self, plan_key: str) -> PrivateDeal:
         row = self._db.execute("SELECT deal_value, forecast, notes FROM private_deals WHERE plan_key = ?",

@@ -155,7 +155,7 @@ def test_init_writes_config_that_later_commands_use(tmp_path):
 def test_every_command_has_help_with_an_example():
     for args in (["init"], ["create"], ["sync"], ["status"], ["summary"], ["list"], ["demo"],
                  ["templates", "list"], ["templates", "show"], ["templates", "check"], ["auth", "login"],
-                 ["auth", "check"], ["auth", "logout"], ["share"]):
+                 ["auth", "check"], ["auth", "logout"], ["share"], ["templates", "publish"]):
         out = run(*args, "--help").output
         assert "Example" in out, args
 

@@ -235,6 +235,29 @@ class GooglePlanStore(PlanStore):
         self._reread.add(ref.id)  # the version from files.create predates the layout just written
         return PlanRef(id=ref.id, url=ref.url, slug=slug, title=title)
 
+    def publish_template(self, name: str, snapshot: Snapshot) -> PlanRef:
+        """Create the template spreadsheet in Drive (so drive.file keeps seeing it, and people can
+        brand it by hand): the contract's tabs, headers, formats and rules, with no deal in it."""
+        body: dict[str, Any] = {
+            "name": f"mapws template — {name}", "mimeType": SPREADSHEET_MIME,
+            "appProperties": {"mapws": "template", "mapws_template": name,
+                              "mapws_schema": str(snapshot.meta.get("schema", ""))},
+        }
+        if self.folder:
+            body["parents"] = [self.folder]
+        item = self._execute("create the template spreadsheet", lambda: self._drive.files().create(
+            body=body, supportsAllDrives=True, fields=FILE_FIELDS), self.folder)
+        requests = create_requests(snapshot, timezone=snapshot.meta.get("timezone") or self.timezone,
+                                   locale=snapshot.meta.get("locale") or self.locale)
+        try:
+            self._call("lay out the template", lambda: self._sheets_http.batch_update(
+                item["id"], {"requests": requests}), item.get("name", item["id"]))
+        except MapwsError:
+            self._discard(item["id"])
+            raise
+        return PlanRef(id=item["id"], url=item.get("webViewLink") or sheets_url(item["id"]), slug=name,
+                       title=body["name"])
+
     def _copy_template(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
             return self._execute("copy the plan template", lambda: self._drive.files().copy(
