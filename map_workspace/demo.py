@@ -101,7 +101,9 @@ def run_demo(folder: Path, today: date, echo: Callable[[str], None] = print) -> 
     edits.set(tasks[4].id, "Owner", "IT team")
     edits.set(tasks[5].id, "Due", "next Friday")
     edits.note(tasks[5].id, "Due", "Dana: waiting on the security team's calendar")
-    edits.set(milestones[1].id, "Due", milestones[1].due + timedelta(days=7))
+    moved = milestones[1]
+    assert moved.due is not None  # every scheduled item has a date
+    edits.set(moved.id, "Due", moved.due + timedelta(days=7))
     edits.set(tasks[6].id, "Notes", "=HYPERLINK(\"http://example.com\",\"see deck\")")
     edits.delete(tasks[-1].id)
     edits.add_row(activity="Reference call with a retail customer", side="Buyer", owner="Lee",

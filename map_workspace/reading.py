@@ -119,19 +119,20 @@ class Reading:
             row, col = parse_a1(finding.cell)
             return (finding.tab, row, col)
         if finding.tab == OVERVIEW and finding.field:
-            row = self.overview_rows.get(finding.field)
-            return (OVERVIEW, row, 1) if row else None
+            overview_row = self.overview_rows.get(finding.field)
+            return (OVERVIEW, overview_row, 1) if overview_row else None
         table = self.tables.get(finding.tab)
         if table is None or finding.id is None or finding.field not in table.columns:
             return None
+        pairs: list[tuple[str, RowRef]]
         if finding.tab == PLAN:
-            pairs = zip(self.plan.items, self.item_rows, strict=True)
+            pairs = [(i.id, ref) for i, ref in zip(self.plan.items, self.item_rows, strict=True)]
         elif finding.tab == RISKS:
-            pairs = zip(self.plan.risks, self.risk_rows, strict=True)
+            pairs = [(r.id, ref) for r, ref in zip(self.plan.risks, self.risk_rows, strict=True)]
         else:
             return None
-        for obj, ref in pairs:
-            if obj.id == finding.id:
+        for obj_id, ref in pairs:
+            if obj_id == finding.id:
                 return (finding.tab, ref.sheet_row, table.columns[finding.field])
         return None
 
@@ -144,7 +145,7 @@ class Reading:
 def find_table(grid: Grid, spec: TabSpec) -> Table:
     """Locate the header row (within the first ten rows) and each known column by its text."""
     keys_by_name = _header_names(spec)
-    best_row, best_cols = 0, {}
+    best_row, best_cols = 0, dict[str, int]()
     for r, row in enumerate(grid.rows[:10]):
         cols: dict[str, int] = {}
         for c, cell in enumerate(row):
@@ -454,9 +455,11 @@ def _date(value: object) -> date | None:
 
 
 def _int(value: object) -> int:
+    if value in (None, "") or isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return 0
     try:
-        return int(float(value)) if value not in (None, "") and not isinstance(value, bool) else 0
-    except (TypeError, ValueError):
+        return int(float(value))
+    except ValueError:
         return 0
 
 

@@ -81,8 +81,8 @@ def print_night(night: Night) -> None:
         table.add_column("Owner")
         for c in CATEGORIES:
             table.add_column(LABELS[c], justify="right")
-        for owner, counts in sorted(owners.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
-            table.add_row(owner, *[str(counts[c]) if counts[c] else "" for c in CATEGORIES])
+        for owner, tally in sorted(owners.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
+            table.add_row(owner, *[str(tally[c]) if tally[c] else "" for c in CATEGORIES])
         console.print(table)
     t = night.totals()
     if night.resumed:

@@ -23,6 +23,7 @@ from map_workspace.layout import (
     RISKS,
     STAKEHOLDERS,
     Cell,
+    CellValue,
     Snapshot,
     column_letter,
     parse_a1,
@@ -148,8 +149,7 @@ class _Planner:
                     state[item.id] = StateRow(item.id, item.activity, item.due, item.due, status_label(item),
                                               item.owner, item.slips)
         issued = {k for k in state} | {i.id for i in r.plan.items if i.id}
-        next_no = {p: max([parsing.parse_id(x)[1] for x in issued if x.startswith(p + "-")] + [0]) + 1
-                   for p in "TM"}
+        next_no = {p: max([_number(x) for x in issued if x.startswith(p + "-")] + [0]) + 1 for p in "TM"}
         seen: set[str] = set()
         items: list[Item] = []
         for item, ref in zip(r.plan.items, r.item_rows, strict=True):
@@ -210,7 +210,7 @@ class _Planner:
         if table is None:
             return risks
         used = {x.id for x in risks if x.id} | {k for k in r.state if k.startswith("R-")}
-        next_no = max([parsing.parse_id(x)[1] for x in used] + [0]) + 1
+        next_no = max([_number(x) for x in used] + [0]) + 1
         seen: set[str] = set()
         out = []
         for risk, ref in zip(risks, r.risk_rows, strict=True):
@@ -256,7 +256,7 @@ class _Planner:
                         self.log(item.id, "Flag", cell.text, "(formula)", "edit to a sync-owned cell undone")
                     self._write(PLAN, ref.sheet_row, "flag", None, item.id, formula=formula)
 
-    def _ensure(self, tab: str, sheet_row: int, row_cells: tuple[Cell, ...], key: str, want: object,
+    def _ensure(self, tab: str, sheet_row: int, row_cells: tuple[Cell, ...], key: str, want: CellValue,
                 item_id: str) -> None:
         """Write a sync-owned value when the cell differs, logging it when the buyer had edited it."""
         table = self.r.tables[tab]
@@ -298,10 +298,10 @@ class _Planner:
                 for c_i, cell in enumerate(row):
                     if note_block(cell.note):
                         want.setdefault((tab, r_i + 1, c_i), [])
-        for (tab, row, col), lines in sorted(want.items()):
+        for (tab, sheet_row, col), lines in sorted(want.items()):
             grid = self.r.snapshot.tabs[tab]
-            if tuple(lines) != note_block(grid.cell(row - 1, col).note):
-                self.notes.append(NoteWrite(tab, row, col, tuple(lines), _id_at(self.r, tab, row)))
+            if tuple(lines) != note_block(grid.cell(sheet_row - 1, col).note):
+                self.notes.append(NoteWrite(tab, sheet_row, col, tuple(lines), _id_at(self.r, tab, sheet_row)))
 
     def _owns(self, plan: Plan, assessment: Assessment) -> None:
         table = self.r.tables.get(STAKEHOLDERS)
@@ -326,7 +326,7 @@ class _Planner:
             return
         cols = self._plan_columns()
         nxt = assessment.next_milestone
-        wanted: dict[str, tuple[object, str | None]] = {
+        wanted: dict[str, tuple[CellValue, str | None]] = {
             "progress": (None, progress_formula(cols)),
             "overdue": (None, overdue_formula(cols)),
             "next_milestone": (f"{nxt.id} {nxt.activity} — {nxt.due.isoformat()}" if nxt and nxt.due else "", None),
@@ -374,7 +374,7 @@ class _Planner:
         letter = {k: column_letter(table.columns.get(k, PLAN_TAB.index(k))) for k in ("activity", "due", "status")}
         return PlanColumns(letter["activity"], letter["due"], letter["status"], covered, table.grid.title or PLAN)
 
-    def _write(self, tab: str, sheet_row: int, key: str, value: object, item_id: str | None,
+    def _write(self, tab: str, sheet_row: int, key: str, value: CellValue, item_id: str | None,
                formula: str | None = None) -> None:
         col = self.r.tables[tab].columns[key]
         self.cells.append(CellWrite(tab, sheet_row, col, value, formula, key, item_id))
@@ -416,6 +416,11 @@ def _int(value: object) -> int:
         return int(str(value)) if value not in (None, "") else 0
     except ValueError:
         return 0
+
+
+def _number(item_id: str) -> int:
+    parsed = parsing.parse_id(item_id)
+    return parsed[1] if parsed else 0
 
 
 def _id_order(item_id: str) -> tuple[str, int]:

@@ -717,4 +717,4 @@ def _is_company(text: str, companies: Sequence[str]) -> bool:
     if key in names:
         return True
     team = re.fullmatch(r"(?:the )?(.+?) team", _clean(text))
-    return bool(team) and _company_key(team[1]) in names
+    return team is not None and _company_key(team[1]) in names

@@ -196,12 +196,12 @@ def _check_dependencies(plan: Plan, ctx: Context, findings: list[Finding]) -> se
                                     f"Depends on '{item.depends_text}': {', '.join(bad)} is not an item ID.",
                                     "List item IDs such as T-03, M-02, separated by commas.",
                                     id=item.id, field="depends_on"))
-        for dep in item.depends_on:
-            if dep == item.id:
+        for dep_ref in item.depends_on:
+            if dep_ref == item.id:
                 findings.append(Finding("dep.self", E, f"{item.id} depends on itself.",
                                         "Remove its own ID from Depends on.", id=item.id, field="depends_on"))
-            elif dep not in by_id:
-                findings.append(Finding("dep.unknown", E, f"{item.id or 'This item'} depends on {dep}, "
+            elif dep_ref not in by_id:
+                findings.append(Finding("dep.unknown", E, f"{item.id or 'This item'} depends on {dep_ref}, "
                                         "which is not in the plan.",
                                         "Use the ID of an existing row (see the ID column).",
                                         id=item.id, field="depends_on"))
@@ -383,7 +383,8 @@ def decision_item(plan: Plan, decision_id: str = "") -> Item | None:
     return max(pool, key=lambda i: (i.due or date.min, i.id), default=None)
 
 
-def projected_decision(plan: Plan, ctx: Context, decision: Item | None, cyclic: set[str] = frozenset()) -> date | None:
+def projected_decision(plan: Plan, ctx: Context, decision: Item | None,
+                       cyclic: frozenset[str] | set[str] = frozenset()) -> date | None:
     """Follow the dependency graph from today's dates: an open item finishes no earlier than its due
     date, an overdue one no earlier than today, and each item no earlier than its lead time after
     its prerequisites."""
