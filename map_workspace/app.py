@@ -18,10 +18,11 @@ from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
 from map_workspace.config import Config
 from map_workspace.domain.model import Finding, Overview, Person, Plan, Side
 from map_workspace.domain.scheduling import schedule_backward
-from map_workspace.errors import UsageError
-from map_workspace.layout import Snapshot
+from map_workspace.errors import PlanChanged, UsageError
+from map_workspace.layout import Snapshot, header_of
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.render import render_plan
+from map_workspace.sharing import check_allowed_recipients
 from map_workspace.summary import build_summary
 from map_workspace.sync import Settings, SyncPlan, plan_sync
 from map_workspace.template_files import load_template
@@ -41,7 +42,8 @@ def make_store(config: Config) -> PlanStore:
 
         identity = resolve_identity(config)
         return GooglePlanStore(GoogleClients(identity.credentials, config.google_api_root), folder=config.folder,
-                               principal=identity.principal, timezone=config.timezone, locale=config.locale)
+                               principal=identity.principal, timezone=config.timezone, locale=config.locale,
+                               allowed_domains=config.allow_domains)
     raise UsageError(f"Unknown backend '{config.backend}'.", "Use --backend local or --backend google.")
 
 
@@ -187,6 +189,9 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
 
 
 def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run: bool = False) -> CreateResult:
+    # A buyer outside the allowed domains is refused before anything exists (local plans are not
+    # shared by mapws, but a plan made for the wrong address would be mailed to it).
+    check_allowed_recipients([p.email for p in req.buyers if p.email], config.allow_domains)
     today, now = today_for(config), now_for(config)
     if req.decision <= today:
         raise UsageError(f"The decision date {req.decision.isoformat()} is not in the future (today is "
@@ -228,7 +233,7 @@ class SyncOutcome:
         out: dict[str, Any] = {
             "plan": self.ref.id,
             "changes": self.result.changes.count if self.written else 0,
-            "findings": [f.as_json() for f in self.result.findings],
+            "findings": [finding_json(f) for f in self.result.findings],
             "progress": a.progress.as_json(),
             "health": a.health.value,
             "projected_decision": a.projected_decision.isoformat() if a.projected_decision else None,
@@ -238,15 +243,40 @@ class SyncOutcome:
         return out
 
 
+#: Reads one sync may make when the plan changes between its read and its write (PlanChanged):
+#: each costs one more read and version check, and happens only when someone edited meanwhile.
+SYNC_ATTEMPTS = 3
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """A finding as ``--json`` prints it: ``field`` is the column header the buyer sees."""
+    return {**finding.as_json(), "field": header_of(finding.tab, finding.field)}
+
+
 def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run: bool = False) -> SyncOutcome:
+    """Read, plan, write. A store that finds the plan changed since the read writes nothing and
+    raises PlanChanged: the plan is read and planned again (rows may have moved), a few times at most."""
     ref = plan if isinstance(plan, PlanRef) else store.locate(plan)
-    snapshot = store.read(ref)
-    result = plan_sync(snapshot, today_for(config), now=now_for(config), settings=settings_for(config))
-    written = False
-    if not dry_run and not result.changes.is_empty:
-        store.apply(ref, snapshot, result.changes)
-        written = True
-    return SyncOutcome(ref, result, written)
+    attempt = 1
+    while True:
+        snapshot = store.read(ref)
+        result = plan_sync(snapshot, today_for(config), now=now_for(config), settings=settings_for(config))
+        if dry_run or result.changes.is_empty:
+            return SyncOutcome(ref, result, False)
+        try:
+            store.apply(ref, snapshot, result.changes)
+            return SyncOutcome(ref, result, True)
+        except PlanChanged as exc:
+            if attempt >= SYNC_ATTEMPTS:
+                raise kept_changing(exc, attempt) from exc
+            attempt += 1
+            ref = replace(ref, version=exc.version)
+
+
+def kept_changing(exc: PlanChanged, attempts: int) -> PlanChanged:
+    """The error once a plan changed under every attempt: someone is editing it right now."""
+    return PlanChanged(f"{exc.message} It changed under each of {attempts} attempts.",
+                       "Someone is editing the plan right now: run sync again in a few minutes.", exc.version)
 
 
 # --- summary -----------------------------------------------------------------------------------

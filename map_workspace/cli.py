@@ -19,6 +19,7 @@ from map_workspace.config import Config, config_path, load_config, parse_day, wr
 from map_workspace.domain.model import Finding, Person, Severity
 from map_workspace.errors import MapwsError, PolicyTripped, UsageError
 from map_workspace.private import PrivateDeal, parse_forecast
+from map_workspace.report import terminal_safe
 
 EXIT_INTERRUPTED = 130
 
@@ -30,9 +31,9 @@ def _emit_error(exc: MapwsError, as_json: bool) -> None:
     # the exit code (1) says which policy; the words go to stderr.
     if as_json and not isinstance(exc, PolicyTripped):
         click.echo(json.dumps({"error": exc.as_json()}, ensure_ascii=False))
-    click.secho(f"Error: {exc.message}", fg="red", err=True)
+    click.secho(terminal_safe(f"Error: {exc.message}"), fg="red", err=True)
     if exc.hint:
-        click.echo(f"  → {exc.hint}", err=True)
+        click.echo(terminal_safe(f"  → {exc.hint}"), err=True)
 
 
 def command_boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -216,11 +217,13 @@ def init(backend, plans_dir, today, as_json, verbose, show_traceback, seller, se
 @click.option("--deal-value", type=float, default=None, help="Seller-internal: kept on your side, never in the plan.")
 @click.option("--forecast", default=None, help="Seller-internal forecast category (pipeline, best case, commit, …).")
 @click.option("--internal-note", default=None, help="Seller-internal note: kept on your side, never in the plan.")
+@click.option("--allow-domain", "allow_domains", multiple=True, metavar="DOMAIN",
+              help="Refuse buyers whose address is not at this domain. Repeatable (config: allow_domains).")
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @common_options
 @command_boundary
 def create(deal, decision_date, buyers, sellers, roles, template, buyer_company, seller_company, commenter,
-           deal_value, forecast, internal_note, dry_run,
+           deal_value, forecast, internal_note, allow_domains, dry_run,
            backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
     """Create a plan from a template, scheduled back from the decision date.
 
@@ -230,7 +233,7 @@ def create(deal, decision_date, buyers, sellers, roles, template, buyer_company,
         --buyer "Dana Tanaka <dana@acme.com>" --seller "Sam Rivera <sam@seller.io>" \\
         --role buyer.cfo="Lee Chen <lee@acme.com>"
     """
-    config = _config(backend, plans_dir, today, **google)
+    config = _config(backend, plans_dir, today, allow_domains=allow_domains or None, **google)
     role_map: dict[str, Person] = {}
     for value in roles:
         key, sep, person = value.partition("=")
@@ -283,9 +286,9 @@ def _print_findings(findings: tuple[Finding, ...], verbose: bool) -> None:
     for f in sorted(shown, key=lambda f: (order[f.severity], f.tab, f.id or "", f.code)):
         where = " ".join(x for x in (f.tab, f.cell or "", f.id or "") if x)
         colour = {"error": "red", "warning": "yellow", "info": None}[f.severity.value]
-        click.secho(f"  {f.severity.value:<7} {where:<16} {f.message}", fg=colour)
+        click.secho(terminal_safe(f"  {f.severity.value:<7} {where:<16} {f.message}"), fg=colour)
         if f.hint and verbose:
-            click.echo(f"  {'':<24}→ {f.hint}")
+            click.echo(terminal_safe(f"  {'':<24}→ {f.hint}"))
 
 
 @cli.command()
@@ -300,14 +303,18 @@ def _print_findings(findings: tuple[Finding, ...], verbose: bool) -> None:
               "(env MAPWS_MAX_RPM; default 60).")
 @click.option("--workers", type=int, default=None, help="With --all: plans synced at once (default 1 local, "
               "8 google).")
-@click.option("--state", default=None, metavar="PATH",
-              help="With --all: the state store (env MAPWS_STATE; default: SQLite in the user data dir).")
+@click.option("--state", default=None, metavar="PATH|drive",
+              help="With --all: the state store (env MAPWS_STATE; default: SQLite in the user data dir); "
+              "'drive' keeps it in one app-owned Google Drive file, for hosts thrown away after each run.")
 @click.option("--wait", is_flag=True, help="With --all: queue behind a run already in progress.")
+@click.option("--impersonate-owners", is_flag=True,
+              help="With --all on Google: sync each plan as its owner (service account with domain-wide "
+              "delegation), so each rep's own per-minute quota is used; --max-rpm applies per owner.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @common_options
 @command_boundary
-def sync(plan, all_plans, dry_run, strict, fail_on, shard, max_rpm, workers, state, wait, quiet, backend,
-         plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
+def sync(plan, all_plans, dry_run, strict, fail_on, shard, max_rpm, workers, state, wait, impersonate_owners, quiet,
+         backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
     """Read a plan back, validate it, and write the sync-owned cells.
 
     Buyer cells are never changed: problems get a finding and a [mapws] note on the cell.
@@ -319,6 +326,7 @@ def sync(plan, all_plans, dry_run, strict, fail_on, shard, max_rpm, workers, sta
       mapws sync maps/acme-rollout.xlsx --dry-run --json
       mapws sync --all --json --fail-on overdue
       mapws sync --all --shard 0/4 --max-rpm 15
+      mapws sync --all --backend google --state drive --quiet --json
     """
     config = _config(backend, plans_dir, today, max_rpm=max_rpm, state=state, **google)
     store = app.make_store(config)
@@ -326,8 +334,11 @@ def sync(plan, all_plans, dry_run, strict, fail_on, shard, max_rpm, workers, sta
         raise UsageError("Name one PLAN, or pass --all.", "Example: mapws sync acme-rollout")
     if all_plans:
         _sync_all(store, config, dry_run=dry_run, planned=dry_run, strict=strict, fail_on=fail_on,
-                  as_json=as_json, verbose=verbose, shard=shard, workers=workers, wait=wait, quiet=quiet)
+                  as_json=as_json, verbose=verbose, shard=shard, workers=workers, wait=wait, quiet=quiet,
+                  impersonate_owners=impersonate_owners)
         return
+    if impersonate_owners:
+        raise UsageError("--impersonate-owners goes with --all.", "Example: mapws sync --all --impersonate-owners")
     outcome = app.sync_plan(store, plan, config, dry_run=dry_run)
     if as_json:
         _echo_json(outcome.as_json(planned=dry_run))
@@ -359,20 +370,23 @@ def _check_policy(outcomes: list[app.SyncOutcome], strict: bool, fail_on: str | 
 
 
 def _sync_all(store, config, *, dry_run, planned, strict, fail_on, as_json, verbose, shard=None, workers=None,
-              wait=False, quiet=False) -> None:
+              wait=False, quiet=False, impersonate_owners=False) -> None:
     from map_workspace import nightly, report
     from map_workspace.ratelimit import RateLimiter, Unlimited
-    from map_workspace.state_store import StateStore
 
+    shard_spec = nightly.Shard.parse(shard)
     limiter = Unlimited() if store.name == "local" else RateLimiter(config.max_rpm)
-    state = StateStore(Path(config.state).expanduser() if config.state else None)
-    night = nightly.Night(limiter=limiter)
+    lanes = nightly.owner_lanes(store, config, lambda: RateLimiter(config.max_rpm), limiter) \
+        if impersonate_owners else None
+    state = nightly.open_state(store, config, shard_spec)
+    night = nightly.Night(limiter=limiter, lanes=lanes)
     progress = report.progress_bar(enabled=not quiet and not as_json)
+    runs = None
     try:
         runs = nightly.sync_every_plan(
-            store, config, state=state, limiter=limiter, shard=nightly.Shard.parse(shard),
+            store, config, state=state, limiter=limiter, shard=shard_spec,
             workers=workers or (1 if store.name == "local" else 8), dry_run=dry_run, wait=wait,
-            on_listed=progress.start, on_resume=lambda prev: setattr(night, "resumed", prev),
+            on_listed=progress.start, on_resume=lambda prev: setattr(night, "resumed", prev), lanes=lanes,
         )
         for run in runs:
             night.runs.append(run)
@@ -386,12 +400,19 @@ def _sync_all(store, config, *, dry_run, planned, strict, fail_on, as_json, verb
                 report.print_run(run, dry_run=dry_run, verbose=verbose)
     finally:
         progress.stop()
+        if runs is not None:
+            runs.close()  # on an interruption: the run's own cleanup (e.g. saving the state to Drive) first
         state.close()
+    totals = night.totals()
+    if state.problem is not None:
+        totals["state_error"] = state.problem.as_json()
     if as_json:
-        _echo_json({"totals": night.totals()})
+        _echo_json({"totals": totals})
     else:
         report.print_night(night)
-    if night.failed:
+    if state.problem is not None:
+        _emit_error(state.problem, as_json=False)
+    if night.failed or state.problem is not None:
         sys.exit(3)
     _check_policy([r.outcome for r in night.runs if r.outcome is not None], strict, fail_on)
 
@@ -558,18 +579,21 @@ def auth_logout(as_json, show_traceback) -> None:
 @click.argument("plan")
 @click.argument("emails", nargs=-1, required=True)
 @click.option("--commenter", is_flag=True, help="Comment only, instead of edit.")
+@click.option("--allow-domain", "allow_domains", multiple=True, metavar="DOMAIN",
+              help="Refuse addresses that are not at this domain. Repeatable (config: allow_domains).")
 @click.option("--dry-run", is_flag=True, help="Say who would be added; share nothing.")
 @common_options
 @command_boundary
-def share(plan, emails, commenter, dry_run, backend, plans_dir, today, as_json, verbose, show_traceback,
-          **google) -> None:
+def share(plan, emails, commenter, allow_domains, dry_run, backend, plans_dir, today, as_json, verbose,
+          show_traceback, **google) -> None:
     """Share a plan with more people (Google): each named user, never a link.
 
     \b
     Example:
       mapws share acme-rollout lee@acme.com ann@acme.com --commenter
+      mapws share acme-rollout lee@acme.com --allow-domain acme.com
     """
-    config = _config(backend, plans_dir, today, **google)
+    config = _config(backend, plans_dir, today, allow_domains=allow_domains or None, **google)
     store = app.make_store(config)
     if store.name == "local":
         raise UsageError("A local plan is shared by sending the workbook; there is nothing to share here.",

@@ -18,6 +18,7 @@ import platformdirs
 
 from map_workspace.domain.rules import Thresholds
 from map_workspace.errors import UsageError
+from map_workspace.sharing import normalise_domains
 
 APP = "mapws"
 
@@ -54,6 +55,8 @@ class Config:
     google_api_root: str = ""
     # Google scopes beyond the least-privilege drive.file, opted into by name (e.g. ["drive"]).
     scopes: tuple[str, ...] = ()
+    # Buyer domains plans may be shared with (``--allow-domain``); empty allows every address.
+    allow_domains: tuple[str, ...] = ()
     seller: str = ""
     seller_company: str = ""
     holidays: frozenset[date] = frozenset()
@@ -159,6 +162,10 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
         scopes = values["scopes"]
         names = scopes.replace(",", " ").split() if isinstance(scopes, str) else list(scopes or ())
         values["scopes"] = tuple(str(name) for name in names)
+    if "allow_domains" in values:
+        domains = values["allow_domains"]
+        names = domains.replace(",", " ").split() if isinstance(domains, str) else list(domains or ())
+        values["allow_domains"] = normalise_domains(names)
     values["source"] = source
     return Config(**values)
 

@@ -18,6 +18,7 @@ from map_workspace import app
 from map_workspace.config import load_config
 from map_workspace.domain.model import Person
 from map_workspace.layout import PLAN, normalise_header
+from map_workspace.report import terminal_safe
 
 DEAL = "Acme Corp — analytics rollout"
 
@@ -120,7 +121,7 @@ def run_demo(folder: Path, today: date, echo: Callable[[str], None] = print) -> 
          f"{a.projected_decision.isoformat() if a.projected_decision else 'unknown'}.")
     for f in outcome.result.findings:
         if f.severity.value != "info":
-            echo(f"   {f.severity.value:<7} {f.cell or '':<5} {f.id or '':<5} {f.message}")
+            echo(terminal_safe(f"   {f.severity.value:<7} {f.cell or '':<5} {f.id or '':<5} {f.message}"))
     echo("   (each of these is a [mapws] note on its cell and a word in the Flag column)")
     again = app.sync_plan(store, created.ref, config)
     echo(f"   A second sync writes {again.result.changes.count if again.written else 0} change(s).")

@@ -62,6 +62,18 @@ class StructuralBreak(PlanError):
     code = "plan.structure"
 
 
+class PlanChanged(PlanError):
+    """The plan changed between the sync's read and its write, so nothing was written: a row the
+    sync meant to write may have moved. The sync reads it again and re-plans (``version`` is the
+    change token seen at the check, the floor for that next read)."""
+
+    code = "plan.changed"
+
+    def __init__(self, message: str, hint: str = "", version: str = "") -> None:
+        super().__init__(message, hint)
+        self.version = version
+
+
 class UnsafeToSave(PlanError):
     """Saving would drop content the buyer added (shapes, sparklines, unknown extensions)."""
 

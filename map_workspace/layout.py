@@ -216,6 +216,17 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+def header_of(tab: str, key: str | None) -> str | None:
+    """The column header (or Overview label) a field key stands for, as scripts see it in
+    ``--json`` ("due" → "Due", "target_decision" → "Target decision date")."""
+    if key is None:
+        return None
+    if tab == OVERVIEW:
+        return next((f.label for f in OVERVIEW_FIELDS if f.key == key), key)
+    spec = TABLE_TABS.get(tab)
+    return next((c.header for c in spec.columns if c.key == key), key) if spec else key
+
+
 def normalise_header(text: object) -> str:
     """Header text as compared: no sync mark, no case, single spaces."""
     s = str(text or "").replace(SYNC_MARK.strip(), "")

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from map_workspace import app
 from map_workspace.changes import apply_in_memory
 from map_workspace.config import Config
-from map_workspace.errors import MapwsError, PlanError, UsageError
+from map_workspace.errors import MapwsError, PlanChanged, PlanError, UsageError
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.ratelimit import RateLimiter
 from map_workspace.state_store import StateStore
@@ -77,6 +78,14 @@ class Night:
     runs: list[PlanRun] = field(default_factory=list)
     resumed: dict[str, object] | None = None
     limiter: RateLimiter | None = None
+    #: With ``--impersonate-owners``: each owner's store and rate limiter.
+    lanes: OwnerLanes | None = None
+
+    def requests(self, kind: str) -> int:
+        """Sheets requests of a kind counted by every rate limiter of the run."""
+        limiters = [self.limiter] if self.limiter else []
+        limiters += [limiter for _, limiter in (self.lanes.lanes.values() if self.lanes else ())]
+        return sum(limiter.counts.get(kind, 0) for limiter in limiters)
 
     @property
     def failed(self) -> list[PlanRun]:
@@ -103,11 +112,78 @@ class Night:
             "errors": sum(1 for r in ok if r.outcome for f in r.outcome.result.findings
                           if f.severity.value == "error"),
             **counts,
-            "reads": self.limiter.counts.get("read", 0) if self.limiter else 0,
-            "writes": self.limiter.counts.get("write", 0) if self.limiter else 0,
+            "reads": self.requests("read"),
+            "writes": self.requests("write"),
             "by_owner": {o: dict(c) for o, c in sorted(self.by_owner().items())},
             "resumed": self.resumed is not None,
+            **({"by_identity": self.lanes.counts()} if self.lanes else {}),
         }
+
+
+class OwnerLanes:
+    """``--impersonate-owners``: each plan synced as its owner, by a store acting as them (domain-wide
+    delegation) under a rate limiter of their own, so every rep's per-user quota is used instead of
+    one shared bucket. Plans without a known owner (Shared Drive files) go through the listing store."""
+
+    def __init__(self, listing: PlanStore, store_for: Callable[[str], PlanStore],
+                 limiter_for: Callable[[], RateLimiter], fallback: RateLimiter) -> None:
+        owner_of = getattr(listing, "owner_of", None)
+        if owner_of is None:
+            raise UsageError("--impersonate-owners is for plans in Google Drive.", "Use it with --backend google.")
+        self._owner_of: Callable[[PlanRef], str] = owner_of
+        self.listing = listing
+        self.store_for = store_for
+        self.limiter_for = limiter_for
+        self.fallback = fallback
+        #: owner → (their store, their rate limiter)
+        self.lanes: dict[str, tuple[PlanStore, RateLimiter]] = {}
+
+    def prepare(self, refs: list[PlanRef]) -> None:
+        """Build every owner's store before any work starts (building sends nothing), so a
+        configuration problem stops the run at once instead of failing each plan."""
+        for ref in refs:
+            owner = self._owner_of(ref)
+            if owner and owner not in self.lanes:
+                self.lanes[owner] = (self.store_for(owner), self.limiter_for())
+
+    def lane(self, ref: PlanRef) -> tuple[PlanStore, RateLimiter]:
+        return self.lanes.get(self._owner_of(ref)) or (self.listing, self.fallback)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {owner: {"reads": limiter.counts.get("read", 0), "writes": limiter.counts.get("write", 0)}
+                for owner, (_, limiter) in sorted(self.lanes.items())}
+
+
+def owner_lanes(listing: PlanStore, config: Config, limiter_for: Callable[[], RateLimiter],
+                fallback: RateLimiter) -> OwnerLanes:
+    """The lanes for ``--impersonate-owners`` from the configured identity, which must be a service
+    account (only they can act as other users, through domain-wide delegation)."""
+    if listing.name != "google":
+        raise UsageError("--impersonate-owners is for plans in Google Drive.", "Use it with --backend google.")
+    from map_workspace.backends.google.auth import SERVICE_ACCOUNT, resolve_identity
+
+    identity = resolve_identity(config)
+    if identity.kind != SERVICE_ACCOUNT:
+        raise UsageError(
+            f"--impersonate-owners needs a service-account key, but the credentials in use are {identity.source}.",
+            "Pass a service-account key with --credentials KEY.json whose client ID a Workspace admin has "
+            "authorised for domain-wide delegation (docs/nightly.md), or drop --impersonate-owners.",
+        )
+    return OwnerLanes(listing, lambda owner: app.make_store(replace(config, impersonate=owner)), limiter_for,
+                      fallback)
+
+
+def open_state(store: PlanStore, config: Config, shard: Shard = Shard()) -> StateStore:
+    """The state store the configuration names: SQLite at ``state`` (default: the user data dir), or
+    with ``drive`` one app-owned Drive file per shard, for hosts thrown away after each run."""
+    if config.state.strip().lower() == "drive":
+        if store.name != "google":
+            raise UsageError("--state drive keeps the nightly state in Google Drive: it needs the Google backend.",
+                             "Use --backend google, or --state PATH for local plans.")
+        from map_workspace.backends.google.drive_state import DriveStateStore, shard_label
+
+        return DriveStateStore.for_store(store, shard_label(shard.index, shard.count))
+    return StateStore(Path(config.state).expanduser() if config.state else None)
 
 
 def plan_key(store: PlanStore, ref: PlanRef) -> str:
@@ -146,19 +222,33 @@ def sync_one(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, 
     if remembered is not None and version and remembered.version == version:
         snapshot = remembered.snapshot
     else:
-        limiter.acquire("read")
-        snapshot = store.read(ref)
+        with limiter.slot("read"):
+            snapshot = store.read(ref)
         run.read = True
-    result = plan_sync(snapshot, today, now=now, settings=app.settings_for(config))
+    attempt = 1
+    while True:
+        result = plan_sync(snapshot, today, now=now, settings=app.settings_for(config))
+        if dry_run or result.changes.is_empty:
+            break
+        try:
+            with limiter.slot("write"):
+                store.apply(replace(ref, version=version), snapshot, result.changes)
+            break
+        except PlanChanged as exc:  # edited since that snapshot: nothing written, read it again
+            if attempt >= app.SYNC_ATTEMPTS:
+                raise app.kept_changing(exc, attempt) from exc
+            attempt += 1
+            version = exc.version
+            with limiter.slot("read"):
+                snapshot = store.read(replace(ref, version=version))
+            run.read = True
     written = False
     if not dry_run:
         after = snapshot
         if not result.changes.is_empty:
-            limiter.acquire("write")
-            store.apply(ref, snapshot, result.changes)
             written = True
             after = apply_in_memory(snapshot, result.changes)
-            version = store.version(ref)
+            version = store.version(replace(ref, version=version))  # the version the write was made over
             if "_sha256" in after.meta:
                 after = replace(after, meta={**after.meta, "_sha256": version})
         if written or run.read or remembered is None:
@@ -173,10 +263,14 @@ def sync_one(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, 
 def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limiter: RateLimiter,
                     shard: Shard = Shard(), workers: int = 1, dry_run: bool = False, wait: bool = False,
                     on_listed: Callable[[int], None] | None = None,
-                    on_resume: Callable[[dict[str, object]], None] | None = None) -> Iterator[PlanRun]:
-    """Yield each plan's run as it finishes. One failing plan is reported, the others still done."""
+                    on_resume: Callable[[dict[str, object]], None] | None = None,
+                    lanes: OwnerLanes | None = None) -> Generator[PlanRun, None, None]:
+    """Yield each plan's run as it finishes. One failing plan is reported, the others still done.
+    With ``lanes`` each plan goes through its owner's store and rate limiter."""
     with state.exclusive(wait=wait):
         refs = [r for r in store.list_plans() if shard.holds(r)]
+        if lanes:
+            lanes.prepare(refs)
         if on_listed:
             on_listed(len(refs))
         previous = None if dry_run else state.unfinished_run()
@@ -186,7 +280,8 @@ def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limi
 
         def one(ref: PlanRef) -> PlanRun:
             try:
-                return sync_one(store, ref, config, state, limiter, dry_run=dry_run)
+                plan_store, plan_limiter = lanes.lane(ref) if lanes else (store, limiter)
+                return sync_one(plan_store, ref, config, state, plan_limiter, dry_run=dry_run)
             except MapwsError as exc:
                 return PlanRun(ref, error=exc)
             except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night
@@ -202,10 +297,15 @@ def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limi
         else:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mapws-sync") as pool:
                 futures = [pool.submit(one, ref) for ref in refs]
-                for future in as_completed(futures):
-                    result = future.result()
-                    if run_id:
-                        state.plan_done(run_id, failed=result.error is not None)
-                    yield result
+                try:
+                    for future in as_completed(futures):
+                        result = future.result()
+                        if run_id:
+                            state.plan_done(run_id, failed=result.error is not None)
+                        yield result
+                except GeneratorExit:  # the caller stopped (Ctrl-C): plans not begun stay for the next run
+                    for future in futures:
+                        future.cancel()
+                    raise
         if run_id:
             state.finish_run(run_id)

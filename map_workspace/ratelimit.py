@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 WINDOW_S = 60.0
 
@@ -28,8 +29,9 @@ class RateLimiter:
         self.waited_s = 0.0
         self.counts: dict[str, int] = {}
 
-    def acquire(self, kind: str) -> None:
-        """Block until one more ``kind`` request fits in the window, then count it."""
+    def acquire(self, kind: str) -> float:
+        """Block until one more ``kind`` request fits in the window, then count it (from now,
+        the time returned)."""
         while True:
             with self._lock:
                 now = self._clock()
@@ -39,10 +41,32 @@ class RateLimiter:
                 if len(sent) < self.per_minute:
                     sent.append(now)
                     self.counts[kind] = self.counts.get(kind, 0) + 1
-                    return
+                    return now
                 wait = self.window - (now - sent[0])
             self.waited_s += wait
             self._sleep(max(wait, 0.001))
+
+    @contextmanager
+    def slot(self, kind: str) -> Iterator[None]:
+        """Hold one ``kind`` request's place while it runs, then count it from when it ended.
+
+        Google charges a request when it arrives, somewhere between sending and the answer. Counted
+        from the send, the window of request N+1 can open before Google's window of request 1 has
+        closed (when request 1 was slower to arrive), and Google answers 429; the retry then takes a
+        place the limiter gave to someone else, and 429s cascade. Counted from the answer, the
+        limiter's window always closes after Google's (costing a request's duration per window)."""
+        sent_at = self.acquire(kind)
+        try:
+            yield
+        finally:
+            with self._lock:
+                sent = self._sent.get(kind)
+                if sent is not None:
+                    try:
+                        sent.remove(sent_at)
+                    except ValueError:
+                        pass  # already out of the window: count it again from now, to be safe
+                    sent.append(self._clock())  # every other place was taken before now: still in order
 
 
 class Unlimited(RateLimiter):
@@ -51,6 +75,7 @@ class Unlimited(RateLimiter):
     def __init__(self) -> None:
         super().__init__(1)
 
-    def acquire(self, kind: str) -> None:
+    def acquire(self, kind: str) -> float:
         with self._lock:
             self.counts[kind] = self.counts.get(kind, 0) + 1
+        return 0.0

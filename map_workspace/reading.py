@@ -113,6 +113,15 @@ class Reading:
     findings: list[Finding] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def unseen(self) -> frozenset[str]:
+        """What the sync cannot see (a Plan column it could not find, the Stakeholders tab), so the
+        rules make no claim about it: a missing Owner column is not "no owner" on every row."""
+        missing = {f.field for f in self.findings if f.code == "layout.column_missing" and f.field}
+        if STAKEHOLDERS not in self.tables:
+            missing.add("stakeholders")
+        return frozenset(missing)
+
     def position_of(self, finding: Finding) -> tuple[str, int, int] | None:
         """(tab, 1-based row, 0-based column) of the cell a finding is about, when it names one."""
         if finding.cell and finding.tab in self.tables:
@@ -199,6 +208,14 @@ def read_plan(snapshot: Snapshot, *, default_locale: str = "en_US", today: date 
         tables[spec.name] = table
 
     findings: list[Finding] = []
+    consequence = {STAKEHOLDERS: "owners cannot be matched to people", RISKS: "risks are not read"}
+    for spec in (STAKEHOLDERS_TAB, RISKS_TAB):
+        if spec.name not in tables:
+            findings.append(Finding(
+                "layout.tab_missing", Severity.WARNING, tab=spec.name,
+                message=f"The {spec.name} tab is missing (renamed or deleted): {consequence[spec.name]}.",
+                hint=f"Restore the tab named '{spec.name}' (undo, or copy it back from a previous version).",
+            ))
     for spec in (PLAN_TAB,):
         for col in spec.columns:
             if col.key not in tables[spec.name].columns and col.key not in REQUIRED[spec.name]:
@@ -281,6 +298,7 @@ def _read_overview(
         buyer_company=text.get("buyer_company", ""),
         seller_company=text.get("seller_company", ""),
         target_decision=target,
+        target_text=text.get("target_decision", "") if target is None else "",
         mutual_goal=text.get("mutual_goal", ""),
         buyer_goal=text.get("buyer_goal", ""),
         seller_goal=text.get("seller_goal", ""),

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from map_workspace.nightly import CATEGORIES, Night, PlanRun
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: object) -> str:
+    """Text fit for a terminal: buyer cells can hold escape sequences (links, colours, cursor
+    moves) and bidi overrides; they are dropped before anything is printed."""
+    return _CONTROL.sub("", str(text))
+
 
 LABELS = {"overdue": "Overdue", "stalled": "Stalled", "due_soon": "Due soon", "blocked": "Blocked",
           "slipped": "Slipped"}
@@ -49,14 +60,14 @@ def progress_bar(enabled: bool) -> ProgressBar:
 
 def print_run(run: PlanRun, *, dry_run: bool, verbose: bool) -> None:
     if run.error is not None:
-        click.secho(f"{run.ref.slug}: FAILED — {run.error.message}", fg="red")
+        click.secho(terminal_safe(f"{run.ref.slug}: FAILED — {run.error.message}"), fg="red")
         if run.error.hint:
-            click.echo(f"  → {run.error.hint}")
+            click.echo(terminal_safe(f"  → {run.error.hint}"))
         return
     assert run.outcome is not None
     a = run.outcome.result.assessment
     state = "unchanged" if not run.read else ("written" if run.outcome.written else "read")
-    click.echo(f"{run.ref.slug}: {state} · {a.progress.text} · {a.health.label}")
+    click.echo(terminal_safe(f"{run.ref.slug}: {state} · {a.progress.text} · {a.health.label}"))
 
 
 def print_night(night: Night) -> None:
@@ -67,12 +78,12 @@ def print_night(night: Night) -> None:
         plans.add_column(header, justify="right" if header not in ("Plan", "Health", "Progress") else "left")
     for run in sorted(night.runs, key=lambda r: r.ref.slug):
         if run.outcome is None:
-            plans.add_row(run.ref.slug, "[red]failed[/red]", "", *([""] * len(CATEGORIES)), "")
+            plans.add_row(escape(terminal_safe(run.ref.slug)), "[red]failed[/red]", "", *([""] * len(CATEGORIES)), "")
             continue
         a = run.outcome.result.assessment
         counts = [str(len(run.digest[c])) if run.digest.get(c) else "" for c in CATEGORIES]
         p = a.progress
-        plans.add_row(run.ref.slug, f"{p.done}/{p.total} {p.percent}%", a.health.label, *counts,
+        plans.add_row(escape(terminal_safe(run.ref.slug)), f"{p.done}/{p.total} {p.percent}%", a.health.label, *counts,
                       str(run.outcome.as_json()["changes"]))
     console.print(plans)
     owners = night.by_owner()
@@ -82,7 +93,7 @@ def print_night(night: Night) -> None:
         for c in CATEGORIES:
             table.add_column(LABELS[c], justify="right")
         for owner, tally in sorted(owners.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
-            table.add_row(owner, *[str(tally[c]) if tally[c] else "" for c in CATEGORIES])
+            table.add_row(escape(terminal_safe(owner)), *[str(tally[c]) if tally[c] else "" for c in CATEGORIES])
         console.print(table)
     t = night.totals()
     if night.resumed:
@@ -92,4 +103,5 @@ def print_night(night: Night) -> None:
                   f"{t['failed']} failed, {t['changes']} change(s).")
     for run in night.failed:
         assert run.error is not None
-        console.print(f"[red]FAILED[/red] {run.ref.slug}: {run.error.message}", highlight=False)
+        console.print(f"[red]FAILED[/red] {escape(terminal_safe(run.ref.slug))}: "
+                      f"{escape(terminal_safe(run.error.message))}", highlight=False)

@@ -2,7 +2,9 @@
 snapshot as it left it (so an unchanged plan costs no read), and the runs themselves (so an
 overlapping run is refused and a crashed one is noticed).
 
-SQLite in the user data dir by default (``--state PATH`` / ``MAPWS_STATE`` elsewhere).
+SQLite in the user data dir by default (``--state PATH`` / ``MAPWS_STATE`` elsewhere); with
+``--state drive`` the same database travels in a Drive file between runs
+(backends/google/drive_state.py).
 """
 
 from __future__ import annotations
@@ -66,16 +68,38 @@ class StateStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else default_state_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # A cache, not a ledger: after a power cut a lost entry costs one extra read, never data.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
-        self._lock_file: int | None = None
+        self._db = self._connect()
+        #: A failure that did not stop the run but should be reported after it (e.g. the state could
+        #: not be saved back to Drive: the next run then reads every plan again).
+        self.problem: MapwsError | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        # A cache, not a ledger: after a power cut a lost entry costs one extra read, never data.
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        return db
 
     def close(self) -> None:
         self._db.close()
+
+    def changes_made(self) -> int:
+        """Rows changed since the database was opened (to tell whether there is anything to save)."""
+        with self._lock:
+            return self._db.total_changes
+
+    def copy_to(self, target: Path) -> None:
+        """A consistent single-file copy of the database, taken while workers keep writing."""
+        target.unlink(missing_ok=True)
+        copy = sqlite3.connect(target)
+        try:
+            with self._lock:
+                self._db.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            copy.close()
 
     # --- the run lock ---------------------------------------------------------------------------
 

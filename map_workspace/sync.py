@@ -107,6 +107,7 @@ class _Planner:
             thresholds=self.settings.thresholds,
             shortfall_days=_int(r.meta.get("shortfall_days")),
             decision_id=r.meta.get("decision_id", ""),
+            unseen=r.unseen,
         )
         assessment = assess(plan, ctx)
         findings = tuple([self._with_new_id(f) for f in r.findings] + list(assessment.findings))
@@ -329,7 +330,8 @@ class _Planner:
         wanted: dict[str, tuple[CellValue, str | None]] = {
             "progress": (None, progress_formula(cols)),
             "overdue": (None, overdue_formula(cols)),
-            "next_milestone": (f"{nxt.id} {nxt.activity} — {nxt.due.isoformat()}" if nxt and nxt.due else "", None),
+            "next_milestone": (f"{nxt.id} {_short(nxt.activity)} — {nxt.due.isoformat()}" if nxt and nxt.due
+                               else "", None),
             "projected_decision": (assessment.projected_decision, None),
             "health": (assessment.health.label, None),
         }
@@ -416,6 +418,11 @@ def _int(value: object) -> int:
         return int(str(value)) if value not in (None, "") else 0
     except ValueError:
         return 0
+
+
+def _short(text: str, limit: int = 120) -> str:
+    """Buyer text quoted inside a cell the product composes: short, so it never nears a cell limit."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _number(item_id: str) -> int:

@@ -171,6 +171,8 @@ class Overview:
     buyer_company: str = ""
     seller_company: str = ""
     target_decision: date | None = None
+    #: The target decision cell as typed when it is not a readable date ("end of Q2").
+    target_text: str = ""
     mutual_goal: str = ""
     buyer_goal: str = ""
     seller_goal: str = ""

@@ -501,6 +501,8 @@ _TITLE_WORDS = frozenset(
         "coordinator", "controller", "treasurer", "secretary", "founder", "md", "pm", "sre",
     }
 )
+#: How text that a spreadsheet would take for a formula starts ("=IMPORTXML(…)", "+cmd|…", "@SUM(…)").
+_FORMULA_LEAD = ("=", "+", "@")
 _NAME_AND_ADDRESS = re.compile(r"(?P<name>[^<>]*)<(?P<address>[^<>]*)>")
 _NOT_IN_EMAIL = frozenset(" \t\n\r<>,;()")
 _MULTI_SEPARATORS = re.compile(r"\s+(?:and|und|or|&)\s+|\s*[/+;、\n\r]\s*", re.IGNORECASE)
@@ -579,6 +581,9 @@ def read_owner(
     typed = "" if text is None else str(text)
     if not typed.strip():
         return OwnerReading(OwnerKind.EMPTY, typed)
+    if typed.strip().startswith(_FORMULA_LEAD):
+        # Formula-looking text is nobody's name; splitting it on "/" or "," would invent people.
+        return OwnerReading(OwnerKind.UNKNOWN, typed)
     people = _directory(stakeholders)
     bracketed = _NAME_AND_ADDRESS.fullmatch(typed.strip())
     name, email = (bracketed["name"], _email(bracketed["address"])) if bracketed else (typed, _email(typed))

@@ -62,12 +62,14 @@ class Context:
     shortfall_days: int = 0
     decision_id: str = ""
     template_size: int = 0
+    #: What the sync could not see ("owner", "due", … columns; "stakeholders"): no claims about it.
+    unseen: frozenset[str] = frozenset()
 
 
 def assess(plan: Plan, ctx: Context) -> Assessment:
     """Every finding about the plan today, its progress, projected decision date and health."""
     findings: list[Finding] = []
-    owners = _check_owners(plan, findings)
+    owners = _check_owners(plan, findings, ctx.unseen)
     _check_dates(plan, ctx, findings)
     _check_statuses(plan, findings)
     cyclic = _check_dependencies(plan, ctx, findings)
@@ -88,9 +90,11 @@ def assess(plan: Plan, ctx: Context) -> Assessment:
 
 # --- owners -------------------------------------------------------------------------------------
 
-def _check_owners(plan: Plan, findings: list[Finding]) -> dict[str, Stakeholder]:
+def _check_owners(plan: Plan, findings: list[Finding], unseen: frozenset[str] = frozenset()) -> dict[str, Stakeholder]:
     companies = [c for c in (plan.overview.buyer_company, plan.overview.seller_company) if c]
     resolved: dict[str, Stakeholder] = {}
+    if "owner" in unseen:
+        return resolved
     for item in plan.items:
         if not item.is_open and item.status is not None:
             reading = parsing.read_owner(item.owner, plan.stakeholders, companies)
@@ -99,7 +103,7 @@ def _check_owners(plan: Plan, findings: list[Finding]) -> dict[str, Stakeholder]
             continue
         reading = parsing.read_owner(item.owner, plan.stakeholders, companies)
         f = _owner_finding(item, reading)
-        if f:
+        if f and not ("stakeholders" in unseen and f.code in ("owner.unknown", "owner.ambiguous")):
             findings.append(f)
         if reading.kind is OwnerKind.PERSON and reading.stakeholder is not None:
             resolved[item.id] = reading.stakeholder
@@ -153,13 +157,13 @@ def _check_dates(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
     low = min(anchor, ctx.today) - timedelta(days=ctx.thresholds.window_days)
     high = max(anchor, ctx.today) + timedelta(days=ctx.thresholds.window_days)
     forms = parsing.accepted_date_forms(plan.locale)
-    if plan.overview.target_decision is None and not any(
-        f.tab == "Overview" and f.field == "target_decision" for f in findings
-    ):
+    if plan.overview.target_decision is None and not plan.overview.target_text:
         findings.append(Finding("overview.no_target", W, "The Overview has no target decision date.",
                                 "Fill in 'Target decision date' on the Overview tab.",
                                 tab="Overview", field="target_decision"))
     for item in plan.items:
+        if "due" in ctx.unseen:
+            break
         if item.due is None and item.due_text:
             findings.append(Finding("date.unparseable", E,
                                     f"Due '{item.due_text}' is not a date mapws can read; it is kept as typed.",
@@ -405,7 +409,7 @@ def projected_decision(plan: Plan, ctx: Context, decision: Item | None,
             base = ctx.today
         for dep_id in item.depends_on:
             dep = by_id.get(dep_id)
-            if dep is None or dep_id in trail or dep_id in cyclic or not dep.is_open:
+            if dep is None or dep_id == item.id or dep_id in trail or dep_id in cyclic or not dep.is_open:
                 continue
             prior = finish(dep, trail | {item.id})
             if prior is not None:

@@ -164,3 +164,26 @@ def test_a_tripped_policy_keeps_stdout_to_one_json_object(edited_plan):
     path, *_ = edited_plan
     out = run("sync", path, "--today", SYNC_DAY, "--strict", "--json", ok=(1,))
     assert len(out.stdout.strip().splitlines()) == 1 and "findings" in json.loads(out.stdout)
+
+
+def test_escape_sequences_typed_by_a_buyer_never_reach_the_terminal(tmp_path):
+    out = run("create", "Esc deal", "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+              "--dir", tmp_path, "--today", CREATED, "--json")
+    path = json.loads(out.output)["plan"]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[PLAN]
+    cols, rows = plan_rows(ws)
+    # xlsx cannot hold ESC (Excel and openpyxl refuse it; Google cells can, the same filter applies),
+    # but it can hold bidi overrides, which reorder what the terminal shows.
+    ws.cell(rows["T-01"], cols["owner"]).value = "IT team\u202e\u2066gnp.exe"
+    wb.save(path)
+    plain = run("sync", path, "--today", SYNC_DAY)
+    assert "IT team" in plain.output
+    assert not {"\u202e", "\u2066", "\x1b"} & set(plain.output)
+
+
+def test_findings_name_the_column_header_as_the_buyer_sees_it(edited_plan):
+    path, story, *_ = edited_plan
+    result = json.loads(run("sync", path, "--today", SYNC_DAY, "--json").output)
+    fields = {(f["code"], f["field"]) for f in result["findings"]}
+    assert ("owner.group", "Owner") in fields and ("date.unparseable", "Due") in fields

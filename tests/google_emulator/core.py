@@ -952,10 +952,7 @@ def _parse_multipart_related(raw: bytes, content_type: str) -> tuple[dict, bytes
     media = b""
     media_type = "application/octet-stream"
     for index, part in enumerate(parts):
-        head, _, payload = part.lstrip(b"\r\n").partition(b"\r\n\r\n")
-        if not _:
-            head, _, payload = part.lstrip(b"\n").partition(b"\n\n")
-        payload = payload.rstrip(b"\r\n")
+        head, payload = _split_part(part)
         head_text = head.decode("latin-1").lower()
         if index == 0 and "json" in head_text:
             metadata = json.loads(payload.decode("utf-8") or "{}")
@@ -965,6 +962,20 @@ def _parse_multipart_related(raw: bytes, content_type: str) -> tuple[dict, bytes
             if found:
                 media_type = found.group(1).strip()
     return metadata, media, media_type
+
+
+def _split_part(part: bytes) -> tuple[bytes, bytes]:
+    """Headers and body of one multipart part, the body byte for byte: only the one line break
+    before the next delimiter is dropped (it belongs to the delimiter, RFC 2046), so binary
+    content that ends in CR or LF survives. Parts use CRLF or bare LF, as the sender chose."""
+    for eol in (b"\r\n", b"\n"):
+        if part.startswith(eol):
+            part = part[len(eol):]
+            break
+    crlf, lf = part.find(b"\r\n\r\n"), part.find(b"\n\n")
+    eol = b"\r\n" if crlf != -1 and (lf == -1 or crlf < lf) else b"\n"
+    head, _, payload = part.partition(eol + eol)
+    return head, payload[: -len(eol)] if payload.endswith(eol) else payload
 
 
 def _csv_into_spreadsheet(spreadsheet: Spreadsheet, text: str, title: str) -> None:

@@ -91,3 +91,10 @@ def test_snapshot_codec_round_trips_every_kind_of_cell():
              Cell(datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc)), Cell(3), Cell(2.5), Cell(True), Cell(0))
     snap = Snapshot("src", {"plan_id": "p"}, {"Plan": Grid("Plan", (cells,))}, False, ("Extra",))
     assert decode(encode(snap)) == snap
+
+
+def test_terminal_safe_drops_escape_sequences_and_bidi_overrides():
+    from map_workspace.report import terminal_safe
+
+    assert terminal_safe("\x1b]8;;http://evil\x1b\\IT\x1b[2J team\u202e") == "]8;;http://evil\\IT[2J team"
+    assert terminal_safe("Dana Tanaka · 12 of 18 done") == "Dana Tanaka · 12 of 18 done"

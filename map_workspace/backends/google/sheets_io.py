@@ -222,13 +222,16 @@ class SheetInfo:
 @dataclass
 class Layout:
     """Where things are in the spreadsheet as read: contract tab → sheet, every sheet ID in use,
-    the positions of the product's colour rules on the Plan tab, which product metadata exists."""
+    the positions of the product's colour rules on the Plan tab, which product metadata exists,
+    and the Drive ``version`` seen before the read (the read is at least that new: ``apply``
+    writes only while the file is still at it)."""
 
     tabs: dict[str, SheetInfo] = field(default_factory=dict)
     sheet_ids: list[int] = field(default_factory=list)
     product_rules: list[int] = field(default_factory=list)
     rule_count: int = 0
     metadata_keys: list[str] = field(default_factory=list)
+    version: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -241,7 +244,8 @@ class Layout:
         data = json.loads(raw)
         tabs = {name: SheetInfo(**info) for name, info in data.get("tabs", {}).items()}
         return cls(tabs, list(data.get("sheet_ids", [])), list(data.get("product_rules", [])),
-                   int(data.get("rule_count", 0)), list(data.get("metadata_keys", [])))
+                   int(data.get("rule_count", 0)), list(data.get("metadata_keys", [])),
+                   str(data.get("version", "")))
 
     def new_sheet_id(self, name: str) -> int:
         """An unused sheet ID for a contract tab being (re-)created."""
@@ -261,9 +265,10 @@ def _metadata(items: Iterable[dict[str, Any]] | None) -> dict[str, str]:
     return found
 
 
-def parse_spreadsheet(data: dict[str, Any], source: str) -> Snapshot:
+def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> Snapshot:
     """The one read (``READ_FIELDS``) as a Snapshot. Contract tabs are found by their ``mapws.tab``
-    metadata first and by title second; other tabs are the buyer's (``extra_tabs``)."""
+    metadata first and by title second; other tabs are the buyer's (``extra_tabs``). ``version``
+    is the Drive version seen before the read, kept for ``apply``'s check."""
     top = _metadata(data.get("developerMetadata"))
     try:
         loaded = json.loads(top.get(KEY_META) or "{}")
@@ -292,7 +297,7 @@ def parse_spreadsheet(data: dict[str, Any], source: str) -> Snapshot:
                 break
     extra = tuple(str((s.get("properties") or {}).get("title", "")) for s in sheets if id(s) not in taken)
     tabs = {name: grid_from_sheet(located[name]) for name in TABS if name in located}
-    layout = Layout(metadata_keys=sorted(top))
+    layout = Layout(metadata_keys=sorted(top), version=version)
     for sheet in sheets:
         props = sheet.get("properties") or {}
         layout.sheet_ids.append(int(props.get("sheetId") or 0))

@@ -8,9 +8,11 @@ Call plan (PRODUCT.md, Budgets; docs in ../shared/GOOGLE-API-NOTES.md):
 - read: one ``spreadsheets.get`` with a field mask over every tab; contract tabs are found by their
   sheet-level developer metadata, so a renamed tab still reads. (``getByDataFilter`` by sheetId
   would need the sheetIds before the read; the metadata-located full read costs the same one call.)
-- apply: one ``spreadsheets.batchUpdate`` (none for an empty ChangeSet), then, with
-  ``track_versions``, one Drive ``files.get(fields=version)`` so the nightly run can tell the
-  product's own write from a buyer's edit. A failure of that bookkeeping only forgets the version.
+- apply: one Drive ``files.get(fields=version)`` that checks nobody changed the file since the read
+  (else nothing is written and the sync reads again: docs/reliability.md, Races), one
+  ``spreadsheets.batchUpdate`` (none for an empty ChangeSet). With ``track_versions`` the plan's
+  new Drive version is then predicted, at no cost (``version``), so the nightly run can tell the
+  product's own write from a buyer's edit (docs/nightly.md, "On Google").
 - list: one Drive ``files.list`` per 1,000 plans.
 - summary: the Doc is found with the plan (same Drive lookup by slug) or by one ``files.list``,
   created through Drive (so service accounts can too) and written with one ``documents.batchUpdate``;
@@ -33,7 +35,7 @@ from typing import Any, TypeVar
 from map_workspace.backends.google.clients import GoogleClients
 from map_workspace.backends.google.docs_summary import DOCUMENT_MIME, rebuild_requests, summary_requests
 from map_workspace.backends.google.errors import translate
-from map_workspace.backends.google.retry import RetryPolicy
+from map_workspace.backends.google.retry import RetryPolicy, describe_failure
 from map_workspace.backends.google.sheets_io import (
     READ_FIELDS,
     SPREADSHEET_MIME,
@@ -44,16 +46,18 @@ from map_workspace.backends.google.sheets_io import (
     template_cleanup_requests,
 )
 from map_workspace.changes import ChangeSet
-from map_workspace.errors import MapwsError, PlanExists, PlanNotFound, UsageError
+from map_workspace.errors import MapwsError, PlanChanged, PlanError, PlanExists, PlanNotFound, UsageError
 from map_workspace.layout import OVERVIEW_TITLE, Snapshot
 from map_workspace.ports import PlanRef, PlanStore, SummaryResult
+from map_workspace.sharing import check_allowed_recipients, normalise_domains
 from map_workspace.summary import SummaryDoc
 
 T = TypeVar("T")
 
 #: What mapws keeps of a Drive file: enough to address it, share like it, and detect changes.
 FILE_FIELDS = "id,name,mimeType,webViewLink,version,parents,appProperties,permissions(type,role,emailAddress)"
-LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},modifiedTime)"
+#: The listing also names each file's owner, so that ``--impersonate-owners`` can act as them.
+LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},modifiedTime,owners(emailAddress))"
 SHARE_ROLES = ("writer", "commenter")
 #: The summary is rebuilt on every run, so the people of the plan may read it but not edit it.
 SUMMARY_ROLE = "reader"
@@ -111,10 +115,12 @@ class GooglePlanStore(PlanStore):
         self.retry = retry or RetryPolicy()
         #: Where ``--pdf`` exports go (the working folder unless given).
         self.pdf_dir = pdf_dir
-        #: Domains people may be shared with; empty allows every address (a later policy setting).
-        self.allowed_domains = tuple(d.lower().lstrip("@") for d in allowed_domains)
+        #: Domains people may be shared with (``--allow-domain``); empty allows every address.
+        self.allowed_domains = normalise_domains(allowed_domains, setting="allowed_domains")
         #: Drive ``version`` of each plan as last listed or written, by spreadsheet ID.
         self.versions: dict[str, str] = {}
+        #: Plans written since their version was last listed: ``version`` predicts theirs.
+        self._written: set[str] = set()
         #: Plans whose last write changed what a kept snapshot cannot show (a re-created tab, colour
         #: rules rewritten): ``version`` answers "" for them, so the next run reads them again.
         self._reread: set[str] = set()
@@ -169,6 +175,7 @@ class GooglePlanStore(PlanStore):
         self._files[item["id"]] = item
         if item.get("version"):
             self.versions[item["id"]] = str(item["version"])
+            self._written.discard(item["id"])  # a fresh version: no prediction pending
         props = item.get("appProperties") or {}
         return PlanRef(id=item["id"], url=item.get("webViewLink") or sheets_url(item["id"]),
                        slug=props.get("mapws_deal", ""), title=item.get("name", ""),
@@ -316,11 +323,7 @@ class GooglePlanStore(PlanStore):
         if bad:
             raise UsageError(f"Not an email address: {', '.join(bad)}.",
                              "Share with people by address: name@company.com.")
-        if self.allowed_domains:
-            outside = [e for e in emails if e.rsplit("@", 1)[1].lower() not in self.allowed_domains]
-            if outside:
-                raise UsageError(f"Not in the allowed domains ({', '.join(self.allowed_domains)}): "
-                                 f"{', '.join(outside)}.", "Ask an admin to allow the domain, or share by hand.")
+        check_allowed_recipients(emails, self.allowed_domains)
 
     # --- finding plans --------------------------------------------------------------------------
 
@@ -371,22 +374,71 @@ class GooglePlanStore(PlanStore):
         items = self._list("list the plans", app_property_query("mapws", "plan"))
         return sorted((self._remember(item) for item in items), key=lambda r: (r.slug, r.id))
 
+    def owner_of(self, ref: PlanRef) -> str:
+        """The plan's owner as the listing named it ("" when unknown, e.g. on a Shared Drive)."""
+        owners = (self._files.get(ref.id) or {}).get("owners") or []
+        return str(owners[0].get("emailAddress") or "") if owners else ""
+
     # --- read and apply -------------------------------------------------------------------------
 
     def read(self, ref: PlanRef) -> Snapshot:
+        """One ``spreadsheets.get``. The snapshot keeps ``ref.version`` (seen before the read, so
+        the read is at least that new) for ``apply``'s check that nobody changed the file since."""
         label = ref.title or ref.slug or ref.id
         data = self._call("read the plan", lambda: self._sheets_http.fetch_sheet_metadata(
             ref.id, params={"fields": READ_FIELDS}), f"'{label}' ({ref.id})" if label != ref.id else ref.id)
         title = (data.get("properties") or {}).get("title") or label
-        return parse_spreadsheet(data, f"'{title}' ({ref.id})")
+        return parse_spreadsheet(data, f"'{title}' ({ref.id})", ref.version)
 
     def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> None:
-        """One batchUpdate with every write; nothing at all for an empty ChangeSet."""
+        """One batchUpdate with every write, sent only while the file is still at the version the
+        snapshot was read at; nothing at all for an empty ChangeSet.
+
+        Sheets has no conditional write, and the batch addresses rows by position: a buyer who
+        inserts, deletes or sorts rows after the read would get one row's ID, flag or note written
+        onto another. So one Drive ``files.get(fields=version)`` goes right before the batch (and
+        before each retry of it); a version other than the snapshot's raises :class:`PlanChanged`
+        with nothing written, and the caller reads again. ``ref.version`` counts as a version the
+        snapshot reflects (the nightly run reuses a stored snapshot only when the listing's version
+        equals the one stored with it). What remains is the time between that check and the batch.
+        A ref without a version (as ``create`` returns) cannot be checked: the services always pass
+        the listing's or the lookup's.
+        """
         requests = apply_requests(snapshot, changes)
         if not requests:
             return
-        self._call("write the plan", lambda: self._sheets_http.batch_update(ref.id, {"requests": requests}),
-                   snapshot.source or ref.id)
+        file = snapshot.source or ref.id
+        expected = max((v for v in (Layout.from_meta(snapshot.meta).version, ref.version) if v),
+                       key=_version_order, default="")
+
+        def check_then_write() -> Any:
+            if expected:
+                item = self._drive.files().get(fileId=ref.id, supportsAllDrives=True, fields="version").execute(
+                    num_retries=0)
+                current = str(item.get("version") or "")
+            else:
+                current = ""
+            if current and current != expected:
+                raise PlanChanged(
+                    f"{file} changed after mapws read it (Drive version {expected} → {current}): someone edited "
+                    "it during the sync, so nothing was written.",
+                    "Run sync again: it reads the new version.", current)
+            return self._sheets_http.batch_update(ref.id, {"requests": requests})
+
+        try:
+            self._call("write the plan", check_then_write, file)
+        except PlanChanged:
+            raise
+        except MapwsError as exc:
+            failure = describe_failure(exc.__cause__) if exc.__cause__ is not None else None
+            if failure is not None and failure.status == 400:
+                raise WriteRefused(
+                    f"Google refused the write to {file}, so nothing was written (a batch applies whole or "
+                    f"not at all). Google said: {failure.describe()}.",
+                    "Something in the spreadsheet blocks the write (a shrunk tab or a deleted column, say): undo "
+                    "that change, then run sync again. If it keeps happening, report it with --traceback output.",
+                ) from exc
+            raise
         self.versions.pop(ref.id, None)
         known_tabs = set(Layout.from_meta(snapshot.meta).tabs)
         restructured = changes.formats_to_row is not None or any(
@@ -396,21 +448,40 @@ class GooglePlanStore(PlanStore):
         else:
             self._reread.discard(ref.id)
         if self.track_versions:
-            self._track_version(ref.id)
+            self._track_version(ref.id, expected)
+
+    #: How much one ``batchUpdate`` moves Drive's ``version``: the emulator bumps it by one per
+    #: change, and Drive documents it as reflecting every change (docs/nightly.md, "Change detection").
+    own_write_bump = 1
 
     def version(self, ref: PlanRef) -> str:
-        """The plan's Drive ``version``: as recorded after the product's own last write (or the
-        listing), else one ``files.get``. "" after a write the kept snapshot cannot reflect."""
+        """The plan's Drive ``version`` for the nightly run's change detection ("" makes it read the
+        plan next time).
+
+        After the product's own write it is predicted, not asked: the version the write was made
+        over (checked just before it, else ``ref.version``) plus one write's bump. Any other change —
+        a buyer's edit between the read and the write, or right after it — moves Drive's version
+        past the prediction, so the next run reads the plan: no edit is folded in, and no call is
+        spent. Otherwise: the listing's version, or one ``files.get``."""
         if ref.id in self._reread:
             return ""
+        if ref.id in self._written:
+            return self.versions.get(ref.id) or _bumped(ref.version, self.own_write_bump)
         if ref.id not in self.versions:
-            self._track_version(ref.id)
+            self._fetch_version(ref.id)
         return self.versions.get(ref.id, "")
 
-    def _track_version(self, file_id: str) -> None:
-        """Record the version right after the write, so the product's own write does not look like
-        a buyer's edit tonight. A buyer edit in the seconds between the write and this call is
-        folded in (Drive versions cannot tell them apart): the window is kept to one call."""
+    def _track_version(self, file_id: str, written_over: str = "") -> None:
+        """Called right after the product's own write over version ``written_over``: from now on
+        the plan's version is predicted (asking Drive now could fold in a buyer's edit made since)."""
+        self._written.add(file_id)
+        predicted = _bumped(written_over, self.own_write_bump)
+        if predicted:
+            self.versions[file_id] = predicted
+        else:
+            self.versions.pop(file_id, None)
+
+    def _fetch_version(self, file_id: str) -> None:
         try:
             item = self._execute("record the plan's version", lambda: self._drive.files().get(
                 fileId=file_id, supportsAllDrives=True, fields="version"), file_id)
@@ -501,6 +572,28 @@ class GooglePlanStore(PlanStore):
         finally:
             temp.unlink(missing_ok=True)
         return str(path)
+
+
+class WriteRefused(PlanError):
+    """Google answered 400 to the plan's write batch: the whole batch was refused, nothing written."""
+
+    code = "plan.write_refused"
+
+
+def _bumped(version: str, bump: int) -> str:
+    """``version`` moved on by ``bump`` ("" when it is not a Drive version number)."""
+    try:
+        return str(int(version) + bump)
+    except ValueError:
+        return ""
+
+
+def _version_order(version: str) -> int:
+    """Drive versions are increasing integers (as strings); anything else sorts first."""
+    try:
+        return int(version)
+    except ValueError:
+        return -1
 
 
 def _is_plan(item: dict[str, Any]) -> bool:

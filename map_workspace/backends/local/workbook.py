@@ -45,7 +45,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import fromstring as openpyxl_xml
 
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, StateRow, merge_note
-from map_workspace.errors import PlanError, PlanLocked, PlanNotFound, StructuralBreak, UnsafeToSave
+from map_workspace.errors import PlanChanged, PlanError, PlanLocked, PlanNotFound, StructuralBreak, UnsafeToSave
 from map_workspace.formulas import ColourRule, PlanColumns, colour_rules
 from map_workspace.layout import (
     HISTORY,
@@ -105,6 +105,7 @@ def write_workbook(path: Path, snapshot: Snapshot) -> None:
     for name in TABS:
         grid = snapshot.tabs.get(name) or Grid(title=name)
         ws = wb.create_sheet(name)
+        ws.sheet_properties.codeName = code_name(name)
         if name == OVERVIEW:
             _write_overview(ws, grid)
         else:
@@ -315,13 +316,12 @@ def read_snapshot(path: Path) -> Snapshot:
     wb = _load(data, path)
     tabs: dict[str, Grid] = {}
     extra: list[str] = []
-    contract = {name.strip().lower(): name for name in TABS}
-    for sheet in wb.worksheets:
-        name = contract.get(sheet.title.strip().lower())
-        if name is None or name in tabs:
-            extra.append(sheet.title)
-            continue
-        tabs[name] = _grid(sheet)
+    found = {name: _sheet(wb, name) for name in TABS}
+    for name, sheet in found.items():
+        if sheet is not None:
+            tabs[name] = _grid(sheet)
+    contract_sheets = {id(s) for s in found.values() if s is not None}
+    extra += [sheet.title for sheet in wb.worksheets if id(sheet) not in contract_sheets]
     extra += [cs.title for cs in wb.chartsheets]
     meta = {p.name[len(META_PREFIX):]: "" if p.value is None else str(p.value)
             for p in wb.custom_doc_props.props if p.name.startswith(META_PREFIX)}
@@ -410,9 +410,19 @@ def _cell(c: SheetCell) -> Cell:
     return Cell(value=value, note=note)
 
 
+def code_name(tab: str) -> str:
+    """The VBA code name that marks a contract tab: Excel and LibreOffice keep it when a buyer
+    renames the tab, so the tab is still found by it ("mapwsCheckins" for "Check-ins")."""
+    return "mapws" + re.sub(r"[^A-Za-z]", "", tab.title() if tab == STATE else tab)
+
+
 def _sheet(wb: Workbook, name: str) -> Worksheet | None:
+    """A contract tab: by its code name first (survives renames), else by its title."""
     for ws in wb.worksheets:
-        if ws.title.strip().lower() == name.lower():
+        if ws.sheet_properties.codeName == code_name(name):
+            return ws
+    for ws in wb.worksheets:
+        if ws.title.strip().lower() == name.lower() and not (ws.sheet_properties.codeName or "").startswith("mapws"):
             return ws
     return None
 
@@ -889,7 +899,7 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet) -> None:
 def _check_unchanged(path: Path, snapshot: Snapshot, data: bytes) -> None:
     expected = snapshot.meta.get("_sha256")
     if expected and hashlib.sha256(data).hexdigest() != expected:
-        raise PlanError(
+        raise PlanChanged(
             f"{path.name} changed on disk during the sync (someone saved it after it was read); "
             "nothing was written.",
             "Run sync again: it reads the new version.",
@@ -908,7 +918,9 @@ def _tab(wb: Workbook, name: str, path: Path) -> Worksheet:
 
 def _apply_cells(wb: Workbook, writes: Iterable[CellWrite], path: Path) -> None:
     for write in writes:
-        cell = _tab(wb, write.tab, path).cell(write.row, write.col + 1)
+        ws = _tab(wb, write.tab, path)
+        _unmerge_over(ws, write.row, write.col + 1)
+        cell = ws.cell(write.row, write.col + 1)
         if write.formula is not None:
             cell.value = write.formula if write.formula.startswith("=") else "=" + write.formula
             cell.quotePrefix = False
@@ -916,9 +928,20 @@ def _apply_cells(wb: Workbook, writes: Iterable[CellWrite], path: Path) -> None:
             _set_value(cell, write.value)
 
 
+def _unmerge_over(ws: Worksheet, row: int, col: int) -> None:
+    """A buyer's merge that covers a sync-owned cell is an edit to that cell: undo the merge (the
+    merged text stays in its top-left cell, which is the buyer's), so the product's cell is back."""
+    for merged in list(ws.merged_cells.ranges):
+        if merged.min_row <= row <= merged.max_row and merged.min_col <= col <= merged.max_col:
+            if (row, col) != (merged.min_row, merged.min_col):
+                ws.unmerge_cells(str(merged))
+
+
 def _apply_notes(wb: Workbook, changes: ChangeSet, path: Path) -> None:
     for note in changes.notes:
-        cell = _tab(wb, note.tab, path).cell(note.row, note.col + 1)
+        ws = _tab(wb, note.tab, path)
+        _unmerge_over(ws, note.row, note.col + 1)
+        cell = ws.cell(note.row, note.col + 1)
         existing = cell.comment.text if cell.comment is not None else ""
         merged = merge_note(existing, note.lines)
         if merged == existing:
@@ -971,6 +994,7 @@ def _new_table_sheet(wb: Workbook, spec: TabSpec, before: str | None = None) -> 
         other = _sheet(wb, before)
         index = wb.worksheets.index(other) if other is not None else None
     ws = wb.create_sheet(spec.name, index)
+    ws.sheet_properties.codeName = code_name(spec.name)
     for c, column in enumerate(spec.columns, 1):
         cell = ws.cell(1, c)
         _set_value(cell, column.title)
@@ -1017,7 +1041,7 @@ def _save_over(wb: Workbook, path: Path, original: bytes) -> None:
         except OSError:
             pass
         if _read_bytes(path) != original:
-            raise PlanError(
+            raise PlanChanged(
                 f"{path.name} changed on disk during the sync (someone saved it while mapws was writing); "
                 "nothing was written.",
                 "Run sync again: it reads the new version.",
