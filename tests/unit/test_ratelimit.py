@@ -98,3 +98,18 @@ def test_terminal_safe_drops_escape_sequences_and_bidi_overrides():
 
     assert terminal_safe("\x1b]8;;http://evil\x1b\\IT\x1b[2J team\u202e") == "]8;;http://evil\\IT[2J team"
     assert terminal_safe("Dana Tanaka · 12 of 18 done") == "Dana Tanaka · 12 of 18 done"
+
+
+def test_a_slot_counts_its_request_from_when_the_answer_came_back():
+    """Google charges a request on arrival, so a slow request must keep its place until it ends."""
+    clock = FakeClock()
+    limiter = RateLimiter(2, clock=clock, sleep=clock.sleep)
+    with limiter.slot("read"):
+        clock.now = 10.0  # a slow request: answered 10 s after it was sent
+    with limiter.slot("read"):
+        pass  # sent and answered at t=10
+    clock.now = 60.0
+    with limiter.slot("read"):
+        pass  # both earlier places ended at t=10, still in the window at t=60: it waits until t=70
+    assert clock.now >= 70.0
+    assert limiter.counts["read"] == 3

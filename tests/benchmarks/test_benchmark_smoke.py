@@ -1,0 +1,57 @@
+"""A tiny run of ``python -m benchmarks.sync`` (6 plans, no latency, a fast quota clock): the JSON
+contract of its last line, and the call counts and ratios, which do not depend on timing. The
+timed figures are the benchmark's own business (benchmarks/RESULTS.md), not a test's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+REQUIRED = (
+    "calls_per_edited_plan", "calls_per_unchanged_plan", "naive_calls_per_edited_plan",
+    "call_ratio_vs_naive", "calls_per_night", "naive_calls_per_night", "night_call_ratio_vs_naive",
+    "wall_s_sync_all", "quota_floor_s",
+    "naive_wall_s", "local_sync_all_1000_warm_s", "local_sync_all_1000_cold_s", "create_calls",
+    "first_sync_calls", "no_edit_sync_calls", "n_plans", "latency_ms", "time_scale",
+)
+
+
+def test_a_small_run_prints_every_figure_and_the_call_budgets_hold(tmp_path):
+    env = {**os.environ, "NO_GCE_CHECK": "true", "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "benchmarks.sync", "--plans", "6", "--local-plans", "6",
+               "--naive-plans", "2", "--latency-ms", "0", "--time-scale", "60", "--json"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])
+    assert "Targets" in done.stdout  # the readable table came first
+
+    missing = [key for key in REQUIRED if key not in figures]
+    assert not missing
+    assert figures["n_plans"] == 6 and figures["latency_ms"] == 0 and figures["time_scale"] == 60
+    # One plan through create: one Sheets batch, Drive for the slug lookup, the file and one share.
+    assert figures["create_sheets_calls"] == 1
+    assert figures["create_calls"] <= 4 + figures["create_shared_with"]
+    assert figures["first_sync_calls"] == 1 and figures["no_edit_sync_calls"] == 1
+    assert figures["edited_sync_calls"] == 2
+    # The nightly budgets: 1 read + 1 write per edited plan, nothing for the others.
+    assert figures["warm_edited_plans"] == 1
+    assert figures["calls_per_edited_plan"] == 2
+    assert figures["calls_per_unchanged_plan"] == 0
+    assert figures["drive_listing_calls_per_night"] == 1
+    assert figures["drive_version_calls_per_written_plan"] <= 1
+    assert figures["failed_plans"] == 0 and figures["mapws_429s"] == 0
+    # The naive script reaches the same verdict at many times the calls.
+    assert figures["naive_same_verdict_plans"] == figures["naive_plans_measured"] == 2
+    assert figures["naive_calls_per_edited_plan"] > 13  # open_by_key + 6 × (worksheet + records), then writes
+    assert figures["call_ratio_vs_naive"] >= 10
+    assert figures["night_call_ratio_vs_naive"] >= 100
+    assert figures["targets"]["2_sheets_calls_per_edited_plan"] is True
+    # Not measured at this size, and said so rather than guessed.
+    assert figures["local_sync_all_1000_warm_s"] is None and figures["local_plans"] == 6
+    assert figures["local_warm_reads"] == 1
