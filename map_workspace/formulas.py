@@ -7,6 +7,7 @@ ISNUMBER, N, TODAY, COUNTIF, COUNTA, SUMPRODUCT, ROUND — no LET, no array lite
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from map_workspace.domain.model import Status
@@ -125,3 +126,45 @@ def colour_rules(cols: PlanColumns) -> tuple[ColourRule, ...]:
         ColourRule("overdue", f"{dated},{day}<TODAY())", "F4CCCC", "990000", True),
         ColourRule("due_soon", f"{dated},{day}>=TODAY(),{day}-TODAY()<={DUE_SOON_DAYS})", "FFE599", "7F6000"),
     )
+
+
+# --- recognising the product's own rules in a file ------------------------------------------------
+
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+
+
+def canonical_formula(formula: str) -> str:
+    """Formula text as compared: no leading "=", no spaces or case outside string literals
+    (spreadsheet programs re-serialise formulas in their own style)."""
+    text = formula.strip().removeprefix("=")
+    out, last = [], 0
+    for match in _STRING_LITERAL.finditer(text):
+        out.append(re.sub(r"\s+", "", text[last:match.start()]).upper())
+        out.append(match.group(0))
+        last = match.end()
+    out.append(re.sub(r"\s+", "", text[last:]).upper())
+    return "".join(out)
+
+
+def _colour_rule_patterns() -> list[re.Pattern[str]]:
+    marks = ("\x01", "\x02", "\x03")
+    patterns = []
+    for rule in colour_rules(PlanColumns(*marks)):
+        text = canonical_formula(rule.formula)
+        for mark in marks:
+            text = text.replace(mark + "2", mark)
+        pattern = re.escape(text)
+        for mark in marks:
+            pattern = pattern.replace(re.escape(mark), r"\$?[A-Z]{1,3}\d+")
+        patterns.append(re.compile(pattern))
+    return patterns
+
+
+_COLOUR_RULE_PATTERNS = _colour_rule_patterns()
+
+
+def is_colour_rule_formula(formula: str) -> bool:
+    """One of the product's colour rules, with any columns and rows: how a backend recognises its
+    own rules after a buyer moved columns, and never touches a buyer's own rule."""
+    text = canonical_formula(formula)
+    return any(p.fullmatch(text) for p in _COLOUR_RULE_PATTERNS)

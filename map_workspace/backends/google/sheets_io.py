@@ -24,7 +24,13 @@ from typing import Any
 
 from map_workspace.changes import ChangeSet, HistoryEntry, StateRow, merge_note
 from map_workspace.errors import StructuralBreak
-from map_workspace.formulas import ColourRule, PlanColumns, colour_rules
+from map_workspace.formulas import (
+    ColourRule,
+    PlanColumns,
+    canonical_formula,
+    colour_rules,
+    is_colour_rule_formula,
+)
 from map_workspace.layout import (
     HISTORY,
     OVERVIEW,
@@ -322,18 +328,6 @@ _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
 _RELATIVE_ROW = re.compile(r"(\$?[A-Z]{1,3})(\d+)")
 
 
-def canonical_formula(formula: str) -> str:
-    """Formula text as compared: no leading "=", no spaces or case outside string literals."""
-    text = formula.strip().removeprefix("=")
-    out, last = [], 0
-    for match in _STRING_LITERAL.finditer(text):
-        out.append(re.sub(r"\s+", "", text[last:match.start()]).upper())
-        out.append(match.group(0))
-        last = match.end()
-    out.append(re.sub(r"\s+", "", text[last:]).upper())
-    return "".join(out)
-
-
 def shift_rows(formula: str, offset: int) -> str:
     """Move the row numbers of A1 references (outside string literals) down by ``offset``."""
     if not offset:
@@ -347,25 +341,6 @@ def shift_rows(formula: str, offset: int) -> str:
     return "".join(out)
 
 
-def _product_rule_patterns() -> list[re.Pattern[str]]:
-    """The colour rules with any column and row, so the product recognises its own rules after a
-    buyer moved columns, and never touches a buyer's rule."""
-    marks = {"activity": "\x01", "due": "\x02", "status": "\x03"}
-    patterns = []
-    for rule in colour_rules(PlanColumns(marks["activity"], marks["due"], marks["status"])):
-        text = canonical_formula(rule.formula)
-        for mark in marks.values():
-            text = text.replace(mark + "2", mark)
-        pattern = re.escape(text)
-        for mark in marks.values():
-            pattern = pattern.replace(re.escape(mark), r"\$?[A-Z]{1,3}\d+")
-        patterns.append(re.compile(pattern))
-    return patterns
-
-
-_PRODUCT_RULES = _product_rule_patterns()
-
-
 def _rule_formulas(rule: dict[str, Any]) -> list[str]:
     condition = (rule.get("booleanRule") or {}).get("condition") or {}
     if condition.get("type") != "CUSTOM_FORMULA":
@@ -375,7 +350,7 @@ def _rule_formulas(rule: dict[str, Any]) -> list[str]:
 
 def _is_product_rule(rule: dict[str, Any]) -> bool:
     formulas = _rule_formulas(rule)
-    return len(formulas) == 1 and any(p.fullmatch(canonical_formula(formulas[0])) for p in _PRODUCT_RULES)
+    return len(formulas) == 1 and is_colour_rule_formula(formulas[0])
 
 
 def _covers(grid_range: dict[str, Any], first_row: int, last_row: int, col: int) -> bool:

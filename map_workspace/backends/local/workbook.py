@@ -46,7 +46,7 @@ from openpyxl.xml.functions import fromstring as openpyxl_xml
 
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, StateRow, merge_note
 from map_workspace.errors import PlanChanged, PlanError, PlanLocked, PlanNotFound, StructuralBreak, UnsafeToSave
-from map_workspace.formulas import ColourRule, PlanColumns, colour_rules
+from map_workspace.formulas import ColourRule, PlanColumns, canonical_formula, colour_rules, is_colour_rule_formula
 from map_workspace.layout import (
     HISTORY,
     OVERVIEW,
@@ -430,45 +430,14 @@ def _sheet(wb: Workbook, name: str) -> Worksheet | None:
 # --- the product's formats: dropdowns and colour rules ---------------------------------------------
 
 
-_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
 
 
-def _canonical(formula: str) -> str:
-    """Formula text as compared: no leading "=", no spaces or case outside string literals
-    (spreadsheet programs re-serialise formulas in their own style)."""
-    text = formula.strip().removeprefix("=")
-    out, last = [], 0
-    for match in _STRING_LITERAL.finditer(text):
-        out.append(re.sub(r"\s+", "", text[last:match.start()]).upper())
-        out.append(match.group(0))
-        last = match.end()
-    out.append(re.sub(r"\s+", "", text[last:]).upper())
-    return "".join(out)
-
-
-def _product_rule_patterns() -> list[re.Pattern[str]]:
-    """The colour rules with any column and row: how the product recognises its own rules
-    after a buyer moved columns, so it never touches a buyer's rule."""
-    marks = {"activity": "\x01", "due": "\x02", "status": "\x03"}
-    patterns = []
-    for rule in colour_rules(PlanColumns(marks["activity"], marks["due"], marks["status"])):
-        text = _canonical(rule.formula)
-        for mark in marks.values():
-            text = text.replace(mark + "2", mark)
-        pattern = re.escape(text)
-        for mark in marks.values():
-            pattern = pattern.replace(re.escape(mark), r"[A-Z]{1,3}\d+")
-        patterns.append(re.compile(pattern))
-    return patterns
-
-
-_PRODUCT_RULES = _product_rule_patterns()
 _PRODUCT_LISTS = {_choice_list(c.choices) for spec in TABLE_TABS.values() for c in spec.columns if c.choices}
 
 
 def _is_product_rule(rule: Rule) -> bool:
     formulas = list(rule.formula or ())
-    return len(formulas) == 1 and any(p.fullmatch(_canonical(formulas[0])) for p in _PRODUCT_RULES)
+    return len(formulas) == 1 and is_colour_rule_formula(formulas[0])
 
 
 def _shifted_rules(cols: PlanColumns, first_row: int) -> list[tuple[str, ColourRule]]:
@@ -511,13 +480,13 @@ def _formats_in_place(ws: Worksheet, grid: Grid) -> bool:
         return False
     cols = _plan_columns_from_table(table.columns, last)
     present = {
-        _canonical(f)
+        canonical_formula(f)
         for cf in ws.conditional_formatting
         if f"{status}{first}" in cf.sqref and f"{status}{last}" in cf.sqref
         for rule in cf.rules
         for f in (rule.formula or ())[:1]
     }
-    return all(_canonical(formula) in present for formula, _ in _shifted_rules(cols, first))
+    return all(canonical_formula(formula) in present for formula, _ in _shifted_rules(cols, first))
 
 
 def _plan_columns_from_table(columns: dict[str, int], last_row: int) -> PlanColumns:
