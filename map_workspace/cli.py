@@ -675,8 +675,8 @@ def templates_show(name, as_json, show_traceback) -> None:
         days = f"{a.duration_days}+{a.buffer_days}d" if a.type.value == "Task" else "milestone"
         click.echo(f"  {a.key:<24} {a.side.value:<7} {days:<10} {a.activity}{deps}")
     click.echo("\nRisks:")
-    for r in t.risks:
-        click.echo(f"  {r.probability.value}/{r.impact.value}: {r.risk}")
+    for risk in t.risks:
+        click.echo(f"  {risk.probability.value}/{risk.impact.value}: {risk.risk}")
 
 
 @templates.command(name="check")
