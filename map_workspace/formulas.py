@@ -8,6 +8,7 @@ ISNUMBER, N, TODAY, COUNTIF, COUNTA, SUMPRODUCT, ROUND — no LET, no array lite
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from map_workspace.domain.model import Status
@@ -50,6 +51,15 @@ class PlanColumns:
 
     def rng(self, col: str) -> str:
         return f"{sheet_ref(self.tab)}!{col}2:{col}{self.last_row}"
+
+
+def plan_columns_at(columns: Mapping[str, int], last_row: int, tab: str = "Plan") -> PlanColumns:
+    """The formulas' columns from where a backend found the Plan's columns (0-based, by key);
+    a column not found keeps its place in a fresh plan."""
+    from map_workspace.layout import PLAN_TAB, column_letter
+
+    letter = {k: column_letter(columns.get(k, PLAN_TAB.index(k))) for k in ("activity", "due", "status")}
+    return PlanColumns(letter["activity"], letter["due"], letter["status"], last_row, tab)
 
 
 def sheet_ref(tab: str) -> str:
@@ -168,3 +178,25 @@ def is_colour_rule_formula(formula: str) -> bool:
     own rules after a buyer moved columns, and never touches a buyer's own rule."""
     text = canonical_formula(formula)
     return any(p.fullmatch(text) for p in _COLOUR_RULE_PATTERNS)
+
+
+_RELATIVE_ROW = re.compile(r"(\$?[A-Z]{1,3})(\d+)")
+
+
+def shift_rows(formula: str, offset: int) -> str:
+    """Move the row numbers of A1 references (outside string literals) down by ``offset``."""
+    if not offset:
+        return formula
+    out, last = [], 0
+    for match in _STRING_LITERAL.finditer(formula):
+        out.append(_RELATIVE_ROW.sub(lambda m: f"{m[1]}{int(m[2]) + offset}", formula[last:match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_RELATIVE_ROW.sub(lambda m: f"{m[1]}{int(m[2]) + offset}", formula[last:]))
+    return "".join(out)
+
+
+def colour_rules_from(cols: PlanColumns, first_row: int) -> list[tuple[str, ColourRule]]:
+    """(formula without "=", rule) for data starting at sheet row ``first_row`` (the rules are
+    written for row 2)."""
+    return [(shift_rows(rule.formula, first_row - 2), rule) for rule in colour_rules(cols)]

@@ -15,17 +15,15 @@ from map_workspace.domain import parsing
 from map_workspace.domain.calendar import business_days_between
 from map_workspace.domain.model import Assessment, Finding, Item, Plan, Severity
 from map_workspace.domain.rules import Context, Thresholds, assess
-from map_workspace.formulas import PlanColumns, flag_formula, overdue_formula, progress_formula
+from map_workspace.formulas import PlanColumns, flag_formula, overdue_formula, plan_columns_at, progress_formula
 from map_workspace.layout import (
     OVERVIEW,
     PLAN,
-    PLAN_TAB,
     RISKS,
     STAKEHOLDERS,
     Cell,
     CellValue,
     Snapshot,
-    column_letter,
     parse_a1,
 )
 from map_workspace.reading import Reading, read_plan, status_label
@@ -373,8 +371,7 @@ class _Planner:
         last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])
         if last_data + FORMAT_HEADROOM // 4 > covered:
             covered = max(covered, last_data + FORMAT_HEADROOM)
-        letter = {k: column_letter(table.columns.get(k, PLAN_TAB.index(k))) for k in ("activity", "due", "status")}
-        return PlanColumns(letter["activity"], letter["due"], letter["status"], covered, table.grid.title or PLAN)
+        return plan_columns_at(table.columns, covered, table.grid.title or PLAN)
 
     def _write(self, tab: str, sheet_row: int, key: str, value: CellValue, item_id: str | None,
                formula: str | None = None) -> None:

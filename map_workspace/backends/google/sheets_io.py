@@ -28,8 +28,9 @@ from map_workspace.formulas import (
     ColourRule,
     PlanColumns,
     canonical_formula,
-    colour_rules,
+    colour_rules_from,
     is_colour_rule_formula,
+    plan_columns_at,
 )
 from map_workspace.layout import (
     HISTORY,
@@ -47,7 +48,6 @@ from map_workspace.layout import (
     Owner,
     Snapshot,
     TabSpec,
-    column_letter,
     normalise_header,
 )
 from map_workspace.reading import find_table
@@ -325,20 +325,6 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
 # --- the product's colour rules and dropdowns ----------------------------------------------------
 
 _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
-_RELATIVE_ROW = re.compile(r"(\$?[A-Z]{1,3})(\d+)")
-
-
-def shift_rows(formula: str, offset: int) -> str:
-    """Move the row numbers of A1 references (outside string literals) down by ``offset``."""
-    if not offset:
-        return formula
-    out, last = [], 0
-    for match in _STRING_LITERAL.finditer(formula):
-        out.append(_RELATIVE_ROW.sub(lambda m: f"{m[1]}{int(m[2]) + offset}", formula[last:match.start()]))
-        out.append(match.group(0))
-        last = match.end()
-    out.append(_RELATIVE_ROW.sub(lambda m: f"{m[1]}{int(m[2]) + offset}", formula[last:]))
-    return "".join(out)
 
 
 def _rule_formulas(rule: dict[str, Any]) -> list[str]:
@@ -364,14 +350,9 @@ def _covers(grid_range: dict[str, Any], first_row: int, last_row: int, col: int)
             and start_col <= col and (end_col is None or col < int(end_col)))
 
 
-def plan_columns_from(columns: dict[str, int], last_row: int, tab: str = PLAN) -> PlanColumns:
-    letter = {k: column_letter(columns.get(k, PLAN_TAB.index(k))) for k in ("activity", "due", "status")}
-    return PlanColumns(letter["activity"], letter["due"], letter["status"], last_row, tab)
-
-
 def shifted_rules(cols: PlanColumns, first_row: int) -> list[tuple[str, ColourRule]]:
-    """(formula with "=", rule) for data starting at sheet row ``first_row`` (rules are written for row 2)."""
-    return [("=" + shift_rows(rule.formula, first_row - 2), rule) for rule in colour_rules(cols)]
+    """(formula with "=", rule) for data starting at sheet row ``first_row``."""
+    return [("=" + formula, rule) for formula, rule in colour_rules_from(cols, first_row)]
 
 
 def _formats_in_place(sheet: dict[str, Any], grid: Grid) -> bool:
@@ -391,7 +372,7 @@ def _formats_in_place(sheet: dict[str, Any], grid: Grid) -> bool:
         if not any(_covers(r, first, last, status) for r in rule.get("ranges") or []):
             continue
         present.update(canonical_formula(f) for f in _rule_formulas(rule)[:1])
-    cols = plan_columns_from(table.columns, last)
+    cols = plan_columns_at(table.columns, last)
     return all(canonical_formula(formula) in present for formula, _ in shifted_rules(cols, first))
 
 
@@ -574,7 +555,7 @@ def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int) -> list[di
         if column.choices:
             requests.append(dropdown_request(sheet_id, index, 2, last_row, column.choices))
     if name == PLAN:
-        cols = plan_columns_from({c.key: i for i, c in columns.items()}, last_row)
+        cols = plan_columns_at({c.key: i for i, c in columns.items()}, last_row)
         requests += colour_rule_requests(sheet_id, cols, 1, max(len(header), len(spec.columns)), 0)
     if name in (HISTORY, STATE):
         requests.append(protect_request(grid_range(sheet_id)))
@@ -838,7 +819,7 @@ def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int) -> list[di
     header = grid.rows[table.header_row] if len(grid.rows) > table.header_row else ()
     headed = [i + 1 for i, cell in enumerate(header) if cell.value not in (None, "")]
     width = max([len(PLAN_TAB.columns), max(table.columns.values(), default=0) + 1, *headed])
-    cols = plan_columns_from(table.columns, to_row, grid.title or PLAN)
+    cols = plan_columns_at(table.columns, to_row, grid.title or PLAN)
     remaining = layout.rule_count - len(layout.product_rules)
     requests += colour_rule_requests(info.sheet_id, cols, header_row, width, remaining)
     return requests

@@ -34,7 +34,6 @@ from openpyxl.chart.reader import read_chart
 from openpyxl.comments import Comment
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import FormulaRule, Rule
-from openpyxl.formula.translate import Translator
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -46,7 +45,13 @@ from openpyxl.xml.functions import fromstring as openpyxl_xml
 
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, StateRow, merge_note
 from map_workspace.errors import PlanChanged, PlanError, PlanLocked, PlanNotFound, StructuralBreak, UnsafeToSave
-from map_workspace.formulas import ColourRule, PlanColumns, canonical_formula, colour_rules, is_colour_rule_formula
+from map_workspace.formulas import (
+    PlanColumns,
+    canonical_formula,
+    colour_rules_from,
+    is_colour_rule_formula,
+    plan_columns_at,
+)
 from map_workspace.layout import (
     HISTORY,
     OVERVIEW,
@@ -197,7 +202,8 @@ def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int) -> Non
     if any(len(str(ws.cell(1, col).value or "")) > width * _CHARS_PER_WIDTH for col, width in widths.items()):
         ws.row_dimensions[1].height = 2 * _LINE_HEIGHT
     if spec.name == PLAN:
-        _add_colour_rules(ws, _plan_columns_at(columns, last_row), 1, max(len(header), len(spec.columns)))
+        cols = plan_columns_at({c.key: i for i, c in columns.items()}, last_row)
+        _add_colour_rules(ws, cols, 1, max(len(header), len(spec.columns)))
 
 
 def _fit_row_heights(ws: Worksheet, wrapped: dict[int, float], first_row: int) -> None:
@@ -223,12 +229,6 @@ def _columns_by_position(spec: TabSpec, header: Iterable[Cell]) -> dict[int, Col
         if column is not None and column not in found.values():
             found[i] = column
     return found
-
-
-def _plan_columns_at(columns: dict[int, Column], last_row: int) -> PlanColumns:
-    where = {c.key: i for i, c in columns.items()}
-    letter = {k: column_letter(where.get(k, PLAN_TAB.index(k))) for k in ("activity", "due", "status")}
-    return PlanColumns(letter["activity"], letter["due"], letter["status"], last_row, PLAN)
 
 
 def _style_data_cell(cell: SheetCell, column: Column) -> None:
@@ -440,23 +440,12 @@ def _is_product_rule(rule: Rule) -> bool:
     return len(formulas) == 1 and is_colour_rule_formula(formulas[0])
 
 
-def _shifted_rules(cols: PlanColumns, first_row: int) -> list[tuple[str, ColourRule]]:
-    """(formula, ColourRule) for data starting at ``first_row`` (the rules are written for row 2)."""
-    out = []
-    for rule in colour_rules(cols):
-        formula = rule.formula
-        if first_row != 2:
-            formula = Translator("=" + formula, origin="A2").translate_formula(f"A{first_row}")[1:]
-        out.append((formula, rule))
-    return out
-
-
 def _add_colour_rules(ws: Worksheet, cols: PlanColumns, header_row: int, width: int) -> None:
     """First match wins: each rule stops the ones after it, in the order formulas.py gives."""
     first = header_row + 1
     sqref = f"A{first}:{column_letter(max(width, 1) - 1)}{cols.last_row}"
     priority = max((r.priority or 0 for cf in ws.conditional_formatting for r in cf.rules), default=0)
-    for formula, rule in _shifted_rules(cols, first):
+    for formula, rule in colour_rules_from(cols, first):
         priority += 1
         fill = PatternFill("solid", start_color=rule.fill, end_color=rule.fill)
         cf_rule = FormulaRule(formula=[formula], fill=fill, font=Font(color=rule.font, bold=rule.bold),
@@ -478,7 +467,7 @@ def _formats_in_place(ws: Worksheet, grid: Grid) -> bool:
     )
     if not dropdown:
         return False
-    cols = _plan_columns_from_table(table.columns, last)
+    cols = plan_columns_at(table.columns, last)
     present = {
         canonical_formula(f)
         for cf in ws.conditional_formatting
@@ -486,12 +475,7 @@ def _formats_in_place(ws: Worksheet, grid: Grid) -> bool:
         for rule in cf.rules
         for f in (rule.formula or ())[:1]
     }
-    return all(canonical_formula(formula) in present for formula, _ in _shifted_rules(cols, first))
-
-
-def _plan_columns_from_table(columns: dict[str, int], last_row: int) -> PlanColumns:
-    letter = {k: column_letter(columns.get(k, PLAN_TAB.index(k))) for k in ("activity", "due", "status")}
-    return PlanColumns(letter["activity"], letter["due"], letter["status"], last_row, PLAN)
+    return all(canonical_formula(formula) in present for formula, _ in colour_rules_from(cols, first))
 
 
 def _refresh_formats(ws: Worksheet, grid: Grid | None, to_row: int) -> None:
@@ -516,7 +500,7 @@ def _refresh_formats(ws: Worksheet, grid: Grid | None, to_row: int) -> None:
     # Rows are coloured across every headed column, the buyer's own included.
     headed = [c.column for c in ws[header_row] if c.value not in (None, "")]
     width = max([len(PLAN_TAB.columns), max(table.columns.values(), default=0) + 1, *headed])
-    _add_colour_rules(ws, _plan_columns_from_table(table.columns, to_row), header_row, width)
+    _add_colour_rules(ws, plan_columns_at(table.columns, to_row), header_row, width)
 
 
 # --- document properties --------------------------------------------------------------------------
