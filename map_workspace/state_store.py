@@ -149,10 +149,6 @@ class StateStore:
             self._db.execute("UPDATE plans SET synced_day = ?, synced_at = ? WHERE plan_key = ?",
                              (synced_day, _now(), plan_key))
 
-    def forget(self, plan_key: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM plans WHERE plan_key = ?", (plan_key,))
-
     # --- runs ------------------------------------------------------------------------------------
 
     def unfinished_run(self) -> dict[str, object] | None:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow, note_block
 from map_workspace.domain import parsing
 from map_workspace.domain.calendar import business_days_between
-from map_workspace.domain.model import Assessment, Finding, Item, Plan, Severity
+from map_workspace.domain.model import Assessment, Finding, Item, Plan
 from map_workspace.domain.rules import Context, Thresholds, assess
 from map_workspace.formulas import PlanColumns, flag_formula, overdue_formula, plan_columns_at, progress_formula
 from map_workspace.layout import (
@@ -430,7 +430,3 @@ def _number(item_id: str) -> int:
 def _id_order(item_id: str) -> tuple[str, int]:
     parsed = parsing.parse_id(item_id)
     return (parsed[0], parsed[1]) if parsed else (item_id, 0)
-
-
-def error_count(findings: tuple[Finding, ...]) -> int:
-    return sum(1 for f in findings if f.severity is Severity.ERROR)

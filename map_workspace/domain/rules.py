@@ -61,7 +61,6 @@ class Context:
     thresholds: Thresholds = field(default_factory=Thresholds)
     shortfall_days: int = 0
     decision_id: str = ""
-    template_size: int = 0
     #: What the sync could not see ("owner", "due", … columns; "stakeholders"): no claims about it.
     unseen: frozenset[str] = frozenset()
 

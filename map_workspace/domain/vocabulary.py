@@ -42,8 +42,3 @@ RISK_STATUS_WORDS: dict[RiskStatus, tuple[str, ...]] = {
     RiskStatus.MITIGATED: ("mitigated", "managed", "in hand", "contained"),
     RiskStatus.CLOSED: ("closed", "resolved", "gone", "done", "retired"),
 }
-
-
-def closed_status_words() -> tuple[str, ...]:
-    """Every word that closes an item (Done or N/A), for the sheet's formulas."""
-    return STATUS_WORDS[Status.DONE] + STATUS_WORDS[Status.NA]

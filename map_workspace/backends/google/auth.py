@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -744,8 +744,3 @@ def _shown(path: Path | None) -> str:
     if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
         return "~" + text[len(home):]
     return text
-
-
-def scope_names(scopes: Iterable[str]) -> list[str]:
-    """Short names for display: drive.file, drive, ..."""
-    return [short_scope(scope) for scope in scopes]

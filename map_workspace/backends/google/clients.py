@@ -89,10 +89,5 @@ class GoogleClients:
         return self._build("sheets", "v4", "")
 
     @property
-    def batch_uri(self) -> str:
-        """Drive's batch endpoint (BatchHttpRequest ignores api_endpoint)."""
-        return (self.api_root.rstrip("/") if self.api_root else "https://www.googleapis.com") + "/batch/drive/v3"
-
-    @property
     def token_uri(self) -> str:
         return (self.api_root.rstrip("/") + "/token") if self.api_root else "https://oauth2.googleapis.com/token"
