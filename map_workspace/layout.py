@@ -8,6 +8,7 @@ pure core works from that. Columns are found by header text and rows by ID, neve
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -287,6 +288,18 @@ class Snapshot:
     tabs: dict[str, Grid]
     formats_ok: bool = True
     extra_tabs: tuple[str, ...] = field(default=())
+
+
+def columns_by_position(spec: TabSpec, header: Iterable[Cell]) -> dict[int, Column]:
+    """0-based position → contract column, matched by header text (a renderer's view of a header
+    row it is about to write or has just written)."""
+    by_name = {normalise_header(c.header): c for c in spec.columns}
+    found: dict[int, Column] = {}
+    for i, cell in enumerate(header):
+        column = by_name.get(normalise_header(cell.text))
+        if column is not None and column not in found.values():
+            found[i] = column
+    return found
 
 
 def a1(row: int, col: int) -> str:

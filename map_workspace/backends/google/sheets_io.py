@@ -47,7 +47,7 @@ from map_workspace.layout import (
     Grid,
     Owner,
     Snapshot,
-    TabSpec,
+    columns_by_position,
     normalise_header,
 )
 from map_workspace.reading import find_table
@@ -451,17 +451,6 @@ def meta_json(meta: dict[str, str]) -> str:
                       ensure_ascii=False, separators=(",", ":"))
 
 
-def _columns_by_position(spec: TabSpec, header: Iterable[Cell]) -> dict[int, Column]:
-    """0-based position → contract column, matched by header text."""
-    by_name = {normalise_header(c.header): c for c in spec.columns}
-    found: dict[int, Column] = {}
-    for i, cell in enumerate(header):
-        column = by_name.get(normalise_header(cell.text))
-        if column is not None and column not in found.values():
-            found[i] = column
-    return found
-
-
 def _text_format(*, bold: bool = False, italic: bool = False, colour: str = "", size: int = 0) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if bold:
@@ -545,7 +534,7 @@ def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int) -> list[di
         return _overview_requests(grid, sheet_id)
     spec = TABLE_TABS[name]
     header = grid.rows[0] if grid.rows else tuple(Cell(value=c.title) for c in spec.columns)
-    columns = _columns_by_position(spec, header)
+    columns = columns_by_position(spec, header)
     rows = [[_header_data(columns.get(c), cell) for c, cell in enumerate(header)]]
     for row in grid.rows[1:]:
         rows.append([_data_cell(columns.get(c), cell) for c, cell in enumerate(row)])

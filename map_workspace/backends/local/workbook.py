@@ -71,6 +71,7 @@ from map_workspace.layout import (
     Snapshot,
     TabSpec,
     column_letter,
+    columns_by_position,
     normalise_header,
 )
 from map_workspace.reading import find_table
@@ -169,7 +170,7 @@ def _write_overview(ws: Worksheet, grid: Grid) -> None:
 
 def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int) -> None:
     header = grid.rows[0] if grid.rows else tuple(Cell(value=c.title) for c in spec.columns)
-    columns = _columns_by_position(spec, header)
+    columns = columns_by_position(spec, header)
     for c, cell in enumerate(header, 1):
         target = ws.cell(1, c)
         _put(target, cell)
@@ -218,17 +219,6 @@ def _fit_row_heights(ws: Worksheet, wrapped: dict[int, float], first_row: int) -
                 lines = max(lines, sum(math.ceil(max(1, len(part)) / per_line) for part in text.split("\n")))
         if lines > 1:
             ws.row_dimensions[row].height = min(409, lines * _LINE_HEIGHT)
-
-
-def _columns_by_position(spec: TabSpec, header: Iterable[Cell]) -> dict[int, Column]:
-    """0-based position → contract column, matched by header text."""
-    by_name = {normalise_header(c.header): c for c in spec.columns}
-    found: dict[int, Column] = {}
-    for i, cell in enumerate(header):
-        column = by_name.get(normalise_header(cell.text))
-        if column is not None and column not in found.values():
-            found[i] = column
-    return found
 
 
 def _style_data_cell(cell: SheetCell, column: Column) -> None:
