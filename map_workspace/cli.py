@@ -90,6 +90,12 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return google_options(fn)
 
 
+def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--json and --traceback, for commands that take no plan options."""
+    fn = click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")(fn)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(fn)
+
+
 def google_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Where the Google backend finds its identity and files (ignored by the local backend)."""
     options = [
@@ -505,8 +511,7 @@ def auth() -> None:
 @click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening a browser.")
 @click.option("--port", type=int, default=0, help="Local port for Google's redirect (default: any free port).")
 @google_options
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@output_options
 @command_boundary
 def auth_login(client_file, no_browser, port, as_json, show_traceback, **google) -> None:
     """Sign in as yourself (installed-app flow); the token is kept 0600 in your config folder.
@@ -527,8 +532,7 @@ def auth_login(client_file, no_browser, port, as_json, show_traceback, **google)
 
 @auth.command(name="check")
 @google_options
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@output_options
 @command_boundary
 def auth_check(as_json, show_traceback, **google) -> None:
     """Say which identity mapws uses, which scopes it holds, and whether the folder is writable.
@@ -556,8 +560,7 @@ def auth_check(as_json, show_traceback, **google) -> None:
 
 
 @auth.command(name="logout")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@output_options
 @command_boundary
 def auth_logout(as_json, show_traceback) -> None:
     """Forget the cached Google token.
@@ -618,8 +621,7 @@ def templates() -> None:
 
 
 @templates.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@output_options
 @command_boundary
 def templates_list(as_json, show_traceback) -> None:
     """List the templates shipped with mapws.
@@ -640,8 +642,7 @@ def templates_list(as_json, show_traceback) -> None:
 
 @templates.command(name="show")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@output_options
 @command_boundary
 def templates_show(name, as_json, show_traceback) -> None:
     """Show a template's roles, activities and risks.
@@ -681,8 +682,7 @@ def templates_show(name, as_json, show_traceback) -> None:
 
 @templates.command(name="check")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@output_options
 @command_boundary
 def templates_check(file, as_json, show_traceback) -> None:
     """Validate a template file; exit 2 with every problem listed when it is invalid.
