@@ -364,7 +364,7 @@ class EditTargets:
                 for r in range(table.header_row + 1, len(grid.rows))}
         due_cell = grid.cell(rows["M-01"], table.columns["due"])
         assert isinstance(due_cell.value, date), due_cell
-        return cls(Layout.from_meta(snapshot.meta).tabs[PLAN].sheet_id,
+        return cls(Layout.of(snapshot).tabs[PLAN].sheet_id,
                    (rows["T-01"], table.columns["status"]), (rows["T-02"], table.columns["owner"]),
                    (rows["M-01"], table.columns["due"]), due_cell.value)
 

@@ -203,12 +203,13 @@ def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run
         ref = PlanRef(id=str((config.dir / f"{plan.slug}.xlsx").resolve()) if config.backend == "local" else "",
                       url="", slug=plan.slug, title=req.deal)
         return CreateResult(ref, plan, emails, new.findings, dry_run=True)
-    published = published_template(store, req.template, config)
-    if published and hasattr(store, "template_id"):
-        store.template_id = published  # copy the branded template instead of building from scratch
-    ref = store.create(new.snapshot, slug=plan.slug, title=req.deal)
-    shared = store.share(ref, emails, role="commenter" if req.commenter else "writer",
-                         message=invitation(req.deal, req.decision))
+    # A published (branded) template is copied instead of building the plan from scratch.
+    template_id = published_template(store, req.template, config)
+    ref = store.create(new.snapshot, slug=plan.slug, title=req.deal, template_id=template_id)
+    shared: tuple[str, ...] = ()
+    if store.traits.shares:
+        shared = store.sharer().share(ref, emails, role="commenter" if req.commenter else "writer",
+                                      message=invitation(req.deal, req.decision))
     return CreateResult(ref, plan, shared, new.findings)
 
 
@@ -320,7 +321,7 @@ def private_facts(store: PlanStore, refs: list[PlanRef], config: Config) -> dict
 
 
 def published_template(store: PlanStore, template: str, config: Config) -> str:
-    if not hasattr(store, "publish_template"):
+    if not store.traits.publishes_templates:
         return ""
     private = _private_store(config)
     try:
@@ -332,15 +333,12 @@ def published_template(store: PlanStore, template: str, config: Config) -> str:
 def publish_template(store: PlanStore, name: str, config: Config) -> PlanRef:
     """Put a template's empty layout in the store (Google: a spreadsheet people can brand by
     hand), and remember it so that ``create`` copies it."""
-    publish = getattr(store, "publish_template", None)
-    if publish is None:
-        raise UsageError("Publishing a template is for the Google backend: local plans are built from "
-                         "the template files directly.", "Use --backend google.")
+    publisher = store.publisher()
     template = load_template(name)
     overview = Overview(deal="", cadence=template.goals.get("cadence", ""))
     meta = {"schema": str(SCHEMA_VERSION), "template": template.name, "locale": config.locale,
             "timezone": config.timezone}
-    ref = publish(template.name, render_plan(Plan(plan_id="", overview=overview), [], meta))
+    ref = publisher.publish_template(template.name, render_plan(Plan(plan_id="", overview=overview), [], meta))
     private = _private_store(config)
     try:
         private.remember_template(store.name, template.name, ref.id)

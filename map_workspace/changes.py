@@ -192,4 +192,4 @@ def apply_in_memory(snapshot: Snapshot, changes: ChangeSet) -> Snapshot:
     grids = {name: Grid(snapshot.tabs[name].title if name in snapshot.tabs else name,
                         tuple(tuple(r) for r in rows)) for name, rows in tabs.items()}
     return Snapshot(snapshot.source, meta, grids, True if changes.formats_to_row else snapshot.formats_ok,
-                    snapshot.extra_tabs)
+                    snapshot.extra_tabs, snapshot.token)

@@ -381,7 +381,7 @@ def _sync_all(store, config, *, dry_run, planned, strict, fail_on, as_json, verb
     from map_workspace.ratelimit import RateLimiter, Unlimited
 
     shard_spec = nightly.Shard.parse(shard)
-    limiter = Unlimited() if store.name == "local" else RateLimiter(config.max_rpm)
+    limiter = RateLimiter(config.max_rpm) if store.traits.rate_limited else Unlimited()
     lanes = nightly.owner_lanes(store, config, lambda: RateLimiter(config.max_rpm), limiter) \
         if impersonate_owners else None
     state = nightly.open_state(store, config, shard_spec)
@@ -391,7 +391,7 @@ def _sync_all(store, config, *, dry_run, planned, strict, fail_on, as_json, verb
     try:
         runs = nightly.sync_every_plan(
             store, config, state=state, limiter=limiter, shard=shard_spec,
-            workers=workers or (1 if store.name == "local" else 8), dry_run=dry_run, wait=wait,
+            workers=workers or store.traits.default_workers, dry_run=dry_run, wait=wait,
             on_listed=progress.start, on_resume=lambda prev: setattr(night, "resumed", prev), lanes=lanes,
         )
         for run in runs:
@@ -598,14 +598,12 @@ def share(plan, emails, commenter, allow_domains, dry_run, backend, plans_dir, t
     """
     config = _config(backend, plans_dir, today, allow_domains=allow_domains or None, **google)
     store = app.make_store(config)
-    if store.name == "local":
-        raise UsageError("A local plan is shared by sending the workbook; there is nothing to share here.",
-                         "Use --backend google to share plans in Drive.")
+    sharer = store.sharer()
     for email in emails:
         if "@" not in email:
             raise UsageError(f"'{email}' is not an email address.", "Example: mapws share acme-rollout lee@acme.com")
     ref = store.locate(plan)
-    added = store.share(ref, emails, role="commenter" if commenter else "writer",
+    added = sharer.share(ref, emails, role="commenter" if commenter else "writer",
                         message=app.invitation(ref.title or ref.slug, None), dry_run=dry_run)
     if as_json:
         _echo_json({"plan": ref.id, "shared_with": list(added), "role": "commenter" if commenter else "writer",

@@ -276,18 +276,31 @@ class Grid:
 
 
 @dataclass(frozen=True)
+class ReadToken:
+    """What a backend wants to remember about the file as it read it, opaque to everyone else.
+    ``version`` is the file's change token at the read (the workbook's SHA-256; Drive's
+    ``version``), "" when unknown; ``detail`` is backend-private text that must survive the state
+    store (Google: where the tabs, colour rules and metadata sit). Services pass it through."""
+
+    version: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """What a backend read from one plan file. ``tabs`` is keyed by contract tab name (a backend
     locates tabs by name or by stable sheet ID); a tab missing from the file is absent here.
     ``meta`` carries the plan's document properties: ``plan_id``, ``schema``, ``template``,
     ``locale``, ``timezone``, ``slug``, ``shortfall_days``. ``formats_ok`` is the backend's word
-    on whether the validation and conditional-format rules are still in place."""
+    on whether the validation and conditional-format rules are still in place; ``token`` is the
+    backend's own note on the read (never a key in ``meta``)."""
 
     source: str
     meta: dict[str, str]
     tabs: dict[str, Grid]
     formats_ok: bool = True
     extra_tabs: tuple[str, ...] = field(default=())
+    token: ReadToken = field(default=ReadToken())
 
 
 def columns_by_position(spec: TabSpec, header: Iterable[Cell]) -> dict[int, Column]:

@@ -127,10 +127,7 @@ class OwnerLanes:
 
     def __init__(self, listing: PlanStore, store_for: Callable[[str], PlanStore],
                  limiter_for: Callable[[], RateLimiter], fallback: RateLimiter) -> None:
-        owner_of = getattr(listing, "owner_of", None)
-        if owner_of is None:
-            raise UsageError("--impersonate-owners is for plans in Google Drive.", "Use it with --backend google.")
-        self._owner_of: Callable[[PlanRef], str] = owner_of
+        self._owner_of: Callable[[PlanRef], str] = listing.owners().owner_of
         self.listing = listing
         self.store_for = store_for
         self.limiter_for = limiter_for
@@ -158,8 +155,7 @@ def owner_lanes(listing: PlanStore, config: Config, limiter_for: Callable[[], Ra
                 fallback: RateLimiter) -> OwnerLanes:
     """The lanes for ``--impersonate-owners`` from the configured identity, which must be a service
     account (only they can act as other users, through domain-wide delegation)."""
-    if listing.name != "google":
-        raise UsageError("--impersonate-owners is for plans in Google Drive.", "Use it with --backend google.")
+    listing.owners()  # a store that knows no owners says so before anything else happens
     from map_workspace.backends.google.auth import SERVICE_ACCOUNT, resolve_identity
 
     identity = resolve_identity(config)
@@ -226,13 +222,14 @@ def sync_one(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, 
             snapshot = store.read(ref)
         run.read = True
     attempt = 1
+    written_version = ""
     while True:
         result = plan_sync(snapshot, today, now=now, settings=app.settings_for(config))
         if dry_run or result.changes.is_empty:
             break
         try:
             with limiter.slot("write"):
-                store.apply(replace(ref, version=version), snapshot, result.changes)
+                written_version = store.apply(replace(ref, version=version), snapshot, result.changes)
             break
         except PlanChanged as exc:  # edited since that snapshot: nothing written, read it again
             if attempt >= app.SYNC_ATTEMPTS:
@@ -247,10 +244,9 @@ def sync_one(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, 
         after = snapshot
         if not result.changes.is_empty:
             written = True
+            version = written_version
             after = apply_in_memory(snapshot, result.changes)
-            version = store.version(replace(ref, version=version))  # the version the write was made over
-            if "_sha256" in after.meta:
-                after = replace(after, meta={**after.meta, "_sha256": version})
+            after = replace(after, token=replace(after.token, version=version))
         if written or run.read or remembered is None:
             state.put(key, version, after, today.isoformat())
         elif remembered.synced_day != today.isoformat():

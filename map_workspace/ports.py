@@ -1,13 +1,23 @@
 """The small interfaces a backend implements. Services are written against these; tests run one
-contract suite against every implementation."""
+contract suite against every implementation.
+
+Every store is a :class:`PlanStore`. What only some backends can do is a capability: a small
+Protocol below, which a store hands out through one accessor (``store.publisher()``,
+``store.sharer()``, ``store.owners()``). A store that lacks a capability says so in one place — its
+accessor raises :class:`~map_workspace.errors.UsageError` with its own words — and
+:class:`StoreTraits` says in advance which ones it has, so callers never probe with ``hasattr``
+or compare backend names.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from map_workspace.changes import ChangeSet
+from map_workspace.errors import UsageError
 from map_workspace.layout import Snapshot
 from map_workspace.summary import SummaryDoc
 
@@ -32,14 +42,61 @@ class SummaryResult:
     pdf: str | None = None
 
 
+@dataclass(frozen=True)
+class StoreTraits:
+    """What a store is like, for the services that decide how to run over it."""
+
+    #: The key plans are remembered under seller-side (state, private facts): "local", "google".
+    name: str
+    #: Reads and writes count against a per-minute quota: the nightly shares one rate limiter.
+    rate_limited: bool = False
+    #: Plans synced at once by ``sync --all`` unless ``--workers`` says otherwise.
+    default_workers: int = 1
+    #: Has sharing of its own (``sharer()``); a workbook is shared by sending it.
+    shares: bool = False
+    #: Can hold published templates (``publisher()``) that ``create`` copies.
+    publishes_templates: bool = False
+    #: Knows each plan's owner (``owners()``), for ``--impersonate-owners``.
+    knows_owners: bool = False
+
+
+class TemplatePublisher(Protocol):
+    """A store that keeps a template's empty layout for people to brand, and copies it on create."""
+
+    def publish_template(self, name: str, snapshot: Snapshot) -> PlanRef: ...
+
+
+class Sharer(Protocol):
+    """A store that gives named people access to a plan."""
+
+    def share(self, ref: PlanRef, emails: Sequence[str], *, role: str = "writer", message: str = "",
+              dry_run: bool = False) -> tuple[str, ...]:
+        """``role`` "writer" or "commenter"; returns who was added (people who already hold the role
+        are skipped)."""
+        ...
+
+
+class OwnerDirectory(Protocol):
+    """A store that knows who owns each plan file."""
+
+    def owner_of(self, ref: PlanRef) -> str:
+        """The owner's email, "" when unknown (e.g. a file in a Shared Drive)."""
+        ...
+
+
 class PlanStore(ABC):
     """A place plans live: a folder of workbooks, or a Google Drive."""
 
-    name: str = "abstract"
+    traits: StoreTraits = StoreTraits("abstract")
+
+    @property
+    def name(self) -> str:
+        return self.traits.name
 
     @abstractmethod
-    def create(self, snapshot: Snapshot, *, slug: str, title: str) -> PlanRef:
-        """Write a new plan file from rendered grids; refuse (PlanExists) to overwrite one."""
+    def create(self, snapshot: Snapshot, *, slug: str, title: str, template_id: str = "") -> PlanRef:
+        """Write a new plan file from rendered grids; refuse (PlanExists) to overwrite one.
+        ``template_id`` names a published template to copy (see ``publisher()``)."""
 
     @abstractmethod
     def locate(self, plan: str) -> PlanRef:
@@ -47,11 +104,13 @@ class PlanStore(ABC):
 
     @abstractmethod
     def read(self, ref: PlanRef) -> Snapshot:
-        """Read every contract tab of the plan."""
+        """Read every contract tab of the plan; the snapshot's ``token`` is the store's own."""
 
     @abstractmethod
-    def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> None:
-        """Write a ChangeSet planned from ``snapshot`` in one go (one batch, one save)."""
+    def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> str:
+        """Write a ChangeSet planned from ``snapshot`` in one go (one batch, one save), or raise
+        PlanChanged with nothing written when the file moved since the read. Returns the file's
+        version after the write ("" when the store cannot tell: the next night reads it)."""
 
     @abstractmethod
     def list_plans(self) -> list[PlanRef]:
@@ -61,12 +120,19 @@ class PlanStore(ABC):
         """The plan file's current change token ("" when the backend cannot tell: always read)."""
         return ""
 
-    def share(self, ref: PlanRef, emails: Sequence[str], *, role: str = "writer", message: str = "",
-              dry_run: bool = False) -> tuple[str, ...]:
-        """Give named people access (``role`` "writer" or "commenter"); returns who was added.
-        A folder of workbooks has no sharing of its own: the rep sends the file."""
-        return ()
-
     @abstractmethod
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
         """Render the one-page summary next to the plan (and a PDF when asked)."""
+
+    # --- capabilities: a store that has one overrides its accessor ------------------------------
+
+    def publisher(self) -> TemplatePublisher:
+        raise UsageError("Publishing a template is for the Google backend: local plans are built from "
+                         "the template files directly.", "Use --backend google.")
+
+    def sharer(self) -> Sharer:
+        raise UsageError("A local plan is shared by sending the workbook; there is nothing to share here.",
+                         "Use --backend google to share plans in Drive.")
+
+    def owners(self) -> OwnerDirectory:
+        raise UsageError("--impersonate-owners is for plans in Google Drive.", "Use it with --backend google.")

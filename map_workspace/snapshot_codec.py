@@ -7,7 +7,7 @@ import zlib
 from datetime import date, datetime
 from typing import Any
 
-from map_workspace.layout import Cell, Grid, Snapshot
+from map_workspace.layout import Cell, Grid, ReadToken, Snapshot
 
 _EMPTY = Cell()
 
@@ -36,7 +36,7 @@ def encode(snapshot: Snapshot) -> bytes:
         for name, grid in snapshot.tabs.items()
     }
     doc = {"source": snapshot.source, "meta": snapshot.meta, "tabs": tabs, "formats_ok": snapshot.formats_ok,
-           "extra": list(snapshot.extra_tabs)}
+           "extra": list(snapshot.extra_tabs), "token": [snapshot.token.version, snapshot.token.detail]}
     return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), 6)
 
 
@@ -47,4 +47,9 @@ def decode(data: bytes) -> Snapshot:
                                 for row in rows))
         for name, (title, rows) in doc["tabs"].items()
     }
-    return Snapshot(doc["source"], dict(doc["meta"]), tabs, doc["formats_ok"], tuple(doc["extra"]))
+    meta = dict(doc["meta"])
+    if "token" in doc:
+        token = ReadToken(*doc["token"])
+    else:  # stored before read tokens existed: the backends kept them as "_" keys in meta
+        token = ReadToken(meta.pop("_sha256", ""), meta.pop("_google", ""))
+    return Snapshot(doc["source"], meta, tabs, doc["formats_ok"], tuple(doc["extra"]), token)

@@ -46,6 +46,7 @@ from map_workspace.layout import (
     Column,
     Grid,
     Owner,
+    ReadToken,
     Snapshot,
     columns_by_position,
     normalise_header,
@@ -65,10 +66,9 @@ KEY_TAB = "mapws.tab"
 PRODUCT_KEYS = (KEY_PLAN_ID, KEY_SCHEMA, KEY_META, KEY_TAB)
 
 #: Meta keys starting with this are bookkeeping of the backend, never written to the file.
+#: Meta keys of this prefix are never stored in the spreadsheet (older snapshots carried the
+#: read's bookkeeping there; it now lives in the snapshot's read token).
 PRIVATE_META = "_"
-#: The read's own bookkeeping (sheet IDs, grid sizes, where the product's rules are), carried in
-#: the snapshot so that ``apply`` needs no second read.
-LAYOUT_META = "_google"
 
 #: Day 0 of Sheets' serial dates.
 EPOCH = date(1899, 12, 30)
@@ -243,8 +243,9 @@ class Layout:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @classmethod
-    def from_meta(cls, meta: dict[str, str]) -> Layout:
-        raw = meta.get(LAYOUT_META)
+    def of(cls, snapshot: Snapshot) -> Layout:
+        """The layout kept in the snapshot's read token (empty for a snapshot not read from Sheets)."""
+        raw = snapshot.token.detail
         if not raw:
             return cls()
         data = json.loads(raw)
@@ -318,8 +319,8 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
         layout.rule_count = len(rules)
         layout.product_rules = [i for i, rule in enumerate(rules) if _is_product_rule(rule)]
         formats_ok = _formats_in_place(located[PLAN], tabs[PLAN])
-    meta[LAYOUT_META] = layout.to_json()
-    return Snapshot(source=source, meta=meta, tabs=tabs, formats_ok=formats_ok, extra_tabs=extra)
+    return Snapshot(source=source, meta=meta, tabs=tabs, formats_ok=formats_ok, extra_tabs=extra,
+                    token=ReadToken(version, layout.to_json()))
 
 
 # --- the product's colour rules and dropdowns ----------------------------------------------------
@@ -657,7 +658,7 @@ def template_cleanup_requests(structure: dict[str, Any]) -> tuple[list[dict[str,
     """For a copied template: requests that remove the product's rules, protections and metadata it
     carries (mapws lays them out again), and the contract tabs it already has."""
     snapshot = parse_spreadsheet(structure, "")
-    layout = Layout.from_meta(snapshot.meta)
+    layout = Layout.of(snapshot)
     requests: list[dict[str, Any]] = []
     for info in layout.tabs.values():
         sheet: dict[str, Any] = next((s for s in structure.get("sheets") or []
@@ -696,7 +697,7 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
     ChangeSet). Only sync-owned cells are written; a note keeps the buyer's own text."""
     if changes.is_empty:
         return []
-    layout = Layout.from_meta(snapshot.meta)
+    layout = Layout.of(snapshot)
     source = snapshot.source
     requests: list[dict[str, Any]] = []
     for write in changes.cells:

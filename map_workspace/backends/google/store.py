@@ -48,7 +48,7 @@ from map_workspace.backends.google.sheets_io import (
 from map_workspace.changes import ChangeSet
 from map_workspace.errors import MapwsError, PlanChanged, PlanError, PlanExists, PlanNotFound, UsageError
 from map_workspace.layout import OVERVIEW_TITLE, Snapshot
-from map_workspace.ports import PlanRef, PlanStore, SummaryResult
+from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
 from map_workspace.sharing import check_allowed_recipients, normalise_domains
 from map_workspace.summary import SummaryDoc
 
@@ -95,7 +95,8 @@ class GooglePlanStore(PlanStore):
     """Plans as Google Sheets tagged with ``appProperties`` (``mapws=plan``, the deal slug, plan ID
     and schema), in ``folder`` when one is given (a Shared Drive folder for service accounts)."""
 
-    name = "google"
+    traits = StoreTraits("google", rate_limited=True, default_workers=8, shares=True, publishes_templates=True,
+                         knows_owners=True)
     #: Drive's largest page: listing costs one call per 1,000 plans.
     list_page_size = 1000
 
@@ -202,7 +203,7 @@ class GooglePlanStore(PlanStore):
 
     # --- create and share -----------------------------------------------------------------------
 
-    def create(self, snapshot: Snapshot, *, slug: str, title: str) -> PlanRef:
+    def create(self, snapshot: Snapshot, *, slug: str, title: str, template_id: str = "") -> PlanRef:
         plans = [f for f in self._find_by_slug(slug) if _is_plan(f)]
         if plans:
             raise PlanExists(
@@ -219,8 +220,9 @@ class GooglePlanStore(PlanStore):
             body["parents"] = [self.folder]
         timezone = meta.get("timezone") or self.timezone
         locale = meta.get("locale") or self.locale
-        if self.template_id:
-            item = self._copy_template(body)
+        template_id = template_id or self.template_id
+        if template_id:
+            item = self._copy_template(body, template_id)
             structure = self._call("read the copied template",
                                    lambda: self._sheets_http.fetch_sheet_metadata(
                                        item["id"], params={"fields": TEMPLATE_FIELDS}), item["id"])
@@ -265,13 +267,13 @@ class GooglePlanStore(PlanStore):
         return PlanRef(id=item["id"], url=item.get("webViewLink") or sheets_url(item["id"]), slug=name,
                        title=body["name"])
 
-    def _copy_template(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _copy_template(self, body: dict[str, Any], template_id: str) -> dict[str, Any]:
         try:
             return self._execute("copy the plan template", lambda: self._drive.files().copy(
-                fileId=self.template_id, body=body, supportsAllDrives=True, fields=FILE_FIELDS), self.template_id)
+                fileId=template_id, body=body, supportsAllDrives=True, fields=FILE_FIELDS), template_id)
         except PlanNotFound as exc:
             raise UsageError(
-                f"The plan template {self.template_id} is not visible to {self._who()}.",
+                f"The plan template {template_id} is not visible to {self._who()}.",
                 "Publish one with 'mapws templates publish NAME' (drive.file only sees files mapws created), "
                 "or unset the template to build plans from scratch.",
             ) from exc
@@ -374,6 +376,15 @@ class GooglePlanStore(PlanStore):
         items = self._list("list the plans", app_property_query("mapws", "plan"))
         return sorted((self._remember(item) for item in items), key=lambda r: (r.slug, r.id))
 
+    def publisher(self) -> GooglePlanStore:
+        return self
+
+    def sharer(self) -> GooglePlanStore:
+        return self
+
+    def owners(self) -> GooglePlanStore:
+        return self
+
     def owner_of(self, ref: PlanRef) -> str:
         """The plan's owner as the listing named it ("" when unknown, e.g. on a Shared Drive)."""
         owners = (self._files.get(ref.id) or {}).get("owners") or []
@@ -390,7 +401,7 @@ class GooglePlanStore(PlanStore):
         title = (data.get("properties") or {}).get("title") or label
         return parse_spreadsheet(data, f"'{title}' ({ref.id})", ref.version)
 
-    def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> None:
+    def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> str:
         """One batchUpdate with every write, sent only while the file is still at the version the
         snapshot was read at; nothing at all for an empty ChangeSet.
 
@@ -403,12 +414,14 @@ class GooglePlanStore(PlanStore):
         equals the one stored with it). What remains is the time between that check and the batch.
         A ref without a version (as ``create`` returns) cannot be checked: the services always pass
         the listing's or the lookup's.
+
+        Returns the version the file is at after the write (predicted, see ``version``; "" when unknown).
         """
         requests = apply_requests(snapshot, changes)
         if not requests:
-            return
+            return snapshot.token.version
         file = snapshot.source or ref.id
-        expected = max((v for v in (Layout.from_meta(snapshot.meta).version, ref.version) if v),
+        expected = max((v for v in (Layout.of(snapshot).version, ref.version) if v),
                        key=_version_order, default="")
 
         def check_then_write() -> Any:
@@ -440,15 +453,17 @@ class GooglePlanStore(PlanStore):
                 ) from exc
             raise
         self.versions.pop(ref.id, None)
-        known_tabs = set(Layout.from_meta(snapshot.meta).tabs)
+        known_tabs = set(Layout.of(snapshot).tabs)
         restructured = changes.formats_to_row is not None or any(
             "addSheet" in r for r in requests) or not known_tabs
         if restructured:
             self._reread.add(ref.id)
         else:
             self._reread.discard(ref.id)
-        if self.track_versions:
-            self._track_version(ref.id, expected)
+        if not self.track_versions:
+            return ""
+        self._track_version(ref.id, expected)
+        return self.version(ref)
 
     #: How much one ``batchUpdate`` moves Drive's ``version``: the emulator bumps it by one per
     #: change, and Drive documents it as reflecting every change (docs/nightly.md, "Change detection").

@@ -14,7 +14,7 @@ from map_workspace.backends.local.workbook import BACKUP_SUFFIX, apply_changes, 
 from map_workspace.changes import ChangeSet
 from map_workspace.errors import PlanExists, PlanNotFound
 from map_workspace.layout import Snapshot
-from map_workspace.ports import PlanRef, PlanStore, SummaryResult
+from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
 from map_workspace.summary import SummaryDoc
 
 EXTENSION = ".xlsx"
@@ -44,7 +44,7 @@ def is_plan_file(path: Path, root: Path) -> bool:
 class LocalPlanStore(PlanStore):
     """Plans as workbooks under one folder: ``<folder>/<slug>.xlsx``."""
 
-    name = "local"
+    traits = StoreTraits("local")
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory).expanduser()
@@ -60,7 +60,8 @@ class LocalPlanStore(PlanStore):
     def path_for(self, slug: str) -> Path:
         return self.directory / f"{slug}{EXTENSION}"
 
-    def create(self, snapshot: Snapshot, *, slug: str, title: str) -> PlanRef:
+    def create(self, snapshot: Snapshot, *, slug: str, title: str, template_id: str = "") -> PlanRef:
+        """``template_id`` is unused: local plans are built from the template files directly."""
         path = self.path_for(slug)
         if path.exists():
             raise PlanExists(
@@ -103,8 +104,8 @@ class LocalPlanStore(PlanStore):
     def read(self, ref: PlanRef) -> Snapshot:
         return read_snapshot(Path(ref.id))
 
-    def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> None:
-        apply_changes(Path(ref.id), snapshot, changes)
+    def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> str:
+        return apply_changes(Path(ref.id), snapshot, changes)
 
     def list_plans(self) -> list[PlanRef]:
         if not self.directory.is_dir():

@@ -68,6 +68,7 @@ from map_workspace.layout import (
     Grid,
     Kind,
     Owner,
+    ReadToken,
     Snapshot,
     TabSpec,
     column_letter,
@@ -315,12 +316,12 @@ def read_snapshot(path: Path) -> Snapshot:
     extra += [cs.title for cs in wb.chartsheets]
     meta = {p.name[len(META_PREFIX):]: "" if p.value is None else str(p.value)
             for p in wb.custom_doc_props.props if p.name.startswith(META_PREFIX)}
-    meta["_sha256"] = hashlib.sha256(data).hexdigest()
-    _LOADED.put(meta["_sha256"], wb)
+    digest = hashlib.sha256(data).hexdigest()
+    _LOADED.put(digest, wb)
     plan_sheet = _sheet(wb, PLAN)
     formats_ok = plan_sheet is not None and PLAN in tabs and _formats_in_place(plan_sheet, tabs[PLAN])
     return Snapshot(source=str(path.resolve()), meta=meta, tabs=tabs, formats_ok=formats_ok,
-                    extra_tabs=tuple(extra))
+                    extra_tabs=tuple(extra), token=ReadToken(digest))
 
 
 class _RecentlyRead:
@@ -811,17 +812,18 @@ def check_safe_to_save(path: Path, data: bytes) -> None:
         )
 
 
-def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet) -> None:
-    """Write a change set into the workbook it was planned from, in one save. Refuses when the
-    workbook is open, holds content openpyxl would drop, or changed since it was read."""
+def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet) -> str:
+    """Write a change set into the workbook it was planned from, in one save, and return the new
+    file's SHA-256. Refuses when the workbook is open, holds content openpyxl would drop, or
+    changed since it was read."""
     path = Path(path)
     if changes.is_empty:
-        return
+        return snapshot.token.version
     check_not_locked(path)
     data = _read_bytes(path)
     check_safe_to_save(path, data)
     _check_unchanged(path, snapshot, data)
-    wb = _LOADED.take(snapshot.meta.get("_sha256", "")) or _load(data, path)
+    wb = _LOADED.take(snapshot.token.version) or _load(data, path)
     _apply_cells(wb, changes.cells, path)
     _apply_notes(wb, changes, path)
     if changes.history:
@@ -836,11 +838,11 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet) -> None:
     if changes.meta:
         _set_meta(wb, changes.meta)
     check_not_locked(path)
-    _save_over(wb, path, data)
+    return _save_over(wb, path, data)
 
 
 def _check_unchanged(path: Path, snapshot: Snapshot, data: bytes) -> None:
-    expected = snapshot.meta.get("_sha256")
+    expected = snapshot.token.version
     if expected and hashlib.sha256(data).hexdigest() != expected:
         raise PlanChanged(
             f"{path.name} changed on disk during the sync (someone saved it after it was read); "
@@ -973,8 +975,9 @@ def _save_atomically(wb: Workbook, path: Path) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _save_over(wb: Workbook, path: Path, original: bytes) -> None:
-    """Keep one backup of the version being replaced, then swap the new file in atomically."""
+def _save_over(wb: Workbook, path: Path, original: bytes) -> str:
+    """Keep one backup of the version being replaced, then swap the new file in atomically;
+    returns the new file's SHA-256."""
     temp = _temp_beside(path)
     backup_temp = _temp_beside(backup_path(path))
     try:
@@ -989,9 +992,11 @@ def _save_over(wb: Workbook, path: Path, original: bytes) -> None:
                 "nothing was written.",
                 "Run sync again: it reads the new version.",
             )
+        digest = hashlib.sha256(temp.read_bytes()).hexdigest()
         backup_temp.write_bytes(original)
         os.replace(backup_temp, backup_path(path))
         os.replace(temp, path)
+        return digest
     except OSError as exc:
         raise _write_error(path, exc) from exc
     finally:
