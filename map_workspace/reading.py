@@ -22,7 +22,6 @@ from map_workspace.domain.model import (
     Overview,
     Plan,
     Risk,
-    Severity,
     Stakeholder,
     Status,
 )
@@ -208,22 +207,13 @@ def read_plan(snapshot: Snapshot, *, default_locale: str = "en_US", today: date 
         tables[spec.name] = table
 
     findings: list[Finding] = []
-    consequence = {STAKEHOLDERS: "owners cannot be matched to people", RISKS: "risks are not read"}
-    for spec in (STAKEHOLDERS_TAB, RISKS_TAB):
+    for spec, variant in ((STAKEHOLDERS_TAB, ""), (RISKS_TAB, "Risks")):
         if spec.name not in tables:
-            findings.append(Finding(
-                "layout.tab_missing", Severity.WARNING, tab=spec.name,
-                message=f"The {spec.name} tab is missing (renamed or deleted): {consequence[spec.name]}.",
-                hint=f"Restore the tab named '{spec.name}' (undo, or copy it back from a previous version).",
-            ))
+            findings.append(Finding.of("layout.tab_missing", variant))
     for spec in (PLAN_TAB,):
         for col in spec.columns:
             if col.key not in tables[spec.name].columns and col.key not in REQUIRED[spec.name]:
-                findings.append(Finding(
-                    "layout.column_missing", Severity.WARNING, tab=spec.name, field=col.key,
-                    message=f"The {spec.name} tab has no '{col.title}' column; it is skipped.",
-                    hint=f"Put the header '{col.title}' back on the column to restore it.",
-                ))
+                findings.append(Finding.of("layout.column_missing", field=col.key, title=col.title))
 
     overview, overview_rows, ov_findings = _read_overview(snapshot.tabs.get(OVERVIEW), locale, today)
     findings += ov_findings
@@ -287,11 +277,8 @@ def _read_overview(
         reading = parsing.parse_date(cell.value, locale, today)
         target = reading.value
         if reading.problem:
-            findings.append(Finding(
-                "date.unparseable", Severity.ERROR, tab=OVERVIEW, field="target_decision",
-                message=f"Target decision date '{reading.text}' is not a date mapws can read.",
-                hint=f"Write it as {parsing.accepted_date_forms(locale)}.",
-            ))
+            findings.append(Finding.of("date.unparseable", "target_decision", text=reading.text,
+                                    forms=parsing.accepted_date_forms(locale)))
     text = {k: (v.text.strip() if v is not None else "") for k, v in values.items()}
     overview = Overview(
         deal=text.get("deal", ""),
@@ -338,12 +325,8 @@ def _read_items(
         id_text = table.text(row, "id")
         if not activity:
             if any(table.text(row, k) for k in ("owner", "due", "status", "notes", "type")):
-                findings.append(Finding(
-                    "row.no_activity", Severity.WARNING, tab=PLAN, cell=table.a1(sheet_row, "activity"),
-                    field="activity", id=id_text or None,
-                    message=f"Row {sheet_row} has no Activity, so it is not counted as an item.",
-                    hint="Describe the activity in the Activity column, or clear the row.",
-                ))
+                findings.append(Finding.of("row.no_activity", id=id_text or None, cell=table.a1(sheet_row, "activity"),
+                                        row=sheet_row))
             continue
         parsed_id = parsing.parse_id(id_text)
         item_id = parsing.format_id(*parsed_id) if parsed_id and parsed_id[0] in "TM" else ""
@@ -373,19 +356,12 @@ def _read_items(
         ))
         refs.append(RowRef(sheet_row, id_text))
         if type_text and parsing.parse_item_type(type_text) is None:
-            findings.append(Finding(
-                "type.unknown", Severity.WARNING, id=item_id or None, field="type",
-                cell=table.a1(sheet_row, "type"),
-                message=f"Type '{type_text}' is neither Task nor Milestone; read as {item_type.value}.",
-                hint="Pick Task or Milestone from the dropdown.",
-            ))
+            findings.append(Finding.of("type.unknown", id=item_id or None, cell=table.a1(sheet_row, "type"),
+                                    text=type_text, read_as=item_type.value))
         if done_on.problem:
-            findings.append(Finding(
-                "date.unparseable", Severity.WARNING, id=item_id or None, field="done_on",
-                cell=table.a1(sheet_row, "done_on"),
-                message=f"Done on '{done_on.text}' is not a date mapws can read.",
-                hint=f"Write it as {parsing.accepted_date_forms(locale)}.",
-            ))
+            findings.append(Finding.of("date.unparseable", "done_on", id=item_id or None,
+                                    cell=table.a1(sheet_row, "done_on"), text=done_on.text,
+                                    forms=parsing.accepted_date_forms(locale)))
     return items, refs
 
 
@@ -412,19 +388,11 @@ def _read_risks(table: Table | None, findings: list[Finding]) -> tuple[list[Risk
         )
         for key in ("probability", "impact"):
             if values[key] and getattr(risk, key) is None:
-                findings.append(Finding(
-                    "risk.level_unknown", Severity.WARNING, tab=RISKS, id=risk_id or None, field=key,
-                    cell=table.a1(sheet_row, key),
-                    message=f"{key.title()} '{values[key]}' is not Low, Medium or High.",
-                    hint="Pick Low, Medium or High from the dropdown.",
-                ))
+                findings.append(Finding.of("risk.level_unknown", id=risk_id or None, field=key,
+                                        cell=table.a1(sheet_row, key), text=values[key]))
         if values["status"] and risk.status is None:
-            findings.append(Finding(
-                "risk.status_unknown", Severity.WARNING, tab=RISKS, id=risk_id or None, field="status",
-                cell=table.a1(sheet_row, "status"),
-                message=f"Risk status '{values['status']}' is not Open, Mitigated or Closed.",
-                hint="Pick Open, Mitigated or Closed from the dropdown.",
-            ))
+            findings.append(Finding.of("risk.status_unknown", id=risk_id or None, cell=table.a1(sheet_row, "status"),
+                                    text=values["status"]))
         risks.append(risk)
         refs.append(RowRef(sheet_row, id_text))
     return risks, refs

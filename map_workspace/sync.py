@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, time
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow, note_block
 from map_workspace.domain import parsing
 from map_workspace.domain.calendar import business_days_between
+from map_workspace.domain.findings import FLAG_WORDS as FLAG_WORDS
+from map_workspace.domain.findings import NOTE_CODES
 from map_workspace.domain.model import Assessment, Finding, Item, Plan
 from map_workspace.domain.rules import Context, Thresholds, assess
 from map_workspace.formulas import PlanColumns, flag_formula, overdue_formula, plan_columns_at, progress_formula
@@ -27,24 +29,6 @@ from map_workspace.layout import (
     parse_a1,
 )
 from map_workspace.reading import Reading, read_plan, status_label
-
-#: Findings that describe what a buyer typed get a note on that cell; date-driven ones
-#: (overdue, due soon) do not, since the sheet's live flags already show them.
-NOTE_CODES = (
-    "owner.", "date.unparseable", "date.missing", "date.out_of_window", "status.unknown", "dep.",
-    "availability.", "type.unknown", "risk.", "hygiene.buyer_item_seller_owner",
-)
-
-#: Words the sync writes into Flag for findings a formula cannot work out.
-FLAG_WORDS = {
-    "owner.missing": "Needs owner", "owner.group": "Needs owner", "owner.company": "Needs owner",
-    "owner.multiple": "One owner only", "owner.unknown": "Unknown owner", "owner.ambiguous": "Which owner?",
-    "date.missing": "Needs date", "date.unparseable": "Bad date", "date.out_of_window": "Check date",
-    "status.unknown": "Check status", "dep.unknown": "Bad dependency", "dep.self": "Bad dependency",
-    "dep.unreadable": "Bad dependency", "dep.cycle": "Dependency cycle", "dep.order": "Before its prerequisite",
-    "dep.lead": "Too soon after prerequisite", "dep.started_early": "Started early",
-    "availability.conflict": "Owner away",
-}
 
 #: Extra rows the dropdowns and colour rules reach beyond the last item, so buyer rows are covered.
 FORMAT_HEADROOM = 200

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from map_workspace.domain.findings import Finding as Finding
+from map_workspace.domain.findings import Severity as Severity
+
 
 class ItemType(StrEnum):
     TASK = "Task"
@@ -46,12 +49,6 @@ class RiskStatus(StrEnum):
     OPEN = "Open"
     MITIGATED = "Mitigated"
     CLOSED = "Closed"
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
 
 
 class Health(StrEnum):
@@ -195,32 +192,6 @@ class Plan:
 
     def item(self, item_id: str) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem the sync found. ``code`` is stable: scripts and tests key on it."""
-
-    code: str
-    severity: Severity
-    message: str
-    hint: str = ""
-    id: str | None = None
-    tab: str = "Plan"
-    field: str | None = None
-    cell: str | None = None
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "id": self.id,
-            "tab": self.tab,
-            "cell": self.cell,
-            "field": self.field,
-            "message": self.message,
-            "hint": self.hint,
-        }
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,7 @@
 """The rules the sync enforces (PRODUCT.md, "Rules the sync enforces"), as pure functions.
 
-Each finding carries a stable ``code``; scripts key on it. The codes:
-
-owner.missing · owner.group · owner.company · owner.multiple · owner.unknown · owner.ambiguous ·
-date.missing · date.unparseable · date.out_of_window · status.unknown · dep.unknown · dep.self ·
-dep.cycle · dep.unreadable · dep.order · dep.lead · dep.started_early · availability.conflict ·
-item.overdue · item.stalled · item.due_soon · item.blocked · slip.milestone_repeated ·
-hygiene.too_many_open · hygiene.buyer_item_seller_owner · schedule.compressed ·
-overview.no_target · decision.late
+A rule decides that something is wrong and passes the data; ``domain/findings.py`` holds every
+code with its severity and words (and docs/findings.md is generated from it).
 """
 
 from __future__ import annotations
@@ -19,21 +13,18 @@ from datetime import date, timedelta
 
 from map_workspace.domain import parsing
 from map_workspace.domain.calendar import add_business_days, business_days_between
+from map_workspace.domain.findings import Finding
 from map_workspace.domain.model import (
     Assessment,
-    Finding,
     Health,
     Item,
     Plan,
     Progress,
-    Severity,
     Side,
     Stakeholder,
     Status,
 )
 from map_workspace.domain.parsing import OwnerKind
-
-E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 @dataclass(frozen=True)
@@ -109,44 +100,18 @@ def _check_owners(plan: Plan, findings: list[Finding], unseen: frozenset[str] = 
     return resolved
 
 
+_OWNER_CODES = {
+    OwnerKind.EMPTY: "owner.missing", OwnerKind.GROUP: "owner.group", OwnerKind.COMPANY: "owner.company",
+    OwnerKind.MULTIPLE: "owner.multiple", OwnerKind.AMBIGUOUS: "owner.ambiguous", OwnerKind.UNKNOWN: "owner.unknown",
+}
+
+
 def _owner_finding(item: Item, reading: parsing.OwnerReading) -> Finding | None:
-    who = f"'{reading.text}'"
-    pick = "Name one person from the Stakeholders tab"
-    role = f" (the plan suggests the {role_words(item.role)})" if item.role else ""
-    match reading.kind:
-        case OwnerKind.EMPTY:
-            return Finding("owner.missing", E, f"{item.id or 'This item'} has no owner.",
-                           f"{pick}{role}: if it is the team's job, it is nobody's job.",
-                           id=item.id, field="owner")
-        case OwnerKind.GROUP:
-            return Finding("owner.group", E, f"Owner {who} is a group, not a person.",
-                           f"{pick} who will make it happen{role}.", id=item.id, field="owner")
-        case OwnerKind.COMPANY:
-            return Finding("owner.company", E, f"Owner {who} is a company, not a person.",
-                           f"{pick}{role}.", id=item.id, field="owner")
-        case OwnerKind.MULTIPLE:
-            names = " and ".join(reading.candidates) or reading.text
-            return Finding("owner.multiple", E, f"Owner {who} names more than one person ({names}).",
-                           "Keep one owner; mention the others in Notes.", id=item.id, field="owner")
-        case OwnerKind.AMBIGUOUS:
-            return Finding("owner.ambiguous", W,
-                           f"Owner {who} could be {' or '.join(reading.candidates)}.",
-                           "Write the full name or the email.", id=item.id, field="owner")
-        case OwnerKind.UNKNOWN:
-            return Finding("owner.unknown", W, f"Owner {who} is not in the Stakeholders tab.",
-                           "Add them to Stakeholders (name, role, email), or pick someone listed.",
-                           id=item.id, field="owner")
-    return None
-
-
-def role_words(role: str) -> str:
-    """``buyer.it_lead`` → ``buyer's it lead``: how a hint names a template role."""
-    side, _, title = role.partition(".")
-    words = [w.upper() if w in _ACRONYMS else w for w in title.split("_")]
-    return f"{side}'s {' '.join(words)}" if title else role
-
-
-_ACRONYMS = frozenset({"cfo", "ceo", "cto", "cio", "coo", "ciso", "it", "ae", "se", "vp", "hr"})
+    code = _OWNER_CODES.get(reading.kind)
+    if code is None:
+        return None
+    return Finding.of(code, id=item.id, owner=reading.text, role=item.role, names=reading.candidates,
+                   candidates=reading.candidates)
 
 
 # --- dates and statuses -------------------------------------------------------------------------
@@ -157,35 +122,22 @@ def _check_dates(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
     high = max(anchor, ctx.today) + timedelta(days=ctx.thresholds.window_days)
     forms = parsing.accepted_date_forms(plan.locale)
     if plan.overview.target_decision is None and not plan.overview.target_text:
-        findings.append(Finding("overview.no_target", W, "The Overview has no target decision date.",
-                                "Fill in 'Target decision date' on the Overview tab.",
-                                tab="Overview", field="target_decision"))
+        findings.append(Finding.of("overview.no_target"))
     for item in plan.items:
         if "due" in ctx.unseen:
             break
         if item.due is None and item.due_text:
-            findings.append(Finding("date.unparseable", E,
-                                    f"Due '{item.due_text}' is not a date mapws can read; it is kept as typed.",
-                                    f"Write it as {forms}.", id=item.id, field="due"))
+            findings.append(Finding.of("date.unparseable", id=item.id, text=item.due_text, forms=forms))
         elif item.due is None and item.is_open:
-            findings.append(Finding("date.missing", E, f"{item.id or 'This item'} has no due date.",
-                                    f"Agree a date with its owner and write it as {forms}.",
-                                    id=item.id, field="due"))
+            findings.append(Finding.of("date.missing", id=item.id, forms=forms))
         elif item.due is not None and not (low <= item.due <= high):
-            findings.append(Finding("date.out_of_window", W,
-                                    f"Due {item.due.isoformat()} is far outside the plan's window "
-                                    f"({low.isoformat()} to {high.isoformat()}).",
-                                    "Check the year: was it a typo?", id=item.id, field="due"))
+            findings.append(Finding.of("date.out_of_window", id=item.id, due=item.due, low=low, high=high))
 
 
 def _check_statuses(plan: Plan, findings: list[Finding]) -> None:
     for item in plan.items:
         if item.status is None:
-            findings.append(Finding("status.unknown", W,
-                                    f"Status '{item.status_text}' is not one of Not started, In progress, "
-                                    "Done, Blocked, N/A; the item is treated as open.",
-                                    "Pick a status from the dropdown; put details in Notes.",
-                                    id=item.id, field="status"))
+            findings.append(Finding.of("status.unknown", id=item.id, text=item.status_text))
 
 
 # --- dependencies -------------------------------------------------------------------------------
@@ -195,27 +147,17 @@ def _check_dependencies(plan: Plan, ctx: Context, findings: list[Finding]) -> se
     for item in plan.items:
         bad = parsing.parse_depends(item.depends_text).bad
         if bad:
-            findings.append(Finding("dep.unreadable", E,
-                                    f"Depends on '{item.depends_text}': {', '.join(bad)} is not an item ID.",
-                                    "List item IDs such as T-03, M-02, separated by commas.",
-                                    id=item.id, field="depends_on"))
+            findings.append(Finding.of("dep.unreadable", id=item.id, text=item.depends_text, bad=bad))
         for dep_ref in item.depends_on:
             if dep_ref == item.id:
-                findings.append(Finding("dep.self", E, f"{item.id} depends on itself.",
-                                        "Remove its own ID from Depends on.", id=item.id, field="depends_on"))
+                findings.append(Finding.of("dep.self", id=item.id))
             elif dep_ref not in by_id:
-                findings.append(Finding("dep.unknown", E, f"{item.id or 'This item'} depends on {dep_ref}, "
-                                        "which is not in the plan.",
-                                        "Use the ID of an existing row (see the ID column).",
-                                        id=item.id, field="depends_on"))
+                findings.append(Finding.of("dep.unknown", id=item.id, dep=dep_ref))
     cyclic = set()
     for cycle in find_cycles({i.id: [d for d in i.depends_on if d in by_id and d != i.id] for i in plan.items if i.id}):
-        path = " → ".join(cycle + [cycle[0]])
         for node in cycle:
             cyclic.add(node)
-            findings.append(Finding("dep.cycle", E, f"Dependencies form a cycle: {path}.",
-                                    "Remove one of these dependencies so the order is clear.",
-                                    id=node, field="depends_on"))
+            findings.append(Finding.of("dep.cycle", id=node, cycle=cycle))
     for item in plan.items:
         for dep_id in item.depends_on:
             dep = by_id.get(dep_id)
@@ -224,25 +166,13 @@ def _check_dependencies(plan: Plan, ctx: Context, findings: list[Finding]) -> se
             if item.due and dep.due and item.is_open:
                 gap = business_days_between(dep.due, item.due, ctx.holidays)
                 if item.due < dep.due:
-                    findings.append(Finding("dep.order", W,
-                                            f"{item.id} is due {item.due.isoformat()}, before {dep_id} "
-                                            f"(due {dep.due.isoformat()}) that it depends on.",
-                                            f"Move {item.id} later, or {dep_id} earlier (and tell its owner).",
-                                            id=item.id, field="due"))
+                    findings.append(Finding.of("dep.order", id=item.id, due=item.due, dep=dep_id, dep_due=dep.due))
                 elif gap < item.lead_days:
                     earliest = add_business_days(dep.due, item.lead_days, ctx.holidays)
-                    findings.append(Finding("dep.lead", W,
-                                            f"{item.id} is due only {gap} business day(s) after {dep_id}; "
-                                            f"it needs {item.lead_days}.",
-                                            f"Give {item.id} until {earliest.isoformat()}, "
-                                            f"or bring {dep_id} forward.", id=item.id, field="due"))
+                    findings.append(Finding.of("dep.lead", id=item.id, gap=gap, dep=dep_id, lead=item.lead_days,
+                                            earliest=earliest))
             if dep.is_open and item.status in (Status.IN_PROGRESS, Status.DONE):
-                findings.append(Finding("dep.started_early", W,
-                                        f"{item.id} is {item.status.value.lower()} while {dep_id}, which it "
-                                        "depends on, is still open.",
-                                        f"Check whether {dep_id} is really open, or whether the dependency "
-                                        "still holds.",
-                                        id=item.id, field="status"))
+                findings.append(Finding.of("dep.started_early", id=item.id, status=item.status.value, dep=dep_id))
     return cyclic
 
 
@@ -304,11 +234,8 @@ def _check_availability(plan: Plan, ctx: Context, owners: dict[str, Stakeholder]
             continue
         for start, end in unavailable_ranges(person.availability, plan.locale, ctx.today):
             if start <= item.due <= end:
-                findings.append(Finding("availability.conflict", W,
-                                        f"{item.id} is due {item.due.isoformat()}, while {person.name} is "
-                                        f"unavailable ({person.availability}).",
-                                        "Move the date, or name a stand-in owner for that period.",
-                                        id=item.id, field="due"))
+                findings.append(Finding.of("availability.conflict", id=item.id, due=item.due, person=person.name,
+                                        availability=person.availability))
                 break
 
 
@@ -318,51 +245,31 @@ def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
     for item in plan.items:
         if item.status is Status.BLOCKED:
             waiting = [d for d in item.depends_on if d in by_id and by_id[d].is_open]
-            on = f" (waiting on {', '.join(waiting)})" if waiting else ""
-            findings.append(Finding("item.blocked", W, f"{item.id} is blocked{on}.",
-                                    "Raise it at the next check-in and agree who unblocks it.",
-                                    id=item.id, field="status"))
+            findings.append(Finding.of("item.blocked", id=item.id, waiting=waiting))
         if not (item.is_open and item.due):
             continue
         late = (ctx.today - item.due).days
         if late >= t.stalled_after_days:
-            findings.append(Finding("item.stalled", W, f"{item.id} is {late} days overdue.",
-                                    "Agree a new date with its owner, or mark it Done or N/A.",
-                                    id=item.id, field="due"))
+            findings.append(Finding.of("item.stalled", id=item.id, late=late))
         elif late >= 1:
-            findings.append(Finding("item.overdue", W, f"{item.id} is {late} day(s) overdue.",
-                                    "Check in with its owner.", id=item.id, field="due"))
+            findings.append(Finding.of("item.overdue", id=item.id, late=late))
         elif -late <= t.due_soon_days:
-            findings.append(Finding("item.due_soon", INFO, f"{item.id} is due {item.due.isoformat()}.",
-                                    "", id=item.id, field="due"))
+            findings.append(Finding.of("item.due_soon", id=item.id, due=item.due))
     for item in plan.items:
         if item.is_milestone and item.slips >= t.repeated_slips:
-            findings.append(Finding("slip.milestone_repeated", W,
-                                    f"Milestone {item.id} has slipped {item.slips} times.",
-                                    "Repeated slips are an early sign the deal is in trouble: "
-                                    "review the plan with the champion.", id=item.id, field="due"))
+            findings.append(Finding.of("slip.milestone_repeated", id=item.id, slips=item.slips))
 
 
 def _check_hygiene(plan: Plan, ctx: Context, owners: dict[str, Stakeholder], findings: list[Finding]) -> None:
     open_items = [i for i in plan.items if i.is_open]
     if len(open_items) > ctx.thresholds.max_open_items:
-        findings.append(Finding("hygiene.too_many_open", W,
-                                f"The plan has {len(open_items)} open items (more than "
-                                f"{ctx.thresholds.max_open_items}).",
-                                "Drop items that stopped mattering (status N/A) or merge small ones.",
-                                field=None))
+        findings.append(Finding.of("hygiene.too_many_open", open=len(open_items), limit=ctx.thresholds.max_open_items))
     for item in open_items:
         person = owners.get(item.id)
         if item.side is Side.BUYER and person is not None and person.side is Side.SELLER:
-            findings.append(Finding("hygiene.buyer_item_seller_owner", W,
-                                    f"{item.id} is a buyer item owned by {person.name}, on the seller side.",
-                                    "Buyer items need a buyer owner: the seller cannot do them for the buyer.",
-                                    id=item.id, field="owner"))
+            findings.append(Finding.of("hygiene.buyer_item_seller_owner", id=item.id, person=person.name))
     if ctx.shortfall_days > 0:
-        findings.append(Finding("schedule.compressed", W,
-                                f"The decision date left {ctx.shortfall_days} business days fewer than the "
-                                "template plans: dates were compressed.",
-                                "Agree realistic dates with the buyer, or move the decision date."))
+        findings.append(Finding.of("schedule.compressed", shortfall=ctx.shortfall_days))
 
 
 # --- progress, projection, health ---------------------------------------------------------------
@@ -429,12 +336,8 @@ def _health(plan: Plan, ctx: Context, decision: Item | None, projected: date | N
     if target and projected and projected > target:
         late = business_days_between(target, projected, ctx.holidays)
         level = 2 if late > ctx.thresholds.off_track_after_days else 1
-        findings.append(Finding("decision.late", W if level == 1 else E,
-                                f"The decision is projected for {projected.isoformat()}, {late} business "
-                                f"day(s) after the target {target.isoformat()}.",
-                                "Look at what pushes it (overdue items and their dependents) at the next "
-                                "check-in, or agree a new target openly.", tab="Overview",
-                                field="projected_decision"))
+        findings.append(Finding.of("decision.late", "off_track" if level == 2 else "", projected=projected,
+                                late=late, target=target))
     if any(i.is_milestone and i.slips >= ctx.thresholds.repeated_slips for i in plan.items):
         level += 1
     if ctx.shortfall_days > 0 or any(f.code == "item.stalled" and (it := plan.item(f.id or "")) is not None

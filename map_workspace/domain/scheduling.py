@@ -20,14 +20,13 @@ from map_workspace.domain.calendar import (
     next_business_day,
     previous_business_day,
 )
+from map_workspace.domain.findings import Finding
 from map_workspace.domain.model import (
-    Finding,
     Item,
     ItemType,
     Person,
     Risk,
     RiskStatus,
-    Severity,
     Side,
     Stakeholder,
     Status,
@@ -38,9 +37,6 @@ from map_workspace.errors import UsageError
 #: Role title given to people named without a role (extra ``--buyer`` / ``--seller`` contacts).
 CONTACT_ROLE = "Contact"
 
-_COMPRESSED_HINT = (
-    "Agree realistic dates with the buyer, or move the decision date (mapws reschedule, later)."
-)
 _GOAL_DEFAULTS = {"deal": "this deal", "buyer_company": "the buyer", "seller_company": "the seller"}
 
 
@@ -95,21 +91,8 @@ def schedule_backward(
         available = business_days_between(floor, anchor, holidays)  # negative: not one business day left
         shortfall = needed - available
         leads, dues = _compress(graph, planned_leads, needed, decision, floor, holidays)
-        leaves = f"leaves {_business_days(available)}" if available > 0 else "leaves no business day"
-        findings.append(
-            Finding(
-                code="schedule.compressed",
-                severity=Severity.WARNING,
-                id=None,
-                tab="Plan",
-                message=(
-                    f"The decision date {decision.isoformat()} {leaves}, but the "
-                    f"{template.name} template plans {needed}: dates were compressed by "
-                    f"{_business_days(shortfall)}."
-                ),
-                hint=_COMPRESSED_HINT,
-            )
-        )
+        findings.append(Finding.of("schedule.compressed", "create", decision=decision, available=available,
+                                template=template.name, needed=needed, shortfall=shortfall))
     start = graph.start(dues, leads, decision, holidays)
     if start < floor:  # clamped: nothing can start before today, so the plan starts on its first date
         start = min(dues[key] for key in graph.before)
@@ -286,10 +269,6 @@ def _assign_ids(template: Template, dues: Mapping[str, date]) -> dict[str, str]:
         for n, (_, _, key) in enumerate(sorted(of_kind), start=1):
             ids[key] = _numbered(prefix, n)
     return ids
-
-
-def _business_days(n: int) -> str:
-    return f"{n} business day" if n == 1 else f"{n} business days"
 
 
 def _numbered(prefix: str, n: int) -> str:
