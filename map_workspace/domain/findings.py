@@ -266,7 +266,7 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
                  message="Target decision date '{text}' is not a date mapws can read.",
                  field="target_decision", tab="Overview", example={"text": "some day"}),
              "done_on": Variant(
-                 "On Done on (a warning: only the record of when it was done is lost)",
+                 "On Done on, where only the record of when it was done is lost",
                  message="Done on '{text}' is not a date mapws can read.", severity=W, field="done_on",
                  example={"id": "T-02", "text": "whenever"}),
          }),
@@ -305,8 +305,8 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
     Rule("dep.cycle", DEPENDENCIES, E, "Dependencies form a cycle: {cycle:cycle}.",
          "Remove one of these dependencies so the order is clear.",
          "Items depend on each other in a circle (T-05 needs T-06, which needs T-05), so none of them "
-         "could start. Each item in the cycle is flagged; remove one of the dependencies. Items in a "
-         "cycle are left out of the projected decision date.",
+         "could start. Each item in the cycle is flagged; remove one of the dependencies. Until then the "
+         "cycle's dependencies are ignored when the decision date is projected.",
          _DEPS_HOLD, {"id": "T-05", "cycle": ("T-05", "T-06", "T-07")}, field="depends_on",
          flag="Dependency cycle", note=True),
     Rule("dep.unreadable", DEPENDENCIES, E, "Depends on '{text}': {bad:comma} is not an item ID.",
@@ -352,8 +352,8 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          _ATTENTION, {"id": "T-09", "late": 6}, field="due"),
     Rule("item.stalled", ATTENTION, W, "{id} is {late} days overdue.",
          "Agree a new date with its owner, or mark it Done or N/A.",
-         "An open item is overdue by `stalled_after_days` (default 7) or more. A stalled milestone lowers "
-         "health to At risk. Agree a new date with its owner, or mark it Done or N/A if it no longer "
+         "An open item is overdue by `stalled_after_days` (default 7) or more. A stalled milestone puts "
+         "health at At risk or worse. Agree a new date with its owner, or mark it Done or N/A if it no longer "
          "matters.",
          _ATTENTION, {"id": "T-07", "late": 14}, field="due"),
     Rule("item.due_soon", ATTENTION, INFO, "{id} is due {due}.", "",
@@ -387,7 +387,7 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "The decision date left {shortfall} business days fewer than the template plans: dates were compressed.",
          "Agree realistic dates with the buyer, or move the decision date.",
          "The decision date was too close for the template when the plan was made: lead times were "
-         "shortened so every item still fits before it. Health stays at most At risk while this holds. "
+         "shortened so every item still fits before it, and health shows at least At risk from then on. "
          "Agree realistic dates with the buyer, or move the decision date.",
          "the decision date was too close for the template: dates were compressed", {"shortfall": 4},
          variants={
@@ -411,7 +411,7 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          {"projected": "2026-07-07", "late": 5, "target": "2026-06-30"}, field="projected_decision",
          tab="Overview",
          variants={
-             "off_track": Variant("More than `off_track_after_days` late (health Off track)", severity=E,
+             "off_track": Variant("More than `off_track_after_days` late, with health Off track", severity=E,
                                   example={"projected": "2026-08-04", "late": 25}),
          }),
     # --- sheet layout ---
