@@ -50,15 +50,18 @@ class Finding:
         """The finding ``code`` about this data, worded by ``RULES`` (``variant``: another wording of
         it, for another place). Rules pass data, never words."""
         try:
-            severity, message, hint, fixed_field, tab = _WORDINGS[code, variant]
+            w = _WORDINGS[code, variant]
         except KeyError:
             raise ValueError(f"unknown finding {code!r} (variant {variant!r}): add it to RULES") from None
-        if field is not None and fixed_field is not None:
-            raise ValueError(f"{code} is always about {fixed_field!r}; do not pass field")
-        field = field or fixed_field
-        values["id"], values["field"], values["tab"] = id, field, tab
+        if field is not None and w.field is not None:
+            raise ValueError(f"{code} is always about {w.field!r}; do not pass field")
+        field = field or w.field
+        values["id"], values["field"], values["tab"] = id, field, w.tab
         try:
-            return cls(code, severity, message.render(values), hint.render(values), id, tab, field, cell)
+            for key, name, phrase in w.phrased:
+                values[key] = phrase(values[name])
+            return cls(code, w.severity, w.message.format_map(values), w.hint.format_map(values), id, w.tab,
+                       field, cell)
         except KeyError as exc:
             raise TypeError(f"finding {code!r} needs a value for {exc}") from None
 
@@ -109,33 +112,31 @@ _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 
 @dataclass(frozen=True)
-class _Template:
-    """A template compiled once: ``{x:phrase}`` becomes ``{x__phrase}``, filled before formatting."""
+class _Wording:
+    """One wording compiled once: ``{x:phrase}`` becomes ``{x__phrase}``, filled in before formatting
+    (plain ``str.format_map`` then, since a 3,000-item plan may carry thousands of findings)."""
 
-    text: str
-    compiled: str
-    phrased: tuple[tuple[str, str], ...]  # (value name, phrase)
-    names: frozenset[str]
+    severity: Severity
+    message: str
+    hint: str
+    phrased: tuple[tuple[str, str, Callable[[Any], str]], ...]  # (key it fills, value name, phrase)
+    field: str | None
+    tab: str
 
     @classmethod
-    def compile(cls, text: str) -> _Template:
-        phrased = []
-        for m in _PLACEHOLDER.finditer(text):
+    def compile(cls, severity: Severity, message: str, hint: str, field: str | None, tab: str) -> _Wording:
+        phrased = {}
+        for m in _PLACEHOLDER.finditer(message + hint):
             if m[2] is not None:
                 if m[2] not in PHRASES:
-                    raise ValueError(f"unknown phrase {m[2]!r} in template {text!r}")
-                phrased.append((m[1], m[2]))
-        compiled = _PLACEHOLDER.sub(lambda m: f"{{{m[1]}__{m[2]}}}" if m[2] else m[0], text)
-        names = frozenset(m[1] for m in _PLACEHOLDER.finditer(text))
-        return cls(text, compiled, tuple(dict.fromkeys(phrased)), names)
+                    raise ValueError(f"unknown phrase {m[2]!r} in {message + hint!r}")
+                phrased[f"{m[1]}__{m[2]}"] = (m[1], PHRASES[m[2]])
 
-    def render(self, values: Mapping[str, Any]) -> str:
-        if not self.phrased:
-            return self.compiled.format_map(values)
-        filled = dict(values)
-        for name, phrase in self.phrased:
-            filled[f"{name}__{phrase}"] = PHRASES[phrase](values[name])
-        return self.compiled.format_map(filled)
+        def compiled(text: str) -> str:
+            return _PLACEHOLDER.sub(lambda m: f"{{{m[1]}__{m[2]}}}" if m[2] else m[0], text)
+
+        return cls(severity, compiled(message), compiled(hint),
+                   tuple((key, name, phrase) for key, (name, phrase) in phrased.items()), field, tab)
 
 
 # --- the table's rows --------------------------------------------------------------------------
@@ -461,16 +462,15 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
 )}
 
 
-def _wordings(rules: Iterable[Rule]) -> dict[tuple[str, str], tuple[Severity, _Template, _Template, str | None, str]]:
+def _wordings(rules: Iterable[Rule]) -> dict[tuple[str, str], _Wording]:
     out = {}
     for rule in rules:
-        out[rule.code, ""] = (rule.severity, _Template.compile(rule.message), _Template.compile(rule.hint),
-                              rule.field, rule.tab)
+        out[rule.code, ""] = _Wording.compile(rule.severity, rule.message, rule.hint, rule.field, rule.tab)
         for name, v in rule.variants.items():
-            out[rule.code, name] = (
+            out[rule.code, name] = _Wording.compile(
                 v.severity or rule.severity,
-                _Template.compile(v.message if v.message is not None else rule.message),
-                _Template.compile(v.hint if v.hint is not None else rule.hint),
+                v.message if v.message is not None else rule.message,
+                v.hint if v.hint is not None else rule.hint,
                 v.field or rule.field,
                 v.tab or rule.tab,
             )
