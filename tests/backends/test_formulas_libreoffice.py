@@ -16,15 +16,20 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from map_workspace.backends.local.workbook import apply_changes, read_snapshot, unsafe_content, write_workbook
+from map_workspace.backends.local.openpyxl_losses import unsafe_content
+from map_workspace.backends.local.saving import apply_changes, write_workbook
+from map_workspace.backends.local.workbook_reading import read_snapshot
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry
 from map_workspace.domain.model import Item, ItemType, Plan, Side, Status
+from map_workspace.domain.rules import Thresholds
 from map_workspace.formulas import colour_rules, flag_formula
 from map_workspace.layout import OVERVIEW, OVERVIEW_FIELDS, PLAN, PLAN_TAB, Cell, Grid, column_letter
 from map_workspace.render import plan_columns, render_plan
 
 from .helpers import meta_for, recalculated, small_plan, soffice_or_skip, state_for
 
+#: The windows a plan is written with when config.toml sets none.
+DEFAULT_DAYS = Thresholds()
 NOT_STARTED, IN_PROGRESS, DONE, BLOCKED, NA = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE,
                                               Status.BLOCKED, Status.NA)
 
@@ -83,14 +88,15 @@ def computed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     plan = _plan(today)
     snapshot = render_plan(plan, state_for(plan), meta_for(plan))
     cols = plan_columns(int(snapshot.meta["formatted_rows"]))
-    rules = colour_rules(cols)
+    rules = colour_rules(cols, DEFAULT_DAYS)
     width = len(PLAN_TAB.columns)
     grid = snapshot.tabs[PLAN]
     rows = [grid.rows[0] + tuple(Cell(value=f"rule:{r.name}") for r in rules)]
     for sheet_row, row in enumerate(grid.rows[1:], 2):
         cells = list(row)
         if sheet_row - 1 == STATIC_FLAG_ROW:
-            cells[PLAN_TAB.index("flag")] = Cell(formula=flag_formula(sheet_row, cols, "Needs owner"))
+            cells[PLAN_TAB.index("flag")] = Cell(
+                formula=flag_formula(sheet_row, cols, "Needs owner", thresholds=DEFAULT_DAYS))
         helpers = [Cell(formula="=" + _shift(r.formula, sheet_row)) for r in rules]
         rows.append(tuple(cells) + tuple(helpers))
     tabs = dict(snapshot.tabs)

@@ -25,14 +25,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from PIL import Image as PILImage
 
 from map_workspace.backends.local.store import LocalPlanStore
-from map_workspace.backends.local.workbook import (
-    apply_changes,
-    backup_path,
-    read_snapshot,
-    unsafe_content,
-    write_workbook,
-)
+from map_workspace.backends.local.openpyxl_losses import unsafe_content
+from map_workspace.backends.local.saving import apply_changes, write_workbook
+from map_workspace.backends.local.workbook_contract import backup_path
+from map_workspace.backends.local.workbook_reading import read_snapshot
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow
+from map_workspace.domain.rules import Thresholds
 from map_workspace.errors import PlanError, PlanExists, PlanLocked, PlanNotFound, UnsafeToSave
 from map_workspace.formulas import colour_rules, flag_formula, overdue_formula, progress_formula
 from map_workspace.layout import (
@@ -57,6 +55,8 @@ from map_workspace.summary import Section, SummaryDoc
 
 from .helpers import PLAN_ID, rendered, rewrite_zip, sheet_part
 
+#: The windows a plan is written with when config.toml sets none.
+DEFAULT_DAYS = Thresholds()
 COL = {c.key: i for i, c in enumerate(PLAN_TAB.columns)}
 LETTER = {k: column_letter(i) for k, i in COL.items()}
 WHEN = "2026-05-12T09:30:00+02:00"
@@ -112,7 +112,7 @@ def test_values_come_back_as_python_types(plan_file: Path) -> None:
     assert t01[COL["status"]].value == "Done"
     assert t01[COL["slips"]].value == 0
     assert t01[COL["flag"]].value is None
-    assert t01[COL["flag"]].formula == flag_formula(2, plan_columns(500))
+    assert t01[COL["flag"]].formula == flag_formula(2, plan_columns(500), thresholds=DEFAULT_DAYS)
     t03 = plan.rows[3]
     assert t03[COL["due"]].value == "TBD"
     assert t03[COL["owner"]].value is None
@@ -133,7 +133,8 @@ def test_meta_lives_in_custom_document_properties(plan_file: Path) -> None:
     assert back.meta["schema"] == "1"
     assert back.meta["slug"] == "acme-rollout"
     assert back.meta["formatted_rows"] == "500"
-    assert back.meta["_sha256"] == hashlib.sha256(plan_file.read_bytes()).hexdigest()
+    assert back.token.version == hashlib.sha256(plan_file.read_bytes()).hexdigest()
+    assert not any(key.startswith("_") for key in back.meta)
     wb = load_workbook(plan_file)
     assert wb.custom_doc_props["mapws.plan_id"].value == PLAN_ID
     assert wb.custom_doc_props["mapws.schema"].value == "1"
@@ -198,7 +199,7 @@ def test_colour_rules_in_first_match_order(plan_file: Path) -> None:
     (cf,) = list(ws.conditional_formatting)
     assert str(cf.sqref) == "A2:M500"
     rules = sorted(cf.rules, key=lambda r: r.priority)
-    expected = colour_rules(plan_columns(500))
+    expected = colour_rules(plan_columns(500), DEFAULT_DAYS)
     assert [r.formula[0] for r in rules] == [e.formula for e in expected]
     assert all(r.stopIfTrue for r in rules)
     assert [r.dxf.fill.fgColor.rgb[-6:] for r in rules] == [e.fill for e in expected]
@@ -215,7 +216,8 @@ def test_apply_writes_cells_notes_history_state_and_meta(plan_file: Path) -> Non
         cells=(
             CellWrite(PLAN, 3, COL["slips"], 2, field="slips", id="T-02"),
             CellWrite(PLAN, 4, COL["baseline"], date(2026, 6, 1), field="baseline", id="T-03"),
-            CellWrite(PLAN, 4, COL["flag"], formula=flag_formula(4, cols, "Needs owner"), field="flag"),
+            CellWrite(PLAN, 4, COL["flag"], formula=flag_formula(4, cols, "Needs owner", thresholds=DEFAULT_DAYS),
+                      field="flag"),
             CellWrite(OVERVIEW, overview_row("health"), 1, "At risk", field="health"),
         ),
         notes=(NoteWrite(PLAN, 4, COL["owner"], ("Every item needs a named owner.",), id="T-03"),),
@@ -231,7 +233,7 @@ def test_apply_writes_cells_notes_history_state_and_meta(plan_file: Path) -> Non
     plan = back.tabs[PLAN]
     assert plan.rows[2][COL["slips"]].value == 2
     assert plan.rows[3][COL["baseline"]].value == date(2026, 6, 1)
-    assert plan.rows[3][COL["flag"]].formula == flag_formula(4, cols, "Needs owner")
+    assert plan.rows[3][COL["flag"]].formula == flag_formula(4, cols, "Needs owner", thresholds=DEFAULT_DAYS)
     assert plan.rows[3][COL["owner"]].note == "[mapws] Every item needs a named owner."
     assert back.tabs[OVERVIEW].cell(overview_row("health") - 1, 1).value == "At risk"
     history = [[c.value for c in row] for row in back.tabs[HISTORY].rows[1:]]
@@ -523,7 +525,7 @@ def _add_picture_and_chart_to(ws) -> None:  # type: ignore[no-untyped-def]
 
 
 def _product_rules(ws) -> list[str]:  # type: ignore[no-untyped-def]
-    expected = {r.formula for r in colour_rules(plan_columns(500))}
+    expected = {r.formula for r in colour_rules(plan_columns(500), DEFAULT_DAYS)}
     return [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules if r.formula[0] in expected]
 
 
@@ -545,7 +547,7 @@ def test_formats_are_rebuilt_without_touching_the_buyers_own(plan_file: Path) ->
     back = read_snapshot(plan_file)
     assert back.formats_ok
     ws = load_workbook(plan_file)[PLAN]
-    assert len(_product_rules(ws)) == len(colour_rules(plan_columns(500)))
+    assert len(_product_rules(ws)) == len(colour_rules(plan_columns(500), DEFAULT_DAYS))
     assert ['$E2="Dana Tanaka"'] in [r.formula for cf in ws.conditional_formatting for r in cf.rules]
     ranges = {str(cf.sqref) for cf in ws.conditional_formatting}
     assert ranges == {"E2:E50", "A2:M700"}
@@ -568,13 +570,13 @@ def test_own_rules_are_recognised_after_the_buyer_moved_columns(tmp_path: Path) 
     moved = replace(moved, due=column_letter(at + 1), status=column_letter(at + 2))
     ws = load_workbook(path)[PLAN]
     assert [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules] == [
-        r.formula for r in colour_rules(moved)]
+        r.formula for r in colour_rules(moved, DEFAULT_DAYS)]
     read = read_snapshot(path)
     assert read.formats_ok
     apply_changes(path, read, ChangeSet(formats_to_row=800))
     ws = load_workbook(path)[PLAN]
     formulas = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules]
-    assert formulas == [r.formula for r in colour_rules(moved)]
+    assert formulas == [r.formula for r in colour_rules(moved, DEFAULT_DAYS)]
     assert {str(cf.sqref) for cf in ws.conditional_formatting} == {"A2:N800"}
     status = [str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.formula1.startswith('"Not')]
     assert status == [f"{moved.status}2:{moved.status}800"]
