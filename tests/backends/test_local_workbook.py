@@ -32,7 +32,7 @@ from map_workspace.backends.local.workbook_reading import read_snapshot
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow
 from map_workspace.domain.rules import Thresholds
 from map_workspace.errors import PlanError, PlanExists, PlanLocked, PlanNotFound, UnsafeToSave
-from map_workspace.formulas import colour_rules, flag_formula, overdue_formula, progress_formula
+from map_workspace.formulas import colour_rules, flag_formula, overdue_formula, progress_formula, thresholds_meta
 from map_workspace.layout import (
     HISTORY,
     OVERVIEW,
@@ -670,3 +670,20 @@ def test_unreadable_or_missing_files_say_so(tmp_path: Path) -> None:
     with pytest.raises(PlanError, match="not a readable .xlsx workbook") as caught:
         read_snapshot(broken)
     assert "broken.xlsx.bak" in caught.value.hint
+
+
+def test_rules_written_with_other_windows_are_replaced_not_kept_beside(plan_file: Path) -> None:
+    """The sync moves the plan's windows (meta) with a format refresh: the old rules are still
+    recognised as the product's and replaced; the new ones read as in place."""
+    custom = Thresholds(stalled_after_days=10, due_soon_days=5)
+    wb = load_workbook(plan_file)
+    wb[PLAN].conditional_formatting.add("E2:E50", FormulaRule(formula=['$E2="Dana Tanaka"']))
+    wb.save(plan_file)
+    snap = read_snapshot(plan_file)
+    assert snap.formats_ok
+    apply_changes(plan_file, snap, ChangeSet(formats_to_row=500, meta=thresholds_meta(custom)))
+    back = read_snapshot(plan_file)
+    assert back.formats_ok and back.meta["stalled_after_days"] == "10"
+    ws = load_workbook(plan_file)[PLAN]
+    formulas = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules]
+    assert formulas == ['$E2="Dana Tanaka"'] + [r.formula for r in colour_rules(plan_columns(500), custom)]
