@@ -17,8 +17,8 @@ import pytest
 from openpyxl import load_workbook
 
 from map_workspace.backends.local.openpyxl_losses import unsafe_content
-from map_workspace.backends.local.store import LocalPlanStore
 from map_workspace.backends.local.saving import apply_changes, write_workbook
+from map_workspace.backends.local.store import LocalPlanStore
 from map_workspace.backends.local.workbook_reading import read_snapshot
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry
 from map_workspace.domain.model import Item, ItemType, Plan, Side, Status

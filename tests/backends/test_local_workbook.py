@@ -24,9 +24,9 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from PIL import Image as PILImage
 
-from map_workspace.backends.local.store import LocalPlanStore
 from map_workspace.backends.local.openpyxl_losses import unsafe_content
 from map_workspace.backends.local.saving import apply_changes, write_workbook
+from map_workspace.backends.local.store import LocalPlanStore
 from map_workspace.backends.local.workbook_contract import backup_path
 from map_workspace.backends.local.workbook_reading import read_snapshot
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow
