@@ -435,12 +435,21 @@ def _with_unknown_workbook_extension(path: Path) -> None:
                 if name == "xl/workbook.xml" else None)
 
 
+def _with_extension_in_a_row(path: Path) -> None:
+    """An extension inside the cell data, where the inventory does not otherwise look."""
+    part = sheet_part(path, PLAN)
+    ext = b'<extLst><ext uri="{EEEEEEEE-0000-4000-8000-123456789ABC}"><x:thing xmlns:x="urn:x"/></ext></extLst>'
+    rewrite_zip(path, lambda name, data: re.sub(rb"(<row [^>]*>)(.*?)(</row>)", lambda m: m[1] + m[2] + ext + m[3],
+                                                data, count=1, flags=re.S) if name == part else None)
+
+
 @pytest.mark.parametrize(("build", "named"), [
     (_with_shape, "a shape or text box (tab 'Plan')"),
     (_with_sparkline, "sparklines (tab 'Plan')"),
     (_with_vba, "VBA macros"),
     (_with_threaded_comment, "threaded comments"),
     (_with_unknown_workbook_extension, "{FFFFFFFF-0000-4000-8000-123456789ABC}"),
+    (_with_extension_in_a_row, "({EEEEEEEE-0000-4000-8000-123456789ABC}) (tab 'Plan')"),
 ])
 def test_content_openpyxl_would_drop_is_refused_and_the_file_left_alone(plan_file: Path, build, named) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
     build(plan_file)
@@ -687,3 +696,20 @@ def test_rules_written_with_other_windows_are_replaced_not_kept_beside(plan_file
     ws = load_workbook(plan_file)[PLAN]
     formulas = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules]
     assert formulas == ['$E2="Dana Tanaka"'] + [r.formula for r in colour_rules(plan_columns(500), custom)]
+
+
+def test_the_state_tab_is_rewritten_to_exactly_the_new_rows(plan_file: Path) -> None:
+    """Rows kept, one changed in place, one new, the rest gone (a long state is rewritten by
+    touching only what differs, and must still end up exact)."""
+    before = read_snapshot(plan_file).tabs[STATE]
+    assert len(before.rows) == 1 + 5  # header, four items and a risk
+    kickoff = date(2026, 5, 2)
+    rows = (StateRow("T-01", "Kick-off call", kickoff, kickoff, "Done"),
+            StateRow("T-02", "Security review", kickoff, date(2026, 6, 1), "In progress", "Omar Haddad", 2),
+            StateRow("T-09", "=Looks like a formula", None, None, "", "", 0, 3, "buyer.cfo", True))
+    apply_changes(plan_file, read_snapshot(plan_file), ChangeSet(state=rows))
+    state = read_snapshot(plan_file).tabs[STATE]
+    got = [tuple(c.value for c in row) + (None,) * (len(STATE_TAB.columns) - len(row)) for row in state.rows[1:]]
+    assert got == [tuple(None if v == "" else v for v in row.cells()) for row in rows]
+    assert all(c.formula is None for row in state.rows for c in row)
+    assert load_workbook(plan_file)[STATE].sheet_state == "hidden"

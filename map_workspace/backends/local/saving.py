@@ -13,6 +13,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Iterable
+from datetime import date, datetime, time
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -197,15 +198,32 @@ def _append_history(wb: Workbook, entries: Iterable[HistoryEntry]) -> None:
 
 
 def _rewrite_state(wb: Workbook, rows: Iterable[StateRow]) -> None:
+    """The hidden state tab holds exactly ``rows`` under its header afterwards. Cells that already
+    hold their value are left alone: a sync usually changes a few rows of a long state."""
     ws = find_sheet(wb, STATE)
     if ws is None:
         ws = new_table_sheet(wb, TABLE_TABS[STATE])
         ws.sheet_state = "hidden"
-    if ws.max_row > 1:
-        ws.delete_rows(2, ws.max_row - 1)
-    for r, row in enumerate(rows, 2):
-        for c, value in enumerate(row.cells(), 1):
-            set_value(ws.cell(r, c), None if value == "" else value)
+    wanted = [tuple(None if value == "" else value for value in row.cells()) for row in rows]
+    width = max([ws.max_column, *(len(row) for row in wanted)])
+    last = max(ws.max_row, len(wanted) + 1)
+    for r in range(2, last + 1):
+        values = wanted[r - 2] if r - 2 < len(wanted) else ()
+        for c in range(1, width + 1):
+            want = values[c - 1] if c <= len(values) else None
+            cell = ws.cell(r, c)
+            if not _holds(cell.value, want):
+                set_value(cell, want)
+
+
+def _holds(have: object, want: object) -> bool:
+    """Whether a cell read from the file already holds ``want`` (openpyxl reads dates back as
+    midnight datetimes, and empty text as no value)."""
+    if isinstance(want, date) and not isinstance(want, datetime):
+        return isinstance(have, datetime) and have.time() == time(0) and have.date() == want
+    if type(have) is not type(want):
+        return False
+    return have == want
 
 
 def _set_meta(wb: Workbook, meta: dict[str, str]) -> None:
