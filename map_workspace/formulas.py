@@ -3,6 +3,11 @@
 They are built from the column letters the sync found (columns are found by header, so a buyer
 inserting a column moves them) and use only functions all three engines know: IF, OR, AND,
 ISNUMBER, N, TODAY, COUNTIF, COUNTA, SUMPRODUCT, ROUND — no LET, no array literals.
+
+The date windows (stalled after N days late, due soon within M days) are the ones the sync's
+findings use: :class:`~map_workspace.domain.rules.Thresholds`, configurable in config.toml. A plan
+records the windows its formulas and colour rules were written with in its meta
+(:func:`thresholds_meta`), so the sync can tell when the config moved and rewrite them.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from map_workspace.domain.model import Status
+from map_workspace.domain.rules import Thresholds
 from map_workspace.domain.vocabulary import STATUS_WORDS
+from map_workspace.layout import MIN_FORMATTED_ROWS, PLAN_TAB, column_letter
 
-#: Days late before an overdue item counts as stalled (PRODUCT.md, colour flags).
-STALLED_AFTER_DAYS = 7
-#: Calendar days ahead that count as "due soon".
-DUE_SOON_DAYS = 3
+#: Meta keys recording the windows a plan's formulas and colour rules were written with.
+META_STALLED = "stalled_after_days"
+META_DUE_SOON = "due_soon_days"
 
 DONE_WORDS = STATUS_WORDS[Status.DONE]
 NA_WORDS = STATUS_WORDS[Status.NA]
@@ -46,7 +52,7 @@ class PlanColumns:
     activity: str = "C"
     due: str = "F"
     status: str = "G"
-    last_row: int = 500
+    last_row: int = MIN_FORMATTED_ROWS
     tab: str = "Plan"
 
     def rng(self, col: str) -> str:
@@ -56,8 +62,6 @@ class PlanColumns:
 def plan_columns_at(columns: Mapping[str, int], last_row: int, tab: str = "Plan") -> PlanColumns:
     """The formulas' columns from where a backend found the Plan's columns (0-based, by key);
     a column not found keeps its place in a fresh plan."""
-    from map_workspace.layout import PLAN_TAB, column_letter
-
     letter = {k: column_letter(columns.get(k, PLAN_TAB.index(k))) for k in ("activity", "due", "status")}
     return PlanColumns(letter["activity"], letter["due"], letter["status"], last_row, tab)
 
@@ -67,21 +71,47 @@ def sheet_ref(tab: str) -> str:
     return tab if tab.isalnum() else "'" + tab.replace("'", "''") + "'"
 
 
-def live_flag(row: int, cols: PlanColumns) -> str:
+def thresholds_of(meta: Mapping[str, str]) -> Thresholds:
+    """The windows a plan's formulas were written with, from its meta; a plan that records none
+    was written before they were configurable, with the defaults."""
+    default = Thresholds()
+    return Thresholds(stalled_after_days=_meta_int(meta, META_STALLED, default.stalled_after_days),
+                      due_soon_days=_meta_int(meta, META_DUE_SOON, default.due_soon_days))
+
+
+def thresholds_meta(thresholds: Thresholds) -> dict[str, str]:
+    """The meta entries that record the windows formulas and colour rules are written with."""
+    return {META_STALLED: str(thresholds.stalled_after_days), META_DUE_SOON: str(thresholds.due_soon_days)}
+
+
+def same_windows(a: Thresholds, b: Thresholds) -> bool:
+    """Whether formulas written with ``a`` read the same as ones written with ``b``."""
+    return (a.stalled_after_days, a.due_soon_days) == (b.stalled_after_days, b.due_soon_days)
+
+
+def _meta_int(meta: Mapping[str, str], key: str, default: int) -> int:
+    try:
+        return int(str(meta[key]))
+    except (KeyError, ValueError):
+        return default
+
+
+def live_flag(row: int, cols: PlanColumns, thresholds: Thresholds) -> str:
     """The date-dependent flag of one row, as an expression (no leading ``=``)."""
     due, status = f"{cols.due}{row}", f"{cols.status}{row}"
+    stalled, soon = int(thresholds.stalled_after_days), int(thresholds.due_soon_days)
     return (
         f"IF({_any_equal(status, CLOSED_WORDS)},\"\","
         f"IF(NOT(ISNUMBER({due})),\"\","
-        f"IF({due}<TODAY(),IF(TODAY()-{due}>={STALLED_AFTER_DAYS},\"Stalled\",\"Overdue\"),"
-        f"IF({due}-TODAY()<={DUE_SOON_DAYS},\"Due soon\",\"\"))))"
+        f"IF({due}<TODAY(),IF(TODAY()-{due}>={stalled},\"Stalled\",\"Overdue\"),"
+        f"IF({due}-TODAY()<={soon},\"Due soon\",\"\"))))"
     )
 
 
-def flag_formula(row: int, cols: PlanColumns, static: str = "") -> str:
+def flag_formula(row: int, cols: PlanColumns, static: str = "", *, thresholds: Thresholds) -> str:
     """The Flag cell: the sync's own words (``static``: "Needs owner · Blocked by T-03") joined
     with the live date flag, which keeps itself right between syncs."""
-    live = live_flag(row, cols)
+    live = live_flag(row, cols, thresholds)
     if not static:
         return "=" + live
     return f"=IF({live}=\"\",{quote(static)},{live}&{quote(' · ' + static)})"
@@ -120,9 +150,10 @@ class ColourRule:
     bold: bool = False
 
 
-def colour_rules(cols: PlanColumns) -> tuple[ColourRule, ...]:
+def colour_rules(cols: PlanColumns, thresholds: Thresholds) -> tuple[ColourRule, ...]:
     """The colour flags, first match wins (PRODUCT.md): Done green, Blocked grey-red, Stalled
     dark red, Overdue red, Due soon amber."""
+    stalled, soon = int(thresholds.stalled_after_days), int(thresholds.due_soon_days)
     due, status, act = f"${cols.due}2", f"${cols.status}2", f"${cols.activity}2"
     is_open = f"NOT({_any_equal(status, CLOSED_WORDS)})"
     dated = f"AND({act}<>\"\",ISNUMBER({due}),{is_open}"
@@ -132,9 +163,9 @@ def colour_rules(cols: PlanColumns) -> tuple[ColourRule, ...]:
     return (
         ColourRule("done", f"AND({act}<>\"\",{_any_equal(status, DONE_WORDS)})", "D9EAD3", "274E13"),
         ColourRule("blocked", f"AND({act}<>\"\",{_any_equal(status, BLOCKED_WORDS)})", "E6CFCF", "5B3A3A"),
-        ColourRule("stalled", f"{dated},TODAY()-{day}>={STALLED_AFTER_DAYS})", "990000", "FFFFFF", True),
+        ColourRule("stalled", f"{dated},TODAY()-{day}>={stalled})", "990000", "FFFFFF", True),
         ColourRule("overdue", f"{dated},{day}<TODAY())", "F4CCCC", "990000", True),
-        ColourRule("due_soon", f"{dated},{day}>=TODAY(),{day}-TODAY()<={DUE_SOON_DAYS})", "FFE599", "7F6000"),
+        ColourRule("due_soon", f"{dated},{day}>=TODAY(),{day}-TODAY()<={soon})", "FFE599", "7F6000"),
     )
 
 
@@ -156,16 +187,25 @@ def canonical_formula(formula: str) -> str:
     return "".join(out)
 
 
+#: Stand-in windows, numbers no real config uses, replaced by "any number" in the patterns.
+_MARK_DAYS = Thresholds(stalled_after_days=918273645, due_soon_days=546372819)
+
+
 def _colour_rule_patterns() -> list[re.Pattern[str]]:
+    """The colour rules with any columns, rows and windows: a plan keeps recognising its rules
+    after a buyer moved columns or the config changed the windows."""
     marks = ("\x01", "\x02", "\x03")
+    days = (str(_MARK_DAYS.stalled_after_days), str(_MARK_DAYS.due_soon_days))
     patterns = []
-    for rule in colour_rules(PlanColumns(*marks)):
+    for rule in colour_rules(PlanColumns(*marks), _MARK_DAYS):
         text = canonical_formula(rule.formula)
         for mark in marks:
             text = text.replace(mark + "2", mark)
         pattern = re.escape(text)
         for mark in marks:
             pattern = pattern.replace(re.escape(mark), r"\$?[A-Z]{1,3}\d+")
+        for number in days:
+            pattern = pattern.replace(number, r"-?\d+")
         patterns.append(re.compile(pattern))
     return patterns
 
@@ -196,7 +236,7 @@ def shift_rows(formula: str, offset: int) -> str:
     return "".join(out)
 
 
-def colour_rules_from(cols: PlanColumns, first_row: int) -> list[tuple[str, ColourRule]]:
+def colour_rules_from(cols: PlanColumns, first_row: int, thresholds: Thresholds) -> list[tuple[str, ColourRule]]:
     """(formula without "=", rule) for data starting at sheet row ``first_row`` (the rules are
     written for row 2)."""
-    return [(shift_rows(rule.formula, first_row - 2), rule) for rule in colour_rules(cols)]
+    return [(shift_rows(rule.formula, first_row - 2), rule) for rule in colour_rules(cols, thresholds)]

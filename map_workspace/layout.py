@@ -339,3 +339,34 @@ def parse_a1(ref: str) -> tuple[int, int]:
 def column_letter(col: int) -> str:
     """Letter of a 0-based column index."""
     return a1(1, col)[:-1]
+
+
+# --- how far the Plan's formats reach ------------------------------------------------------------
+
+#: Rows the dropdowns, colour rules and live counts reach at least, so buyers can add rows.
+MIN_FORMATTED_ROWS = 500
+#: Room left under the last item for rows the buyer adds.
+FORMAT_HEADROOM = 200
+#: Meta key recording the last sheet row the Plan's formats and range formulas cover.
+META_FORMATTED_ROWS = "formatted_rows"
+
+
+def formatted_rows(item_count: int, rows_formatted: int | None = None) -> int:
+    """The last sheet row the Plan tab's formats and range formulas cover in a new plan."""
+    if rows_formatted:
+        return rows_formatted
+    return max(MIN_FORMATTED_ROWS, item_count + FORMAT_HEADROOM)
+
+
+def recorded_formatted_rows(meta: dict[str, str]) -> int:
+    """The formatted rows a plan's meta records; 0 when it records none (or nonsense)."""
+    try:
+        return max(0, int(str(meta.get(META_FORMATTED_ROWS, "")).strip()))
+    except ValueError:
+        return 0
+
+
+def formats_last_row(snapshot: Snapshot) -> int:
+    """How far a backend writing ``snapshot`` as a new file lays out the Plan's formats."""
+    plan = snapshot.tabs.get(PLAN)
+    return recorded_formatted_rows(snapshot.meta) or formatted_rows(max(0, len(plan.rows) - 1) if plan else 0)

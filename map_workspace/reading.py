@@ -111,6 +111,8 @@ class Reading:
     state_present: bool
     findings: list[Finding] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    _index: dict[tuple[str, str], int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _index_of: Plan | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def unseen(self) -> frozenset[str]:
@@ -132,17 +134,21 @@ class Reading:
         table = self.tables.get(finding.tab)
         if table is None or finding.id is None or finding.field not in table.columns:
             return None
-        pairs: list[tuple[str, RowRef]]
-        if finding.tab == PLAN:
-            pairs = [(i.id, ref) for i, ref in zip(self.plan.items, self.item_rows, strict=True)]
-        elif finding.tab == RISKS:
-            pairs = [(r.id, ref) for r, ref in zip(self.plan.risks, self.risk_rows, strict=True)]
-        else:
-            return None
-        for obj_id, ref in pairs:
-            if obj_id == finding.id:
-                return (finding.tab, ref.sheet_row, table.columns[finding.field])
-        return None
+        sheet_row = self._rows_by_id().get((finding.tab, finding.id))
+        return (finding.tab, sheet_row, table.columns[finding.field]) if sheet_row is not None else None
+
+    def _rows_by_id(self) -> dict[tuple[str, str], int]:
+        """(tab, ID) → sheet row of the first item or risk with that ID, built once per plan: the
+        sync addresses every finding through it. Rebuilt when ``plan`` is replaced (the sync
+        swaps in the plan with IDs given to new rows)."""
+        if self._index_of is not self.plan:
+            index: dict[tuple[str, str], int] = {}
+            for item, ref in zip(self.plan.items, self.item_rows, strict=True):
+                index.setdefault((PLAN, item.id), ref.sheet_row)
+            for risk, ref in zip(self.plan.risks, self.risk_rows, strict=True):
+                index.setdefault((RISKS, risk.id), ref.sheet_row)
+            self._index, self._index_of = index, self.plan
+        return self._index
 
     def cell_of(self, finding: Finding) -> str | None:
         """The A1 reference a finding points at, when it names an item and a field."""

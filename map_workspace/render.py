@@ -12,7 +12,8 @@ from enum import StrEnum
 
 from map_workspace.changes import StateRow
 from map_workspace.domain.model import CheckIn, Item, Plan, Risk, Stakeholder
-from map_workspace.formulas import PlanColumns, flag_formula, overdue_formula, progress_formula
+from map_workspace.domain.rules import Thresholds
+from map_workspace.formulas import PlanColumns, flag_formula, overdue_formula, progress_formula, thresholds_meta
 from map_workspace.layout import (
     CHECKINS_TAB,
     HISTORY_TAB,
@@ -29,19 +30,9 @@ from map_workspace.layout import (
     Snapshot,
     TabSpec,
     column_letter,
+    formatted_rows,
+    recorded_formatted_rows,
 )
-
-#: Rows the dropdowns, colour rules and live counts reach at least, so buyers can add rows.
-MIN_FORMATTED_ROWS = 500
-#: Room left under the last item for rows the buyer adds.
-FORMAT_HEADROOM = 200
-
-
-def formatted_rows(item_count: int, rows_formatted: int | None = None) -> int:
-    """The last sheet row the Plan tab's formats and range formulas cover."""
-    if rows_formatted:
-        return rows_formatted
-    return max(MIN_FORMATTED_ROWS, item_count + FORMAT_HEADROOM)
 
 
 def plan_columns(last_row: int) -> PlanColumns:
@@ -61,24 +52,29 @@ def render_plan(
     meta: dict[str, str],
     *,
     rows_formatted: int | None = None,
+    thresholds: Thresholds | None = None,
 ) -> Snapshot:
     """Lay a plan out as the contract's tabs. ``meta`` becomes the file's document properties;
     ``formatted_rows`` (``rows_formatted``, else the one in ``meta``, else room for the items) is
-    put into it, so the sync knows how far dropdowns, colour rules and counting ranges reach."""
-    if rows_formatted is None and str(meta.get("formatted_rows", "")).isdigit():
-        rows_formatted = int(meta["formatted_rows"])
+    put into it, so the sync knows how far dropdowns, colour rules and counting ranges reach.
+    The Flag formulas use ``thresholds`` (default: the defaults), recorded in the meta too, so
+    both backends write colour rules with the same windows and the sync sees when config moves."""
+    if rows_formatted is None:
+        rows_formatted = recorded_formatted_rows(meta) or None
     last_row = formatted_rows(len(plan.items), rows_formatted)
+    thresholds = thresholds or Thresholds()
     cols = plan_columns(last_row)
     tabs = {
         OVERVIEW: _overview(plan, cols),
-        PLAN_TAB.name: _table(PLAN_TAB, [_item_row(i, row, cols) for row, i in enumerate(plan.items, 2)]),
+        PLAN_TAB.name: _table(PLAN_TAB, [_item_row(i, row, cols, thresholds)
+                                         for row, i in enumerate(plan.items, 2)]),
         STAKEHOLDERS_TAB.name: _table(STAKEHOLDERS_TAB, [_stakeholder_row(s) for s in plan.stakeholders]),
         RISKS_TAB.name: _table(RISKS_TAB, [_risk_row(r) for r in plan.risks]),
         CHECKINS_TAB.name: _table(CHECKINS_TAB, [_checkin_row(c) for c in plan.checkins]),
         HISTORY_TAB.name: _table(HISTORY_TAB, []),
         STATE_TAB.name: _table(STATE_TAB, [tuple(_cell(v) for v in row.cells()) for row in state]),
     }
-    full_meta = {**meta, "formatted_rows": str(last_row)}
+    full_meta = {**meta, "formatted_rows": str(last_row), **thresholds_meta(thresholds)}
     return Snapshot(source="", meta=full_meta, tabs=tabs)
 
 
@@ -113,7 +109,7 @@ def _label(value: StrEnum | None) -> str | None:
     return value.value if value is not None else None
 
 
-def _item_row(item: Item, row: int, cols: PlanColumns) -> tuple[Cell, ...]:
+def _item_row(item: Item, row: int, cols: PlanColumns, thresholds: Thresholds) -> tuple[Cell, ...]:
     due: date | str | None = item.due or item.due_text
     cells = list(_row(PLAN_TAB, {
         "id": item.id,
@@ -129,7 +125,7 @@ def _item_row(item: Item, row: int, cols: PlanColumns) -> tuple[Cell, ...]:
         "baseline": item.baseline,
         "slips": item.slips,
     }))
-    cells[PLAN_TAB.index("flag")] = Cell(formula=flag_formula(row, cols))
+    cells[PLAN_TAB.index("flag")] = Cell(formula=flag_formula(row, cols, thresholds=thresholds))
     return tuple(cells)
 
 

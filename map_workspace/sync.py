@@ -17,8 +17,20 @@ from map_workspace.domain.findings import FLAG_WORDS as FLAG_WORDS
 from map_workspace.domain.findings import NOTE_CODES
 from map_workspace.domain.model import Assessment, Finding, Item, Plan
 from map_workspace.domain.rules import Context, Thresholds, assess
-from map_workspace.formulas import PlanColumns, flag_formula, overdue_formula, plan_columns_at, progress_formula
+from map_workspace.formulas import (
+    PlanColumns,
+    flag_formula,
+    overdue_formula,
+    plan_columns_at,
+    progress_formula,
+    same_windows,
+    thresholds_meta,
+    thresholds_of,
+)
 from map_workspace.layout import (
+    FORMAT_HEADROOM,
+    META_FORMATTED_ROWS,
+    MIN_FORMATTED_ROWS,
     OVERVIEW,
     PLAN,
     RISKS,
@@ -27,11 +39,9 @@ from map_workspace.layout import (
     CellValue,
     Snapshot,
     parse_a1,
+    recorded_formatted_rows,
 )
 from map_workspace.reading import Reading, read_plan, status_label
-
-#: Extra rows the dropdowns and colour rules reach beyond the last item, so buyer rows are covered.
-FORMAT_HEADROOM = 200
 
 
 @dataclass(frozen=True)
@@ -232,7 +242,8 @@ class _Planner:
             self._ensure(PLAN, ref.sheet_row, row_cells, "baseline", baseline, item.id)
             self._ensure(PLAN, ref.sheet_row, row_cells, "slips", state[item.id].slips, item.id)
             if "flag" in table.columns:
-                formula = flag_formula(ref.sheet_row, cols, " · ".join(flags.get(item.id, [])))
+                formula = flag_formula(ref.sheet_row, cols, " · ".join(flags.get(item.id, [])),
+                                       thresholds=self.settings.thresholds)
                 cell = table.get(row_cells, "flag")
                 if cell.formula != formula:
                     if cell.formula is None and cell.value not in (None, ""):
@@ -337,21 +348,28 @@ class _Planner:
             self.cells.append(CellWrite(OVERVIEW, row, 1, self.when, None, "last_changed"))
 
     def _formats(self, meta: dict[str, str]) -> int | None:
+        """Re-apply dropdowns and colour rules when they went missing, the plan outgrew them, or
+        the configured date windows differ from the ones the plan's rules were written with (the
+        meta records them; the Flag formulas are rewritten with the cells, so sheet and findings
+        agree again)."""
         table = self.r.tables[PLAN]
         last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])
-        covered = _int(self.r.meta.get("formatted_rows")) or 500
+        covered = recorded_formatted_rows(self.r.meta) or MIN_FORMATTED_ROWS
+        windows_moved = not same_windows(thresholds_of(self.r.meta), self.settings.thresholds)
+        if windows_moved:
+            meta.update(thresholds_meta(self.settings.thresholds))
         if self.r.snapshot.formats_ok and last_data + FORMAT_HEADROOM // 4 <= covered:
-            return None
+            return covered if windows_moved else None
         target = max(covered, last_data + FORMAT_HEADROOM)
         if target != covered:
-            meta["formatted_rows"] = str(target)
+            meta[META_FORMATTED_ROWS] = str(target)
         return target
 
     # --- helpers --------------------------------------------------------------------------------
 
     def _plan_columns(self) -> PlanColumns:
         table = self.r.tables[PLAN]
-        covered = _int(self.r.meta.get("formatted_rows")) or 500
+        covered = recorded_formatted_rows(self.r.meta) or MIN_FORMATTED_ROWS
         last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])
         if last_data + FORMAT_HEADROOM // 4 > covered:
             covered = max(covered, last_data + FORMAT_HEADROOM)

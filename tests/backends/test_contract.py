@@ -117,3 +117,26 @@ def test_summary_is_written_beside_the_plan(store):
     doc = build_summary(result.plan, result.assessment, TODAY)
     out = store.write_summary(ref, doc, pdf=False)
     assert out.document and out.url and out.pdf is None
+
+
+def test_changed_thresholds_rewrite_flags_and_colour_rules_once(store):
+    """config.toml's stalled/due-soon windows move: one sync rewrites the Flag formulas, the colour
+    rules and the plan's record of them; the next plans nothing; and back again."""
+    from map_workspace.domain.rules import Thresholds
+    from map_workspace.layout import PLAN_TAB
+    from map_workspace.sync import Settings
+
+    custom = Settings(thresholds=Thresholds(stalled_after_days=10, due_soon_days=5))
+    ref, _, _ = new_plan(store)
+    for settings, windows in ((custom, ("10", "5")), (Settings(), ("7", "3"))):
+        read = store.read(ref)
+        changes = plan_sync(read, TODAY, now=NOW, settings=settings).changes
+        assert changes.formats_to_row and changes.meta == {"stalled_after_days": windows[0],
+                                                           "due_soon_days": windows[1]}
+        store.apply(ref, read, changes)
+        after = store.read(ref)
+        assert after.formats_ok
+        assert (after.meta["stalled_after_days"], after.meta["due_soon_days"]) == windows
+        flags = [row[PLAN_TAB.index("flag")].formula for row in after.tabs[PLAN].rows[1:]]
+        assert flags and all(f">={windows[0]}," in (f or "") and f"<={windows[1]}," in (f or "") for f in flags)
+        assert plan_sync(after, TODAY, now=NOW, settings=settings).changes.is_empty

@@ -16,15 +16,22 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from map_workspace.backends.local.workbook import apply_changes, read_snapshot, unsafe_content, write_workbook
+from map_workspace.backends.local.openpyxl_losses import unsafe_content
+from map_workspace.backends.local.saving import apply_changes, write_workbook
+from map_workspace.backends.local.store import LocalPlanStore
+from map_workspace.backends.local.workbook_reading import read_snapshot
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry
 from map_workspace.domain.model import Item, ItemType, Plan, Side, Status
-from map_workspace.formulas import colour_rules, flag_formula
+from map_workspace.domain.rules import Thresholds
+from map_workspace.formulas import colour_rules, colour_rules_from, flag_formula, is_colour_rule_formula
 from map_workspace.layout import OVERVIEW, OVERVIEW_FIELDS, PLAN, PLAN_TAB, Cell, Grid, column_letter
 from map_workspace.render import plan_columns, render_plan
+from map_workspace.sync import Settings, plan_sync
 
 from .helpers import meta_for, recalculated, small_plan, soffice_or_skip, state_for
 
+#: The windows a plan is written with when config.toml sets none.
+DEFAULT_DAYS = Thresholds()
 NOT_STARTED, IN_PROGRESS, DONE, BLOCKED, NA = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE,
                                               Status.BLOCKED, Status.NA)
 
@@ -83,14 +90,15 @@ def computed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     plan = _plan(today)
     snapshot = render_plan(plan, state_for(plan), meta_for(plan))
     cols = plan_columns(int(snapshot.meta["formatted_rows"]))
-    rules = colour_rules(cols)
+    rules = colour_rules(cols, DEFAULT_DAYS)
     width = len(PLAN_TAB.columns)
     grid = snapshot.tabs[PLAN]
     rows = [grid.rows[0] + tuple(Cell(value=f"rule:{r.name}") for r in rules)]
     for sheet_row, row in enumerate(grid.rows[1:], 2):
         cells = list(row)
         if sheet_row - 1 == STATIC_FLAG_ROW:
-            cells[PLAN_TAB.index("flag")] = Cell(formula=flag_formula(sheet_row, cols, "Needs owner"))
+            cells[PLAN_TAB.index("flag")] = Cell(
+                formula=flag_formula(sheet_row, cols, "Needs owner", thresholds=DEFAULT_DAYS))
         helpers = [Cell(formula="=" + _shift(r.formula, sheet_row)) for r in rules]
         rows.append(tuple(cells) + tuple(helpers))
     tabs = dict(snapshot.tabs)
@@ -154,3 +162,102 @@ def test_a_libreoffice_save_keeps_formats_and_is_safe_to_write(computed: dict, t
     again = read_snapshot(result)
     assert again.tabs[PLAN].cell(1, PLAN_TAB.index("slips")).value == 3
     assert again.formats_ok
+
+
+# --- custom windows: the sheet and the sync's findings agree --------------------------------------
+
+#: config.toml's [thresholds] for this part: stalled after 10 days late, due soon within 5 days.
+CUSTOM = Thresholds(stalled_after_days=10, due_soon_days=5)
+#: (activity, status, due in days from today) at the edges of each window, under CUSTOM and
+#: under the defaults the plan was first written with (7 and 3), so a stale formula shows.
+EDGES: list[tuple[str, Status, int]] = [
+    ("11 days late", NOT_STARTED, -11),
+    ("10 days late: stalled starts", IN_PROGRESS, -10),
+    ("9 days late: still overdue", NOT_STARTED, -9),
+    ("7 days late: stalled by default, overdue here", NOT_STARTED, -7),
+    ("1 day late", NOT_STARTED, -1),
+    ("due today", NOT_STARTED, 0),
+    ("due in 4 days: not soon by default, soon here", NOT_STARTED, 4),
+    ("due in 5 days: due soon ends", NOT_STARTED, 5),
+    ("due in 6 days", NOT_STARTED, 6),
+    ("done, 12 days late", DONE, -12),
+]
+#: What the sync's finding on an item shows in the sheet: (Flag's live word, first colour rule).
+SHOWN = {"item.stalled": ("Stalled", "stalled"), "item.overdue": ("Overdue", "overdue"),
+         "item.due_soon": ("Due soon", "due_soon")}
+LIVE_WORDS = {"Stalled", "Overdue", "Due soon"}
+
+
+def _edge_plan(today: date) -> Plan:
+    items = tuple(
+        Item(f"T-{n:02d}", ItemType.TASK, activity, Side.BUYER, "Dana Tanaka", today + timedelta(days=due),
+             status=status, done_on=today if status is DONE else None)
+        for n, (activity, status, due) in enumerate(EDGES, 1)
+    )
+    return replace(small_plan(today), items=items, risks=())
+
+
+@pytest.fixture(scope="module")
+def custom_windows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A plan written with the default windows, synced through the store with CUSTOM ones, its
+    colour rules (as the file holds them) copied into helper cells, computed by LibreOffice."""
+    soffice_or_skip()
+    today = date.today()
+    plan = _edge_plan(today)
+    work = tmp_path_factory.mktemp("windows")
+    store = LocalPlanStore(work / "maps")
+    ref = store.create(render_plan(plan, state_for(plan), meta_for(plan)), slug=plan.slug, title="")
+    snapshot = store.read(ref)
+    sync = plan_sync(snapshot, today, settings=Settings(thresholds=CUSTOM))
+    store.apply(ref, snapshot, sync.changes)
+    synced = store.read(ref)
+    assert plan_sync(synced, today, settings=Settings(thresholds=CUSTOM)).changes.is_empty
+    wb = load_workbook(ref.id)
+    ws = wb[PLAN]
+    rules = sorted((rule for cf in ws.conditional_formatting for rule in cf.rules
+                    if rule.formula and is_colour_rule_formula(rule.formula[0])), key=lambda r: r.priority)
+    formulas = [rule.formula[0] for rule in rules]
+    width = len(PLAN_TAB.columns)
+    for sheet_row in range(2, len(EDGES) + 2):
+        for i, formula in enumerate(formulas):
+            ws.cell(sheet_row, width + 1 + i).value = "=" + _shift(formula, sheet_row)
+    probe = work / "probe.xlsx"
+    wb.save(probe)
+    started = date.today()
+    result = recalculated(probe, work / "out")
+    if date.today() != started:
+        pytest.skip("the date changed while LibreOffice ran; run again")
+    return {"wb": load_workbook(result, data_only=True), "findings": sync.findings, "formulas": formulas,
+            "meta": synced.meta, "width": width, "today": today}
+
+
+def test_custom_windows_are_recorded_and_the_rules_rewritten_once(custom_windows: dict) -> None:
+    meta = custom_windows["meta"]
+    assert (meta["stalled_after_days"], meta["due_soon_days"]) == ("10", "5")
+    cols = plan_columns(int(meta["formatted_rows"]))
+    expected = [formula for formula, _rule in colour_rules_from(cols, 2, CUSTOM)]
+    assert custom_windows["formulas"] == expected  # the old 7/3 rules are gone, not kept beside
+
+
+def test_with_custom_windows_the_sheet_shows_what_the_sync_found(custom_windows: dict) -> None:
+    ws = custom_windows["wb"][PLAN]
+    names = [rule.name for rule in colour_rules(plan_columns(500), CUSTOM)]
+    width, flag_col = custom_windows["width"], PLAN_TAB.index("flag") + 1
+    found = {f.id: f.code for f in custom_windows["findings"] if f.code in SHOWN}
+    seen, said = [], []
+    for n, (activity, status, _due) in enumerate(EDGES, 1):
+        sheet_row = n + 1
+        assert ws.cell(sheet_row, 3).value == activity
+        flag = str(ws.cell(sheet_row, flag_col).value or "")
+        live = flag.split(" · ")[0] if flag.split(" · ")[0] in LIVE_WORDS else ""
+        hits = [ws.cell(sheet_row, width + 1 + i).value for i in range(len(names))]
+        assert all(isinstance(h, bool) for h in hits), f"{activity}: {hits}"
+        first = next((name for name, hit in zip(names, hits, strict=True) if hit), None)
+        seen.append((activity, live, first))
+        code = found.get(f"T-{n:02d}")
+        word, rule = SHOWN[code] if code else ("", "done" if status is DONE else None)
+        said.append((activity, word, rule))
+    assert seen == said
+    # The edges fall where CUSTOM puts them, not where the defaults would.
+    assert [w for _a, w, _r in said] == ["Stalled", "Stalled", "Overdue", "Overdue", "Overdue", "Due soon",
+                                        "Due soon", "Due soon", "", ""]

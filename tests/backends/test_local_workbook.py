@@ -24,17 +24,15 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from PIL import Image as PILImage
 
+from map_workspace.backends.local.openpyxl_losses import unsafe_content
+from map_workspace.backends.local.saving import apply_changes, write_workbook
 from map_workspace.backends.local.store import LocalPlanStore
-from map_workspace.backends.local.workbook import (
-    apply_changes,
-    backup_path,
-    read_snapshot,
-    unsafe_content,
-    write_workbook,
-)
+from map_workspace.backends.local.workbook_contract import backup_path
+from map_workspace.backends.local.workbook_reading import read_snapshot
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow
+from map_workspace.domain.rules import Thresholds
 from map_workspace.errors import PlanError, PlanExists, PlanLocked, PlanNotFound, UnsafeToSave
-from map_workspace.formulas import colour_rules, flag_formula, overdue_formula, progress_formula
+from map_workspace.formulas import colour_rules, flag_formula, overdue_formula, progress_formula, thresholds_meta
 from map_workspace.layout import (
     HISTORY,
     OVERVIEW,
@@ -57,6 +55,8 @@ from map_workspace.summary import Section, SummaryDoc
 
 from .helpers import PLAN_ID, rendered, rewrite_zip, sheet_part
 
+#: The windows a plan is written with when config.toml sets none.
+DEFAULT_DAYS = Thresholds()
 COL = {c.key: i for i, c in enumerate(PLAN_TAB.columns)}
 LETTER = {k: column_letter(i) for k, i in COL.items()}
 WHEN = "2026-05-12T09:30:00+02:00"
@@ -112,7 +112,7 @@ def test_values_come_back_as_python_types(plan_file: Path) -> None:
     assert t01[COL["status"]].value == "Done"
     assert t01[COL["slips"]].value == 0
     assert t01[COL["flag"]].value is None
-    assert t01[COL["flag"]].formula == flag_formula(2, plan_columns(500))
+    assert t01[COL["flag"]].formula == flag_formula(2, plan_columns(500), thresholds=DEFAULT_DAYS)
     t03 = plan.rows[3]
     assert t03[COL["due"]].value == "TBD"
     assert t03[COL["owner"]].value is None
@@ -133,7 +133,8 @@ def test_meta_lives_in_custom_document_properties(plan_file: Path) -> None:
     assert back.meta["schema"] == "1"
     assert back.meta["slug"] == "acme-rollout"
     assert back.meta["formatted_rows"] == "500"
-    assert back.meta["_sha256"] == hashlib.sha256(plan_file.read_bytes()).hexdigest()
+    assert back.token.version == hashlib.sha256(plan_file.read_bytes()).hexdigest()
+    assert not any(key.startswith("_") for key in back.meta)
     wb = load_workbook(plan_file)
     assert wb.custom_doc_props["mapws.plan_id"].value == PLAN_ID
     assert wb.custom_doc_props["mapws.schema"].value == "1"
@@ -198,7 +199,7 @@ def test_colour_rules_in_first_match_order(plan_file: Path) -> None:
     (cf,) = list(ws.conditional_formatting)
     assert str(cf.sqref) == "A2:M500"
     rules = sorted(cf.rules, key=lambda r: r.priority)
-    expected = colour_rules(plan_columns(500))
+    expected = colour_rules(plan_columns(500), DEFAULT_DAYS)
     assert [r.formula[0] for r in rules] == [e.formula for e in expected]
     assert all(r.stopIfTrue for r in rules)
     assert [r.dxf.fill.fgColor.rgb[-6:] for r in rules] == [e.fill for e in expected]
@@ -215,7 +216,8 @@ def test_apply_writes_cells_notes_history_state_and_meta(plan_file: Path) -> Non
         cells=(
             CellWrite(PLAN, 3, COL["slips"], 2, field="slips", id="T-02"),
             CellWrite(PLAN, 4, COL["baseline"], date(2026, 6, 1), field="baseline", id="T-03"),
-            CellWrite(PLAN, 4, COL["flag"], formula=flag_formula(4, cols, "Needs owner"), field="flag"),
+            CellWrite(PLAN, 4, COL["flag"], formula=flag_formula(4, cols, "Needs owner", thresholds=DEFAULT_DAYS),
+                      field="flag"),
             CellWrite(OVERVIEW, overview_row("health"), 1, "At risk", field="health"),
         ),
         notes=(NoteWrite(PLAN, 4, COL["owner"], ("Every item needs a named owner.",), id="T-03"),),
@@ -231,7 +233,7 @@ def test_apply_writes_cells_notes_history_state_and_meta(plan_file: Path) -> Non
     plan = back.tabs[PLAN]
     assert plan.rows[2][COL["slips"]].value == 2
     assert plan.rows[3][COL["baseline"]].value == date(2026, 6, 1)
-    assert plan.rows[3][COL["flag"]].formula == flag_formula(4, cols, "Needs owner")
+    assert plan.rows[3][COL["flag"]].formula == flag_formula(4, cols, "Needs owner", thresholds=DEFAULT_DAYS)
     assert plan.rows[3][COL["owner"]].note == "[mapws] Every item needs a named owner."
     assert back.tabs[OVERVIEW].cell(overview_row("health") - 1, 1).value == "At risk"
     history = [[c.value for c in row] for row in back.tabs[HISTORY].rows[1:]]
@@ -433,12 +435,21 @@ def _with_unknown_workbook_extension(path: Path) -> None:
                 if name == "xl/workbook.xml" else None)
 
 
+def _with_extension_in_a_row(path: Path) -> None:
+    """An extension inside the cell data, where the inventory does not otherwise look."""
+    part = sheet_part(path, PLAN)
+    ext = b'<extLst><ext uri="{EEEEEEEE-0000-4000-8000-123456789ABC}"><x:thing xmlns:x="urn:x"/></ext></extLst>'
+    rewrite_zip(path, lambda name, data: re.sub(rb"(<row [^>]*>)(.*?)(</row>)", lambda m: m[1] + m[2] + ext + m[3],
+                                                data, count=1, flags=re.S) if name == part else None)
+
+
 @pytest.mark.parametrize(("build", "named"), [
     (_with_shape, "a shape or text box (tab 'Plan')"),
     (_with_sparkline, "sparklines (tab 'Plan')"),
     (_with_vba, "VBA macros"),
     (_with_threaded_comment, "threaded comments"),
     (_with_unknown_workbook_extension, "{FFFFFFFF-0000-4000-8000-123456789ABC}"),
+    (_with_extension_in_a_row, "({EEEEEEEE-0000-4000-8000-123456789ABC}) (tab 'Plan')"),
 ])
 def test_content_openpyxl_would_drop_is_refused_and_the_file_left_alone(plan_file: Path, build, named) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
     build(plan_file)
@@ -523,7 +534,7 @@ def _add_picture_and_chart_to(ws) -> None:  # type: ignore[no-untyped-def]
 
 
 def _product_rules(ws) -> list[str]:  # type: ignore[no-untyped-def]
-    expected = {r.formula for r in colour_rules(plan_columns(500))}
+    expected = {r.formula for r in colour_rules(plan_columns(500), DEFAULT_DAYS)}
     return [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules if r.formula[0] in expected]
 
 
@@ -545,7 +556,7 @@ def test_formats_are_rebuilt_without_touching_the_buyers_own(plan_file: Path) ->
     back = read_snapshot(plan_file)
     assert back.formats_ok
     ws = load_workbook(plan_file)[PLAN]
-    assert len(_product_rules(ws)) == len(colour_rules(plan_columns(500)))
+    assert len(_product_rules(ws)) == len(colour_rules(plan_columns(500), DEFAULT_DAYS))
     assert ['$E2="Dana Tanaka"'] in [r.formula for cf in ws.conditional_formatting for r in cf.rules]
     ranges = {str(cf.sqref) for cf in ws.conditional_formatting}
     assert ranges == {"E2:E50", "A2:M700"}
@@ -568,13 +579,13 @@ def test_own_rules_are_recognised_after_the_buyer_moved_columns(tmp_path: Path) 
     moved = replace(moved, due=column_letter(at + 1), status=column_letter(at + 2))
     ws = load_workbook(path)[PLAN]
     assert [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules] == [
-        r.formula for r in colour_rules(moved)]
+        r.formula for r in colour_rules(moved, DEFAULT_DAYS)]
     read = read_snapshot(path)
     assert read.formats_ok
     apply_changes(path, read, ChangeSet(formats_to_row=800))
     ws = load_workbook(path)[PLAN]
     formulas = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules]
-    assert formulas == [r.formula for r in colour_rules(moved)]
+    assert formulas == [r.formula for r in colour_rules(moved, DEFAULT_DAYS)]
     assert {str(cf.sqref) for cf in ws.conditional_formatting} == {"A2:N800"}
     status = [str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.formula1.startswith('"Not')]
     assert status == [f"{moved.status}2:{moved.status}800"]
@@ -668,3 +679,37 @@ def test_unreadable_or_missing_files_say_so(tmp_path: Path) -> None:
     with pytest.raises(PlanError, match="not a readable .xlsx workbook") as caught:
         read_snapshot(broken)
     assert "broken.xlsx.bak" in caught.value.hint
+
+
+def test_rules_written_with_other_windows_are_replaced_not_kept_beside(plan_file: Path) -> None:
+    """The sync moves the plan's windows (meta) with a format refresh: the old rules are still
+    recognised as the product's and replaced; the new ones read as in place."""
+    custom = Thresholds(stalled_after_days=10, due_soon_days=5)
+    wb = load_workbook(plan_file)
+    wb[PLAN].conditional_formatting.add("E2:E50", FormulaRule(formula=['$E2="Dana Tanaka"']))
+    wb.save(plan_file)
+    snap = read_snapshot(plan_file)
+    assert snap.formats_ok
+    apply_changes(plan_file, snap, ChangeSet(formats_to_row=500, meta=thresholds_meta(custom)))
+    back = read_snapshot(plan_file)
+    assert back.formats_ok and back.meta["stalled_after_days"] == "10"
+    ws = load_workbook(plan_file)[PLAN]
+    formulas = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules]
+    assert formulas == ['$E2="Dana Tanaka"'] + [r.formula for r in colour_rules(plan_columns(500), custom)]
+
+
+def test_the_state_tab_is_rewritten_to_exactly_the_new_rows(plan_file: Path) -> None:
+    """Rows kept, one changed in place, one new, the rest gone (a long state is rewritten by
+    touching only what differs, and must still end up exact)."""
+    before = read_snapshot(plan_file).tabs[STATE]
+    assert len(before.rows) == 1 + 5  # header, four items and a risk
+    kickoff = date(2026, 5, 2)
+    rows = (StateRow("T-01", "Kick-off call", kickoff, kickoff, "Done"),
+            StateRow("T-02", "Security review", kickoff, date(2026, 6, 1), "In progress", "Omar Haddad", 2),
+            StateRow("T-09", "=Looks like a formula", None, None, "", "", 0, 3, "buyer.cfo", True))
+    apply_changes(plan_file, read_snapshot(plan_file), ChangeSet(state=rows))
+    state = read_snapshot(plan_file).tabs[STATE]
+    got = [tuple(c.value for c in row) + (None,) * (len(STATE_TAB.columns) - len(row)) for row in state.rows[1:]]
+    assert got == [tuple(None if v == "" else v for v in row.cells()) for row in rows]
+    assert all(c.formula is None for row in state.rows for c in row)
+    assert load_workbook(plan_file)[STATE].sheet_state == "hidden"

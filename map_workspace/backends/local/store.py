@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
-from map_workspace.backends.local.workbook import BACKUP_SUFFIX, apply_changes, read_snapshot, write_workbook
+from openpyxl import Workbook
+
+from map_workspace.backends.local.saving import apply_changes, write_workbook
+from map_workspace.backends.local.workbook_contract import BACKUP_SUFFIX
+from map_workspace.backends.local.workbook_reading import LoadWorkbook, load_plan_workbook, read_workbook
 from map_workspace.changes import ChangeSet
 from map_workspace.errors import PlanExists, PlanNotFound
 from map_workspace.layout import Snapshot
@@ -41,13 +48,52 @@ def is_plan_file(path: Path, root: Path) -> bool:
     return not (name.startswith("~$") or name.endswith(BACKUP_SUFFIX) or name.endswith(".tmp"))
 
 
+class _ParsedWorkbooks:
+    """The last few workbooks this store read, by (path, SHA-256 of the bytes parsed): a sync
+    that writes right after reading saves a second parse. Each is handed out once, since apply
+    changes it in place; ``apply`` uses it only after proving the bytes on disk are the ones read."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], Workbook] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key: tuple[str, str], wb: Workbook) -> None:
+        with self._lock:
+            self._items[key] = wb
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def take(self, key: tuple[str, str]) -> Workbook | None:
+        with self._lock:
+            return self._items.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class LocalPlanStore(PlanStore):
-    """Plans as workbooks under one folder: ``<folder>/<slug>.xlsx``."""
+    """Plans as workbooks under one folder: ``<folder>/<slug>.xlsx``. ``load`` parses a
+    workbook's bytes (tests wrap it to count parses)."""
 
     traits = StoreTraits("local")
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, load: LoadWorkbook = load_plan_workbook) -> None:
         self.directory = Path(directory).expanduser()
+        self._load = load
+        self._parsed = _ParsedWorkbooks()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A store sent to a worker process starts with no parsed workbooks of its own (they are
+        large, and a lock cannot be pickled)."""
+        state = dict(self.__dict__)
+        del state["_parsed"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._parsed = _ParsedWorkbooks()
 
     def version(self, ref: PlanRef) -> str:
         """The workbook's content hash: mtime alone misses same-second edits, and a backup copy
@@ -102,10 +148,13 @@ class LocalPlanStore(PlanStore):
         return f"Available plans: {shown} ('mapws list' shows them all), or pass the workbook's path."
 
     def read(self, ref: PlanRef) -> Snapshot:
-        return read_snapshot(Path(ref.id))
+        snapshot, wb = read_workbook(Path(ref.id), self._load)
+        self._parsed.put((ref.id, snapshot.token.version), wb)
+        return snapshot
 
     def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> str:
-        return apply_changes(Path(ref.id), snapshot, changes)
+        parsed = self._parsed.take((ref.id, snapshot.token.version))
+        return apply_changes(Path(ref.id), snapshot, changes, parsed=parsed, load=self._load)
 
     def list_plans(self) -> list[PlanRef]:
         if not self.directory.is_dir():

@@ -1,0 +1,358 @@
+"""How a plan workbook looks: header styles, column widths, row heights, dropdowns, the colour
+rules, print setup, and values put into cells as inert text, dates or the product's formulas.
+
+A new workbook is laid out here (:func:`new_workbook`); a sync re-applies only the Plan's
+dropdowns and colour rules (:func:`refresh_formats`), never touching the buyer's own.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import Cell as SheetCell
+from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formatting.rule import FormulaRule, Rule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from map_workspace.backends.local.workbook_contract import AUTHOR, DATE_FORMAT, code_name, find_sheet
+from map_workspace.domain.rules import Thresholds
+from map_workspace.formulas import (
+    PlanColumns,
+    canonical_formula,
+    colour_rules_from,
+    is_colour_rule_formula,
+    plan_columns_at,
+    thresholds_of,
+)
+from map_workspace.layout import (
+    OVERVIEW,
+    OVERVIEW_FIELDS,
+    OVERVIEW_TITLE,
+    PLAN,
+    PLAN_TAB,
+    STATE,
+    TABLE_TABS,
+    TABS,
+    Cell,
+    CellValue,
+    Column,
+    Grid,
+    Kind,
+    Owner,
+    Snapshot,
+    TabSpec,
+    column_letter,
+    columns_by_position,
+    formats_last_row,
+    normalise_header,
+)
+from map_workspace.reading import find_table
+
+_HEADER_FILL = PatternFill("solid", start_color="DCE6F1", end_color="DCE6F1")
+_SYNC_FILL = PatternFill("solid", start_color="E7E6E6", end_color="E7E6E6")
+_HEADER_FONT = Font(bold=True)
+_SYNC_HEADER_FONT = Font(bold=True, italic=True, color="595959")
+_TOP = Alignment(vertical="top")
+_WRAP = Alignment(vertical="top", wrap_text=True)
+_LEFT_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+#: Points per line of 10–11 pt text; characters per unit of column width (Calibri, roughly).
+_LINE_HEIGHT = 15
+_CHARS_PER_WIDTH = 1.15
+#: Text a spreadsheet would read as the start of a formula when the cell is edited.
+_FORMULA_LEAD = ("=", "+", "-", "@")
+
+
+# --- a new workbook -----------------------------------------------------------------------------
+
+
+def new_workbook(snapshot: Snapshot) -> Workbook:
+    """A plan workbook from rendered grids, laid out and formatted as the contract says (the
+    document properties and the save are the caller's)."""
+    last_row = formats_last_row(snapshot)
+    thresholds = thresholds_of(snapshot.meta)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in TABS:
+        grid = snapshot.tabs.get(name) or Grid(title=name)
+        ws = wb.create_sheet(name)
+        ws.sheet_properties.codeName = code_name(name)
+        if name == OVERVIEW:
+            _write_overview(ws, grid)
+        else:
+            _write_table(ws, TABLE_TABS[name], grid, last_row, thresholds)
+        if name == STATE:
+            ws.sheet_state = "hidden"
+        else:
+            _print_setup(ws)
+    wb.active = 0
+    deal = _overview_value(snapshot.tabs.get(OVERVIEW), "deal")
+    wb.properties.title = f"{deal} — {OVERVIEW_TITLE}" if deal else OVERVIEW_TITLE
+    wb.properties.subject = OVERVIEW_TITLE
+    wb.properties.creator = AUTHOR
+    return wb
+
+
+def _overview_value(grid: Grid | None, key: str) -> str:
+    label = next(f.label for f in OVERVIEW_FIELDS if f.key == key)
+    for row in grid.rows if grid else ():
+        if row and normalise_header(row[0].text) == normalise_header(label) and len(row) > 1:
+            return row[1].text
+    return ""
+
+
+def _write_overview(ws: Worksheet, grid: Grid) -> None:
+    fields = {normalise_header(f.label): f for f in OVERVIEW_FIELDS}
+    for r, row in enumerate(grid.rows, 1):
+        for c, cell in enumerate(row, 1):
+            put(ws.cell(r, c), cell)
+        if r == 1:
+            ws.cell(1, 1).font = Font(bold=True, size=14)
+            continue
+        field = fields.get(normalise_header(row[0].text)) if row else None
+        ws.cell(r, 1).font = _HEADER_FONT
+        ws.cell(r, 1).alignment = _TOP
+        value = ws.cell(r, 2)
+        value.alignment = _LEFT_WRAP
+        if field is not None and field.owner is Owner.SYNC:
+            ws.cell(r, 1).font = _SYNC_HEADER_FONT
+            value.fill = _SYNC_FILL
+        if field is not None and field.kind is Kind.DATE:
+            value.number_format = DATE_FORMAT
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 80
+    _fit_row_heights(ws, {2: 80}, first_row=2)
+
+
+def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int, thresholds: Thresholds) -> None:
+    header = grid.rows[0] if grid.rows else tuple(Cell(value=c.title) for c in spec.columns)
+    columns = columns_by_position(spec, header)
+    for c, cell in enumerate(header, 1):
+        target = ws.cell(1, c)
+        put(target, cell)
+        column = columns.get(c - 1)
+        synced = column is not None and column.owner is Owner.SYNC
+        target.font = _SYNC_HEADER_FONT if synced else _HEADER_FONT
+        target.fill = _SYNC_FILL if synced else _HEADER_FILL
+        target.alignment = _WRAP
+        if synced and column is not None and column.note:
+            target.comment = comment(column.note, AUTHOR)
+    for r, row in enumerate(grid.rows[1:], 2):
+        for c, cell in enumerate(row, 1):
+            target = ws.cell(r, c)
+            put(target, cell)
+            column = columns.get(c - 1)
+            if column is not None:
+                style_data_cell(target, column)
+    for index, column in columns.items():
+        letter = column_letter(index)
+        ws.column_dimensions[letter].width = column.width
+        if column.wrap:
+            ws.column_dimensions[letter].alignment = _WRAP
+        if column.kind is Kind.DATE:
+            ws.column_dimensions[letter].number_format = DATE_FORMAT
+        if column.choices:
+            ws.add_data_validation(_dropdown(column.choices, f"{letter}2:{letter}{last_row}"))
+    ws.freeze_panes = "A2"
+    widths = {i + 1: c.width for i, c in columns.items()}
+    _fit_row_heights(ws, {i + 1: c.width for i, c in columns.items() if c.wrap}, first_row=2)
+    if any(len(str(ws.cell(1, col).value or "")) > width * _CHARS_PER_WIDTH for col, width in widths.items()):
+        ws.row_dimensions[1].height = 2 * _LINE_HEIGHT
+    if spec.name == PLAN:
+        cols = plan_columns_at({c.key: i for i, c in columns.items()}, last_row)
+        _add_colour_rules(ws, cols, 1, max(len(header), len(spec.columns)), thresholds)
+
+
+def new_table_sheet(wb: Workbook, spec: TabSpec, before: str | None = None) -> Worksheet:
+    """A contract tab the file lost, re-created with its header (at its place in the order)."""
+    index = None
+    if before is not None:
+        other = find_sheet(wb, before)
+        index = wb.worksheets.index(other) if other is not None else None
+    ws = wb.create_sheet(spec.name, index)
+    ws.sheet_properties.codeName = code_name(spec.name)
+    for c, column in enumerate(spec.columns, 1):
+        cell = ws.cell(1, c)
+        set_value(cell, column.title)
+        cell.font = _SYNC_HEADER_FONT if column.owner is Owner.SYNC else _HEADER_FONT
+        cell.fill = _SYNC_FILL if column.owner is Owner.SYNC else _HEADER_FILL
+        ws.column_dimensions[column_letter(c - 1)].width = column.width
+    ws.freeze_panes = "A2"
+    return ws
+
+
+def _fit_row_heights(ws: Worksheet, wrapped: dict[int, float], first_row: int) -> None:
+    """Give rows with wrapped text the height they need: neither Excel nor LibreOffice re-measures
+    rows when it opens a file, so without this long text overlaps the next row."""
+    for row in range(first_row, ws.max_row + 1):
+        lines = 1
+        for col, width in wrapped.items():
+            text = str(ws.cell(row, col).value or "")
+            if text and not text.startswith("="):
+                per_line = max(1.0, width * _CHARS_PER_WIDTH)
+                lines = max(lines, sum(math.ceil(max(1, len(part)) / per_line) for part in text.split("\n")))
+        if lines > 1:
+            ws.row_dimensions[row].height = min(409, lines * _LINE_HEIGHT)
+
+
+def style_data_cell(cell: SheetCell, column: Column) -> None:
+    cell.alignment = _WRAP if column.wrap else _TOP
+    if column.kind is Kind.DATE and isinstance(cell.value, date):
+        cell.number_format = DATE_FORMAT
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """One page wide, landscape, header row on every page, narrow margins, no gridlines."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    else:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = False
+    ws.page_margins = PageMargins(left=0.25, right=0.25, top=0.75, bottom=0.75, header=0.3, footer=0.3)
+
+
+# --- cells ----------------------------------------------------------------------------------------
+
+
+def put(target: SheetCell, cell: Cell) -> None:
+    """A rendered cell into a sheet cell: the product's formula, or a value, and its note."""
+    if cell.formula is not None:
+        put_formula(target, cell.formula)
+    else:
+        set_value(target, cell.value)
+    if cell.note:
+        target.comment = comment(cell.note, AUTHOR)
+
+
+def put_formula(target: SheetCell, formula: str) -> None:
+    target.value = formula if formula.startswith("=") else "=" + formula
+    target.quotePrefix = False
+
+
+def set_value(target: SheetCell, value: CellValue) -> None:
+    """Store a value; text is always inert text, never a formula, error code or number."""
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not text:
+            target.value = None
+            return
+        target.value = text
+        target.data_type = "s"
+        # quotePrefix keeps Excel from turning "=…" into a formula when the buyer edits the cell.
+        target.quotePrefix = text.startswith(_FORMULA_LEAD)
+        return
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        # Excel has no time zones: keep the instant readable, offset included, as text.
+        set_value(target, value.isoformat())
+        return
+    target.value = value
+    target.quotePrefix = False
+    if isinstance(value, datetime):
+        target.number_format = DATE_FORMAT + " hh:mm"
+    elif isinstance(value, date):
+        target.number_format = DATE_FORMAT
+
+
+def comment(text: str, author: str) -> Comment:
+    """A note sized to its text, so it opens readable rather than as a sliver."""
+    lines = text.split("\n")
+    wrapped = sum(max(1, math.ceil(len(line) / 48)) for line in lines)
+    return Comment(text, author, height=min(400, max(60, 16 * wrapped + 12)), width=320)
+
+
+# --- the product's formats: dropdowns and colour rules ---------------------------------------------
+
+
+def _dropdown(choices: tuple[str, ...], sqref: str) -> DataValidation:
+    """A list dropdown that still accepts anything typed: buyers write "wip" or "done 3/5"."""
+    dv = DataValidation(type="list", formula1=_choice_list(choices), allow_blank=True,
+                        showErrorMessage=False, showInputMessage=False)
+    dv.add(sqref)
+    return dv
+
+
+def _choice_list(choices: tuple[str, ...]) -> str:
+    return '"' + ",".join(choices) + '"'
+
+
+_PRODUCT_LISTS = {_choice_list(c.choices) for spec in TABLE_TABS.values() for c in spec.columns if c.choices}
+
+
+def _is_product_rule(rule: Rule) -> bool:
+    formulas = list(rule.formula or ())
+    return len(formulas) == 1 and is_colour_rule_formula(formulas[0])
+
+
+def _add_colour_rules(ws: Worksheet, cols: PlanColumns, header_row: int, width: int, thresholds: Thresholds) -> None:
+    """First match wins: each rule stops the ones after it, in the order formulas.py gives."""
+    first = header_row + 1
+    sqref = f"A{first}:{column_letter(max(width, 1) - 1)}{cols.last_row}"
+    priority = max((r.priority or 0 for cf in ws.conditional_formatting for r in cf.rules), default=0)
+    for formula, rule in colour_rules_from(cols, first, thresholds):
+        priority += 1
+        fill = PatternFill("solid", start_color=rule.fill, end_color=rule.fill)
+        cf_rule = FormulaRule(formula=[formula], fill=fill, font=Font(color=rule.font, bold=rule.bold),
+                              stopIfTrue=True)
+        cf_rule.priority = priority
+        ws.conditional_formatting.add(sqref, cf_rule)
+
+
+def formats_in_place(ws: Worksheet, grid: Grid, thresholds: Thresholds) -> bool:
+    """The Status dropdown and every colour rule (with the windows the plan records) still cover
+    the Plan rows (a buyer may have cleared them, or the plan outgrown them)."""
+    table = find_table(grid, PLAN_TAB)
+    first = table.header_row + 2
+    last = max(first, len(grid.rows))
+    status = column_letter(table.columns.get("status", PLAN_TAB.index("status")))
+    dropdown = any(
+        dv.type == "list" and f"{status}{first}" in dv.sqref and f"{status}{last}" in dv.sqref
+        for dv in ws.data_validations.dataValidation
+    )
+    if not dropdown:
+        return False
+    cols = plan_columns_at(table.columns, last)
+    present = {
+        canonical_formula(f)
+        for cf in ws.conditional_formatting
+        if f"{status}{first}" in cf.sqref and f"{status}{last}" in cf.sqref
+        for rule in cf.rules
+        for f in (rule.formula or ())[:1]
+    }
+    wanted = colour_rules_from(cols, first, thresholds)
+    return all(canonical_formula(formula) in present for formula, _ in wanted)
+
+
+def refresh_formats(ws: Worksheet, grid: Grid, to_row: int, thresholds: Thresholds) -> None:
+    """Re-create the Plan's dropdowns and colour rules down to ``to_row``: the product's old ones
+    go first (whatever windows they were written with); the buyer's own rules and lists stay."""
+    table = find_table(grid, PLAN_TAB)
+    header_row = table.header_row + 1
+    first = header_row + 1
+    kept = [dv for dv in ws.data_validations.dataValidation if dv.formula1 not in _PRODUCT_LISTS]
+    ws.data_validations.dataValidation = kept
+    for spec_column in PLAN_TAB.columns:
+        index = table.columns.get(spec_column.key)
+        if spec_column.choices and index is not None:
+            letter = column_letter(index)
+            ws.add_data_validation(_dropdown(spec_column.choices, f"{letter}{first}:{letter}{to_row}"))
+    rules = ConditionalFormattingList()
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            if not _is_product_rule(rule):
+                rules.add(str(cf.sqref), rule)
+    ws.conditional_formatting = rules
+    # Rows are coloured across every headed column, the buyer's own included.
+    headed = [c.column for c in ws[header_row] if c.value not in (None, "")]
+    width = max([len(PLAN_TAB.columns), max(table.columns.values(), default=0) + 1, *headed])
+    _add_colour_rules(ws, plan_columns_at(table.columns, to_row), header_row, width, thresholds)

@@ -1,0 +1,114 @@
+"""A plan workbook read into the backend-neutral :class:`Snapshot`: every tab's plain cells, the
+product's document properties, whether its formats are in place, and the bytes' SHA-256 as the
+read token (``apply`` writes only over exactly those bytes)."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell as SheetCell
+from openpyxl.cell.rich_text import CellRichText
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
+
+from map_workspace.backends.local.formatting import formats_in_place
+from map_workspace.backends.local.workbook_contract import BACKUP_SUFFIX, META_PREFIX, find_sheet
+from map_workspace.errors import PlanError, PlanNotFound
+from map_workspace.formulas import thresholds_of
+from map_workspace.layout import PLAN, TABS, Cell, Grid, ReadToken, Snapshot
+
+#: How a workbook's bytes are parsed (a store may wrap it, e.g. to count parses).
+LoadWorkbook = Callable[[bytes, Path], Workbook]
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise PlanNotFound(f"{path} does not exist.", "Check the path, or run 'mapws list'.") from None
+    except OSError as exc:
+        raise PlanError(f"Cannot read {path}: {exc.strerror}.", "Check the file's permissions.") from exc
+
+
+def load_plan_workbook(data: bytes, path: Path) -> Workbook:
+    """Load with rich text kept, so a buyer's bold and colours survive the next save."""
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about what it will drop; unsafe_content() refuses those files instead.
+            warnings.simplefilter("ignore")
+            return load_workbook(BytesIO(data), rich_text=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, ET.ParseError) as exc:
+        raise PlanError(
+            f"{path} is not a readable .xlsx workbook ({exc.__class__.__name__}: {exc}).",
+            f"Open it in Excel or LibreOffice and save it as .xlsx; the previous version may be in "
+            f"{path.name}{BACKUP_SUFFIX}.",
+        ) from exc
+
+
+def read_workbook(path: Path, load: LoadWorkbook = load_plan_workbook) -> tuple[Snapshot, Workbook]:
+    """Every tab of a plan workbook as plain cells, and the workbook parsed to get them (a store
+    may keep it to apply the sync's changes without parsing the same bytes again)."""
+    path = Path(path)
+    data = read_bytes(path)
+    wb = load(data, path)
+    tabs: dict[str, Grid] = {}
+    extra: list[str] = []
+    found = {name: find_sheet(wb, name) for name in TABS}
+    for name, sheet in found.items():
+        if sheet is not None:
+            tabs[name] = sheet_grid(sheet)
+    contract_sheets = {id(s) for s in found.values() if s is not None}
+    extra += [sheet.title for sheet in wb.worksheets if id(sheet) not in contract_sheets]
+    extra += [cs.title for cs in wb.chartsheets]
+    meta = {p.name[len(META_PREFIX):]: "" if p.value is None else str(p.value)
+            for p in wb.custom_doc_props.props if p.name.startswith(META_PREFIX)}
+    plan_sheet = found[PLAN]
+    formats_ok = (plan_sheet is not None and PLAN in tabs
+                  and formats_in_place(plan_sheet, tabs[PLAN], thresholds_of(meta)))
+    snapshot = Snapshot(source=str(path.resolve()), meta=meta, tabs=tabs, formats_ok=formats_ok,
+                        extra_tabs=tuple(extra), token=ReadToken(hashlib.sha256(data).hexdigest()))
+    return snapshot, wb
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """Read every tab of a plan workbook into plain cells (the backend-neutral snapshot)."""
+    return read_workbook(path)[0]
+
+
+def sheet_grid(ws: Worksheet) -> Grid:
+    """A sheet's cells, trailing empty rows and columns left out."""
+    rows: list[tuple[Cell, ...]] = []
+    width = 0
+    for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column):
+        cells = tuple(_cell(c) for c in row)
+        used = [i for i, c in enumerate(cells) if c.value is not None or c.formula is not None or c.note]
+        if used:
+            width = max(width, used[-1] + 1)
+        rows.append(cells)
+    while rows and not any(c.value is not None or c.formula is not None or c.note for c in rows[-1]):
+        rows.pop()
+    return Grid(title=ws.title, rows=tuple(r[:width] for r in rows))
+
+
+def _cell(c: SheetCell) -> Cell:
+    note = c.comment.text if c.comment is not None else ""
+    value = c.value
+    if c.data_type == "f":
+        text = getattr(value, "text", value)
+        return Cell(formula=str(text) if text is not None else "", note=note)
+    if isinstance(value, CellRichText):
+        value = str(value)
+    elif isinstance(value, datetime):
+        if value.time() == time(0):
+            value = value.date()
+    elif isinstance(value, time | timedelta):
+        value = str(value)
+    return Cell(value=value, note=note)

@@ -1,0 +1,120 @@
+"""One source of thresholds: the stalled/due-soon windows the sync's findings use are the ones its
+Flag formulas and colour rules are written with, and the plan records them so a change in
+config.toml rewrites them once. One constant says how far the Plan's formats reach."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+
+from map_workspace import app
+from map_workspace.changes import apply_in_memory
+from map_workspace.config import Config
+from map_workspace.domain.model import Person
+from map_workspace.domain.rules import Thresholds
+from map_workspace.formulas import (
+    PlanColumns,
+    colour_rules,
+    flag_formula,
+    is_colour_rule_formula,
+    live_flag,
+    thresholds_meta,
+    thresholds_of,
+)
+from map_workspace.layout import MIN_FORMATTED_ROWS, PLAN, PLAN_TAB
+from map_workspace.render import render_plan
+from map_workspace.sync import Settings, plan_sync
+
+CREATED = date(2026, 3, 2)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CUSTOM = Thresholds(stalled_after_days=10, due_soon_days=5)
+FLAG = PLAN_TAB.index("flag")
+
+
+def _new(config: Config):  # type: ignore[no-untyped-def]
+    req = app.CreateRequest("Acme rollout", date(2026, 6, 30), [Person.parse("Dana Tanaka <dana@acme.com>")],
+                            [Person.parse("Sam Rivera <sam@seller.io>")])
+    return app.build_new_plan(req, config, CREATED, NOW)
+
+
+def _flags(snapshot) -> list[str]:  # type: ignore[no-untyped-def]
+    return [row[FLAG].formula or "" for row in snapshot.tabs[PLAN].rows[1:] if len(row) > FLAG]
+
+
+def _windows(formula: str) -> tuple[int, int]:
+    """(stalled, due soon) days a live flag formula was written with."""
+    stalled = re.search(r"TODAY\(\)-[A-Z]+\d+>=(\d+)", formula)
+    soon = re.search(r"-TODAY\(\)<=(\d+)", formula)
+    assert stalled and soon, formula
+    return int(stalled[1]), int(soon[1])
+
+
+def test_formulas_carry_the_windows_they_are_given() -> None:
+    cols = PlanColumns()
+    assert _windows(live_flag(2, cols, CUSTOM)) == (10, 5)
+    assert _windows(flag_formula(7, cols, "Needs owner", thresholds=Thresholds())) == (7, 3)
+    rules = {r.name: r.formula for r in colour_rules(cols, CUSTOM)}
+    assert rules["stalled"].endswith(">=10)")
+    assert rules["due_soon"].endswith("<=5)")
+
+
+@pytest.mark.parametrize("days", [Thresholds(), CUSTOM, Thresholds(stalled_after_days=30, due_soon_days=0)])
+def test_the_products_rules_are_recognised_whatever_their_windows(days: Thresholds) -> None:
+    moved = PlanColumns(activity="E", due="H", status="J", last_row=900)
+    for rule in colour_rules(moved, days):
+        assert is_colour_rule_formula(rule.formula), rule.name
+        assert is_colour_rule_formula("=" + rule.formula.lower().replace(",", ", "))
+    # A buyer's own rule that looks alike is not the product's.
+    stalled = next(r.formula for r in colour_rules(moved, days) if r.name == "stalled")
+    assert not is_colour_rule_formula(stalled.replace("TODAY()", "NOW()"))
+    assert not is_colour_rule_formula(stalled.replace(">=", ">"))
+
+
+def test_a_plan_records_its_windows_and_reads_defaults_when_it_records_none() -> None:
+    assert thresholds_of({}) == Thresholds()
+    assert thresholds_of({"stalled_after_days": "x"}).stalled_after_days == Thresholds().stalled_after_days
+    recorded = thresholds_of(thresholds_meta(CUSTOM))
+    assert (recorded.stalled_after_days, recorded.due_soon_days) == (10, 5)
+
+
+def test_render_writes_and_records_the_windows_it_is_given() -> None:
+    new = _new(Config())
+    snapshot = render_plan(new.plan, [], {"plan_id": "p"}, thresholds=CUSTOM)
+    assert snapshot.meta["stalled_after_days"] == "10" and snapshot.meta["due_soon_days"] == "5"
+    assert {_windows(f) for f in _flags(snapshot)} == {(10, 5)}
+    assert snapshot.meta["formatted_rows"] == str(MIN_FORMATTED_ROWS)
+    assert PlanColumns().last_row == MIN_FORMATTED_ROWS
+
+
+def test_a_plan_created_with_custom_windows_is_settled() -> None:
+    new = _new(Config(thresholds=CUSTOM))
+    assert (new.snapshot.meta["stalled_after_days"], new.snapshot.meta["due_soon_days"]) == ("10", "5")
+    assert {_windows(f) for f in _flags(new.snapshot)} == {(10, 5)}
+    assert plan_sync(new.snapshot, CREATED, now=NOW, settings=Settings(thresholds=CUSTOM)).changes.is_empty
+
+
+def test_changed_windows_rewrite_flags_rules_and_meta_once() -> None:
+    old = _new(Config()).snapshot
+    assert plan_sync(old, CREATED, now=NOW).changes.is_empty
+    moved = plan_sync(old, CREATED, now=NOW, settings=Settings(thresholds=CUSTOM)).changes
+    assert moved.formats_to_row == MIN_FORMATTED_ROWS
+    assert moved.meta == {"stalled_after_days": "10", "due_soon_days": "5"}
+    flags = [w for w in moved.cells if w.field == "flag"]
+    assert len(flags) == len(_flags(old)) and {_windows(w.formula or "") for w in flags} == {(10, 5)}
+    assert not any(h.note.startswith("edit to a sync-owned") for h in moved.history)
+    after = apply_in_memory(old, moved)
+    assert plan_sync(after, CREATED, now=NOW, settings=Settings(thresholds=CUSTOM)).changes.is_empty
+    # And back to the defaults.
+    back = plan_sync(after, CREATED, now=NOW).changes
+    assert back.meta == {"stalled_after_days": "7", "due_soon_days": "3"} and back.formats_to_row
+
+
+def test_a_plan_from_before_windows_were_recorded_reads_as_the_defaults() -> None:
+    old = _new(Config()).snapshot
+    meta = {k: v for k, v in old.meta.items() if k not in ("stalled_after_days", "due_soon_days")}
+    unrecorded = replace(old, meta=meta)
+    assert plan_sync(unrecorded, CREATED, now=NOW).changes.is_empty
+    assert plan_sync(unrecorded, CREATED, now=NOW, settings=Settings(thresholds=CUSTOM)).changes.meta
