@@ -504,7 +504,8 @@ def test_google_failing_after_the_bounded_retries_is_exit_3_naming_the_identity(
         emulator.faults.rate = 0.0
     assert caught.value.exit_code == 3
     message = caught.value.message
-    assert f"Google kept failing when {ROBOT} tried to read the account's Drive profile" in message
+    assert message.startswith("Google API failed after 5 retries (")  # the words every command uses
+    assert message.endswith(f"trying to read the account's Drive profile as {ROBOT}.")
     assert len(waits) == RetryPolicy().max_retries
     assert len([e for e in emulator.log_entries() if e["path"].endswith("/about")]) == len(waits) + 1
 

@@ -1,4 +1,4 @@
-"""Every request the product sends — create (from scratch and from a template), share, sync with a
+"""Every request the product sends — create (from scratch and from a published template), share, sync with a
 buyer's edits, list, locate, summary (new and rebuilt, with PDF) — conforms to the discovery
 documents shipped with google-api-python-client: bodies and query parameter names, Drive included
 (Google is lenient there; mapws is not)."""
@@ -49,9 +49,9 @@ def run_everything(emulator, google_store, tmp_path) -> list[dict]:
     app.sync_plan(store, created.ref.id, config)
     app.write_summary(store, "acme-rollout", config, pdf=True)
     app.write_summary(store, "acme-rollout", config, light=True)
-    templated = google_store(template_id=created.ref.id)
-    app.create_plan(templated, app.CreateRequest("Beta deal", date(2026, 7, 31),
-                                                 [Person.parse("Lee <lee@beta.example>")]), config)
+    app.publish_template(store, "enterprise", config)  # create_plan then passes its id to create
+    app.create_plan(google_store(), app.CreateRequest("Beta deal", date(2026, 7, 31),
+                                                      [Person.parse("Lee <lee@beta.example>")]), config)
     return calls(emulator)
 
 
@@ -60,6 +60,7 @@ def test_every_request_the_product_sends_conforms(emulator, google_store, tmp_pa
     kinds = {(e["method"], e["path"].split("/")[1]) for e in sent}
     assert {("GET", "v4"), ("POST", "v4"), ("POST", "v1"), ("GET", "v1"), ("GET", "drive"), ("POST", "drive")} <= kinds
     assert len(sent) > 15
+    assert any(e["method"] == "POST" and e["path"].endswith("/copy") for e in sent)  # the template was copied
     problems = [p for entry in sent for p in violations_of(emulator, entry)]
     assert problems == []
     assert all(e["status"] in (200, 204) for e in sent), [(e["path"], e["status"]) for e in sent if e["status"] >= 300]

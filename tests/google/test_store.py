@@ -35,11 +35,11 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
 DANA = "dana@acme.example"
 
 
-def create(store, deal="Acme rollout", share=(DANA,)):
+def create(store, deal="Acme rollout", share=(DANA,), template_id=""):
     req = app.CreateRequest(deal, date(2026, 6, 30), [Person.parse(f"Dana Tanaka <{DANA}>")],
                             [Person.parse("Sam Rivera <sam@seller.example>")])
     new = app.build_new_plan(req, Config(), TODAY, NOW)
-    ref = store.create(new.snapshot, slug=new.plan.slug, title=deal)
+    ref = store.create(new.snapshot, slug=new.plan.slug, title=deal, template_id=template_id)
     store.share(ref, list(share))
     return ref, new.plan
 
@@ -182,8 +182,8 @@ def test_a_template_brands_the_plan_and_its_tabs_are_laid_out_again(google_store
     publisher = google_store()
     template, _ = create(publisher, "Template source")
     buyer(DANA).open_by_key(template.id).add_worksheet("Cover", rows=5, cols=2).update_acell("A1", "Widgets Ltd")
-    store = google_store(template_id=template.id)
-    ref, plan = create(store, "Beta deal")
+    store = google_store()
+    ref, plan = create(store, "Beta deal", template_id=template.id)
 
     snapshot = store.read(ref)
     assert snapshot.meta["plan_id"] == plan.plan_id
@@ -338,7 +338,7 @@ def test_a_summary_doc_the_user_deleted_is_made_again(google_store, emulator):
     ref, _ = create(store)
     config = Config(backend="google", google_api_root=emulator.base_url, today=TODAY)
     first = app.write_summary(store, ref.slug, config)
-    store._drive.files().delete(fileId=first.document).execute()
+    store.calls.drive.files().delete(fileId=first.document).execute()
     again = app.write_summary(google_store(), ref.slug, config)
     assert again.document != first.document and again.document in emulator.state()["documents"]
 
@@ -442,7 +442,7 @@ def test_listing_pages_through_drive_and_keeps_each_version(google_store, emulat
                            app_properties={"mapws": "plan", "mapws_deal": f"deal-{n}"})
     emulator.seed_file("Not a plan", "application/vnd.google-apps.spreadsheet", app_properties={"mapws": "summary"})
     store = google_store()
-    store.list_page_size = 2
+    store.listing.page_size = 2
     refs = store.list_plans()
     assert [r.slug for r in refs] == [f"deal-{n}" for n in range(5)]
     assert all(r.version and store.versions[r.id] == r.version for r in refs)

@@ -1007,8 +1007,13 @@ def _create_from_metadata(
     if parents and len(parents) > 1:
         raise drive_error(403, "Increasing the number of parents is not allowed.", "cannotAddParent")
     for parent in parents or []:
-        if parent != "root" and not parent.startswith("root-") and parent not in self.files:
-            raise drive_not_found(parent)
+        if parent != "root" and not parent.startswith("root-"):
+            # as Drive: a folder the caller cannot see is not found; one it may only read refuses
+            folder = self.files.get(parent)
+            if folder is None or not self.visible(folder, call.caller, "drive"):
+                raise drive_not_found(parent)
+            if not self.can_edit(folder, call.caller):
+                raise drive_forbidden()
     if mime_type == SPREADSHEET_MIME:
         f, spreadsheet = self.create_spreadsheet(call.caller, name or "Untitled spreadsheet", parents=parents)
         if media:

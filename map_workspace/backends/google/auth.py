@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,12 @@ from typing import Any
 import platformdirs
 from google.auth.credentials import AnonymousCredentials, Credentials
 
+from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.clients import GoogleClients, is_loopback
-from map_workspace.backends.google.retry import RetriesExhausted, RetryPolicy
+from map_workspace.backends.google.errors import ANONYMOUS, OTHER, SERVICE_ACCOUNT, USER
+from map_workspace.backends.google.retry import RetryPolicy
 from map_workspace.config import APP, Config
-from map_workspace.errors import MapwsError, UsageError
+from map_workspace.errors import UsageError
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -49,12 +51,6 @@ SETUP_GUIDE = "docs/google-setup.md"
 CREDENTIALS_SETTING = "--credentials / MAPWS_CREDENTIALS"
 #: How long `mapws auth login` waits for the browser to come back.
 LOGIN_TIMEOUT_SECONDS = 300
-
-SERVICE_ACCOUNT = "service_account"
-USER = "user"
-ANONYMOUS = "anonymous"
-OTHER = "other"
-
 
 @dataclass(frozen=True)
 class Identity:
@@ -551,23 +547,28 @@ def _oauth_libraries_quiet() -> Iterator[None]:
 # ------------------------------------------------------------------------------------ check, folder
 
 
+def calls_for(identity: Identity, config: Config, retry: RetryPolicy | None = None) -> GoogleCalls:
+    """The call boundary the plan store uses too, so a failure reads the same from every command."""
+    return GoogleCalls(GoogleClients(identity.credentials, config.google_api_root), principal=identity.principal,
+                       retry=retry, kind=identity.kind)
+
+
 def check(config: Config, *, retry: RetryPolicy | None = None) -> dict[str, Any]:
     """`mapws auth check`: which identity, which scopes, and whether the target folder is writable."""
     identity = resolve_identity(config)
-    retry = retry or RetryPolicy()
-    drive = GoogleClients(identity.credentials, config.google_api_root).drive()
+    calls = calls_for(identity, config, retry)
     warnings = list(identity.warnings)
     principal = identity.principal
     if identity.kind != ANONYMOUS:
-        about = _call(drive.about().get(fields="user(emailAddress,displayName)").execute, identity,
-                      "read the account's Drive profile", retry=retry)
+        about = calls.execute("read the account's Drive profile", lambda: calls.drive.about().get(
+            fields="user(emailAddress,displayName)"))
         principal = str(about.get("user", {}).get("emailAddress") or principal)
+        calls.principal = principal
     folder = None
     if config.folder:
-        request = drive.files().get(fileId=config.folder, supportsAllDrives=True,
-                                    fields="id,name,mimeType,capabilities(canAddChildren)")
-        meta = _call(request.execute, identity, "open the folder", folder=config.folder, principal=principal,
-                     retry=retry)
+        meta = calls.execute("open the folder", lambda: calls.drive.files().get(
+            fileId=config.folder, supportsAllDrives=True, fields="id,name,mimeType,capabilities(canAddChildren)"),
+            folder=config.folder)
         if meta.get("mimeType", FOLDER_MIME) != FOLDER_MIME:
             raise UsageError(f"--folder {config.folder} is '{meta.get('name')}', which is not a folder.",
                              "Pass the ID of a Drive folder (the last part of the folder's address).")
@@ -602,104 +603,13 @@ def create_folder(config: Config, name: str, *, retry: RetryPolicy | None = None
             "Pass --folder with the ID of a Shared Drive (or a folder in it) the service account is a "
             "Content manager of, or --impersonate a user.",
         )
-    drive = GoogleClients(identity.credentials, config.google_api_root).drive()
+    calls = calls_for(identity, config, retry)
     body: dict[str, Any] = {"name": name, "mimeType": FOLDER_MIME}
     if config.folder:
         body["parents"] = [config.folder]
-    request = drive.files().create(body=body, supportsAllDrives=True, fields="id,name,webViewLink")
-    created = _call(request.execute, identity, f"create the folder '{name}'", folder=config.folder or None,
-                    retry=retry)
+    created = calls.execute(f"create the folder '{name}'", lambda: calls.drive.files().create(
+        body=body, supportsAllDrives=True, fields="id,name,webViewLink"), folder=config.folder)
     return {"id": created.get("id"), "name": created.get("name"), "webViewLink": created.get("webViewLink")}
-
-
-def _call(request: Callable[[], Any], identity: Identity, action: str, *, folder: str | None = None,
-          principal: str = "", retry: RetryPolicy | None = None) -> Any:
-    """Run one Drive call under the backend's bounded retry policy (429, 5xx, rate-limit 403s), and
-    turn what still fails into a message that names the identity and says what to do."""
-    from google.auth.exceptions import RefreshError, TransportError
-    from googleapiclient.errors import HttpError
-
-    who = principal or identity.principal
-    try:
-        return (retry or RetryPolicy()).run(request)
-    except RetriesExhausted as exc:
-        raise MapwsError(f"Google kept failing when {who} tried to {action} ({exc.failure.describe()}).",
-                         "Google is busy or over quota: run the command again later.") from None
-    except RefreshError as exc:
-        raise UsageError(f"Could not get an access token for {who} ({identity.source}): "
-                         f"{_oauth_reason(exc)}.", _rejected_hint(identity)) from None
-    except HttpError as exc:
-        raise _http_error(exc, identity, who, action, folder) from None
-    except (TransportError, OSError) as exc:
-        raise MapwsError(f"Could not reach Google to {action}: {type(exc).__name__}.",
-                         "Check the network (or MAPWS_GOOGLE_API_ROOT), then try again.") from None
-
-
-def _oauth_reason(exc: Exception) -> str:
-    """The OAuth error code and description, never the raw reply (a proxy could echo secrets)."""
-    for arg in exc.args[1:]:
-        if isinstance(arg, dict) and arg.get("error"):
-            description = str(arg.get("error_description") or "")[:200]
-            return f"{arg['error']}: {description}" if description else str(arg["error"])
-    return "the token endpoint refused"
-
-
-def _rejected_hint(identity: Identity) -> str:
-    if identity.kind == USER:
-        return ("Sign in again: mapws auth login --client client_secret.json (the sign-in may have expired "
-                "or been revoked).")
-    if identity.kind == SERVICE_ACCOUNT:
-        return ("Check that the key is not deleted or disabled (Cloud console › IAM & Admin › Service "
-                "accounts), and with --impersonate that an admin authorised the service account's client ID "
-                "for domain-wide delegation with the scopes mapws uses.")
-    return f"Check the credentials in use; see {SETUP_GUIDE}."
-
-
-def _http_error(exc: Any, identity: Identity, who: str, action: str, folder: str | None) -> MapwsError:
-    status = int(getattr(exc.resp, "status", 0) or 0)
-    reasons, message = _error_details(exc)
-    as_who = f"{who} ({identity.source})"
-    if status == 401:
-        return UsageError(f"Google rejected the credentials of {as_who}.", _rejected_hint(identity))
-    if status == 403 and reasons & {"accessNotConfigured", "SERVICE_DISABLED"}:
-        return UsageError(f"The Drive API is not enabled in the Cloud project of {as_who}.",
-                          "Enable the Google Drive, Sheets and Docs APIs: Cloud console › APIs & Services › "
-                          "Library.")
-    if status == 403 and reasons & {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}:
-        return UsageError(f"The scopes of {as_who} do not allow mapws to {action}.",
-                          "Sign in again (mapws auth login) or, for domain-wide delegation, ask the admin to "
-                          "authorise the scopes shown by mapws auth check.")
-    if status == 429 or (status == 403 and reasons & {"rateLimitExceeded", "userRateLimitExceeded"}):
-        return MapwsError(f"Google's quota stopped {who} from trying to {action}.",
-                          "Wait a minute, then retry.")
-    if folder and status in (403, 404):
-        return UsageError(
-            f"{who} cannot {'see' if status == 404 else 'use'} the folder {folder} ({identity.source}).",
-            f"Share the folder with {who} (Content manager in a Shared Drive, Editor otherwise) and check "
-            "the --folder / MAPWS_FOLDER ID. With the default drive.file scope mapws sees only folders it "
-            "created: make one with mapws init --backend google --create-folder \"MAPs\".",
-        )
-    if status == 403:
-        return UsageError(f"{as_who} is not allowed to {action}: {message}",
-                          f"Check what the account may do in Drive; see {SETUP_GUIDE}.")
-    return MapwsError(f"Google Drive answered {status} when {who} tried to {action}: {message}",
-                      "Try again later; run mapws auth check to see the identity in use.")
-
-
-def _error_details(exc: Any) -> tuple[set[str], str]:
-    reasons: set[str] = set()
-    message = ""
-    try:
-        error = json.loads(exc.content.decode("utf-8")).get("error", {})
-    except (AttributeError, ValueError, UnicodeDecodeError):
-        return reasons, message
-    if isinstance(error, dict):
-        message = str(error.get("message") or "")[:300]
-        reasons.update(str(e.get("reason")) for e in error.get("errors", []) if isinstance(e, dict))
-        reasons.update(str(d.get("reason")) for d in error.get("details", []) if isinstance(d, dict))
-        if error.get("status"):
-            reasons.add(str(error["status"]))
-    return reasons, message
 
 
 # ---------------------------------------------------------------------------------------- helpers

@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.clients import GoogleClients
-from map_workspace.backends.google.errors import translate
+from map_workspace.backends.google.drive_files import app_property_query, quote_q
 from map_workspace.backends.google.retry import RetryPolicy
-from map_workspace.backends.google.store import app_property_query, quote_q
 from map_workspace.errors import MapwsError, PlanError
 from map_workspace.state_store import RunInProgress, StateStore
 
@@ -102,15 +102,12 @@ class DriveStateStore(StateStore):
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._workdir = Path(tempfile.mkdtemp(prefix="mapws-state-"))
         super().__init__(self._workdir / "state.sqlite")
-        self.clients = clients
+        self.calls = GoogleCalls(clients, principal=principal, retry=retry)
         self.label = label
         self.folder = folder
-        self.principal = principal
-        self.retry = retry or RetryPolicy()
         self.holder = holder or new_holder()
         self._clock = clock
         self._sleep = sleep
-        self._drive_client: Any = None
         self.file_id = ""
         self.file_name = f"mapws nightly state ({label.replace('/', ' of ')})"
         self._lease: Lease | None = None
@@ -124,6 +121,10 @@ class DriveStateStore(StateStore):
         """The state file beside a GooglePlanStore's plans, reached as the same identity."""
         return cls(store.clients, label=label, folder=store.folder, principal=store.principal, retry=store.retry,
                    **options)
+
+    @property
+    def clients(self) -> GoogleClients:
+        return self.calls.clients
 
     def close(self) -> None:
         super().close()
@@ -294,9 +295,7 @@ class DriveStateStore(StateStore):
 
     @property
     def _drive(self) -> Any:
-        if self._drive_client is None:
-            self._drive_client = self.clients.drive()
-        return self._drive_client
+        return self.calls.drive
 
     def _find(self) -> dict[str, Any] | None:
         """The shard's state file (the oldest, should a race have left two)."""
@@ -320,15 +319,7 @@ class DriveStateStore(StateStore):
             fileId=file_id, body={"appProperties": app_properties}, supportsAllDrives=True, fields=STATE_FIELDS))
 
     def _execute(self, action: str, build: Callable[[], Any]) -> Any:
-        try:
-            return self.retry.run(lambda: build().execute(num_retries=0))
-        except MapwsError:
-            raise
-        except Exception as exc:
-            mapped = translate(exc, action=action, file=f"'{self.file_name}'", principal=self.principal)
-            if mapped is None:
-                raise
-            raise mapped from exc
+        return self.calls.execute(action, build, f"'{self.file_name}'")
 
     def _follow_api_root(self, request: Any) -> Any:
         """google-api-python-client keeps the discovery document's https:// scheme for upload URLs

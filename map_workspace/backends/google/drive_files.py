@@ -1,0 +1,55 @@
+"""What mapws asks Drive about a file, how it queries Drive by ``appProperties``, and the one paged
+``files.list`` every lookup uses (plans, summaries, the nightly state file)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from map_workspace.backends.google.calls import GoogleCalls
+
+#: What mapws keeps of a Drive file: enough to address it, share like it, and detect changes.
+FILE_FIELDS = "id,name,mimeType,webViewLink,version,parents,appProperties,permissions(type,role,emailAddress)"
+#: The listing also names each file's owner, so that ``--impersonate-owners`` can act as them.
+LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},modifiedTime,owners(emailAddress))"
+#: Drive's largest page: listing costs one call per 1,000 files.
+MAX_PAGE_SIZE = 1000
+
+
+def sheets_url(spreadsheet_id: str) -> str:
+    return f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit"
+
+
+def docs_url(document_id: str) -> str:
+    return f"https://docs.google.com/document/d/{document_id}/edit"
+
+
+def quote_q(value: str) -> str:
+    """A value inside single quotes in a Drive query."""
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def app_property_query(key: str, value: str) -> str:
+    return f"appProperties has {{ key='{quote_q(key)}' and value='{quote_q(value)}' }} and trashed=false"
+
+
+def list_files(calls: GoogleCalls, action: str, query: str, *, page_size: int = MAX_PAGE_SIZE,
+               all_drives: bool = False) -> list[dict[str, Any]]:
+    """Every file ``query`` matches, one ``files.list`` per page (Shared Drives included with
+    ``all_drives``, as when plans live in a configured folder)."""
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    params: dict[str, Any] = {"q": query, "pageSize": page_size, "fields": LIST_FIELDS,
+                              "supportsAllDrives": True, "includeItemsFromAllDrives": True}
+    if all_drives:
+        params["corpora"] = "allDrives"
+    while True:
+        page_params = dict(params, pageToken=token) if token else params
+
+        def request(p: dict[str, Any] = page_params) -> Any:
+            return calls.drive.files().list(**p)
+
+        page = calls.execute(action, request)
+        found += page.get("files") or []
+        token = page.get("nextPageToken")
+        if not token:
+            return found

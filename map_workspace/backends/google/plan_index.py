@@ -1,0 +1,115 @@
+"""Finding plans in Drive: listing them, locating one by URL, spreadsheet ID or deal slug (the
+``appProperties`` mapws tags its files with), and remembering what each lookup said about each file
+— its version, its owner, who it is shared with, and the plan's summary document — so that later
+steps need no call of their own."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from map_workspace.backends.google.calls import GoogleCalls
+from map_workspace.backends.google.drive_files import (
+    FILE_FIELDS,
+    MAX_PAGE_SIZE,
+    app_property_query,
+    list_files,
+    sheets_url,
+)
+from map_workspace.backends.google.sheets_io import SPREADSHEET_MIME
+from map_workspace.backends.google.versions import PlanVersions
+from map_workspace.errors import PlanNotFound
+from map_workspace.ports import PlanRef
+
+_SHEETS_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_FILE_ID = re.compile(r"[A-Za-z0-9_-]{20,}")
+_SLUG_SHAPED = re.compile(r"[a-z0-9-]+")
+
+
+def is_plan(item: dict[str, Any]) -> bool:
+    return (item.get("appProperties") or {}).get("mapws") == "plan"
+
+
+class PlanIndex:
+    """The plans one identity can see in Drive (in ``folder``'s Shared Drive too, when one is set)."""
+
+    def __init__(self, calls: GoogleCalls, versions: PlanVersions, *, folder: str = "") -> None:
+        self.calls = calls
+        self.versions = versions
+        self.folder = folder
+        #: Files per page of the plan listing (Drive's largest: one call per 1,000 plans).
+        self.page_size = MAX_PAGE_SIZE
+        #: What Drive last said about each file mapws met, by ID.
+        self.files: dict[str, dict[str, Any]] = {}
+        #: Each plan's summary document, for the plans whose summary lookup is done (None: there is none).
+        self.summaries: dict[str, dict[str, Any] | None] = {}
+
+    def query(self, action: str, query: str, page_size: int | None = None) -> list[dict[str, Any]]:
+        return list_files(self.calls, action, query, page_size=page_size or self.page_size,
+                          all_drives=bool(self.folder))
+
+    def remember(self, item: dict[str, Any]) -> PlanRef:
+        self.files[item["id"]] = item
+        if item.get("version"):
+            self.versions.seen(item["id"], str(item["version"]))
+        props = item.get("appProperties") or {}
+        return PlanRef(id=item["id"], url=item.get("webViewLink") or sheets_url(item["id"]),
+                       slug=props.get("mapws_deal", ""), title=item.get("name", ""),
+                       version=str(item.get("version") or ""))
+
+    def find_by_slug(self, slug: str) -> list[dict[str, Any]]:
+        """Plans and summaries tagged with this deal slug, in one Drive call; summaries found here
+        are remembered so that the summary needs no lookup of its own."""
+        items = self.query(f"look up the plan '{slug}'", app_property_query("mapws_deal", slug), page_size=100)
+        for item in items:
+            if is_plan(item):
+                self.summaries.setdefault(item["id"], None)
+        for item in items:
+            props = item.get("appProperties") or {}
+            if props.get("mapws") == "summary" and props.get("mapws_plan"):
+                self.summaries[props["mapws_plan"]] = item
+        return items
+
+    def plans_tagged(self, slug: str) -> list[dict[str, Any]]:
+        return [f for f in self.find_by_slug(slug) if is_plan(f)]
+
+    def locate(self, plan: str) -> PlanRef:
+        """A Sheets URL, a spreadsheet ID or a deal slug."""
+        text = plan.strip()
+        match = _SHEETS_URL.search(text)
+        if match:
+            return self.by_id(match[1])
+        if _FILE_ID.fullmatch(text) and not _SLUG_SHAPED.fullmatch(text):
+            return self.by_id(text)
+        plans = self.plans_tagged(text)
+        if len(plans) == 1:
+            return self.remember(plans[0])
+        if len(plans) > 1:
+            raise PlanNotFound(f"Several plans in Google Drive are tagged '{text}'.",
+                               "Pass one by spreadsheet ID: " + ", ".join(p["id"] for p in plans))
+        if _FILE_ID.fullmatch(text):
+            return self.by_id(text)
+        who = self.calls.who()
+        raise PlanNotFound(f"No plan '{text}' among the Google Drive files {who} can see.",
+                           "Run 'mapws list' to see the plans, or pass the spreadsheet's ID or URL "
+                           f"(and share it with {who} if someone else created it).")
+
+    def by_id(self, file_id: str) -> PlanRef:
+        calls = self.calls
+        item = calls.execute("find the plan", lambda: calls.drive.files().get(
+            fileId=file_id, supportsAllDrives=True, fields=FILE_FIELDS), file_id)
+        if item.get("mimeType") and item["mimeType"] != SPREADSHEET_MIME:
+            raise PlanNotFound(f"{item.get('name', file_id)} ({file_id}) is not a Google Sheet.",
+                               "Pass the ID or URL of the plan's spreadsheet.")
+        return self.remember(item)
+
+    def list_plans(self) -> list[PlanRef]:
+        """Every plan this identity can see, one Drive call per page; each file's ``version`` is
+        kept in ``versions``."""
+        items = self.query("list the plans", app_property_query("mapws", "plan"))
+        return sorted((self.remember(item) for item in items), key=lambda r: (r.slug, r.id))
+
+    def owner_of(self, ref: PlanRef) -> str:
+        """The plan's owner as the listing named it ("" when unknown, e.g. on a Shared Drive)."""
+        owners = (self.files.get(ref.id) or {}).get("owners") or []
+        return str(owners[0].get("emailAddress") or "") if owners else ""

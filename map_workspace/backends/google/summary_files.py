@@ -1,0 +1,105 @@
+"""Each plan's summary as a Google Doc beside it: found with the plan (the same Drive lookup by
+slug) or by one ``files.list``, created through Drive (so service accounts can too) and written with
+one ``documents.batchUpdate``; later runs rebuild it in place after one ``documents.get``. The plan's
+people may read it (never edit: it is rebuilt every run), and ``--pdf`` exports it through Drive."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from map_workspace.backends.google.calls import GoogleCalls
+from map_workspace.backends.google.docs_summary import DOCUMENT_MIME, rebuild_requests, summary_requests
+from map_workspace.backends.google.drive_files import FILE_FIELDS, app_property_query, docs_url
+from map_workspace.backends.google.permissions import SUMMARY_ROLE, Permissions
+from map_workspace.backends.google.plan_index import PlanIndex
+from map_workspace.errors import PlanNotFound
+from map_workspace.ports import PlanRef, SummaryResult
+from map_workspace.summary import SummaryDoc
+
+
+class SummaryDocuments:
+    """The summary documents of the plans ``index`` found, shared through ``permissions``."""
+
+    def __init__(self, calls: GoogleCalls, index: PlanIndex, permissions: Permissions, *,
+                 pdf_dir: Path | None = None) -> None:
+        self.calls = calls
+        self.index = index
+        self.permissions = permissions
+        #: Where ``--pdf`` exports go (the working folder unless given).
+        self.pdf_dir = pdf_dir
+
+    def write(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
+        """One Google Doc per plan, beside it, rebuilt in place on later runs and shared (read-only)
+        with the plan's people; ``pdf`` exports it through Drive into ``pdf_dir``."""
+        summaries = self.index.summaries
+        if ref.id in summaries:
+            existing = summaries[ref.id]
+        else:
+            found = self.index.query("look up the plan's summary", app_property_query("mapws_plan", ref.id),
+                                     page_size=10)
+            existing = found[0] if found else None
+        document = None
+        if existing is not None:
+            document = self._rebuild(existing, doc)
+        if document is None:
+            document = self._new(ref, doc)
+        summaries[ref.id] = document
+        people = self.permissions.people_of(ref.id)
+        if people:
+            self.permissions.share(document["id"], people, role=SUMMARY_ROLE, notify=False)
+        pdf_path = self._export_pdf(document["id"], ref.slug or document["id"]) if pdf else None
+        return SummaryResult(document=document["id"], url=document.get("webViewLink") or docs_url(document["id"]),
+                             pdf=pdf_path)
+
+    def _rebuild(self, item: dict[str, Any], doc: SummaryDoc) -> dict[str, Any] | None:
+        """Rewrite an existing summary in place; None when it is gone (then a new one is made)."""
+        calls = self.calls
+        try:
+            current = calls.execute("read the summary document", lambda: calls.docs.documents().get(
+                documentId=item["id"], fields="revisionId,body(content(endIndex))"), item["id"])
+        except PlanNotFound:
+            return None
+        content = (current.get("body") or {}).get("content") or []
+        end = max((int(c.get("endIndex") or 0) for c in content), default=2)
+        body: dict[str, Any] = {"requests": rebuild_requests(doc, end)}
+        if current.get("revisionId"):
+            body["writeControl"] = {"requiredRevisionId": current["revisionId"]}
+        calls.execute("write the summary document", lambda: calls.docs.documents().batchUpdate(
+            documentId=item["id"], body=body), item["id"])
+        self.index.files[item["id"]] = item
+        return item
+
+    def _new(self, ref: PlanRef, doc: SummaryDoc) -> dict[str, Any]:
+        calls = self.calls
+        plan = self.index.files.get(ref.id) or {}
+        parents = plan.get("parents") or ([self.index.folder] if self.index.folder else None)
+        body: dict[str, Any] = {
+            "name": f"{doc.title} (summary)", "mimeType": DOCUMENT_MIME,
+            "appProperties": {"mapws": "summary", "mapws_plan": ref.id, "mapws_deal": ref.slug},
+        }
+        if parents:
+            body["parents"] = parents[:1]
+        item = calls.execute("create the summary document", lambda: calls.drive.files().create(
+            body=body, supportsAllDrives=True, fields=FILE_FIELDS), ref.id)
+        calls.execute("write the summary document", lambda: calls.docs.documents().batchUpdate(
+            documentId=item["id"], body={"requests": summary_requests(doc)}), item["id"])
+        self.index.files[item["id"]] = item
+        return item
+
+    def _export_pdf(self, document_id: str, slug: str) -> str:
+        calls = self.calls
+        data = calls.execute("export the summary as PDF", lambda: calls.drive.files().export_media(
+            fileId=document_id, mimeType="application/pdf"), document_id)
+        folder = (self.pdf_dir or Path.cwd()).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{slug}-summary.pdf"
+        temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            temp.write_bytes(data)
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+        return str(path)
