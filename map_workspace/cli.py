@@ -611,11 +611,11 @@ def templates_check(obj: CliContext, file: Path) -> None:
     Example:
       mapws templates check my-playbook.toml
     """
+    if not file.exists():
+        raise UsageError(f"No file at {file}.", "Give the path of a .toml template.")
     from map_workspace.errors import TemplateError
     from map_workspace.template_files import check_template_file
 
-    if not file.exists():
-        raise UsageError(f"No file at {file}.", "Give the path of a .toml template.")
     problems = check_template_file(file)
     report.print_template_check(file, problems, obj.as_json)
     if problems:

@@ -205,3 +205,11 @@ def test_google_plan_commands_take_the_google_options_before_the_command(emulato
     assert made["url"].startswith("https://docs.google.com/spreadsheets/d/")
     assert [p["slug"] for p in as_json(*google, "list", "--json", env=env)["plans"]] == ["acme-rollout"]
     assert as_json("list", *google, "--json", env=env) == as_json(*google, "--json", "list", env=env)
+
+
+def test_ctrl_c_exits_130_with_a_word_and_no_traceback(tmp_path):
+    def interrupted(config):
+        raise KeyboardInterrupt
+
+    out = run("list", "--dir", tmp_path, code=ExitStatus.INTERRUPTED, obj=CliContext(make_store=interrupted))
+    assert out.stderr == "Interrupted.\n" and out.stdout == ""
