@@ -3,12 +3,11 @@ bar and digest tables.
 
 Every command's output is written here, so the commands themselves only parse and call. This
 module is imported by every command (errors are printed through it), so it imports nothing heavy
-at module level: rich, the nightly and the domain only inside the functions that use them.
+at module level: rich, the nightly, the domain (and json) only inside the functions that use them.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Sequence
@@ -36,6 +35,8 @@ def terminal_safe(text: object) -> str:
 
 
 def echo_json(obj: Any) -> None:
+    import json
+
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
@@ -43,6 +44,8 @@ def echo_json(obj: Any) -> None:
 
 def print_error(exc: MapwsError, as_json: bool) -> None:
     """The message and hint on stderr; with ``--json`` also ``{"error": …}`` on stdout."""
+    import json
+
     from map_workspace.errors import PolicyTripped
 
     # A tripped policy comes after the result was printed: stdout keeps its one JSON result and
@@ -159,6 +162,8 @@ def print_outcome(outcome: SyncOutcome, *, dry_run: bool, verbose: bool, as_json
                f"{projected}")
     print_findings(outcome.result.findings, verbose)
     if dry_run and verbose:
+        import json
+
         for change in outcome.result.changes.describe():
             click.echo(f"  plan: {json.dumps(change, ensure_ascii=False, default=str)}")
 
