@@ -350,3 +350,34 @@ def publish_template(store: PlanStore, name: str, config: Config) -> PlanRef:
 def demo_dir(base: Path | None) -> Path:
     return (base or Path.cwd() / "mapws-demo").resolve()
 
+
+
+# --- share -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ShareResult:
+    ref: PlanRef
+    shared_with: tuple[str, ...]
+    role: str
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"plan": self.ref.id, "shared_with": list(self.shared_with), "role": self.role,
+                "dry_run": self.dry_run}
+
+
+def share_plan(store: PlanStore, plan: str, emails: Sequence[str], *, commenter: bool = False,
+               dry_run: bool = False, config: Config | None = None) -> ShareResult:
+    """Give each named person access to a plan (never a link). A store without sharing says so
+    first; then anything that is not an address, or (``config.allow_domains``) is outside the
+    allowed domains, is refused before the plan is even looked up."""
+    sharer = store.sharer()
+    for email in emails:
+        if "@" not in email:
+            raise UsageError(f"'{email}' is not an email address.", "Example: mapws share acme-rollout lee@acme.com")
+    if config is not None:
+        check_allowed_recipients(emails, config.allow_domains)
+    ref = store.locate(plan)
+    role = "commenter" if commenter else "writer"
+    added = sharer.share(ref, emails, role=role, message=invitation(ref.title or ref.slug, None), dry_run=dry_run)
+    return ShareResult(ref, added, role, dry_run)

@@ -1,129 +1,193 @@
-"""The command line: parse options, make one library call, print, map errors to exit codes."""
+"""The command line: parse options, make one library call, print through ``report``, map errors to
+exit codes.
+
+A person waits for every import before anything happens, so this module imports click and little
+else: each command imports the services it calls (``app``, ``nightly``, the Google backend) inside
+its own function, and ``mapws --help`` costs about what a bare click group does.
+"""
 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
-import traceback
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from map_workspace import __version__, app
-from map_workspace.config import Config, config_path, load_config, parse_day, write_config
-from map_workspace.domain.model import Finding, Person, Severity
-from map_workspace.errors import MapwsError, PolicyTripped, UsageError
-from map_workspace.private import PrivateDeal, parse_forecast
-from map_workspace.report import terminal_safe
+from map_workspace import __version__, report
+from map_workspace.errors import ExitStatus, MapwsError, UsageError
 
-EXIT_INTERRUPTED = 130
+if TYPE_CHECKING:
+    from map_workspace.config import Config
+    from map_workspace.domain.model import Person
+    from map_workspace.ports import PlanStore
+
+
+# --- the shared options, once, on click's context object ----------------------------------------
+
+def _default_store(config: Config) -> PlanStore:
+    from map_workspace import app
+
+    return app.make_store(config)
+
+
+class CliContext:
+    """What the shared options said, wherever on the line they stood, and how to reach the plans.
+
+    The shared options (``--backend --dir --today --json --verbose --traceback`` and the Google
+    ones) are accepted before the command name, as in gh or gcloud, and after it by every command
+    that uses them (so its ``--help`` lists them): ``mapws --dir plans list`` and
+    ``mapws list --dir plans`` are the same. Given in both places, the one after the command wins.
+
+    ``make_store`` is the seam where tests put a store of their own (default ``app.make_store``)::
+
+        CliRunner().invoke(cli, ["sync", "acme"], obj=CliContext(make_store=lambda config: fake_store))
+    """
+
+    def __init__(self, make_store: Callable[[Config], PlanStore] | None = None) -> None:
+        self.make_store: Callable[[Config], PlanStore] = make_store or _default_store
+        #: Each shared option given on the line, by its parameter name (``plans_dir``, ``as_json`` …).
+        self.values: dict[str, Any] = {}
+
+    @property
+    def as_json(self) -> bool:
+        return bool(self.values.get("as_json"))
+
+    @property
+    def verbose(self) -> bool:
+        return bool(self.values.get("verbose"))
+
+    @property
+    def show_traceback(self) -> bool:
+        return bool(self.values.get("show_traceback"))
+
+    def google_flags(self) -> dict[str, Any]:
+        return {"credentials": self.values.get("credentials"), "folder": self.values.get("folder"),
+                "impersonate": self.values.get("impersonate"), "google_api_root": self.values.get("api_root")}
+
+    def config(self, **extra: Any) -> Config:
+        """The configuration: these flags (``None`` is unset) over the environment and the file."""
+        from map_workspace.config import load_config
+
+        flags = {"backend": self.values.get("backend"), "dir": self.values.get("plans_dir"),
+                 "today": self.values.get("today"), **self.google_flags(), **extra}
+        return load_config(flags)
+
+    def store(self, config: Config) -> PlanStore:
+        return self.make_store(config)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Keep a shared option on the context object; one not given leaves the group's value alone."""
+    if value is None or value is False or param.name is None:
+        return
+    ctx.ensure_object(CliContext).values[param.name] = value
+
+
+def _shared(*decls: str, **attrs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(*decls, expose_value=False, callback=_remember, **attrs)
+
+
+def _backend() -> Callable[..., Any]:
+    return _shared("--backend", type=click.Choice(["local", "google"]), default=None,
+                   help="Where plans live (env MAPWS_BACKEND; default local).")
+
+
+def _plans_dir(help: str = "Folder of local plans (env MAPWS_DIR; default ./maps).") -> Callable[..., Any]:
+    return _shared("--dir", "plans_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=help)
+
+
+def _today(help: str = "Reason as if today were this date (env MAPWS_TODAY).") -> Callable[..., Any]:
+    return _shared("--today", default=None, metavar="YYYY-MM-DD", help=help)
+
+
+def _json(help: str = "Print one JSON object on stdout.") -> Callable[..., Any]:
+    return _shared("--json", "as_json", is_flag=True, help=help)
+
+
+def _verbose() -> Callable[..., Any]:
+    return _shared("--verbose", "-v", is_flag=True, help="Say more about what is happening.")
+
+
+def _traceback() -> Callable[..., Any]:
+    return _shared("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+
+
+def _apply(fn: Callable[..., Any], options: list[Callable[..., Any]]) -> Callable[..., Any]:
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def google_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Where the Google backend finds its identity and files (ignored by the local backend)."""
+    return _apply(fn, [
+        _shared("--credentials", default=None, metavar="FILE",
+                help="Google: a service-account key or OAuth client file (env MAPWS_CREDENTIALS)."),
+        _shared("--folder", default=None, metavar="ID", help="Google: Drive folder for plans (env MAPWS_FOLDER)."),
+        _shared("--impersonate", default=None, metavar="EMAIL",
+                help="Google: act as this user by domain-wide delegation (env MAPWS_IMPERSONATE)."),
+        _shared("--api-root", default=None, metavar="URL",
+                help="Google: send every call to this base URL, e.g. an emulator (env MAPWS_GOOGLE_API_ROOT)."),
+    ])
+
+
+def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every plan command understands (and the group, before the command name)."""
+    return google_options(_apply(fn, [_backend(), _plans_dir(), _today(), _json(), _verbose(), _traceback()]))
+
+
+def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--json and --traceback, for commands that take no plan options."""
+    return _apply(fn, [_json("Print JSON."), _traceback()])
 
 
 # --- the error boundary ------------------------------------------------------------------------
-
-def _emit_error(exc: MapwsError, as_json: bool) -> None:
-    # A tripped policy comes after the result was printed: stdout keeps its one JSON result and
-    # the exit code (1) says which policy; the words go to stderr.
-    if as_json and not isinstance(exc, PolicyTripped):
-        click.echo(json.dumps({"error": exc.as_json()}, ensure_ascii=False))
-    click.secho(terminal_safe(f"Error: {exc.message}"), fg="red", err=True)
-    if exc.hint:
-        click.echo(terminal_safe(f"  → {exc.hint}"), err=True)
-
 
 def command_boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn expected failures into a message and an exit code (PRODUCT.md, Exit codes)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        as_json = bool(kwargs.get("as_json"))
-        show_tb = bool(kwargs.get("show_traceback"))
+        obj = click.get_current_context().ensure_object(CliContext)
         try:
             return fn(*args, **kwargs)
         except MapwsError as exc:
-            if show_tb:
-                traceback.print_exc()
-            _emit_error(exc, as_json)
+            _print_traceback(obj)
+            report.print_error(exc, obj.as_json)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            sys.exit(ExitStatus.INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (mapws list | head): not an error worth a message.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
-        except click.exceptions.Exit:
-            raise
-        except (click.ClickException, click.Abort):
+            sys.exit(ExitStatus.OK)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 — the last line of defence: no bare traceback
-            if show_tb:
-                traceback.print_exc()
+            _print_traceback(obj)
             err = MapwsError(f"Unexpected {type(exc).__name__}: {exc}",
                              "Run again with --traceback and report it, with the plan file if you can share it.")
-            _emit_error(err, as_json)
-            sys.exit(3)
+            report.print_error(err, obj.as_json)
+            sys.exit(err.exit_code)
 
     return wrapper
 
 
-def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Options every command understands."""
-    options = [
-        click.option("--backend", type=click.Choice(["local", "google"]), default=None,
-                     help="Where plans live (env MAPWS_BACKEND; default local)."),
-        click.option("--dir", "plans_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Folder of local plans (env MAPWS_DIR; default ./maps)."),
-        click.option("--today", default=None, metavar="YYYY-MM-DD",
-                     help="Reason as if today were this date (env MAPWS_TODAY)."),
-        click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
-        click.option("--verbose", "-v", is_flag=True, help="Say more about what is happening."),
-        click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return google_options(fn)
+def _print_traceback(obj: CliContext) -> None:
+    if obj.show_traceback:
+        import traceback
 
-
-def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--json and --traceback, for commands that take no plan options."""
-    fn = click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")(fn)
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(fn)
-
-
-def google_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Where the Google backend finds its identity and files (ignored by the local backend)."""
-    options = [
-        click.option("--credentials", default=None, metavar="FILE",
-                     help="Google: a service-account key or OAuth client file (env MAPWS_CREDENTIALS)."),
-        click.option("--folder", default=None, metavar="ID", help="Google: Drive folder for plans (env MAPWS_FOLDER)."),
-        click.option("--impersonate", default=None, metavar="EMAIL",
-                     help="Google: act as this user by domain-wide delegation (env MAPWS_IMPERSONATE)."),
-        click.option("--api-root", default=None, metavar="URL",
-                     help="Google: send every call to this base URL, e.g. an emulator (env MAPWS_GOOGLE_API_ROOT)."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
-
-
-def _config(backend: str | None, plans_dir: Path | None, today: str | None, **extra: Any) -> Config:
-    google = {"credentials": extra.pop("credentials", None), "folder": extra.pop("folder", None),
-              "impersonate": extra.pop("impersonate", None), "google_api_root": extra.pop("api_root", None)}
-    flags = {"backend": backend, "dir": plans_dir, "today": today, **google, **extra}
-    return load_config(flags)
-
-
-def _echo_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+        traceback.print_exc()
 
 
 def _parse_people(values: tuple[str, ...], option: str) -> list[Person]:
+    from map_workspace.domain.model import Person
+
     people = []
     for value in values:
         try:
@@ -138,7 +202,9 @@ def _parse_people(values: tuple[str, ...], option: str) -> list[Person]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="mapws")
-def cli() -> None:
+@common_options
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """mapws — Mutual Action Plans in the spreadsheet the buyer already uses.
 
     \b
@@ -147,7 +213,10 @@ def cli() -> None:
       mapws sync acme-rollout
       mapws summary acme-rollout --pdf
     Try the whole loop on sample data first: mapws demo
+
+    The options below work before the command name and after it (after it wins).
     """
+    ctx.ensure_object(CliContext)
 
 
 @cli.command()
@@ -160,8 +229,9 @@ def cli() -> None:
               help="Google: create a Drive folder the app owns (inside --folder when given) and use it for plans.")
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 @command_boundary
-def init(backend, plans_dir, today, as_json, verbose, show_traceback, seller, seller_company, locale,
-         timezone, create_folder, force, **google) -> None:
+@click.pass_obj
+def init(obj: CliContext, seller: str | None, seller_company: str | None, locale: str | None,
+         timezone: str | None, create_folder: str | None, force: bool) -> None:
     """Write a config file, and create the plans folder (local) or a Drive folder (Google).
 
     \b
@@ -170,24 +240,22 @@ def init(backend, plans_dir, today, as_json, verbose, show_traceback, seller, se
       mapws init --backend google --credentials ~/keys/mapws.json --folder SHARED_DRIVE_FOLDER_ID \\
         --create-folder "MAPs"
     """
+    from map_workspace.config import config_path, load_config, write_config
+
     path = config_path()
     if path.exists() and not force:
         raise UsageError(f"A config file already exists at {path}.", "Pass --force to overwrite it.")
     if seller:
         _parse_people((seller,), "--seller")
-    settings: dict[str, Any] = {
-        "backend": backend or "local", "seller": seller, "seller_company": seller_company, "locale": locale,
-        "timezone": timezone, "credentials": google.get("credentials"), "folder": google.get("folder"),
-        "impersonate": google.get("impersonate"), "google_api_root": google.get("api_root"),
-    }
+    google = obj.google_flags()
+    settings: dict[str, Any] = {"backend": obj.values.get("backend") or "local", "seller": seller,
+                                "seller_company": seller_company, "locale": locale, "timezone": timezone, **google}
     if settings["backend"] == "local":
-        settings["dir"] = str((plans_dir or Path("maps")).expanduser().resolve())
+        settings["dir"] = str((obj.values.get("plans_dir") or Path("maps")).expanduser().resolve())
     elif create_folder:
         from map_workspace.backends.google.auth import create_folder as make_folder
 
-        google_flags = {"credentials": google.get("credentials"), "folder": google.get("folder"),
-                        "impersonate": google.get("impersonate"), "google_api_root": google.get("api_root")}
-        folder = make_folder(load_config({"backend": "google", **google_flags}, missing_ok=True), create_folder)
+        folder = make_folder(load_config({"backend": "google", **google}, missing_ok=True), create_folder)
         settings["folder"] = folder["id"]
     if settings.get("credentials"):
         settings["credentials"] = str(Path(settings["credentials"]).expanduser().resolve())
@@ -195,16 +263,7 @@ def init(backend, plans_dir, today, as_json, verbose, show_traceback, seller, se
     config = load_config({})
     if config.backend == "local":
         config.dir.mkdir(parents=True, exist_ok=True)
-    if as_json:
-        _echo_json({"config": str(path), "dir": str(config.dir), "backend": config.backend,
-                    "folder": config.folder or None})
-    else:
-        click.echo(f"Wrote {path}")
-        if config.backend == "local":
-            click.echo(f"Plans go to {config.dir}")
-        elif config.folder:
-            click.echo(f"Plans go to the Drive folder {config.folder}")
-        click.echo('Next: mapws create "Deal name" --decision-date YYYY-MM-DD --buyer "Name <email>"')
+    report.print_init(path, config, obj.as_json)
 
 
 @cli.command()
@@ -228,9 +287,11 @@ def init(backend, plans_dir, today, as_json, verbose, show_traceback, seller, se
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @common_options
 @command_boundary
-def create(deal, decision_date, buyers, sellers, roles, template, buyer_company, seller_company, commenter,
-           deal_value, forecast, internal_note, allow_domains, dry_run,
-           backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
+@click.pass_obj
+def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ...], sellers: tuple[str, ...],
+           roles: tuple[str, ...], template: str, buyer_company: str | None, seller_company: str | None,
+           commenter: bool, deal_value: float | None, forecast: str | None, internal_note: str | None,
+           allow_domains: tuple[str, ...], dry_run: bool) -> None:
     """Create a plan from a template, scheduled back from the decision date.
 
     \b
@@ -239,7 +300,11 @@ def create(deal, decision_date, buyers, sellers, roles, template, buyer_company,
         --buyer "Dana Tanaka <dana@acme.com>" --seller "Sam Rivera <sam@seller.io>" \\
         --role buyer.cfo="Lee Chen <lee@acme.com>"
     """
-    config = _config(backend, plans_dir, today, allow_domains=allow_domains or None, **google)
+    from map_workspace import app
+    from map_workspace.config import parse_day
+    from map_workspace.private import PrivateDeal, parse_forecast
+
+    config = obj.config(allow_domains=allow_domains or None)
     role_map: dict[str, Person] = {}
     for value in roles:
         key, sep, person = value.partition("=")
@@ -255,46 +320,11 @@ def create(deal, decision_date, buyers, sellers, roles, template, buyer_company,
         commenter=commenter,
     )
     private = PrivateDeal(deal_value, parse_forecast(forecast), internal_note or "")
-    store = app.make_store(config)
+    store = obj.store(config)
     result = app.create_plan(store, req, config, dry_run=dry_run)
     if not dry_run and not private.empty:
         app.remember_private(store, result.ref, private, config)
-    if as_json:
-        _echo_json(result.as_json())
-        return
-    verb = "Would create" if dry_run else "Created"
-    click.echo(f"{verb} {result.ref.id}")
-    click.echo(f"  {len(result.plan.items)} items from the '{result.plan.template}' template, decision "
-               f"{req.decision.isoformat()}")
-    for f in result.findings:
-        if f.code == "schedule.compressed":
-            click.echo(f"  ! {f.message}")
-    unassigned: dict[str, list[str]] = {}
-    for item in result.plan.items:
-        if not item.owner:
-            unassigned.setdefault(item.role or "no role", []).append(item.id)
-    if unassigned:
-        click.echo(f"  ! {sum(map(len, unassigned.values()))} item(s) need an owner (flagged 'Needs owner'):")
-        for role, ids in sorted(unassigned.items()):
-            click.echo(f"      {role:<22} {', '.join(ids)}")
-        click.echo('    Name them with --role ROLE="Name <email>", or type a name into their Owner cells.')
-    if result.shared_with:
-        click.echo(f"  Shared with: {', '.join(result.shared_with)}")
-    elif not dry_run and req.buyers:
-        click.echo(f"  Send the file to: {', '.join(str(p) for p in req.buyers)}")
-    if not dry_run:
-        click.echo(f"Next: open it, then run 'mapws sync {result.ref.slug}' after the buyer's edits.")
-
-
-def _print_findings(findings: tuple[Finding, ...], verbose: bool) -> None:
-    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    shown = [f for f in findings if verbose or f.severity is not Severity.INFO]
-    for f in sorted(shown, key=lambda f: (order[f.severity], f.tab, f.id or "", f.code)):
-        where = " ".join(x for x in (f.tab, f.cell or "", f.id or "") if x)
-        colour = {"error": "red", "warning": "yellow", "info": None}[f.severity.value]
-        click.secho(terminal_safe(f"  {f.severity.value:<7} {where:<16} {f.message}"), fg=colour)
-        if f.hint and verbose:
-            click.echo(terminal_safe(f"  {'':<24}→ {f.hint}"))
+    report.print_created(result, req, dry_run=dry_run, as_json=obj.as_json)
 
 
 @cli.command()
@@ -319,8 +349,10 @@ def _print_findings(findings: tuple[Finding, ...], verbose: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @common_options
 @command_boundary
-def sync(plan, all_plans, dry_run, strict, fail_on, shard, max_rpm, workers, state, wait, impersonate_owners, quiet,
-         backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
+@click.pass_obj
+def sync(obj: CliContext, plan: str | None, all_plans: bool, dry_run: bool, strict: bool, fail_on: str | None,
+         shard: str | None, max_rpm: int | None, workers: int | None, state: str | None, wait: bool,
+         impersonate_owners: bool, quiet: bool) -> None:
     """Read a plan back, validate it, and write the sync-owned cells.
 
     Buyer cells are never changed: problems get a finding and a [mapws] note on the cell.
@@ -334,93 +366,45 @@ def sync(plan, all_plans, dry_run, strict, fail_on, shard, max_rpm, workers, sta
       mapws sync --all --shard 0/4 --max-rpm 15
       mapws sync --all --backend google --state drive --quiet --json
     """
-    config = _config(backend, plans_dir, today, max_rpm=max_rpm, state=state, **google)
-    store = app.make_store(config)
+    config = obj.config(max_rpm=max_rpm, state=state)
+    store = obj.store(config)
     if all_plans == bool(plan):
         raise UsageError("Name one PLAN, or pass --all.", "Example: mapws sync acme-rollout")
     if all_plans:
-        _sync_all(store, config, dry_run=dry_run, planned=dry_run, strict=strict, fail_on=fail_on,
-                  as_json=as_json, verbose=verbose, shard=shard, workers=workers, wait=wait, quiet=quiet,
-                  impersonate_owners=impersonate_owners)
+        _night(obj, store, config, dry_run=dry_run, planned=dry_run, strict=strict, fail_on=fail_on, quiet=quiet,
+               shard=shard, workers=workers, wait=wait, impersonate_owners=impersonate_owners)
         return
     if impersonate_owners:
         raise UsageError("--impersonate-owners goes with --all.", "Example: mapws sync --all --impersonate-owners")
+    from map_workspace import app
+    from map_workspace.policy import check_policy
+
+    assert plan is not None
     outcome = app.sync_plan(store, plan, config, dry_run=dry_run)
-    if as_json:
-        _echo_json(outcome.as_json(planned=dry_run))
-    else:
-        _print_outcome(outcome, dry_run, verbose)
-    _check_policy([outcome], strict, fail_on)
+    report.print_outcome(outcome, dry_run=dry_run, verbose=obj.verbose, as_json=obj.as_json, planned=dry_run)
+    check_policy([outcome], strict=strict, fail_on=fail_on)
 
 
-def _print_outcome(outcome: app.SyncOutcome, dry_run: bool, verbose: bool) -> None:
-    a = outcome.result.assessment
-    n = outcome.result.changes.count
-    did = f"would write {n} change(s)" if dry_run else (f"{n} change(s) written" if outcome.written
-                                                         else "nothing to write")
-    projected = a.projected_decision.isoformat() if a.projected_decision else "unknown"
-    click.echo(f"{outcome.ref.slug}: {did} · {a.progress.text} · {a.health.label} · projected decision "
-               f"{projected}")
-    _print_findings(outcome.result.findings, verbose)
-    if dry_run and verbose:
-        for change in outcome.result.changes.describe():
-            click.echo(f"  plan: {json.dumps(change, ensure_ascii=False, default=str)}")
+def _night(obj: CliContext, store: PlanStore, config: Config, *, dry_run: bool, planned: bool, strict: bool = False,
+           fail_on: str | None = None, quiet: bool = False, **options: Any) -> None:
+    """``--all``: the nightly run, its lines as each plan finishes, then the totals and exit code."""
+    from map_workspace import nightly
+    from map_workspace.policy import check_policy
 
+    progress = report.progress_bar(enabled=not quiet and not obj.as_json)
 
-def _check_policy(outcomes: list[app.SyncOutcome], strict: bool, fail_on: str | None) -> None:
-    if strict and any(f.severity is Severity.ERROR for o in outcomes for f in o.result.findings):
-        raise PolicyTripped("Error findings remain (--strict).", "Fix the cells named above and sync again.")
-    if fail_on == "overdue" and any(f.code in ("item.overdue", "item.stalled")
-                                    for o in outcomes for f in o.result.findings):
-        raise PolicyTripped("Some items are overdue (--fail-on overdue).", "See the findings above.")
+    def on_run(run: nightly.PlanRun) -> None:
+        progress.advance(run.ref.slug)
+        report.print_run_line(run, planned=planned, verbose=obj.verbose, dry_run=dry_run, as_json=obj.as_json)
 
-
-def _sync_all(store, config, *, dry_run, planned, strict, fail_on, as_json, verbose, shard=None, workers=None,
-              wait=False, quiet=False, impersonate_owners=False) -> None:
-    from map_workspace import nightly, report
-    from map_workspace.ratelimit import RateLimiter, Unlimited
-
-    shard_spec = nightly.Shard.parse(shard)
-    limiter = RateLimiter(config.max_rpm) if store.traits.rate_limited else Unlimited()
-    lanes = nightly.owner_lanes(store, config, lambda: RateLimiter(config.max_rpm), limiter) \
-        if impersonate_owners else None
-    state = nightly.open_state(store, config, shard_spec)
-    night = nightly.Night(limiter=limiter, lanes=lanes)
-    progress = report.progress_bar(enabled=not quiet and not as_json)
-    runs = None
     try:
-        runs = nightly.sync_every_plan(
-            store, config, state=state, limiter=limiter, shard=shard_spec,
-            workers=workers or store.traits.default_workers, dry_run=dry_run, wait=wait,
-            on_listed=progress.start, on_resume=lambda prev: setattr(night, "resumed", prev), lanes=lanes,
-        )
-        for run in runs:
-            night.runs.append(run)
-            progress.advance(run.ref.slug)
-            if as_json:
-                out = run.as_json()
-                if planned and run.outcome is not None:
-                    out["planned"] = run.outcome.result.changes.describe()
-                _echo_json(out)
-            elif verbose or run.error is not None:
-                report.print_run(run, dry_run=dry_run, verbose=verbose)
+        night = nightly.run_night(store, config, dry_run=dry_run, on_listed=progress.start, on_run=on_run, **options)
     finally:
         progress.stop()
-        if runs is not None:
-            runs.close()  # on an interruption: the run's own cleanup (e.g. saving the state to Drive) first
-        state.close()
-    totals = night.totals()
-    if state.problem is not None:
-        totals["state_error"] = state.problem.as_json()
-    if as_json:
-        _echo_json({"totals": totals})
-    else:
-        report.print_night(night)
-    if state.problem is not None:
-        _emit_error(state.problem, as_json=False)
-    if night.failed or state.problem is not None:
-        sys.exit(3)
-    _check_policy([r.outcome for r in night.runs if r.outcome is not None], strict, fail_on)
+    report.print_night_end(night, obj.as_json)
+    if night.exit_status is not ExitStatus.OK:
+        sys.exit(night.exit_status)
+    check_policy([r.outcome for r in night.runs if r.outcome is not None], strict=strict, fail_on=fail_on)
 
 
 @cli.command()
@@ -428,7 +412,8 @@ def _sync_all(store, config, *, dry_run, planned, strict, fail_on, as_json, verb
 @click.option("--all", "all_plans", is_flag=True, help="Every plan in the plans folder.")
 @common_options
 @command_boundary
-def status(plan, all_plans, backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
+@click.pass_obj
+def status(obj: CliContext, plan: str | None, all_plans: bool) -> None:
     """Show what a sync would find, without writing anything.
 
     \b
@@ -436,18 +421,17 @@ def status(plan, all_plans, backend, plans_dir, today, as_json, verbose, show_tr
       mapws status acme-rollout --json
       mapws status --all
     """
-    config = _config(backend, plans_dir, today, **google)
+    config = obj.config()
     if all_plans == bool(plan):
         raise UsageError("Name one PLAN, or pass --all.", "Example: mapws status acme-rollout")
     if all_plans:
-        _sync_all(app.make_store(config), config, dry_run=True, planned=False, strict=False, fail_on=None,
-                  as_json=as_json, verbose=verbose)
+        _night(obj, obj.store(config), config, dry_run=True, planned=False)
         return
-    outcome = app.sync_plan(app.make_store(config), plan, config, dry_run=True)
-    if as_json:
-        _echo_json(outcome.as_json())
-    else:
-        _print_outcome(outcome, False, verbose)
+    from map_workspace import app
+
+    assert plan is not None
+    outcome = app.sync_plan(obj.store(config), plan, config, dry_run=True)
+    report.print_outcome(outcome, dry_run=False, verbose=obj.verbose, as_json=obj.as_json)
 
 
 @cli.command()
@@ -456,48 +440,38 @@ def status(plan, all_plans, backend, plans_dir, today, as_json, verbose, show_tr
 @click.option("--pdf", is_flag=True, help="Also convert it to PDF (needs LibreOffice locally).")
 @common_options
 @command_boundary
-def summary(plan, light, pdf, backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
+@click.pass_obj
+def summary(obj: CliContext, plan: str, light: bool, pdf: bool) -> None:
     """Write the one-page summary: where we are, next steps, what needs attention.
 
     \b
     Example:
       mapws summary acme-rollout --pdf
     """
-    config = _config(backend, plans_dir, today, **google)
-    result = app.write_summary(app.make_store(config), plan, config, light=light, pdf=pdf)
-    if as_json:
-        _echo_json({"document": result.document, "url": result.url, "pdf": result.pdf})
-    else:
-        click.echo(f"Wrote {result.document}")
-        if result.pdf:
-            click.echo(f"Wrote {result.pdf}")
+    from map_workspace import app
+
+    config = obj.config()
+    result = app.write_summary(obj.store(config), plan, config, light=light, pdf=pdf)
+    report.print_summary_written(result, obj.as_json)
 
 
 @cli.command(name="list")
 @common_options
 @command_boundary
-def list_command(backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
+@click.pass_obj
+def list_command(obj: CliContext) -> None:
     """List the plans in the plans folder.
 
     \b
     Example:
       mapws list --dir ~/maps
     """
-    config = _config(backend, plans_dir, today, **google)
-    store = app.make_store(config)
+    from map_workspace import app
+
+    config = obj.config()
+    store = obj.store(config)
     refs = app.list_plans(store)
-    private = app.private_facts(store, refs, config)
-    if as_json:
-        _echo_json({"plans": [{"plan": r.id, "url": r.url, "slug": r.slug, "title": r.title,
-                               "private": vars(private[r.id]) if not private[r.id].empty else None}
-                              for r in refs]})
-        return
-    if not refs:
-        click.echo(f"No plans in {config.dir}. Create one with 'mapws create' or try 'mapws demo'.")
-    for r in refs:
-        p = private[r.id]
-        extra = " · ".join(x for x in (f"{p.deal_value:,.0f}" if p.deal_value is not None else "", p.forecast) if x)
-        click.echo(f"{r.slug:<32} {r.id}" + (f"  [{extra}]" if extra else ""))
+    report.print_plans(refs, app.private_facts(store, refs, config), config.dir, obj.as_json)
 
 
 @cli.group()
@@ -513,7 +487,8 @@ def auth() -> None:
 @google_options
 @output_options
 @command_boundary
-def auth_login(client_file, no_browser, port, as_json, show_traceback, **google) -> None:
+@click.pass_obj
+def auth_login(obj: CliContext, client_file: Path, no_browser: bool, port: int) -> None:
     """Sign in as yourself (installed-app flow); the token is kept 0600 in your config folder.
 
     \b
@@ -522,19 +497,17 @@ def auth_login(client_file, no_browser, port, as_json, show_traceback, **google)
     """
     from map_workspace.backends.google.auth import login, token_path
 
-    config = _config("google", None, None, **google)
-    identity = login(client_file, config, open_browser=not no_browser, port=port)
-    if as_json:
-        _echo_json({"principal": identity.principal, "scopes": list(identity.scopes), "token": str(token_path())})
-    else:
-        click.echo(f"Signed in as {identity.principal}; token kept in {token_path()} (readable by you only).")
+    identity = login(client_file, obj.config(backend="google", dir=None, today=None),
+                     open_browser=not no_browser, port=port)
+    report.print_login(identity.principal, identity.scopes, token_path(), obj.as_json)
 
 
 @auth.command(name="check")
 @google_options
 @output_options
 @command_boundary
-def auth_check(as_json, show_traceback, **google) -> None:
+@click.pass_obj
+def auth_check(obj: CliContext) -> None:
     """Say which identity mapws uses, which scopes it holds, and whether the folder is writable.
 
     \b
@@ -543,26 +516,14 @@ def auth_check(as_json, show_traceback, **google) -> None:
     """
     from map_workspace.backends.google.auth import check
 
-    report = check(_config("google", None, None, **google))
-    if as_json:
-        _echo_json(report)
-        return
-    click.echo(f"Identity: {report['principal']}")
-    click.echo(f"Found:    {report['source']}")
-    broad = "  (broader than drive.file: opted in)" if report["broad_scopes"] else ""
-    click.echo(f"Scopes:   {', '.join(report['scopes'])}{broad}")
-    folder = report.get("folder")
-    if folder:
-        state = "writable" if folder["writable"] else "NOT writable"
-        click.echo(f"Folder:   {folder['name']} ({folder['id']}): {state}")
-    for warning in report.get("warnings", []):
-        click.secho(f"Warning:  {warning}", fg="yellow")
+    report.print_auth_check(check(obj.config(backend="google", dir=None, today=None)), obj.as_json)
 
 
 @auth.command(name="logout")
 @output_options
 @command_boundary
-def auth_logout(as_json, show_traceback) -> None:
+@click.pass_obj
+def auth_logout(obj: CliContext) -> None:
     """Forget the cached Google token.
 
     \b
@@ -571,11 +532,7 @@ def auth_logout(as_json, show_traceback) -> None:
     """
     from map_workspace.backends.google.auth import logout, token_path
 
-    removed = logout()
-    if as_json:
-        _echo_json({"removed": removed, "token": str(token_path())})
-    else:
-        click.echo(f"Removed {token_path()}." if removed else "No cached token to remove.")
+    report.print_logout(logout(), token_path(), obj.as_json)
 
 
 @cli.command()
@@ -587,8 +544,9 @@ def auth_logout(as_json, show_traceback) -> None:
 @click.option("--dry-run", is_flag=True, help="Say who would be added; share nothing.")
 @common_options
 @command_boundary
-def share(plan, emails, commenter, allow_domains, dry_run, backend, plans_dir, today, as_json, verbose,
-          show_traceback, **google) -> None:
+@click.pass_obj
+def share(obj: CliContext, plan: str, emails: tuple[str, ...], commenter: bool, allow_domains: tuple[str, ...],
+          dry_run: bool) -> None:
     """Share a plan with more people (Google): each named user, never a link.
 
     \b
@@ -596,21 +554,11 @@ def share(plan, emails, commenter, allow_domains, dry_run, backend, plans_dir, t
       mapws share acme-rollout lee@acme.com ann@acme.com --commenter
       mapws share acme-rollout lee@acme.com --allow-domain acme.com
     """
-    config = _config(backend, plans_dir, today, allow_domains=allow_domains or None, **google)
-    store = app.make_store(config)
-    sharer = store.sharer()
-    for email in emails:
-        if "@" not in email:
-            raise UsageError(f"'{email}' is not an email address.", "Example: mapws share acme-rollout lee@acme.com")
-    ref = store.locate(plan)
-    added = sharer.share(ref, emails, role="commenter" if commenter else "writer",
-                        message=app.invitation(ref.title or ref.slug, None), dry_run=dry_run)
-    if as_json:
-        _echo_json({"plan": ref.id, "shared_with": list(added), "role": "commenter" if commenter else "writer",
-                    "dry_run": dry_run})
-    else:
-        verb = "Would share" if dry_run else "Shared"
-        click.echo(f"{verb} {ref.slug} with {', '.join(added) or 'nobody new'}.")
+    from map_workspace import app
+
+    config = obj.config(allow_domains=allow_domains or None)
+    result = app.share_plan(obj.store(config), plan, emails, commenter=commenter, dry_run=dry_run, config=config)
+    report.print_shared(result, obj.as_json)
 
 
 @cli.group()
@@ -621,7 +569,8 @@ def templates() -> None:
 @templates.command(name="list")
 @output_options
 @command_boundary
-def templates_list(as_json, show_traceback) -> None:
+@click.pass_obj
+def templates_list(obj: CliContext) -> None:
     """List the templates shipped with mapws.
 
     \b
@@ -630,19 +579,15 @@ def templates_list(as_json, show_traceback) -> None:
     """
     from map_workspace.template_files import list_templates
 
-    rows = list_templates()
-    if as_json:
-        _echo_json({"templates": [{"name": n, "description": d} for n, d in rows]})
-        return
-    for name, description in rows:
-        click.echo(f"{name:<14} {description}")
+    report.print_templates(list_templates(), obj.as_json)
 
 
 @templates.command(name="show")
 @click.argument("name")
 @output_options
 @command_boundary
-def templates_show(name, as_json, show_traceback) -> None:
+@click.pass_obj
+def templates_show(obj: CliContext, name: str) -> None:
     """Show a template's roles, activities and risks.
 
     \b
@@ -651,103 +596,78 @@ def templates_show(name, as_json, show_traceback) -> None:
     """
     from map_workspace.template_files import load_template
 
-    t = load_template(name)
-    if as_json:
-        _echo_json({
-            "name": t.name, "description": t.description,
-            "roles": [{"key": r.key, "side": r.side.value, "title": r.title} for r in t.roles],
-            "activities": [{"key": a.key, "type": a.type.value, "activity": a.activity, "side": a.side.value,
-                            "owner_role": a.owner_role, "duration_days": a.duration_days,
-                            "buffer_days": a.buffer_days, "depends_on": list(a.depends_on)}
-                           for a in t.activities],
-            "risks": [{"risk": r.risk, "probability": r.probability.value, "impact": r.impact.value}
-                      for r in t.risks],
-        })
-        return
-    click.echo(f"{t.name}: {t.description}")
-    click.echo("\nRoles (name people with --buyer, --seller and --role ROLE=\"Name <email>\"):")
-    for r in t.roles:
-        click.echo(f"  {r.key:<24} {r.side.value:<7} {r.title}")
-    click.echo("\nActivities:")
-    for a in t.activities:
-        deps = f" after {', '.join(a.depends_on)}" if a.depends_on else ""
-        days = f"{a.duration_days}+{a.buffer_days}d" if a.type.value == "Task" else "milestone"
-        click.echo(f"  {a.key:<24} {a.side.value:<7} {days:<10} {a.activity}{deps}")
-    click.echo("\nRisks:")
-    for risk in t.risks:
-        click.echo(f"  {risk.probability.value}/{risk.impact.value}: {risk.risk}")
+    report.print_template(load_template(name), obj.as_json)
 
 
 @templates.command(name="check")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @output_options
 @command_boundary
-def templates_check(file, as_json, show_traceback) -> None:
+@click.pass_obj
+def templates_check(obj: CliContext, file: Path) -> None:
     """Validate a template file; exit 2 with every problem listed when it is invalid.
 
     \b
     Example:
       mapws templates check my-playbook.toml
     """
+    if not file.exists():
+        raise UsageError(f"No file at {file}.", "Give the path of a .toml template.")
     from map_workspace.errors import TemplateError
     from map_workspace.template_files import check_template_file
 
-    if not file.exists():
-        raise UsageError(f"No file at {file}.", "Give the path of a .toml template.")
     problems = check_template_file(file)
-    if as_json and not problems:
-        _echo_json({"template": str(file), "ok": True, "problems": []})
+    report.print_template_check(file, problems, obj.as_json)
     if problems:
-        if not as_json:
-            click.echo(f"{file}: {len(problems)} problem(s)")
-            for p in problems:
-                click.echo(f"  - {p}")
         raise TemplateError(f"{file} is not a valid template ({len(problems)} problem(s)).", problems,
                             "Fix the problems listed and run the check again.")
-    if not as_json:
-        click.echo(f"{file}: OK")
 
 
 @templates.command(name="publish")
 @click.argument("name")
 @common_options
 @command_boundary
-def templates_publish(name, backend, plans_dir, today, as_json, verbose, show_traceback, **google) -> None:
+@click.pass_obj
+def templates_publish(obj: CliContext, name: str) -> None:
     """Create the template spreadsheet in Drive; create then copies it (brand it by hand).
 
     \b
     Example:
       mapws templates publish enterprise --backend google
     """
-    config = _config(backend, plans_dir, today, **google)
-    ref = app.publish_template(app.make_store(config), name, config)
-    if as_json:
-        _echo_json({"template": name, "id": ref.id, "url": ref.url})
-    else:
-        click.echo(f"Published the '{name}' template: {ref.url}")
-        click.echo("Brand it in Sheets (logo, colours, extra tabs); 'mapws create' now copies it.")
+    from map_workspace import app
+
+    config = obj.config()
+    ref = app.publish_template(obj.store(config), name, config)
+    report.print_published(name, ref, obj.as_json)
 
 
 @cli.command()
-@click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to put the demo plan (default ./mapws-demo).")
-@click.option("--today", default=None, metavar="YYYY-MM-DD", help="Pretend today is this date.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--traceback", "show_traceback", is_flag=True, help="Show the traceback of an error.")
+@_plans_dir("Where to put the demo plan (default ./mapws-demo).")
+@_today("Pretend today is this date.")
+@_json("Print the result as JSON.")
+@_traceback()
 @command_boundary
-def demo(demo_dir, today, as_json, show_traceback) -> None:
+@click.pass_obj
+def demo(obj: CliContext) -> None:
     """Show the whole loop on a sample deal: create, a buyer's edits, sync, summary.
 
     \b
     Example:
       mapws demo --dir /tmp/mapws-demo
     """
+    from datetime import date
+
+    from map_workspace import app
+    from map_workspace.config import parse_day
     from map_workspace.demo import run_demo
 
+    today = obj.values.get("today")
     day = parse_day(today, "--today") if today else date.today()
-    result = run_demo(app.demo_dir(demo_dir), day, echo=(lambda _m: None) if as_json else click.echo)
-    if as_json:
-        _echo_json(result)
+    result = run_demo(app.demo_dir(obj.values.get("plans_dir")), day,
+                      echo=(lambda _m: None) if obj.as_json else click.echo)
+    if obj.as_json:
+        report.echo_json(result)
 
 
 def main() -> None:

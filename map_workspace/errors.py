@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """How a run of mapws ended, as the shell sees it (PRODUCT.md, Exit codes): named once here,
+    used by the errors below, the CLI's error boundary and the nightly run."""
+
+    OK = 0
+    #: A policy the user asked for (``--strict``, ``--fail-on``) tripped.
+    POLICY = 1
+    #: A bad option, value or configuration.
+    USAGE = 2
+    #: A plan could not be processed (with ``--all``: some plans failed, the others were done).
+    PLAN = 3
+    #: Ctrl-C.
+    INTERRUPTED = 130
+
 
 class MapwsError(Exception):
     """An expected failure: the CLI prints ``message`` and ``hint`` and exits with ``exit_code``."""
 
-    exit_code = 3
+    exit_code: ExitStatus = ExitStatus.PLAN
     code = "error"
 
     def __init__(self, message: str, hint: str = "") -> None:
@@ -21,7 +38,7 @@ class MapwsError(Exception):
 class UsageError(MapwsError):
     """Bad option, bad value or configuration: exit 2."""
 
-    exit_code = 2
+    exit_code = ExitStatus.USAGE
     code = "usage"
 
 
@@ -38,7 +55,7 @@ class TemplateError(UsageError):
 class PlanError(MapwsError):
     """A plan that could not be processed: exit 3."""
 
-    exit_code = 3
+    exit_code = ExitStatus.PLAN
     code = "plan.error"
 
 
@@ -87,5 +104,5 @@ class SchemaTooNew(PlanError):
 class PolicyTripped(MapwsError):
     """A policy the user asked for (``--strict``, ``--fail-on``) tripped: exit 1."""
 
-    exit_code = 1
+    exit_code = ExitStatus.POLICY
     code = "policy"

@@ -305,3 +305,59 @@ def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limi
                     raise
         if run_id:
             state.finish_run(run_id)
+
+
+# --- the night as the CLI runs it --------------------------------------------------------------
+# (imported here, not at the top, only to keep this section's merge apart from the rest of the file)
+from map_workspace.errors import ExitStatus  # noqa: E402
+from map_workspace.ratelimit import Unlimited  # noqa: E402
+
+
+@dataclass
+class NightResult(Night):
+    """A finished night, and what the state store said as it closed (a Drive state file that could
+    not be saved): the run's work is done, but the next night will not know it."""
+
+    state_problem: MapwsError | None = None
+
+    def totals(self) -> dict[str, Any]:
+        totals = super().totals()
+        if self.state_problem is not None:
+            totals["state_error"] = self.state_problem.as_json()
+        return totals
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        """PLAN when a plan failed or the state was not kept; a policy (``--strict``) is the caller's."""
+        return ExitStatus.PLAN if self.failed or self.state_problem is not None else ExitStatus.OK
+
+
+def run_night(store: PlanStore, config: Config, *, dry_run: bool = False, shard: str | Shard | None = None,
+              workers: int | None = None, wait: bool = False, impersonate_owners: bool = False,
+              on_listed: Callable[[int], None] | None = None,
+              on_run: Callable[[PlanRun], None] | None = None) -> NightResult:
+    """``sync --all`` (and ``status --all`` with ``dry_run``): every plan of the shard once, within
+    the store's quota, the state store opened and closed around it. ``on_listed`` hears how many
+    plans there are, ``on_run`` each plan's run as it finishes (to print or advance a bar)."""
+    shard_spec = shard if isinstance(shard, Shard) else Shard.parse(shard)
+    limiter = RateLimiter(config.max_rpm) if store.traits.rate_limited else Unlimited()
+    lanes = owner_lanes(store, config, lambda: RateLimiter(config.max_rpm), limiter) if impersonate_owners else None
+    state = open_state(store, config, shard_spec)
+    night = NightResult(limiter=limiter, lanes=lanes)
+    runs = None
+    try:
+        runs = sync_every_plan(
+            store, config, state=state, limiter=limiter, shard=shard_spec,
+            workers=workers or store.traits.default_workers, dry_run=dry_run, wait=wait,
+            on_listed=on_listed, on_resume=lambda previous: setattr(night, "resumed", previous), lanes=lanes,
+        )
+        for run in runs:
+            night.runs.append(run)
+            if on_run is not None:
+                on_run(run)
+    finally:
+        if runs is not None:
+            runs.close()  # on an interruption: the run's own cleanup (e.g. saving the state to Drive) first
+        state.close()
+    night.state_problem = state.problem
+    return night

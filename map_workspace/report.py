@@ -1,18 +1,29 @@
-"""How a night's run looks on a terminal: a progress bar on stderr, the digest as tables."""
+"""What the CLI prints: one JSON object (``--json``) or lines for a person, and a night's progress
+bar and digest tables.
+
+Every command's output is written here, so the commands themselves only parse and call. This
+module is imported by every command (errors are printed through it), so it imports nothing heavy
+at module level: rich, the nightly, the domain (and json) only inside the functions that use them.
+"""
 
 from __future__ import annotations
 
 import re
 import sys
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from map_workspace.nightly import CATEGORIES, Night, PlanRun
+if TYPE_CHECKING:
+    from map_workspace.app import CreateRequest, CreateResult, ShareResult, SyncOutcome
+    from map_workspace.config import Config
+    from map_workspace.domain.model import Finding
+    from map_workspace.domain.templates import Template
+    from map_workspace.errors import MapwsError
+    from map_workspace.nightly import NightResult, PlanRun
+    from map_workspace.ports import PlanRef, SummaryResult
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -23,6 +34,142 @@ def terminal_safe(text: object) -> str:
     return _CONTROL.sub("", str(text))
 
 
+def echo_json(obj: Any) -> None:
+    import json
+
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+def print_error(exc: MapwsError, as_json: bool) -> None:
+    """The message and hint on stderr; with ``--json`` also ``{"error": …}`` on stdout."""
+    import json
+
+    from map_workspace.errors import PolicyTripped
+
+    # A tripped policy comes after the result was printed: stdout keeps its one JSON result and
+    # the exit code (1) says which policy; the words go to stderr.
+    if as_json and not isinstance(exc, PolicyTripped):
+        click.echo(json.dumps({"error": exc.as_json()}, ensure_ascii=False))
+    click.secho(terminal_safe(f"Error: {exc.message}"), fg="red", err=True)
+    if exc.hint:
+        click.echo(terminal_safe(f"  → {exc.hint}"), err=True)
+
+
+# --- init, create, list, summary, share ------------------------------------------------------------
+
+def print_init(path: Path, config: Config, as_json: bool) -> None:
+    if as_json:
+        echo_json({"config": str(path), "dir": str(config.dir), "backend": config.backend,
+                   "folder": config.folder or None})
+        return
+    click.echo(f"Wrote {path}")
+    if config.backend == "local":
+        click.echo(f"Plans go to {config.dir}")
+    elif config.folder:
+        click.echo(f"Plans go to the Drive folder {config.folder}")
+    click.echo('Next: mapws create "Deal name" --decision-date YYYY-MM-DD --buyer "Name <email>"')
+
+
+def print_created(result: CreateResult, req: CreateRequest, *, dry_run: bool, as_json: bool) -> None:
+    """What was made, which items still need an owner, and who to send it to."""
+    if as_json:
+        echo_json(result.as_json())
+        return
+    verb = "Would create" if dry_run else "Created"
+    click.echo(f"{verb} {result.ref.id}")
+    click.echo(f"  {len(result.plan.items)} items from the '{result.plan.template}' template, decision "
+               f"{req.decision.isoformat()}")
+    for f in result.findings:
+        if f.code == "schedule.compressed":
+            click.echo(f"  ! {f.message}")
+    unassigned: dict[str, list[str]] = {}
+    for item in result.plan.items:
+        if not item.owner:
+            unassigned.setdefault(item.role or "no role", []).append(item.id)
+    if unassigned:
+        click.echo(f"  ! {sum(map(len, unassigned.values()))} item(s) need an owner (flagged 'Needs owner'):")
+        for role, ids in sorted(unassigned.items()):
+            click.echo(f"      {role:<22} {', '.join(ids)}")
+        click.echo('    Name them with --role ROLE="Name <email>", or type a name into their Owner cells.')
+    if result.shared_with:
+        click.echo(f"  Shared with: {', '.join(result.shared_with)}")
+    elif not dry_run and req.buyers:
+        click.echo(f"  Send the file to: {', '.join(str(p) for p in req.buyers)}")
+    if not dry_run:
+        click.echo(f"Next: open it, then run 'mapws sync {result.ref.slug}' after the buyer's edits.")
+
+
+def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, as_json: bool) -> None:
+    """``mapws list``: each plan, with the seller-internal facts kept for it."""
+    if as_json:
+        echo_json({"plans": [{"plan": r.id, "url": r.url, "slug": r.slug, "title": r.title,
+                              "private": vars(private[r.id]) if not private[r.id].empty else None}
+                             for r in refs]})
+        return
+    if not refs:
+        click.echo(f"No plans in {where}. Create one with 'mapws create' or try 'mapws demo'.")
+    for r in refs:
+        p = private[r.id]
+        extra = " · ".join(x for x in (f"{p.deal_value:,.0f}" if p.deal_value is not None else "", p.forecast) if x)
+        click.echo(f"{r.slug:<32} {r.id}" + (f"  [{extra}]" if extra else ""))
+
+
+def print_summary_written(result: SummaryResult, as_json: bool) -> None:
+    if as_json:
+        echo_json({"document": result.document, "url": result.url, "pdf": result.pdf})
+        return
+    click.echo(f"Wrote {result.document}")
+    if result.pdf:
+        click.echo(f"Wrote {result.pdf}")
+
+
+def print_shared(result: ShareResult, as_json: bool) -> None:
+    if as_json:
+        echo_json(result.as_json())
+        return
+    verb = "Would share" if result.dry_run else "Shared"
+    click.echo(f"{verb} {result.ref.slug} with {', '.join(result.shared_with) or 'nobody new'}.")
+
+
+# --- sync and status ---------------------------------------------------------------------------
+
+def print_findings(findings: Sequence[Finding], verbose: bool) -> None:
+    """Errors first, then warnings (info only with ``--verbose``), each with where it is."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    shown = [f for f in findings if verbose or f.severity.value != "info"]
+    for f in sorted(shown, key=lambda f: (order[f.severity.value], f.tab, f.id or "", f.code)):
+        where = " ".join(x for x in (f.tab, f.cell or "", f.id or "") if x)
+        colour = {"error": "red", "warning": "yellow", "info": None}[f.severity.value]
+        click.secho(terminal_safe(f"  {f.severity.value:<7} {where:<16} {f.message}"), fg=colour)
+        if f.hint and verbose:
+            click.echo(terminal_safe(f"  {'':<24}→ {f.hint}"))
+
+
+def print_outcome(outcome: SyncOutcome, *, dry_run: bool, verbose: bool, as_json: bool,
+                  planned: bool = False) -> None:
+    """One plan's sync or status: a line, then the findings (``--dry-run --verbose``: the plan)."""
+    if as_json:
+        echo_json(outcome.as_json(planned=planned))
+        return
+    a = outcome.result.assessment
+    n = outcome.result.changes.count
+    did = f"would write {n} change(s)" if dry_run else (f"{n} change(s) written" if outcome.written
+                                                         else "nothing to write")
+    projected = a.projected_decision.isoformat() if a.projected_decision else "unknown"
+    click.echo(f"{outcome.ref.slug}: {did} · {a.progress.text} · {a.health.label} · projected decision "
+               f"{projected}")
+    print_findings(outcome.result.findings, verbose)
+    if dry_run and verbose:
+        import json
+
+        for change in outcome.result.changes.describe():
+            click.echo(f"  plan: {json.dumps(change, ensure_ascii=False, default=str)}")
+
+
+# --- a night (sync --all, status --all) --------------------------------------------------------------
+
 LABELS = {"overdue": "Overdue", "stalled": "Stalled", "due_soon": "Due soon", "blocked": "Blocked",
           "slipped": "Slipped"}
 
@@ -32,12 +179,15 @@ class ProgressBar:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
-        self._progress: Progress | None = None
+        self._progress: Any = None
         self._task: Any = None
 
     def start(self, total: int) -> None:
         if not self.enabled:
             return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
         self._progress = Progress(TextColumn("syncing"), BarColumn(), MofNCompleteColumn(),
                                   TextColumn("{task.fields[plan]}"), TimeRemainingColumn(),
                                   console=Console(stderr=True), transient=True)
@@ -58,6 +208,17 @@ def progress_bar(enabled: bool) -> ProgressBar:
     return ProgressBar(enabled)
 
 
+def print_run_line(run: PlanRun, *, planned: bool, verbose: bool, dry_run: bool, as_json: bool) -> None:
+    """One plan of the night as it finishes: a JSON line each, or (``--verbose``, failures) a line."""
+    if as_json:
+        out = run.as_json()
+        if planned and run.outcome is not None:
+            out["planned"] = run.outcome.result.changes.describe()
+        echo_json(out)
+    elif verbose or run.error is not None:
+        print_run(run, dry_run=dry_run, verbose=verbose)
+
+
 def print_run(run: PlanRun, *, dry_run: bool, verbose: bool) -> None:
     if run.error is not None:
         click.secho(terminal_safe(f"{run.ref.slug}: FAILED — {run.error.message}"), fg="red")
@@ -70,8 +231,25 @@ def print_run(run: PlanRun, *, dry_run: bool, verbose: bool) -> None:
     click.echo(terminal_safe(f"{run.ref.slug}: {state} · {a.progress.text} · {a.health.label}"))
 
 
-def print_night(night: Night) -> None:
+def print_night_end(night: NightResult, as_json: bool) -> None:
+    """The totals (``{"totals": …}`` as the last JSON line, or the digest tables), then on stderr
+    what went wrong with the state store, if anything did."""
+    if as_json:
+        echo_json({"totals": night.totals()})
+    else:
+        print_night(night)
+    if night.state_problem is not None:
+        print_error(night.state_problem, as_json=False)
+
+
+def print_night(night: NightResult) -> None:
     """Per plan, then per owner: what is overdue, stalled, due soon, blocked or slipped."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from map_workspace.nightly import CATEGORIES
+
     console = Console()
     plans = Table(title="Tonight's plans", title_justify="left")
     for header in ("Plan", "Progress", "Health", *(LABELS[c] for c in CATEGORIES), "Changes"):
@@ -105,3 +283,95 @@ def print_night(night: Night) -> None:
         assert run.error is not None
         console.print(f"[red]FAILED[/red] {escape(terminal_safe(run.ref.slug))}: "
                       f"{escape(terminal_safe(run.error.message))}", highlight=False)
+
+
+# --- auth --------------------------------------------------------------------------------------
+
+def print_login(principal: str, scopes: Sequence[str], token: Path, as_json: bool) -> None:
+    if as_json:
+        echo_json({"principal": principal, "scopes": list(scopes), "token": str(token)})
+    else:
+        click.echo(f"Signed in as {principal}; token kept in {token} (readable by you only).")
+
+
+def print_auth_check(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        echo_json(report)
+        return
+    click.echo(f"Identity: {report['principal']}")
+    click.echo(f"Found:    {report['source']}")
+    broad = "  (broader than drive.file: opted in)" if report["broad_scopes"] else ""
+    click.echo(f"Scopes:   {', '.join(report['scopes'])}{broad}")
+    folder = report.get("folder")
+    if folder:
+        state = "writable" if folder["writable"] else "NOT writable"
+        click.echo(f"Folder:   {folder['name']} ({folder['id']}): {state}")
+    for warning in report.get("warnings", []):
+        click.secho(f"Warning:  {warning}", fg="yellow")
+
+
+def print_logout(removed: bool, token: Path, as_json: bool) -> None:
+    if as_json:
+        echo_json({"removed": removed, "token": str(token)})
+    else:
+        click.echo(f"Removed {token}." if removed else "No cached token to remove.")
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+def print_templates(rows: Sequence[tuple[str, str]], as_json: bool) -> None:
+    if as_json:
+        echo_json({"templates": [{"name": n, "description": d} for n, d in rows]})
+        return
+    for name, description in rows:
+        click.echo(f"{name:<14} {description}")
+
+
+def print_template(t: Template, as_json: bool) -> None:
+    """A template's roles, activities and risks."""
+    if as_json:
+        echo_json({
+            "name": t.name, "description": t.description,
+            "roles": [{"key": r.key, "side": r.side.value, "title": r.title} for r in t.roles],
+            "activities": [{"key": a.key, "type": a.type.value, "activity": a.activity, "side": a.side.value,
+                            "owner_role": a.owner_role, "duration_days": a.duration_days,
+                            "buffer_days": a.buffer_days, "depends_on": list(a.depends_on)}
+                           for a in t.activities],
+            "risks": [{"risk": r.risk, "probability": r.probability.value, "impact": r.impact.value}
+                      for r in t.risks],
+        })
+        return
+    click.echo(f"{t.name}: {t.description}")
+    click.echo("\nRoles (name people with --buyer, --seller and --role ROLE=\"Name <email>\"):")
+    for r in t.roles:
+        click.echo(f"  {r.key:<24} {r.side.value:<7} {r.title}")
+    click.echo("\nActivities:")
+    for a in t.activities:
+        deps = f" after {', '.join(a.depends_on)}" if a.depends_on else ""
+        days = f"{a.duration_days}+{a.buffer_days}d" if a.type.value == "Task" else "milestone"
+        click.echo(f"  {a.key:<24} {a.side.value:<7} {days:<10} {a.activity}{deps}")
+    click.echo("\nRisks:")
+    for risk in t.risks:
+        click.echo(f"  {risk.probability.value}/{risk.impact.value}: {risk.risk}")
+
+
+def print_template_check(file: Path, problems: Sequence[str], as_json: bool) -> None:
+    """OK, or every problem (``--json``: the problems come with the error object instead)."""
+    if not problems:
+        if as_json:
+            echo_json({"template": str(file), "ok": True, "problems": []})
+        else:
+            click.echo(f"{file}: OK")
+        return
+    if not as_json:
+        click.echo(f"{file}: {len(problems)} problem(s)")
+        for p in problems:
+            click.echo(f"  - {p}")
+
+
+def print_published(name: str, ref: PlanRef, as_json: bool) -> None:
+    if as_json:
+        echo_json({"template": name, "id": ref.id, "url": ref.url})
+    else:
+        click.echo(f"Published the '{name}' template: {ref.url}")
+        click.echo("Brand it in Sheets (logo, colours, extra tabs); 'mapws create' now copies it.")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import platformdirs
 
-from map_workspace.errors import MapwsError
+from map_workspace.errors import ExitStatus, MapwsError
 from map_workspace.layout import Snapshot
 from map_workspace.snapshot_codec import decode, encode
 
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS runs (
 class RunInProgress(MapwsError):
     """Another ``sync --all`` holds the state store: two overlapping runs must not both work."""
 
-    exit_code = 3
+    exit_code = ExitStatus.PLAN
     code = "run.in_progress"
 
 

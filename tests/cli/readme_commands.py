@@ -29,11 +29,13 @@ def _commands(group: click.Group, prefix: list[str]) -> list[list[str]]:
 
 
 def render() -> str:
+    """The group's own help (the options every command takes, before or after its name), then
+    each command's."""
     parts = []
-    for path in _commands(cli, []):
+    for path in [[], *_commands(cli, [])]:
         result = CliRunner().invoke(cli, [*path, "--help"], terminal_width=100)
         text = result.output.replace("Usage: cli", "Usage: mapws").rstrip()
-        parts.append(f"### mapws {' '.join(path)}\n\n```\n{text}\n```\n")
+        parts.append(f"### {' '.join(['mapws', *path])}\n\n```\n{text}\n```\n")
     return "\n".join(parts)
 
 

@@ -1,0 +1,71 @@
+"""A command imports only what it needs: the seam that keeps ``mapws --help`` about as cheap as a
+bare click group (a test of what is imported, not of timing: benchmarks/ measures the time)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from map_workspace.cli import cli
+
+REPO = Path(__file__).resolve().parents[2]
+
+#: What no command's parsing or help may cost: each is imported only inside the command that uses it.
+HEAVY = ("rich", "openpyxl", "sqlite3", "gspread", "googleapiclient", "google.auth", "google.oauth2", "docx",
+         "zoneinfo", "platformdirs", "map_workspace.app", "map_workspace.nightly", "map_workspace.config",
+         "map_workspace.domain.model", "map_workspace.sync", "map_workspace.backends.local.store")
+GOOGLE = ("gspread", "googleapiclient", "google.auth", "google.oauth2", "google_auth_oauthlib", "httplib2",
+          "map_workspace.backends.google")
+
+PROBE = """
+import json, sys
+watched = json.loads(sys.argv[1])
+args = json.loads(sys.argv[2])
+from map_workspace.cli import cli
+imported = [m for m in watched if m in sys.modules]
+try:
+    cli(args, prog_name="mapws") if args else None
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print(json.dumps({"on_import": imported, "after": [m for m in watched if m in sys.modules], "code": code}))
+"""
+
+
+def probe(args: list[str], watched: tuple[str, ...], cwd: Path = REPO) -> dict:
+    """Run the CLI in a fresh interpreter and say which of ``watched`` were imported."""
+    out = subprocess.run([sys.executable, "-c", PROBE, json.dumps(watched), json.dumps(args)], cwd=cwd,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def test_importing_the_cli_and_every_help_imports_nothing_heavy():
+    assert probe([], HEAVY)["on_import"] == []
+    for args in (["--help"], ["sync", "--help"], ["templates", "--help"], ["auth", "check", "--help"],
+                 ["--version"]):
+        seen = probe(args, HEAVY)
+        assert seen["code"] == 0, args
+        assert seen["after"] == [], (args, seen["after"])
+
+
+def test_a_local_sync_imports_nothing_from_google(tmp_path):
+    made = CliRunner().invoke(cli, ["create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer",
+                                    "Dana Tanaka <dana@acme.com>", "--dir", str(tmp_path), "--today", "2026-03-02"])
+    assert made.exit_code == 0, made.output
+    seen = probe(["sync", "acme-rollout", "--dir", str(tmp_path), "--today", "2026-03-03", "--json"], GOOGLE)
+    assert seen["code"] == 0
+    assert seen["after"] == []
+    listed = probe(["list", "--dir", str(tmp_path), "--json"], (*GOOGLE, "rich", "map_workspace.nightly"))
+    assert listed["code"] == 0 and listed["after"] == []
+
+
+def test_a_usage_error_prints_without_loading_the_services(tmp_path):
+    """The error boundary itself is light: a refused option costs no domain import."""
+    seen = probe(["templates", "check", str(tmp_path / "missing.toml")], HEAVY)
+    assert seen["code"] == 2 and seen["after"] == []
