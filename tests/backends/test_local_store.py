@@ -92,7 +92,7 @@ def test_a_pickled_store_starts_without_parsed_workbooks_and_still_syncs(plans: 
     copy = pickle.loads(pickle.dumps(store))
     assert copy.directory == store.directory
     assert len(copy._parsed) == 0 and len(store._parsed) == 1
-    copy._load = load
+    copy._custom_load = load
     copy.apply(ref, snapshot, _slips(4))
     assert len(load.paths) == 1  # the copy parsed the file itself
     assert read_snapshot(Path(ref.id)).tabs[PLAN].cell(1, SLIPS).value == 4

@@ -11,18 +11,19 @@ import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-
-from map_workspace.backends.local.saving import apply_changes, write_workbook
 from map_workspace.backends.local.workbook_contract import BACKUP_SUFFIX
-from map_workspace.backends.local.workbook_reading import LoadWorkbook, load_plan_workbook, read_workbook
 from map_workspace.changes import ChangeSet
 from map_workspace.errors import PlanExists, PlanNotFound
 from map_workspace.layout import Snapshot
 from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
 from map_workspace.summary import SummaryDoc
+
+if TYPE_CHECKING:  # openpyxl loads only when a workbook is opened: listing plans needs none of it
+    from openpyxl import Workbook
+
+    from map_workspace.backends.local.workbook_reading import LoadWorkbook
 
 EXTENSION = ".xlsx"
 #: Slugs named in a "not found" hint.
@@ -79,9 +80,9 @@ class LocalPlanStore(PlanStore):
 
     traits = StoreTraits("local")
 
-    def __init__(self, directory: Path, *, load: LoadWorkbook = load_plan_workbook) -> None:
+    def __init__(self, directory: Path, *, load: LoadWorkbook | None = None) -> None:
         self.directory = Path(directory).expanduser()
-        self._load = load
+        self._custom_load = load
         self._parsed = _ParsedWorkbooks()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -115,6 +116,8 @@ class LocalPlanStore(PlanStore):
                 f"Sync it with 'mapws sync {slug}', or pick another deal name for the new plan.",
             )
         path.parent.mkdir(parents=True, exist_ok=True)
+        from map_workspace.backends.local.saving import write_workbook
+
         write_workbook(path, snapshot)
         return _ref(path, title)
 
@@ -147,12 +150,22 @@ class LocalPlanStore(PlanStore):
         shown = ", ".join(slugs[:_HINT_SLUGS]) + (" …" if len(slugs) > _HINT_SLUGS else "")
         return f"Available plans: {shown} ('mapws list' shows them all), or pass the workbook's path."
 
+    @property
+    def _load(self) -> LoadWorkbook:
+        from map_workspace.backends.local.workbook_reading import load_plan_workbook
+
+        return self._custom_load or load_plan_workbook
+
     def read(self, ref: PlanRef) -> Snapshot:
+        from map_workspace.backends.local.workbook_reading import read_workbook
+
         snapshot, wb = read_workbook(Path(ref.id), self._load)
         self._parsed.put((ref.id, snapshot.token.version), wb)
         return snapshot
 
     def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> str:
+        from map_workspace.backends.local.saving import apply_changes
+
         parsed = self._parsed.take((ref.id, snapshot.token.version))
         return apply_changes(Path(ref.id), snapshot, changes, parsed=parsed, load=self._load)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # the plans registry (mapws list) names backups without loading openpyxl
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 from map_workspace.layout import STATE
 
