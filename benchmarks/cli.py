@@ -265,7 +265,7 @@ def prepare(row: Row, ws: Workspace) -> Case:
         return Case([*ws.mapws, "list", "--dir", str(live), "--today", str(TODAY)],
                     floor_command("glob_list.py", live), ws.env, mirror.restore)
     if row.name in ("sync_edited", "sync_unchanged", "summary", "sync_big"):
-        pristine = {"sync_edited": ws.edited, "sync_big": ws.big_edited}.get(row.name, ws.synced)
+        pristine = ws.edited if row.name == "sync_edited" else ws.big_edited if row.name == "sync_big" else ws.synced
         mirror = Mirror(pristine, live)
         verb = "summary" if row.name == "summary" else "sync"
         writes = row.name in ("sync_edited", "sync_big")
@@ -387,19 +387,21 @@ def table(result: dict[str, Any]) -> str:
     lines = [f"mapws commands as whole processes against their floors, {m['date']}, nproc {m['nproc']}, "
              f"Python {m['python']}, load average {m['load_avg_1m']} at the start, code {result['revision']}",
              f"{'figure':<50} {'median':>7} {'min-max':>13} {'floor':>7} {'min-max':>13} {'ratio':>6} "
-             f"{'target':>7}  verdict {'cpu ratio':>9}"]
+             f"{'target':>7}  verdict {'pairs':>6} {'cpu':>6}"]
     for r in result["rows"]:
         lines.append(f"{r['figure']:<50} {r['median_s']:>7.3f} {r['min_s']:>6.3f}-{r['max_s']:<6.3f} "
                      f"{r['floor_median_s']:>7.3f} {r['floor_min_s']:>6.3f}-{r['floor_max_s']:<6.3f} "
                      f"{r['ratio']:>5.2f}x {'<= ' + format(r['target'], 'g') + 'x':>7}  "
-                     f"{'pass' if r['pass'] else 'FAIL':<7} {r['cpu_ratio']:>8.2f}x")
-    lines.append("")
+                     f"{'pass' if r['pass'] else 'FAIL':<7} {r['pair_ratio_median']:>5.2f}x {r['cpu_ratio']:>5.2f}x")
+    lines += ["ratio: median over the floor's median (wall); pairs: the median of the run-by-run ratios; "
+              "cpu: user+sys over the floor's (steadier on a shared machine, blind to waits and cores)", ""]
     for r in result["rows"]:
         runs = plural(r["runs"], "run") + (f" after {plural(r['warmup'], 'warm-up')}" if r["warmup"] else
                                           ", no warm-up")
         extra = "; ".join([*r["notes"], *(f"{k} {v}" for k, v in r["detail"].items())])
         lines.append(f"  {r['name']}: {runs}; floor: {r['floor']}" + (f"; {extra}" if extra else ""))
-    lines.append(f"  total {result['total_s']} s: {result['command']}")
+    lines.append(f"  total {result['total_s']} s, load average {result['load_avg_1m_end']} at the end: "
+                 f"{result['command']}")
     return "\n".join(lines)
 
 
@@ -453,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     result["ratios"] = {r["name"]: r["ratio"] for r in result["rows"]}
     result["total_s"] = round(time.perf_counter() - started, 1)
+    result["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     print(table(result))
     if args.json:
         print(json.dumps(result, sort_keys=True))
