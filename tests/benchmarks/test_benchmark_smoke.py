@@ -55,3 +55,43 @@ def test_a_small_run_prints_every_figure_and_the_call_budgets_hold(tmp_path):
     # Not measured at this size, and said so rather than guessed.
     assert figures["local_sync_all_1000_warm_s"] is None and figures["local_plans"] == 6
     assert figures["local_warm_reads"] == 1
+
+
+ROWS = ("help", "list", "sync_edited", "sync_unchanged", "summary", "sync_all_warm", "sync_all_cold", "sync_big")
+SECONDS = ("median_s", "min_s", "max_s", "floor_median_s", "floor_min_s", "floor_max_s")
+
+
+def test_the_whole_process_benchmark_prints_every_row_with_a_floor_and_a_ratio():
+    """``python -m benchmarks.cli`` with tiny sizes and one run: every row measured against its floor,
+    the JSON shape the coordinator reads, and nights that did what their names say. No timings."""
+    env = {**os.environ, "NO_GCE_CHECK": "true", "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "benchmarks.cli", "--runs", "1", "--warmup", "0", "--plans", "4",
+               "--items", "40", "--json"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "verdict" in done.stdout  # the readable table came first
+
+    assert result["plans"] == 4 and result["items"] == 40 and result["machine"]["nproc"] >= 1
+    assert [row["name"] for row in result["rows"]] == list(ROWS)
+    assert set(result["ratios"]) == set(ROWS)
+    for row in result["rows"]:
+        assert row["runs"] == 1 and row["warmup"] == 0
+        assert all(isinstance(row[key], float) and row[key] > 0 for key in SECONDS), row
+        assert isinstance(row["ratio"], float) and row["ratio"] > 0
+        assert row["ratio"] == result["ratios"][row["name"]]
+        assert row["cpu_ratio"] > 0 and row["target"] > 0 and isinstance(row["pass"], bool)
+        assert row["command"].startswith("mapws") and row["floor_command"].startswith("python benchmarks/floors/")
+    rows = {row["name"]: row for row in result["rows"]}
+    assert rows["sync_big"]["figure"] == "mapws sync PLAN after an edit (40 items)"
+    # The warm night reads only the edited plan and writes its changes; the cold one reads every plan.
+    warm, cold = rows["sync_all_warm"]["detail"], rows["sync_all_cold"]["detail"]
+    assert warm["plans"] == 4 and warm["failed"] == 0 and warm["unchanged"] == 3 and warm["changes"] > 0
+    assert cold["plans"] == 4 and cold["failed"] == 0 and cold["unchanged"] == 0
+
+
+def test_the_whole_process_benchmark_refuses_a_row_it_does_not_know():
+    env = {**os.environ, "NO_GCE_CHECK": "true", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "benchmarks.cli", "--only", "help,nope"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "unknown row(s) nope" in done.stderr
