@@ -30,7 +30,7 @@ import secrets
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from map_workspace.backends.google.clients import GoogleClients
 from map_workspace.backends.google.docs_summary import DOCUMENT_MIME, rebuild_requests, summary_requests
@@ -51,6 +51,9 @@ from map_workspace.layout import OVERVIEW_TITLE, Snapshot
 from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
 from map_workspace.sharing import check_allowed_recipients, normalise_domains
 from map_workspace.summary import SummaryDoc
+
+if TYPE_CHECKING:
+    from map_workspace.state_store import StateStore
 
 T = TypeVar("T")
 
@@ -96,7 +99,7 @@ class GooglePlanStore(PlanStore):
     and schema), in ``folder`` when one is given (a Shared Drive folder for service accounts)."""
 
     traits = StoreTraits("google", rate_limited=True, default_workers=8, shares=True, publishes_templates=True,
-                         knows_owners=True)
+                         knows_owners=True, hosts_state=True)
     #: Drive's largest page: listing costs one call per 1,000 plans.
     list_page_size = 1000
 
@@ -389,6 +392,15 @@ class GooglePlanStore(PlanStore):
         """The plan's owner as the listing named it ("" when unknown, e.g. on a Shared Drive)."""
         owners = (self._files.get(ref.id) or {}).get("owners") or []
         return str(owners[0].get("emailAddress") or "") if owners else ""
+
+    def state_host(self) -> GooglePlanStore:
+        return self
+
+    def open_state(self, shard_index: int, shard_count: int) -> StateStore:
+        """``--state drive``: the shard's state file beside the plans, reached as the same identity."""
+        from map_workspace.backends.google.drive_state import DriveStateStore, shard_label
+
+        return DriveStateStore.for_store(self, shard_label(shard_index, shard_count))
 
     # --- read and apply -------------------------------------------------------------------------
 

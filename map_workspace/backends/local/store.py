@@ -44,7 +44,7 @@ def is_plan_file(path: Path, root: Path) -> bool:
 class LocalPlanStore(PlanStore):
     """Plans as workbooks under one folder: ``<folder>/<slug>.xlsx``."""
 
-    traits = StoreTraits("local")
+    traits = StoreTraits("local", parallel_processes=True)
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory).expanduser()
