@@ -463,15 +463,15 @@ def _over_processes(store: PlanStore, config: Config, refs: list[PlanRef], state
 def _as_finished(futures: list[Future], finished: _Finished,
                  result_of: Callable[[Future], tuple[PlanRun, Job | None, str]] | None = None,
                  ) -> Generator[PlanRun, None, None]:
-    """Yield each future's run as it completes. When the caller stops (Ctrl-C), plans not begun stay
-    for the next run; those that finished meanwhile are still remembered."""
+    """Yield each future's run as it completes. When the caller stops, or Ctrl-C lands while waiting,
+    plans not begun stay for the next run; those running finish, and are remembered."""
     result_of = result_of or (lambda f: f.result())
     pending = set(futures)
     try:
         for future in as_completed(futures):
             pending.discard(future)
             yield finished(*result_of(future))
-    except GeneratorExit:
+    except BaseException:  # GeneratorExit, KeyboardInterrupt: do not start the rest
         for future in pending:
             future.cancel()
         wait(pending)

@@ -188,3 +188,35 @@ def test_many_local_plans_are_synced_by_worker_processes_cold_and_warm(tmp_path,
     assert totals["unchanged"] == 4 and totals["changes"] == warm["deal-1"]["changes"]
     rows = [r for r in history_rows(maps / "deal-1.xlsx") if r[2] == "Status"]
     assert len(rows) == 1
+
+
+def test_stopping_a_night_over_worker_processes_starts_no_more_plans_and_doubles_nothing(tmp_path, monkeypatch):
+    import shutil
+
+    from map_workspace import nightly
+    from map_workspace.app import make_store
+    from map_workspace.ratelimit import Unlimited
+
+    monkeypatch.setattr(nightly, "PROCESS_POOL_MIN", 2)
+    maps = tmp_path / "maps"
+    run("create", "Seed deal", "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+        "--seller", "Sam Rivera <sam@seller.io>", "--dir", maps, "--today", CREATED)
+    for n in range(1, 8):
+        shutil.copyfile(maps / "seed-deal.xlsx", maps / f"deal-{n}.xlsx")
+    for path in maps.glob("*.xlsx"):
+        edits = BuyerEdits(path)
+        edits.set("T-02", "Status", "In progress")
+        edits.save()
+    config = load_config({"dir": maps, "today": "2026-05-25"})
+    state = StateStore(tmp_path / "state.sqlite")
+    runs = nightly.sync_every_plan(make_store(config), config, state=state, limiter=Unlimited(), workers=2)
+    first = next(runs)  # one plan done, then the user presses Ctrl-C
+    runs.close()
+    state.close()
+    assert first.error is None and first.outcome.written
+    results, totals = night(tmp_path, date(2026, 5, 25))
+    assert totals["resumed"] is True and totals["failed"] == 0 and totals["plans"] == 8
+    assert totals["unchanged"] >= 1  # what finished before the stop is remembered
+    for path in maps.glob("*.xlsx"):
+        rows = [r for r in history_rows(path) if r[2] == "Status"]
+        assert len(rows) == 1, (path.name, rows)
