@@ -236,7 +236,8 @@ class SyncOutcome:
     #: the snapshot was read at ("" when the store cannot tell).
     version: str = ""
     #: The plan as it stands after the sync (the snapshot with the written changes, its token at
-    #: ``version``), for the nightly to remember; None for an outcome the nightly remembered.
+    #: ``version``), for the nightly to remember; None once a worker process has encoded it, and for
+    #: an outcome the nightly remembered without planning.
     after: Snapshot | None = None
 
     def as_json(self, *, planned: bool = False) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import signal
 from collections import Counter
 from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,7 @@ from map_workspace.errors import MapwsError, PlanError, UsageError
 from map_workspace.layout import Snapshot
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.ratelimit import RateLimiter, Unlimited
+from map_workspace.snapshot_codec import encode
 from map_workspace.state_store import Remembered, StateStore
 from map_workspace.sync import SyncPlan
 
@@ -299,19 +301,25 @@ def sync_job(store: PlanStore, job: Job, config: Config, limiter: RateLimiter, *
     return PlanRun(job.ref, outcome, read=outcome.read, digest=digest), facts
 
 
-def record(state: StateStore, job: Job, run: PlanRun, facts: str, today: date) -> None:
+def record(state: StateStore, job: Job, run: PlanRun, facts: str, today: date, blob: bytes | None = None) -> None:
     """Remember the plan as the sync left it: the snapshot when it was read or written (or is new),
-    else only the visit (and what it concluded, when that changed)."""
+    else only the visit (and what it concluded, when that changed). ``blob`` is the snapshot
+    already encoded (by a worker process)."""
     outcome = run.outcome
     if outcome is None:
         return
     day = today.isoformat()
     remembered = job.remembered
-    if outcome.written or outcome.read or remembered is None:
-        assert outcome.after is not None
-        state.put(job.key, outcome.version, outcome.after, day, facts)
-    elif remembered.synced_day != day or remembered.facts != facts:
+    if keeps_snapshot(job, outcome):
+        snapshot = blob if blob is not None else outcome.after
+        assert snapshot is not None
+        state.put(job.key, outcome.version, snapshot, day, facts)
+    elif remembered is not None and (remembered.synced_day != day or remembered.facts != facts):
         state.touch(job.key, day, facts)
+
+
+def keeps_snapshot(job: Job, outcome: app.SyncOutcome) -> bool:
+    return outcome.written or outcome.read or job.remembered is None
 
 
 def failed_run(ref: PlanRef, exc: BaseException) -> PlanRun:
@@ -344,16 +352,23 @@ def _init_process(store: PlanStore, config: Config) -> None:
 _WORKER: tuple[PlanStore, Config] | None = None
 
 
-def _sync_in_process(job: Job, dry_run: bool, today: date) -> tuple[PlanRun, str, dict[str, int]]:
-    """One plan in a worker process: the run, its conclusions and the requests it sent."""
+def _sync_in_process(job: Job, dry_run: bool,
+                     today: date) -> tuple[PlanRun, str, bytes | None, dict[str, int]]:
+    """One plan in a worker process: the run, its conclusions, the snapshot to remember (encoded
+    here, to spare the parent) and the requests it sent."""
     assert _WORKER is not None
     store, config = _WORKER
     limiter = Unlimited()
+    blob = None
     try:
         run, facts = sync_job(store, job, config, limiter, dry_run=dry_run, today=today)
+        if run.outcome is not None and run.outcome.after is not None:
+            if not dry_run and keeps_snapshot(job, run.outcome):
+                blob = encode(run.outcome.after)
+            run.outcome = replace(run.outcome, after=None)
     except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night
         run, facts = failed_run(job.ref, exc), ""
-    return run, facts, dict(limiter.counts)
+    return run, facts, blob, dict(limiter.counts)
 
 
 def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limiter: RateLimiter,
@@ -378,10 +393,10 @@ def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limi
             on_resume(previous)  # a crashed run: plans it finished are unchanged now and cost no read
         run_id = state.begin_run(len(refs)) if not dry_run else 0
 
-        def finished(run: PlanRun, job: Job | None = None, facts: str = "") -> PlanRun:
+        def finished(run: PlanRun, job: Job | None = None, facts: str = "", blob: bytes | None = None) -> PlanRun:
             if not dry_run:
                 if job is not None:
-                    record(state, job, run, facts, today)
+                    record(state, job, run, facts, today, blob)
                 elif run.outcome is not None:  # remembered: only the visit
                     state.touch(plan_key(store, run.ref), today.isoformat())
             if run_id:
@@ -437,45 +452,57 @@ def _over_processes(store: PlanStore, config: Config, refs: list[PlanRef], state
             yield finished(job)
         else:
             jobs.append(job)
-    if sum(1 for j in jobs if j.cached is None) < PROCESS_POOL_MIN:
-        for job in jobs:  # too few to read for starting processes to pay off
+    def in_process(todo: list[Job]) -> Generator[PlanRun, None, None]:
+        for job in todo:
             try:
                 run, facts = sync_job(store, job, config, limiter, dry_run=dry_run, today=today)
             except Exception as exc:  # noqa: BLE001
                 run, facts = failed_run(job.ref, exc), ""
             yield finished(run, job, facts)
+
+    if sum(1 for j in jobs if j.cached is None) < PROCESS_POOL_MIN:
+        yield from in_process(jobs)  # too few to read for starting processes to pay off
         return
+    left: list[Job] = []
     context = multiprocessing.get_context("spawn")  # no locks or threads inherited mid-use
     with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context,
                              initializer=_init_process, initargs=(store, config)) as pool:
         futures = {pool.submit(_sync_in_process, job, dry_run, today): job for job in jobs}
 
-        def counted(future: Future, job: Job) -> tuple[PlanRun, Job | None, str]:
-            run, facts, counts = future.result()
+        def counted(future: Future) -> tuple[PlanRun, Job | None, str, bytes | None] | None:
+            try:
+                run, facts, blob, counts = future.result()
+            except BrokenProcessPool:  # a worker died, or could not start: this process syncs the plan
+                left.append(futures[future])
+                return None
             for kind, n in counts.items():  # the parent's limiter counts what the workers sent
                 for _ in range(n):
                     limiter.acquire(kind)
-            return run, job, facts
+            return run, futures[future], facts, blob
 
-        yield from _as_finished(list(futures), finished, lambda f: counted(f, futures[f]))
+        yield from _as_finished(list(futures), finished, counted)
+    yield from in_process(left)
 
 
 def _as_finished(futures: list[Future], finished: _Finished,
-                 result_of: Callable[[Future], tuple[PlanRun, Job | None, str]] | None = None,
+                 result_of: Callable[[Future], tuple[Any, ...] | None] | None = None,
                  ) -> Generator[PlanRun, None, None]:
-    """Yield each future's run as it completes. When the caller stops, or Ctrl-C lands while waiting,
-    plans not begun stay for the next run; those running finish, and are remembered."""
+    """Yield each future's run as it completes (``result_of`` None: left for later). When the caller
+    stops, or Ctrl-C lands while waiting, plans not begun stay for the next run; those running
+    finish, and are remembered."""
     result_of = result_of or (lambda f: f.result())
     pending = set(futures)
     try:
         for future in as_completed(futures):
             pending.discard(future)
-            yield finished(*result_of(future))
+            done = result_of(future)
+            if done is not None:
+                yield finished(*done)
     except BaseException:  # GeneratorExit, KeyboardInterrupt: do not start the rest
         for future in pending:
             future.cancel()
         wait(pending)
         for future in pending:
-            if not future.cancelled() and future.exception() is None:
-                finished(*result_of(future))
+            if not future.cancelled() and future.exception() is None and (done := result_of(future)):
+                finished(*done)
         raise

@@ -150,8 +150,9 @@ class StateStore:
             return None
         return Remembered(row[0], bytes(row[1]), row[2], row[3] or "")
 
-    def put(self, plan_key: str, version: str, snapshot: Snapshot, synced_day: str, facts: str = "") -> None:
-        blob = encode(snapshot)
+    def put(self, plan_key: str, version: str, snapshot: Snapshot | bytes, synced_day: str, facts: str = "") -> None:
+        """``snapshot`` may come encoded already (by a worker process)."""
+        blob = snapshot if isinstance(snapshot, bytes) else encode(snapshot)
         with self._lock:
             self._db.execute(
                 "INSERT INTO plans (plan_key, version, snapshot, synced_day, synced_at, facts) "
