@@ -21,6 +21,7 @@ from map_workspace.domain.scheduling import schedule_backward
 from map_workspace.errors import PlanChanged, UsageError
 from map_workspace.layout import Snapshot, header_of
 from map_workspace.ports import PlanRef, PlanStore
+from map_workspace.ratelimit import RateLimiter, Unlimited
 from map_workspace.render import render_plan
 from map_workspace.sharing import check_allowed_recipients
 from map_workspace.summary import build_summary
@@ -228,6 +229,16 @@ class SyncOutcome:
     ref: PlanRef
     result: SyncPlan
     written: bool
+    #: The plan was read from its file (False: planned from the ``cached`` snapshot, or not planned
+    #: at all because the nightly remembered what it concludes).
+    read: bool = True
+    #: The file's version after the sync: what ``store.apply`` returned after a write, else the version
+    #: the snapshot was read at ("" when the store cannot tell).
+    version: str = ""
+    #: The plan as it stands after the sync (the snapshot with the written changes, its token at
+    #: ``version``), for the nightly to remember; None once a worker process has encoded it, and for
+    #: an outcome the nightly remembered without planning.
+    after: Snapshot | None = None
 
     def as_json(self, *, planned: bool = False) -> dict[str, Any]:
         a = self.result.assessment
@@ -254,24 +265,43 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     return {**finding.as_json(), "field": header_of(finding.tab, finding.field)}
 
 
-def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run: bool = False) -> SyncOutcome:
-    """Read, plan, write. A store that finds the plan changed since the read writes nothing and
-    raises PlanChanged: the plan is read and planned again (rows may have moved), a few times at most."""
+def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run: bool = False,
+              cached: Snapshot | None = None, limiter: RateLimiter | None = None) -> SyncOutcome:
+    """Read, plan, write: the one sync loop (``sync PLAN``, ``status`` and every plan of ``sync --all``).
+
+    ``cached`` is a snapshot of the file at ``ref.version`` kept from an earlier sync: it is planned
+    instead of reading the file. A store that finds the plan changed since the read (or since the
+    cached snapshot) writes nothing and raises PlanChanged: the plan is read and planned again (rows
+    may have moved), a few times at most. Each read and write takes a ``limiter`` slot."""
     ref = plan if isinstance(plan, PlanRef) else store.locate(plan)
+    limiter = limiter or Unlimited()
+    today, now, settings = today_for(config), now_for(config), settings_for(config)
+    read = cached is None
+    if cached is None:
+        with limiter.slot("read"):
+            snapshot = store.read(ref)
+    else:
+        snapshot = cached
     attempt = 1
     while True:
-        snapshot = store.read(ref)
-        result = plan_sync(snapshot, today_for(config), now=now_for(config), settings=settings_for(config))
+        result = plan_sync(snapshot, today, now=now, settings=settings)
         if dry_run or result.changes.is_empty:
-            return SyncOutcome(ref, result, False)
+            return SyncOutcome(ref, result, False, read, ref.version or snapshot.token.version, snapshot)
         try:
-            store.apply(ref, snapshot, result.changes)
-            return SyncOutcome(ref, result, True)
-        except PlanChanged as exc:
+            with limiter.slot("write"):
+                version = store.apply(ref, snapshot, result.changes)
+        except PlanChanged as exc:  # edited since that snapshot: nothing written, read it again
             if attempt >= SYNC_ATTEMPTS:
                 raise kept_changing(exc, attempt) from exc
             attempt += 1
             ref = replace(ref, version=exc.version)
+            with limiter.slot("read"):
+                snapshot = store.read(ref)
+            read = True
+            continue
+        after = apply_in_memory(snapshot, result.changes)
+        return SyncOutcome(ref, result, True, read, version,
+                           replace(after, token=replace(after.token, version=version)))
 
 
 def kept_changing(exc: PlanChanged, attempts: int) -> PlanChanged:

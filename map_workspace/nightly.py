@@ -2,27 +2,40 @@
 
 A plan whose version has not moved since the last sync is not read: its last snapshot comes from
 the state store and is re-planned for today; it is written only when today's date changes a
-sync-owned value. The rest are read and synced by a pool of workers sharing one rate limiter.
+sync-owned value. Until the day the calendar alone can change what the sync concludes about it
+(``domain.stability.stable_until``), it is not even planned: the night prints what it concluded
+last. The rest are read and synced, each through the one sync loop (``app.sync_plan``), by a pool
+of workers sharing one rate limiter (threads), or by worker processes for CPU-bound local files.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import multiprocessing
+import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Generator
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from map_workspace import app
-from map_workspace.changes import apply_in_memory
+from map_workspace import SCHEMA_VERSION, __version__, app
+from map_workspace.changes import ChangeSet
 from map_workspace.config import Config
-from map_workspace.errors import MapwsError, PlanChanged, PlanError, UsageError
+from map_workspace.domain.model import Assessment, Finding, Health, Overview, Plan, Progress, Severity
+from map_workspace.domain.stability import stable_until
+from map_workspace.errors import ExitStatus, MapwsError, PlanError, UsageError
+from map_workspace.layout import Snapshot
 from map_workspace.ports import PlanRef, PlanStore
-from map_workspace.ratelimit import RateLimiter
-from map_workspace.state_store import StateStore
-from map_workspace.sync import plan_sync
+from map_workspace.ratelimit import RateLimiter, Unlimited
+from map_workspace.snapshot_codec import encode
+from map_workspace.state_store import Remembered, StateStore
+from map_workspace.sync import SyncPlan
 
 #: Findings the digest counts, by the name it shows them under.
 DIGEST = {"item.overdue": "overdue", "item.stalled": "stalled", "item.due_soon": "due_soon",
@@ -171,14 +184,10 @@ def owner_lanes(listing: PlanStore, config: Config, limiter_for: Callable[[], Ra
 
 def open_state(store: PlanStore, config: Config, shard: Shard = Shard()) -> StateStore:
     """The state store the configuration names: SQLite at ``state`` (default: the user data dir), or
-    with ``drive`` one app-owned Drive file per shard, for hosts thrown away after each run."""
+    with ``drive`` one file per shard kept by the store beside its plans (``state_host()``), for
+    hosts thrown away after each run."""
     if config.state.strip().lower() == "drive":
-        if store.name != "google":
-            raise UsageError("--state drive keeps the nightly state in Google Drive: it needs the Google backend.",
-                             "Use --backend google, or --state PATH for local plans.")
-        from map_workspace.backends.google.drive_state import DriveStateStore, shard_label
-
-        return DriveStateStore.for_store(store, shard_label(shard.index, shard.count))
+        return store.state_host().open_state(shard.index, shard.count)
     return StateStore(Path(config.state).expanduser() if config.state else None)
 
 
@@ -207,53 +216,159 @@ def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, str]]]:
     return {k: v for k, v in out.items() if v}
 
 
-def sync_one(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, limiter: RateLimiter,
-             *, dry_run: bool = False) -> PlanRun:
-    """Sync one plan, reading it only when it changed since the last night."""
-    run = PlanRun(ref)
+# --- what a night remembers of a plan it need not plan again -------------------------------------
+
+def settings_key(config: Config) -> str:
+    """What the conclusions depend on besides the file and the day: mapws itself and the settings."""
+    settings = app.settings_for(config)
+    text = json.dumps([__version__, SCHEMA_VERSION, settings.default_locale, sorted(map(str, settings.holidays)),
+                       asdict(settings.thresholds)])
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, str]]], config: Config,
+                   today: date) -> str:
+    """What a night prints about a plan it synced without a change, and until when that holds for
+    the unchanged file (``stable_until``), as JSON for the state store; "" when it must be planned
+    again (it was written: the written file is planned once more first)."""
+    result = outcome.result
+    if outcome.written or not result.changes.is_empty:
+        return ""
+    a = result.assessment
+    return json.dumps({
+        "since": today.isoformat(),
+        "until": stable_until(result.plan, today, config.thresholds).isoformat(),
+        "settings": settings_key(config),
+        "findings": [f.as_json() for f in result.findings],
+        "progress": a.progress.as_json(), "health": a.health.value,
+        "projected": a.projected_decision.isoformat() if a.projected_decision else None,
+        "digest": digest,
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def remembered_run(ref: PlanRef, facts: str, config: Config, today: date) -> PlanRun | None:
+    """The run of an unchanged plan whose last conclusions still hold today: the same output as
+    planning it again, without decoding or planning it. None when they do not hold."""
+    try:
+        doc = json.loads(facts)
+        if not (doc["since"] <= today.isoformat() < doc["until"]) or doc["settings"] != settings_key(config):
+            return None
+        findings = tuple(Finding(**{**f, "severity": Severity(f["severity"])}) for f in doc["findings"])
+        assessment = Assessment(findings, Progress(**doc["progress"]), Health(doc["health"]),
+                                date.fromisoformat(doc["projected"]) if doc["projected"] else None)
+        digest = doc["digest"]
+    except (ValueError, KeyError, TypeError):
+        return None  # a damaged or older entry: plan it
+    # The plan itself is not kept: a remembered result carries what the night prints, not the items.
+    result = SyncPlan(ChangeSet(), assessment, Plan(plan_id="", overview=Overview(deal=ref.title)), findings)
+    outcome = app.SyncOutcome(ref, result, written=False, read=False, version=ref.version)
+    return PlanRun(ref, outcome, read=False, digest=digest)
+
+
+# --- one plan ----------------------------------------------------------------------------------
+
+@dataclass
+class Job:
+    """A plan that must be planned tonight: read (``cached`` None) or from its stored snapshot."""
+
+    ref: PlanRef
+    key: str
+    cached: Snapshot | None
+    remembered: Remembered | None
+
+
+def prepare(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, today: date) -> PlanRun | Job:
+    """Decide whether to read the plan (its version moved since last night), to plan it from the
+    stored snapshot, or neither (unchanged, and what it concluded still holds today)."""
     key = plan_key(store, ref)
-    today, now = app.today_for(config), app.now_for(config)
-    version = ref.version or store.version(ref)
+    ref = replace(ref, version=ref.version or store.version(ref))
     remembered = state.get(key)
-    if remembered is not None and version and remembered.version == version:
-        snapshot = remembered.snapshot
-    else:
-        with limiter.slot("read"):
-            snapshot = store.read(ref)
-        run.read = True
-    attempt = 1
-    written_version = ""
-    while True:
-        result = plan_sync(snapshot, today, now=now, settings=app.settings_for(config))
-        if dry_run or result.changes.is_empty:
-            break
-        try:
-            with limiter.slot("write"):
-                written_version = store.apply(replace(ref, version=version), snapshot, result.changes)
-            break
-        except PlanChanged as exc:  # edited since that snapshot: nothing written, read it again
-            if attempt >= app.SYNC_ATTEMPTS:
-                raise app.kept_changing(exc, attempt) from exc
-            attempt += 1
-            version = exc.version
-            with limiter.slot("read"):
-                snapshot = store.read(replace(ref, version=version))
-            run.read = True
-    written = False
-    if not dry_run:
-        after = snapshot
-        if not result.changes.is_empty:
-            written = True
-            version = written_version
-            after = apply_in_memory(snapshot, result.changes)
-            after = replace(after, token=replace(after.token, version=version))
-        if written or run.read or remembered is None:
-            state.put(key, version, after, today.isoformat())
-        elif remembered.synced_day != today.isoformat():
-            state.touch(key, today.isoformat())
-    run.outcome = app.SyncOutcome(ref, result, written)
-    run.digest = digest_of(run.outcome)
-    return run
+    if remembered is None or not ref.version or remembered.version != ref.version:
+        return Job(ref, key, None, remembered)
+    if remembered.facts:
+        run = remembered_run(ref, remembered.facts, config, today)
+        if run is not None:
+            return run
+    return Job(ref, key, remembered.snapshot, remembered)
+
+
+def sync_job(store: PlanStore, job: Job, config: Config, limiter: RateLimiter, *, dry_run: bool = False,
+             today: date | None = None) -> tuple[PlanRun, str]:
+    """Sync one plan through the one sync loop; returns its run and its conclusions to remember."""
+    outcome = app.sync_plan(store, job.ref, config, dry_run=dry_run, cached=job.cached, limiter=limiter)
+    digest = digest_of(outcome)
+    facts = "" if dry_run else conclusions_of(outcome, digest, config, today or app.today_for(config))
+    return PlanRun(job.ref, outcome, read=outcome.read, digest=digest), facts
+
+
+def record(state: StateStore, job: Job, run: PlanRun, facts: str, today: date, blob: bytes | None = None) -> None:
+    """Remember the plan as the sync left it: the snapshot when it was read or written (or is new),
+    else only the visit (and what it concluded, when that changed). ``blob`` is the snapshot
+    already encoded (by a worker process)."""
+    outcome = run.outcome
+    if outcome is None:
+        return
+    day = today.isoformat()
+    remembered = job.remembered
+    if keeps_snapshot(job, outcome):
+        snapshot = blob if blob is not None else outcome.after
+        assert snapshot is not None
+        state.put(job.key, outcome.version, snapshot, day, facts)
+    elif remembered is not None and (remembered.synced_day != day or remembered.facts != facts):
+        state.touch(job.key, day, facts)
+
+
+def keeps_snapshot(job: Job, outcome: app.SyncOutcome) -> bool:
+    return outcome.written or outcome.read or job.remembered is None
+
+
+def failed_run(ref: PlanRef, exc: BaseException) -> PlanRun:
+    if isinstance(exc, MapwsError):
+        return PlanRun(ref, error=exc)
+    return PlanRun(ref, error=PlanError(f"{ref.id}: {type(exc).__name__}: {exc}",
+                                        "Run 'mapws sync PLAN --traceback' on this plan to see why."))
+
+
+# --- every plan --------------------------------------------------------------------------------
+
+#: Plans to read before a cold local night is worth starting worker processes for.
+PROCESS_POOL_MIN = 16
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _init_process(store: PlanStore, config: Config) -> None:
+    """A worker process: Ctrl-C is the parent's to handle (it lets running plans finish)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _WORKER
+    _WORKER = (store, config)
+
+
+_WORKER: tuple[PlanStore, Config] | None = None
+
+
+def _sync_in_process(job: Job, dry_run: bool,
+                     today: date) -> tuple[PlanRun, str, bytes | None, dict[str, int]]:
+    """One plan in a worker process: the run, its conclusions, the snapshot to remember (encoded
+    here, to spare the parent) and the requests it sent."""
+    assert _WORKER is not None
+    store, config = _WORKER
+    limiter = Unlimited()
+    blob = None
+    try:
+        run, facts = sync_job(store, job, config, limiter, dry_run=dry_run, today=today)
+        if run.outcome is not None and run.outcome.after is not None:
+            if not dry_run and keeps_snapshot(job, run.outcome):
+                blob = encode(run.outcome.after)
+            run.outcome = replace(run.outcome, after=None)
+    except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night
+        run, facts = failed_run(job.ref, exc), ""
+    return run, facts, blob, dict(limiter.counts)
 
 
 def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limiter: RateLimiter,
@@ -262,7 +377,11 @@ def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limi
                     on_resume: Callable[[dict[str, object]], None] | None = None,
                     lanes: OwnerLanes | None = None) -> Generator[PlanRun, None, None]:
     """Yield each plan's run as it finishes. One failing plan is reported, the others still done.
-    With ``lanes`` each plan goes through its owner's store and rate limiter."""
+    With ``lanes`` each plan goes through its owner's store and rate limiter. A store whose work is
+    CPU-bound (``traits.parallel_processes``) spreads many plans to read over worker processes (one per
+    core unless ``workers`` says more); the rest use ``workers`` threads. The state is written here,
+    by the run's own thread, as each plan finishes."""
+    today = app.today_for(config)
     with state.exclusive(wait=wait):
         refs = [r for r in store.list_plans() if shard.holds(r)]
         if lanes:
@@ -274,43 +393,122 @@ def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limi
             on_resume(previous)  # a crashed run: plans it finished are unchanged now and cost no read
         run_id = state.begin_run(len(refs)) if not dry_run else 0
 
-        def one(ref: PlanRef) -> PlanRun:
-            try:
-                plan_store, plan_limiter = lanes.lane(ref) if lanes else (store, limiter)
-                return sync_one(plan_store, ref, config, state, plan_limiter, dry_run=dry_run)
-            except MapwsError as exc:
-                return PlanRun(ref, error=exc)
-            except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night
-                return PlanRun(ref, error=PlanError(f"{ref.id}: {type(exc).__name__}: {exc}",
-                                                    "Run 'mapws sync PLAN --traceback' on this plan to see why."))
+        def finished(run: PlanRun, job: Job | None = None, facts: str = "", blob: bytes | None = None) -> PlanRun:
+            if not dry_run:
+                if job is not None:
+                    record(state, job, run, facts, today, blob)
+                elif run.outcome is not None:  # remembered: only the visit
+                    state.touch(plan_key(store, run.ref), today.isoformat())
+            if run_id:
+                state.plan_done(run_id, failed=run.error is not None)
+            return run
 
-        if workers <= 1:
-            for ref in refs:
-                result = one(ref)
-                if run_id:
-                    state.plan_done(run_id, failed=result.error is not None)
-                yield result
+        processes = max(workers, available_cpus())
+        if store.traits.parallel_processes and not lanes and processes > 1:
+            yield from _over_processes(store, config, refs, state, limiter, processes, dry_run, today, finished)
         else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mapws-sync") as pool:
-                futures = [pool.submit(one, ref) for ref in refs]
-                try:
-                    for future in as_completed(futures):
-                        result = future.result()
-                        if run_id:
-                            state.plan_done(run_id, failed=result.error is not None)
-                        yield result
-                except GeneratorExit:  # the caller stopped (Ctrl-C): plans not begun stay for the next run
-                    for future in futures:
-                        future.cancel()
-                    raise
+            yield from _over_threads(store, config, refs, state, limiter, workers, dry_run, today, finished, lanes)
         if run_id:
             state.finish_run(run_id)
 
 
+_Finished = Callable[..., PlanRun]
+
+
+def _over_threads(store: PlanStore, config: Config, refs: list[PlanRef], state: StateStore, limiter: RateLimiter,
+                  workers: int, dry_run: bool, today: date, finished: _Finished,
+                  lanes: OwnerLanes | None) -> Generator[PlanRun, None, None]:
+    def one(ref: PlanRef) -> tuple[PlanRun, Job | None, str]:
+        try:
+            plan_store, plan_limiter = lanes.lane(ref) if lanes else (store, limiter)
+            job = prepare(plan_store, ref, config, state, today)
+            if isinstance(job, PlanRun):
+                return job, None, ""
+            run, facts = sync_job(plan_store, job, config, plan_limiter, dry_run=dry_run, today=today)
+            return run, job, facts
+        except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night
+            return failed_run(ref, exc), None, ""
+
+    if workers <= 1:
+        for ref in refs:
+            yield finished(*one(ref))
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mapws-sync") as pool:
+        futures = [pool.submit(one, ref) for ref in refs]
+        yield from _as_finished(futures, finished)
+
+
+def _over_processes(store: PlanStore, config: Config, refs: list[PlanRef], state: StateStore,
+                    limiter: RateLimiter, processes: int, dry_run: bool, today: date,
+                    finished: _Finished) -> Generator[PlanRun, None, None]:
+    jobs: list[Job] = []
+    for ref in refs:  # deciding costs a hash and a state lookup per plan: done here, in order
+        try:
+            job = prepare(store, ref, config, state, today)
+        except Exception as exc:  # noqa: BLE001
+            yield finished(failed_run(ref, exc))
+            continue
+        if isinstance(job, PlanRun):
+            yield finished(job)
+        else:
+            jobs.append(job)
+    def in_process(todo: list[Job]) -> Generator[PlanRun, None, None]:
+        for job in todo:
+            try:
+                run, facts = sync_job(store, job, config, limiter, dry_run=dry_run, today=today)
+            except Exception as exc:  # noqa: BLE001
+                run, facts = failed_run(job.ref, exc), ""
+            yield finished(run, job, facts)
+
+    if sum(1 for j in jobs if j.cached is None) < PROCESS_POOL_MIN:
+        yield from in_process(jobs)  # too few to read for starting processes to pay off
+        return
+    left: list[Job] = []
+    context = multiprocessing.get_context("spawn")  # no locks or threads inherited mid-use
+    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context,
+                             initializer=_init_process, initargs=(store, config)) as pool:
+        futures = {pool.submit(_sync_in_process, job, dry_run, today): job for job in jobs}
+
+        def counted(future: Future) -> tuple[PlanRun, Job | None, str, bytes | None] | None:
+            try:
+                run, facts, blob, counts = future.result()
+            except BrokenProcessPool:  # a worker died, or could not start: this process syncs the plan
+                left.append(futures[future])
+                return None
+            for kind, n in counts.items():  # the parent's limiter counts what the workers sent
+                for _ in range(n):
+                    limiter.acquire(kind)
+            return run, futures[future], facts, blob
+
+        yield from _as_finished(list(futures), finished, counted)
+    yield from in_process(left)
+
+
+def _as_finished(futures: list[Future], finished: _Finished,
+                 result_of: Callable[[Future], tuple[Any, ...] | None] | None = None,
+                 ) -> Generator[PlanRun, None, None]:
+    """Yield each future's run as it completes (``result_of`` None: left for later). When the caller
+    stops, or Ctrl-C lands while waiting, plans not begun stay for the next run; those running
+    finish, and are remembered."""
+    result_of = result_of or (lambda f: f.result())
+    pending = set(futures)
+    try:
+        for future in as_completed(futures):
+            pending.discard(future)
+            done = result_of(future)
+            if done is not None:
+                yield finished(*done)
+    except BaseException:  # GeneratorExit, KeyboardInterrupt: do not start the rest
+        for future in pending:
+            future.cancel()
+        wait(pending)
+        for future in pending:
+            if not future.cancelled() and future.exception() is None and (done := result_of(future)):
+                finished(*done)
+        raise
+
+
 # --- the night as the CLI runs it --------------------------------------------------------------
-# (imported here, not at the top, only to keep this section's merge apart from the rest of the file)
-from map_workspace.errors import ExitStatus  # noqa: E402
-from map_workspace.ratelimit import Unlimited  # noqa: E402
 
 
 @dataclass

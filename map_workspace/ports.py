@@ -3,9 +3,9 @@ contract suite against every implementation.
 
 Every store is a :class:`PlanStore`. What only some backends can do is a capability: a small
 Protocol below, which a store hands out through one accessor (``store.publisher()``,
-``store.sharer()``, ``store.owners()``). A store that lacks a capability says so in one place — its
-accessor raises :class:`~map_workspace.errors.UsageError` with its own words — and
-:class:`StoreTraits` says in advance which ones it has, so callers never probe with ``hasattr``
+``store.sharer()``, ``store.owners()``, ``store.state_host()``). A store that lacks a capability
+says so in one place — its accessor raises :class:`~map_workspace.errors.UsageError` with its own
+words — and :class:`StoreTraits` says in advance which ones it has, so callers never probe with ``hasattr``
 or compare backend names.
 """
 
@@ -14,12 +14,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from map_workspace.changes import ChangeSet
 from map_workspace.errors import UsageError
 from map_workspace.layout import Snapshot
 from map_workspace.summary import SummaryDoc
+
+if TYPE_CHECKING:
+    from map_workspace.state_store import StateStore
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,11 @@ class StoreTraits:
     publishes_templates: bool = False
     #: Knows each plan's owner (``owners()``), for ``--impersonate-owners``.
     knows_owners: bool = False
+    #: Can keep the nightly state beside its plans (``state_host()``), for ``--state drive``.
+    hosts_state: bool = False
+    #: Reading and writing a plan is CPU work in this process (openpyxl), not waiting on a server:
+    #: ``sync --all`` spreads many plans over processes instead of threads.
+    parallel_processes: bool = False
 
 
 class TemplatePublisher(Protocol):
@@ -82,6 +90,12 @@ class OwnerDirectory(Protocol):
     def owner_of(self, ref: PlanRef) -> str:
         """The owner's email, "" when unknown (e.g. a file in a Shared Drive)."""
         ...
+
+
+class StateHost(Protocol):
+    """A store that keeps the nightly state store beside its plans, one per shard."""
+
+    def open_state(self, shard_index: int, shard_count: int) -> StateStore: ...
 
 
 class PlanStore(ABC):
@@ -136,3 +150,7 @@ class PlanStore(ABC):
 
     def owners(self) -> OwnerDirectory:
         raise UsageError("--impersonate-owners is for plans in Google Drive.", "Use it with --backend google.")
+
+    def state_host(self) -> StateHost:
+        raise UsageError("--state drive keeps the nightly state in Google Drive: it needs the Google backend.",
+                         "Use --backend google, or --state PATH for local plans.")

@@ -1,6 +1,7 @@
-"""What the nightly run remembers between nights: per plan, the version it last saw and the
-snapshot as it left it (so an unchanged plan costs no read), and the runs themselves (so an
-overlapping run is refused and a crashed one is noticed).
+"""What the nightly run remembers between nights: per plan, the version it last saw, the
+snapshot as it left it (so an unchanged plan costs no read) and what the last sync concluded with
+the day until which that holds (so an unchanged plan is not even planned again), and the runs
+themselves (so an overlapping run is refused and a crashed one is noticed).
 
 SQLite in the user data dir by default (``--state PATH`` / ``MAPWS_STATE`` elsewhere); with
 ``--state drive`` the same database travels in a Drive file between runs
@@ -13,10 +14,12 @@ import fcntl
 import os
 import sqlite3
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import platformdirs
@@ -31,7 +34,8 @@ CREATE TABLE IF NOT EXISTS plans (
     version TEXT NOT NULL,
     snapshot BLOB NOT NULL,
     synced_day TEXT NOT NULL,
-    synced_at TEXT NOT NULL
+    synced_at TEXT NOT NULL,
+    facts TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -53,9 +57,22 @@ class RunInProgress(MapwsError):
 
 @dataclass(frozen=True)
 class Remembered:
+    """One plan's entry. The snapshot is decoded only when asked for: a plan the night does not
+    plan again never pays for it."""
+
     version: str
-    snapshot: Snapshot
+    blob: bytes
     synced_day: str
+    #: What the last sync concluded, as the nightly wrote it ("" when it must plan again).
+    facts: str = ""
+
+    @cached_property
+    def snapshot(self) -> Snapshot | None:
+        """The snapshot as the plan was left; None when the entry is damaged (it costs one read)."""
+        try:
+            return decode(self.blob)
+        except (ValueError, KeyError, TypeError, zlib.error):
+            return None
 
 
 def default_state_path() -> Path:
@@ -80,6 +97,9 @@ class StateStore:
         # A cache, not a ledger: after a power cut a lost entry costs one extra read, never data.
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(plans)")}
+        if "facts" not in columns:  # a state file from before the night remembered conclusions
+            db.execute("ALTER TABLE plans ADD COLUMN facts TEXT NOT NULL DEFAULT ''")
         return db
 
     def close(self) -> None:
@@ -124,30 +144,34 @@ class StateStore:
 
     def get(self, plan_key: str) -> Remembered | None:
         with self._lock:
-            row = self._db.execute("SELECT version, snapshot, synced_day FROM plans WHERE plan_key = ?",
+            row = self._db.execute("SELECT version, snapshot, synced_day, facts FROM plans WHERE plan_key = ?",
                                    (plan_key,)).fetchone()
         if row is None:
             return None
-        try:
-            return Remembered(row[0], decode(row[1]), row[2])
-        except (ValueError, KeyError, TypeError):
-            return None  # a damaged entry just costs one read
+        return Remembered(row[0], bytes(row[1]), row[2], row[3] or "")
 
-    def put(self, plan_key: str, version: str, snapshot: Snapshot, synced_day: str) -> None:
-        blob = encode(snapshot)
+    def put(self, plan_key: str, version: str, snapshot: Snapshot | bytes, synced_day: str, facts: str = "") -> None:
+        """``snapshot`` may come encoded already (by a worker process)."""
+        blob = snapshot if isinstance(snapshot, bytes) else encode(snapshot)
         with self._lock:
             self._db.execute(
-                "INSERT INTO plans (plan_key, version, snapshot, synced_day, synced_at) VALUES (?, ?, ?, ?, ?) "
+                "INSERT INTO plans (plan_key, version, snapshot, synced_day, synced_at, facts) "
+                "VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(plan_key) DO UPDATE SET version=excluded.version, snapshot=excluded.snapshot, "
-                "synced_day=excluded.synced_day, synced_at=excluded.synced_at",
-                (plan_key, version, blob, synced_day, _now()),
+                "synced_day=excluded.synced_day, synced_at=excluded.synced_at, facts=excluded.facts",
+                (plan_key, version, blob, synced_day, _now(), facts),
             )
 
-    def touch(self, plan_key: str, synced_day: str) -> None:
-        """Record a night's visit that changed nothing (no need to store the snapshot again)."""
+    def touch(self, plan_key: str, synced_day: str, facts: str | None = None) -> None:
+        """Record a night's visit that changed nothing (no need to store the snapshot again), and
+        what it concluded when that is new."""
         with self._lock:
-            self._db.execute("UPDATE plans SET synced_day = ?, synced_at = ? WHERE plan_key = ?",
-                             (synced_day, _now(), plan_key))
+            if facts is None:
+                self._db.execute("UPDATE plans SET synced_day = ?, synced_at = ? WHERE plan_key = ?",
+                                 (synced_day, _now(), plan_key))
+            else:
+                self._db.execute("UPDATE plans SET synced_day = ?, synced_at = ?, facts = ? WHERE plan_key = ?",
+                                 (synced_day, _now(), facts, plan_key))
 
     # --- runs ------------------------------------------------------------------------------------
 

@@ -126,3 +126,97 @@ def test_every_plan_is_in_exactly_one_shard(plans):
         seen += list(results)
     assert sorted(seen) == ["alpha-deal", "beta-deal", "gamma-deal"]
     run("sync", "--all", "--dir", plans / "maps", "--shard", "3/3", code=2)
+
+
+def test_an_unchanged_plan_is_not_planned_again_and_prints_the_same(plans):
+    import shutil
+    import sqlite3
+
+    from map_workspace import nightly
+    from map_workspace.app import make_store
+
+    night(plans, CREATED + timedelta(days=1))  # cold: read, nothing to write, conclusions kept
+    shutil.copyfile(plans / "state.sqlite", plans / "replan.sqlite")
+    with sqlite3.connect(plans / "replan.sqlite") as db:
+        db.execute("UPDATE plans SET facts = ''")  # this copy must plan every plan again
+    day = CREATED + timedelta(days=2)
+    config = load_config({"dir": plans / "maps", "today": day.isoformat(), "state": str(plans / "state.sqlite")})
+    state = StateStore(plans / "state.sqlite")
+    store = make_store(config)
+    try:
+        decided = [nightly.prepare(store, ref, config, state, day) for ref in store.list_plans()]
+    finally:
+        state.close()
+    assert all(isinstance(d, nightly.PlanRun) for d in decided)  # neither read nor planned
+    remembered, totals = night(plans, day)
+    replanned, again = night(plans, day, "--state", plans / "replan.sqlite")
+    assert remembered == replanned and totals == again
+    assert totals["unchanged"] == 3
+
+
+def test_a_plan_is_planned_again_when_its_stable_date_comes(plans):
+    night(plans, CREATED + timedelta(days=1))
+    first_due = BuyerEdits(plans / "maps" / "alpha-deal.xlsx").get("T-01", "Due").date()
+    due_soon, totals = night(plans, first_due - timedelta(days=1))  # remembered until the due-soon window
+    assert totals["unchanged"] == 3 and "T-01" in due_soon["alpha-deal"]["digest"]["due_soon"]
+    overdue, _ = night(plans, first_due + timedelta(days=2))
+    assert "T-01" in overdue["alpha-deal"]["digest"]["overdue"]
+
+
+def test_many_local_plans_are_synced_by_worker_processes_cold_and_warm(tmp_path, monkeypatch):
+    import shutil
+
+    from map_workspace import nightly
+
+    monkeypatch.setattr(nightly, "PROCESS_POOL_MIN", 2)
+    maps = tmp_path / "maps"
+    run("create", "Seed deal", "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+        "--seller", "Sam Rivera <sam@seller.io>", "--dir", maps, "--today", CREATED)
+    for n in range(1, 5):
+        shutil.copyfile(maps / "seed-deal.xlsx", maps / f"deal-{n}.xlsx")
+    (maps / "broken.xlsx").write_bytes(b"not a workbook")
+    day = date(2026, 5, 25)  # items overdue: every plan is written
+    cold, totals = night(tmp_path, day, "--workers", "2", code=3)
+    assert totals["failed"] == 1 and totals["synced"] == 5 and totals["unchanged"] == 0
+    assert totals["reads"] == 6 and totals["writes"] == 5  # counted in the worker processes (and the broken one)
+    assert all(cold[f"deal-{n}"]["changes"] > 0 for n in range(1, 5)) and "error" in cold["broken"]
+    edits = BuyerEdits(maps / "deal-1.xlsx")
+    edits.set("T-01", "Status", "Done")
+    edits.save()
+    warm, totals = night(tmp_path, day, "--workers", "2", code=3)
+    assert warm["deal-1"]["unchanged"] is False and warm["deal-1"]["progress"]["done"] == 1
+    assert totals["unchanged"] == 4 and totals["changes"] == warm["deal-1"]["changes"]
+    rows = [r for r in history_rows(maps / "deal-1.xlsx") if r[2] == "Status"]
+    assert len(rows) == 1
+
+
+def test_stopping_a_night_over_worker_processes_starts_no_more_plans_and_doubles_nothing(tmp_path, monkeypatch):
+    import shutil
+
+    from map_workspace import nightly
+    from map_workspace.app import make_store
+    from map_workspace.ratelimit import Unlimited
+
+    monkeypatch.setattr(nightly, "PROCESS_POOL_MIN", 2)
+    maps = tmp_path / "maps"
+    run("create", "Seed deal", "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+        "--seller", "Sam Rivera <sam@seller.io>", "--dir", maps, "--today", CREATED)
+    for n in range(1, 8):
+        shutil.copyfile(maps / "seed-deal.xlsx", maps / f"deal-{n}.xlsx")
+    for path in maps.glob("*.xlsx"):
+        edits = BuyerEdits(path)
+        edits.set("T-02", "Status", "In progress")
+        edits.save()
+    config = load_config({"dir": maps, "today": "2026-05-25"})
+    state = StateStore(tmp_path / "state.sqlite")
+    runs = nightly.sync_every_plan(make_store(config), config, state=state, limiter=Unlimited(), workers=2)
+    first = next(runs)  # one plan done, then the user presses Ctrl-C
+    runs.close()
+    state.close()
+    assert first.error is None and first.outcome.written
+    results, totals = night(tmp_path, date(2026, 5, 25))
+    assert totals["resumed"] is True and totals["failed"] == 0 and totals["plans"] == 8
+    assert totals["unchanged"] >= 1  # what finished before the stop is remembered
+    for path in maps.glob("*.xlsx"):
+        rows = [r for r in history_rows(path) if r[2] == "Status"]
+        assert len(rows) == 1, (path.name, rows)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.clients import GoogleClients
@@ -49,6 +49,9 @@ from map_workspace.layout import OVERVIEW_TITLE, Snapshot
 from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
 from map_workspace.summary import SummaryDoc
 
+if TYPE_CHECKING:
+    from map_workspace.state_store import StateStore
+
 __all__ = ["GooglePlanStore", "WriteRefused"]
 
 
@@ -58,7 +61,7 @@ class GooglePlanStore(PlanStore):
     It is its own publisher, sharer and owner directory (the capabilities of ports.py)."""
 
     traits = StoreTraits("google", rate_limited=True, default_workers=8, shares=True, publishes_templates=True,
-                         knows_owners=True)
+                         knows_owners=True, hosts_state=True)
 
     def __init__(self, clients: GoogleClients, *, folder: str = "", principal: str = "", timezone: str = "UTC",
                  locale: str = "en_US", track_versions: bool = True, retry: RetryPolicy | None = None,
@@ -149,6 +152,15 @@ class GooglePlanStore(PlanStore):
 
     def owners(self) -> GooglePlanStore:
         return self
+
+    def state_host(self) -> GooglePlanStore:
+        return self
+
+    def open_state(self, shard_index: int, shard_count: int) -> StateStore:
+        """``--state drive``: the shard's state file beside the plans, reached as the same identity."""
+        from map_workspace.backends.google.drive_state import DriveStateStore, shard_label
+
+        return DriveStateStore.for_store(self, shard_label(shard_index, shard_count))
 
     def publish_template(self, name: str, snapshot: Snapshot) -> PlanRef:
         """Create the template spreadsheet in Drive (so drive.file keeps seeing it, and people can

@@ -78,7 +78,7 @@ class LocalPlanStore(PlanStore):
     """Plans as workbooks under one folder: ``<folder>/<slug>.xlsx``. ``load`` parses a
     workbook's bytes (tests wrap it to count parses)."""
 
-    traits = StoreTraits("local")
+    traits = StoreTraits("local", parallel_processes=True)
 
     def __init__(self, directory: Path, *, load: LoadWorkbook | None = None) -> None:
         self.directory = Path(directory).expanduser()

@@ -1,0 +1,106 @@
+"""``stable_until``: before the day it names, an unchanged plan is synced to the very same output,
+so a nightly run may print what it concluded last time instead of planning it again."""
+
+import json
+import os
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from map_workspace import app
+from map_workspace.changes import apply_in_memory
+from map_workspace.config import Config
+from map_workspace.domain.model import Person
+from map_workspace.domain.rules import Thresholds
+from map_workspace.domain.stability import stable_until
+from map_workspace.layout import STAKEHOLDERS, STAKEHOLDERS_TAB, Cell, Grid
+from map_workspace.reading import find_table
+from map_workspace.sync import Settings, SyncPlan, plan_sync
+from tests.unit.snapshot_edit import SnapshotEditor
+
+CREATED = date(2026, 3, 2)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+EXAMPLES = max(10, int(os.environ.get("PROPERTY_EXAMPLES", "60")) // 2)
+
+_req = app.CreateRequest("Acme", date(2026, 6, 30), [Person.parse("Dana Tanaka <dana@acme.com>")],
+                         [Person.parse("Sam Rivera <sam@seller.io>")], template="light")
+BASE = app.build_new_plan(_req, Config(), CREATED, NOW).snapshot
+IDS = [i.id for i in app.build_new_plan(_req, Config(), CREATED, NOW).plan.items]
+
+dates = st.dates(min_value=date(2025, 6, 1), max_value=date(2027, 6, 30))
+values = st.one_of(
+    dates,
+    # Dates typed without a year are read relative to today; "2/29" only in a year next to a leap year.
+    st.sampled_from(["5/15", "May 3", "12/31", "1/2", "2/29", "3 June", "7/4/2026", "", "Done", "N/A",
+                     "In progress", "Blocked", "wip", "T-01", "M-01, T-02", "Dana Tanaka", "Sam Rivera", "IT"]),
+)
+keys = st.sampled_from(["due", "status", "done_on", "owner", "depends_on"])
+edit = st.tuples(st.sampled_from(IDS), keys, values)
+availability = st.sampled_from(["", "travelling 2026-05-01 to 2026-05-21", "away May 1 - May 21",
+                                "out 12/20 to 1/5", "leave 2026-07-01 to 2026-07-31"])
+thresholds = st.builds(Thresholds, stalled_after_days=st.integers(1, 10), due_soon_days=st.integers(0, 6),
+                       window_days=st.sampled_from([365, 120, 30]))
+
+
+def _with_availability(snapshot, text):
+    grid = snapshot.tabs[STAKEHOLDERS]
+    table = find_table(grid, STAKEHOLDERS_TAB)
+    col = table.columns["availability"]
+    rows = [list(r) for r in grid.rows]
+    row = rows[table.header_row + 1]
+    row += [Cell()] * (col + 1 - len(row))
+    row[col] = Cell(text)
+    return replace(snapshot, tabs={**snapshot.tabs, STAKEHOLDERS: Grid(grid.title, tuple(map(tuple, rows)))})
+
+
+def printed(result: SyncPlan) -> str:
+    """Everything a night prints for a plan, and everything it would write."""
+    a = result.assessment
+    return json.dumps({"changes": result.changes.describe(), "findings": [f.as_json() for f in result.findings],
+                       "progress": a.progress.as_json(), "health": a.health.value,
+                       "projected": a.projected_decision, "owners": a.owners}, default=str, sort_keys=True)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(edit, max_size=6), availability, st.integers(0, 200), thresholds)
+def test_before_the_stable_date_every_day_syncs_to_the_same_output(edits, away, offset, limits):
+    ed = SnapshotEditor(BASE)
+    for item_id, key, value in edits:
+        ed.set(item_id, key, value)
+    snapshot = _with_availability(ed.snapshot, away)
+    today = CREATED + timedelta(days=offset)
+    config = Settings(thresholds=limits)
+    # The night writes what today changes, then keeps the plan as written: that is what stays unchanged.
+    kept = apply_in_memory(snapshot, plan_sync(snapshot, today, now=NOW, settings=config).changes)
+    base = plan_sync(kept, today, now=NOW, settings=config)
+    assert base.changes.is_empty
+    until = stable_until(base.plan, today, limits)
+    assert until > today
+    day = today + timedelta(days=1)
+    while day < until:
+        assert printed(plan_sync(kept, day, now=NOW, settings=config)) == printed(base), (today, day, until)
+        day += timedelta(days=1)
+
+
+def test_an_overdue_item_is_planned_again_tomorrow():
+    snapshot = SnapshotEditor(BASE).snapshot
+    plan = plan_sync(snapshot, CREATED).plan
+    first_due = min(i.due for i in plan.items if i.due)
+    late = first_due + timedelta(days=2)
+    assert stable_until(plan_sync(snapshot, late).plan, late) == late + timedelta(days=1)
+
+
+def test_a_plan_far_from_its_dates_is_stable_until_the_due_soon_window():
+    plan = plan_sync(BASE, CREATED).plan
+    first_due = min(i.due for i in plan.items if i.due and i.is_open)
+    assert stable_until(plan, CREATED, Thresholds(due_soon_days=3)) == first_due - timedelta(days=3)
+
+
+def test_new_year_is_always_a_stable_date_boundary():
+    ed = SnapshotEditor(BASE)
+    for item_id in IDS:
+        ed.set(item_id, "status", "Done")
+    day = date(2026, 12, 20)
+    assert stable_until(plan_sync(ed.snapshot, day).plan, day) <= date(2027, 1, 1)
