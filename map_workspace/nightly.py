@@ -27,7 +27,7 @@ from typing import Any
 from map_workspace import SCHEMA_VERSION, __version__, app
 from map_workspace.changes import ChangeSet
 from map_workspace.config import Config
-from map_workspace.domain.model import Assessment, Finding, Health, Overview, Plan, Progress, Severity
+from map_workspace.domain.model import Assessment, Finding, Health, Overview, Plan, Progress
 from map_workspace.domain.stability import stable_until
 from map_workspace.errors import ExitStatus, MapwsError, PlanError, UsageError
 from map_workspace.layout import Snapshot
@@ -253,7 +253,7 @@ def remembered_run(ref: PlanRef, facts: str, config: Config, today: date) -> Pla
         doc = json.loads(facts)
         if not (doc["since"] <= today.isoformat() < doc["until"]) or doc["settings"] != settings_key(config):
             return None
-        findings = tuple(Finding(**{**f, "severity": Severity(f["severity"])}) for f in doc["findings"])
+        findings = tuple(Finding.from_json(f) for f in doc["findings"])
         assessment = Assessment(findings, Progress(**doc["progress"]), Health(doc["health"]),
                                 date.fromisoformat(doc["projected"]) if doc["projected"] else None)
         digest = doc["digest"]

@@ -65,6 +65,13 @@ class Finding:
         except KeyError as exc:
             raise TypeError(f"finding {code!r} needs a value for {exc}") from None
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """A finding as :meth:`as_json` wrote it (the nightly remembers a plan's findings): already
+        worded, so it is taken as it was, its code still checked against ``RULES``."""
+        return cls(str(data["code"]), Severity(data["severity"]), str(data["message"]), str(data.get("hint", "")),
+                   data.get("id"), str(data.get("tab", "Plan")), data.get("field"), data.get("cell"))
+
     def as_json(self) -> dict[str, object]:
         return {
             "code": self.code,
