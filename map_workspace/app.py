@@ -10,25 +10,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from map_workspace import SCHEMA_VERSION
-from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
 from map_workspace.config import Config
-from map_workspace.domain.model import Finding, Overview, Person, Plan, Side
-from map_workspace.domain.scheduling import schedule_backward
 from map_workspace.errors import PlanChanged, UsageError
-from map_workspace.layout import Snapshot, header_of
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.ratelimit import RateLimiter, Unlimited
-from map_workspace.render import render_plan
 from map_workspace.sharing import check_allowed_recipients
-from map_workspace.summary import build_summary
-from map_workspace.sync import Settings, SyncPlan, plan_sync
-from map_workspace.template_files import load_template
 
-DEFAULT_ROLE_FOR_FIRST = {Side.BUYER: "buyer.champion", Side.SELLER: "seller.ae"}
+if TYPE_CHECKING:
+    # The services that create, sync and summarise import the domain where they run (below), so a
+    # command that only lists or shares plans starts without loading it.
+    from map_workspace.domain.model import Finding, Person, Plan
+    from map_workspace.layout import Snapshot
+    from map_workspace.sync import Settings, SyncPlan
+
+#: The template role the first --buyer and the first --seller fill.
+FIRST_BUYER_ROLE, FIRST_SELLER_ROLE = "buyer.champion", "seller.ae"
 
 
 def make_store(config: Config) -> PlanStore:
@@ -49,6 +49,8 @@ def make_store(config: Config) -> PlanStore:
 
 
 def settings_for(config: Config) -> Settings:
+    from map_workspace.sync import Settings
+
     return Settings(default_locale=config.locale, holidays=config.holidays, thresholds=config.thresholds)
 
 
@@ -137,14 +139,21 @@ class NewPlan:
 
 def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetime) -> NewPlan:
     """Schedule the template, lay the plan out and fold in its first sync, all in memory."""
+    from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
+    from map_workspace.domain.model import Overview, Person, Plan, Side
+    from map_workspace.domain.scheduling import schedule_backward
+    from map_workspace.render import render_plan
+    from map_workspace.sync import plan_sync
+    from map_workspace.template_files import load_template
+
     if not req.buyers:
         raise UsageError("A plan needs at least one buyer contact.", 'Add --buyer "Name <email>".')
     template = load_template(req.template)
     people: dict[str, Person] = dict(req.roles)
-    people.setdefault(DEFAULT_ROLE_FOR_FIRST[Side.BUYER], req.buyers[0])
+    people.setdefault(FIRST_BUYER_ROLE, req.buyers[0])
     seller_people = list(req.sellers) or ([Person.parse(config.seller)] if config.seller else [])
     if seller_people:
-        people.setdefault(DEFAULT_ROLE_FOR_FIRST[Side.SELLER], seller_people[0])
+        people.setdefault(FIRST_SELLER_ROLE, seller_people[0])
     extra = [(Side.BUYER, p) for p in req.buyers[1:]] + [(Side.SELLER, p) for p in seller_people[1:]]
     buyer_company = req.buyer_company or company_from_email(req.buyers[0].email)
     seller_company = req.seller_company or config.seller_company or (
@@ -262,6 +271,8 @@ SYNC_ATTEMPTS = 3
 
 def finding_json(finding: Finding) -> dict[str, Any]:
     """A finding as ``--json`` prints it: ``field`` is the column header the buyer sees."""
+    from map_workspace.layout import header_of
+
     return {**finding.as_json(), "field": header_of(finding.tab, finding.field)}
 
 
@@ -273,6 +284,9 @@ def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run:
     instead of reading the file. A store that finds the plan changed since the read (or since the
     cached snapshot) writes nothing and raises PlanChanged: the plan is read and planned again (rows
     may have moved), a few times at most. Each read and write takes a ``limiter`` slot."""
+    from map_workspace.changes import apply_in_memory
+    from map_workspace.sync import plan_sync
+
     ref = plan if isinstance(plan, PlanRef) else store.locate(plan)
     limiter = limiter or Unlimited()
     today, now, settings = today_for(config), now_for(config), settings_for(config)
@@ -313,6 +327,9 @@ def kept_changing(exc: PlanChanged, attempts: int) -> PlanChanged:
 # --- summary -----------------------------------------------------------------------------------
 
 def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = False, pdf: bool = False):
+    from map_workspace.summary import build_summary
+    from map_workspace.sync import plan_sync
+
     ref = store.locate(plan)
     snapshot = store.read(ref)
     today = today_for(config)
@@ -363,6 +380,10 @@ def published_template(store: PlanStore, template: str, config: Config) -> str:
 def publish_template(store: PlanStore, name: str, config: Config) -> PlanRef:
     """Put a template's empty layout in the store (Google: a spreadsheet people can brand by
     hand), and remember it so that ``create`` copies it."""
+    from map_workspace.domain.model import Overview, Plan
+    from map_workspace.render import render_plan
+    from map_workspace.template_files import load_template
+
     publisher = store.publisher()
     template = load_template(name)
     overview = Overview(deal="", cadence=template.goals.get("cadence", ""))

@@ -16,7 +16,7 @@ from typing import Any
 
 import platformdirs
 
-from map_workspace.domain.rules import Thresholds
+from map_workspace.domain.thresholds import Thresholds
 from map_workspace.errors import UsageError
 from map_workspace.sharing import normalise_domains
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from map_workspace.domain.model import Status
-from map_workspace.domain.rules import Thresholds
+from map_workspace.domain.thresholds import Thresholds
 from map_workspace.domain.vocabulary import STATUS_WORDS
 from map_workspace.layout import MIN_FORMATTED_ROWS, PLAN_TAB, column_letter
 

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from map_workspace.changes import ChangeSet
 from map_workspace.errors import UsageError
-from map_workspace.layout import Snapshot
-from map_workspace.summary import SummaryDoc
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: listing plans loads none of the sync's machinery
+    from map_workspace.changes import ChangeSet
+    from map_workspace.layout import Snapshot
     from map_workspace.state_store import StateStore
+    from map_workspace.summary import SummaryDoc
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from map_workspace.changes import StateRow
 from map_workspace.domain.model import CheckIn, Item, Plan, Risk, Stakeholder
-from map_workspace.domain.rules import Thresholds
+from map_workspace.domain.thresholds import Thresholds
 from map_workspace.formulas import PlanColumns, flag_formula, overdue_formula, progress_formula, thresholds_meta
 from map_workspace.layout import (
     CHECKINS_TAB,

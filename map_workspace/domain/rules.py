@@ -25,22 +25,7 @@ from map_workspace.domain.model import (
     Status,
 )
 from map_workspace.domain.parsing import OwnerKind
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Where health turns, documented in the README and configurable in config.toml."""
-
-    #: Projected decision later than target by more than this many business days: Off track.
-    off_track_after_days: int = 10
-    #: A milestone whose due date moved later this many times lowers health one step.
-    repeated_slips: int = 2
-    #: More open items than this: the plan is too big to run (hygiene warning).
-    max_open_items: int = 30
-    #: Days either side of the plan's window beyond which a date looks like a typo.
-    window_days: int = 365
-    stalled_after_days: int = 7
-    due_soon_days: int = 3
+from map_workspace.domain.thresholds import Thresholds
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from map_workspace.changes import ChangeSet, HistoryEntry, StateRow, merge_note
-from map_workspace.domain.rules import Thresholds
+from map_workspace.domain.thresholds import Thresholds
 from map_workspace.errors import StructuralBreak
 from map_workspace.formulas import (
     ColourRule,

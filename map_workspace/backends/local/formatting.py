@@ -23,7 +23,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from map_workspace.backends.local.workbook_contract import AUTHOR, DATE_FORMAT, code_name, find_sheet
-from map_workspace.domain.rules import Thresholds
+from map_workspace.domain.thresholds import Thresholds
 from map_workspace.formulas import (
     PlanColumns,
     canonical_formula,

@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from map_workspace.backends.local.workbook_contract import BACKUP_SUFFIX
-from map_workspace.changes import ChangeSet
 from map_workspace.errors import PlanExists, PlanNotFound
-from map_workspace.layout import Snapshot
 from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
-from map_workspace.summary import SummaryDoc
 
 if TYPE_CHECKING:  # openpyxl loads only when a workbook is opened: listing plans needs none of it
     from openpyxl import Workbook
 
     from map_workspace.backends.local.workbook_reading import LoadWorkbook
+    from map_workspace.changes import ChangeSet
+    from map_workspace.layout import Snapshot
+    from map_workspace.summary import SummaryDoc
 
 EXTENSION = ".xlsx"
 #: Slugs named in a "not found" hint.
