@@ -4,8 +4,8 @@ PlanStore port, so every backend behaves the same."""
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -165,7 +165,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     )
     slug = slugify(req.deal)
     plan = Plan(
-        plan_id=uuid.uuid4().hex[:16],
+        plan_id=secrets.token_hex(8),
         overview=Overview(
             deal=req.deal, buyer_company=buyer_company, seller_company=seller_company,
             target_decision=req.decision,

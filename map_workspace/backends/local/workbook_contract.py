@@ -11,7 +11,6 @@ if TYPE_CHECKING:  # the plans registry (mapws list) names backups without loadi
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-from map_workspace.layout import STATE
 
 #: Document properties the product owns are stored as custom properties with this prefix.
 META_PREFIX = "mapws."
@@ -26,6 +25,8 @@ DATE_FORMAT = "yyyy-mm-dd"
 def code_name(tab: str) -> str:
     """The VBA code name that marks a contract tab: Excel and LibreOffice keep it when a buyer
     renames the tab, so the tab is still found by it ("mapwsCheckins" for "Check-ins")."""
+    from map_workspace.layout import STATE  # here: listing plans (BACKUP_SUFFIX) needs no layout
+
     return "mapws" + re.sub(r"[^A-Za-z]", "", tab.title() if tab == STATE else tab)
 
 
