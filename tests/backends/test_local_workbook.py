@@ -55,7 +55,7 @@ from map_workspace.layout import (
 from map_workspace.render import plan_columns
 from map_workspace.summary import Section, SummaryDoc
 
-from .helpers import PLAN_ID, rendered, rewrite_zip, sheet_part
+from tests.support.plans import PLAN_ID, rendered, rewrite_zip, sheet_part
 
 COL = {c.key: i for i, c in enumerate(PLAN_TAB.columns)}
 LETTER = {k: column_letter(i) for k, i in COL.items()}

@@ -440,7 +440,7 @@ class GoogleBackend:
     max_cell_chars = 50_000
 
     def __init__(self, workdir: Path) -> None:
-        from tests.google.conftest import shared_emulator
+        from tests.google_backend.conftest import shared_emulator
 
         self.emulator = shared_emulator()
         self.emulator.faults.rate = 0.0
@@ -459,7 +459,7 @@ class GoogleBackend:
         return Planted(store, ref, locale)
 
     def _spreadsheet(self, planted: Planted, email: str | None = None) -> Any:
-        from tests.google.conftest import buyer_credentials
+        from tests.google_backend.conftest import buyer_credentials
         from tests.google_emulator.clients import gspread_client
 
         credentials = buyer_credentials(self.emulator, email) if email else None

@@ -10,7 +10,7 @@ from datetime import date
 from map_workspace import app
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
-from tests.google.conftest import buyer_credentials, calls
+from tests.google_backend.conftest import buyer_credentials, calls
 from tests.google_emulator import validate_request
 from tests.google_emulator.clients import gspread_client
 from tests.google_emulator.discovery import document, methods
