@@ -12,6 +12,9 @@ for _name in list(os.environ):
 
 import pytest  # noqa: E402
 
+#: The robustness figures are printed once at the end, merged across xdist workers.
+pytest_plugins = ["tests.robustness.report"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):

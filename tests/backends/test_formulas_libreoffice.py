@@ -22,7 +22,6 @@ from map_workspace.domain.model import Item, ItemType, Plan, Side, Status
 from map_workspace.formulas import colour_rules, flag_formula
 from map_workspace.layout import OVERVIEW, OVERVIEW_FIELDS, PLAN, PLAN_TAB, Cell, Grid, column_letter
 from map_workspace.render import plan_columns, render_plan
-
 from tests.support.plans import meta_for, recalculated, small_plan, soffice_or_skip, state_for
 
 NOT_STARTED, IN_PROGRESS, DONE, BLOCKED, NA = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE,

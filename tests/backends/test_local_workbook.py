@@ -54,7 +54,6 @@ from map_workspace.layout import (
 )
 from map_workspace.render import plan_columns
 from map_workspace.summary import Section, SummaryDoc
-
 from tests.support.plans import PLAN_ID, rendered, rewrite_zip, sheet_part
 
 COL = {c.key: i for i, c in enumerate(PLAN_TAB.columns)}
