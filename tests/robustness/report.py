@@ -91,33 +91,55 @@ def terminal_summary(terminalreporter: Any, figures: Figures = FIGURES) -> None:
 
 _WORKER_KEY = "robustness_figures"
 #: Figures the workers sent, by worker id: merged in worker order so the printed order is stable.
-_from_workers: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
+_from_workers: dict[str, dict[str, Any]] = {}
+#: What this process had recorded when collection ended: every worker collects every test, so what
+#: is recorded while collecting (e.g. cases a backend cannot play) is counted from one worker only.
+_at_collection: dict[str, dict[str, dict[str, int]]] = {}
 
 
 def _is_worker(config: Any) -> bool:
     return hasattr(config, "workerinput")
 
 
+def _minus(after: dict[str, dict[str, dict[str, int]]],
+           before: dict[str, dict[str, dict[str, int]]]) -> dict[str, dict[str, dict[str, int]]]:
+    """What was recorded between two exports (counts only grow)."""
+    return {part: {area: dict(Counter(counts) - Counter(before.get(part, {}).get(area, {})))
+                   for area, counts in areas.items()}
+            for part, areas in after.items()}
+
+
+def merged(own: dict[str, Any], workers: list[dict[str, Any]]) -> Figures:
+    """This process's figures plus each worker's, the collection-time part of the workers once."""
+    figures = Figures()
+    figures.merge(own)
+    for k, sent in enumerate(workers):
+        figures.merge(sent["total"] if k == 0 else _minus(sent["total"], sent["collected"]))
+    return figures
+
+
+def pytest_collection_finish(session: Any) -> None:
+    _at_collection.clear()
+    _at_collection.update(FIGURES.export())
+
+
 def pytest_sessionfinish(session: Any) -> None:
     """On an xdist worker: hand this process's figures to the controller."""
     if _is_worker(session.config):
-        session.config.workeroutput[_WORKER_KEY] = FIGURES.export()
+        session.config.workeroutput[_WORKER_KEY] = {"total": FIGURES.export(), "collected": dict(_at_collection)}
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """On the controller: keep what a finished worker sent."""
-    exported = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
-    if exported:
-        _from_workers[node.workerinput.get("workerid", str(len(_from_workers)))] = exported
+    sent = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+    if sent:
+        _from_workers[node.workerinput.get("workerid", str(len(_from_workers)))] = sent
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: Any) -> None:
     """Print the figures once: this process's own, plus every worker's."""
     if _is_worker(config):
         return
-    merged = Figures()
-    merged.merge(FIGURES.export())
-    for worker in sorted(_from_workers, key=lambda w: (len(w), w)):
-        merged.merge(_from_workers[worker])
-    terminal_summary(terminalreporter, merged)
+    workers = [_from_workers[w] for w in sorted(_from_workers, key=lambda w: (len(w), w))]
+    terminal_summary(terminalreporter, merged(FIGURES.export(), workers))
