@@ -363,6 +363,7 @@ class Evaluator:
         self.cache: dict[tuple[int, int, int], Any] = {}
         self.format_cache: dict[str, dict[str, Any]] = {}
         self.active: set[tuple[int, int, int]] = set()
+        self.ranges: dict[tuple[int, int, int, int, int], list[list[Any]]] = {}
 
     def effective(self, sheet: Sheet, row: int, col: int) -> tuple[str, Any] | None:
         """('number'|'string'|'bool'|'error', value) or None for empty/unknown."""
@@ -402,6 +403,12 @@ class Evaluator:
                 raise formula_eval.FormulaError("REF", f"Unresolved sheet name '{title}'.")
             if r1 < 0:
                 r1, r2 = 0, target.row_count - 1
+            # The same ranges (whole columns, mostly) come back in formula after formula: resolved
+            # once per read. Values are only read, and a range hitting an error is not kept.
+            key = (target.sheet_id, r1, c1, r2, c2)
+            known = self.ranges.get(key)
+            if known is not None:
+                return known
             rows = []
             for r in range(min(r1, r2), min(max(r1, r2), target.row_count - 1) + 1):
                 row = []
@@ -416,6 +423,7 @@ class Evaluator:
                     else:
                         row.append(found[1])
                 rows.append(row)
+            self.ranges[key] = rows
             return rows
 
         try:
