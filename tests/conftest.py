@@ -10,7 +10,40 @@ for _name in list(os.environ):
     if _name.startswith("MAPWS_"):
         del os.environ[_name]
 
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
+
+#: The robustness figures are printed once at the end, merged across xdist workers.
+pytest_plugins = ["tests.robustness.report"]
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (pyproject's addopts): a worker per CPU, at most four (each holds an emulator and its
+    plans in memory); with a single CPU none at all, so the tests run in this process without a
+    worker's start-up. PYTEST_XDIST_AUTO_NUM_WORKERS still wins, as xdist documents."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 0 if cpus < 2 else min(cpus, 4)
+
+
+#: Modules whose tests run LibreOffice: kept on one xdist worker (``--dist loadgroup``), so two soffice
+#: processes never run at once and the module-scoped recalculations are made once.
+LIBREOFFICE_MODULES = frozenset({"tests/backends/test_formulas_libreoffice.py", "tests/backends/test_summary_pdf.py",
+                                 "tests/cli/test_summary_pdf_cli.py"})
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        try:
+            module = item.path.resolve().relative_to(_ROOT).as_posix()
+        except ValueError:
+            continue
+        if module in LIBREOFFICE_MODULES:
+            item.add_marker(pytest.mark.xdist_group("libreoffice"))
 
 
 @pytest.fixture(autouse=True)

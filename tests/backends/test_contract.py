@@ -30,7 +30,7 @@ def local_store(tmp_path):
 def google_store(tmp_path):
     """A GooglePlanStore with anonymous credentials against the (reset) loopback emulator, through
     the real gspread and google-api-python-client."""
-    from tests.google.conftest import make_store, shared_emulator
+    from tests.support.google import make_store, shared_emulator
 
     emulator = shared_emulator()
     emulator.reset()

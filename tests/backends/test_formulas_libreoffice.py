@@ -27,8 +27,7 @@ from map_workspace.formulas import colour_rules, colour_rules_from, flag_formula
 from map_workspace.layout import OVERVIEW, OVERVIEW_FIELDS, PLAN, PLAN_TAB, Cell, Grid, column_letter
 from map_workspace.render import plan_columns, render_plan
 from map_workspace.sync import Settings, plan_sync
-
-from .helpers import meta_for, recalculated, small_plan, soffice_or_skip, state_for
+from tests.support.plans import meta_for, recalculated, small_plan, soffice_or_skip, state_for
 
 #: The windows a plan is written with when config.toml sets none.
 DEFAULT_DAYS = Thresholds()

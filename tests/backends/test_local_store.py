@@ -18,7 +18,7 @@ from map_workspace.errors import PlanChanged
 from map_workspace.layout import PLAN, PLAN_TAB
 from map_workspace.sync import plan_sync
 
-from .helpers import rendered
+from tests.support.plans import rendered
 
 SLIPS = PLAN_TAB.index("slips")
 

@@ -52,8 +52,7 @@ from map_workspace.layout import (
 )
 from map_workspace.render import plan_columns
 from map_workspace.summary import Section, SummaryDoc
-
-from .helpers import PLAN_ID, rendered, rewrite_zip, sheet_part
+from tests.support.plans import PLAN_ID, rendered, rewrite_zip, sheet_part
 
 #: The windows a plan is written with when config.toml sets none.
 DEFAULT_DAYS = Thresholds()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import pickle
 import random
 import re
 import threading
@@ -198,6 +199,24 @@ class EmulatorCore:
             self.after_read_hooks: dict[str, deque[list[dict]]] = {}
             self.quota_windows: dict[tuple[str, str, str], deque[float]] = {}
             self.list_counter = 0
+
+    #: What :meth:`save` keeps: everything :meth:`reset` clears (tokens and the clock carry on).
+    _SAVED = ("files", "deleted", "spreadsheets", "documents", "changes", "notifications", "after_read_hooks",
+              "quota_windows", "list_counter")
+
+    def save(self) -> dict[str, Any]:
+        """A copy of the whole Drive, Sheets and Docs state (and the id generator), for :meth:`restore`."""
+        with self.lock:
+            state = {name: getattr(self, name) for name in self._SAVED}
+            return {"state": pickle.dumps(state, pickle.HIGHEST_PROTOCOL), "rng": self.rng.getstate()}
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Put back what :meth:`save` kept, as it was then (``saved`` can be restored again)."""
+        with self.lock:
+            for name, value in pickle.loads(saved["state"]).items():
+                setattr(self, name, value)
+            self.rng = random.Random()
+            self.rng.setstate(saved["rng"])
 
     def new_id(self, length: int = 44) -> str:
         alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

@@ -92,6 +92,16 @@ class Emulator:
     def reset(self) -> None:
         reset_all(self.server)
 
+    def save(self) -> dict[str, Any]:
+        """The emulator's files, spreadsheets and documents as they are now (an opaque copy)."""
+        return self.core.save()
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """``reset()``, then back to what ``save()`` returned: cheaper than re-creating files through
+        the API (the same ids, versions and contents; the log is empty, faults start over)."""
+        self.reset()
+        self.core.restore(saved)
+
     def state(self) -> dict[str, Any]:
         with self.core.lock:
             return snapshot(self.core)

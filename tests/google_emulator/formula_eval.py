@@ -8,9 +8,10 @@ Anything else raises Unsupported and the caller leaves the formula's effective v
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .a1 import column_index
@@ -91,7 +92,7 @@ Resolver = Callable[[str | None, int, int, int, int], list[list[Any]]]
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, str]], resolve: Resolver, today: dt.date):
+    def __init__(self, tokens: Sequence[tuple[str, str]], resolve: Resolver, today: dt.date):
         self.tokens = tokens
         self.pos = 0
         self.resolve = resolve
@@ -452,9 +453,15 @@ def _raise_div0() -> float:
     raise FormulaError("DIVIDE_BY_ZERO", "Evaluation of function AVERAGE caused a divide by zero error.")
 
 
+@functools.lru_cache(maxsize=4096)
+def _tokens_of(text: str) -> tuple[tuple[str, str], ...]:
+    """A formula's tokens, tokenised once (a read evaluates the same few formulas over and over)."""
+    return tuple(tokenize(text))
+
+
 def evaluate(formula: str, resolve: Resolver, today: dt.date) -> Any:
     """Evaluate `=...`; returns a float, str or bool, or raises FormulaError / Unsupported."""
-    tokens = tokenize(formula[1:] if formula.startswith("=") else formula)
+    tokens = _tokens_of(formula[1:] if formula.startswith("=") else formula)
     parser = _Parser(tokens, resolve, today)
     value = parser.expression()
     if parser.pos != len(tokens):

@@ -42,8 +42,8 @@ from map_workspace.layout import (
 from map_workspace.reading import find_table
 from map_workspace.sync import SyncPlan, plan_sync
 from tests.robustness import report
-from tests.robustness.conftest import BACKENDS, SYNC_AT, SYNC_DAY, Extras, StoredCell, backend_abilities
 from tests.robustness.corpus import AT_LIMIT, CORPUS
+from tests.support.robustness import BACKENDS, SYNC_AT, SYNC_DAY, Extras, StoredCell, backend_abilities
 
 #: Text for cells at the length limit: accents and kanji, and no separator an owner cell splits on.
 _FILLER = "Lorem ipsum dolor sit amet ünïcödé 日本語 "
@@ -374,7 +374,7 @@ def _brief(findings: list[dict[str, Any]]) -> str:
 
 
 def test_the_buyer_cell_check_sees_a_changed_buyer_cell_and_ignores_sync_owned_ones() -> None:
-    from tests.robustness.conftest import master
+    from tests.support.robustness import master
     from tests.unit.snapshot_edit import SnapshotEditor
 
     before = master("en_US").snapshot

@@ -32,10 +32,10 @@ from map_workspace.config import Config
 from map_workspace.layout import OVERVIEW
 from map_workspace.ratelimit import Unlimited
 from map_workspace.state_store import StateStore
-from tests.google.conftest import instant_retry, is_sheets_write, make_store, shared_emulator
 from tests.google_emulator.clients import gspread_client
 from tests.robustness import report
 from tests.robustness.plan_audit import SYNC_DAY, audit_plan, plan_sheet_id, plant, typical_edits
+from tests.support.google import instant_retry, is_sheets_write, make_store, shared_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 DEALS = ("Acme rollout", "Beta pilot", "Gamma renewal")

@@ -32,7 +32,7 @@ from map_workspace.cli import cli
 from map_workspace.layout import HISTORY, STATE, a1, normalise_header
 from map_workspace.sync import FLAG_WORDS
 from tests.robustness import report
-from tests.robustness.conftest import SYNC_DAY, SheetsBuyer, StoredCell
+from tests.support.robustness import SYNC_DAY, SheetsBuyer, StoredCell
 
 #: What a buyer types, as text: each would run (fetch a URL, make a link, start a program,
 #: compute) if a spreadsheet took it for a formula.

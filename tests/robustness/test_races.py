@@ -23,7 +23,6 @@ from map_workspace.errors import PlanChanged
 from map_workspace.ratelimit import Unlimited
 from map_workspace.state_store import StateStore
 from map_workspace.sync import plan_sync
-from tests.google.conftest import api_of, calls, is_sheets_read, is_sheets_write, make_store, shared_emulator
 from tests.google_emulator.clients import gspread_client
 from tests.robustness import report
 from tests.robustness.plan_audit import (
@@ -37,11 +36,12 @@ from tests.robustness.plan_audit import (
     sort_rows,
     typical_edits,
 )
+from tests.support.google import api_of, calls, is_sheets_read, is_sheets_write, make_store, shared_emulator
 
 
 @pytest.fixture
 def emulator():
-    """The session's emulator (tests/google/conftest.py), reset, with no faults and no quota."""
+    """The session's emulator (tests/support/google.py), reset, with no faults and no quota."""
     em = shared_emulator()
     em.reset()
     em.faults.rate = 0.0

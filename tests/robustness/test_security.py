@@ -37,11 +37,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from map_workspace.backends.google import auth
 from map_workspace.cli import cli
-from tests.google.conftest import buyer_credentials
 from tests.google_emulator import Emulator
 from tests.google_emulator.auth import ANONYMOUS_CALLER, oauth_error
 from tests.google_emulator.clients import docs_service, drive_service, gspread_client, sheets_service
 from tests.robustness import report
+from tests.support.google import buyer_credentials
 
 REPO = Path(__file__).resolve().parents[2]
 ROBOT = "mapws-nightly@security-tests.iam.gserviceaccount.com"

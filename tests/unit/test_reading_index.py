@@ -14,7 +14,7 @@ from map_workspace.layout import OVERVIEW, PLAN, PLAN_TAB, RISKS, STAKEHOLDERS
 from map_workspace.reading import Reading, read_plan
 from map_workspace.render import render_plan
 from map_workspace.sync import plan_sync
-from tests.backends.helpers import meta_for, small_plan, state_for
+from tests.support.plans import meta_for, small_plan, state_for
 
 TODAY = date(2026, 5, 12)
 ITEMS = 3000

@@ -17,7 +17,7 @@ from map_workspace.backends.google import auth
 from map_workspace.backends.google.errors import GoogleApiFailed, GoogleAuthError
 from map_workspace.cli import cli
 from map_workspace.config import Config
-from tests.google.conftest import instant_retry, make_store
+from tests.support.google import instant_retry, make_store
 from tests.google_emulator import Emulator
 from tests.google_emulator.auth import ANONYMOUS_CALLER, oauth_error
 

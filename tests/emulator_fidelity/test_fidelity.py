@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator.replay import Replayer
+from tests.emulator_fidelity.replay import Replayer
 
 # shared/ sits beside the repository (on developer machines and in CI alike)
 _CANDIDATES = [Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")]
@@ -61,7 +61,7 @@ def test_recorded_gspread_traffic_agrees_with_the_emulator(emulator):
 
 
 def test_structure_comparison_notices_a_missing_key():
-    from tests.emulator.replay import shape_difference
+    from tests.emulator_fidelity.replay import shape_difference
 
     recorded = {"properties": {"title": "x", "defaultFormat": {"padding": {}}}, "sheets": [{"a": 1}]}
     assert (

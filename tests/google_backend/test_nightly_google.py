@@ -25,8 +25,8 @@ from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.ratelimit import RateLimiter, Unlimited
 from map_workspace.state_store import RunInProgress, StateStore
-from tests.google.conftest import api_of, calls, is_sheets_read, is_sheets_write, make_store
 from tests.google_emulator.clients import drive_service, gspread_client
+from tests.support.google import api_of, calls, is_sheets_read, is_sheets_write, make_store
 
 TODAY = date(2026, 3, 2)
 LATER = date(2026, 6, 10)  # items overdue and due soon, health and projection move: every plan is written

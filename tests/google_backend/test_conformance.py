@@ -10,10 +10,10 @@ from datetime import date
 from map_workspace import app
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
-from tests.google.conftest import buyer_credentials, calls
 from tests.google_emulator import validate_request
 from tests.google_emulator.clients import gspread_client
 from tests.google_emulator.discovery import document, methods
+from tests.support.google import buyer_credentials, calls
 
 TODAY = date(2026, 3, 2)
 

@@ -27,8 +27,8 @@ from map_workspace.ports import PlanRef
 from map_workspace.reading import read_plan
 from map_workspace.render import render_plan
 from map_workspace.sync import plan_sync
-from tests.backends.helpers import meta_for, small_plan, state_for
-from tests.google.conftest import buyer_credentials, calls, is_sheets_write
+from tests.support.google import buyer_credentials, calls, is_sheets_write
+from tests.support.plans import meta_for, small_plan, state_for
 
 TODAY = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))

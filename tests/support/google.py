@@ -1,34 +1,22 @@
-"""The Google backend over the loopback emulator: one emulator per test session, reset before each
-test that uses it, and stores built on the real gspread and google-api-python-client clients."""
+"""The Google backend over the loopback emulator: stores built on the real gspread and
+google-api-python-client clients, retries that cost no wall time, buyers' credentials, and readers
+of the emulator's request log."""
 
 from __future__ import annotations
 
-import atexit
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from google.auth.credentials import AnonymousCredentials, Credentials
 
 from map_workspace.backends.google.clients import GoogleClients
 from map_workspace.backends.google.retry import RetryPolicy
 from map_workspace.backends.google.store import GooglePlanStore
 from tests.google_emulator import Emulator
+from tests.support.emulator import shared_emulator
 
-_lock = threading.Lock()
-_shared: Emulator | None = None
-
-
-def shared_emulator() -> Emulator:
-    """The session's emulator, started on first use (the contract suite's factory has no fixtures)."""
-    global _shared
-    with _lock:
-        if _shared is None:
-            _shared = Emulator(seed=11).start()
-            atexit.register(_shared.stop)
-        return _shared
+__all__ = ["api_of", "buyer_credentials", "calls", "instant_retry", "is_sharing", "is_sheets_read",
+           "is_sheets_write", "make_store", "shared_emulator"]
 
 
 def instant_retry(emulator: Emulator | None = None) -> RetryPolicy:
@@ -48,23 +36,11 @@ def make_store(emulator: Emulator, *, credentials: Credentials | None = None, pr
     return GooglePlanStore(clients, principal=principal, pdf_dir=pdf_dir, **options)
 
 
-@pytest.fixture
-def emulator() -> Emulator:
-    em = shared_emulator()
-    em.reset()
-    em.faults.rate = 0.0
-    em.core.quota_per_minute = None
-    return em
+def buyer_credentials(emulator: Emulator, email: str) -> Credentials:
+    """An access token for a buyer, issued by the emulator (no OAuth dance)."""
+    from google.oauth2.credentials import Credentials as UserCredentials
 
-
-@pytest.fixture
-def google_store(emulator: Emulator, tmp_path: Path) -> Callable[..., GooglePlanStore]:
-    """A factory: ``google_store(**options)`` → a GooglePlanStore against the reset emulator."""
-    def build(**options: Any) -> GooglePlanStore:
-        options.setdefault("pdf_dir", tmp_path)
-        return make_store(emulator, **options)
-
-    return build
+    return UserCredentials(token=emulator.issue_token(email))
 
 
 # --- reading the emulator's log ---------------------------------------------------------------------
@@ -99,18 +75,3 @@ def calls(emulator: Emulator, principal: str = "anonymous") -> list[dict[str, An
     """The requests ``principal`` sent since the log was last cleared (batch envelopes left out:
     their inner calls are logged one by one)."""
     return [e for e in emulator.log_entries() if e.get("principal") == principal and api_of(e) != "batch"]
-
-
-def buyer_credentials(emulator: Emulator, email: str) -> Credentials:
-    """An access token for a buyer, issued by the emulator (no OAuth dance)."""
-    from google.oauth2.credentials import Credentials as UserCredentials
-
-    return UserCredentials(token=emulator.issue_token(email))
-
-
-@pytest.fixture
-def buyer(emulator: Emulator) -> Callable[[str], Any]:
-    """``buyer(email)`` → a gspread client acting as that person (share the plan with them first)."""
-    from tests.google_emulator.clients import gspread_client
-
-    return lambda email: gspread_client(emulator, buyer_credentials(emulator, email))

@@ -10,7 +10,7 @@ import pytest
 from map_workspace import app
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
-from tests.google.conftest import api_of, calls, is_sharing, is_sheets_read, is_sheets_write
+from tests.support.google import api_of, calls, is_sharing, is_sheets_read, is_sheets_write
 
 TODAY = date(2026, 3, 2)
 BUYERS = ["Dana Tanaka <dana@acme.example>", "Omar Haddad <omar@acme.example>"]

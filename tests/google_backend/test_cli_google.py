@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from map_workspace.cli import cli
-from tests.google.conftest import api_of, calls
+from tests.support.google import api_of, calls
 
 TODAY = "2026-03-02"
 
