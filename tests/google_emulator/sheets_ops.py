@@ -73,8 +73,20 @@ def _fail(message: str) -> RequestError:
 # ---------------------------------------------------------------- cell helpers
 
 
+def _json_copy(value: Any) -> Any:
+    """A copy of JSON-shaped data (dicts and lists copied, the rest shared): what ``copy.deepcopy``
+    does for a cell, several times faster (a write of many rows copies every cell it touches)."""
+    if isinstance(value, dict):
+        return {k: _json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(v) for v in value]
+    if isinstance(value, str | int | float | bool | None):
+        return value
+    return copy.deepcopy(value)
+
+
 def set_cell(sheet: Sheet, row: int, col: int, source: dict[str, Any], paths: list[tuple[str, ...]]) -> None:
-    cell = copy.deepcopy(sheet.cells.get((row, col), {}))
+    cell = _json_copy(sheet.cells.get((row, col), {}))
     source = strip_nulls(source)
     if "userEnteredFormat" in source:
         source["userEnteredFormat"] = normalize_format(source["userEnteredFormat"])
