@@ -17,7 +17,6 @@ from map_workspace.changes import CellWrite, ChangeSet
 from map_workspace.errors import PlanChanged
 from map_workspace.layout import PLAN, PLAN_TAB
 from map_workspace.sync import plan_sync
-
 from tests.support.plans import rendered
 
 SLIPS = PLAN_TAB.index("slips")

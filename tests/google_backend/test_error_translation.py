@@ -17,9 +17,9 @@ from map_workspace.backends.google import auth
 from map_workspace.backends.google.errors import GoogleApiFailed, GoogleAuthError
 from map_workspace.cli import cli
 from map_workspace.config import Config
-from tests.support.google import instant_retry, make_store
 from tests.google_emulator import Emulator
 from tests.google_emulator.auth import ANONYMOUS_CALLER, oauth_error
+from tests.support.google import instant_retry, make_store
 
 ROBOT = "mapws-errors@emulator-tests.iam.gserviceaccount.com"
 FOLDER = "application/vnd.google-apps.folder"
