@@ -337,8 +337,8 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
 @click.option("--shard", default=None, metavar="I/N", help="With --all: only shard I of N (0 … N-1).")
 @click.option("--max-rpm", type=int, default=None, help="With --all: Sheets reads and writes per minute each "
               "(env MAPWS_MAX_RPM; default 60).")
-@click.option("--workers", type=int, default=None, help="With --all: plans synced at once (default 1 local, "
-              "8 google).")
+@click.option("--workers", type=int, default=None, help="With --all: plans synced at once (default 8 google; "
+              "local: one process per CPU when 16 or more plans need reading, else 1).")
 @click.option("--state", default=None, metavar="PATH|drive",
               help="With --all: the state store (env MAPWS_STATE; default: SQLite in the user data dir); "
               "'drive' keeps it in one app-owned Google Drive file, for hosts thrown away after each run.")
