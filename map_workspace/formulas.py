@@ -12,6 +12,7 @@ records the windows its formulas and colour rules were written with in its meta
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -191,6 +192,7 @@ def canonical_formula(formula: str) -> str:
 _MARK_DAYS = Thresholds(stalled_after_days=918273645, due_soon_days=546372819)
 
 
+@functools.cache
 def _colour_rule_patterns() -> list[re.Pattern[str]]:
     """The colour rules with any columns, rows and windows: a plan keeps recognising its rules
     after a buyer moved columns or the config changed the windows."""
@@ -210,14 +212,12 @@ def _colour_rule_patterns() -> list[re.Pattern[str]]:
     return patterns
 
 
-_COLOUR_RULE_PATTERNS = _colour_rule_patterns()
-
 
 def is_colour_rule_formula(formula: str) -> bool:
     """One of the product's colour rules, with any columns and rows: how a backend recognises its
     own rules after a buyer moved columns, and never touches a buyer's own rule."""
     text = canonical_formula(formula)
-    return any(p.fullmatch(text) for p in _COLOUR_RULE_PATTERNS)
+    return any(p.fullmatch(text) for p in _colour_rule_patterns())  # built on first use: a sync may need none
 
 
 _RELATIVE_ROW = re.compile(r"(\$?[A-Z]{1,3})(\d+)")
