@@ -249,11 +249,16 @@ class SyncOutcome:
     #: an outcome the nightly remembered without planning.
     after: Snapshot | None = None
 
+    @property
+    def changes_written(self) -> int:
+        """Cells written and rows added or removed (``--json``'s ``changes``): 0 when nothing was written."""
+        return self.result.changes.count if self.written else 0
+
     def as_json(self, *, planned: bool = False) -> dict[str, Any]:
         a = self.result.assessment
         out: dict[str, Any] = {
             "plan": self.ref.id,
-            "changes": self.result.changes.count if self.written else 0,
+            "changes": self.changes_written,
             "findings": [finding_json(f) for f in self.result.findings],
             "progress": a.progress.as_json(),
             "health": a.health.value,

@@ -93,6 +93,14 @@ class Night:
     limiter: RateLimiter | None = None
     #: With ``--impersonate-owners``: each owner's store and rate limiter.
     lanes: OwnerLanes | None = None
+    #: What the state store said as it closed (a Drive state file that could not be saved): the
+    #: night's work is done, but the next night will not know it.
+    state_problem: MapwsError | None = None
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        """PLAN when a plan failed or the state was not kept; a policy (``--strict``) is the caller's."""
+        return ExitStatus.PLAN if self.failed or self.state_problem is not None else ExitStatus.OK
 
     def requests(self, kind: str) -> int:
         """Sheets requests of a kind counted by every rate limiter of the run."""
@@ -121,7 +129,7 @@ class Night:
         return {
             "plans": len(self.runs), "synced": len(ok), "failed": len(self.failed),
             "unchanged": sum(1 for r in ok if not r.read),
-            "changes": sum(r.outcome.as_json()["changes"] for r in ok if r.outcome),
+            "changes": sum(r.outcome.changes_written for r in ok if r.outcome),
             "errors": sum(1 for r in ok if r.outcome for f in r.outcome.result.findings
                           if f.severity.value == "error"),
             **counts,
@@ -130,6 +138,7 @@ class Night:
             "by_owner": {o: dict(c) for o, c in sorted(self.by_owner().items())},
             "resumed": self.resumed is not None,
             **({"by_identity": self.lanes.counts()} if self.lanes else {}),
+            **({"state_error": self.state_problem.as_json()} if self.state_problem is not None else {}),
         }
 
 
@@ -322,6 +331,15 @@ def keeps_snapshot(job: Job, outcome: app.SyncOutcome) -> bool:
     return outcome.written or outcome.read or job.remembered is None
 
 
+def sync_or_fail(store: PlanStore, job: Job, config: Config, limiter: RateLimiter, dry_run: bool,
+                 today: date) -> tuple[PlanRun, str]:
+    """``sync_job``, with a failure kept as that plan's run: one broken file must not stop the night."""
+    try:
+        return sync_job(store, job, config, limiter, dry_run=dry_run, today=today)
+    except Exception as exc:  # noqa: BLE001
+        return failed_run(job.ref, exc), ""
+
+
 def failed_run(ref: PlanRef, exc: BaseException) -> PlanRun:
     if isinstance(exc, MapwsError):
         return PlanRun(ref, error=exc)
@@ -360,14 +378,11 @@ def _sync_in_process(job: Job, dry_run: bool,
     store, config = _WORKER
     limiter = Unlimited()
     blob = None
-    try:
-        run, facts = sync_job(store, job, config, limiter, dry_run=dry_run, today=today)
-        if run.outcome is not None and run.outcome.after is not None:
-            if not dry_run and keeps_snapshot(job, run.outcome):
-                blob = encode(run.outcome.after)
-            run.outcome = replace(run.outcome, after=None)
-    except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night
-        run, facts = failed_run(job.ref, exc), ""
+    run, facts = sync_or_fail(store, job, config, limiter, dry_run, today)
+    if run.outcome is not None and run.outcome.after is not None:
+        if not dry_run and keeps_snapshot(job, run.outcome):
+            blob = encode(run.outcome.after)
+        run.outcome = replace(run.outcome, after=None)
     return run, facts, blob, dict(limiter.counts)
 
 
@@ -424,10 +439,10 @@ def _over_threads(store: PlanStore, config: Config, refs: list[PlanRef], state: 
             job = prepare(plan_store, ref, config, state, today)
             if isinstance(job, PlanRun):
                 return job, None, ""
-            run, facts = sync_job(plan_store, job, config, plan_limiter, dry_run=dry_run, today=today)
-            return run, job, facts
         except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night
             return failed_run(ref, exc), None, ""
+        run, facts = sync_or_fail(plan_store, job, config, plan_limiter, dry_run, today)
+        return run, job, facts
 
     if workers <= 1:
         for ref in refs:
@@ -454,10 +469,7 @@ def _over_processes(store: PlanStore, config: Config, refs: list[PlanRef], state
             jobs.append(job)
     def in_process(todo: list[Job]) -> Generator[PlanRun, None, None]:
         for job in todo:
-            try:
-                run, facts = sync_job(store, job, config, limiter, dry_run=dry_run, today=today)
-            except Exception as exc:  # noqa: BLE001
-                run, facts = failed_run(job.ref, exc), ""
+            run, facts = sync_or_fail(store, job, config, limiter, dry_run, today)
             yield finished(run, job, facts)
 
     if sum(1 for j in jobs if j.cached is None) < PROCESS_POOL_MIN:
@@ -511,29 +523,11 @@ def _as_finished(futures: list[Future], finished: _Finished,
 # --- the night as the CLI runs it --------------------------------------------------------------
 
 
-@dataclass
-class NightResult(Night):
-    """A finished night, and what the state store said as it closed (a Drive state file that could
-    not be saved): the run's work is done, but the next night will not know it."""
-
-    state_problem: MapwsError | None = None
-
-    def totals(self) -> dict[str, Any]:
-        totals = super().totals()
-        if self.state_problem is not None:
-            totals["state_error"] = self.state_problem.as_json()
-        return totals
-
-    @property
-    def exit_status(self) -> ExitStatus:
-        """PLAN when a plan failed or the state was not kept; a policy (``--strict``) is the caller's."""
-        return ExitStatus.PLAN if self.failed or self.state_problem is not None else ExitStatus.OK
-
 
 def run_night(store: PlanStore, config: Config, *, dry_run: bool = False, shard: str | Shard | None = None,
               workers: int | None = None, wait: bool = False, impersonate_owners: bool = False,
               on_listed: Callable[[int], None] | None = None,
-              on_run: Callable[[PlanRun], None] | None = None) -> NightResult:
+              on_run: Callable[[PlanRun], None] | None = None) -> Night:
     """``sync --all`` (and ``status --all`` with ``dry_run``): every plan of the shard once, within
     the store's quota, the state store opened and closed around it. ``on_listed`` hears how many
     plans there are, ``on_run`` each plan's run as it finishes (to print or advance a bar)."""
@@ -541,7 +535,7 @@ def run_night(store: PlanStore, config: Config, *, dry_run: bool = False, shard:
     limiter = RateLimiter(config.max_rpm) if store.traits.rate_limited else Unlimited()
     lanes = owner_lanes(store, config, lambda: RateLimiter(config.max_rpm), limiter) if impersonate_owners else None
     state = open_state(store, config, shard_spec)
-    night = NightResult(limiter=limiter, lanes=lanes)
+    night = Night(limiter=limiter, lanes=lanes)
     runs = None
     try:
         runs = sync_every_plan(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from map_workspace.domain.model import Finding
     from map_workspace.domain.templates import Template
     from map_workspace.errors import MapwsError
-    from map_workspace.nightly import NightResult, PlanRun
+    from map_workspace.nightly import Night, PlanRun
     from map_workspace.ports import PlanRef, SummaryResult
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -231,7 +231,7 @@ def print_run(run: PlanRun, *, dry_run: bool, verbose: bool) -> None:
     click.echo(terminal_safe(f"{run.ref.slug}: {state} · {a.progress.text} · {a.health.label}"))
 
 
-def print_night_end(night: NightResult, as_json: bool) -> None:
+def print_night_end(night: Night, as_json: bool) -> None:
     """The totals (``{"totals": …}`` as the last JSON line, or the digest tables), then on stderr
     what went wrong with the state store, if anything did."""
     if as_json:
@@ -242,7 +242,7 @@ def print_night_end(night: NightResult, as_json: bool) -> None:
         print_error(night.state_problem, as_json=False)
 
 
-def print_night(night: NightResult) -> None:
+def print_night(night: Night) -> None:
     """Per plan, then per owner: what is overdue, stalled, due soon, blocked or slipped."""
     from rich.console import Console
     from rich.markup import escape

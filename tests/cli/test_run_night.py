@@ -8,7 +8,7 @@ from map_workspace.backends.local.store import LocalPlanStore
 from map_workspace.cli import cli
 from map_workspace.config import load_config
 from map_workspace.errors import ExitStatus, MapwsError, PlanError
-from map_workspace.nightly import Night, NightResult, run_night
+from map_workspace.nightly import Night, run_night
 from map_workspace.ratelimit import Unlimited
 
 TODAY = "2026-03-02"
@@ -57,7 +57,7 @@ def test_run_night_takes_a_shard_as_the_option_spells_it(tmp_path):
 
 
 def test_a_state_that_was_not_kept_fails_the_night_and_shows_in_the_totals():
-    night = NightResult(state_problem=PlanError("The nightly state could not be saved to Drive.", "Run it again."))
+    night = Night(state_problem=PlanError("The nightly state could not be saved to Drive.", "Run it again."))
     assert night.exit_status is ExitStatus.PLAN
     assert night.totals()["state_error"] == {"code": "plan.error", "hint": "Run it again.",
                                              "message": "The nightly state could not be saved to Drive."}
