@@ -23,6 +23,7 @@ from map_workspace.sharing import check_allowed_recipients
 if TYPE_CHECKING:
     # The services that create, sync and summarise import the domain where they run (below), so a
     # command that only lists or shares plans starts without loading it.
+    from map_workspace.changes import HistoryEntry
     from map_workspace.domain.model import Finding, Person, Plan
     from map_workspace.layout import Snapshot
     from map_workspace.sync import Settings, SyncPlan
@@ -248,17 +249,36 @@ class SyncOutcome:
     #: ``version``), for the nightly to remember; None once a worker process has encoded it, and for
     #: an outcome the nightly remembered without planning.
     after: Snapshot | None = None
+    #: Who last changed the file before this sync, as the backend can tell ("" when it cannot).
+    edited_by: str = ""
 
     @property
-    def changes_written(self) -> int:
-        """Cells written and rows added or removed (``--json``'s ``changes``): 0 when nothing was written."""
-        return self.result.changes.count if self.written else 0
+    def changes(self) -> int:
+        """What this sync writes, or (``--dry-run``, ``status``) would write: ``--json``'s ``changes``."""
+        return self.result.changes.count
+
+    def changed(self) -> list[dict[str, str]]:
+        """The edits the sync observed since the last one (its History rows), each in words too."""
+        from map_workspace.changes import edit_in_words
+
+        plan = self.result.plan
+        named = {i.id: i.activity for i in plan.items} | {r.id: r.risk for r in plan.risks if r.id}
+
+        def activity(h: HistoryEntry) -> str:  # a deleted row is gone from the plan: its History says it
+            return (h.to or h.from_) if h.field == "Row" else named.get(h.id, "")
+
+        return [{"id": h.id, "field": h.field, "from": h.from_, "to": h.to, "note": h.note,
+                 "text": edit_in_words(h, activity(h))} for h in self.result.changes.history]
 
     def as_json(self, *, planned: bool = False) -> dict[str, Any]:
         a = self.result.assessment
+        changed = self.changed()
         out: dict[str, Any] = {
             "plan": self.ref.id,
-            "changes": self.changes_written,
+            "changes": self.changes,
+            "written": self.written,
+            "changed": changed,
+            "changed_by": (self.edited_by or None) if changed else None,
             "findings": [finding_json(f) for f in self.result.findings],
             "progress": a.progress.as_json(),
             "health": a.health.value,
@@ -275,10 +295,11 @@ SYNC_ATTEMPTS = 3
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:
-    """A finding as ``--json`` prints it: ``field`` is the column header the buyer sees."""
+    """A finding as ``--json`` prints it: ``field`` is the column header the buyer sees, ``activity`` the
+    item's (or risk's) words."""
     from map_workspace.layout import header_of
 
-    return {**finding.as_json(), "field": header_of(finding.tab, finding.field)}
+    return {**finding.as_json(), "field": header_of(finding.tab, finding.field), "activity": finding.activity}
 
 
 def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run: bool = False,
@@ -305,7 +326,8 @@ def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run:
     while True:
         result = plan_sync(snapshot, today, now=now, settings=settings)
         if dry_run or result.changes.is_empty:
-            return SyncOutcome(ref, result, False, read, ref.version or snapshot.token.version, snapshot)
+            return SyncOutcome(ref, result, False, read, ref.version or snapshot.token.version, snapshot,
+                               edited_by=snapshot.edited_by)
         try:
             with limiter.slot("write"):
                 version = store.apply(ref, snapshot, result.changes)
@@ -320,7 +342,7 @@ def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run:
             continue
         after = apply_in_memory(snapshot, result.changes)
         return SyncOutcome(ref, result, True, read, version,
-                           replace(after, token=replace(after.token, version=version)))
+                           replace(after, token=replace(after.token, version=version)), snapshot.edited_by)
 
 
 def kept_changing(exc: PlanChanged, attempts: int) -> PlanChanged:

@@ -6,6 +6,7 @@ without the buyer's own note text, which the backend keeps when it merges them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -193,3 +194,41 @@ def apply_in_memory(snapshot: Snapshot, changes: ChangeSet) -> Snapshot:
                         tuple(tuple(r) for r in rows)) for name, rows in tabs.items()}
     return Snapshot(snapshot.source, meta, grids, True if changes.formats_to_row else snapshot.formats_ok,
                     snapshot.extra_tabs, snapshot.token)
+
+
+_SLIP = re.compile(r"\(slip (\d+)\)")
+
+
+def edit_in_words(entry: HistoryEntry, activity: str = "") -> str:
+    """One observed edit (a History row the sync logged) as a person says it: "M-01 Technical
+    win: due moved 2026-12-24 → 2027-01-07 (slip 2)", "T-01 Kickoff: done", "T-21 …: added"."""
+    what = _edit_words(entry)
+    subject = " ".join(x for x in (entry.id, " ".join(activity.split())) if x) or "Overview"
+    return f"{subject}: {what}"
+
+
+def _edit_words(e: HistoryEntry) -> str:
+    old, new = e.from_, e.to
+    if e.note.startswith("edit to a sync-owned cell undone"):
+        return f"{e.field} edit undone ('{old}' → {new}): mapws keeps this cell"
+    if e.field == "Row":
+        if e.note.startswith("new"):
+            return "added"
+        if e.note == "row restored":
+            return "restored"
+        return "deleted"
+    if e.field == "ID":
+        return f"given its own ID (its row repeated {old})"
+    if e.field == "Due":
+        slip = _SLIP.search(e.note)
+        return f"due moved {old} → {new} ({f'slip {slip[1]}' if slip else 'earlier'})"
+    if e.field == "Status":
+        if new == "Done":
+            return "done"
+        return f"status set to {new}" if not old else f"status {old} → {new or '(empty)'}"
+    if e.field == "Owner":
+        if not old:
+            return f"owner set to {new}"
+        return f"owner {old} → {new}" if new else f"owner cleared (was {old})"
+    words = f"{e.field} {old or '(empty)'} → {new or '(empty)'}"
+    return f"{words} ({e.note})" if e.note else words

@@ -346,7 +346,7 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
 @click.option("--impersonate-owners", is_flag=True,
               help="With --all on Google: sync each plan as its owner (service account with domain-wide "
               "delegation), so each rep's own per-minute quota is used; --max-rpm applies per owner.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no hints under the findings.")
 @common_options
 @command_boundary
 @click.pass_obj
@@ -381,7 +381,8 @@ def sync(obj: CliContext, plan: str | None, all_plans: bool, dry_run: bool, stri
 
     assert plan is not None
     outcome = app.sync_plan(store, plan, config, dry_run=dry_run)
-    report.print_outcome(outcome, dry_run=dry_run, verbose=obj.verbose, as_json=obj.as_json, planned=dry_run)
+    report.print_outcome(outcome, dry_run=dry_run, verbose=obj.verbose, as_json=obj.as_json, planned=dry_run,
+                         hints=not quiet)
     check_policy([outcome], strict=strict, fail_on=fail_on)
 
 
@@ -401,7 +402,7 @@ def _night(obj: CliContext, store: PlanStore, config: Config, *, dry_run: bool, 
         night = nightly.run_night(store, config, dry_run=dry_run, on_listed=progress.start, on_run=on_run, **options)
     finally:
         progress.stop()
-    report.print_night_end(night, obj.as_json)
+    report.print_night_end(night, obj.as_json, verbose=obj.verbose, hints=not quiet)
     if night.exit_status is not ExitStatus.OK:
         sys.exit(night.exit_status)
     check_policy([r.outcome for r in night.runs if r.outcome is not None], strict=strict, fail_on=fail_on)
@@ -410,11 +411,12 @@ def _night(obj: CliContext, store: PlanStore, config: Config, *, dry_run: bool, 
 @cli.command()
 @click.argument("plan", required=False)
 @click.option("--all", "all_plans", is_flag=True, help="Every plan in the plans folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No hints under the findings.")
 @common_options
 @command_boundary
 @click.pass_obj
-def status(obj: CliContext, plan: str | None, all_plans: bool) -> None:
-    """Show what a sync would find, without writing anything.
+def status(obj: CliContext, plan: str | None, all_plans: bool, quiet: bool) -> None:
+    """Show what a sync would find and write (as sync --dry-run), without writing anything.
 
     \b
     Examples:
@@ -425,13 +427,13 @@ def status(obj: CliContext, plan: str | None, all_plans: bool) -> None:
     if all_plans == bool(plan):
         raise UsageError("Name one PLAN, or pass --all.", "Example: mapws status acme-rollout")
     if all_plans:
-        _night(obj, obj.store(config), config, dry_run=True, planned=False)
+        _night(obj, obj.store(config), config, dry_run=True, planned=False, quiet=quiet)
         return
     from map_workspace import app
 
     assert plan is not None
     outcome = app.sync_plan(obj.store(config), plan, config, dry_run=True)
-    report.print_outcome(outcome, dry_run=False, verbose=obj.verbose, as_json=obj.as_json)
+    report.print_outcome(outcome, dry_run=True, verbose=obj.verbose, as_json=obj.as_json, hints=not quiet)
 
 
 @cli.command()

@@ -293,7 +293,9 @@ class Snapshot:
     ``meta`` carries the plan's document properties: ``plan_id``, ``schema``, ``template``,
     ``locale``, ``timezone``, ``slug``, ``shortfall_days``. ``formats_ok`` is the backend's word
     on whether the validation and conditional-format rules are still in place; ``token`` is the
-    backend's own note on the read (never a key in ``meta``)."""
+    backend's own note on the read (never a key in ``meta``). ``edited_by`` is who last changed the
+    file, as the backend can tell (Drive's last modifying user; a workbook's last-modified-by), ""
+    when it cannot or when mapws itself saved it last."""
 
     source: str
     meta: dict[str, str]
@@ -301,6 +303,7 @@ class Snapshot:
     formats_ok: bool = True
     extra_tabs: tuple[str, ...] = field(default=())
     token: ReadToken = field(default=ReadToken())
+    edited_by: str = ""
 
 
 def columns_by_position(spec: TabSpec, header: Iterable[Cell]) -> dict[int, Column]:

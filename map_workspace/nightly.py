@@ -96,6 +96,8 @@ class Night:
     #: What the state store said as it closed (a Drive state file that could not be saved): the
     #: night's work is done, but the next night will not know it.
     state_problem: MapwsError | None = None
+    #: ``status --all`` and ``sync --all --dry-run``: plans were checked, nothing was written.
+    dry_run: bool = False
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -129,7 +131,8 @@ class Night:
         return {
             "plans": len(self.runs), "synced": len(ok), "failed": len(self.failed),
             "unchanged": sum(1 for r in ok if not r.read),
-            "changes": sum(r.outcome.changes_written for r in ok if r.outcome),
+            # Written, or with dry_run what would be written.
+            "changes": sum(r.outcome.changes for r in ok if r.outcome), "dry_run": self.dry_run,
             "errors": sum(1 for r in ok if r.outcome for f in r.outcome.result.findings
                           if f.severity.value == "error"),
             **counts,
@@ -248,7 +251,7 @@ def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, st
         "since": today.isoformat(),
         "until": stable_until(result.plan, today, config.thresholds).isoformat(),
         "settings": settings_key(config),
-        "findings": [f.as_json() for f in result.findings],
+        "findings": [{**f.as_json(), "activity": f.activity} for f in result.findings],
         "progress": a.progress.as_json(), "health": a.health.value,
         "projected": a.projected_decision.isoformat() if a.projected_decision else None,
         "digest": digest,
@@ -535,7 +538,7 @@ def run_night(store: PlanStore, config: Config, *, dry_run: bool = False, shard:
     limiter = RateLimiter(config.max_rpm) if store.traits.rate_limited else Unlimited()
     lanes = owner_lanes(store, config, lambda: RateLimiter(config.max_rpm), limiter) if impersonate_owners else None
     state = open_state(store, config, shard_spec)
-    night = Night(limiter=limiter, lanes=lanes)
+    night = Night(limiter=limiter, lanes=lanes, dry_run=dry_run)
     runs = None
     try:
         runs = sync_every_plan(

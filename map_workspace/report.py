@@ -135,32 +135,77 @@ def print_shared(result: ShareResult, as_json: bool) -> None:
 
 # --- sync and status ---------------------------------------------------------------------------
 
-def print_findings(findings: Sequence[Finding], verbose: bool) -> None:
-    """Errors first, then warnings (info only with ``--verbose``), each with where it is."""
-    order = {"error": 0, "warning": 1, "info": 2}
+#: An activity longer than this is cut in a finding line (the JSON keeps it whole).
+ACTIVITY_WIDTH = 60
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    text = " ".join(terminal_safe(text).split())
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def finding_line(f: Finding) -> str:
+    """"T-09 End-user feedback on the demo collected: no owner (Plan!E11)": the item and its
+    activity, what is wrong, and the cell to fix (sheet!cell, as a spreadsheet names it)."""
+    subject = " ".join(x for x in (f.id or "", one_line(f.activity, ACTIVITY_WIDTH)) if x)
+    text = f"{subject}: {f.said_of_item}" if subject else one_line(f.message).rstrip(".")
+    where = f" ({f.tab}!{f.cell})" if f.cell else ""
+    return one_line(text + where)
+
+
+def shown_findings(findings: Sequence[Finding], verbose: bool) -> list[Finding]:
+    """Errors first, then warnings (info only with ``--verbose``), by tab and item."""
     shown = [f for f in findings if verbose or f.severity.value != "info"]
-    for f in sorted(shown, key=lambda f: (order[f.severity.value], f.tab, f.id or "", f.code)):
-        where = " ".join(x for x in (f.tab, f.cell or "", f.id or "") if x)
-        colour = {"error": "red", "warning": "yellow", "info": None}[f.severity.value]
-        click.secho(terminal_safe(f"  {f.severity.value:<7} {where:<16} {f.message}"), fg=colour)
-        if f.hint and verbose:
-            click.echo(terminal_safe(f"  {'':<24}→ {f.hint}"))
+    return sorted(shown, key=lambda f: (_ORDER[f.severity.value], f.tab, f.id or "", f.code))
 
 
-def print_outcome(outcome: SyncOutcome, *, dry_run: bool, verbose: bool, as_json: bool,
-                  planned: bool = False) -> None:
-    """One plan's sync or status: a line, then the findings (``--dry-run --verbose``: the plan)."""
-    if as_json:
-        echo_json(outcome.as_json(planned=planned))
-        return
+def finding_lines(findings: Sequence[Finding], *, verbose: bool, hints: bool) -> list[tuple[str, str | None]]:
+    """Each finding as ``(line, colour)``, its hint on the next line (one line) unless ``hints`` is off."""
+    out: list[tuple[str, str | None]] = []
+    for f in shown_findings(findings, verbose):
+        sev = f.severity.value
+        out.append((f"  {sev:<7} {finding_line(f)}", {"error": "red", "warning": "yellow"}.get(sev)))
+        if hints and f.hint:
+            out.append((f"  {'':<7} → {one_line(f.hint)}", None))
+    return out
+
+
+def print_findings(findings: Sequence[Finding], verbose: bool, hints: bool = True) -> None:
+    for line, colour in finding_lines(findings, verbose=verbose, hints=hints):
+        click.secho(line, fg=colour)
+
+
+def changed_lines(outcome: SyncOutcome) -> list[str]:
+    """"What changed": the edits the sync observed, in words, and who made them when known."""
+    changed = outcome.changed()
+    if not changed:
+        return []
+    by = f" (last edited by {one_line(outcome.edited_by)})" if outcome.edited_by else ""
+    return [f"  What changed{by}:"] + [f"    {one_line(c['text'])}" for c in changed]
+
+
+def outcome_head(outcome: SyncOutcome, *, dry_run: bool) -> str:
     a = outcome.result.assessment
-    n = outcome.result.changes.count
+    n = outcome.changes
     did = f"would write {n} change(s)" if dry_run else (f"{n} change(s) written" if outcome.written
                                                          else "nothing to write")
     projected = a.projected_decision.isoformat() if a.projected_decision else "unknown"
-    click.echo(f"{outcome.ref.slug}: {did} · {a.progress.text} · {a.health.label} · projected decision "
-               f"{projected}")
-    print_findings(outcome.result.findings, verbose)
+    return terminal_safe(f"{outcome.ref.slug}: {did} · {a.progress.text} · {a.health.label} · projected decision "
+                         f"{projected}")
+
+
+def print_outcome(outcome: SyncOutcome, *, dry_run: bool, verbose: bool, as_json: bool,
+                  planned: bool = False, hints: bool = True) -> None:
+    """One plan's sync or status (``dry_run``: what it would write): a line, what the buyer changed,
+    then the findings with their hints (``--dry-run --verbose``: the plan)."""
+    if as_json:
+        echo_json(outcome.as_json(planned=planned))
+        return
+    click.echo(outcome_head(outcome, dry_run=dry_run))
+    for line in changed_lines(outcome):
+        click.echo(line)
+    print_findings(outcome.result.findings, verbose, hints)
     if dry_run and verbose:
         import json
 
@@ -208,14 +253,21 @@ def progress_bar(enabled: bool) -> ProgressBar:
     return ProgressBar(enabled)
 
 
+def plain_night() -> bool:
+    """A night's report is plain text (no table, no width limit) when stdout is not a terminal:
+    what cron mails, a CI log keeps, or a pipe reads."""
+    return not sys.stdout.isatty()
+
+
 def print_run_line(run: PlanRun, *, planned: bool, verbose: bool, dry_run: bool, as_json: bool) -> None:
-    """One plan of the night as it finishes: a JSON line each, or (``--verbose``, failures) a line."""
+    """One plan of the night as it finishes: a JSON line each, or on a terminal (``--verbose``,
+    failures) a line. Plain text prints each plan once, at the end (``print_night_end``)."""
     if as_json:
         out = run.as_json()
         if planned and run.outcome is not None:
             out["planned"] = run.outcome.result.changes.describe()
         echo_json(out)
-    elif verbose or run.error is not None:
+    elif (verbose or run.error is not None) and not plain_night():
         print_run(run, dry_run=dry_run, verbose=verbose)
 
 
@@ -226,20 +278,71 @@ def print_run(run: PlanRun, *, dry_run: bool, verbose: bool) -> None:
             click.echo(terminal_safe(f"  → {run.error.hint}"))
         return
     assert run.outcome is not None
-    a = run.outcome.result.assessment
-    state = "unchanged" if not run.read else ("written" if run.outcome.written else "read")
-    click.echo(terminal_safe(f"{run.ref.slug}: {state} · {a.progress.text} · {a.health.label}"))
+    click.echo(run_head(run, dry_run=dry_run))
 
 
-def print_night_end(night: Night, as_json: bool) -> None:
-    """The totals (``{"totals": …}`` as the last JSON line, or the digest tables), then on stderr
-    what went wrong with the state store, if anything did."""
+def run_head(run: PlanRun, *, dry_run: bool) -> str:
+    """"acme-rollout: 3 change(s) written · 5 of 26 done · 19% · At risk · projected decision …"."""
+    assert run.outcome is not None
+    head = outcome_head(run.outcome, dry_run=dry_run)
+    if not run.read:
+        slug = terminal_safe(run.ref.slug)
+        head = f"{slug}: unchanged, {head[len(slug) + 2:]}"
+    return head
+
+
+def print_night_end(night: Night, as_json: bool, *, verbose: bool = False, hints: bool = True) -> None:
+    """The totals (``{"totals": …}`` as the last JSON line; plain text per plan then the totals
+    when stdout is not a terminal; else the digest tables), then on stderr what went wrong with
+    the state store, if anything did."""
     if as_json:
         echo_json({"totals": night.totals()})
+    elif plain_night():
+        print_night_plain(night, verbose=verbose, hints=hints)
     else:
         print_night(night)
     if night.state_problem is not None:
         print_error(night.state_problem, as_json=False)
+
+
+def night_sentence(night: Night) -> str:
+    t = night.totals()
+    if night.dry_run:
+        did = (f"nothing written: would write {t['changes']} change(s)" if t["changes"]
+               else "nothing written, nothing to write")
+        return (f"{t['synced']} of {t['plans']} plan(s) checked ({t['unchanged']} unchanged, not read), "
+                f"{t['failed']} failed; {did}.")
+    return (f"{t['synced']} of {t['plans']} plan(s) synced ({t['unchanged']} unchanged, not read), "
+            f"{t['failed']} failed, {t['changes']} change(s) written.")
+
+
+def print_night_plain(night: Night, *, verbose: bool = False, hints: bool = True) -> None:
+    """For cron mail and logs: per plan its line (health, progress), what changed and each
+    finding with its hint; then who has what, and the totals. No width limit, no colour."""
+    from map_workspace.nightly import CATEGORIES
+
+    for run in sorted(night.runs, key=lambda r: r.ref.slug):
+        if run.error is not None:
+            click.echo(terminal_safe(f"{run.ref.slug}: FAILED — {one_line(run.error.message)}"))
+            if run.error.hint and hints:
+                click.echo(f"  → {one_line(run.error.hint)}")
+            continue
+        assert run.outcome is not None
+        click.echo(run_head(run, dry_run=night.dry_run))
+        for line in changed_lines(run.outcome):
+            click.echo(line)
+        for line, _ in finding_lines(run.outcome.result.findings, verbose=verbose, hints=hints):
+            click.echo(line)
+    owners = night.by_owner()
+    if owners:
+        click.echo("By owner:")
+        for owner, tally in sorted(owners.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
+            counts = ", ".join(f"{tally[c]} {LABELS[c].lower()}" for c in CATEGORIES if tally[c])
+            click.echo(f"  {one_line(owner)}: {counts}")
+    if night.resumed:
+        click.echo(f"Resumed after an interrupted run (started {night.resumed['started']}, "
+                   f"{night.resumed['done']} of {night.resumed['total']} plans done then).")
+    click.echo(night_sentence(night))
 
 
 def print_night(night: Night) -> None:
@@ -251,8 +354,10 @@ def print_night(night: Night) -> None:
     from map_workspace.nightly import CATEGORIES
 
     console = Console()
-    plans = Table(title="Tonight's plans", title_justify="left")
-    for header in ("Plan", "Progress", "Health", *(LABELS[c] for c in CATEGORIES), "Changes"):
+    plans = Table(title="Tonight's plans" if not night.dry_run else "Tonight's plans (checked, nothing written)",
+                  title_justify="left")
+    last = "Would write" if night.dry_run else "Changes"
+    for header in ("Plan", "Progress", "Health", *(LABELS[c] for c in CATEGORIES), last):
         plans.add_column(header, justify="right" if header not in ("Plan", "Health", "Progress") else "left")
     for run in sorted(night.runs, key=lambda r: r.ref.slug):
         if run.outcome is None:
@@ -262,7 +367,7 @@ def print_night(night: Night) -> None:
         counts = [str(len(run.digest[c])) if run.digest.get(c) else "" for c in CATEGORIES]
         p = a.progress
         plans.add_row(escape(terminal_safe(run.ref.slug)), f"{p.done}/{p.total} {p.percent}%", a.health.label, *counts,
-                      str(run.outcome.as_json()["changes"]))
+                      str(run.outcome.changes))
     console.print(plans)
     owners = night.by_owner()
     if owners:
@@ -273,12 +378,10 @@ def print_night(night: Night) -> None:
         for owner, tally in sorted(owners.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
             table.add_row(escape(terminal_safe(owner)), *[str(tally[c]) if tally[c] else "" for c in CATEGORIES])
         console.print(table)
-    t = night.totals()
     if night.resumed:
         console.print(f"Resumed after an interrupted run (started {night.resumed['started']}, "
                       f"{night.resumed['done']} of {night.resumed['total']} plans done then).")
-    console.print(f"{t['synced']} of {t['plans']} plan(s) synced ({t['unchanged']} unchanged, not read), "
-                  f"{t['failed']} failed, {t['changes']} change(s).")
+    console.print(escape(night_sentence(night)), highlight=False)
     for run in night.failed:
         assert run.error is not None
         console.print(f"[red]FAILED[/red] {escape(terminal_safe(run.ref.slug))}: "

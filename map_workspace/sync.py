@@ -105,7 +105,9 @@ class _Planner:
         findings = tuple([self._with_new_id(f) for f in r.findings] + list(assessment.findings))
         # Addresses: rows of this reading, IDs as (re)assigned.
         r.plan = plan
-        findings = tuple(replace(f, cell=f.cell or r.cell_of(f)) for f in findings)
+        named = {i.id: i.activity for i in plan.items} | {x.id: x.risk for x in plan.risks if x.id}
+        findings = tuple(replace(f, cell=f.cell or r.cell_of(f), activity=f.activity or named.get(f.id or "", ""))
+                         for f in findings)
         self._sync_owned_plan_cells(plan, state, findings)
         self._notes(plan, findings)
         self._owns(plan, assessment)

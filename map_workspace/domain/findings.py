@@ -39,6 +39,8 @@ class Finding:
     tab: str = "Plan"
     field: str | None = None
     cell: str | None = None
+    #: The item's (or risk's) activity as the plan reads it, so a line can name it; "" when unknown.
+    activity: str = ""
 
     def __post_init__(self) -> None:
         if self.code not in RULES:
@@ -70,7 +72,8 @@ class Finding:
         """A finding as :meth:`as_json` wrote it (the nightly remembers a plan's findings): already
         worded, so it is taken as it was, its code still checked against ``RULES``."""
         return cls(str(data["code"]), Severity(data["severity"]), str(data["message"]), str(data.get("hint", "")),
-                   data.get("id"), str(data.get("tab", "Plan")), data.get("field"), data.get("cell"))
+                   data.get("id"), str(data.get("tab", "Plan")), data.get("field"), data.get("cell"),
+                   str(data.get("activity") or ""))
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -83,6 +86,26 @@ class Finding:
             "message": self.message,
             "hint": self.hint,
         }
+
+    @property
+    def said_of_item(self) -> str:
+        """The message as said after the item is named ("T-09 Collect feedback: no owner"): its
+        own subject dropped ("T-09 has no owner." → "no owner"; "Milestone M-02 has slipped 2
+        times." → "slipped 2 times"), a sentence's capital lowered ("Owner 'IT' is a group …" →
+        "owner 'IT' is a group …"), no closing full stop."""
+        text = self.message.strip()
+        text = text[:-1] if text.endswith(".") else text
+        if self.id:
+            for subject in (f"{self.id} ", f"Milestone {self.id} "):
+                if text.startswith(subject):
+                    rest = text[len(subject):]
+                    for verb in ("is ", "has "):
+                        if rest.startswith(verb):
+                            return rest[len(verb):]
+                    return rest
+        if len(text) > 1 and text[0].isupper() and text[1].islower():
+            return text[0].lower() + text[1:]
+        return text
 
 
 # --- phrases: the conditional words a template may ask for ---------------------------------------

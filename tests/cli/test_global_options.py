@@ -62,7 +62,8 @@ def test_sync_and_status_take_today_before_or_after(plans):
     assert as_json("--today", later, "--dir", plans, "--json", "status", "acme-rollout") == after
     assert {f["code"] for f in after["findings"]} & {"item.overdue", "item.stalled"}  # the date was used
     synced = as_json("--today", later, "--json", "sync", "acme-rollout", "--dir", plans, "--dry-run")
-    assert synced["changes"] == 0 and synced["planned"]  # dry run: planned, nothing written
+    # dry run: planned, nothing written; "changes" counts what would be written (issue 9)
+    assert synced["changes"] == len(synced["planned"]) and synced["written"] is False
     # The policy flags stay on the command and still see the group's --today.
     run("--today", later, "sync", "acme-rollout", "--dir", plans, "--fail-on", "overdue", code=ExitStatus.POLICY)
 
@@ -75,7 +76,7 @@ def test_sync_all_takes_the_shared_options_before_the_command(plans, tmp_path):
     # status --all too, with -v before the command: a line per plan (not read: the sync just saw it).
     plain = run("-v", "--dir", plans, "--today", TODAY, "status", "--all",
                 env={"MAPWS_STATE": str(tmp_path / "state.sqlite")})
-    assert "acme-rollout: unchanged" in plain.stdout and "1 of 1 plan(s) synced" in plain.stdout
+    assert "acme-rollout: unchanged" in plain.stdout and "1 of 1 plan(s) checked" in plain.stdout
 
 
 def test_templates_subcommands_take_json_before_the_group(tmp_path):

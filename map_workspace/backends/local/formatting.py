@@ -97,6 +97,7 @@ def new_workbook(snapshot: Snapshot) -> Workbook:
     wb.properties.title = f"{deal} — {OVERVIEW_TITLE}" if deal else OVERVIEW_TITLE
     wb.properties.subject = OVERVIEW_TITLE
     wb.properties.creator = AUTHOR
+    wb.properties.lastModifiedBy = AUTHOR
     return wb
 
 

@@ -125,6 +125,7 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
         refresh_formats(plan, grid, changes.formats_to_row, thresholds)
     if changes.meta:
         _set_meta(wb, changes.meta)
+    wb.properties.lastModifiedBy = AUTHOR  # the next read tells a person's save from mapws's own
     check_not_locked(path)
     return _save_over(wb, path, data)
 

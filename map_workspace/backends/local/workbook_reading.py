@@ -20,7 +20,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from map_workspace.backends.local.formatting import formats_in_place
-from map_workspace.backends.local.workbook_contract import BACKUP_SUFFIX, META_PREFIX, find_sheet
+from map_workspace.backends.local.workbook_contract import AUTHOR, BACKUP_SUFFIX, META_PREFIX, find_sheet
 from map_workspace.errors import PlanError, PlanNotFound
 from map_workspace.formulas import thresholds_of
 from map_workspace.layout import PLAN, TABS, Cell, Grid, ReadToken, Snapshot
@@ -73,8 +73,10 @@ def read_workbook(path: Path, load: LoadWorkbook = load_plan_workbook) -> tuple[
     plan_sheet = found[PLAN]
     formats_ok = (plan_sheet is not None and PLAN in tabs
                   and formats_in_place(plan_sheet, tabs[PLAN], thresholds_of(meta)))
+    editor = (wb.properties.lastModifiedBy or "").strip()
     snapshot = Snapshot(source=str(path.resolve()), meta=meta, tabs=tabs, formats_ok=formats_ok,
-                        extra_tabs=tuple(extra), token=ReadToken(hashlib.sha256(data).hexdigest()))
+                        extra_tabs=tuple(extra), token=ReadToken(hashlib.sha256(data).hexdigest()),
+                        edited_by="" if editor == AUTHOR else editor)
     return snapshot, wb
 
 
