@@ -136,7 +136,7 @@ def print_shared(result: ShareResult, as_json: bool) -> None:
 # --- sync and status ---------------------------------------------------------------------------
 
 #: An activity longer than this is cut in a finding line (the JSON keeps it whole).
-ACTIVITY_WIDTH = 60
+ACTIVITY_WIDTH = 100
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
 

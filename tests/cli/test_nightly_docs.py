@@ -88,3 +88,13 @@ def test_github_actions_workflow_keeps_the_key_private_and_runs_one_at_a_time():
     assert "umask 077" in text and "secrets." in text and "concurrency:" in text
     assert "mapws sync --all --state drive" in text
     assert date  # the workflow itself runs on GitHub; its mapws command is the one tested above
+
+
+def test_the_cron_mail_shown_in_the_docs_is_what_the_cron_line_prints():
+    """docs/nightly.md shows a real night's mail: findings above the policy's "see the findings above"."""
+    from tests.cli import nightly_example
+
+    shown = nightly_example.current()
+    assert shown == nightly_example.render(), "stale: run python -m tests.cli.nightly_example"
+    assert "What changed (last edited by Dana Tanaka):" in shown and "(Plan!F" in shown
+    assert shown.index("overdue (Plan!") < shown.index("See the findings above")

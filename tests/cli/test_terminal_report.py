@@ -137,3 +137,24 @@ def test_json_lists_what_changed(plan):
     assert by_id["T-20"]["text"].endswith(": deleted")
     again = as_json("sync", "acme-rollout", "--dir", plan["dir"], "--today", TODAY)
     assert again["changed"] == [] and again["changed_by"] is None
+
+
+# --- item 4: a night read in a cron mail -------------------------------------------------------
+
+def test_night_without_a_terminal_prints_plain_text_per_plan_then_totals(plan, tmp_path):
+    env = {"MAPWS_STATE": str(tmp_path / "state.sqlite")}
+    out = run("sync", "--all", "--dir", plan["dir"], "--today", TODAY, env=env).stdout
+    lines = out.splitlines()
+    acts = plan["activities"]
+    assert lines[0].startswith("acme-rollout: ") and "change(s) written" in lines[0] and "At risk" in lines[0]
+    assert lines[1] == "  What changed (last edited by Dana Tanaka):"
+    assert f"    T-01 {acts['T-01']}: done" in lines
+    t09 = next(i for i, ln in enumerate(lines) if ln.startswith(f"  error   T-09 {acts['T-09']}: no owner (Plan!E"))
+    assert lines[t09 + 1].strip().startswith("→ Name one person")
+    assert "By owner:" in lines and lines[-1].startswith("1 of 1 plan(s) synced (0 unchanged, not read), 0 failed, ")
+    # No table, no width limit: nothing boxed or cut to 80 columns.
+    assert max(map(len, lines)) > 100 and "…" not in out and not set("┃━│─┏") & set(out)
+    # The next night: unchanged, not read, and still says what needs doing.
+    later = run("sync", "--all", "--dir", plan["dir"], "--today", TODAY, env=env).stdout
+    assert later.startswith("acme-rollout: unchanged, nothing to write · ") and "What changed" not in later
+    assert f"T-09 {acts['T-09']}: no owner (Plan!E" in later
