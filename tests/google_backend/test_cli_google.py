@@ -84,3 +84,36 @@ def test_from_a_folder_to_a_shared_synced_plan(env, emulator, buyer, tmp_path):
 def test_a_missing_plan_names_the_identity_and_exits_3(env):
     error = as_json(env, "sync", "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", code=3)["error"]
     assert error["code"] == "plan.not_found" and error["hint"]
+
+
+def test_sync_says_what_the_buyer_changed_who_changed_it_and_what_to_fix(env, emulator, buyer):
+    """Issue 9 (items 1–3) on Google: status counts what sync would write; sync says in words what
+    the buyer changed and who (Drive's lastModifyingUser, by the name Google shows); findings name
+    the item, its activity and the cell."""
+    created = as_json(env, "create", "Acme rollout", "--template", "light", "--decision-date", "2026-06-30",
+                      "--buyer", "Dana Tanaka <dana@acme.example>", "--seller", "Sam Rivera <sam@seller.example>")
+    emulator.name_user("dana@acme.example", "Dana Tanaka")
+    sheet = buyer("dana@acme.example").open_by_key(created["plan"]).worksheet("Plan")
+    values = sheet.get_all_values()
+    header = values[0]
+    row = {r[0]: i + 1 for i, r in enumerate(values) if r and r[0]}
+    activity = {r[0]: r[header.index("Activity")] for r in values[1:] if r and r[0]}
+    sheet.update_cell(row["T-01"], header.index("Status") + 1, "Done")
+    sheet.update_cell(row["T-02"], header.index("Owner") + 1, "")
+
+    status = as_json(env, "status", "acme-rollout")
+    dry = as_json(env, "sync", "acme-rollout", "--dry-run")
+    assert status["changes"] == dry["changes"] == len(dry["planned"]) > 0 and status["written"] is False
+    text = run(env, "status", "acme-rollout").stdout
+    assert f"would write {dry['changes']} change(s)" in text.splitlines()[0]
+    assert f"T-02 {activity['T-02']}: no owner (Plan!E{row['T-02']})" in text
+
+    out = run(env, "sync", "acme-rollout").stdout
+    assert "What changed (last edited by Dana Tanaka <dana@acme.example>):" in out
+    assert f"T-01 {activity['T-01']}: done" in out and f"T-02 {activity['T-02']}: owner cleared (was " in out
+    again = as_json(env, "sync", "acme-rollout")
+    assert again["changed"] == [] and again["changed_by"] is None and again["changes"] == 0
+    sheet.update_cell(row["T-02"], header.index("Status") + 1, "In progress")
+    edited = as_json(env, "sync", "acme-rollout")
+    assert edited["changed_by"] == "Dana Tanaka <dana@acme.example>"
+    assert [c["text"] for c in edited["changed"]] == [f"T-02 {activity['T-02']}: status Not started → In progress"]

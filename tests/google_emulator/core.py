@@ -199,10 +199,12 @@ class EmulatorCore:
             self.after_read_hooks: dict[str, deque[list[dict]]] = {}
             self.quota_windows: dict[tuple[str, str, str], deque[float]] = {}
             self.list_counter = 0
+            #: Accounts' profile names (email → name), as Drive's User resources show them.
+            self.people: dict[str, str] = {}
 
     #: What :meth:`save` keeps: everything :meth:`reset` clears (tokens and the clock carry on).
     _SAVED = ("files", "deleted", "spreadsheets", "documents", "changes", "notifications", "after_read_hooks",
-              "quota_windows", "list_counter")
+              "quota_windows", "list_counter", "people")
 
     def save(self) -> dict[str, Any]:
         """A copy of the whole Drive, Sheets and Docs state (and the id generator), for :meth:`restore`."""
@@ -926,6 +928,7 @@ def _file_out(self: EmulatorCore, call: Call, f: DriveFile, default: str = DEFAU
         principal=call.caller.principal,
         client=call.caller.client,
         can_edit=self.can_edit(f, call.caller),
+        names=self.people,
         is_owner=f.owner == call.caller.principal or call.caller.superuser,
     )
     return apply_mask(full, parse_mask(call.q("fields") or default))
@@ -1139,6 +1142,7 @@ def _drive_files_list(self: EmulatorCore, call: Call) -> Response:
             principal=call.caller.principal,
             client=call.caller.client,
             can_edit=self.can_edit(f, call.caller),
+            names=self.people,
             is_owner=f.owner == call.caller.principal or call.caller.superuser,
         )
         for f in page
@@ -1321,7 +1325,7 @@ def _drive_comments_list(self: EmulatorCore, call: Call) -> Response:
 def _drive_about_get(self: EmulatorCore, call: Call) -> Response:
     out = {
         "kind": "drive#about",
-        "user": user_resource(call.caller.principal, True),
+        "user": user_resource(call.caller.principal, True, self.people.get(call.caller.principal, "")),
         "storageQuota": {"limit": "16106127360", "usage": "0", "usageInDrive": "0", "usageInDriveTrash": "0"},
     }
     return Response(200, apply_mask(out, parse_mask(call.q("fields") or "*")))
@@ -1492,6 +1496,7 @@ def _drive_changes_list(self: EmulatorCore, call: Call) -> Response:
                     principal=call.caller.principal,
                     client=call.caller.client,
                     can_edit=self.can_edit(f, call.caller),
+            names=self.people,
                     is_owner=f.owner == call.caller.principal,
                 ),
             }

@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,10 +82,12 @@ class DriveFile:
             self.last_modifying_user = who
 
 
-def user_resource(identity: str, me: bool) -> dict[str, Any]:
+def user_resource(identity: str, me: bool, name: str = "") -> dict[str, Any]:
+    """A Drive User: ``displayName`` is the account's profile name (``name``, as Google shows it),
+    or the address's local part for an account whose name was never given to the emulator."""
     return {
         "kind": "drive#user",
-        "displayName": identity.split("@")[0],
+        "displayName": name or identity.split("@")[0],
         "me": me,
         "permissionId": permission_id_for(identity),
         "emailAddress": identity,
@@ -94,7 +96,8 @@ def user_resource(identity: str, me: bool) -> dict[str, Any]:
 
 
 def file_resource(
-    f: DriveFile, *, principal: str, client: str, can_edit: bool, is_owner: bool, api_base: str = ""
+    f: DriveFile, *, principal: str, client: str, can_edit: bool, is_owner: bool, api_base: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The full v3 File resource (what `fields=*` returns); callers mask it."""
     out: dict[str, Any] = {
@@ -116,9 +119,11 @@ def file_resource(
         "createdTime": rfc3339(f.created_time),
         "modifiedTime": rfc3339(f.modified_time),
         "modifiedByMe": f.last_modifying_user == principal,
-        "owners": [user_resource(f.owner, f.owner == principal)],
+        "owners": [user_resource(f.owner, f.owner == principal, (names or {}).get(f.owner, ""))],
         "lastModifyingUser": user_resource(
-            f.last_modifying_user or f.owner, (f.last_modifying_user or f.owner) == principal
+            f.last_modifying_user or f.owner,
+            (f.last_modifying_user or f.owner) == principal,
+            (names or {}).get(f.last_modifying_user or f.owner, ""),
         ),
         "shared": any(p.role != "owner" for p in f.permissions),
         "ownedByMe": is_owner,

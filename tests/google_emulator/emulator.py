@@ -127,6 +127,11 @@ class Emulator:
                 principal, client or principal, frozenset(scopes) if scopes else ALL_SCOPES
             )
 
+    def name_user(self, email: str, name: str) -> None:
+        """Give an account the profile name Google shows for it (Drive's ``displayName``)."""
+        with self.core.lock:
+            self.core.people[email] = name
+
     def register_refresh_token(
         self, refresh_token: str, principal: str, scopes: list[str] | None = None
     ) -> None:

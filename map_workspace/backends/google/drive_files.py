@@ -8,7 +8,8 @@ from typing import Any
 from map_workspace.backends.google.calls import GoogleCalls
 
 #: What mapws keeps of a Drive file: enough to address it, share like it, and detect changes.
-FILE_FIELDS = "id,name,mimeType,webViewLink,version,parents,appProperties,permissions(type,role,emailAddress)"
+FILE_FIELDS = ("id,name,mimeType,webViewLink,version,parents,appProperties,permissions(type,role,emailAddress),"
+               "lastModifyingUser(displayName,emailAddress)")
 #: The listing also names each file's owner, so that ``--impersonate-owners`` can act as them.
 LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},modifiedTime,owners(emailAddress))"
 #: Drive's largest page: listing costs one call per 1,000 files.

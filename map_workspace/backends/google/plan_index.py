@@ -109,6 +109,15 @@ class PlanIndex:
         items = self.query("list the plans", app_property_query("mapws", "plan"))
         return sorted((self.remember(item) for item in items), key=lambda r: (r.slug, r.id))
 
+    def last_editor(self, file_id: str) -> str:
+        """Who last changed the file, as the last Drive lookup said ("Dana Tanaka <dana@acme.com>"),
+        "" when it did not say."""
+        user = (self.files.get(file_id) or {}).get("lastModifyingUser") or {}
+        name, email = str(user.get("displayName") or "").strip(), str(user.get("emailAddress") or "").strip()
+        if name and email and name != email:
+            return f"{name} <{email}>"
+        return name or email
+
     def owner_of(self, ref: PlanRef) -> str:
         """The plan's owner as the listing named it ("" when unknown, e.g. on a Shared Drive)."""
         owners = (self.files.get(ref.id) or {}).get("owners") or []

@@ -31,6 +31,7 @@ Call plan (PRODUCT.md, Budgets; docs in ../shared/GOOGLE-API-NOTES.md):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +132,9 @@ class GooglePlanStore(PlanStore):
         return self.listing.list_plans()
 
     def read(self, ref: PlanRef) -> Snapshot:
-        return self.sheets.read(ref)
+        """The plan as one Sheets read; who last edited it comes from the Drive lookup that found
+        it (listing or locating), at no call of its own."""
+        return replace(self.sheets.read(ref), edited_by=self.listing.last_editor(ref.id))
 
     def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> str:
         return self.sheets.apply(ref, snapshot, changes)
