@@ -18,7 +18,7 @@ from map_workspace import app
 from map_workspace.config import load_config
 from map_workspace.domain.model import Person
 from map_workspace.layout import PLAN, normalise_header
-from map_workspace.report import terminal_safe
+from map_workspace.report import changed_lines, finding_lines
 
 DEAL = "Acme Corp — analytics rollout"
 
@@ -119,10 +119,11 @@ def run_demo(folder: Path, today: date, echo: Callable[[str], None] = print) -> 
     echo(f"3. Synced as of {today.isoformat()}: {outcome.result.changes.count} change(s) written; "
          f"{a.progress.text}; health {a.health.label}; projected decision "
          f"{a.projected_decision.isoformat() if a.projected_decision else 'unknown'}.")
-    for f in outcome.result.findings:
-        if f.severity.value != "info":
-            echo(terminal_safe(f"   {f.severity.value:<7} {f.cell or '':<5} {f.id or '':<5} {f.message}"))
-    echo("   (each of these is a [mapws] note on its cell and a word in the Flag column)")
+    for line in changed_lines(outcome):
+        echo(f" {line}")
+    for line, _ in finding_lines(outcome.result.findings, verbose=False, hints=False):
+        echo(f" {line}")
+    echo("   (each of these is a [mapws] note on its cell, with what to do, and a word in the Flag column)")
     again = app.sync_plan(store, created.ref, config)
     echo(f"   A second sync writes {again.result.changes.count if again.written else 0} change(s).")
 
