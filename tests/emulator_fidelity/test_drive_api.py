@@ -319,3 +319,14 @@ def test_multipart_upload_creates_a_spreadsheet_from_csv(emulator):
     file_id = response.json()["id"]
     values = emulator.state()["spreadsheets"][file_id]["sheets"][0]["values"]
     assert values == [["ID", "Owner"], ["T-01", "Ann"]]
+
+
+def test_last_modifying_user_is_the_last_editor_by_their_profile_name(emulator, drive):
+    """Drive names the account that made the latest change, by the name on its Google profile."""
+    sheet_id = emulator.seed_spreadsheet("Plan", owner="rep@seller.example")
+    emulator.name_user("dana@acme.example", "Dana Tanaka")
+    emulator.apply_edit(sheet_id, [], editor="dana@acme.example")
+    got = drive.files().get(fileId=sheet_id, fields="lastModifyingUser(displayName,emailAddress)").execute()
+    assert got == {"lastModifyingUser": {"displayName": "Dana Tanaka", "emailAddress": "dana@acme.example"}}
+    listed = drive.files().list(q="trashed=false", fields="files(id,lastModifyingUser(displayName))").execute()
+    assert {"id": sheet_id, "lastModifyingUser": {"displayName": "Dana Tanaka"}} in listed["files"]

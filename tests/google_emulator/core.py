@@ -1533,6 +1533,10 @@ def _drive_v2_upload(self: EmulatorCore, call: Call) -> Response:
         "emailAddress": f.owner,
         "picture": {"url": owner["photoLink"]},
     }
+    # The upload's caller is now the file's last modifying user, shown by their profile name.
+    editor = user_resource(call.caller.principal, True, self.people.get(call.caller.principal, ""))
+    v2_editor = {**v2_user, "displayName": editor["displayName"], "permissionId": editor["permissionId"],
+                 "emailAddress": call.caller.principal}
     api = "https://www.googleapis.com/drive/v2/files/"
     return Response(
         200,
@@ -1549,7 +1553,7 @@ def _drive_v2_upload(self: EmulatorCore, call: Call) -> Response:
             },
             "selfLink": api + f.file_id,
             "ownerNames": [f.owner],
-            "lastModifyingUserName": f.owner,
+            "lastModifyingUserName": v2_editor["displayName"],
             "editable": True,
             "writersCanShare": True,
             "mimeType": f.mime_type,
@@ -1571,7 +1575,7 @@ def _drive_v2_upload(self: EmulatorCore, call: Call) -> Response:
             "appDataContents": False,
             "iconLink": f"https://drive-thirdparty.googleusercontent.com/16/type/{f.mime_type}",
             "shared": False,
-            "lastModifyingUser": v2_user,
+            "lastModifyingUser": v2_editor,
             "owners": [v2_user],
             "copyable": True,
             "etag": f'"{f.version}"',
