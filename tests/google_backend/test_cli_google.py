@@ -117,3 +117,11 @@ def test_sync_says_what_the_buyer_changed_who_changed_it_and_what_to_fix(env, em
     edited = as_json(env, "sync", "acme-rollout")
     assert edited["changed_by"] == "Dana Tanaka <dana@acme.example>"
     assert [c["text"] for c in edited["changed"]] == [f"T-02 {activity['T-02']}: status Not started → In progress"]
+    # The night, as cron reads it: plain text, who edited, each finding with its cell and hint.
+    sheet.update_cell(row["T-02"], header.index("Status") + 1, "Done")
+    night = run(env, "sync", "--all").stdout
+    assert night.startswith("acme-rollout: ")
+    assert "What changed (last edited by Dana Tanaka <dana@acme.example>):" in night
+    assert f"    T-02 {activity['T-02']}: done" in night.splitlines()
+    assert f"T-02 {activity['T-02']}: no owner (Plan!E{row['T-02']})" not in night  # done: no longer chased
+    assert "→ " in night and night.splitlines()[-1].startswith("1 of 1 plan(s) synced")
