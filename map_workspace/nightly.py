@@ -251,7 +251,7 @@ def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, st
         "since": today.isoformat(),
         "until": stable_until(result.plan, today, config.thresholds).isoformat(),
         "settings": settings_key(config),
-        "findings": [{**f.as_json(), "activity": f.activity} for f in result.findings],
+        "findings": [{**f.as_json(), "activity": f.activity, "sheet": f.sheet} for f in result.findings],
         "progress": a.progress.as_json(), "health": a.health.value,
         "projected": a.projected_decision.isoformat() if a.projected_decision else None,
         "digest": digest,

@@ -150,8 +150,13 @@ def finding_line(f: Finding) -> str:
     activity, what is wrong, and the cell to fix (sheet!cell, as a spreadsheet names it)."""
     subject = " ".join(x for x in (f.id or "", one_line(f.activity, ACTIVITY_WIDTH)) if x)
     text = f"{subject}: {f.said_of_item}" if subject else one_line(f.message).rstrip(".")
-    where = f" ({f.tab}!{f.cell})" if f.cell else ""
+    where = f" ({sheet_ref(f.sheet or f.tab)}!{f.cell})" if f.cell else ""
     return one_line(text + where)
+
+
+def sheet_ref(name: str) -> str:
+    """A tab's name as a spreadsheet formula writes it: ``Plan``, ``'Risk log'``."""
+    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) else "'" + name.replace("'", "''") + "'"
 
 
 def shown_findings(findings: Sequence[Finding], verbose: bool) -> list[Finding]:

@@ -106,8 +106,9 @@ class _Planner:
         # Addresses: rows of this reading, IDs as (re)assigned.
         r.plan = plan
         named = {i.id: i.activity for i in plan.items} | {x.id: x.risk for x in plan.risks if x.id}
-        findings = tuple(replace(f, cell=f.cell or r.cell_of(f), activity=f.activity or named.get(f.id or "", ""))
-                         for f in findings)
+        renamed = {tab: grid.title for tab, grid in r.snapshot.tabs.items() if grid.title and grid.title != tab}
+        findings = tuple(replace(f, cell=f.cell or r.cell_of(f), activity=f.activity or named.get(f.id or "", ""),
+                                 sheet=f.sheet or renamed.get(f.tab, "")) for f in findings)
         self._sync_owned_plan_cells(plan, state, findings)
         self._notes(plan, findings)
         self._owns(plan, assessment)

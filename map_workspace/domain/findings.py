@@ -41,6 +41,8 @@ class Finding:
     cell: str | None = None
     #: The item's (or risk's) activity as the plan reads it, so a line can name it; "" when unknown.
     activity: str = ""
+    #: The tab's name in the file when the buyer renamed it ("Risk log" for Risks); "" when it is ``tab``.
+    sheet: str = ""
 
     def __post_init__(self) -> None:
         if self.code not in RULES:
@@ -73,7 +75,7 @@ class Finding:
         worded, so it is taken as it was, its code still checked against ``RULES``."""
         return cls(str(data["code"]), Severity(data["severity"]), str(data["message"]), str(data.get("hint", "")),
                    data.get("id"), str(data.get("tab", "Plan")), data.get("field"), data.get("cell"),
-                   str(data.get("activity") or ""))
+                   str(data.get("activity") or ""), str(data.get("sheet") or ""))
 
     def as_json(self) -> dict[str, object]:
         return {

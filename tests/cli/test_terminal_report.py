@@ -158,3 +158,11 @@ def test_night_without_a_terminal_prints_plain_text_per_plan_then_totals(plan, t
     later = run("sync", "--all", "--dir", plan["dir"], "--today", TODAY, env=env).stdout
     assert later.startswith("acme-rollout: unchanged, nothing to write · ") and "What changed" not in later
     assert f"T-09 {acts['T-09']}: no owner (Plan!E" in later
+
+
+def test_a_renamed_tab_is_named_as_the_buyer_sees_it(plan):
+    wb = openpyxl.load_workbook(plan["path"])
+    wb[PLAN].title = "Action plan"
+    wb.save(plan["path"])
+    out = run("status", "acme-rollout", "--dir", plan["dir"], "--today", TODAY).stdout
+    assert re.search(rf"T-09 {re.escape(plan['activities']['T-09'])}: no owner \('Action plan'!E\d+\)$", out, re.M)
