@@ -71,7 +71,10 @@ def render_docs() -> str:
 
 Everything `mapws sync` (and `mapws status`, `mapws create`) can report about a plan. Each finding
 has a stable `code` that scripts can key on (`sync --json` lists them with the item, tab, cell and
-column), a severity, a message saying what was read and a hint saying what to do.
+column), a severity, a message saying what was read and a hint saying what to do. In the
+terminal each finding is one line naming the item, its activity, what is wrong and the cell
+(`error   T-09 End-user feedback on the demo collected: no owner (Plan!E11)`), with its hint on
+the line below (`--quiet` leaves the hints out).
 
 - **error**: the plan is wrong in a way that stops it being run (no owner, no readable date, a
   dependency that cannot hold). `sync --strict` exits 1 while any remains.
