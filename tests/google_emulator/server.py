@@ -228,6 +228,9 @@ class Handler(BaseHTTPRequestHandler):
         response = dispatch_safely(core, self.command, path, query, raw, headers, entry)
         entry["status"] = response.status
         server.log.write(entry)
+        if response.status == 0:  # the answer is lost (core.lose_answer): the client sees the connection drop
+            self.reset_connection()
+            return
         body, content_type = _encode(response)
         self.send(response.status, body, content_type, response.headers)
 
