@@ -381,11 +381,12 @@ class EmulatorCore:
             return True
         return f.created_by_client == caller.client or caller.client in f.app_clients
 
-    def drive_file(self, call: Call, file_id: str) -> DriveFile:
+    def drive_file(self, call: Call, file_id: str, *, all_drives_flag: bool = True) -> DriveFile:
+        """The file the caller may see (``all_drives_flag``: the method has ``supportsAllDrives``)."""
         f = self.files.get(file_id)
         if f is None or not self.visible(f, call.caller, "drive"):
             raise drive_not_found(file_id)
-        if f.drive_id and not supports_all_drives(call):
+        if all_drives_flag and f.drive_id and not supports_all_drives(call):
             raise drive_not_found(file_id)  # Drive hides Shared Drive items from apps that do not say they support them
         return f
 
@@ -1389,7 +1390,7 @@ def _export_spreadsheet_text(self: EmulatorCore, spreadsheet: Spreadsheet, delim
 
 
 def _drive_files_export(self: EmulatorCore, call: Call) -> Response:
-    f = self.drive_file(call, call.params["fileId"])
+    f = self.drive_file(call, call.params["fileId"], all_drives_flag=False)  # files.export has no such flag
     mime = call.q("mimeType")
     if not mime:
         raise drive_error(400, "Required parameter: mimeType", "required", "mimeType")
@@ -1436,7 +1437,7 @@ def _drive_generate_ids(self: EmulatorCore, call: Call) -> Response:
 
 
 def _drive_comments_list(self: EmulatorCore, call: Call) -> Response:
-    self.drive_file(call, call.params["fileId"])
+    self.drive_file(call, call.params["fileId"], all_drives_flag=False)
     return Response(
         200,
         apply_mask(

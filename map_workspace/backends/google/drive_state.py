@@ -179,8 +179,9 @@ class DriveStateStore(StateStore):
         if oldest is None or oldest["id"] == created["id"]:
             self.file_id, self._lease = created["id"], mine
             return True
-        self._execute("remove a duplicate nightly state file", lambda: self._drive.files().delete(
-            fileId=created["id"], supportsAllDrives=True))
+        # Trash, not delete: in a Shared Drive deleting needs a Manager, trashing a Content manager.
+        self._execute("remove a duplicate nightly state file", lambda: self._drive.files().update(
+            fileId=created["id"], body={"trashed": True}, supportsAllDrives=True, fields="id"))
         return False
 
     def _new_lease(self) -> Lease:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.clients import GoogleClients
+from map_workspace.backends.google.drive_files import tags
 from map_workspace.backends.google.permissions import Permissions
 from map_workspace.backends.google.plan_index import PlanIndex
 from map_workspace.backends.google.plan_sheets import PlanSheets, WriteRefused
@@ -113,8 +114,8 @@ class GooglePlanStore(PlanStore):
         meta = snapshot.meta
         body: dict[str, Any] = {
             "name": f"{title} — {OVERVIEW_TITLE}" if title else OVERVIEW_TITLE,
-            "appProperties": {"mapws": "plan", "mapws_deal": slug, "mapws_plan_id": str(meta.get("plan_id", "")),
-                              "mapws_schema": str(meta.get("schema", ""))},
+            "appProperties": tags({"mapws": "plan", "mapws_deal": slug, "mapws_plan_id": str(meta.get("plan_id", "")),
+                                   "mapws_schema": str(meta.get("schema", ""))}),
         }
         item = self.maker.plan(snapshot, body, template_id)
         ref = self.listing.remember(item)

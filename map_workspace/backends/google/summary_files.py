@@ -12,12 +12,19 @@ from typing import Any
 
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.docs_summary import DOCUMENT_MIME, rebuild_requests, summary_requests
-from map_workspace.backends.google.drive_files import FILE_FIELDS, app_property_query, docs_url
+from map_workspace.backends.google.drive_files import FILE_FIELDS, app_property_query, docs_url, tags
 from map_workspace.backends.google.permissions import SUMMARY_ROLE, Permissions
 from map_workspace.backends.google.plan_index import PlanIndex
 from map_workspace.errors import PlanNotFound
 from map_workspace.ports import PlanRef, SummaryResult
 from map_workspace.summary import SummaryDoc
+
+
+def summary_notice(title: str) -> str:
+    """What people whose address has no Google account read when Drive insists on emailing them
+    about the summary (everyone else is shared with silently)."""
+    return (f"The one-page summary of {title}: where the plan stands, the next two weeks and what needs "
+            "attention. It is rebuilt from the plan after every update, so make changes in the plan itself.")
 
 
 class SummaryDocuments:
@@ -49,7 +56,8 @@ class SummaryDocuments:
         summaries[ref.id] = document
         people = self.permissions.people_of(ref.id)
         if people:
-            self.permissions.share(document["id"], people, role=SUMMARY_ROLE, notify=False)
+            self.permissions.share(document["id"], people, role=SUMMARY_ROLE, notify=False,
+                                   message=summary_notice(doc.title))
         pdf_path = self._export_pdf(document["id"], ref.slug or document["id"]) if pdf else None
         return SummaryResult(document=document["id"], url=document.get("webViewLink") or docs_url(document["id"]),
                              pdf=pdf_path)
@@ -78,7 +86,7 @@ class SummaryDocuments:
         parents = plan.get("parents") or ([self.index.folder] if self.index.folder else None)
         body: dict[str, Any] = {
             "name": f"{doc.title} (summary)", "mimeType": DOCUMENT_MIME,
-            "appProperties": {"mapws": "summary", "mapws_plan": ref.id, "mapws_deal": ref.slug},
+            "appProperties": tags({"mapws": "summary", "mapws_plan": ref.id, "mapws_deal": ref.slug}),
         }
         if parents:
             body["parents"] = parents[:1]

@@ -1,0 +1,122 @@
+"""What live Google does that a lenient emulator hid (issue 10), each turned on in the emulator and
+met by the product: buyers without a Google account, long non-Latin deal names against the
+appProperties limit, Shared Drive roles (a Content manager can trash but not delete), a summary
+write whose answer is lost, Drive search lagging behind a create, and `version` steps above one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from map_workspace import app
+from map_workspace.backends.google.drive_state import DriveStateStore
+from map_workspace.backends.google.retry import RetryPolicy
+from map_workspace.config import Config
+from map_workspace.domain.model import Person
+from tests.support.google import buyer_credentials, make_store
+
+TODAY = date(2026, 3, 2)
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+BOT = "mapws-sync@sales.example"
+
+
+def config_for(emulator) -> Config:
+    return Config(backend="google", google_api_root=emulator.base_url, today=TODAY, timezone="UTC")
+
+
+def create(store, emulator, deal="Acme rollout", buyer="Dana Tanaka <dana@acme.example>"):
+    req = app.CreateRequest(deal, date(2026, 6, 30), [Person.parse(buyer)],
+                            [Person.parse("Sam Rivera <sam@seller.example>")])
+    return app.create_plan(store, req, config_for(emulator))
+
+
+def live_files(emulator, kind: str, client: str = "anonymous") -> list[dict]:
+    return [f for f in emulator.state()["files"] if not f["trashed"]
+            and (f["appProperties"].get(client) or {}).get("mapws") == kind]
+
+
+# --- 1. buyers without a Google account -------------------------------------------------------------
+
+
+def test_a_buyer_without_a_google_account_gets_the_plan_and_its_summary(emulator, google_store):
+    emulator.without_google_account("outlook-buyer.example")
+    store = google_store()
+    created = create(store, emulator, buyer="Kim Lee <kim@outlook-buyer.example>")
+    assert created.shared_with == ("kim@outlook-buyer.example",)
+    summary = app.write_summary(store, created.ref.slug, config_for(emulator))
+    again = app.write_summary(google_store(), created.ref.slug, config_for(emulator))  # a rerun shares nothing
+    assert again.document == summary.document
+    sent = [n for n in emulator.state()["notifications"] if n["fileId"] == summary.document]
+    assert len(sent) == 1 and sent[0]["to"] == "kim@outlook-buyer.example" and sent[0]["role"] == "reader"
+    assert sent[0]["sent"] and "summary" in sent[0]["message"] and "Acme rollout" in sent[0]["message"]
+
+
+def test_buyers_with_a_google_account_get_the_summary_without_an_email(emulator, google_store):
+    emulator.without_google_account("outlook-buyer.example")
+    store = google_store()
+    created = create(store, emulator)
+    summary = app.write_summary(store, created.ref.slug, config_for(emulator))
+    sent = [n for n in emulator.state()["notifications"] if n["fileId"] == summary.document]
+    assert [(n["to"], n["sent"]) for n in sent] == [("dana@acme.example", False)]
+
+
+# --- 2. appProperties: 124 bytes for key and value ---------------------------------------------------
+
+
+@pytest.mark.parametrize("deal", [
+    "東京ガス株式会社次世代基幹システム導入プロジェクト二〇二六年度第一期全社展開計画書",  # 41 characters, 123 bytes
+    "Überweisungs- und Zahlungsverkehrsplattform für die Großkundenbetreuung Süd",
+    "Ελληνικά Ταχυδρομεία μετάβαση σε νέο σύστημα διαχείρισης πελατών",
+])
+def test_any_deal_name_fits_drives_app_properties(emulator, google_store, deal):
+    store = google_store()
+    created = create(store, emulator, deal=deal)
+    plan = live_files(emulator, "plan")[0]
+    for key, value in plan["appProperties"]["anonymous"].items():
+        assert len(key.encode()) + len(value.encode()) <= 124
+    assert app.sync_plan(google_store(), created.ref.slug, config_for(emulator)).ref.id == created.ref.id
+    summary = app.write_summary(google_store(), created.ref.slug, config_for(emulator))
+    assert summary.document in emulator.state()["documents"]
+    with pytest.raises(Exception, match="already exists"):
+        create(google_store(), emulator, deal=deal)
+
+
+# --- 3. Shared Drives: a Content manager trashes, only a Manager deletes ----------------------------
+
+
+def bot_store(emulator, folder: str, **options):
+    return make_store(emulator, credentials=buyer_credentials(emulator, BOT), principal=BOT, folder=folder,
+                      **options)
+
+
+def test_a_half_made_plan_in_a_shared_drive_is_trashed_and_the_next_create_goes_through(emulator):
+    drive_id = emulator.add_shared_drive("Sales MAPs", {BOT: "fileOrganizer"})  # the guide's Content manager
+    emulator.lose_answer("sheets.spreadsheets.batchUpdate", 500)
+    store = bot_store(emulator, drive_id, retry=RetryPolicy(max_retries=0))
+    with pytest.raises(Exception, match="lay out the new plan"):
+        create(store, emulator)
+    assert [f["trashed"] for f in emulator.state()["files"] if f["mimeType"].endswith("spreadsheet")] == [True]
+    created = create(bot_store(emulator, drive_id), emulator)
+    assert [f["id"] for f in live_files(emulator, "plan", BOT)] == [created.ref.id]
+
+
+def test_a_duplicate_state_file_in_a_shared_drive_is_trashed_and_the_night_goes_on(emulator, monkeypatch):
+    drive_id = emulator.add_shared_drive("Sales MAPs", {BOT: "fileOrganizer"})
+    monkeypatch.setattr(DriveStateStore, "settle_s", 0.0)
+    store = DriveStateStore.for_store(bot_store(emulator, drive_id), "all")
+    other = bot_store(emulator, drive_id).calls.drive
+
+    def another_run_created_one_first(_seconds: float) -> None:
+        if len(emulator.core.files) == 2:  # the drive's root and ours: the other run's is older
+            made = other.files().create(body={"name": "state", "parents": [drive_id], "appProperties": {
+                "mapws": "state", "mapws_state": "all"}}, supportsAllDrives=True).execute()
+            emulator.core.files[made["id"]].created_time -= timedelta(seconds=5)
+
+    store._sleep = another_run_created_one_first
+    with store.exclusive():
+        held = store.file_id
+    files = [f for f in emulator.state()["files"] if f["id"] != drive_id]
+    assert sorted(f["trashed"] for f in files) == [False, True]
+    assert held == next(f["id"] for f in files if not f["trashed"])
+    store.close()
