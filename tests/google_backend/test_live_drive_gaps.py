@@ -120,3 +120,28 @@ def test_a_duplicate_state_file_in_a_shared_drive_is_trashed_and_the_night_goes_
     assert sorted(f["trashed"] for f in files) == [False, True]
     assert held == next(f["id"] for f in files if not f["trashed"])
     store.close()
+
+
+# --- 7. a new summary's first write, retried after its answer was lost -------------------------------
+
+
+@pytest.mark.parametrize("lost", [503, 0], ids=["5xx", "timeout"])
+def test_a_retried_first_summary_write_does_not_duplicate_the_document(emulator, google_store, lost):
+    store = google_store()
+    created = create(store, emulator)
+    emulator.lose_answer("docs.documents.batchUpdate", lost)  # applied, but the client hears a failure
+    summary = app.write_summary(store, created.ref.slug, config_for(emulator))
+    text = emulator.state()["documents"][summary.document]["text"]
+    assert text.count("Mutual Action Plan — Acme rollout") == 1 and text.count("Milestones\n") == 1
+    again = app.write_summary(google_store(), created.ref.slug, config_for(emulator))
+    assert emulator.state()["documents"][again.document]["text"] == text
+
+
+def test_a_retried_summary_rebuild_does_not_fail_on_its_own_landed_write(emulator, google_store):
+    store = google_store()
+    created = create(store, emulator)
+    first = app.write_summary(store, created.ref.slug, config_for(emulator))
+    text = emulator.state()["documents"][first.document]["text"]
+    emulator.lose_answer("docs.documents.batchUpdate", 503)
+    again = app.write_summary(google_store(), created.ref.slug, config_for(emulator))
+    assert again.document == first.document and emulator.state()["documents"][first.document]["text"] == text

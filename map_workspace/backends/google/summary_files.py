@@ -1,7 +1,9 @@
 """Each plan's summary as a Google Doc beside it: found with the plan (the same Drive lookup by
 slug) or by one ``files.list``, created through Drive (so service accounts can too) and written with
-one ``documents.batchUpdate``; later runs rebuild it in place after one ``documents.get``. The plan's
-people may read it (never edit: it is rebuilt every run), and ``--pdf`` exports it through Drive."""
+one ``documents.batchUpdate``; later runs rebuild it in place after one ``documents.get``. A retried
+write reads the document again and replaces its whole body, so a write that landed before its answer
+was lost is never doubled. The plan's people may read it (never edit: it is rebuilt every run), and
+``--pdf`` exports it through Drive."""
 
 from __future__ import annotations
 
@@ -64,19 +66,11 @@ class SummaryDocuments:
 
     def _rebuild(self, item: dict[str, Any], doc: SummaryDoc) -> dict[str, Any] | None:
         """Rewrite an existing summary in place; None when it is gone (then a new one is made)."""
-        calls = self.calls
         try:
-            current = calls.execute("read the summary document", lambda: calls.docs.documents().get(
-                documentId=item["id"], fields="revisionId,body(content(endIndex))"), item["id"])
+            current = self._read(item["id"])
         except PlanNotFound:
             return None
-        content = (current.get("body") or {}).get("content") or []
-        end = max((int(c.get("endIndex") or 0) for c in content), default=2)
-        body: dict[str, Any] = {"requests": rebuild_requests(doc, end)}
-        if current.get("revisionId"):
-            body["writeControl"] = {"requiredRevisionId": current["revisionId"]}
-        calls.execute("write the summary document", lambda: calls.docs.documents().batchUpdate(
-            documentId=item["id"], body=body), item["id"])
+        self._write(item["id"], doc, current)
         self.index.files[item["id"]] = item
         return item
 
@@ -92,10 +86,42 @@ class SummaryDocuments:
             body["parents"] = parents[:1]
         item = calls.execute("create the summary document", lambda: calls.drive.files().create(
             body=body, supportsAllDrives=True, fields=FILE_FIELDS), ref.id)
-        calls.execute("write the summary document", lambda: calls.docs.documents().batchUpdate(
-            documentId=item["id"], body={"requests": summary_requests(doc)}), item["id"])
+        self._write(item["id"], doc, None)
         self.index.files[item["id"]] = item
         return item
+
+    def _read(self, document_id: str) -> dict[str, Any]:
+        calls = self.calls
+        return calls.execute("read the summary document", lambda: calls.docs.documents().get(
+            documentId=document_id, fields="revisionId,body(content(endIndex))"), document_id)
+
+    def _write(self, document_id: str, doc: SummaryDoc, current: dict[str, Any] | None) -> None:
+        """One ``documents.batchUpdate`` that makes the document hold ``doc`` and nothing else.
+
+        ``current`` is what a read just said (its end index and ``revisionId``: the whole body is
+        replaced, only while the document is still at that revision); None for a document just
+        created, which is known to be empty, so the first attempt needs no read. A failed attempt
+        may still have landed (a 5xx or a timeout after Docs applied it), so every retry reads the
+        document again and replaces whatever is there: a retry never adds a second copy."""
+        calls = self.calls
+        attempts = 0
+
+        def write() -> Any:
+            nonlocal attempts
+            attempts += 1
+            known = current if attempts == 1 else calls.docs.documents().get(
+                documentId=document_id, fields="revisionId,body(content(endIndex))").execute(num_retries=0)
+            if known is None:
+                body: dict[str, Any] = {"requests": summary_requests(doc)}
+            else:
+                content = (known.get("body") or {}).get("content") or []
+                end = max((int(c.get("endIndex") or 0) for c in content), default=2)
+                body = {"requests": rebuild_requests(doc, end)}
+                if known.get("revisionId"):
+                    body["writeControl"] = {"requiredRevisionId": known["revisionId"]}
+            return calls.docs.documents().batchUpdate(documentId=document_id, body=body).execute(num_retries=0)
+
+        calls.call("write the summary document", write, document_id)
 
     def _export_pdf(self, document_id: str, slug: str) -> str:
         calls = self.calls
