@@ -14,6 +14,7 @@ from map_workspace.backends.google.drive_state import DriveStateStore
 from map_workspace.backends.google.retry import RetryPolicy
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
+from map_workspace.errors import PlanExists
 from tests.support.google import buyer_credentials, make_store
 
 TODAY = date(2026, 3, 2)
@@ -145,3 +146,31 @@ def test_a_retried_summary_rebuild_does_not_fail_on_its_own_landed_write(emulato
     emulator.lose_answer("docs.documents.batchUpdate", 503)
     again = app.write_summary(google_store(), created.ref.slug, config_for(emulator))
     assert again.document == first.document and emulator.state()["documents"][first.document]["text"] == text
+
+
+# --- 8. Drive's search lags a create; files.get does not -------------------------------------------
+
+
+def test_create_then_sync_straight_away_while_drive_search_lags(emulator, google_store):
+    emulator.set_search_lag(600)
+    created = create(google_store(), emulator)
+    # each step a new store, as each command is a new process
+    assert app.sync_plan(google_store(), created.ref.slug, config_for(emulator)).ref.id == created.ref.id
+    first = app.write_summary(google_store(), created.ref.slug, config_for(emulator))
+    again = app.write_summary(google_store(), created.ref.slug, config_for(emulator))
+    assert again.document == first.document
+    with pytest.raises(PlanExists):
+        create(google_store(), emulator)
+    assert len(live_files(emulator, "plan")) == 1 and len(live_files(emulator, "summary")) == 1
+
+
+def test_two_nights_in_a_row_keep_one_state_file_while_drive_search_lags(emulator, google_store, monkeypatch):
+    emulator.set_search_lag(600)
+    monkeypatch.setattr(DriveStateStore, "settle_s", 0.0)
+    held = []
+    for _night in range(2):
+        state = DriveStateStore.for_store(google_store(), "all")
+        with state.exclusive():
+            held.append(state.file_id)
+        state.close()
+    assert held[0] == held[1] and len(live_files(emulator, "state")) == 1

@@ -118,6 +118,7 @@ class GooglePlanStore(PlanStore):
                                    "mapws_schema": str(meta.get("schema", ""))}),
         }
         item = self.maker.plan(snapshot, body, template_id)
+        self.listing.created(f"plan:{slug}", item)
         ref = self.listing.remember(item)
         self._versions.reread(ref.id)  # the version from files.create predates the layout just written
         return PlanRef(id=ref.id, url=ref.url, slug=slug, title=title)

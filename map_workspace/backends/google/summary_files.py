@@ -17,6 +17,7 @@ from map_workspace.backends.google.docs_summary import DOCUMENT_MIME, rebuild_re
 from map_workspace.backends.google.drive_files import FILE_FIELDS, app_property_query, docs_url, tags
 from map_workspace.backends.google.permissions import SUMMARY_ROLE, Permissions
 from map_workspace.backends.google.plan_index import PlanIndex
+from map_workspace.backends.google.recent import still_there
 from map_workspace.errors import PlanNotFound
 from map_workspace.ports import PlanRef, SummaryResult
 from map_workspace.summary import SummaryDoc
@@ -50,6 +51,10 @@ class SummaryDocuments:
             found = self.index.query("look up the plan's summary", app_property_query("mapws_plan", ref.id),
                                      page_size=10)
             existing = found[0] if found else None
+        if existing is None:  # Drive's search lags creates: a summary made moments ago is asked for by ID
+            made = still_there(self.calls, self.index.recent, f"summary:{ref.id}", FILE_FIELDS,
+                               lambda item: (item.get("appProperties") or {}).get("mapws_plan") == ref.id)
+            existing = made[0] if made else None
         document = None
         if existing is not None:
             document = self._rebuild(existing, doc)
@@ -86,6 +91,7 @@ class SummaryDocuments:
             body["parents"] = parents[:1]
         item = calls.execute("create the summary document", lambda: calls.drive.files().create(
             body=body, supportsAllDrives=True, fields=FILE_FIELDS), ref.id)
+        self.index.created(f"summary:{ref.id}", item)
         self._write(item["id"], doc, None)
         self.index.files[item["id"]] = item
         return item
