@@ -292,7 +292,7 @@ def prepare(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, t
     key = plan_key(store, ref)
     ref = replace(ref, version=ref.version or store.version(ref))
     remembered = state.get(key)
-    if remembered is None or not ref.version or remembered.version != ref.version:
+    if remembered is None or not ref.version or not store.unchanged_since(remembered.version, ref):
         return Job(ref, key, None, remembered)
     if remembered.facts:
         run = remembered_run(ref, remembered.facts, config, today)

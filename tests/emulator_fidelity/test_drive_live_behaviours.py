@@ -7,6 +7,7 @@ roles, which always hold."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import httplib2
 import pytest
@@ -197,3 +198,19 @@ def test_a_lost_answer_means_the_write_landed(emulator):
     with pytest.raises((httplib2.HttpLib2Error, ConnectionError, OSError)):
         docs.documents().batchUpdate(documentId=document_id, body=insert).execute()
     assert emulator.state()["documents"][document_id]["text"] == "HelloHello\n"
+
+
+def test_the_date_header_and_modified_time_share_googles_clock(emulator, drive):
+    """The Date of a write's answer is on the clock modifiedTime is on (seconds, truncated)."""
+    from email.utils import parsedate_to_datetime
+
+    import requests
+
+    emulator.advance_clock(3 * 3600)
+    file_id = emulator.seed_spreadsheet("Plan")
+    answer = requests.post(f"{emulator.base_url}/v4/spreadsheets/{file_id}:batchUpdate", timeout=10, json={
+        "requests": [{"updateSpreadsheetProperties": {"properties": {"title": "Renamed"}, "fields": "title"}}]})
+    stamped = parsedate_to_datetime(answer.headers["Date"])
+    modified = drive.files().get(fileId=file_id, fields="modifiedTime").execute()["modifiedTime"]
+    modified_at = datetime.fromisoformat(modified.replace("Z", "+00:00"))
+    assert stamped <= modified_at < stamped + timedelta(seconds=1)

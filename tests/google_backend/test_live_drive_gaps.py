@@ -5,6 +5,7 @@ write whose answer is lost, Drive search lagging behind a create, and `version` 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -15,7 +16,7 @@ from map_workspace.backends.google.retry import RetryPolicy
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.errors import PlanExists
-from tests.support.google import buyer_credentials, make_store
+from tests.support.google import buyer_credentials, calls, make_store
 
 TODAY = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
@@ -174,3 +175,40 @@ def test_two_nights_in_a_row_keep_one_state_file_while_drive_search_lags(emulato
             held.append(state.file_id)
         state.close()
     assert held[0] == held[1] and len(live_files(emulator, "state")) == 1
+
+
+# --- 9. one write may move Drive's version by more than one -----------------------------------------
+
+
+@pytest.mark.parametrize("step", [(1, 1), (1, 4), (5, 5)], ids=["step 1", "step 1-4", "step 5"])
+def test_the_next_night_reads_no_plan_the_product_alone_wrote_whatever_the_version_step(emulator, tmp_path, step):
+    from map_workspace import nightly
+    from map_workspace.ratelimit import Unlimited
+    from map_workspace.state_store import StateStore
+    from tests.support.google import is_sheets_read
+
+    emulator.set_version_step(*step)
+    config = Config(backend="google", google_api_root=emulator.base_url, today=TODAY, timezone="UTC")
+    store = make_store(emulator)
+    refs = [create(store, emulator, deal=f"Deal {i}").ref for i in range(3)]
+    state = StateStore(tmp_path / "state.sqlite")
+
+    def night(day: date) -> dict:
+        emulator.log.clear()
+        runs = list(nightly.sync_every_plan(make_store(emulator), replace(config, today=day),
+                                            state=state, limiter=Unlimited(), workers=1))
+        assert [r.error for r in runs] == [None] * len(runs)
+        return {r.ref.id: r for r in runs}
+
+    later = date(2026, 6, 10)  # items overdue: every plan is written
+    runs = night(later)
+    assert all(r.read and r.outcome.written for r in runs.values())
+    runs = night(later)
+    assert not any(r.read for r in runs.values())
+    assert not any(is_sheets_read(e) for e in calls(emulator))
+    # a buyer's edit after the product's write is still read the next night, and only that plan
+    emulator.apply_edit(refs[1].id, [{"updateSpreadsheetProperties": {"properties": {"title": "Renamed"},
+                                                                      "fields": "title"}}])
+    runs = night(later)
+    assert [ref_id for ref_id, r in runs.items() if r.read] == [refs[1].id]
+    state.close()

@@ -118,6 +118,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header on the emulated clock: Google stamps answers and modifiedTime alike."""
+        from email.utils import formatdate
+
+        return formatdate(self.server.core.clock.now() if timestamp is None else timestamp, usegmt=True)
+
     def do_GET(self) -> None:
         self.handle_any()
 

@@ -97,9 +97,11 @@ def still_there(calls: GoogleCalls, recent: RecentCreates, key: str, fields: str
 
     found = []
     for file_id in recent.ids(key):
+        def request(f: str = file_id) -> Any:
+            return calls.drive.files().get(fileId=f, supportsAllDrives=True, fields=f"{fields},trashed")
+
         try:
-            item = calls.execute("look up a file made moments ago", lambda f=file_id: calls.drive.files().get(
-                fileId=f, supportsAllDrives=True, fields=f"{fields},trashed"), file_id)
+            item = calls.execute("look up a file made moments ago", request, file_id)
         except PlanNotFound:
             continue
         if not item.pop("trashed", False) and accept(item):

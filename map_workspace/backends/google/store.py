@@ -141,6 +141,10 @@ class GooglePlanStore(PlanStore):
     def version(self, ref: PlanRef) -> str:
         return self._versions.of(ref)
 
+    def unchanged_since(self, stored: str, ref: PlanRef) -> bool:
+        """Drive's version moved by the product's own write alone counts as unchanged (versions.py)."""
+        return self._versions.unchanged_since(stored, ref.version, self.listing.files.get(ref.id))
+
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
         return self.summaries.write(ref, doc, pdf=pdf)
 
