@@ -401,6 +401,7 @@ def service_account_key(directory: Path) -> Path:
 def test_impersonate_owners_syncs_each_plan_as_its_owner_within_their_own_quota(emulator, config, env, tmp_path):
     key = service_account_key(tmp_path)
     robot = replace(config, credentials=str(key))
+    emulator.set_version_step(2, 4)  # each write moves Drive's version by 2-4 (issue 10, item 9)
     owned: dict[str, list[str]] = {}
     for rep in REPS:  # each rep's plans live in their own Drive, shared with the nightly robot
         store = app.make_store(replace(robot, impersonate=rep))
@@ -425,6 +426,12 @@ def test_impersonate_owners_syncs_each_plan_as_its_owner_within_their_own_quota(
     assert not [e for e in sent if e.get("principal") == ROBOT and api_of(e) == "sheets"]
     assert [e["path"] for e in sent if e.get("principal") == ROBOT and api_of(e) == "drive"] == ["/drive/v3/files"]
     assert [e for e in sent if e["status"] == 429] == []
+
+    # The next night the plans each owner's write moved are recognised from the robot's listing
+    # (lastModifyingUser is the owner the write acted as): nothing is read.
+    emulator.advance_clock(120)
+    _, totals = night_cli({**env, "MAPWS_CREDENTIALS": str(key)}, "--impersonate-owners", "--max-rpm", 2)
+    assert totals["by_identity"] == {rep: {"reads": 0, "writes": 0} for rep in REPS}
 
 
 def test_impersonate_owners_needs_a_service_account(emulator, env):

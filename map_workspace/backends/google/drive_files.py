@@ -12,7 +12,7 @@ from map_workspace.errors import UsageError
 FILE_FIELDS = "id,name,mimeType,webViewLink,version,parents,appProperties,permissions(type,role,emailAddress)"
 #: The listing also names each file's owner, so that ``--impersonate-owners`` can act as them, and
 #: who changed it last and when, so that the product's own write is told from an edit (versions.py).
-LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},modifiedTime,lastModifyingUser(me),owners(emailAddress))"
+LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},modifiedTime,lastModifyingUser(me,emailAddress),owners(emailAddress))"
 #: Drive's largest page: listing costs one call per 1,000 files.
 MAX_PAGE_SIZE = 1000
 

@@ -36,23 +36,32 @@ def version_order(version: str) -> int:
         return -1
 
 
-def own_write_token(written_over: str, answered: datetime | None) -> str:
-    """What the plan's version is recorded as after the product's write over ``written_over``
-    (the predicted number alone when the answer's time is unknown)."""
+def own_write_token(written_over: str, answered: datetime | None, writer: str = "") -> str:
+    """What the plan's version is recorded as after ``writer``'s write over ``written_over`` (the
+    predicted number alone when the answer's time is unknown)."""
     predicted = bumped(written_over, 1)
     if not predicted or answered is None:
         return predicted
-    return f"{predicted}@{answered.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    token = f"{predicted}@{answered.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    return f"{token}@{writer}" if writer else token
 
 
 def only_own_write(token: str, listed_version: str, listed: dict[str, Any] | None) -> bool:
     """Whether a listing's file (``listed``, at ``listed_version``) shows nothing but the product's
-    write that ``token`` recorded: its version moved, the last change is mapws's own and no later
-    than the answer to that write (whose ``Date`` has whole seconds: the second after it counts)."""
-    number, sep, stamp = token.partition("@")
-    if not sep or listed is None or version_order(listed_version) < version_order(number):
+    write that ``token`` recorded: its version moved as predicted, or past the version written
+    over with the last change made by the writer (the listing's identity, or the owner it acted
+    as) no later than the answer to that write (whose ``Date`` has whole seconds: the second after
+    it counts)."""
+    number, sep, rest = token.partition("@")
+    if not sep or listed is None:
         return False
-    if not (listed.get("lastModifyingUser") or {}).get("me"):
+    if listed_version == number:
+        return True  # as predicted: one write moved the version by one
+    if version_order(listed_version) < version_order(number):
+        return False
+    stamp, _, writer = rest.partition("@")
+    last = listed.get("lastModifyingUser") or {}
+    if not (last.get("me") or (writer and str(last.get("emailAddress") or "").lower() == writer.lower())):
         return False
     try:
         answered = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
@@ -95,7 +104,7 @@ class PlanVersions:
         ``answered`` (Google's clock): from now on the plan's version is that write's token (asking
         Drive now could fold in a buyer's edit made since)."""
         self._written.add(file_id)
-        token = own_write_token(written_over, answered)
+        token = own_write_token(written_over, answered, self.calls.principal)
         if token:
             self.known[file_id] = token
         else:
