@@ -43,7 +43,8 @@ def holders(item: dict[str, Any] | None) -> dict[str, str]:
 def needs_notification(exc: MapwsError) -> bool:
     """Drive refused a share without the notification email: the address has no Google account."""
     failure = describe_failure(exc.__cause__) if exc.__cause__ is not None else None
-    return failure is not None and failure.status == 400 and failure.reason == "invalidSharingRequest"
+    return failure is not None and failure.status == 400 and (
+        failure.reason == "invalidSharingRequest" or "notify people" in failure.message.lower())
 
 
 def holds(current: str | None, role: str) -> bool:
