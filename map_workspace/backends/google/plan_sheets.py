@@ -63,7 +63,7 @@ class PlanSheets:
         A ref without a version (as ``create`` returns) cannot be checked: the services always pass
         the listing's or the lookup's.
 
-        Returns the version the file is at after the write (predicted, see versions.py; "" when unknown).
+        Returns the plan's version after the write (a token for the write, see versions.py; "" when unknown).
         """
         requests = apply_requests(snapshot, changes)
         if not requests:

@@ -20,8 +20,9 @@ Call plan (PRODUCT.md, Budgets; docs in ../shared/GOOGLE-API-NOTES.md):
 - apply: one Drive ``files.get(fields=version)`` that checks nobody changed the file since the read
   (else nothing is written and the sync reads again: docs/reliability.md, Races), one
   ``spreadsheets.batchUpdate`` (none for an empty ChangeSet). With ``track_versions`` the plan's
-  new Drive version is then predicted, at no cost (``version``), so the nightly run can tell the
-  product's own write from a buyer's edit (docs/nightly.md, "On Google").
+  version is then a token for that write, at no cost (``version``; versions.py), so the nightly
+  run can tell the product's own write from a buyer's edit whatever Drive's version step
+  (``unchanged_since``; docs/nightly.md, "On Google").
 - list: one Drive ``files.list`` per 1,000 plans.
 - summary: the Doc is found with the plan (same Drive lookup by slug) or by one ``files.list``,
   created through Drive and written with one ``documents.batchUpdate``; later runs rebuild it in
