@@ -212,3 +212,21 @@ def test_the_next_night_reads_no_plan_the_product_alone_wrote_whatever_the_versi
     runs = night(later)
     assert [ref_id for ref_id, r in runs.items() if r.read] == [refs[1].id]
     state.close()
+
+
+def test_the_cli_create_then_sync_straight_away_while_drive_search_lags(emulator):
+    from click.testing import CliRunner
+
+    from map_workspace.cli import cli
+
+    emulator.set_search_lag(600)
+    env = {"MAPWS_BACKEND": "google", "MAPWS_GOOGLE_API_ROOT": emulator.base_url, "MAPWS_TODAY": "2026-03-02"}
+    runner = CliRunner()
+    created = runner.invoke(cli, ["create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer",
+                                  "Dana Tanaka <dana@acme.example>", "--json"], env=env)
+    assert created.exit_code == 0, created.output
+    synced = runner.invoke(cli, ["sync", "acme-rollout", "--json"], env=env)
+    assert synced.exit_code == 0, synced.output
+    again = runner.invoke(cli, ["create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer",
+                                "Dana Tanaka <dana@acme.example>"], env=env)
+    assert again.exit_code != 0 and "already exists" in again.output
