@@ -80,8 +80,6 @@ class PlanIndex:
         if not plans:
             plans = still_there(self.calls, self.recent, f"plan:{slug}", FILE_FIELDS, lambda item: is_plan(item) and (
                 item.get("appProperties") or {}).get("mapws_deal") == slug)
-            for item in plans:
-                self.summaries.pop(item["id"], None)  # its summary is not known either: looked up again
         return plans
 
     def created(self, key: str, item: dict[str, Any]) -> None:

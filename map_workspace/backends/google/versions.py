@@ -3,11 +3,12 @@ Google"): as the last listing or lookup said, or — after the product's own wri
 recognises that write at no cost, so that it is not mistaken for a buyer's edit.
 
 How far one write moves Drive's ``version`` is not documented (a recorded create + upload moved it
-by 3 more than one per request), so the token does not predict the number. It is
-``<version written over + 1>@<when the write was answered>``: Google's own clock, from the ``Date``
-of the answer to the write. The next listing's file is the product's own write, and nothing since,
-when its version moved past the one written over, the last change was made by mapws's identity
-(``lastModifyingUser.me``) and it was made no later than that answer (``modifiedTime``)."""
+to 5, where one step a request gives 2), so the token does not rely on the number. It is
+``<version written over + 1>@<when the write was answered>@<writer>``: the time on Google's own
+clock, from the ``Date`` of the answer to the write. The next listing's file is the product's own
+write, and nothing since, when its version is that number, or when it moved past the version
+written over, the last change was the writer's (``lastModifyingUser``: ``me``, or the owner the
+write acted as) and it was made no later than that answer (``modifiedTime``)."""
 
 from __future__ import annotations
 
