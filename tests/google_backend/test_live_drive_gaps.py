@@ -230,3 +230,33 @@ def test_the_cli_create_then_sync_straight_away_while_drive_search_lags(emulator
     again = runner.invoke(cli, ["create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer",
                                 "Dana Tanaka <dana@acme.example>"], env=env)
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_the_guides_shared_drive_setup_works_with_a_content_manager(emulator, tmp_path, monkeypatch):
+    """docs/google-setup.md, option (b): a service account added to a Shared Drive as Content
+    manager, `init --create-folder` inside it, then create, summary and two nights with the state in
+    Drive — nothing needs a Manager."""
+    from map_workspace import nightly
+    from map_workspace.backends.google import auth
+    from map_workspace.ratelimit import Unlimited
+    from tests.google_backend.test_nightly_google import ROBOT, service_account_key
+
+    monkeypatch.setattr(DriveStateStore, "settle_s", 0.0)
+    drive_id = emulator.add_shared_drive("Sales MAPs", {ROBOT: "fileOrganizer", "boss@seller.example": "organizer"})
+    robot = replace(config_for(emulator), credentials=str(service_account_key(tmp_path)), folder=drive_id)
+    folder = auth.create_folder(robot, "MAPs")["id"]
+    robot = replace(robot, folder=folder)
+    assert auth.check(robot)["folder"]["writable"] is True
+    store = app.make_store(robot)
+    created = create(store, emulator)
+    app.write_summary(app.make_store(robot), created.ref.slug, robot)
+    assert {f["id"] for f in live_files(emulator, "plan", ROBOT)} == {created.ref.id}
+    for day in (date(2026, 6, 10), date(2026, 6, 10)):
+        state = DriveStateStore.for_store(app.make_store(robot), "all")
+        runs = list(nightly.sync_every_plan(app.make_store(robot), replace(robot, today=day), state=state,
+                                            limiter=Unlimited(), workers=1))
+        state.close()
+        assert [r.error for r in runs] == [None]
+    assert not runs[0].read  # the second night: the product's own write is recognised
+    assert len(live_files(emulator, "state", ROBOT)) == 1
+    assert all(emulator.core.files[i].drive_id == drive_id for i in (folder, created.ref.id))
