@@ -74,12 +74,22 @@ def now_for(config: Config) -> datetime:
     return now
 
 
+#: A slug's longest form: 60 characters, and 114 bytes in UTF-8 — what Google Drive leaves for the
+#: value of the ``mapws_deal`` tag (124 bytes for key and value together), so that a deal named in
+#: any script (3 bytes a character in Japanese) can be tagged and looked up.
+SLUG_CHARS = 60
+SLUG_BYTES = 114
+
+
 def slugify(deal: str) -> str:
     """A file-friendly name: accents dropped, other scripts kept ("Café Ünal" → "cafe-unal",
-    "東京ガス 導入" → "東京ガス-導入")."""
+    "東京ガス 導入" → "東京ガス-導入"), at most 60 characters and 114 UTF-8 bytes."""
     text = "".join(_unaccent(ch) for ch in unicodedata.normalize("NFKC", deal)).lower()
     words = re.findall(r"\w+", text)
-    slug = "-".join(w.strip("_") for w in words if w.strip("_"))[:60].strip("-")
+    slug = "-".join(w.strip("_") for w in words if w.strip("_"))[:SLUG_CHARS]
+    while len(slug.encode()) > SLUG_BYTES:
+        slug = slug[:-1]
+    slug = slug.strip("-")
     if not slug:
         raise UsageError(f"The deal name '{deal}' has no letters or digits to name a file after.",
                          "Give the deal a name with letters or digits, e.g. \"Acme rollout\".")

@@ -289,13 +289,15 @@ class Job:
     remembered: Remembered | None
 
 
-def prepare(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, today: date) -> PlanRun | Job:
+def prepare(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, today: date,
+            listing: PlanStore | None = None) -> PlanRun | Job:
     """Decide whether to read the plan (its version moved since last night), to plan it from the
-    stored snapshot, or neither (unchanged, and what it concluded still holds today)."""
+    stored snapshot, or neither (unchanged, and what it concluded still holds today). ``listing``:
+    the store that listed ``ref`` (it knows what the listing said), when another one syncs it."""
     key = plan_key(store, ref)
     ref = replace(ref, version=ref.version or store.version(ref))
     remembered = state.get(key)
-    if remembered is None or not ref.version or remembered.version != ref.version:
+    if remembered is None or not ref.version or not (listing or store).unchanged_since(remembered.version, ref):
         return Job(ref, key, None, remembered)
     if remembered.facts:
         run = remembered_run(ref, remembered.facts, config, today)
@@ -439,7 +441,7 @@ def _over_threads(store: PlanStore, config: Config, refs: list[PlanRef], state: 
     def one(ref: PlanRef) -> tuple[PlanRun, Job | None, str]:
         try:
             plan_store, plan_limiter = lanes.lane(ref) if lanes else (store, limiter)
-            job = prepare(plan_store, ref, config, state, today)
+            job = prepare(plan_store, ref, config, state, today, listing=store)
             if isinstance(job, PlanRun):
                 return job, None, ""
         except Exception as exc:  # noqa: BLE001 — one broken file must not stop the night

@@ -134,6 +134,12 @@ class PlanStore(ABC):
         """The plan file's current change token ("" when the backend cannot tell: always read)."""
         return ""
 
+    def unchanged_since(self, stored: str, ref: PlanRef) -> bool:
+        """Whether the plan, listed at ``ref.version``, is as it was when its version was ``stored``
+        (what ``apply`` or ``version`` returned then). A store whose own write moves the version by
+        an amount it cannot predict recognises that write here."""
+        return bool(stored) and stored == ref.version
+
     @abstractmethod
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
         """Render the one-page summary next to the plan (and a PDF when asked)."""

@@ -25,20 +25,24 @@ from . import discovery
 from .auth import ANONYMOUS_CALLER, Caller, TokenRegistry
 from .docs_model import Document, apply_document_requests, render_document
 from .drive_model import (
+    APP_PROPERTIES_PER_APP,
     DOCUMENT_MIME,
     EXPORT_FORMATS,
     EXPORT_LINK_FORMATS,
     FOLDER_MIME,
     GOOGLE_MIME_PREFIX,
+    PROPERTY_BYTES,
     SPREADSHEET_MIME,
     DriveFile,
     Permission,
     QueryError,
+    SharedDrive,
     compile_query,
     file_resource,
     permission_id_for,
     query_view,
     rfc3339,
+    role_rank,
     tiny_pdf,
     user_resource,
 )
@@ -199,12 +203,25 @@ class EmulatorCore:
             self.after_read_hooks: dict[str, deque[list[dict]]] = {}
             self.quota_windows: dict[tuple[str, str, str], deque[float]] = {}
             self.list_counter = 0
+            self.shared_drives: dict[str, SharedDrive] = {}
+            # Drive behaviours a test switches on (each reset puts back the defaults):
+            #: Domains whose addresses have no Google account: sharing with them without the
+            #: notification email is refused, as Drive does (Microsoft 365 buyers, say).
+            self.no_google_account_domains: set[str] = set()
+            #: Seconds a new file stays out of files.list searches (files.get sees it at once).
+            self.search_lag_s = 0.0
+            #: How far one write moves a file's Drive `version`: a random step in [low, high].
+            self.version_step = (1, 1)
+            self.version_rng = random.Random(self.seed)
+            #: Writes whose answer is lost after they were applied: (method id, status) each,
+            #: used once, in order; status 0 drops the connection instead (a timeout, to the client).
+            self.lost_answers: list[tuple[str, int]] = []
             #: Accounts' profile names (email → name), as Drive's User resources show them.
             self.people: dict[str, str] = {}
 
     #: What :meth:`save` keeps: everything :meth:`reset` clears (tokens and the clock carry on).
     _SAVED = ("files", "deleted", "spreadsheets", "documents", "changes", "notifications", "after_read_hooks",
-              "quota_windows", "list_counter", "people")
+              "quota_windows", "list_counter", "shared_drives", "people")
 
     def save(self) -> dict[str, Any]:
         """A copy of the whole Drive, Sheets and Docs state (and the id generator), for :meth:`restore`."""
@@ -239,8 +256,21 @@ class EmulatorCore:
         self.changes.append({"fileId": file_id, "time": self.clock.datetime(), "removed": removed})
 
     def touch(self, f: DriveFile, caller: Caller) -> None:
-        f.touch(self.clock.datetime(), caller.principal)
+        low, high = self.version_step
+        step = low if low >= high else self.version_rng.randint(low, high)
+        f.touch(self.clock.datetime(), caller.principal, step)
         self.record_change(f.file_id)
+
+    def add_shared_drive(self, name: str, members: dict[str, str]) -> SharedDrive:
+        """A Shared Drive with ``members`` (email -> role); its root is a folder of the same ID."""
+        drive = SharedDrive(self.new_id(19), name, {e.lower(): r for e, r in members.items()})
+        now = self.clock.datetime()
+        self.shared_drives[drive.drive_id] = drive
+        self.files[drive.drive_id] = DriveFile(
+            file_id=drive.drive_id, name=name, mime_type=FOLDER_MIME, owner="", created_by_client="",
+            created_time=now, modified_time=now, parents=[], drive_id=drive.drive_id,
+        )
+        return drive
 
     # ------------------------------------------------------------ creating things
 
@@ -304,7 +334,19 @@ class EmulatorCore:
 
     # ------------------------------------------------------------ access control
 
+    def drive_role(self, f: DriveFile, caller: Caller) -> str | None:
+        """The caller's role on a Shared Drive file: the higher of its membership of the drive
+        and a permission on the file itself (None: no access)."""
+        if caller.superuser:
+            return "organizer"
+        drive = self.shared_drives.get(f.drive_id or "")
+        roles = [drive.members.get(caller.principal.lower())] if drive else []
+        roles += [p.role for p in f.permissions if (p.email_address or "").lower() == caller.principal.lower()]
+        return max((r for r in roles if r), key=role_rank, default=None)
+
     def user_can_access(self, f: DriveFile, caller: Caller) -> bool:
+        if f.drive_id:
+            return self.drive_role(f, caller) is not None
         if caller.superuser or f.owner == caller.principal:
             return True
         domain = caller.principal.rpartition("@")[2].lower()
@@ -318,6 +360,8 @@ class EmulatorCore:
         return False
 
     def can_edit(self, f: DriveFile, caller: Caller) -> bool:
+        if f.drive_id:
+            return role_rank(self.drive_role(f, caller)) >= role_rank("writer")
         if caller.superuser or f.owner == caller.principal:
             return True
         domain = caller.principal.rpartition("@")[2].lower()
@@ -335,15 +379,42 @@ class EmulatorCore:
     def visible(self, f: DriveFile, caller: Caller, api: str) -> bool:
         if not self.user_can_access(f, caller):
             return False
-        if caller.sees_all_of_user(api):
+        if caller.sees_all_of_user(api) or f.file_id == f.drive_id:  # a Shared Drive's root: its members'
             return True
         return f.created_by_client == caller.client or caller.client in f.app_clients
 
-    def drive_file(self, call: Call, file_id: str) -> DriveFile:
+    def drive_file(self, call: Call, file_id: str, *, all_drives_flag: bool = True) -> DriveFile:
+        """The file the caller may see (``all_drives_flag``: the method has ``supportsAllDrives``)."""
         f = self.files.get(file_id)
         if f is None or not self.visible(f, call.caller, "drive"):
             raise drive_not_found(file_id)
+        if all_drives_flag and f.drive_id and not supports_all_drives(call):
+            raise drive_not_found(file_id)  # Drive hides Shared Drive items from apps that do not say they support them
         return f
+
+    def may_trash(self, f: DriveFile, caller: Caller) -> bool:
+        """My Drive: only the owner trashes. A Shared Drive: a Content manager (fileOrganizer) or Manager."""
+        if f.drive_id:
+            return role_rank(self.drive_role(f, caller)) >= role_rank("fileOrganizer")
+        return caller.superuser or f.owner == caller.principal
+
+    def may_delete(self, f: DriveFile, caller: Caller) -> bool:
+        """files.delete: the owner in My Drive; in a Shared Drive, "the user must be an organizer"."""
+        if f.drive_id:
+            return self.drive_role(f, caller) == "organizer"
+        return caller.superuser or f.owner == caller.principal
+
+    def resource(self, f: DriveFile, call: Call) -> dict[str, Any]:
+        """The full File resource as the caller sees it."""
+        return file_resource(
+            f,
+            principal=call.caller.principal,
+            client=call.caller.client,
+            can_edit=self.can_edit(f, call.caller),
+            is_owner=f.owner == call.caller.principal or call.caller.superuser,
+            drive_role=self.drive_role(f, call.caller) if f.drive_id else None,
+            names=self.people,
+        )
 
     def sheet_for(self, call: Call, write: bool) -> tuple[DriveFile, Spreadsheet]:
         spreadsheet_id = call.params["spreadsheetId"]
@@ -468,9 +539,25 @@ class EmulatorCore:
                 response = getattr(self, handler_name)(call)
                 if method_id in SHEETS_READ_METHODS and response.status == 200:
                     self.run_after_read_hook(call.params.get("spreadsheetId"), log_extra)
-            return response
+                lost = self.lose_answer(method_id, response, log_extra)
+            return lost or response
         except ApiError as error:
             return Response(error.status, error.body)
+
+    def lose_answer(self, method_id: str | None, response: Response, log_extra: dict[str, Any]) -> Response | None:
+        """The write was applied, but the client hears a 5xx (or, status 0, nothing: the server
+        drops the connection) — what a timeout or a failing front end looks like."""
+        if response.status >= 300:
+            return None
+        for index, (wanted, status) in enumerate(self.lost_answers):
+            if wanted == method_id:
+                del self.lost_answers[index]
+                log_extra["answer_lost"] = status or "connection"
+                if not status:
+                    return Response(0, None)
+                return Response(status, {"error": {"code": status, "message": "Internal error encountered.",
+                                                   "status": "INTERNAL" if status == 500 else "UNAVAILABLE"}})
+        return None
 
     # ------------------------------------------------------------ hooks
 
@@ -923,15 +1010,11 @@ DEFAULT_FILE_FIELDS = "kind,id,name,mimeType"
 
 
 def _file_out(self: EmulatorCore, call: Call, f: DriveFile, default: str = DEFAULT_FILE_FIELDS) -> dict:
-    full = file_resource(
-        f,
-        principal=call.caller.principal,
-        client=call.caller.client,
-        can_edit=self.can_edit(f, call.caller),
-        names=self.people,
-        is_owner=f.owner == call.caller.principal or call.caller.superuser,
-    )
-    return apply_mask(full, parse_mask(call.q("fields") or default))
+    return apply_mask(self.resource(f, call), parse_mask(call.q("fields") or default))
+
+
+def supports_all_drives(call: Call) -> bool:
+    return call.flag("supportsAllDrives") or call.flag("supportsTeamDrives")
 
 
 def _drive_fields_mask(call: Call, default: str):
@@ -946,17 +1029,46 @@ def _drive_fields_mask(call: Call, default: str):
 def _apply_app_properties(f: DriveFile, client: str, values: dict | None) -> None:
     if values is None:
         return
-    current = f.app_properties.setdefault(client, {})
+    current = merged_app_properties(f.app_properties.get(client, {}), values)
+    if current:
+        f.app_properties[client] = current
+    else:
+        f.app_properties.pop(client, None)
+
+
+def merged_app_properties(before: dict[str, str], values: dict) -> dict[str, str]:
+    """``before`` with ``values`` set (None removes a key), within Drive's limits (else its 403)."""
+    check_property_sizes(values)
+    current = dict(before)
     for key, value in values.items():
         if value is None:
             current.pop(key, None)
         else:
             current[key] = str(value)
-    if not current:
-        f.app_properties.pop(client, None)
+    if len(current) > APP_PROPERTIES_PER_APP:
+        # the documented limit; the reason and wording of Google's answer are not recorded
+        raise drive_error(
+            403,
+            f"A file may have at most {APP_PROPERTIES_PER_APP} private properties from one application.",
+            "propertyCountLimitExceeded",
+        )
+    return current
+
+
+def check_property_sizes(values: dict) -> None:
+    """Drive refuses a property whose key and value take more than 124 bytes in UTF-8 (with 403)."""
+    for key, value in values.items():
+        if value is not None and len(str(key).encode()) + len(str(value).encode()) > PROPERTY_BYTES:
+            raise drive_error(
+                403,
+                "Properties and app properties are limited to 124 bytes in UTF-8 encoding, counting both the key "
+                "and the value.",
+                "propertyLengthLimitExceeded",
+            )
 
 
 def _apply_properties(f: DriveFile, values: dict | None) -> None:
+    check_property_sizes(values or {})
     for key, value in (values or {}).items():
         if value is None:
             f.properties.pop(key, None)
@@ -1026,16 +1138,20 @@ def _create_from_metadata(
     mime_type = metadata.get("mimeType") or media_type or "application/octet-stream"
     name = metadata.get("name")
     parents = metadata.get("parents")
+    merged_app_properties({}, metadata.get("appProperties") or {})
+    check_property_sizes(metadata.get("properties") or {})
     if parents and len(parents) > 1:
         raise drive_error(403, "Increasing the number of parents is not allowed.", "cannotAddParent")
+    drive_id = None
     for parent in parents or []:
         if parent != "root" and not parent.startswith("root-"):
             # as Drive: a folder the caller cannot see is not found; one it may only read refuses
-            folder = self.files.get(parent)
-            if folder is None or not self.visible(folder, call.caller, "drive"):
+            folder = self.drive_file(call, parent) if parent in self.files else None
+            if folder is None:
                 raise drive_not_found(parent)
             if not self.can_edit(folder, call.caller):
                 raise drive_forbidden()
+            drive_id = folder.drive_id
     if mime_type == SPREADSHEET_MIME:
         f, spreadsheet = self.create_spreadsheet(call.caller, name or "Untitled spreadsheet", parents=parents)
         if media:
@@ -1048,6 +1164,8 @@ def _create_from_metadata(
             insert_text(document, 1, media.decode("utf-8", "replace").rstrip("\n"))
     else:
         f = self.add_file(name or "Untitled", mime_type, call.caller, parents=parents, content=media or b"")
+    if drive_id:
+        _into_shared_drive(f, drive_id)
     _apply_app_properties(f, call.caller.client, metadata.get("appProperties"))
     _apply_properties(f, metadata.get("properties"))
     if metadata.get("description"):
@@ -1055,6 +1173,12 @@ def _create_from_metadata(
     if metadata.get("starred"):
         f.starred = True
     return f
+
+
+def _into_shared_drive(f: DriveFile, drive_id: str) -> None:
+    """Files in a Shared Drive belong to the drive: no owner permission, access by membership."""
+    f.drive_id = drive_id
+    f.permissions = [p for p in f.permissions if p.role != "owner"]
 
 
 def _drive_files_create(self: EmulatorCore, call: Call) -> Response:
@@ -1103,10 +1227,17 @@ def _drive_files_list(self: EmulatorCore, call: Call) -> Response:
             "invalid",
             "pageSize",
         )
+    all_drives = supports_all_drives(call) and (
+        call.flag("includeItemsFromAllDrives") or call.flag("includeTeamDriveItems")
+    )
+    indexed_before = self.clock.datetime() - dt.timedelta(seconds=self.search_lag_s)
     visible = [
         f
         for f in self.files.values()
         if self.visible(f, call.caller, "drive")
+        and f.file_id != f.drive_id
+        and (all_drives or not f.drive_id)
+        and (not self.search_lag_s or f.created_time <= indexed_before)
         and predicate(query_view(f, call.caller.client, call.caller.principal))
     ]
     order = call.q("orderBy")
@@ -1136,17 +1267,7 @@ def _drive_files_list(self: EmulatorCore, call: Call) -> Response:
     out: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False}
     if offset + page_size < len(visible):
         out["nextPageToken"] = f"emu~{offset + page_size}"
-    full_files = [
-        file_resource(
-            f,
-            principal=call.caller.principal,
-            client=call.caller.client,
-            can_edit=self.can_edit(f, call.caller),
-            names=self.people,
-            is_owner=f.owner == call.caller.principal or call.caller.superuser,
-        )
-        for f in page
-    ]
+    full_files = [self.resource(f, call) for f in page]
     out["files"] = full_files
     mask = _drive_fields_mask(call, "kind,incompleteSearch,nextPageToken,files(kind,id,name,mimeType)")
     return Response(200, apply_mask(out, mask))
@@ -1169,6 +1290,10 @@ def _update_file(self: EmulatorCore, call: Call, metadata: dict, media: bytes | 
     f = self.drive_file(call, call.params["fileId"])
     if not self.can_edit(f, call.caller):
         raise drive_forbidden(f"The user does not have sufficient permissions for file {f.file_id}.")
+    if metadata.get("trashed") is not None and not self.may_trash(f, call.caller):
+        raise drive_forbidden()
+    merged_app_properties(f.app_properties.get(call.caller.client, {}), metadata.get("appProperties") or {})
+    check_property_sizes(metadata.get("properties") or {})
     if metadata.get("name") is not None:
         f.name = metadata["name"]
         if f.file_id in self.spreadsheets:
@@ -1197,7 +1322,7 @@ def _update_file(self: EmulatorCore, call: Call, metadata: dict, media: bytes | 
 
 def _drive_files_delete(self: EmulatorCore, call: Call) -> Response:
     f = self.drive_file(call, call.params["fileId"])
-    if not (call.caller.superuser or f.owner == call.caller.principal):
+    if not self.may_delete(f, call.caller):
         raise drive_forbidden(f"The user does not have sufficient permissions for file {f.file_id}.")
     self._delete_file(f)
     return Response(204, None, "text/html")
@@ -1218,6 +1343,8 @@ def _drive_files_copy(self: EmulatorCore, call: Call) -> Response:
     if source.mime_type == FOLDER_MIME:
         raise drive_error(403, "This file cannot be copied by the user.", "cannotCopyFile")
     body = strip_nulls(call.body or {})
+    merged_app_properties(source.app_properties.get(call.caller.client, {}), body.get("appProperties") or {})
+    check_property_sizes(body.get("properties") or {})
     name = body.get("name") or f"Copy of {source.name}"
     parents = body.get("parents") or list(source.parents)
     f = self.add_file(name, source.mime_type, call.caller, parents, content=source.content)
@@ -1266,7 +1393,7 @@ def _export_spreadsheet_text(self: EmulatorCore, spreadsheet: Spreadsheet, delim
 
 
 def _drive_files_export(self: EmulatorCore, call: Call) -> Response:
-    f = self.drive_file(call, call.params["fileId"])
+    f = self.drive_file(call, call.params["fileId"], all_drives_flag=False)  # files.export has no such flag
     mime = call.q("mimeType")
     if not mime:
         raise drive_error(400, "Required parameter: mimeType", "required", "mimeType")
@@ -1313,7 +1440,7 @@ def _drive_generate_ids(self: EmulatorCore, call: Call) -> Response:
 
 
 def _drive_comments_list(self: EmulatorCore, call: Call) -> Response:
-    self.drive_file(call, call.params["fileId"])
+    self.drive_file(call, call.params["fileId"], all_drives_flag=False)
     return Response(
         200,
         apply_mask(
@@ -1362,6 +1489,15 @@ def _drive_permissions_create(self: EmulatorCore, call: Call) -> Response:
         )
     if kind == "domain" and not body.get("domain"):
         raise drive_error(400, "The permission domain field is required.", "required", "permission.domain")
+    send = call.flag("sendNotificationEmail", default=kind in ("user", "group"))
+    if kind == "user" and not send and email.rpartition("@")[2].lower() in self.no_google_account_domains:
+        raise drive_error(
+            400,
+            f'Bad Request. User message: "You are trying to invite {email}. Since there is no Google account '
+            "associated with this email address, you must check the 'Notify people' box to invite this "
+            'recipient."',
+            "invalidSharingRequest",
+        )
     if role == "owner" and not call.flag("transferOwnership"):
         raise drive_error(
             403,
@@ -1385,7 +1521,6 @@ def _drive_permissions_create(self: EmulatorCore, call: Call) -> Response:
     )
     f.permissions = [p for p in f.permissions if p.permission_id != permission_id or p.role == "owner"]
     f.permissions.append(permission)
-    send = call.flag("sendNotificationEmail", default=kind in ("user", "group"))
     if kind in ("user", "group"):
         self.notifications.append(
             {
@@ -1405,7 +1540,13 @@ def _drive_permissions_create(self: EmulatorCore, call: Call) -> Response:
 
 def _drive_permissions_list(self: EmulatorCore, call: Call) -> Response:
     f = self.drive_file(call, call.params["fileId"])
-    out = {"kind": "drive#permissionList", "permissions": [p.resource() for p in f.permissions]}
+    members = []
+    if f.drive_id in self.shared_drives:  # a Shared Drive's members hold its files too (inherited)
+        members = [
+            Permission(permission_id_for(email), "user", role, email_address=email)
+            for email, role in self.shared_drives[f.drive_id].members.items()
+        ]
+    out = {"kind": "drive#permissionList", "permissions": [p.resource() for p in members + f.permissions]}
     mask = parse_mask(call.q("fields") or "kind,permissions(kind,id,type,role)")
     return Response(200, apply_mask(out, mask))
 
@@ -1491,14 +1632,7 @@ def _drive_changes_list(self: EmulatorCore, call: Call) -> Response:
                 "removed": False,
                 "fileId": f.file_id,
                 "time": rfc3339(change["time"]),
-                "file": file_resource(
-                    f,
-                    principal=call.caller.principal,
-                    client=call.caller.client,
-                    can_edit=self.can_edit(f, call.caller),
-            names=self.people,
-                    is_owner=f.owner == call.caller.principal,
-                ),
+                "file": self.resource(f, call),
             }
         )
     out: dict[str, Any] = {"kind": "drive#changeList", "changes": changes}

@@ -74,12 +74,36 @@ class DriveFile:
     permissions: list[Permission] = field(default_factory=list)
     app_clients: set[str] = field(default_factory=set)  # OAuth clients granted drive.file access
     last_modifying_user: str | None = None
+    drive_id: str | None = None  # the Shared Drive the file lives in (None: someone's My Drive)
 
-    def touch(self, now: dt.datetime, who: str | None = None) -> None:
-        self.version += 1
+    def touch(self, now: dt.datetime, who: str | None = None, step: int = 1) -> None:
+        self.version += step
         self.modified_time = max(now, self.modified_time + dt.timedelta(milliseconds=1))
         if who:
             self.last_modifying_user = who
+
+
+#: Drive's documented limits on appProperties: key + value at most 124 bytes in UTF-8, and at most
+#: 30 private properties per file from any one application.
+PROPERTY_BYTES = 124
+APP_PROPERTIES_PER_APP = 30
+#: Shared Drive roles from least to most (Drive's UI: Viewer, Commenter, Contributor, Content
+#: manager, Manager).
+SHARED_DRIVE_ROLES = ("reader", "commenter", "writer", "fileOrganizer", "organizer")
+
+
+@dataclass
+class SharedDrive:
+    """A Shared Drive: files in it belong to the drive, and what a member may do is its role."""
+
+    drive_id: str
+    name: str
+    members: dict[str, str] = field(default_factory=dict)  # lower-cased email -> role
+
+
+def role_rank(role: str | None) -> int:
+    """Higher is more (None and unknown roles: -1)."""
+    return SHARED_DRIVE_ROLES.index(role) if role in SHARED_DRIVE_ROLES else -1
 
 
 def user_resource(identity: str, me: bool, name: str = "") -> dict[str, Any]:
@@ -96,10 +120,18 @@ def user_resource(identity: str, me: bool, name: str = "") -> dict[str, Any]:
 
 
 def file_resource(
-    f: DriveFile, *, principal: str, client: str, can_edit: bool, is_owner: bool, api_base: str = "",
+    f: DriveFile,
+    *,
+    principal: str,
+    client: str,
+    can_edit: bool,
+    is_owner: bool,
+    api_base: str = "",
+    drive_role: str | None = None,
     names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The full v3 File resource (what `fields=*` returns); callers mask it."""
+    """The full v3 File resource (what `fields=*` returns); callers mask it. ``drive_role``: the
+    caller's role on a Shared Drive file (its capabilities to trash and delete follow from it)."""
     out: dict[str, Any] = {
         "kind": "drive#file",
         "id": f.file_id,
@@ -152,6 +184,14 @@ def file_resource(
     }
     if out["headRevisionId"] is None:
         out.pop("headRevisionId")
+    if f.drive_id:
+        # Shared Drive items have no owners and list no permissions; trashing needs a Content
+        # manager, deleting a Manager (files.delete: "the user must be an organizer").
+        out["driveId"] = f.drive_id
+        for key in ("owners", "ownedByMe", "permissions"):
+            out.pop(key)
+        out["capabilities"]["canTrash"] = role_rank(drive_role) >= role_rank("fileOrganizer")
+        out["capabilities"]["canDelete"] = drive_role == "organizer"
     app_properties = f.app_properties.get(client)
     if app_properties:
         out["appProperties"] = dict(app_properties)

@@ -288,6 +288,36 @@ class Emulator:
         with self.core.lock:
             self.core.files[file_id].app_clients.add(client)
 
+    # ------------------------------------------------------------------------------ Drive behaviours
+
+    def add_shared_drive(self, name: str, members: dict[str, str]) -> str:
+        """A Shared Drive whose ``members`` (email -> role: organizer = Manager, fileOrganizer =
+        Content manager, writer = Contributor, commenter, reader) may use it; returns its ID, which
+        is also the ID of its root folder."""
+        with self.core.lock:
+            return self.core.add_shared_drive(name, members).drive_id
+
+    def without_google_account(self, *domains: str) -> None:
+        """Addresses in these domains have no Google account (until the next reset)."""
+        with self.core.lock:
+            self.core.no_google_account_domains.update(d.lower() for d in domains)
+
+    def set_search_lag(self, seconds: float) -> None:
+        """New files stay out of files.list for this many (emulated) seconds; files.get sees them."""
+        with self.core.lock:
+            self.core.search_lag_s = seconds
+
+    def set_version_step(self, low: int, high: int | None = None) -> None:
+        """Each write moves a file's Drive version by a random step in [low, high] (default 1)."""
+        with self.core.lock:
+            self.core.version_step = (low, high if high is not None else low)
+
+    def lose_answer(self, method_id: str, status: int = 503) -> None:
+        """The next ``method_id`` call (e.g. "docs.documents.batchUpdate") is applied, but its answer
+        is a ``status`` error (0: the connection drops), as after a timeout."""
+        with self.core.lock:
+            self.core.lost_answers.append((method_id, status))
+
     # ------------------------------------------------------------------------------------- concurrency
 
     def edit_between_read_and_write(self, spreadsheet_id: str, requests: list[dict]) -> None:

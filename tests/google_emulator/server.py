@@ -118,6 +118,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header on the emulated clock: Google stamps answers and modifiedTime alike."""
+        from email.utils import formatdate
+
+        return formatdate(self.server.core.clock.now() if timestamp is None else timestamp, usegmt=True)
+
     def do_GET(self) -> None:
         self.handle_any()
 
@@ -228,6 +234,9 @@ class Handler(BaseHTTPRequestHandler):
         response = dispatch_safely(core, self.command, path, query, raw, headers, entry)
         entry["status"] = response.status
         server.log.write(entry)
+        if response.status == 0:  # the answer is lost (core.lose_answer): the client sees the connection drop
+            self.reset_connection()
+            return
         body, content_type = _encode(response)
         self.send(response.status, body, content_type, response.headers)
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from map_workspace.backends.google.calls import GoogleCalls
+from map_workspace.errors import UsageError
 
 #: What mapws keeps of a Drive file: enough to address it, share like it, and detect changes.
 FILE_FIELDS = ("id,name,mimeType,webViewLink,version,parents,appProperties,permissions(type,role,emailAddress),"
-               "lastModifyingUser(displayName,emailAddress)")
-#: The listing also names each file's owner, so that ``--impersonate-owners`` can act as them.
+               "lastModifyingUser(displayName,emailAddress,me)")
+#: The listing also names each file's owner, so that ``--impersonate-owners`` can act as them, and
+#: when it changed last (with who, in FILE_FIELDS), so that the product's own write is told from an
+#: edit (versions.py).
 LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},modifiedTime,owners(emailAddress))"
 #: Drive's largest page: listing costs one call per 1,000 files.
 MAX_PAGE_SIZE = 1000
@@ -27,6 +30,25 @@ def docs_url(document_id: str) -> str:
 def quote_q(value: str) -> str:
     """A value inside single quotes in a Drive query."""
     return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+#: Drive's limits on ``appProperties``: key and value together at most 124 bytes in UTF-8, and at
+#: most 30 properties from one app on a file.
+PROPERTY_BYTES = 124
+PROPERTIES_PER_APP = 30
+
+
+def tags(properties: dict[str, str]) -> dict[str, str]:
+    """``properties`` as they go into ``appProperties``, checked against Drive's limits first, so a
+    value that cannot be tagged is refused with a clear message before any file exists (deal slugs
+    are cut to fit: app.slugify)."""
+    for key, value in properties.items():
+        if len(key.encode()) + len(value.encode()) > PROPERTY_BYTES:
+            raise UsageError(f"'{value}' is too long for Google Drive to tag a file with (a tag and its value "
+                             f"may take {PROPERTY_BYTES} bytes in UTF-8).", "Use a shorter name.")
+    if len(properties) > PROPERTIES_PER_APP:  # mapws sets at most four: a bug if ever met
+        raise ValueError(f"Drive keeps at most {PROPERTIES_PER_APP} appProperties per app on a file")
+    return properties
 
 
 def app_property_query(key: str, value: str) -> str:

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.clients import GoogleClients
 from map_workspace.backends.google.drive_files import app_property_query, quote_q
+from map_workspace.backends.google.recent import recent_for, still_there
 from map_workspace.backends.google.retry import RetryPolicy
 from map_workspace.errors import MapwsError, PlanError
 from map_workspace.state_store import RunInProgress, StateStore
@@ -115,6 +116,9 @@ class DriveStateStore(StateStore):
         self._saved_changes = 0
         #: Uploads made (for tests and the curious).
         self.uploads = 0
+        #: State files this machine created lately (Drive's search lags creates: recent.py).
+        self.recent = recent_for(self.calls)
+        self._recent_key = f"state:{folder} {label}"
 
     @classmethod
     def for_store(cls, store: Any, label: str, **options: Any) -> DriveStateStore:
@@ -174,13 +178,15 @@ class DriveStateStore(StateStore):
             body["parents"] = [self.folder]
         created = self._execute("create the nightly state file", lambda: self._drive.files().create(
             body=body, supportsAllDrives=True, fields=STATE_FIELDS))
+        self.recent.add(self._recent_key, created["id"])
         self._sleep(self.settle_s)
         oldest = self._find()
         if oldest is None or oldest["id"] == created["id"]:
             self.file_id, self._lease = created["id"], mine
             return True
-        self._execute("remove a duplicate nightly state file", lambda: self._drive.files().delete(
-            fileId=created["id"], supportsAllDrives=True))
+        # Trash, not delete: in a Shared Drive deleting needs a Manager, trashing a Content manager.
+        self._execute("remove a duplicate nightly state file", lambda: self._drive.files().update(
+            fileId=created["id"], body={"trashed": True}, supportsAllDrives=True, fields="id"))
         return False
 
     def _new_lease(self) -> Lease:
@@ -308,6 +314,9 @@ class DriveStateStore(StateStore):
             params["corpora"] = "allDrives"
         found = self._execute("find the nightly state file", lambda: self._drive.files().list(**params))
         files = found.get("files") or []
+        if not files:  # Drive's search lags creates: a state file made moments ago is asked for by ID
+            files = still_there(self.calls, self.recent, self._recent_key, STATE_FIELDS, lambda item: (
+                item.get("appProperties") or {}).get(SHARD_KEY) == self.label)
         return min(files, key=lambda f: (f.get("createdTime", ""), f["id"])) if files else None
 
     def _get(self, file_id: str) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from map_workspace.backends.google.calls import GoogleCalls
-from map_workspace.errors import UsageError
+from map_workspace.backends.google.retry import describe_failure
+from map_workspace.errors import MapwsError, UsageError
 from map_workspace.sharing import check_allowed_recipients, normalise_domains
 
 SHARE_ROLES = ("writer", "commenter")
@@ -39,6 +40,13 @@ def holders(item: dict[str, Any] | None) -> dict[str, str]:
             if p.get("type") == "user" and p.get("emailAddress")}
 
 
+def needs_notification(exc: MapwsError) -> bool:
+    """Drive refused a share without the notification email: the address has no Google account."""
+    failure = describe_failure(exc.__cause__) if exc.__cause__ is not None else None
+    return failure is not None and failure.status == 400 and (
+        failure.reason == "invalidSharingRequest" or "notify people" in failure.message.lower())
+
+
 def holds(current: str | None, role: str) -> bool:
     return current is not None and _RANK.get(current, -1) >= _RANK.get(role, 0)
 
@@ -66,7 +74,11 @@ class Permissions:
     def share(self, file_id: str, emails: Sequence[str], *, role: str, message: str = "", dry_run: bool = False,
               notify: bool = True) -> tuple[str, ...]:
         """One ``permissions.create`` per person who does not hold ``role`` yet (none with ``dry_run``);
-        returns who was (or would be) added."""
+        returns who was (or would be) added.
+
+        Without ``notify`` nobody is emailed — except people whose address has no Google account:
+        Drive refuses to share with them silently (400 ``invalidSharingRequest``, "you must check the
+        'Notify people' box"), so they are shared with again, with the notification and ``message``."""
         if role not in SHARE_ROLES + (SUMMARY_ROLE,):
             raise UsageError(f"Unknown sharing role '{role}'.", "Share as writer (the default) or commenter.")
         people = distinct(emails)
@@ -76,21 +88,25 @@ class Permissions:
         if dry_run:
             return tuple(people)
         for email in people:
-            params: dict[str, Any] = {
-                "fileId": file_id, "body": {"type": "user", "role": role, "emailAddress": email},
-                "sendNotificationEmail": notify, "supportsAllDrives": True, "fields": "id,type,role,emailAddress",
-            }
-            if notify and message:
-                params["emailMessage"] = message
-
-            def request(p: dict[str, Any] = params) -> Any:
-                return self.calls.drive.permissions().create(**p)
-
-            self.calls.execute(f"share it with {email}", request, file_id)
+            try:
+                self._create(file_id, email, role, message, notify)
+            except MapwsError as exc:
+                if notify or not needs_notification(exc):
+                    raise
+                self._create(file_id, email, role, message, True)
             if file_id in self.files:
                 self.files[file_id].setdefault("permissions", []).append(
                     {"type": "user", "role": role, "emailAddress": email})
         return tuple(people)
+
+    def _create(self, file_id: str, email: str, role: str, message: str, notify: bool) -> None:
+        params: dict[str, Any] = {
+            "fileId": file_id, "body": {"type": "user", "role": role, "emailAddress": email},
+            "sendNotificationEmail": notify, "supportsAllDrives": True, "fields": "id,type,role,emailAddress",
+        }
+        if notify and message:
+            params["emailMessage"] = message
+        self.calls.execute(f"share it with {email}", lambda: self.calls.drive.permissions().create(**params), file_id)
 
     def people_of(self, file_id: str) -> list[str]:
         """The people a file is shared with (owners and mapws's own identity aside); one

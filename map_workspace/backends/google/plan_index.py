@@ -16,6 +16,7 @@ from map_workspace.backends.google.drive_files import (
     list_files,
     sheets_url,
 )
+from map_workspace.backends.google.recent import recent_for, still_there
 from map_workspace.backends.google.sheets_io import SPREADSHEET_MIME
 from map_workspace.backends.google.versions import PlanVersions
 from map_workspace.errors import PlanNotFound
@@ -43,6 +44,8 @@ class PlanIndex:
         self.files: dict[str, dict[str, Any]] = {}
         #: Each plan's summary document, for the plans whose summary lookup is done (None: there is none).
         self.summaries: dict[str, dict[str, Any] | None] = {}
+        #: Files this machine created lately (Drive's search lags creates: recent.py).
+        self.recent = recent_for(calls)
 
     def query(self, action: str, query: str, page_size: int | None = None) -> list[dict[str, Any]]:
         return list_files(self.calls, action, query, page_size=page_size or self.page_size,
@@ -71,7 +74,17 @@ class PlanIndex:
         return items
 
     def plans_tagged(self, slug: str) -> list[dict[str, Any]]:
-        return [f for f in self.find_by_slug(slug) if is_plan(f)]
+        """The plans tagged ``slug``: Drive's search, else (it lags creates) the plans this machine
+        created with that slug lately, asked for by ID."""
+        plans = [f for f in self.find_by_slug(slug) if is_plan(f)]
+        if not plans:
+            plans = still_there(self.calls, self.recent, f"plan:{slug}", FILE_FIELDS, lambda item: is_plan(item) and (
+                item.get("appProperties") or {}).get("mapws_deal") == slug)
+        return plans
+
+    def created(self, key: str, item: dict[str, Any]) -> None:
+        """A file just created, kept for the lookups Drive's search does not answer yet."""
+        self.recent.add(key, item["id"])
 
     def locate(self, plan: str) -> PlanRef:
         """A Sheets URL, a spreadsheet ID or a deal slug."""

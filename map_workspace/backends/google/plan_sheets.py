@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from map_workspace.backends.google.calls import GoogleCalls
@@ -13,6 +15,14 @@ from map_workspace.changes import ChangeSet
 from map_workspace.errors import MapwsError, PlanChanged, PlanError
 from map_workspace.layout import Snapshot
 from map_workspace.ports import PlanRef
+
+
+def answered_at(answer: Any) -> datetime | None:
+    """When Google answered (its ``Date`` header, whole seconds); None when it did not say."""
+    try:
+        return parsedate_to_datetime(answer.headers["Date"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
 
 
 class WriteRefused(PlanError):
@@ -53,7 +63,7 @@ class PlanSheets:
         A ref without a version (as ``create`` returns) cannot be checked: the services always pass
         the listing's or the lookup's.
 
-        Returns the version the file is at after the write (predicted, see versions.py; "" when unknown).
+        Returns the plan's version after the write (a token for the write, see versions.py; "" when unknown).
         """
         requests = apply_requests(snapshot, changes)
         if not requests:
@@ -75,10 +85,14 @@ class PlanSheets:
                     f"{file} changed after mapws read it (Drive version {expected} → {current}): someone edited "
                     "it during the sync, so nothing was written.",
                     "Run sync again: it reads the new version.", current)
-            return calls.sheets_http.batch_update(ref.id, {"requests": requests})
+            from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
+
+            # gspread's request, not its batch_update: the answer's Date header is wanted (versions.py)
+            return calls.sheets_http.request("post", SPREADSHEET_BATCH_UPDATE_URL % ref.id,
+                                             json={"requests": requests})
 
         try:
-            calls.call("write the plan", check_then_write, file)
+            answer = calls.call("write the plan", check_then_write, file)
         except PlanChanged:
             raise
         except MapwsError as exc:
@@ -98,5 +112,5 @@ class PlanSheets:
         self.versions.reread(ref.id, restructured)
         if not self.track_versions:
             return ""
-        self.versions.wrote(ref.id, expected)
+        self.versions.wrote(ref.id, expected, answered_at(answer))
         return self.versions.of(ref)

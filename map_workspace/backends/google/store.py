@@ -20,8 +20,9 @@ Call plan (PRODUCT.md, Budgets; docs in ../shared/GOOGLE-API-NOTES.md):
 - apply: one Drive ``files.get(fields=version)`` that checks nobody changed the file since the read
   (else nothing is written and the sync reads again: docs/reliability.md, Races), one
   ``spreadsheets.batchUpdate`` (none for an empty ChangeSet). With ``track_versions`` the plan's
-  new Drive version is then predicted, at no cost (``version``), so the nightly run can tell the
-  product's own write from a buyer's edit (docs/nightly.md, "On Google").
+  version is then a token for that write, at no cost (``version``; versions.py), so the nightly
+  run can tell the product's own write from a buyer's edit whatever Drive's version step
+  (``unchanged_since``; docs/nightly.md, "On Google").
 - list: one Drive ``files.list`` per 1,000 plans.
 - summary: the Doc is found with the plan (same Drive lookup by slug) or by one ``files.list``,
   created through Drive and written with one ``documents.batchUpdate``; later runs rebuild it in
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.clients import GoogleClients
+from map_workspace.backends.google.drive_files import tags
 from map_workspace.backends.google.permissions import Permissions
 from map_workspace.backends.google.plan_index import PlanIndex
 from map_workspace.backends.google.plan_sheets import PlanSheets, WriteRefused
@@ -114,10 +116,11 @@ class GooglePlanStore(PlanStore):
         meta = snapshot.meta
         body: dict[str, Any] = {
             "name": f"{title} — {OVERVIEW_TITLE}" if title else OVERVIEW_TITLE,
-            "appProperties": {"mapws": "plan", "mapws_deal": slug, "mapws_plan_id": str(meta.get("plan_id", "")),
-                              "mapws_schema": str(meta.get("schema", ""))},
+            "appProperties": tags({"mapws": "plan", "mapws_deal": slug, "mapws_plan_id": str(meta.get("plan_id", "")),
+                                   "mapws_schema": str(meta.get("schema", ""))}),
         }
         item = self.maker.plan(snapshot, body, template_id)
+        self.listing.created(f"plan:{slug}", item)
         ref = self.listing.remember(item)
         self._versions.reread(ref.id)  # the version from files.create predates the layout just written
         return PlanRef(id=ref.id, url=ref.url, slug=slug, title=title)
@@ -141,6 +144,10 @@ class GooglePlanStore(PlanStore):
 
     def version(self, ref: PlanRef) -> str:
         return self._versions.of(ref)
+
+    def unchanged_since(self, stored: str, ref: PlanRef) -> bool:
+        """Drive's version moved by the product's own write alone counts as unchanged (versions.py)."""
+        return self._versions.unchanged_since(stored, ref.version, self.listing.files.get(ref.id))
 
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
         return self.summaries.write(ref, doc, pdf=pdf)

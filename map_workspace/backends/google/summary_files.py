@@ -1,7 +1,9 @@
 """Each plan's summary as a Google Doc beside it: found with the plan (the same Drive lookup by
 slug) or by one ``files.list``, created through Drive (so service accounts can too) and written with
-one ``documents.batchUpdate``; later runs rebuild it in place after one ``documents.get``. The plan's
-people may read it (never edit: it is rebuilt every run), and ``--pdf`` exports it through Drive."""
+one ``documents.batchUpdate``; later runs rebuild it in place after one ``documents.get``. A retried
+write reads the document again and replaces its whole body, so a write that landed before its answer
+was lost is never doubled. The plan's people may read it (never edit: it is rebuilt every run), and
+``--pdf`` exports it through Drive."""
 
 from __future__ import annotations
 
@@ -12,12 +14,20 @@ from typing import Any
 
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.docs_summary import DOCUMENT_MIME, rebuild_requests, summary_requests
-from map_workspace.backends.google.drive_files import FILE_FIELDS, app_property_query, docs_url
+from map_workspace.backends.google.drive_files import FILE_FIELDS, app_property_query, docs_url, tags
 from map_workspace.backends.google.permissions import SUMMARY_ROLE, Permissions
 from map_workspace.backends.google.plan_index import PlanIndex
+from map_workspace.backends.google.recent import still_there
 from map_workspace.errors import PlanNotFound
 from map_workspace.ports import PlanRef, SummaryResult
 from map_workspace.summary import SummaryDoc
+
+
+def summary_notice(title: str) -> str:
+    """What people whose address has no Google account read when Drive insists on emailing them
+    about the summary (everyone else is shared with silently)."""
+    return (f"The one-page summary of {title}: where the plan stands, the next two weeks and what needs "
+            "attention. It is rebuilt from the plan after every update, so make changes in the plan itself.")
 
 
 class SummaryDocuments:
@@ -41,6 +51,10 @@ class SummaryDocuments:
             found = self.index.query("look up the plan's summary", app_property_query("mapws_plan", ref.id),
                                      page_size=10)
             existing = found[0] if found else None
+        if existing is None:  # Drive's search lags creates: a summary made moments ago is asked for by ID
+            made = still_there(self.calls, self.index.recent, f"summary:{ref.id}", FILE_FIELDS,
+                               lambda item: (item.get("appProperties") or {}).get("mapws_plan") == ref.id)
+            existing = made[0] if made else None
         document = None
         if existing is not None:
             document = self._rebuild(existing, doc)
@@ -49,26 +63,19 @@ class SummaryDocuments:
         summaries[ref.id] = document
         people = self.permissions.people_of(ref.id)
         if people:
-            self.permissions.share(document["id"], people, role=SUMMARY_ROLE, notify=False)
+            self.permissions.share(document["id"], people, role=SUMMARY_ROLE, notify=False,
+                                   message=summary_notice(doc.title))
         pdf_path = self._export_pdf(document["id"], ref.slug or document["id"]) if pdf else None
         return SummaryResult(document=document["id"], url=document.get("webViewLink") or docs_url(document["id"]),
                              pdf=pdf_path)
 
     def _rebuild(self, item: dict[str, Any], doc: SummaryDoc) -> dict[str, Any] | None:
         """Rewrite an existing summary in place; None when it is gone (then a new one is made)."""
-        calls = self.calls
         try:
-            current = calls.execute("read the summary document", lambda: calls.docs.documents().get(
-                documentId=item["id"], fields="revisionId,body(content(endIndex))"), item["id"])
+            current = self._read(item["id"])
         except PlanNotFound:
             return None
-        content = (current.get("body") or {}).get("content") or []
-        end = max((int(c.get("endIndex") or 0) for c in content), default=2)
-        body: dict[str, Any] = {"requests": rebuild_requests(doc, end)}
-        if current.get("revisionId"):
-            body["writeControl"] = {"requiredRevisionId": current["revisionId"]}
-        calls.execute("write the summary document", lambda: calls.docs.documents().batchUpdate(
-            documentId=item["id"], body=body), item["id"])
+        self._write(item["id"], doc, current)
         self.index.files[item["id"]] = item
         return item
 
@@ -78,16 +85,49 @@ class SummaryDocuments:
         parents = plan.get("parents") or ([self.index.folder] if self.index.folder else None)
         body: dict[str, Any] = {
             "name": f"{doc.title} (summary)", "mimeType": DOCUMENT_MIME,
-            "appProperties": {"mapws": "summary", "mapws_plan": ref.id, "mapws_deal": ref.slug},
+            "appProperties": tags({"mapws": "summary", "mapws_plan": ref.id, "mapws_deal": ref.slug}),
         }
         if parents:
             body["parents"] = parents[:1]
         item = calls.execute("create the summary document", lambda: calls.drive.files().create(
             body=body, supportsAllDrives=True, fields=FILE_FIELDS), ref.id)
-        calls.execute("write the summary document", lambda: calls.docs.documents().batchUpdate(
-            documentId=item["id"], body={"requests": summary_requests(doc)}), item["id"])
+        self.index.created(f"summary:{ref.id}", item)
+        self._write(item["id"], doc, None)
         self.index.files[item["id"]] = item
         return item
+
+    def _read(self, document_id: str) -> dict[str, Any]:
+        calls = self.calls
+        return calls.execute("read the summary document", lambda: calls.docs.documents().get(
+            documentId=document_id, fields="revisionId,body(content(endIndex))"), document_id)
+
+    def _write(self, document_id: str, doc: SummaryDoc, current: dict[str, Any] | None) -> None:
+        """One ``documents.batchUpdate`` that makes the document hold ``doc`` and nothing else.
+
+        ``current`` is what a read just said (its end index and ``revisionId``: the whole body is
+        replaced, only while the document is still at that revision); None for a document just
+        created, which is known to be empty, so the first attempt needs no read. A failed attempt
+        may still have landed (a 5xx or a timeout after Docs applied it), so every retry reads the
+        document again and replaces whatever is there: a retry never adds a second copy."""
+        calls = self.calls
+        attempts = 0
+
+        def write() -> Any:
+            nonlocal attempts
+            attempts += 1
+            known = current if attempts == 1 else calls.docs.documents().get(
+                documentId=document_id, fields="revisionId,body(content(endIndex))").execute(num_retries=0)
+            if known is None:
+                body: dict[str, Any] = {"requests": summary_requests(doc)}
+            else:
+                content = (known.get("body") or {}).get("content") or []
+                end = max((int(c.get("endIndex") or 0) for c in content), default=2)
+                body = {"requests": rebuild_requests(doc, end)}
+                if known.get("revisionId"):
+                    body["writeControl"] = {"requiredRevisionId": known["revisionId"]}
+            return calls.docs.documents().batchUpdate(documentId=document_id, body=body).execute(num_retries=0)
+
+        calls.call("write the summary document", write, document_id)
 
     def _export_pdf(self, document_id: str, slug: str) -> str:
         calls = self.calls

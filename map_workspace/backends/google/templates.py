@@ -1,6 +1,6 @@
 """New spreadsheets in Drive: a plan made from nothing or copied from a published template, and
 the template itself — each created through Drive (so ``drive.file`` keeps seeing it) and laid out
-with one ``spreadsheets.batchUpdate``. A file whose layout failed is removed again, so that the next
+with one ``spreadsheets.batchUpdate``. A file whose layout failed goes to the trash, so that the next
 create is not refused as a duplicate."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from map_workspace.backends.google.calls import GoogleCalls
-from map_workspace.backends.google.drive_files import FILE_FIELDS, sheets_url
+from map_workspace.backends.google.drive_files import FILE_FIELDS, sheets_url, tags
 from map_workspace.backends.google.sheets_io import (
     SPREADSHEET_MIME,
     create_requests,
@@ -62,8 +62,8 @@ class SpreadsheetMaker:
         formats and rules, with no deal in it."""
         body = self._in_folder({
             "name": f"mapws template — {name}", "mimeType": SPREADSHEET_MIME,
-            "appProperties": {"mapws": "template", "mapws_template": name,
-                              "mapws_schema": str(snapshot.meta.get("schema", ""))},
+            "appProperties": tags({"mapws": "template", "mapws_template": name,
+                                   "mapws_schema": str(snapshot.meta.get("schema", ""))}),
         })
         item = self._create(body, "create the template spreadsheet")
         requests = create_requests(snapshot, timezone=snapshot.meta.get("timezone") or self.timezone,
@@ -101,10 +101,12 @@ class SpreadsheetMaker:
             raise
 
     def _discard(self, file_id: str) -> None:
-        """Remove a half-made file so that the next create is not refused; best effort."""
+        """Move a half-made file to the trash so that the next create is not refused (lookups skip
+        trashed files); best effort. Trash, not delete: in a Shared Drive deleting needs a Manager,
+        trashing a Content manager — the role the setup guide asks for."""
         calls = self.calls
         try:
-            calls.execute("remove the half-made plan", lambda: calls.drive.files().delete(
-                fileId=file_id, supportsAllDrives=True), file_id)
+            calls.execute("remove the half-made plan", lambda: calls.drive.files().update(
+                fileId=file_id, body={"trashed": True}, supportsAllDrives=True, fields="id"), file_id)
         except MapwsError:
             pass
