@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from map_workspace import SCHEMA_VERSION
 from map_workspace.config import Config
-from map_workspace.errors import PlanChanged, UsageError
+from map_workspace.errors import PdfMissing, PlanChanged, UsageError
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.ratelimit import RateLimiter, Unlimited
 from map_workspace.sharing import check_allowed_recipients
@@ -340,7 +340,15 @@ def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = 
     today = today_for(config)
     result = plan_sync(snapshot, today, now=now_for(config), settings=settings_for(config))
     doc = build_summary(result.plan, result.assessment, today, light=light)
-    return store.write_summary(ref, doc, pdf=pdf)
+    written = store.write_summary(ref, doc, pdf=pdf)
+    problem = written.pdf_problem
+    if problem is None:
+        return written
+    # The document is there: say so, and that only the PDF is missing and how to get it.
+    again = f"then run 'mapws summary {ref.slug} --pdf{' --light' if light else ''}' again"
+    return replace(written, pdf_problem=PdfMissing(
+        f"The summary was written ({written.document}), but not its PDF: {problem.message}",
+        f"{problem.hint.rstrip('.')}; {again} — or open the .docx in Word or LibreOffice and save it as PDF."))
 
 
 # --- list --------------------------------------------------------------------------------------

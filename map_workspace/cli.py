@@ -168,6 +168,13 @@ def command_boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(ExitStatus.OK)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except OSError as exc:  # a file system refusal no layer named: still the path and what to do
+            from map_workspace.errors import file_error
+
+            _print_traceback(obj)
+            err = file_error(exc, doing="use")
+            report.print_error(err, obj.as_json)
+            sys.exit(err.exit_code)
         except Exception as exc:  # noqa: BLE001 — the last line of defence: no bare traceback
             _print_traceback(obj)
             err = MapwsError(f"Unexpected {type(exc).__name__}: {exc}",
@@ -227,12 +234,15 @@ def cli(ctx: click.Context) -> None:
 @click.option("--timezone", default=None, help="IANA time zone for History and TODAY(), e.g. Europe/Berlin.")
 @click.option("--create-folder", default=None, metavar="NAME",
               help="Google: create a Drive folder the app owns (inside --folder when given) and use it for plans.")
-@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.option("--force", is_flag=True, help="Overwrite values the config file already sets (other settings are kept).")
 @command_boundary
 @click.pass_obj
 def init(obj: CliContext, seller: str | None, seller_company: str | None, locale: str | None,
          timezone: str | None, create_folder: str | None, force: bool) -> None:
-    """Write a config file, and create the plans folder (local) or a Drive folder (Google).
+    """Write or update the config file, and create the plans folder (local) or a Drive folder (Google).
+
+    Only the settings given change; the rest of the file (and its comments) is kept. A value the
+    file already sets is overwritten only with --force.
 
     \b
     Examples:
@@ -240,30 +250,50 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
       mapws init --backend google --credentials ~/keys/mapws.json --folder SHARED_DRIVE_FOLDER_ID \\
         --create-folder "MAPs"
     """
-    from map_workspace.config import config_path, load_config, write_config
+    from map_workspace.config import (
+        already_set,
+        config_path,
+        conflicts,
+        load_config,
+        read_config_file,
+        update_config,
+    )
+    from map_workspace.errors import file_error
 
     path = config_path()
-    if path.exists() and not force:
-        raise UsageError(f"A config file already exists at {path}.", "Pass --force to overwrite it.")
     if seller:
         _parse_people((seller,), "--seller")
     google = obj.google_flags()
-    settings: dict[str, Any] = {"backend": obj.values.get("backend") or "local", "seller": seller,
+    settings: dict[str, Any] = {"backend": obj.values.get("backend"), "seller": seller,
                                 "seller_company": seller_company, "locale": locale, "timezone": timezone, **google}
-    if settings["backend"] == "local":
+    current = read_config_file(path)
+    backend = settings["backend"] or current.get("backend") or "local"
+    if not current:
+        settings["backend"] = backend
+    if backend == "local" and (obj.values.get("plans_dir") or "dir" not in current):
         settings["dir"] = str((obj.values.get("plans_dir") or Path("maps")).expanduser().resolve())
-    elif create_folder:
+    if settings.get("credentials"):
+        settings["credentials"] = str(Path(settings["credentials"]).expanduser().resolve())
+    if create_folder:
+        # Refuse before a Drive folder is made: a folder already set is replaced only with --force.
+        clash = {} if force else conflicts(path, settings)
+        if current.get("folder") and not force:
+            clash["folder"] = (current["folder"], f"a new folder named {create_folder!r}")
+        if clash:
+            raise already_set(path, clash)
         from map_workspace.backends.google.auth import create_folder as make_folder
 
         folder = make_folder(load_config({"backend": "google", **google}, missing_ok=True), create_folder)
         settings["folder"] = folder["id"]
-    if settings.get("credentials"):
-        settings["credentials"] = str(Path(settings["credentials"]).expanduser().resolve())
-    write_config(path, settings)
+    update = update_config(path, settings, force=force)
     config = load_config({})
     if config.backend == "local":
-        config.dir.mkdir(parents=True, exist_ok=True)
-    report.print_init(path, config, obj.as_json)
+        try:
+            config.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc, config.dir, doing="create the plans folder",
+                             after=f"The config file {path} was written.") from exc
+    report.print_init(update, config, obj.as_json)
 
 
 @cli.command()
@@ -453,6 +483,8 @@ def summary(obj: CliContext, plan: str, light: bool, pdf: bool) -> None:
     config = obj.config()
     result = app.write_summary(obj.store(config), plan, config, light=light, pdf=pdf)
     report.print_summary_written(result, obj.as_json)
+    if result.pdf_problem is not None:
+        raise result.pdf_problem
 
 
 @cli.command(name="list")

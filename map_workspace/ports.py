@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from map_workspace.errors import UsageError
+from map_workspace.errors import MapwsError, UsageError
 
 if TYPE_CHECKING:  # types only: listing plans loads none of the sync's machinery
     from map_workspace.changes import ChangeSet
@@ -43,6 +43,9 @@ class SummaryResult:
     document: str
     url: str
     pdf: str | None = None
+    #: Why the PDF asked for was not made (no LibreOffice, a broken one, a folder that refused it):
+    #: the document itself was written.
+    pdf_problem: MapwsError | None = None
 
 
 @dataclass(frozen=True)

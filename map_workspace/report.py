@@ -18,7 +18,7 @@ import click
 
 if TYPE_CHECKING:
     from map_workspace.app import CreateRequest, CreateResult, ShareResult, SyncOutcome
-    from map_workspace.config import Config
+    from map_workspace.config import Config, ConfigUpdate
     from map_workspace.domain.model import Finding
     from map_workspace.domain.templates import Template
     from map_workspace.errors import MapwsError
@@ -46,11 +46,9 @@ def print_error(exc: MapwsError, as_json: bool) -> None:
     """The message and hint on stderr; with ``--json`` also ``{"error": …}`` on stdout."""
     import json
 
-    from map_workspace.errors import PolicyTripped
-
-    # A tripped policy comes after the result was printed: stdout keeps its one JSON result and
-    # the exit code (1) says which policy; the words go to stderr.
-    if as_json and not isinstance(exc, PolicyTripped):
+    # A tripped policy (or a missing PDF) comes after the result was printed: stdout keeps its one
+    # JSON result and the exit code says what went wrong; the words go to stderr.
+    if as_json and exc.json_on_stdout:
         click.echo(json.dumps({"error": exc.as_json()}, ensure_ascii=False))
     click.secho(terminal_safe(f"Error: {exc.message}"), fg="red", err=True)
     if exc.hint:
@@ -59,12 +57,19 @@ def print_error(exc: MapwsError, as_json: bool) -> None:
 
 # --- init, create, list, summary, share ------------------------------------------------------------
 
-def print_init(path: Path, config: Config, as_json: bool) -> None:
+def print_init(update: ConfigUpdate, config: Config, as_json: bool) -> None:
+    path = update.path
     if as_json:
         echo_json({"config": str(path), "dir": str(config.dir), "backend": config.backend,
-                   "folder": config.folder or None})
+                   "folder": config.folder or None, "changed": list(update.changed), "kept": list(update.kept)})
         return
-    click.echo(f"Wrote {path}")
+    if update.created:
+        click.echo(f"Wrote {path}")
+    elif update.changed:
+        click.echo(f"Updated {path}: set {', '.join(update.changed)}"
+                   + (f"; kept {', '.join(update.kept)}" if update.kept else ""))
+    else:
+        click.echo(f"{path} already says that; nothing changed.")
     if config.backend == "local":
         click.echo(f"Plans go to {config.dir}")
     elif config.folder:
@@ -118,9 +123,13 @@ def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, a
 
 def print_summary_written(result: SummaryResult, as_json: bool) -> None:
     if as_json:
-        echo_json({"document": result.document, "url": result.url, "pdf": result.pdf})
+        problem = result.pdf_problem
+        echo_json({"document": result.document, "url": result.url, "pdf": result.pdf,
+                   **({"pdf_error": problem.as_json()} if problem is not None else {})})
         return
     click.echo(f"Wrote {result.document}")
+    if result.url and not result.url.startswith("file:"):
+        click.echo(f"Link to send: {result.url}")
     if result.pdf:
         click.echo(f"Wrote {result.pdf}")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from map_workspace.backends.local.workbook_contract import BACKUP_SUFFIX
-from map_workspace.errors import PlanExists, PlanNotFound
+from map_workspace.errors import PlanError, PlanExists, PlanNotFound, file_error
 from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
 
 if TYPE_CHECKING:  # openpyxl loads only when a workbook is opened: listing plans needs none of it
@@ -115,7 +115,11 @@ class LocalPlanStore(PlanStore):
                 f"A plan named '{slug}' already exists: {path.resolve()}.",
                 f"Sync it with 'mapws sync {slug}', or pick another deal name for the new plan.",
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc, path.parent.resolve(), doing="create the plans folder",
+                             after="The plan was not created.") from exc
         from map_workspace.backends.local.saving import write_workbook
 
         write_workbook(path, snapshot)
@@ -179,10 +183,20 @@ class LocalPlanStore(PlanStore):
         """``<slug>-summary.docx`` beside the plan workbook, and its PDF when asked."""
         from map_workspace.backends.local.docx_summary import render_docx
 
-        document = render_docx(doc, Path(ref.id).parent / f"{ref.slug}-summary.docx").resolve()
-        pdf_path = None
+        target = Path(ref.id).parent / f"{ref.slug}-summary.docx"
+        try:
+            document = render_docx(doc, target).resolve()
+        except OSError as exc:
+            raise file_error(exc, target.resolve(), doing="write the summary",
+                             after="No summary was written.") from exc
+        pdf_path, problem = None, None
         if pdf:
             from map_workspace.backends.local.office import convert
 
-            pdf_path = str(convert(document, "pdf", document.parent).resolve())
-        return SummaryResult(document=str(document), url=document.as_uri(), pdf=pdf_path)
+            try:
+                pdf_path = str(convert(document, "pdf", document.parent).resolve())
+            except OSError as exc:
+                problem = file_error(exc, document.with_suffix(".pdf"), doing="write")
+            except PlanError as exc:  # no LibreOffice, or a broken one
+                problem = exc
+        return SummaryResult(document=str(document), url=document.as_uri(), pdf=pdf_path, pdf_problem=problem)
