@@ -348,7 +348,8 @@ def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = 
     again = f"then run 'mapws summary {ref.slug} --pdf{' --light' if light else ''}' again"
     return replace(written, pdf_problem=PdfMissing(
         f"The summary was written ({written.document}), but not its PDF: {problem.message}",
-        f"{problem.hint.rstrip('.')}; {again} — or open the .docx in Word or LibreOffice and save it as PDF."))
+        f"{problem.hint[:1].upper()}{problem.hint[1:].rstrip('.')}; {again} (or open the .docx in Word or "
+        "LibreOffice and save it as PDF)."))
 
 
 # --- list --------------------------------------------------------------------------------------

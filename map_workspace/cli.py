@@ -467,7 +467,8 @@ def status(obj: CliContext, plan: str | None, all_plans: bool) -> None:
 @cli.command()
 @click.argument("plan")
 @click.option("--light", is_flag=True, help="Next steps and milestones only: for buyers who want one page.")
-@click.option("--pdf", is_flag=True, help="Also convert it to PDF (needs LibreOffice locally).")
+@click.option("--pdf", is_flag=True, help="Also convert it to PDF (locally with LibreOffice: soffice on PATH, or "
+              "env MAPWS_SOFFICE; without it the .docx is still written, and the exit code is 3).")
 @common_options
 @command_boundary
 @click.pass_obj

@@ -56,13 +56,20 @@ def find_soffice() -> str | None:
     return None
 
 
-def install_hint() -> str:
-    """How to install LibreOffice on this machine's kind of system."""
+def install_command() -> str:
+    """The command that installs LibreOffice on this machine's kind of system."""
     if sys.platform == "darwin":
-        return "install LibreOffice: brew install --cask libreoffice (or set MAPWS_SOFFICE to its soffice)"
+        return "brew install --cask libreoffice"
     if sys.platform.startswith("win"):
-        return "install LibreOffice: winget install TheDocumentFoundation.LibreOffice (or set MAPWS_SOFFICE)"
-    return INSTALL_HINT
+        return "winget install TheDocumentFoundation.LibreOffice"
+    return "apt-get install -y --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui"
+
+
+def install_hint() -> str:
+    """How to install LibreOffice here, or point mapws at one."""
+    if sys.platform.startswith("linux"):
+        return INSTALL_HINT
+    return f"install LibreOffice: {install_command()} (or put soffice on PATH, or set MAPWS_SOFFICE to it)"
 
 
 class OfficeMissing(PlanError):
@@ -94,8 +101,10 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = 120) -> Path:
         raise PlanError(f"Cannot convert {src}: the file does not exist.", "Check the path.")
     soffice = find_soffice()
     if soffice is None:
+        chosen = os.environ.get("MAPWS_SOFFICE", "").strip()
+        where = f"MAPWS_SOFFICE names '{chosen}', which is not a program" if chosen else "soffice was not found"
         raise OfficeMissing(
-            f"LibreOffice is needed to convert {src.name} to {extension}, but soffice was not found.",
+            f"LibreOffice is needed to convert {src.name} to {extension}, but {where}.",
             install_hint(),
         )
     outdir.mkdir(parents=True, exist_ok=True)
@@ -116,8 +125,8 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = 120) -> Path:
             detail = output.strip().splitlines()[-1] if output.strip() else f"exit code {returncode}"
             raise ConversionFailed(
                 f"LibreOffice ({soffice}) could not convert {src.name} to {extension}: {detail}",
-                f"Check that LibreOffice works: {soffice} --headless --version (reinstall it if that fails: "
-                f"{install_hint()}); if it does, open {src.name} in LibreOffice to check the file.",
+                f"Check that LibreOffice starts: {soffice} --headless --version; if it does not, reinstall it "
+                f"({install_command()}); if it does, open {src.name} in LibreOffice to check the file",
             )
         _move_into_place(produced, target)
         return target
