@@ -84,6 +84,8 @@ def print_created(result: CreateResult, req: CreateRequest, *, dry_run: bool, as
         return
     verb = "Would create" if dry_run else "Created"
     click.echo(f"{verb} {result.ref.id}")
+    if _web_link(result.ref.url):
+        click.echo(f"  Link to send: {result.ref.url}")
     click.echo(f"  {len(result.plan.items)} items from the '{result.plan.template}' template, decision "
                f"{req.decision.isoformat()}")
     for f in result.findings:
@@ -121,15 +123,22 @@ def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, a
         click.echo(f"{r.slug:<32} {r.id}" + (f"  [{extra}]" if extra else ""))
 
 
+def _web_link(url: str) -> bool:
+    """A link a person can open from a mail (a Google file's), not a local ``file:`` URI."""
+    return url.startswith(("https://", "http://"))
+
+
 def print_summary_written(result: SummaryResult, as_json: bool) -> None:
     if as_json:
         problem = result.pdf_problem
         echo_json({"document": result.document, "url": result.url, "pdf": result.pdf,
                    **({"pdf_error": problem.as_json()} if problem is not None else {})})
         return
-    click.echo(f"Wrote {result.document}")
-    if result.url and not result.url.startswith("file:"):
-        click.echo(f"Link to send: {result.url}")
+    if _web_link(result.url):
+        click.echo(f"Wrote the summary {result.document}")
+        click.echo(f"  Link to send: {result.url}")
+    else:
+        click.echo(f"Wrote {result.document}")
     if result.pdf:
         click.echo(f"Wrote {result.pdf}")
 
@@ -140,6 +149,8 @@ def print_shared(result: ShareResult, as_json: bool) -> None:
         return
     verb = "Would share" if result.dry_run else "Shared"
     click.echo(f"{verb} {result.ref.slug} with {', '.join(result.shared_with) or 'nobody new'}.")
+    if _web_link(result.ref.url):
+        click.echo(f"  Link to send: {result.ref.url}")
 
 
 # --- sync and status ---------------------------------------------------------------------------

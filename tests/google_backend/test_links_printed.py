@@ -1,0 +1,40 @@
+"""Google `create`, `summary` and `share` print the link the rep sends, not only a file ID
+(issue 9, item 6)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from map_workspace.cli import cli
+
+TODAY = "2026-03-02"
+
+
+@pytest.fixture
+def env(emulator, tmp_path):
+    return {"MAPWS_BACKEND": "google", "MAPWS_GOOGLE_API_ROOT": emulator.base_url, "MAPWS_TODAY": TODAY,
+            "MAPWS_STATE": str(tmp_path / "state.sqlite")}
+
+
+def run(env, *args):
+    result = CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, (result.exit_code, result.output)
+    return result.stdout
+
+
+def test_create_summary_and_share_print_the_links_to_send(env):
+    created = run(env, "create", "Acme rollout", "--template", "light", "--decision-date", "2026-06-30",
+                  "--buyer", "Dana Tanaka <dana@acme.example>")
+    sheet = re.search(r"Link to send: (https://docs\.google\.com/spreadsheets/d/([\w-]+)\S*)", created)
+    assert sheet, created
+    assert sheet.group(2) in created.splitlines()[0]  # the ID the first line names is the linked sheet
+
+    summary = run(env, "summary", "acme-rollout")
+    doc = re.search(r"Link to send: https://docs\.google\.com/document/d/([\w-]+)", summary)
+    assert doc, summary
+
+    shared = run(env, "share", "acme-rollout", "lee@acme.example")
+    assert f"Link to send: {sheet.group(1)}" in shared
