@@ -355,6 +355,9 @@ def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = 
 # --- list --------------------------------------------------------------------------------------
 
 def list_plans(store: PlanStore) -> list[PlanRef]:
+    """Every plan the store sees (``store.not_plans()`` then names what was skipped); a plans folder
+    that does not exist is an error, not an empty list."""
+    store.require_place()
     return store.list_plans()
 
 

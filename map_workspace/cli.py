@@ -431,6 +431,7 @@ def _night(obj: CliContext, store: PlanStore, config: Config, *, dry_run: bool, 
         night = nightly.run_night(store, config, dry_run=dry_run, on_listed=progress.start, on_run=on_run, **options)
     finally:
         progress.stop()
+    report.print_skipped(store.not_plans(), obj.as_json)
     report.print_night_end(night, obj.as_json)
     if night.exit_status is not ExitStatus.OK:
         sys.exit(night.exit_status)
@@ -504,7 +505,8 @@ def list_command(obj: CliContext) -> None:
     config = obj.config()
     store = obj.store(config)
     refs = app.list_plans(store)
-    report.print_plans(refs, app.private_facts(store, refs, config), config.dir, obj.as_json)
+    report.print_plans(refs, app.private_facts(store, refs, config), config.dir, obj.as_json,
+                       skipped=store.not_plans())
 
 
 @cli.group()

@@ -137,6 +137,16 @@ class PlanStore(ABC):
         """The plan file's current change token ("" when the backend cannot tell: always read)."""
         return ""
 
+    def not_plans(self) -> list[str]:
+        """Files the last ``list_plans`` met where plans live that are not plans (a stray
+        spreadsheet in the plans folder): said once as skipped, never synced."""
+        return []
+
+    def require_place(self) -> None:
+        """Raise UsageError (naming it) when the place plans live does not exist: a folder given
+        by mistake must not read as "no plans"."""
+        return None
+
     @abstractmethod
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
         """Render the one-page summary next to the plan (and a PDF when asked)."""

@@ -108,19 +108,37 @@ def print_created(result: CreateResult, req: CreateRequest, *, dry_run: bool, as
         click.echo(f"Next: open it, then run 'mapws sync {result.ref.slug}' after the buyer's edits.")
 
 
-def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, as_json: bool) -> None:
-    """``mapws list``: each plan, with the seller-internal facts kept for it."""
+def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, as_json: bool,
+                skipped: Sequence[str] = ()) -> None:
+    """``mapws list``: each plan (its deal name, with the seller-internal facts kept for it), then
+    once each the spreadsheets that are not plans."""
     if as_json:
         echo_json({"plans": [{"plan": r.id, "url": r.url, "slug": r.slug, "title": r.title,
                               "private": vars(private[r.id]) if not private[r.id].empty else None}
-                             for r in refs]})
+                             for r in refs],
+                   "skipped": [{"path": path, "reason": NOT_A_PLAN} for path in skipped]})
         return
     if not refs:
         click.echo(f"No plans in {where}. Create one with 'mapws create' or try 'mapws demo'.")
     for r in refs:
         p = private[r.id]
         extra = " · ".join(x for x in (f"{p.deal_value:,.0f}" if p.deal_value is not None else "", p.forecast) if x)
-        click.echo(f"{r.slug:<32} {r.id}" + (f"  [{extra}]" if extra else ""))
+        title = f"  {terminal_safe(r.title)}" if r.title else ""
+        click.echo(f"{r.slug:<32} {r.id}{title}" + (f"  [{extra}]" if extra else ""))
+    print_skipped(skipped, as_json=False)
+
+
+#: Why a spreadsheet in the plans folder is left alone.
+NOT_A_PLAN = "not a plan, skipped"
+
+
+def print_skipped(paths: Sequence[str], as_json: bool) -> None:
+    """Spreadsheets where plans live that are not plans: one line each (``--json``: one object each)."""
+    for path in paths:
+        if as_json:
+            echo_json({"skipped": path, "reason": NOT_A_PLAN})
+        else:
+            click.echo(terminal_safe(f"{path}: {NOT_A_PLAN} (no mapws document properties)"))
 
 
 def _web_link(url: str) -> bool:

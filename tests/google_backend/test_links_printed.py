@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -38,3 +39,10 @@ def test_create_summary_and_share_print_the_links_to_send(env):
 
     shared = run(env, "share", "acme-rollout", "lee@acme.example")
     assert f"Link to send: {sheet.group(1)}" in shared
+
+
+def test_list_json_titles_each_plan_with_its_deal(env):
+    run(env, "create", "Acme rollout", "--template", "light", "--decision-date", "2026-06-30",
+        "--buyer", "Dana Tanaka <dana@acme.example>")
+    plans = json.loads(run(env, "list", "--json"))["plans"]
+    assert [(p["slug"], p["title"]) for p in plans] == [("acme-rollout", "Acme rollout")]
