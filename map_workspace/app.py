@@ -434,15 +434,29 @@ class ShareResult:
                 "dry_run": self.dry_run}
 
 
+def email_of(person: str) -> str:
+    """The address in "Lee Chen <lee@acme.com>" or "lee@acme.com" (both forms are accepted wherever
+    a person is named); UsageError for anything without one."""
+    from map_workspace.domain.model import Person
+
+    try:
+        email = Person.parse(person).email
+    except ValueError:
+        email = ""
+    if "@" not in email:
+        raise UsageError(f"'{person}' is not an email address.",
+                         'Name a person as lee@acme.com or "Lee Chen <lee@acme.com>", e.g. '
+                         'mapws share acme-rollout "Lee Chen <lee@acme.com>"')
+    return email
+
+
 def share_plan(store: PlanStore, plan: str, emails: Sequence[str], *, commenter: bool = False,
                dry_run: bool = False, config: Config | None = None) -> ShareResult:
     """Give each named person access to a plan (never a link). A store without sharing says so
     first; then anything that is not an address, or (``config.allow_domains``) is outside the
     allowed domains, is refused before the plan is even looked up."""
     sharer = store.sharer()
-    for email in emails:
-        if "@" not in email:
-            raise UsageError(f"'{email}' is not an email address.", "Example: mapws share acme-rollout lee@acme.com")
+    emails = [email_of(person) for person in emails]
     if config is not None:
         check_allowed_recipients(emails, config.allow_domains)
     ref = store.locate(plan)

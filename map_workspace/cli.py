@@ -200,8 +200,8 @@ def _parse_people(values: tuple[str, ...], option: str) -> list[Person]:
         try:
             people.append(Person.parse(value))
         except ValueError:
-            raise UsageError(f"{option} '{value}' is not 'Name <email>'.",
-                             f'Write it as {option} "Dana Tanaka <dana@acme.com>".') from None
+            raise UsageError(f"{option} '{value}' is not a person.",
+                             f'Write it as {option} "Dana Tanaka <dana@acme.com>" or {option} dana@acme.com.') from None
     return people
 
 
@@ -572,7 +572,7 @@ def auth_logout(obj: CliContext) -> None:
 
 @cli.command()
 @click.argument("plan")
-@click.argument("emails", nargs=-1, required=True)
+@click.argument("emails", nargs=-1, required=True, metavar="PERSON...")
 @click.option("--commenter", is_flag=True, help="Comment only, instead of edit.")
 @click.option("--allow-domain", "allow_domains", multiple=True, metavar="DOMAIN",
               help="Refuse addresses that are not at this domain. Repeatable (config: allow_domains).")
@@ -584,9 +584,11 @@ def share(obj: CliContext, plan: str, emails: tuple[str, ...], commenter: bool, 
           dry_run: bool) -> None:
     """Share a plan with more people (Google): each named user, never a link.
 
+    Name each person as lee@acme.com or "Lee Chen <lee@acme.com>".
+
     \b
     Example:
-      mapws share acme-rollout lee@acme.com ann@acme.com --commenter
+      mapws share acme-rollout lee@acme.com "Ann Ito <ann@acme.com>" --commenter
       mapws share acme-rollout lee@acme.com --allow-domain acme.com
     """
     from map_workspace import app
