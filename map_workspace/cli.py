@@ -285,14 +285,19 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
 
         folder = make_folder(load_config({"backend": "google", **google}, missing_ok=True), create_folder)
         settings["folder"] = folder["id"]
+    if settings.get("dir"):  # made first: a folder that cannot be made leaves the config file as it was
+        try:
+            Path(settings["dir"]).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc, settings["dir"], doing="create the plans folder",
+                             after="The config file was not changed.") from exc
     update = update_config(path, settings, force=force)
     config = load_config({})
     if config.backend == "local":
         try:
             config.dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise file_error(exc, config.dir, doing="create the plans folder",
-                             after=f"The config file {path} was written.") from exc
+            raise file_error(exc, config.dir, doing="create the plans folder") from exc
     report.print_init(update, config, obj.as_json)
 
 
@@ -353,7 +358,11 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
     store = obj.store(config)
     result = app.create_plan(store, req, config, dry_run=dry_run)
     if not dry_run and not private.empty:
-        app.remember_private(store, result.ref, private, config)
+        try:
+            app.remember_private(store, result.ref, private, config)
+        except MapwsError as exc:
+            exc.message = f"The plan was created ({result.ref.id}), but not its seller-internal facts: {exc.message}"
+            raise
     report.print_created(result, req, dry_run=dry_run, as_json=obj.as_json)
 
 

@@ -142,6 +142,7 @@ def _reasons() -> dict[int, str]:
         errno.ENOSPC: "the disk is full",
         errno.EDQUOT: "the disk quota is used up",
         errno.ENOTDIR: "part of the path is a file, not a folder",
+        errno.EEXIST: "a file of that name is in the way of a folder",
         errno.EISDIR: "it is a folder, not a file",
         errno.ENOENT: "it does not exist",
         errno.ENAMETOOLONG: "the name is too long",
@@ -159,13 +160,24 @@ def _what_to_do(errno_: int | None, where: str) -> str:
                 "fix it), or point mapws at a folder you can write to (--dir).")
     if errno_ in (errno.ENOSPC, errno.EDQUOT):
         return f"Free some space on the disk holding {where} (df -h shows it), then run the command again."
-    if errno_ == errno.ENOTDIR:
-        return f"Give a folder path in which no part is a file: {where} is not one."
+    if errno_ in (errno.ENOTDIR, errno.EEXIST):
+        return f"{where} is a file, not a folder: give a path that goes through folders only."
     if errno_ == errno.EISDIR:
         return f"Give the path of a file, not of the folder {where}."
     if errno_ == errno.ENOENT:
         return f"Create {where}, or fix the path."
     return f"Check {where} (exists, writable, space left), then run the command again."
+
+
+def _in_the_way(path: object) -> str:
+    """The first part of ``path`` that exists and is not a folder (what stops a folder being made)."""
+    from pathlib import Path
+
+    full = Path(str(path))
+    for part in (*reversed(full.parents), full):
+        if part.exists() and not part.is_dir():
+            return str(part)
+    return str(full)
 
 
 def file_error(exc: OSError, path: object = None, *, doing: str = "write", after: str = "") -> MapwsError:
@@ -182,10 +194,12 @@ def file_error(exc: OSError, path: object = None, *, doing: str = "write", after
     message = f"Cannot {doing}{named}: {reason}."
     if after:
         message += f" {after}"
-    where = str(target.parent if target is not None and exc.errno not in (errno.ENOTDIR, errno.EISDIR)
+    where = str(target.parent if target is not None and exc.errno not in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR)
                 and not target.is_dir() else target or "the folder")
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        where = _in_the_way(Path(str(exc.filename or target or "")))
     hint = _what_to_do(exc.errno, where)
-    wrong_path = exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.ENOENT, errno.ENAMETOOLONG)
+    wrong_path = exc.errno in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENOENT, errno.ENAMETOOLONG)
     return (PathUnusable if wrong_path else FileRefused)(message, hint)
 
 

@@ -91,7 +91,7 @@ def test_a_plans_folder_through_a_file_exits_2_naming_the_path(tmp_path, command
     else:
         result = run("init", "--dir", plans, "--json", code=2, env={"MAPWS_CONFIG": str(tmp_path / "c.toml")})
     error = error_of(result)
-    assert str(plans) in error["message"] and "is a file" in error["message"]
+    assert str(plans) in error["message"] and "is a file" in error["message"] + error["hint"]
 
 
 def test_a_config_file_that_is_a_folder_exits_2_naming_it(tmp_path):
@@ -119,3 +119,15 @@ def test_a_read_only_mount_is_named_with_what_to_do(tmp_path, command):
     assert ".tmp" not in done.stderr
     assert "report it" not in done.stderr and "Unexpected" not in done.stderr
     assert digest(path) == before and os.listdir(plans) == [path.name]
+
+
+def test_a_state_file_that_cannot_be_opened_names_it_and_where_else_to_keep_it(tmp_path):
+    plans = tmp_path / "plans"
+    create(plans)
+    state = tmp_path / "locked"
+    state.mkdir()
+    with unwritable(state):
+        result = run("sync", "--all", "--dir", plans, "--today", TODAY, "--state", state / "state.sqlite", "--json",
+                     code=3)
+    error = error_of(result)
+    assert str(state / "state.sqlite") in error["message"] and "--state" in error["hint"]
