@@ -46,3 +46,21 @@ def test_list_json_titles_each_plan_with_its_deal(env):
         "--buyer", "Dana Tanaka <dana@acme.example>")
     plans = json.loads(run(env, "list", "--json"))["plans"]
     assert [(p["slug"], p["title"]) for p in plans] == [("acme-rollout", "Acme rollout")]
+
+
+def test_a_pdf_the_folder_refuses_leaves_the_doc_and_says_so(env, tmp_path, monkeypatch):
+    from tests.support.unwritable import unwritable
+
+    run(env, "create", "Acme rollout", "--template", "light", "--decision-date", "2026-06-30",
+        "--buyer", "Dana Tanaka <dana@acme.example>")
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)  # Google exports the PDF into the working folder
+    with unwritable(here):
+        result = CliRunner().invoke(cli, ["summary", "acme-rollout", "--pdf", "--json"], env=env,
+                                    catch_exceptions=False)
+    assert result.exit_code == 3, result.output
+    data = json.loads(result.stdout)
+    assert data["url"].startswith("https://docs.google.com/document/d/") and data["pdf"] is None
+    assert str(here / "acme-rollout-summary.pdf") in data["pdf_error"]["message"]
+    assert "report it" not in result.output and str(here) in data["pdf_error"]["hint"]
