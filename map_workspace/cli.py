@@ -228,7 +228,8 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @common_options
-@click.option("--seller", default=None, help='You, the rep: "Name <email>" (used as the seller on new plans).')
+@click.option("--seller", default=None,
+              help='You, the rep: "Name <email>" or an email (used as the seller on new plans).')
 @click.option("--seller-company", default=None, help="Your company's name, shown on every plan.")
 @click.option("--locale", default=None, help="How buyers write dates, e.g. en_US, en_GB, de_DE, ja_JP.")
 @click.option("--timezone", default=None, help="IANA time zone for History and TODAY(), e.g. Europe/Berlin.")
@@ -305,11 +306,13 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
 @click.argument("deal")
 @click.option("--decision-date", required=True, metavar="YYYY-MM-DD", help="The buyer's target decision date.")
 @click.option("--buyer", "buyers", multiple=True, metavar='"Name <email>"',
-              help="A buyer contact; the first is the champion. Repeatable.")
+              help="A buyer contact (\"Name <email>\" or an email); the first is the champion. Repeatable.")
 @click.option("--seller", "sellers", multiple=True, metavar='"Name <email>"',
-              help="A seller contact; the first is the account executive. Repeatable.")
+              help="A seller contact (\"Name <email>\" or an email); the first is the account executive. "
+              "Repeatable.")
 @click.option("--role", "roles", multiple=True, metavar='ROLE="Name <email>"',
-              help="Name the person for a template role, e.g. buyer.cfo=\"Ann Lee <ann@acme.com>\".")
+              help="Name the person for a template role, e.g. buyer.cfo=\"Ann Lee <ann@acme.com>\" or "
+              "buyer.cfo=ann@acme.com ('mapws templates show NAME' lists the roles).")
 @click.option("--template", default="enterprise", show_default=True, help="Template name or .toml path.")
 @click.option("--buyer-company", default=None, help="Buyer company (default: from the first buyer's email).")
 @click.option("--seller-company", default=None, help="Seller company (default: config, or your email).")

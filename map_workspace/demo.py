@@ -130,6 +130,8 @@ def run_demo(folder: Path, today: date, echo: Callable[[str], None] = print) -> 
 
     result = app.write_summary(store, slug, config, pdf=find_soffice() is not None)
     echo(f"4. Wrote the one-page summary: {result.document}" + (f" and {result.pdf}" if result.pdf else ""))
+    if result.pdf_problem is not None:
+        echo(terminal_safe(f"   No PDF: {result.pdf_problem.message}"))
     echo("")
     echo(f"Open {path} in Excel or LibreOffice (see the Flag column, the notes and the History tab),")
     echo(f"and {result.pdf or result.document} for what a light-touch buyer reads.")
