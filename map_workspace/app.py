@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from map_workspace import SCHEMA_VERSION
-from map_workspace.config import Config
+from map_workspace.config import Config, ConfigUpdate
 from map_workspace.errors import PdfMissing, PlanChanged, UsageError
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.ratelimit import RateLimiter, Unlimited
@@ -98,6 +98,55 @@ def company_from_email(email: str) -> str:
     host = email.split("@", 1)[1].split(".")
     core = host[-2] if len(host) >= 2 else host[0]
     return " ".join(w.capitalize() for w in re.split(r"[-_]", core) if w)
+
+
+# --- init --------------------------------------------------------------------------------------
+
+def init_config(given: dict[str, Any], *, plans_dir: Path | None = None, create_folder: str | None = None,
+                force: bool = False) -> tuple[ConfigUpdate, Config]:
+    """``mapws init``: set the settings ``given`` (None: not given) in the config file and keep the
+    rest of it; a value the file already sets is replaced only with ``force``. A new file gets the
+    local backend; a local one gets its plans folder (``plans_dir``, else ./maps), made before the
+    file is touched; ``create_folder`` makes a Drive folder, after the refusals it could meet."""
+    from map_workspace.config import already_set, config_path, conflicts, load_config, read_config_file, update_config
+    from map_workspace.errors import file_error
+
+    path = config_path()
+    settings = dict(given)
+    current = read_config_file(path)
+    backend = settings.get("backend") or current.get("backend") or "local"
+    if not current:
+        settings["backend"] = backend
+    if backend == "local" and (plans_dir or "dir" not in current):
+        settings["dir"] = str((plans_dir or Path("maps")).expanduser().resolve())
+    if settings.get("credentials"):
+        settings["credentials"] = str(Path(settings["credentials"]).expanduser().resolve())
+    if create_folder:
+        # Refused before a Drive folder is made: a folder already set is replaced only with --force.
+        clash = {} if force else conflicts(path, settings)
+        if current.get("folder") and not force:
+            clash["folder"] = (current["folder"], f"a new folder named {create_folder!r}")
+        if clash:
+            raise already_set(path, clash)
+        from map_workspace.backends.google.auth import create_folder as make_folder
+
+        google = {k: given.get(k) for k in ("credentials", "folder", "impersonate", "google_api_root")}
+        folder = make_folder(load_config({"backend": "google", **google}, missing_ok=True), create_folder)
+        settings["folder"] = folder["id"]
+    if settings.get("dir"):  # made first: a folder that cannot be made leaves the config file as it was
+        try:
+            Path(settings["dir"]).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc, settings["dir"], doing="create the plans folder",
+                             after="The config file was not changed.") from exc
+    update = update_config(path, settings, force=force)
+    config = load_config({})
+    if config.backend == "local":
+        try:
+            config.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc, config.dir, doing="create the plans folder") from exc
+    return update, config
 
 
 # --- create ------------------------------------------------------------------------------------

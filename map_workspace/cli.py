@@ -251,54 +251,14 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
       mapws init --backend google --credentials ~/keys/mapws.json --folder SHARED_DRIVE_FOLDER_ID \\
         --create-folder "MAPs"
     """
-    from map_workspace.config import (
-        already_set,
-        config_path,
-        conflicts,
-        load_config,
-        read_config_file,
-        update_config,
-    )
-    from map_workspace.errors import file_error
+    from map_workspace import app
 
-    path = config_path()
     if seller:
         _parse_people((seller,), "--seller")
-    google = obj.google_flags()
-    settings: dict[str, Any] = {"backend": obj.values.get("backend"), "seller": seller,
-                                "seller_company": seller_company, "locale": locale, "timezone": timezone, **google}
-    current = read_config_file(path)
-    backend = settings["backend"] or current.get("backend") or "local"
-    if not current:
-        settings["backend"] = backend
-    if backend == "local" and (obj.values.get("plans_dir") or "dir" not in current):
-        settings["dir"] = str((obj.values.get("plans_dir") or Path("maps")).expanduser().resolve())
-    if settings.get("credentials"):
-        settings["credentials"] = str(Path(settings["credentials"]).expanduser().resolve())
-    if create_folder:
-        # Refuse before a Drive folder is made: a folder already set is replaced only with --force.
-        clash = {} if force else conflicts(path, settings)
-        if current.get("folder") and not force:
-            clash["folder"] = (current["folder"], f"a new folder named {create_folder!r}")
-        if clash:
-            raise already_set(path, clash)
-        from map_workspace.backends.google.auth import create_folder as make_folder
-
-        folder = make_folder(load_config({"backend": "google", **google}, missing_ok=True), create_folder)
-        settings["folder"] = folder["id"]
-    if settings.get("dir"):  # made first: a folder that cannot be made leaves the config file as it was
-        try:
-            Path(settings["dir"]).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise file_error(exc, settings["dir"], doing="create the plans folder",
-                             after="The config file was not changed.") from exc
-    update = update_config(path, settings, force=force)
-    config = load_config({})
-    if config.backend == "local":
-        try:
-            config.dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise file_error(exc, config.dir, doing="create the plans folder") from exc
+    given = {"backend": obj.values.get("backend"), "seller": seller, "seller_company": seller_company,
+             "locale": locale, "timezone": timezone, **obj.google_flags()}
+    update, config = app.init_config(given, plans_dir=obj.values.get("plans_dir"), create_folder=create_folder,
+                                     force=force)
     report.print_init(update, config, obj.as_json)
 
 
