@@ -393,6 +393,7 @@ def _night(obj: CliContext, store: PlanStore, config: Config, *, dry_run: bool, 
     from map_workspace import nightly
     from map_workspace.policy import check_policy
 
+    store.require_place()  # a mistyped folder in a cron line must not pass for a night with no plans
     progress = report.progress_bar(enabled=not quiet and not obj.as_json)
 
     def on_run(run: nightly.PlanRun) -> None:

@@ -56,3 +56,11 @@ def test_list_of_a_folder_that_does_not_exist_exits_2_naming_it(tmp_path):
     missing = tmp_path / "nonexistent"
     error = json.loads(run("list", "--dir", missing, "--json", code=2).stdout)["error"]
     assert str(missing) in error["message"] and error["hint"]
+
+
+def test_a_night_over_a_folder_that_does_not_exist_exits_2_naming_it(tmp_path):
+    missing = tmp_path / "nonexistent"
+    for command in ("sync", "status"):
+        result = run(command, "--all", "--dir", missing, "--json", code=2,
+                     env={"MAPWS_STATE": str(tmp_path / "state.sqlite")})
+        assert str(missing) in json.loads(result.stdout)["error"]["message"]
