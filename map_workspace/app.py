@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from map_workspace import SCHEMA_VERSION
-from map_workspace.config import Config
-from map_workspace.errors import PlanChanged, UsageError
+from map_workspace.config import Config, ConfigUpdate
+from map_workspace.errors import PdfMissing, PlanChanged, UsageError
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.ratelimit import RateLimiter, Unlimited
 from map_workspace.sharing import check_allowed_recipients
@@ -109,6 +109,55 @@ def company_from_email(email: str) -> str:
     host = email.split("@", 1)[1].split(".")
     core = host[-2] if len(host) >= 2 else host[0]
     return " ".join(w.capitalize() for w in re.split(r"[-_]", core) if w)
+
+
+# --- init --------------------------------------------------------------------------------------
+
+def init_config(given: dict[str, Any], *, plans_dir: Path | None = None, create_folder: str | None = None,
+                force: bool = False) -> tuple[ConfigUpdate, Config]:
+    """``mapws init``: set the settings ``given`` (None: not given) in the config file and keep the
+    rest of it; a value the file already sets is replaced only with ``force``. A new file gets the
+    local backend; a local one gets its plans folder (``plans_dir``, else ./maps), made before the
+    file is touched; ``create_folder`` makes a Drive folder, after the refusals it could meet."""
+    from map_workspace.config import already_set, config_path, conflicts, load_config, read_config_file, update_config
+    from map_workspace.errors import file_error
+
+    path = config_path()
+    settings = dict(given)
+    current = read_config_file(path)
+    backend = settings.get("backend") or current.get("backend") or "local"
+    if not current:
+        settings["backend"] = backend
+    if backend == "local" and (plans_dir or "dir" not in current):
+        settings["dir"] = str((plans_dir or Path("maps")).expanduser().resolve())
+    if settings.get("credentials"):
+        settings["credentials"] = str(Path(settings["credentials"]).expanduser().resolve())
+    if create_folder:
+        # Refused before a Drive folder is made: a folder already set is replaced only with --force.
+        clash = {} if force else conflicts(path, settings)
+        if current.get("folder") and not force:
+            clash["folder"] = (current["folder"], f"a new folder named {create_folder!r}")
+        if clash:
+            raise already_set(path, clash)
+        from map_workspace.backends.google.auth import create_folder as make_folder
+
+        google = {k: given.get(k) for k in ("credentials", "folder", "impersonate", "google_api_root")}
+        folder = make_folder(load_config({"backend": "google", **google}, missing_ok=True), create_folder)
+        settings["folder"] = folder["id"]
+    if settings.get("dir"):  # made first: a folder that cannot be made leaves the config file as it was
+        try:
+            Path(settings["dir"]).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc, settings["dir"], doing="create the plans folder",
+                             after="The config file was not changed.") from exc
+    update = update_config(path, settings, force=force)
+    config = load_config({})
+    if config.backend == "local":
+        try:
+            config.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc, config.dir, doing="create the plans folder") from exc
+    return update, config
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -372,12 +421,24 @@ def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = 
     today = today_for(config)
     result = plan_sync(snapshot, today, now=now_for(config), settings=settings_for(config))
     doc = build_summary(result.plan, result.assessment, today, light=light)
-    return store.write_summary(ref, doc, pdf=pdf)
+    written = store.write_summary(ref, doc, pdf=pdf)
+    problem = written.pdf_problem
+    if problem is None:
+        return written
+    # The document is there: say so, and that only the PDF is missing and how to get it.
+    again = f"then run 'mapws summary {ref.slug} --pdf{' --light' if light else ''}' again"
+    return replace(written, pdf_problem=PdfMissing(
+        f"The summary was written ({written.document}), but not its PDF: {problem.message}",
+        f"{problem.hint[:1].upper()}{problem.hint[1:].rstrip('.')}; {again} (or open the .docx in Word or "
+        "LibreOffice and save it as PDF)."))
 
 
 # --- list --------------------------------------------------------------------------------------
 
 def list_plans(store: PlanStore) -> list[PlanRef]:
+    """Every plan the store sees (``store.not_plans()`` then names what was skipped); a plans folder
+    that does not exist is an error, not an empty list."""
+    store.require_place()
     return store.list_plans()
 
 
@@ -454,15 +515,26 @@ class ShareResult:
                 "dry_run": self.dry_run}
 
 
+def email_of(person: str) -> str:
+    """The address in "Lee Chen <lee@acme.com>" or "lee@acme.com" (both forms are accepted wherever
+    a person is named); UsageError for anything without one."""
+    text = person.strip()
+    named = re.fullmatch(r"[^<>]*<\s*([^<>\s]+)\s*>", text)
+    email = named.group(1) if named else text  # as given: the allow-list and Drive judge the address
+    if "@" not in email or any(ch.isspace() or ch in "<>" for ch in email):
+        raise UsageError(f"'{person}' is not an email address.",
+                         'Name a person as lee@acme.com or "Lee Chen <lee@acme.com>", e.g. '
+                         'mapws share acme-rollout "Lee Chen <lee@acme.com>"')
+    return email
+
+
 def share_plan(store: PlanStore, plan: str, emails: Sequence[str], *, commenter: bool = False,
                dry_run: bool = False, config: Config | None = None) -> ShareResult:
     """Give each named person access to a plan (never a link). A store without sharing says so
     first; then anything that is not an address, or (``config.allow_domains``) is outside the
     allowed domains, is refused before the plan is even looked up."""
     sharer = store.sharer()
-    for email in emails:
-        if "@" not in email:
-            raise UsageError(f"'{email}' is not an email address.", "Example: mapws share acme-rollout lee@acme.com")
+    emails = [email_of(person) for person in emails]
     if config is not None:
         check_allowed_recipients(emails, config.allow_domains)
     ref = store.locate(plan)

@@ -168,6 +168,13 @@ def command_boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(ExitStatus.OK)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except OSError as exc:  # a file system refusal no layer named: still the path and what to do
+            from map_workspace.errors import file_error
+
+            _print_traceback(obj)
+            err = file_error(exc, doing="use")
+            report.print_error(err, obj.as_json)
+            sys.exit(err.exit_code)
         except Exception as exc:  # noqa: BLE001 — the last line of defence: no bare traceback
             _print_traceback(obj)
             err = MapwsError(f"Unexpected {type(exc).__name__}: {exc}",
@@ -193,8 +200,8 @@ def _parse_people(values: tuple[str, ...], option: str) -> list[Person]:
         try:
             people.append(Person.parse(value))
         except ValueError:
-            raise UsageError(f"{option} '{value}' is not 'Name <email>'.",
-                             f'Write it as {option} "Dana Tanaka <dana@acme.com>".') from None
+            raise UsageError(f"{option} '{value}' is not a person.",
+                             f'Write it as {option} "Dana Tanaka <dana@acme.com>" or {option} dana@acme.com.') from None
     return people
 
 
@@ -221,18 +228,22 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @common_options
-@click.option("--seller", default=None, help='You, the rep: "Name <email>" (used as the seller on new plans).')
+@click.option("--seller", default=None,
+              help='You, the rep: "Name <email>" or an email (used as the seller on new plans).')
 @click.option("--seller-company", default=None, help="Your company's name, shown on every plan.")
 @click.option("--locale", default=None, help="How buyers write dates, e.g. en_US, en_GB, de_DE, ja_JP.")
 @click.option("--timezone", default=None, help="IANA time zone for History and TODAY(), e.g. Europe/Berlin.")
 @click.option("--create-folder", default=None, metavar="NAME",
               help="Google: create a Drive folder the app owns (inside --folder when given) and use it for plans.")
-@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.option("--force", is_flag=True, help="Overwrite values the config file already sets (other settings are kept).")
 @command_boundary
 @click.pass_obj
 def init(obj: CliContext, seller: str | None, seller_company: str | None, locale: str | None,
          timezone: str | None, create_folder: str | None, force: bool) -> None:
-    """Write a config file, and create the plans folder (local) or a Drive folder (Google).
+    """Write or update the config file, and create the plans folder (local) or a Drive folder (Google).
+
+    Only the settings given change; the rest of the file (and its comments) is kept. A value the
+    file already sets is overwritten only with --force.
 
     \b
     Examples:
@@ -240,41 +251,28 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
       mapws init --backend google --credentials ~/keys/mapws.json --folder SHARED_DRIVE_FOLDER_ID \\
         --create-folder "MAPs"
     """
-    from map_workspace.config import config_path, load_config, write_config
+    from map_workspace import app
 
-    path = config_path()
-    if path.exists() and not force:
-        raise UsageError(f"A config file already exists at {path}.", "Pass --force to overwrite it.")
     if seller:
         _parse_people((seller,), "--seller")
-    google = obj.google_flags()
-    settings: dict[str, Any] = {"backend": obj.values.get("backend") or "local", "seller": seller,
-                                "seller_company": seller_company, "locale": locale, "timezone": timezone, **google}
-    if settings["backend"] == "local":
-        settings["dir"] = str((obj.values.get("plans_dir") or Path("maps")).expanduser().resolve())
-    elif create_folder:
-        from map_workspace.backends.google.auth import create_folder as make_folder
-
-        folder = make_folder(load_config({"backend": "google", **google}, missing_ok=True), create_folder)
-        settings["folder"] = folder["id"]
-    if settings.get("credentials"):
-        settings["credentials"] = str(Path(settings["credentials"]).expanduser().resolve())
-    write_config(path, settings)
-    config = load_config({})
-    if config.backend == "local":
-        config.dir.mkdir(parents=True, exist_ok=True)
-    report.print_init(path, config, obj.as_json)
+    given = {"backend": obj.values.get("backend"), "seller": seller, "seller_company": seller_company,
+             "locale": locale, "timezone": timezone, **obj.google_flags()}
+    update, config = app.init_config(given, plans_dir=obj.values.get("plans_dir"), create_folder=create_folder,
+                                     force=force)
+    report.print_init(update, config, obj.as_json)
 
 
 @cli.command()
 @click.argument("deal")
 @click.option("--decision-date", required=True, metavar="YYYY-MM-DD", help="The buyer's target decision date.")
 @click.option("--buyer", "buyers", multiple=True, metavar='"Name <email>"',
-              help="A buyer contact; the first is the champion. Repeatable.")
+              help="A buyer contact (\"Name <email>\" or an email); the first is the champion. Repeatable.")
 @click.option("--seller", "sellers", multiple=True, metavar='"Name <email>"',
-              help="A seller contact; the first is the account executive. Repeatable.")
+              help="A seller contact (\"Name <email>\" or an email); the first is the account executive. "
+              "Repeatable.")
 @click.option("--role", "roles", multiple=True, metavar='ROLE="Name <email>"',
-              help="Name the person for a template role, e.g. buyer.cfo=\"Ann Lee <ann@acme.com>\".")
+              help="Name the person for a template role, e.g. buyer.cfo=\"Ann Lee <ann@acme.com>\" or "
+              "buyer.cfo=ann@acme.com ('mapws templates show NAME' lists the roles).")
 @click.option("--template", default="enterprise", show_default=True, help="Template name or .toml path.")
 @click.option("--buyer-company", default=None, help="Buyer company (default: from the first buyer's email).")
 @click.option("--seller-company", default=None, help="Seller company (default: config, or your email).")
@@ -323,7 +321,11 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
     store = obj.store(config)
     result = app.create_plan(store, req, config, dry_run=dry_run)
     if not dry_run and not private.empty:
-        app.remember_private(store, result.ref, private, config)
+        try:
+            app.remember_private(store, result.ref, private, config)
+        except MapwsError as exc:
+            exc.message = f"The plan was created ({result.ref.id}), but not its seller-internal facts: {exc.message}"
+            raise
     report.print_created(result, req, dry_run=dry_run, as_json=obj.as_json)
 
 
@@ -392,6 +394,7 @@ def _night(obj: CliContext, store: PlanStore, config: Config, *, dry_run: bool, 
     from map_workspace import nightly
     from map_workspace.policy import check_policy
 
+    store.require_place()  # a mistyped folder in a cron line must not pass for a night with no plans
     progress = report.progress_bar(enabled=not quiet and not obj.as_json)
 
     def on_run(run: nightly.PlanRun) -> None:
@@ -402,6 +405,7 @@ def _night(obj: CliContext, store: PlanStore, config: Config, *, dry_run: bool, 
         night = nightly.run_night(store, config, dry_run=dry_run, on_listed=progress.start, on_run=on_run, **options)
     finally:
         progress.stop()
+    report.print_skipped(store.not_plans(), obj.as_json)
     report.print_night_end(night, obj.as_json, verbose=obj.verbose, hints=not quiet)
     if night.exit_status is not ExitStatus.OK:
         sys.exit(night.exit_status)
@@ -439,7 +443,8 @@ def status(obj: CliContext, plan: str | None, all_plans: bool, quiet: bool) -> N
 @cli.command()
 @click.argument("plan")
 @click.option("--light", is_flag=True, help="Next steps and milestones only: for buyers who want one page.")
-@click.option("--pdf", is_flag=True, help="Also convert it to PDF (needs LibreOffice locally).")
+@click.option("--pdf", is_flag=True, help="Also convert it to PDF (locally with LibreOffice: soffice on PATH, or "
+              "env MAPWS_SOFFICE; without it the .docx is still written, and the exit code is 3).")
 @common_options
 @command_boundary
 @click.pass_obj
@@ -455,6 +460,8 @@ def summary(obj: CliContext, plan: str, light: bool, pdf: bool) -> None:
     config = obj.config()
     result = app.write_summary(obj.store(config), plan, config, light=light, pdf=pdf)
     report.print_summary_written(result, obj.as_json)
+    if result.pdf_problem is not None:
+        raise result.pdf_problem
 
 
 @cli.command(name="list")
@@ -473,7 +480,8 @@ def list_command(obj: CliContext) -> None:
     config = obj.config()
     store = obj.store(config)
     refs = app.list_plans(store)
-    report.print_plans(refs, app.private_facts(store, refs, config), config.dir, obj.as_json)
+    report.print_plans(refs, app.private_facts(store, refs, config), config.dir, obj.as_json,
+                       skipped=store.not_plans())
 
 
 @cli.group()
@@ -539,7 +547,7 @@ def auth_logout(obj: CliContext) -> None:
 
 @cli.command()
 @click.argument("plan")
-@click.argument("emails", nargs=-1, required=True)
+@click.argument("emails", nargs=-1, required=True, metavar="PERSON...")
 @click.option("--commenter", is_flag=True, help="Comment only, instead of edit.")
 @click.option("--allow-domain", "allow_domains", multiple=True, metavar="DOMAIN",
               help="Refuse addresses that are not at this domain. Repeatable (config: allow_domains).")
@@ -551,9 +559,11 @@ def share(obj: CliContext, plan: str, emails: tuple[str, ...], commenter: bool, 
           dry_run: bool) -> None:
     """Share a plan with more people (Google): each named user, never a link.
 
+    Name each person as lee@acme.com or "Lee Chen <lee@acme.com>".
+
     \b
     Example:
-      mapws share acme-rollout lee@acme.com ann@acme.com --commenter
+      mapws share acme-rollout lee@acme.com "Ann Ito <ann@acme.com>" --commenter
       mapws share acme-rollout lee@acme.com --allow-domain acme.com
     """
     from map_workspace import app

@@ -17,7 +17,7 @@ from typing import Any
 import platformdirs
 
 from map_workspace.domain.thresholds import Thresholds
-from map_workspace.errors import UsageError
+from map_workspace.errors import UsageError, discard, file_error
 from map_workspace.sharing import normalise_domains
 
 APP = "mapws"
@@ -99,9 +99,11 @@ def load_config(flags: Mapping[str, Any] | None = None, environ: Mapping[str, st
     if path.exists():
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise file_error(exc, path, doing="read the config file") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UsageError(f"The config file {path} is not valid TOML: {exc}.",
-                             "Fix the file, or write a new one with 'mapws init --force'.") from None
+                             "Fix the file, or move it away and run 'mapws init' again.") from None
         source = str(path)
     elif environ.get("MAPWS_CONFIG") and not missing_ok:
         raise UsageError(f"MAPWS_CONFIG names {path}, which does not exist.",
@@ -170,23 +172,122 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
     return Config(**values)
 
 
-def write_config(path: Path, settings: Mapping[str, Any]) -> Path:
-    """Write a config.toml (simple keys only), creating its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# mapws configuration: flags and MAPWS_* environment variables override these."]
+HEADER = "# mapws configuration: flags and MAPWS_* environment variables override these."
+
+
+@dataclass(frozen=True)
+class ConfigUpdate:
+    """What ``mapws init`` did to the config file: the keys it set, and those it left as they were."""
+
+    path: Path
+    created: bool
+    #: Keys written with a new value (new keys, and with ``force`` changed ones).
+    changed: tuple[str, ...]
+    #: Keys already in the file that this run left alone.
+    kept: tuple[str, ...]
+
+
+def _given(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that say something (None, "" and empty lists say nothing), as TOML values."""
+    out: dict[str, Any] = {}
     for key, value in settings.items():
-        if value in (None, "", ()):
+        if value in (None, "", ()) or value == []:
             continue
         if isinstance(value, (list, tuple, frozenset, set)):
-            items = ", ".join(_toml_str(str(v)) for v in sorted(value))
-            lines.append(f"{key} = [{items}]")
+            out[key] = sorted(str(v) for v in value)
         elif isinstance(value, int) and not isinstance(value, bool):
-            lines.append(f"{key} = {value}")
+            out[key] = value
         else:
-            lines.append(f"{key} = {_toml_str(str(value))}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            out[key] = str(value)
+    return out
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The file's own settings (no environment, no flags, no defaults); {} when there is none."""
+    return _parse(path).unwrap() if path.exists() else {}
+
+
+def _parse(path: Path) -> Any:
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise file_error(exc, path, doing="read the config file") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"The config file {path} is not UTF-8 text: {exc}.",
+                         "Fix the file, or move it away and run 'mapws init' again.") from None
+    try:
+        return tomlkit.parse(text)
+    except ParseError as exc:
+        raise UsageError(f"The config file {path} is not valid TOML: {exc}.",
+                         "Fix the file (mapws keeps its comments and settings when it updates it), or move "
+                         "it away and run 'mapws init' again.") from None
+
+
+def conflicts(path: Path, settings: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Keys the file already sets to another value than ``settings`` gives: key -> (old, new)."""
+    current = read_config_file(path)
+    return {key: (current[key], value) for key, value in _given(settings).items()
+            if key in current and current[key] != value}
+
+
+def already_set(path: Path, clash: Mapping[str, tuple[Any, Any]]) -> UsageError:
+    """The refusal to overwrite values the file already sets (without ``--force``)."""
+    said = "; ".join(f"{key} = {old!r} (you gave {new!r})" for key, (old, new) in clash.items())
+    return UsageError(f"{path} already sets {said}; nothing was changed.",
+                      "Pass --force to overwrite those values; every other setting in the file is kept either way.")
+
+
+def update_config(path: Path, settings: Mapping[str, Any], *, force: bool = False) -> ConfigUpdate:
+    """Set the keys ``settings`` gives and keep everything else in the file (other keys, tables,
+    comments, order): a TOML round trip. A key already set to another value is overwritten only
+    with ``force``; without it nothing is written and the error names each such key."""
+    import tomlkit
+
+    given = _given(settings)
+    created = not path.exists()
+    doc = tomlkit.document() if created else _parse(path)
+    if created:
+        doc.add(tomlkit.comment(HEADER[2:]))
+    clash = conflicts(path, given) if not created else {}
+    if clash and not force:
+        raise already_set(path, clash)
+    before = doc.unwrap()
+    changed = tuple(key for key, value in given.items() if before.get(key) != value)
+    for key in changed:
+        doc[key] = given[key]
+    kept = tuple(key for key in before if key not in changed)
+    if changed or created:
+        _write_atomically(path, tomlkit.dumps(doc))
+    return ConfigUpdate(path, created, changed, kept)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    import secrets
+
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_text(text, encoding="utf-8")
+        if path.exists():
+            os.chmod(temp, path.stat().st_mode & 0o7777)
+        os.replace(temp, path)
+    except OSError as exc:
+        raise file_error(exc, path, doing="write the config file",
+                         after="The config file was not changed.") from exc
+    finally:
+        discard(temp)
+
+
+def write_config(path: Path, settings: Mapping[str, Any]) -> Path:
+    """Write a new config.toml with these settings (simple keys only), creating its folder."""
+    import tomlkit
+
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment(HEADER[2:]))
+    for key, value in _given(settings).items():
+        doc[key] = value
+    _write_atomically(path, tomlkit.dumps(doc))
     return path
-
-
-def _toml_str(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

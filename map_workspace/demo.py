@@ -18,7 +18,7 @@ from map_workspace import app
 from map_workspace.config import load_config
 from map_workspace.domain.model import Person
 from map_workspace.layout import PLAN, normalise_header
-from map_workspace.report import changed_lines, finding_lines
+from map_workspace.report import changed_lines, finding_lines, terminal_safe
 
 DEAL = "Acme Corp — analytics rollout"
 
@@ -131,6 +131,8 @@ def run_demo(folder: Path, today: date, echo: Callable[[str], None] = print) -> 
 
     result = app.write_summary(store, slug, config, pdf=find_soffice() is not None)
     echo(f"4. Wrote the one-page summary: {result.document}" + (f" and {result.pdf}" if result.pdf else ""))
+    if result.pdf_problem is not None:
+        echo(terminal_safe(f"   No PDF: {result.pdf_problem.message}"))
     echo("")
     echo(f"Open {path} in Excel or LibreOffice (see the Flag column, the notes and the History tab),")
     echo(f"and {result.pdf or result.document} for what a light-touch buyer reads.")

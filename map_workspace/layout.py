@@ -373,3 +373,13 @@ def formats_last_row(snapshot: Snapshot) -> int:
     """How far a backend writing ``snapshot`` as a new file lays out the Plan's formats."""
     plan = snapshot.tabs.get(PLAN)
     return recorded_formatted_rows(snapshot.meta) or formatted_rows(max(0, len(plan.rows) - 1) if plan else 0)
+
+
+def deal_from_file_title(title: str) -> str:
+    """The deal name in a plan file's title, as ``create`` names the file ("Acme rollout — Mutual
+    Action Plan" → "Acme rollout"); a title named otherwise is returned as it is."""
+    suffix = f" — {OVERVIEW_TITLE}"
+    title = title.strip()
+    if title == OVERVIEW_TITLE:
+        return ""
+    return title[: -len(suffix)].strip() if title.endswith(suffix) else title

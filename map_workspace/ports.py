@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from map_workspace.errors import UsageError
+from map_workspace.errors import MapwsError, UsageError
 
 if TYPE_CHECKING:  # types only: listing plans loads none of the sync's machinery
     from map_workspace.changes import ChangeSet
@@ -43,6 +43,9 @@ class SummaryResult:
     document: str
     url: str
     pdf: str | None = None
+    #: Why the PDF asked for was not made (no LibreOffice, a broken one, a folder that refused it):
+    #: the document itself was written.
+    pdf_problem: MapwsError | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,16 @@ class PlanStore(ABC):
         (what ``apply`` or ``version`` returned then). A store whose own write moves the version by
         an amount it cannot predict recognises that write here."""
         return bool(stored) and stored == ref.version
+
+    def not_plans(self) -> list[str]:
+        """Files the last ``list_plans`` met where plans live that are not plans (a stray
+        spreadsheet in the plans folder): said once as skipped, never synced."""
+        return []
+
+    def require_place(self) -> None:
+        """Raise UsageError (naming it) when the place plans live does not exist: a folder given
+        by mistake must not read as "no plans"."""
+        return None
 
     @abstractmethod
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from map_workspace.errors import UsageError
-from map_workspace.state_store import default_state_path
+from map_workspace.state_store import default_state_path, state_file_error
 
 FORECASTS = ("pipeline", "best case", "commit", "closed won", "closed lost")
 
@@ -51,9 +51,12 @@ def parse_forecast(text: str | None) -> str:
 class PrivateStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else default_state_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.executescript(SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise state_file_error(self.path, exc) from exc
 
     def close(self) -> None:
         self._db.close()

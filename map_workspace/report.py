@@ -18,7 +18,7 @@ import click
 
 if TYPE_CHECKING:
     from map_workspace.app import CreateRequest, CreateResult, ShareResult, SyncOutcome
-    from map_workspace.config import Config
+    from map_workspace.config import Config, ConfigUpdate
     from map_workspace.domain.model import Finding
     from map_workspace.domain.templates import Template
     from map_workspace.errors import MapwsError
@@ -46,11 +46,9 @@ def print_error(exc: MapwsError, as_json: bool) -> None:
     """The message and hint on stderr; with ``--json`` also ``{"error": …}`` on stdout."""
     import json
 
-    from map_workspace.errors import PolicyTripped
-
-    # A tripped policy comes after the result was printed: stdout keeps its one JSON result and
-    # the exit code (1) says which policy; the words go to stderr.
-    if as_json and not isinstance(exc, PolicyTripped):
+    # A tripped policy (or a missing PDF) comes after the result was printed: stdout keeps its one
+    # JSON result and the exit code says what went wrong; the words go to stderr.
+    if as_json and exc.json_on_stdout:
         click.echo(json.dumps({"error": exc.as_json()}, ensure_ascii=False))
     click.secho(terminal_safe(f"Error: {exc.message}"), fg="red", err=True)
     if exc.hint:
@@ -59,12 +57,19 @@ def print_error(exc: MapwsError, as_json: bool) -> None:
 
 # --- init, create, list, summary, share ------------------------------------------------------------
 
-def print_init(path: Path, config: Config, as_json: bool) -> None:
+def print_init(update: ConfigUpdate, config: Config, as_json: bool) -> None:
+    path = update.path
     if as_json:
         echo_json({"config": str(path), "dir": str(config.dir), "backend": config.backend,
-                   "folder": config.folder or None})
+                   "folder": config.folder or None, "changed": list(update.changed), "kept": list(update.kept)})
         return
-    click.echo(f"Wrote {path}")
+    if update.created:
+        click.echo(f"Wrote {path}")
+    elif update.changed:
+        click.echo(f"Updated {path}: set {', '.join(update.changed)}"
+                   + (f"; kept {', '.join(update.kept)}" if update.kept else ""))
+    else:
+        click.echo(f"{path} already says that; nothing changed.")
     if config.backend == "local":
         click.echo(f"Plans go to {config.dir}")
     elif config.folder:
@@ -79,6 +84,8 @@ def print_created(result: CreateResult, req: CreateRequest, *, dry_run: bool, as
         return
     verb = "Would create" if dry_run else "Created"
     click.echo(f"{verb} {result.ref.id}")
+    if _web_link(result.ref.url):
+        click.echo(f"  Link to send: {result.ref.url}")
     click.echo(f"  {len(result.plan.items)} items from the '{result.plan.template}' template, decision "
                f"{req.decision.isoformat()}")
     for f in result.findings:
@@ -101,26 +108,55 @@ def print_created(result: CreateResult, req: CreateRequest, *, dry_run: bool, as
         click.echo(f"Next: open it, then run 'mapws sync {result.ref.slug}' after the buyer's edits.")
 
 
-def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, as_json: bool) -> None:
-    """``mapws list``: each plan, with the seller-internal facts kept for it."""
+def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, as_json: bool,
+                skipped: Sequence[str] = ()) -> None:
+    """``mapws list``: each plan (its deal name, with the seller-internal facts kept for it), then
+    once each the spreadsheets that are not plans."""
     if as_json:
         echo_json({"plans": [{"plan": r.id, "url": r.url, "slug": r.slug, "title": r.title,
                               "private": vars(private[r.id]) if not private[r.id].empty else None}
-                             for r in refs]})
+                             for r in refs],
+                   "skipped": [{"path": path, "reason": NOT_A_PLAN} for path in skipped]})
         return
     if not refs:
         click.echo(f"No plans in {where}. Create one with 'mapws create' or try 'mapws demo'.")
     for r in refs:
         p = private[r.id]
         extra = " · ".join(x for x in (f"{p.deal_value:,.0f}" if p.deal_value is not None else "", p.forecast) if x)
-        click.echo(f"{r.slug:<32} {r.id}" + (f"  [{extra}]" if extra else ""))
+        title = f"  {terminal_safe(r.title)}" if r.title else ""
+        click.echo(f"{r.slug:<32} {r.id}{title}" + (f"  [{extra}]" if extra else ""))
+    print_skipped(skipped, as_json=False)
+
+
+#: Why a spreadsheet in the plans folder is left alone.
+NOT_A_PLAN = "not a plan, skipped"
+
+
+def print_skipped(paths: Sequence[str], as_json: bool) -> None:
+    """Spreadsheets where plans live that are not plans: one line each (``--json``: one object each)."""
+    for path in paths:
+        if as_json:
+            echo_json({"skipped": path, "reason": NOT_A_PLAN})
+        else:
+            click.echo(terminal_safe(f"{path}: {NOT_A_PLAN} (no mapws document properties)"))
+
+
+def _web_link(url: str) -> bool:
+    """A link a person can open from a mail (a Google file's), not a local ``file:`` URI."""
+    return url.startswith(("https://", "http://"))
 
 
 def print_summary_written(result: SummaryResult, as_json: bool) -> None:
     if as_json:
-        echo_json({"document": result.document, "url": result.url, "pdf": result.pdf})
+        problem = result.pdf_problem
+        echo_json({"document": result.document, "url": result.url, "pdf": result.pdf,
+                   **({"pdf_error": problem.as_json()} if problem is not None else {})})
         return
-    click.echo(f"Wrote {result.document}")
+    if _web_link(result.url):
+        click.echo(f"Wrote the summary {result.document}")
+        click.echo(f"  Link to send: {result.url}")
+    else:
+        click.echo(f"Wrote {result.document}")
     if result.pdf:
         click.echo(f"Wrote {result.pdf}")
 
@@ -131,6 +167,8 @@ def print_shared(result: ShareResult, as_json: bool) -> None:
         return
     verb = "Would share" if result.dry_run else "Shared"
     click.echo(f"{verb} {result.ref.slug} with {', '.join(result.shared_with) or 'nobody new'}.")
+    if _web_link(result.ref.url):
+        click.echo(f"  Link to send: {result.ref.url}")
 
 
 # --- sync and status ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import platformdirs
 
-from map_workspace.errors import ExitStatus, MapwsError
+from map_workspace.errors import ExitStatus, FileRefused, MapwsError, file_error
 from map_workspace.layout import Snapshot
 from map_workspace.snapshot_codec import decode, encode
 
@@ -79,14 +79,28 @@ def default_state_path() -> Path:
     return Path(platformdirs.user_data_dir("mapws")) / "state.sqlite"
 
 
+def state_file_error(path: Path, exc: OSError | sqlite3.Error) -> MapwsError:
+    """A state (or seller-private) database that cannot be opened: its path, and where else to keep it."""
+    if isinstance(exc, OSError):
+        err = file_error(exc, path, doing="open the state file")
+        err.hint += " Or keep the state elsewhere: --state PATH (env MAPWS_STATE)."
+        return err
+    return FileRefused(f"Cannot open the state file {path}: {exc}.",
+                       f"Let your user write in {path.parent}, or keep the state elsewhere: --state PATH "
+                       "(env MAPWS_STATE).")
+
+
 class StateStore:
     """One SQLite file, shared by the run's worker threads (writes serialised by a lock)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else default_state_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = self._connect()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = self._connect()
+        except (OSError, sqlite3.Error) as exc:
+            raise state_file_error(self.path, exc) from exc
         #: A failure that did not stop the run but should be reported after it (e.g. the state could
         #: not be saved back to Drive: the next run then reads every plan again).
         self.problem: MapwsError | None = None

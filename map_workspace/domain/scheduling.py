@@ -10,6 +10,7 @@ compressed and a finding says by how much (PRODUCT.md, "Templates").
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -310,12 +311,34 @@ def _check_people(template: Template, people: Mapping[str, Person]) -> None:
     known = [r.key for r in template.roles]
     for role in people:
         if role not in known:
-            close = difflib.get_close_matches(role, known, n=1)
-            suggestion = f" Did you mean {close[0]!r}?" if close else ""
+            close = closest_roles(role, known)
+            suggestion = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise UsageError(
                 f"The {template.name} template has no role {role!r}.{suggestion}",
                 hint=f"Roles of the {template.name} template: {', '.join(known)}.",
             )
+
+
+def closest_roles(given: str, known: Sequence[str]) -> list[str]:
+    """The roles a mistyped one most likely meant: "cfo" → buyer.cfo (the name after the side),
+    "legal" → buyer.legal and seller.legal, "buyer.cfoo" → buyer.cfo; [] when none is close."""
+    def plain(text: str) -> str:
+        return re.sub(r"[\s-]+", "_", text.strip().lower())
+
+    wanted = plain(given)
+    if wanted in (plain(k) for k in known):
+        return [k for k in known if plain(k) == wanted]
+    tail = wanted.rsplit(".", 1)[-1]
+    same_name = [k for k in known if plain(k).rsplit(".", 1)[-1] == tail]
+    if same_name:
+        side = wanted.split(".", 1)[0] if "." in wanted else ""
+        return [k for k in same_name if k.startswith(side + ".")] or same_name if side else same_name
+    close = difflib.get_close_matches(wanted, [plain(k) for k in known], n=1)
+    if not close:
+        names = {plain(k).rsplit(".", 1)[-1]: k for k in known}
+        near = difflib.get_close_matches(tail, list(names), n=1)
+        return [k for k in known if plain(k).rsplit(".", 1)[-1] == near[0]] if near else []
+    return [k for k in known if plain(k) == close[0]]
 
 
 def _fill_goals(goals: Mapping[str, str], decision: date, names: Mapping[str, str]) -> dict[str, str]:

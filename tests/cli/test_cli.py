@@ -146,7 +146,8 @@ def test_init_writes_config_that_later_commands_use(tmp_path):
     out = json.loads(run("init", "--dir", plans, "--seller", "Sam Rivera <sam@seller.io>", "--seller-company",
                          "Seller Inc", "--json").output)
     assert Path(out["config"]).exists() and plans.is_dir()
-    run("init", code=2)  # exists: refuses without --force
+    run("init")  # exists, nothing given: nothing changes
+    run("init", "--dir", tmp_path / "elsewhere", code=2)  # a value already set: refused without --force
     created = json.loads(run("create", "Via config", "--decision-date", "2026-06-30", "--buyer", BUYER,
                              "--today", TODAY, "--json").output)
     assert Path(created["plan"]).parent == plans.resolve()

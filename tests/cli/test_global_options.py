@@ -50,6 +50,7 @@ def test_list_takes_dir_and_json_before_or_after_the_command(plans):
 
 def test_the_value_after_the_command_wins_over_the_one_before(plans, tmp_path):
     empty = tmp_path / "empty"
+    empty.mkdir()  # a folder that does not exist is an error (issue 9), an empty one lists nothing
     assert [p["slug"] for p in as_json("--dir", empty, "list", "--dir", plans, "--json")["plans"]] == ["acme-rollout"]
     assert as_json("--dir", plans, "list", "--dir", empty, "--json")["plans"] == []
     # A flag given before the command is not switched off by the command's own default.

@@ -20,6 +20,7 @@ from map_workspace.backends.google.recent import recent_for, still_there
 from map_workspace.backends.google.sheets_io import SPREADSHEET_MIME
 from map_workspace.backends.google.versions import PlanVersions
 from map_workspace.errors import PlanNotFound
+from map_workspace.layout import deal_from_file_title
 from map_workspace.ports import PlanRef
 
 _SHEETS_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
@@ -57,7 +58,7 @@ class PlanIndex:
             self.versions.seen(item["id"], str(item["version"]))
         props = item.get("appProperties") or {}
         return PlanRef(id=item["id"], url=item.get("webViewLink") or sheets_url(item["id"]),
-                       slug=props.get("mapws_deal", ""), title=item.get("name", ""),
+                       slug=props.get("mapws_deal", ""), title=deal_from_file_title(item.get("name", "")),
                        version=str(item.get("version") or ""))
 
     def find_by_slug(self, slug: str) -> list[dict[str, Any]]:

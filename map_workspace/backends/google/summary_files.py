@@ -18,7 +18,7 @@ from map_workspace.backends.google.drive_files import FILE_FIELDS, app_property_
 from map_workspace.backends.google.permissions import SUMMARY_ROLE, Permissions
 from map_workspace.backends.google.plan_index import PlanIndex
 from map_workspace.backends.google.recent import still_there
-from map_workspace.errors import PlanNotFound
+from map_workspace.errors import PlanNotFound, discard, file_error
 from map_workspace.ports import PlanRef, SummaryResult
 from map_workspace.summary import SummaryDoc
 
@@ -65,9 +65,14 @@ class SummaryDocuments:
         if people:
             self.permissions.share(document["id"], people, role=SUMMARY_ROLE, notify=False,
                                    message=summary_notice(doc.title))
-        pdf_path = self._export_pdf(document["id"], ref.slug or document["id"]) if pdf else None
+        pdf_path, problem = None, None
+        if pdf:
+            try:
+                pdf_path = self._export_pdf(document["id"], ref.slug or document["id"])
+            except OSError as exc:  # the Doc is written; the PDF's folder refused it
+                problem = file_error(exc, self._pdf_path(ref.slug or document["id"]), doing="write")
         return SummaryResult(document=document["id"], url=document.get("webViewLink") or docs_url(document["id"]),
-                             pdf=pdf_path)
+                             pdf=pdf_path, pdf_problem=problem)
 
     def _rebuild(self, item: dict[str, Any], doc: SummaryDoc) -> dict[str, Any] | None:
         """Rewrite an existing summary in place; None when it is gone (then a new one is made)."""
@@ -129,17 +134,19 @@ class SummaryDocuments:
 
         calls.call("write the summary document", write, document_id)
 
+    def _pdf_path(self, slug: str) -> Path:
+        return (self.pdf_dir or Path.cwd()).resolve() / f"{slug}-summary.pdf"
+
     def _export_pdf(self, document_id: str, slug: str) -> str:
         calls = self.calls
         data = calls.execute("export the summary as PDF", lambda: calls.drive.files().export_media(
             fileId=document_id, mimeType="application/pdf"), document_id)
-        folder = (self.pdf_dir or Path.cwd()).resolve()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{slug}-summary.pdf"
+        path = self._pdf_path(slug)
+        path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             temp.write_bytes(data)
             os.replace(temp, path)
         finally:
-            temp.unlink(missing_ok=True)
+            discard(temp)
         return str(path)

@@ -25,6 +25,7 @@ from docx.table import _Cell, _Row
 from docx.text.paragraph import Paragraph
 
 from map_workspace.domain.model import Health
+from map_workspace.errors import discard
 from map_workspace.summary import NEEDS_OWNER, Section, SummaryDoc, Table
 
 FONT = "Calibri"  # LibreOffice renders it with Carlito, which has the same metrics
@@ -102,7 +103,7 @@ def render_docx(doc: SummaryDoc, path: Path) -> Path:
         document.save(str(temp))
         os.replace(temp, path)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        discard(temp)
         raise
     return path
 

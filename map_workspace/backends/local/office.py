@@ -12,17 +12,19 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-from map_workspace.errors import PlanError
+from map_workspace.errors import PlanError, discard
 
 INSTALL_HINT = (
     "install LibreOffice: apt-get install -y --no-install-recommends libreoffice-writer-nogui "
-    "libreoffice-calc-nogui (or put soffice on PATH)"
+    "libreoffice-calc-nogui (or put soffice on PATH, or set MAPWS_SOFFICE to it)"
 )
 
-_FIXED_LOCATIONS = ("/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice")
+_FIXED_LOCATIONS = ("/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice",
+                    "/Applications/LibreOffice.app/Contents/MacOS/soffice")
 
 # Recalculate every formula on load ("Always"), not only those without a cached value: a workbook
 # last saved by Excel carries cached results that may be stale. 0 = always, 1 = never, 2 = ask.
@@ -38,7 +40,12 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 
 
 def find_soffice() -> str | None:
-    """The LibreOffice executable: ``soffice`` or ``libreoffice`` on PATH, else the usual places."""
+    """The LibreOffice executable: ``MAPWS_SOFFICE`` when set (a path, or a name looked up on PATH,
+    and then nothing else), else ``soffice`` or ``libreoffice`` on PATH, else the usual places."""
+    chosen = os.environ.get("MAPWS_SOFFICE", "").strip()
+    if chosen:
+        found = shutil.which(os.path.expanduser(chosen))
+        return found or None
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
         if found:
@@ -47,6 +54,34 @@ def find_soffice() -> str | None:
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
+
+
+def install_command() -> str:
+    """The command that installs LibreOffice on this machine's kind of system."""
+    if sys.platform == "darwin":
+        return "brew install --cask libreoffice"
+    if sys.platform.startswith("win"):
+        return "winget install TheDocumentFoundation.LibreOffice"
+    return "apt-get install -y --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui"
+
+
+def install_hint() -> str:
+    """How to install LibreOffice here, or point mapws at one."""
+    if sys.platform.startswith("linux"):
+        return INSTALL_HINT
+    return f"install LibreOffice: {install_command()} (or put soffice on PATH, or set MAPWS_SOFFICE to it)"
+
+
+class OfficeMissing(PlanError):
+    """No LibreOffice to convert with."""
+
+    code = "office.missing"
+
+
+class ConversionFailed(PlanError):
+    """LibreOffice ran but produced nothing usable (a broken install, or a damaged input file)."""
+
+    code = "office.failed"
 
 
 def convert(src: Path, fmt: str, outdir: Path, timeout: float = 120) -> Path:
@@ -66,9 +101,11 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = 120) -> Path:
         raise PlanError(f"Cannot convert {src}: the file does not exist.", "Check the path.")
     soffice = find_soffice()
     if soffice is None:
-        raise PlanError(
-            f"LibreOffice is needed to convert {src.name} to {extension}, but soffice was not found.",
-            INSTALL_HINT,
+        chosen = os.environ.get("MAPWS_SOFFICE", "").strip()
+        where = f"MAPWS_SOFFICE names '{chosen}', which is not a program" if chosen else "soffice was not found"
+        raise OfficeMissing(
+            f"LibreOffice is needed to convert {src.name} to {extension}, but {where}.",
+            install_hint(),
         )
     outdir.mkdir(parents=True, exist_ok=True)
     target = outdir / f"{src.stem}.{extension}"
@@ -86,9 +123,10 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = 120) -> Path:
         produced = staging / f"{src.stem}.{extension}"
         if returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
             detail = output.strip().splitlines()[-1] if output.strip() else f"exit code {returncode}"
-            raise PlanError(
-                f"LibreOffice could not convert {src.name} to {extension}: {detail}",
-                "Open the file in LibreOffice to check it is not damaged; " + INSTALL_HINT,
+            raise ConversionFailed(
+                f"LibreOffice ({soffice}) could not convert {src.name} to {extension}: {detail}",
+                f"Check that LibreOffice starts: {soffice} --headless --version; if it does not, reinstall it "
+                f"({install_command()}); if it does, open {src.name} in LibreOffice to check the file",
             )
         _move_into_place(produced, target)
         return target
@@ -105,7 +143,7 @@ def _move_into_place(produced: Path, target: Path) -> None:
             shutil.copyfileobj(source, copy)
         os.replace(temp, target)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        discard(temp)
         raise
 
 
@@ -117,13 +155,19 @@ def recalculate_xlsx(src: Path, outdir: Path) -> Path:
 
 def _run(command: list[str], timeout: float, *, what: str) -> tuple[int, str]:
     """Run soffice in its own process group, so a timeout ends it and every helper it started."""
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise ConversionFailed(
+            f"LibreOffice ({command[0]}) could not be started for {what}: {exc.strerror or exc}.",
+            f"Check that it runs: {command[0]} --headless --version; else {install_hint()}.",
+        ) from None
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -132,10 +176,10 @@ def _run(command: list[str], timeout: float, *, what: str) -> tuple[int, str]:
         except ProcessLookupError:
             pass
         process.communicate()
-        raise PlanError(
+        raise ConversionFailed(
             f"LibreOffice did not finish converting {what} within {timeout:g} s.",
             "Try again; if it keeps happening, check that soffice starts: soffice --headless --version. "
-            + INSTALL_HINT,
+            + install_hint(),
         ) from None
     except BaseException:
         # Interrupted (Ctrl-C): do not leave a headless soffice behind.

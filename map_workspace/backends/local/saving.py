@@ -45,7 +45,7 @@ from map_workspace.backends.local.workbook_reading import (
     sheet_grid,
 )
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, StateRow, merge_note
-from map_workspace.errors import PlanChanged, PlanError, PlanLocked, StructuralBreak
+from map_workspace.errors import MapwsError, PlanChanged, PlanLocked, StructuralBreak, discard, file_error
 from map_workspace.formulas import thresholds_of
 from map_workspace.layout import HISTORY, PLAN, STATE, TABLE_TABS, Snapshot
 
@@ -241,9 +241,8 @@ def _set_meta(wb: Workbook, meta: dict[str, str]) -> None:
 # --- saving ---------------------------------------------------------------------------------------
 
 
-def _write_error(path: Path, exc: OSError) -> PlanError:
-    return PlanError(f"Cannot write {path}: {exc.strerror or exc}.",
-                     "Check the folder's permissions and free space.")
+def _write_error(path: Path, exc: OSError, after: str = "The plan was not changed.") -> MapwsError:
+    return file_error(exc, path.resolve(), doing="write", after=after)
 
 
 def _temp_beside(path: Path) -> Path:
@@ -257,9 +256,9 @@ def _save_atomically(wb: Workbook, path: Path) -> None:
         wb.save(temp)
         os.replace(temp, path)
     except OSError as exc:
-        raise _write_error(path, exc) from exc
+        raise _write_error(path, exc, "The plan was not created.") from exc
     finally:
-        temp.unlink(missing_ok=True)
+        discard(temp)
 
 
 def _save_over(wb: Workbook, path: Path, original: bytes) -> str:
@@ -287,5 +286,5 @@ def _save_over(wb: Workbook, path: Path, original: bytes) -> str:
     except OSError as exc:
         raise _write_error(path, exc) from exc
     finally:
-        temp.unlink(missing_ok=True)
-        backup_temp.unlink(missing_ok=True)
+        discard(temp)
+        discard(backup_temp)

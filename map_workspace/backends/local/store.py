@@ -1,7 +1,8 @@
 """The local backend's plan store: a folder of .xlsx workbooks, one per plan, named by deal slug.
 
-The folder is the registry: every workbook under it is a plan, except the files Office and
-mapws leave beside them (lock files, backups, temporary files).
+The folder is the registry: every workbook under it that carries the plan's document properties
+is a plan (other spreadsheets are skipped, and said so), except the files Office and mapws leave
+beside them (lock files, backups, temporary files).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from map_workspace.backends.local.workbook_contract import BACKUP_SUFFIX
-from map_workspace.errors import PlanExists, PlanNotFound
+from map_workspace.errors import PathUnusable, PlanError, PlanExists, PlanNotFound, file_error
 from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
 
 if TYPE_CHECKING:  # openpyxl loads only when a workbook is opened: listing plans needs none of it
@@ -84,6 +85,7 @@ class LocalPlanStore(PlanStore):
         self.directory = Path(directory).expanduser()
         self._custom_load = load
         self._parsed = _ParsedWorkbooks()
+        self._not_plans: list[str] = []
 
     def __getstate__(self) -> dict[str, Any]:
         """A store sent to a worker process starts with no parsed workbooks of its own (they are
@@ -115,7 +117,11 @@ class LocalPlanStore(PlanStore):
                 f"A plan named '{slug}' already exists: {path.resolve()}.",
                 f"Sync it with 'mapws sync {slug}', or pick another deal name for the new plan.",
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc, path.parent.resolve(), doing="create the plans folder",
+                             after="The plan was not created.") from exc
         from map_workspace.backends.local.saving import write_workbook
 
         write_workbook(path, snapshot)
@@ -170,19 +176,54 @@ class LocalPlanStore(PlanStore):
         return apply_changes(Path(ref.id), snapshot, changes, parsed=parsed, load=self._load)
 
     def list_plans(self) -> list[PlanRef]:
+        """The workbooks under the folder that carry the plan's document properties (each titled
+        with its deal); any other workbook is kept in ``not_plans`` and never synced. A file that is
+        not a readable workbook at all stays a plan, so a damaged plan fails loudly."""
         if not self.directory.is_dir():
             return []
+        from map_workspace.backends.local.workbook_contract import read_marks
+
         root = self.directory
-        return [_ref(p) for p in sorted(root.rglob(f"*{EXTENSION}")) if is_plan_file(p, root)]
+        plans: list[PlanRef] = []
+        others: list[str] = []
+        for path in sorted(root.rglob(f"*{EXTENSION}")):
+            if not is_plan_file(path, root):
+                continue
+            marks = read_marks(path)
+            if marks.is_plan is False:
+                others.append(str(path.resolve()))
+            else:
+                plans.append(_ref(path, marks.deal))
+        self._not_plans = others
+        return plans
+
+    def not_plans(self) -> list[str]:
+        return list(self._not_plans)
+
+    def require_place(self) -> None:
+        if not self.directory.is_dir():
+            raise PathUnusable(f"The plans folder {self.directory.resolve()} does not exist.",
+                               "Give the folder that holds the plans (--dir, MAPWS_DIR or 'mapws init --dir'), "
+                               "or create a plan there with 'mapws create'.")
 
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
         """``<slug>-summary.docx`` beside the plan workbook, and its PDF when asked."""
         from map_workspace.backends.local.docx_summary import render_docx
 
-        document = render_docx(doc, Path(ref.id).parent / f"{ref.slug}-summary.docx").resolve()
-        pdf_path = None
+        target = Path(ref.id).parent / f"{ref.slug}-summary.docx"
+        try:
+            document = render_docx(doc, target).resolve()
+        except OSError as exc:
+            raise file_error(exc, target.resolve(), doing="write the summary",
+                             after="No summary was written.") from exc
+        pdf_path, problem = None, None
         if pdf:
             from map_workspace.backends.local.office import convert
 
-            pdf_path = str(convert(document, "pdf", document.parent).resolve())
-        return SummaryResult(document=str(document), url=document.as_uri(), pdf=pdf_path)
+            try:
+                pdf_path = str(convert(document, "pdf", document.parent).resolve())
+            except OSError as exc:
+                problem = file_error(exc, document.with_suffix(".pdf"), doing="write")
+            except PlanError as exc:  # no LibreOffice, or a broken one
+                problem = exc
+        return SummaryResult(document=str(document), url=document.as_uri(), pdf=pdf_path, pdf_problem=problem)

@@ -4,8 +4,13 @@ properties by prefix, its one backup by suffix. Shared by reading, formatting an
 from __future__ import annotations
 
 import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 
 if TYPE_CHECKING:  # the plans registry (mapws list) names backups without loading openpyxl
     from openpyxl import Workbook
@@ -43,3 +48,113 @@ def find_sheet(wb: Workbook, name: str) -> Worksheet | None:
 
 def backup_path(path: Path) -> Path:
     return Path(path).with_name(Path(path).name + BACKUP_SUFFIX)
+
+
+#: The parts of a workbook that say whether it is a plan, and they are small: larger ones are not read.
+_PROPERTIES_LIMIT = 1 << 20
+_CUSTOM, _CORE = "docProps/custom.xml", "docProps/core.xml"
+_WANTED = {_CUSTOM.encode(): _CUSTOM, _CORE.encode(): _CORE}
+_PLAN_PROPERTY = re.compile(rb"""\sname\s*=\s*["']""" + re.escape(META_PREFIX.encode()))
+#: End of central directory: signature, then disk numbers, entry counts, directory size and offset.
+_EOCD = struct.Struct("<4s4H2LH")
+#: A central directory entry: up to the name's length, extra and comment lengths and local offset.
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+
+
+@dataclass(frozen=True)
+class WorkbookMarks:
+    """What a workbook's document properties say, read without openpyxl (``mapws list`` and every
+    night look at each workbook in the folder): ``is_plan`` None when the file is not a readable
+    workbook at all."""
+
+    is_plan: bool | None
+    #: The deal name from the file's title ("" when it has none).
+    deal: str = ""
+
+
+def read_marks(path: Path) -> WorkbookMarks:
+    """A plan carries the product's custom document properties (``mapws.*``, which Excel and
+    LibreOffice keep on save); any other workbook is not a plan. A file that is not a readable
+    workbook may be a damaged plan: ``is_plan`` None, so it is not skipped in silence.
+
+    The two small parts are found through the archive's central directory directly (about 0.2 ms a
+    workbook, where :mod:`zipfile` takes 1.4 ms: a night lists 1,000 plans); anything unusual
+    (ZIP64, encryption, another compression) is read by :mod:`zipfile` instead."""
+    from map_workspace.layout import deal_from_file_title
+
+    try:
+        parts = _fast_parts(path)
+        if parts is None:
+            parts = _zipfile_parts(path)
+    except (OSError, zipfile.BadZipFile, zlib.error, struct.error, RuntimeError, ValueError, EOFError):
+        return WorkbookMarks(None)
+    custom, core = parts
+    try:
+        # A property named mapws.* (an attribute search: parsing the XML costs as much as the rest).
+        is_plan = custom is not None and _PLAN_PROPERTY.search(custom) is not None
+        title = next((el.text or "" for el in ElementTree.fromstring(core).iter()
+                      if el.tag.rsplit("}", 1)[-1] == "title"), "") if core is not None else ""
+    except ElementTree.ParseError:
+        return WorkbookMarks(None)
+    return WorkbookMarks(is_plan, deal_from_file_title(title) if is_plan else "")
+
+
+def _zipfile_parts(path: Path) -> tuple[bytes | None, bytes | None]:
+    with zipfile.ZipFile(path) as archive:
+        def part(name: str) -> bytes | None:
+            try:
+                info = archive.getinfo(name)
+            except KeyError:
+                return None
+            return archive.read(info) if info.file_size <= _PROPERTIES_LIMIT else None
+
+        return part(_CUSTOM), part(_CORE)
+
+
+def _fast_parts(path: Path) -> tuple[bytes | None, bytes | None] | None:
+    """custom.xml and core.xml through the central directory; None for anything but the plain
+    case (then :mod:`zipfile` reads it); BadZipFile when it is not a ZIP at all."""
+    with open(path, "rb") as f:
+        size = f.seek(0, 2)
+        tail_size = min(size, 1 << 16)
+        f.seek(size - tail_size)
+        tail = f.read(tail_size)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < _EOCD.size:
+            raise zipfile.BadZipFile("no end of central directory")
+        _, _, _, _, entries, dir_size, dir_offset, _ = _EOCD.unpack_from(tail, at)
+        if entries == 0xFFFF or dir_offset == 0xFFFFFFFF:
+            return None  # ZIP64
+        f.seek(dir_offset)
+        directory = f.read(dir_size)
+        wanted: dict[str, tuple[int, int, int, int]] = {}  # name -> offset, packed, unpacked, method
+        pos = 0
+        for _ in range(entries):
+            fields = _CENTRAL.unpack_from(directory, pos)
+            if fields[0] != b"PK\x01\x02":
+                return None
+            flags, method, packed, unpacked = fields[5], fields[6], fields[10], fields[11]
+            name_len, extra_len, comment_len, offset = fields[12], fields[13], fields[14], fields[18]
+            raw_name = directory[pos + _CENTRAL.size:pos + _CENTRAL.size + name_len]
+            if raw_name in _WANTED:
+                name = _WANTED[raw_name]
+                if flags & 0x1 or method not in (0, 8) or 0xFFFFFFFF in (offset, packed, unpacked):
+                    return None  # encrypted, another compression, or ZIP64 sizes: zipfile reads it
+                wanted[name] = (offset, packed, unpacked, method)
+            pos += _CENTRAL.size + name_len + extra_len + comment_len
+        found: dict[str, bytes | None] = {}
+        for name, (offset, packed, unpacked, method) in wanted.items():
+            if unpacked > _PROPERTIES_LIMIT or packed > _PROPERTIES_LIMIT:
+                found[name] = None
+                continue
+            f.seek(offset)
+            local = _LOCAL.unpack(f.read(_LOCAL.size))
+            if local[0] != b"PK\x03\x04":
+                return None
+            f.seek(local[10] + local[11], 1)  # the local name and extra field
+            data = f.read(packed)
+            # Never more than the limit, whatever the directory claims (a lying size is a bomb).
+            part = zlib.decompressobj(-15).decompress(data, _PROPERTIES_LIMIT + 1) if method == 8 else data
+            found[name] = part if len(part) <= _PROPERTIES_LIMIT else None
+        return found.get(_CUSTOM), found.get(_CORE)
