@@ -16,7 +16,7 @@ from map_workspace.domain.calendar import business_days_between
 from map_workspace.domain.findings import FLAG_WORDS as FLAG_WORDS
 from map_workspace.domain.findings import NOTE_CODES
 from map_workspace.domain.model import Assessment, Finding, Item, Plan
-from map_workspace.domain.rules import Context, Thresholds, assess
+from map_workspace.domain.rules import Context, Thresholds, assess, settle_closed_items
 from map_workspace.formulas import (
     PlanColumns,
     flag_formula,
@@ -102,7 +102,7 @@ class _Planner:
             unseen=r.unseen,
         )
         assessment = assess(plan, ctx)
-        findings = tuple([self._with_new_id(f) for f in r.findings] + list(assessment.findings))
+        findings = settle_closed_items(plan, [self._with_new_id(f) for f in r.findings] + list(assessment.findings))
         # Addresses: rows of this reading, IDs as (re)assigned.
         r.plan = plan
         findings = tuple(replace(f, cell=f.cell or r.cell_of(f)) for f in findings)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as default
 from enum import StrEnum
 from typing import Any
@@ -185,6 +185,12 @@ class Rule:
         return tuple(dict.fromkeys(found))
 
 
+def about_closed_item(finding: Finding) -> Finding:
+    """The finding as reported about a Done or N/A item: the same words, at most info. A finished
+    item's leftovers (an unreadable date, a stale dependency) are worth knowing, never an error."""
+    return finding if finding.severity is Severity.INFO else replace(finding, severity=Severity.INFO)
+
+
 def example(rule: Rule, variant: str = "") -> Finding:
     """The rule worded with its example data, as the docs show it."""
     data = dict(rule.example)
@@ -328,14 +334,27 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "An open item is due before an item it depends on, so it cannot be done on time. Move it later, "
          "or bring the prerequisite forward and tell its owner.",
          _DEPS_TIMING, {"id": "T-08", "due": "2026-05-06", "dep": "T-01", "dep_due": "2026-05-08"}, field="due",
-         flag="Before its prerequisite", note=True),
+         flag="Before its prerequisite", note=True,
+         variants={
+             "done": Variant(
+                 "When the prerequisite is Done: measured from the day it was done (Done on)",
+                 message="{id} is due {due}, before {dep} was done ({dep_due}).",
+                 hint="Move {id} later: it could not start before {dep} was done."),
+         }),
     Rule("dep.lead", DEPENDENCIES, W, "{id} is due only {gap} business day(s) after {dep}; it needs {lead}.",
          "Give {id} until {earliest}, or bring {dep} forward.",
          "An open item is due fewer business days after its prerequisite than its lead time (the time the "
          "template plans for it, kept in the plan's memory). The hint gives the earliest realistic date; "
          "move the item to it, or bring the prerequisite forward.",
          _DEPS_TIMING, {"id": "T-09", "gap": 1, "dep": "T-01", "lead": 5, "earliest": "2026-05-15"}, field="due",
-         flag="Too soon after prerequisite", note=True),
+         flag="Too soon after prerequisite", note=True,
+         variants={
+             "done": Variant(
+                 "When the prerequisite is Done: the lead time counts from its Done on date (a prerequisite "
+                 "done in time raises nothing)",
+                 message="{id} is due only {gap} business day(s) after {dep} was done ({done_on}); it needs {lead}.",
+                 hint="Give {id} until {earliest}.", example={"done_on": "2026-05-14"}),
+         }),
     Rule("dep.started_early", DEPENDENCIES, W,
          "{id} is {status:lower} while {dep}, which it depends on, is still open.",
          "Check whether {dep} is really open, or whether the dependency still holds.",

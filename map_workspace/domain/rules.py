@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from map_workspace.domain import parsing
 from map_workspace.domain.calendar import add_business_days, business_days_between
-from map_workspace.domain.findings import Finding
+from map_workspace.domain.findings import Finding, about_closed_item
 from map_workspace.domain.model import (
     Assessment,
     Health,
@@ -59,8 +59,14 @@ def assess(plan: Plan, ctx: Context) -> Assessment:
         (i for i in plan.items if i.is_milestone and i.is_open and i.due),
         key=lambda i: (i.due, i.id), default=None,
     )
-    return Assessment(tuple(findings), progress, health, projected, next_ms,
+    return Assessment(settle_closed_items(plan, findings), progress, health, projected, next_ms,
                       {k: v.name for k, v in owners.items()})
+
+
+def settle_closed_items(plan: Plan, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Findings about a Done or N/A item at most info (``findings.about_closed_item``)."""
+    closed = {i.id for i in plan.items if i.id and not i.is_open}
+    return tuple(about_closed_item(f) if f.id in closed and f.tab == "Plan" else f for f in findings)
 
 
 # --- owners -------------------------------------------------------------------------------------
@@ -148,17 +154,33 @@ def _check_dependencies(plan: Plan, ctx: Context, findings: list[Finding]) -> se
             dep = by_id.get(dep_id)
             if dep is None or dep_id == item.id or dep_id in cyclic:
                 continue
-            if item.due and dep.due and item.is_open:
-                gap = business_days_between(dep.due, item.due, ctx.holidays)
-                if item.due < dep.due:
-                    findings.append(Finding.of("dep.order", id=item.id, due=item.due, dep=dep_id, dep_due=dep.due))
+            ready = _ready_on(dep, ctx.today)
+            if item.due and ready and item.is_open:
+                gap = business_days_between(ready, item.due, ctx.holidays)
+                done = "done" if dep.status is Status.DONE else ""
+                if item.due < ready:
+                    findings.append(Finding.of("dep.order", done, id=item.id, due=item.due, dep=dep_id,
+                                               dep_due=ready))
                 elif gap < item.lead_days:
-                    earliest = add_business_days(dep.due, item.lead_days, ctx.holidays)
-                    findings.append(Finding.of("dep.lead", id=item.id, gap=gap, dep=dep_id, lead=item.lead_days,
-                                            earliest=earliest))
+                    earliest = add_business_days(ready, item.lead_days, ctx.holidays)
+                    findings.append(Finding.of("dep.lead", done, id=item.id, gap=gap, dep=dep_id,
+                                               lead=item.lead_days, earliest=earliest, done_on=ready))
             if dep.is_open and item.status in (Status.IN_PROGRESS, Status.DONE):
                 findings.append(Finding.of("dep.started_early", id=item.id, status=item.status.value, dep=dep_id))
     return cyclic
+
+
+def _ready_on(dep: Item, today: date) -> date | None:
+    """The day an item's dependents can count their lead time from: the day it was done when it
+    is Done (by today at the latest when Done on is empty), else its due date. A prerequisite
+    dropped as N/A times nothing."""
+    if dep.status is Status.NA:
+        return None
+    if dep.status is Status.DONE:
+        if dep.done_on is not None:
+            return dep.done_on
+        return min(dep.due, today) if dep.due else None
+    return dep.due
 
 
 def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -241,7 +263,7 @@ def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
         elif -late <= t.due_soon_days:
             findings.append(Finding.of("item.due_soon", id=item.id, due=item.due))
     for item in plan.items:
-        if item.is_milestone and item.slips >= t.repeated_slips:
+        if item.is_milestone and item.is_open and item.slips >= t.repeated_slips:
             findings.append(Finding.of("slip.milestone_repeated", id=item.id, slips=item.slips))
 
 
@@ -323,7 +345,7 @@ def _health(plan: Plan, ctx: Context, decision: Item | None, projected: date | N
         level = 2 if late > ctx.thresholds.off_track_after_days else 1
         findings.append(Finding.of("decision.late", "off_track" if level == 2 else "", projected=projected,
                                 late=late, target=target))
-    if any(i.is_milestone and i.slips >= ctx.thresholds.repeated_slips for i in plan.items):
+    if any(i.is_milestone and i.is_open and i.slips >= ctx.thresholds.repeated_slips for i in plan.items):
         level += 1
     if ctx.shortfall_days > 0 or any(f.code == "item.stalled" and (it := plan.item(f.id or "")) is not None
                                      and it.is_milestone for f in findings):

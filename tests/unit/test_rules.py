@@ -10,6 +10,7 @@ from map_workspace.domain.model import (
     ItemType,
     Overview,
     Plan,
+    Severity,
     Side,
     Stakeholder,
     Status,
@@ -145,6 +146,31 @@ def test_item_due_before_or_too_soon_after_its_prerequisite():
     assert not any(i == "T-04" and c.startswith("dep.") for c, i in found)
 
 
+def test_lead_time_counts_from_the_day_a_done_prerequisite_was_done():
+    # T-01 was due 05-15 but done 05-06: T-02, due 05-19 with 7 days of lead time, is fine.
+    early = plan(
+        item("T-01", due=date(2026, 5, 15), status=Status.DONE, done_on=date(2026, 5, 6)),
+        item("T-02", due=date(2026, 5, 19), depends_on=("T-01",), lead_days=7),
+        item("T-03", due=date(2026, 5, 12), depends_on=("T-01",)),
+    )
+    assert not {(c, i) for c, i in codes(early) if c.startswith("dep.")}
+    # Done late (05-18): the lead time counts from that day, and the hint says so.
+    late = plan(
+        item("T-01", due=date(2026, 5, 8), status=Status.DONE, done_on=date(2026, 5, 18)),
+        item("T-02", due=date(2026, 5, 21), depends_on=("T-01",), lead_days=7),
+    )
+    lead = [f for f in assess(late, Context(today=TODAY)).findings if f.code == "dep.lead"]
+    assert [f.id for f in lead] == ["T-02"]
+    assert "3 business day(s) after T-01" in lead[0].message
+    assert "2026-05-27" in lead[0].hint
+
+
+def test_a_prerequisite_dropped_as_na_no_longer_times_its_dependents():
+    p = plan(item("T-01", due=date(2026, 5, 15), status=Status.NA),
+             item("T-02", due=date(2026, 5, 14), depends_on=("T-01",), lead_days=5))
+    assert not {c for c in code_set(p) if c.startswith("dep.")}
+
+
 def test_started_while_prerequisite_open_is_warned():
     p = plan(item("T-01"), item("T-02", status=Status.IN_PROGRESS, depends_on=("T-01",), due=date(2026, 5, 25)))
     assert ("dep.started_early", "T-02") in codes(p)
@@ -244,6 +270,32 @@ def test_repeated_milestone_slips_lower_health():
     a = assess(p, Context(today=TODAY, decision_id="M-02"))
     assert ("slip.milestone_repeated", "M-01") in [(f.code, f.id) for f in a.findings]
     assert a.health is Health.AT_RISK
+
+
+def test_slip_warnings_stop_once_a_milestone_is_done():
+    ms = item("M-01", activity="Technical validation complete", slips=3, due=date(2026, 5, 1),
+              status=Status.DONE, done_on=date(2026, 5, 1))
+    decision = item("M-02", activity="Purchase decision", due=date(2026, 6, 30))
+    a = assess(plan(ms, decision), Context(today=TODAY, decision_id="M-02"))
+    assert "slip.milestone_repeated" not in {f.code for f in a.findings}
+    assert a.health is Health.ON_TRACK
+
+
+@pytest.mark.parametrize("status", [Status.DONE, Status.NA])
+def test_a_closed_item_gets_at_most_an_info_finding(status):
+    p = plan(
+        item("T-01", due=None, due_text="next Fri", status=status),
+        item("T-02", depends_on=("T-99", "T-02"), depends_text="T-99, T-02, banana", status=status),
+        item("T-03", due=date(2029, 1, 1), status=status),
+        item("T-04", due=None, due_text="next Fri"),
+    )
+    found = assess(p, Context(today=TODAY)).findings
+    closed = [f for f in found if f.id in ("T-01", "T-02", "T-03")]
+    assert {f.code for f in closed} >= {"date.unparseable", "dep.unknown", "dep.self", "dep.unreadable",
+                                        "date.out_of_window"}
+    assert {f.severity for f in closed} == {Severity.INFO}
+    # The same words as for an open item, which keeps its error.
+    assert [f.severity for f in found if f.id == "T-04"] == [Severity.ERROR]
 
 
 def test_compressed_schedule_keeps_the_plan_at_risk():

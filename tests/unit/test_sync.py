@@ -196,3 +196,17 @@ def test_overview_last_changed_is_stamped_only_when_something_changed(created):
     result = sync(ed.snapshot)
     assert any(w.field == "last_changed" for w in result.changes.cells)
     assert not any(w.field == "last_changed" for w in sync(snapshot).changes.cells)
+
+
+def test_a_done_item_gets_at_most_info_for_what_is_left_wrong_on_its_row(created):
+    snapshot, plan = created
+    first, second = plan.items[0].id, plan.items[1].id
+    ed = SnapshotEditor(snapshot)
+    ed.set(first, "status", "Done")
+    ed.set(first, "due", "next Fri")
+    ed.set(first, "done_on", "whenever")
+    ed.set(second, "due", "next Fri")
+    findings = sync(ed.snapshot).findings
+    done = {(f.code, f.field, f.severity.value) for f in findings if f.id == first}
+    assert done == {("date.unparseable", "due", "info"), ("date.unparseable", "done_on", "info")}
+    assert [f.severity.value for f in findings if f.id == second and f.code == "date.unparseable"] == ["error"]
