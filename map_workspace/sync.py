@@ -303,9 +303,9 @@ class _Planner:
             return
         counts: dict[str, int] = {}
         for item in plan.items:
-            name = assessment.owners.get(item.id)
-            if name and item.is_open:
-                counts[name] = counts.get(name, 0) + 1
+            if item.is_open:
+                for name in assessment.people.get(item.id, ()):
+                    counts[name] = counts.get(name, 0) + 1
         for person, sheet_row in zip(plan.stakeholders, self.r.stakeholder_rows, strict=True):
             row_cells = table.grid.rows[sheet_row - 1]
             cell = table.get(row_cells, "owns")

@@ -101,9 +101,16 @@ def business_days(n: int) -> str:
     return f"{n} business day" if n == 1 else f"{n} business days"
 
 
+def _suggested(role: str, holder: str = "") -> str:
+    """Who a hint suggests for an item's template role: the person Stakeholders lists in it, or the role."""
+    if holder:
+        return f" (the plan suggests {holder}, the {role_words(role)})"
+    return f" (the plan suggests the {role_words(role)})" if role else ""
+
+
 PHRASES: dict[str, Callable[[Any], str]] = {
     "subject": lambda item_id: item_id or "This item",
-    "suggested": lambda role: f" (the plan suggests the {role_words(role)})" if role else "",
+    "suggested": lambda suggest: _suggested(*suggest),
     "and": lambda names: " and ".join(names),
     "or": lambda names: " or ".join(names),
     "comma": lambda names: ", ".join(names),
@@ -204,7 +211,7 @@ E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 OWNERS, DATES, ENTRIES, DEPENDENCIES = "Owners", "Dates", "Statuses, types and rows", "Dependencies"
 ATTENTION, HEALTH, RISKS, LAYOUT = "The attention list", "Plan health", "Risks", "Sheet layout"
 
-_ONE_OWNER = 'every item has one named person as owner, not a team, "TBD", the company or two people'
+_ONE_OWNER = 'every item has one named person as owner, not a team, the company or two people; "TBD" is no owner'
 _KNOWN_OWNER = "the owner is not in Stakeholders, or a first/family name matches several people"
 _READABLE_DATE = ("every open item has a date mapws can read (ISO, the locale's numeric form, month names, "
                   "2026/05/15, 2026年5月15日)")
@@ -222,29 +229,41 @@ _FORMS = {"forms": "2026-05-15, 5/15/2026, May 15 2026 or 2026年5月15日"}
 RULES: dict[str, Rule] = {rule.code: rule for rule in (
     # --- owners ---
     Rule("owner.missing", OWNERS, E, "{id:subject} has no owner.",
-         _PICK + "{role:suggested}: if it is the team's job, it is nobody's job.",
+         _PICK + "{suggest:suggested}: if it is the team's job, it is nobody's job.",
          "An open item's Owner cell is empty. An item nobody owns is an item nobody does: name the one "
          "person who will make it happen. When the plan was made from a template, the hint names the "
-         "role the template expected (the buyer's CFO, the seller's SE …); `mapws create --role` fills "
-         "those in up front.",
-         _ONE_OWNER, {"id": "T-03", "role": "buyer.it_lead"}, field="owner", flag="Needs owner", note=True),
+         "role the template expected (the buyer's CFO, the seller's SE …) and the person the Stakeholders "
+         "tab lists in that role; `mapws create --role` fills those in up front. A placeholder (\"TBD\", "
+         "\"TBC\", \"?\", \"n/a\", \"-\", \"未定\") is read the same way: nobody owns the item yet.",
+         _ONE_OWNER, {"id": "T-03", "suggest": ("buyer.it_lead", "")}, field="owner", flag="Needs owner",
+         note=True,
+         variants={
+             "placeholder": Variant(
+                 'When the Owner cell holds a placeholder ("TBD", "?", "n/a", "未定"), with the person the '
+                 "Stakeholders tab lists in the item's role",
+                 message="{id:subject} has no owner yet ('{owner}').",
+                 example={"owner": "TBD", "suggest": ("buyer.cfo", "Priya Shah")}),
+         }),
     Rule("owner.group", OWNERS, E, "Owner '{owner}' is a group, not a person.",
-         _PICK + " who will make it happen{role:suggested}.",
-         'The Owner names a team, a department or a placeholder ("IT", "legal", "the operations team", '
-         '"TBD", "everyone"). A group cannot be asked how it is going: name the one person in it who '
-         "answers for the item, and keep the team in Notes if it helps.",
-         _ONE_OWNER, {"id": "T-05", "owner": "the IT team", "role": ""}, field="owner", flag="Needs owner",
+         _PICK + " who will make it happen{suggest:suggested}.",
+         'The Owner names a team or a department ("IT", "legal", "the operations team", "everyone"). A '
+         "group cannot be asked how it is going: name the one person in it who answers for the item, and "
+         "keep the team in Notes if it helps.",
+         _ONE_OWNER, {"id": "T-05", "owner": "the IT team", "suggest": ("", "")}, field="owner", flag="Needs owner",
          note=True),
     Rule("owner.company", OWNERS, E, "Owner '{owner}' is a company, not a person.",
-         _PICK + "{role:suggested}.",
+         _PICK + "{suggest:suggested}.",
          "The Owner is the buyer's or the seller's company name (as on the Overview). Name the person at "
          "that company who will do it.",
-         _ONE_OWNER, {"id": "T-06", "owner": "Acme", "role": "buyer.cfo"}, field="owner", flag="Needs owner",
+         _ONE_OWNER, {"id": "T-06", "owner": "Acme", "suggest": ("buyer.cfo", "")}, field="owner",
+         flag="Needs owner",
          note=True),
     Rule("owner.multiple", OWNERS, E, "Owner '{owner}' names more than one person ({names:and}).",
          "Keep one owner; mention the others in Notes.",
          'The Owner cell names two or more people ("Dana and Sam", "Dana / Sam"). Shared ownership '
-         "blurs who answers for the item: keep one owner and mention the others in Notes.",
+         "blurs who answers for the item: keep one owner and mention the others in Notes. Until then "
+         "each of them is counted as an owner (Owns, the night's digest, availability) and each is "
+         "checked against the Stakeholders tab.",
          _ONE_OWNER, {"id": "T-07", "owner": "Dana Tanaka and Sam Rivera", "names": ("Dana Tanaka", "Sam Rivera")},
          field="owner", flag="One owner only", note=True),
     Rule("owner.unknown", OWNERS, W, "Owner '{owner}' is not in the Stakeholders tab.",

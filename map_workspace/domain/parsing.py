@@ -12,13 +12,19 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
 from map_workspace.domain.model import ItemType, Level, Person, RiskStatus, Side, Stakeholder, Status
-from map_workspace.domain.vocabulary import GROUP_WORDS, LEVEL_WORDS, RISK_STATUS_WORDS, STATUS_WORDS
+from map_workspace.domain.vocabulary import (
+    GROUP_WORDS,
+    LEVEL_WORDS,
+    PLACEHOLDER_WORDS,
+    RISK_STATUS_WORDS,
+    STATUS_WORDS,
+)
 
 _Meaning = TypeVar("_Meaning")
 
@@ -460,6 +466,8 @@ class OwnerKind(StrEnum):
 
     PERSON = "person"
     EMPTY = "empty"
+    #: "TBD", "?", "n/a", "未定": nobody owns it yet, as with an empty cell.
+    PLACEHOLDER = "placeholder"
     GROUP = "group"
     COMPANY = "company"
     MULTIPLE = "multiple"
@@ -470,12 +478,21 @@ class OwnerKind(StrEnum):
 @dataclass(frozen=True)
 class OwnerReading:
     """An Owner cell resolved against the Stakeholders tab. ``candidates`` holds the people a
-    name part could mean (AMBIGUOUS) or the pieces of a shared cell as typed (MULTIPLE)."""
+    name part could mean (AMBIGUOUS) or the pieces of a shared cell as typed (MULTIPLE); ``people``
+    holds, for a shared cell, each piece read on its own (two people are two people in every count)."""
 
     kind: OwnerKind
     text: str
     stakeholder: Stakeholder | None = None
     candidates: tuple[str, ...] = ()
+    people: tuple[OwnerReading, ...] = ()
+
+    @property
+    def stakeholders(self) -> tuple[Stakeholder, ...]:
+        """Every listed person the cell names: one for a person, each known piece of a shared cell."""
+        if self.stakeholder is not None:
+            return (self.stakeholder,)
+        return tuple(dict.fromkeys(p.stakeholder for p in self.people if p.stakeholder is not None))
 
 
 _HONORIFIC_WORDS = frozenset({"mr", "mrs", "ms", "mx", "miss", "dr", "prof", "professor", "さん", "様", "氏"})
@@ -584,7 +601,17 @@ def read_owner(
     if typed.strip().startswith(_FORMULA_LEAD):
         # Formula-looking text is nobody's name; splitting it on "/" or "," would invent people.
         return OwnerReading(OwnerKind.UNKNOWN, typed)
+    if _is_placeholder(typed):
+        return OwnerReading(OwnerKind.PLACEHOLDER, typed)
     people = _directory(stakeholders)
+    reading = _read_one(typed, people, companies, split=True)
+    if reading.kind is OwnerKind.MULTIPLE:
+        pieces = tuple(_read_one(p, people, companies, split=False) for p in reading.candidates)
+        return replace(reading, people=pieces)
+    return reading
+
+
+def _read_one(typed: str, people: Sequence[_Person], companies: Sequence[str], *, split: bool) -> OwnerReading:
     bracketed = _NAME_AND_ADDRESS.fullmatch(typed.strip())
     name, email = (bracketed["name"], _email(bracketed["address"])) if bracketed else (typed, _email(typed))
     if email:
@@ -594,7 +621,31 @@ def read_owner(
         if not name.strip() or not bracketed:
             return OwnerReading(OwnerKind.UNKNOWN, typed)
         # "Name <address>" with an address not listed: the name may still be known.
+    if not split:
+        return _read_piece(name, typed, people, companies)
     return _read_named_owner(name, typed, people, companies)
+
+
+def _read_piece(name: str, typed: str, people: Sequence[_Person], companies: Sequence[str]) -> OwnerReading:
+    """One piece of a shared cell ("Dana" of "Dana & Sam"), read without splitting it again."""
+    whole = _full_name_match(name, people)
+    if whole is not None:
+        return _person_or_ambiguous(whole, typed)
+    if _is_company(name, companies):
+        return OwnerReading(OwnerKind.COMPANY, typed)
+    if _is_group(name):
+        return OwnerReading(OwnerKind.GROUP, typed)
+    if _is_placeholder(name):
+        return OwnerReading(OwnerKind.PLACEHOLDER, typed)
+    return _read_single_name(name, typed, people)
+
+
+def _is_placeholder(text: str) -> bool:
+    """"TBD", "TBD?", "n/a", "未定", or punctuation only ("?", "-", "—"): nobody owns it yet."""
+    key = _clean(text)
+    if key and not any(ch.isalnum() for ch in key):
+        return True
+    return key in PLACEHOLDER_WORDS or key.rstrip(".!?") in PLACEHOLDER_WORDS
 
 
 def _email(text: str) -> str:

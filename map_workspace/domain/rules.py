@@ -44,11 +44,12 @@ class Context:
 def assess(plan: Plan, ctx: Context) -> Assessment:
     """Every finding about the plan today, its progress, projected decision date and health."""
     findings: list[Finding] = []
-    owners = _check_owners(plan, findings, ctx.unseen)
+    readings = _check_owners(plan, findings, ctx.unseen)
+    owners = {k: r.stakeholder for k, r in readings.items() if r.kind is OwnerKind.PERSON and r.stakeholder}
     _check_dates(plan, ctx, findings)
     _check_statuses(plan, findings)
     cyclic = _check_dependencies(plan, ctx, findings)
-    _check_availability(plan, ctx, owners, findings)
+    _check_availability(plan, ctx, readings, findings)
     _check_due(plan, ctx, findings)
     _check_hygiene(plan, ctx, owners, findings)
     progress = compute_progress(plan.items)
@@ -60,7 +61,7 @@ def assess(plan: Plan, ctx: Context) -> Assessment:
         key=lambda i: (i.due, i.id), default=None,
     )
     return Assessment(settle_closed_items(plan, findings), progress, health, projected, next_ms,
-                      {k: v.name for k, v in owners.items()})
+                      {k: v.name for k, v in owners.items()}, _people(readings))
 
 
 def settle_closed_items(plan: Plan, findings: Sequence[Finding]) -> tuple[Finding, ...]:
@@ -71,38 +72,75 @@ def settle_closed_items(plan: Plan, findings: Sequence[Finding]) -> tuple[Findin
 
 # --- owners -------------------------------------------------------------------------------------
 
-def _check_owners(plan: Plan, findings: list[Finding], unseen: frozenset[str] = frozenset()) -> dict[str, Stakeholder]:
+def _check_owners(plan: Plan, findings: list[Finding],
+                  unseen: frozenset[str] = frozenset()) -> dict[str, parsing.OwnerReading]:
+    """Every item's Owner cell read against the Stakeholders tab; findings for the open ones."""
     companies = [c for c in (plan.overview.buyer_company, plan.overview.seller_company) if c]
-    resolved: dict[str, Stakeholder] = {}
+    readings: dict[str, parsing.OwnerReading] = {}
     if "owner" in unseen:
-        return resolved
+        return readings
     for item in plan.items:
-        if not item.is_open and item.status is not None:
-            reading = parsing.read_owner(item.owner, plan.stakeholders, companies)
-            if reading.kind is OwnerKind.PERSON and reading.stakeholder:
-                resolved[item.id] = reading.stakeholder
-            continue
         reading = parsing.read_owner(item.owner, plan.stakeholders, companies)
-        f = _owner_finding(item, reading)
-        if f and not ("stakeholders" in unseen and f.code in ("owner.unknown", "owner.ambiguous")):
-            findings.append(f)
-        if reading.kind is OwnerKind.PERSON and reading.stakeholder is not None:
-            resolved[item.id] = reading.stakeholder
-    return resolved
+        readings[item.id] = reading
+        if not item.is_open and item.status is not None:
+            continue
+        for f in _owner_findings(item, reading, plan.stakeholders):
+            if not ("stakeholders" in unseen and f.code in ("owner.unknown", "owner.ambiguous")):
+                findings.append(f)
+    return readings
 
 
 _OWNER_CODES = {
-    OwnerKind.EMPTY: "owner.missing", OwnerKind.GROUP: "owner.group", OwnerKind.COMPANY: "owner.company",
-    OwnerKind.MULTIPLE: "owner.multiple", OwnerKind.AMBIGUOUS: "owner.ambiguous", OwnerKind.UNKNOWN: "owner.unknown",
+    OwnerKind.EMPTY: "owner.missing", OwnerKind.PLACEHOLDER: "owner.missing", OwnerKind.GROUP: "owner.group",
+    OwnerKind.COMPANY: "owner.company", OwnerKind.MULTIPLE: "owner.multiple", OwnerKind.AMBIGUOUS: "owner.ambiguous",
+    OwnerKind.UNKNOWN: "owner.unknown",
 }
 
 
-def _owner_finding(item: Item, reading: parsing.OwnerReading) -> Finding | None:
+def _owner_findings(item: Item, reading: parsing.OwnerReading,
+                    stakeholders: Sequence[Stakeholder]) -> list[Finding]:
+    """The cell's finding, and for two people in one cell each one not matched to Stakeholders."""
     code = _OWNER_CODES.get(reading.kind)
     if code is None:
-        return None
-    return Finding.of(code, id=item.id, owner=reading.text, role=item.role, names=reading.candidates,
-                   candidates=reading.candidates)
+        return []
+    variant = "placeholder" if reading.kind is OwnerKind.PLACEHOLDER else ""
+    out = [Finding.of(code, variant, id=item.id, owner=reading.text,
+                      suggest=(item.role, _role_holder(item.role, stakeholders)),
+                      names=reading.candidates, candidates=reading.candidates)]
+    for piece in reading.people:
+        if piece.kind in (OwnerKind.UNKNOWN, OwnerKind.AMBIGUOUS):
+            out.append(Finding.of(_OWNER_CODES[piece.kind], id=item.id, owner=piece.text,
+                                  candidates=piece.candidates))
+    return out
+
+
+def _role_holder(role: str, stakeholders: Sequence[Stakeholder]) -> str:
+    """The one person Stakeholders lists in a template role ("buyer.it_lead" → the buyer's "IT
+    lead"), whom a hint can suggest; "" when nobody or several are."""
+    side, _, title = role.partition(".")
+    if not title:
+        return ""
+    words = title.replace("_", " ").casefold()
+    holders = [p.name for p in stakeholders if p.name and (p.side is None or p.side.value.casefold() == side)
+               and any(re.fullmatch(rf"{re.escape(words)}\b.*", part.strip().casefold())
+                       for part in p.role.split("/"))]
+    return holders[0] if len(set(holders)) == 1 else ""
+
+
+def _people(readings: dict[str, parsing.OwnerReading]) -> dict[str, tuple[str, ...]]:
+    """Each item's owners as counted: one name per person, two for "Bob & Priya" (a listed person by
+    their Stakeholders name, anyone else as typed); nothing for an empty cell or a placeholder."""
+    out: dict[str, tuple[str, ...]] = {}
+    for item_id, r in readings.items():
+        if r.kind is OwnerKind.PERSON and r.stakeholder is not None:
+            out[item_id] = (r.stakeholder.name,)
+        elif r.kind is OwnerKind.MULTIPLE:
+            names = [p.stakeholder.name if p.stakeholder is not None else p.text.strip() for p in r.people
+                     if p.kind not in (OwnerKind.EMPTY, OwnerKind.PLACEHOLDER)]
+            out[item_id] = tuple(dict.fromkeys(names))
+        elif r.kind not in (OwnerKind.EMPTY, OwnerKind.PLACEHOLDER):
+            out[item_id] = (r.text.strip(),)
+    return out
 
 
 # --- dates and statuses -------------------------------------------------------------------------
@@ -234,16 +272,20 @@ def unavailable_ranges(text: str, locale: str, today: date) -> list[tuple[date, 
     return out
 
 
-def _check_availability(plan: Plan, ctx: Context, owners: dict[str, Stakeholder], findings: list[Finding]) -> None:
+def _check_availability(plan: Plan, ctx: Context, readings: dict[str, parsing.OwnerReading],
+                        findings: list[Finding]) -> None:
     for item in plan.items:
-        person = owners.get(item.id)
-        if not (person and person.availability and item.due and item.is_open):
+        reading = readings.get(item.id)
+        if reading is None or not (item.due and item.is_open):
             continue
-        for start, end in unavailable_ranges(person.availability, plan.locale, ctx.today):
-            if start <= item.due <= end:
-                findings.append(Finding.of("availability.conflict", id=item.id, due=item.due, person=person.name,
-                                        availability=person.availability))
-                break
+        for person in reading.stakeholders:
+            if not person.availability:
+                continue
+            for start, end in unavailable_ranges(person.availability, plan.locale, ctx.today):
+                if start <= item.due <= end:
+                    findings.append(Finding.of("availability.conflict", id=item.id, due=item.due,
+                                               person=person.name, availability=person.availability))
+                    break
 
 
 def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:

@@ -10,9 +10,11 @@ from map_workspace import app, nightly
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.errors import PlanError
+from map_workspace.layout import Snapshot
 from map_workspace.ratelimit import Unlimited
 from map_workspace.state_store import StateStore
 from tests.support.fake_store import FakePlanStore
+from tests.unit.snapshot_edit import SnapshotEditor
 
 CREATED = Config(backend="fake", today=date(2026, 3, 2))
 
@@ -76,3 +78,22 @@ def test_a_crashed_night_is_reported_when_the_next_one_starts(fake_store: FakePl
                                         on_resume=resumed.append))
     assert len(done) == 2 and resumed and resumed[0]["done"] == 1 and resumed[0]["total"] == 2
     assert sum(r.read for r in done) == 1  # the plan finished before the crash is unchanged: no read
+
+
+
+def test_two_people_in_one_owner_cell_are_two_owners_in_the_digest(fake_store: FakePlanStore,
+                                                                   tmp_path: Path) -> None:
+    fill(fake_store, ["Acme rollout"])
+    ref = fake_store.locate("acme-rollout")
+
+    def shared(snapshot: Snapshot) -> Snapshot:
+        ed = SnapshotEditor(snapshot)
+        for row in range(2, len(ed.grid) + 1):
+            if ed.value_at(row, "id"):
+                ed.set(ed.value_at(row, "id"), "owner", "Dana & Sam")
+        return ed.snapshot
+
+    fake_store.edit(ref, shared)
+    owners = nightly.Night(runs=night(fake_store, StateStore(tmp_path / "state.sqlite"), date(2026, 6, 1))).by_owner()
+    assert "Dana & Sam" not in owners
+    assert owners["Dana"] == owners["Sam"] and owners["Dana"]["overdue"] + owners["Dana"]["stalled"] > 5

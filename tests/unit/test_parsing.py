@@ -471,13 +471,13 @@ def test_owner_resolves_to_a_person(typed, who):
         ("IT", OwnerKind.GROUP),
         ("the operations team", OwnerKind.GROUP),
         ("Legal", OwnerKind.GROUP),
-        ("TBD", OwnerKind.GROUP),
-        ("N/A", OwnerKind.GROUP),
+        ("TBD", OwnerKind.PLACEHOLDER),
+        ("N/A", OwnerKind.PLACEHOLDER),
         ("Procurement team", OwnerKind.GROUP),
         ("Finance Dept.", OwnerKind.GROUP),
         ("team Alpha", OwnerKind.GROUP),
         ("IT / Legal", OwnerKind.GROUP),
-        ("未定", OwnerKind.GROUP),
+        ("未定", OwnerKind.PLACEHOLDER),
         ("Acme Corp", OwnerKind.COMPANY),
         ("Acme", OwnerKind.COMPANY),
         ("ACME Corp.", OwnerKind.COMPANY),
@@ -521,6 +521,28 @@ def test_two_people_in_one_cell(typed, pieces):
     reading = read_owner(typed, PEOPLE, COMPANIES)
     assert reading.kind is OwnerKind.MULTIPLE
     assert reading.candidates == pieces
+
+
+@pytest.mark.parametrize("typed", ["TBD", "tbd.", "TBC", "TBA", "?", "??", "n/a", "N/A", "-", "—", "--", "未定",
+                                   "担当者未定", "unassigned", "Nobody yet", "TBD?"])
+def test_a_placeholder_means_no_owner_yet(typed):
+    reading = read_owner(typed, PEOPLE, COMPANIES)
+    assert reading.kind is OwnerKind.PLACEHOLDER
+    assert reading.text == typed
+
+
+@pytest.mark.parametrize("typed", ["Dana & Sam Lee", "Dana and Sam Lee", "Dana, Sam Lee", "Dana / Sam Lee",
+                                   "Sam Lee + Tanaka"])
+def test_each_of_two_people_in_one_cell_is_resolved(typed):
+    reading = read_owner(typed, PEOPLE, COMPANIES)
+    assert reading.kind is OwnerKind.MULTIPLE
+    assert {p.stakeholder for p in reading.people} == {DANA, SAM}
+
+
+def test_an_unknown_one_of_two_people_is_read_as_unknown():
+    reading = read_owner("Dana & Zed Unknown", PEOPLE, COMPANIES)
+    assert [(p.kind, p.text) for p in reading.people] == [(OwnerKind.PERSON, "Dana"),
+                                                         (OwnerKind.UNKNOWN, "Zed Unknown")]
 
 
 def test_a_name_part_shared_by_two_people_is_ambiguous():

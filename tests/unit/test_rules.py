@@ -55,7 +55,7 @@ def code_set(p: Plan, **ctx) -> set[str]:
         ("   ", "owner.missing"),
         ("IT", "owner.group"),
         ("the operations team", "owner.group"),
-        ("TBD", "owner.group"),
+        ("TBD", "owner.missing"),
         ("everyone", "owner.group"),
         ("Acme", "owner.company"),
         ("Dana Tanaka and Sam Rivera", "owner.multiple"),
@@ -72,6 +72,35 @@ def test_owner_must_be_one_named_person(owner, code):
 def test_owner_resolves_by_name_email_or_unique_part(owner):
     found = code_set(plan(item("T-01", owner=owner, side=Side.BUYER if "ana" in owner.lower() else Side.SELLER)))
     assert not {c for c in found if c.startswith("owner.")}
+
+
+@pytest.mark.parametrize("owner", ["TBD", "TBC", "?", "n/a", "-", "未定"])
+def test_a_placeholder_is_no_owner_yet_and_the_hint_names_the_roles_person(owner):
+    p = plan(item("T-01", owner=owner, role="buyer.cfo", side=Side.BUYER))
+    found = [f for f in assess(p, Context(today=TODAY)).findings if f.code.startswith("owner.")]
+    assert [(f.code, f.severity.value) for f in found] == [("owner.missing", "error")]
+    assert found[0].message == f"T-01 has no owner yet ('{owner}')."
+    assert "the plan suggests Priya Shah, the buyer's CFO" in found[0].hint
+
+
+@pytest.mark.parametrize("owner", ["Priya Shah & Dana Tanaka", "Priya Shah and Dana Tanaka",
+                                   "Priya Shah, Dana Tanaka", "Priya Shah / Dana Tanaka"])
+def test_two_people_in_one_cell_are_two_people(owner):
+    p = plan(item("T-01", owner=owner, side=Side.BUYER, due=date(2026, 5, 15)))
+    a = assess(p, Context(today=TODAY))
+    assert a.people["T-01"] == ("Priya Shah", "Dana Tanaka")
+    found = {(f.code, f.id) for f in a.findings}
+    assert ("owner.multiple", "T-01") in found
+    # Each is checked: Priya is away on 05-15.
+    assert ("availability.conflict", "T-01") in found
+
+
+def test_each_of_two_people_is_checked_against_stakeholders():
+    p = plan(item("T-01", owner="Sam Rivera & Zed Unknown"), item("T-02", owner="Sam & Dana"))
+    found = [(f.code, f.id, f.message) for f in assess(p, Context(today=TODAY)).findings
+             if f.code in ("owner.unknown", "owner.ambiguous")]
+    assert found == [("owner.unknown", "T-01", "Owner 'Zed Unknown' is not in the Stakeholders tab."),
+                     ("owner.ambiguous", "T-02", "Owner 'Dana' could be Dana Tanaka or Dana Smith.")]
 
 
 def test_done_items_are_not_nagged_about_owners():

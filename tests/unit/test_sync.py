@@ -8,7 +8,8 @@ from map_workspace import app
 from map_workspace.changes import apply_in_memory, note_block
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
-from map_workspace.layout import HISTORY, OVERVIEW, PLAN, PLAN_TAB, TABLE_TABS, Owner
+from map_workspace.layout import HISTORY, OVERVIEW, PLAN, PLAN_TAB, STAKEHOLDERS, TABLE_TABS, Owner
+from map_workspace.reading import find_table
 from map_workspace.sync import plan_sync
 from tests.unit.snapshot_edit import SnapshotEditor
 
@@ -210,3 +211,22 @@ def test_a_done_item_gets_at_most_info_for_what_is_left_wrong_on_its_row(created
     done = {(f.code, f.field, f.severity.value) for f in findings if f.id == first}
     assert done == {("date.unparseable", "due", "info"), ("date.unparseable", "done_on", "info")}
     assert [f.severity.value for f in findings if f.id == second and f.code == "date.unparseable"] == ["error"]
+
+
+
+def test_owns_counts_each_of_two_people_in_one_owner_cell(created):
+    snapshot, plan = created
+    def owns(snap):
+        grid = snap.tabs[STAKEHOLDERS]
+        cols = find_table(grid, TABLE_TABS[STAKEHOLDERS]).columns
+        return {r[cols["name"]].value: r[cols["owns"]].value for r in grid.rows[1:] if r[cols["name"]].value}
+
+    first = plan.items[0].id
+    expected = owns(snapshot)
+    expected[sync(snapshot).assessment.owners[first]] -= 1
+    expected["Priya Shah"] += 1
+    expected["Lee Chen"] += 1
+    ed = SnapshotEditor(snapshot)
+    ed.set(first, "owner", "Priya Shah & Lee Chen")
+    _, after = settle(ed.snapshot)
+    assert owns(after) == expected
