@@ -291,7 +291,9 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "A date cell holds text mapws cannot read as a date (\"next week\", \"Q3\", a typo). The text is "
          "kept as typed and the item is treated as having no date until it is fixed. Type the date in one "
          "of the forms the hint lists: ISO (2026-05-15), the locale's numeric form, a month name, or a "
-         "Japanese form; a real date cell always works.",
+         "Japanese form; a real date cell always works. Digits in another locale's order are read when only "
+         "one order names a real day (15/12 is 15 December in any locale); 5/6/2026 outside the plan's "
+         "order is refused rather than guessed.",
          _READABLE_DATE, {"id": "T-03", "text": "next-ish", **_FORMS}, field="due", flag="Bad date", note=True,
          variants={
              "target_decision": Variant(

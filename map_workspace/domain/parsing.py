@@ -227,17 +227,35 @@ def _from_cjk(match: re.Match[str], order: DateOrder, today: date | None) -> dat
 
 
 def _from_numeric(match: re.Match[str], order: DateOrder, today: date | None) -> date | None:
+    """Digits in the locale's order; in another order only when no other reading is a real day:
+    "15/12" is 15 December in any locale (no month 15), "5/6/2026" outside the locale is refused."""
     first, second, third = match.groups()
-    if third is None:
-        month, day = (second, first) if order is DateOrder.DAY_FIRST else (first, second)
+    orders = [order, *(o for o in DateOrder if o is not order)]
+    readings = [_numeric_in(o, first, second, third, today) for o in orders]
+    if readings[0] is not None:
+        return readings[0]
+    others = {d for d in readings[1:] if d is not None}
+    return others.pop() if len(others) == 1 else None
+
+
+def _numeric_in(order: DateOrder, first: str, second: str, third: str | None, today: date | None) -> date | None:
+    """The day the digits name in one order, or None when they name none in it."""
+    try:
+        if third is None:
+            month, day = (second, first) if order is DateOrder.DAY_FIRST else (first, second)
+            if len(month) > 2 or len(day) > 2:
+                return None
+            return _without_year(int(month), int(day), today)
+        year, month, day = {
+            DateOrder.YEAR_FIRST: (first, second, third),
+            DateOrder.DAY_FIRST: (third, second, first),
+            DateOrder.MONTH_FIRST: (third, first, second),
+        }[order]
         if len(month) > 2 or len(day) > 2:
             return None
-        return _without_year(int(month), int(day), today)
-    if order is DateOrder.YEAR_FIRST:
-        return _ymd(first, second, third)
-    if order is DateOrder.DAY_FIRST:
-        return _ymd(third, second, first)
-    return _ymd(third, first, second)
+        return _ymd(year, month, day)
+    except (ValueError, OverflowError):
+        return None
 
 
 _DateBuilder = Callable[[re.Match[str], DateOrder, date | None], date | None]

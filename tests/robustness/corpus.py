@@ -91,8 +91,8 @@ unreadable("tbd", "TBD")
 unreadable("next-friday", "next Friday")
 unreadable("quarter", "Q3")
 unreadable("impossible-feb-30", "2026-02-30")
-unreadable("dots-under-us-locale", "15.05.2026")
-unreadable("us-form-under-german-locale", "5/15/2026", locale="de_DE")
+reads_may_15("day-first-under-us-locale", "15.05.2026")  # no month 15: only one reading
+unreadable("ambiguous-under-japanese-locale", "5/6/2026", locale="ja_JP")
 unreadable("boolean", True)
 case("dates", "blank", due(None), expect=[("date.missing", "T-10", "due")], reads={"T-10": {"due": None}})
 case("dates", "year-1900", due("1900-01-01"), expect=[("date.out_of_window", "T-10", "due")],

@@ -112,6 +112,35 @@ def test_the_same_digits_mean_different_days_by_locale(locale, expected):
 
 
 @pytest.mark.parametrize(
+    ("typed", "locale", "expected"),
+    [
+        ("15/12", "en_US", date(2025, 12, 15)),  # the year nearest today
+        ("15/12/2026", "en_US", date(2026, 12, 15)),
+        ("15.05.2026", "en_US", MAY_15),
+        ("15-05-2026", "ja_JP", MAY_15),
+        ("5/15/2026", "de_DE", MAY_15),
+        ("12/15", "en_GB", date(2025, 12, 15)),
+        ("5/15", "fr_FR", MAY_15),
+    ],
+)
+def test_a_date_whose_order_is_unambiguous_is_read_in_any_locale(typed, locale, expected):
+    assert parse_date(typed, locale, today=TODAY).value == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale"),
+    [
+        ("5/6/2026", "ja_JP"),  # 5 June or 6 May: a year-first plan cannot tell
+        ("26/5/15", "en_US"),  # 26 May 2015 or 2026-05-15
+        ("15/13/2026", "en_US"),
+        ("13/13", "en_GB"),
+    ],
+)
+def test_a_date_ambiguous_outside_the_locale_is_refused(typed, locale):
+    assert parse_date(typed, locale, today=TODAY).problem == "unparseable"
+
+
+@pytest.mark.parametrize(
     ("locale", "order"),
     [
         ("en_US", DateOrder.MONTH_FIRST),
@@ -142,7 +171,6 @@ def test_date_order_of_locales(locale, order):
         "2026-02-30",
         "2026-13-01",
         "13/13/2026",
-        "15/05/2026",  # day-first text in a month-first plan is not guessed at
         "31/31",
         "Fri",
         "5/15/202",
