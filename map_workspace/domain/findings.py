@@ -388,12 +388,26 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
     Rule("availability.conflict", ATTENTION, W, "{id} is due {due}, while {person} is unavailable ({availability}).",
          "Move the date, or name a stand-in owner for that period.",
          "An open item is due on a day its owner said they are away: the Stakeholders tab's Availability "
-         'column holds a date range ("travelling 2026-05-11 to 2026-05-22") that covers the due date. '
-         "Move the date, or name a stand-in owner for that period.",
+         'column holds a date range ("travelling 2026-05-11 to 2026-05-22", "Out Jan 11-15", "PTO until '
+         'Jan 15", "back Jan 18") that covers the due date. With two people in the Owner cell, each is '
+         "checked. Move the date, or name a stand-in owner for that period.",
          "due while its owner is unavailable (Stakeholders' Availability column)",
          {"id": "T-01", "due": "2026-05-15", "person": "Priya Shah",
           "availability": "travelling 2026-05-11 to 2026-05-22"},
          field="due", flag="Owner away", note=True),
+    Rule("availability.unreadable", ATTENTION, W,
+         "{person}'s availability '{text}' names no days mapws can read, so it is not checked against due dates.",
+         "Write the days away as a range: 'Out Jan 11-15', 'on leave 2026-01-11 to 2026-01-15', "
+         "'PTO until Jan 15' or 'back Jan 18'.",
+         "The Stakeholders tab's Availability cell seems to speak of days (a date, a month, \"out\", "
+         "\"leave\", \"PTO\", \"back\" …) but mapws could not read a range from it, so items due while "
+         "the person is away cannot be flagged. It reads ranges such as \"Out Jan 11-15\", \"Jan 11–15\", "
+         "\"11-15 Jan\", \"on leave 1/11-1/15\", \"1/11〜1/15\", \"travelling 2026-05-11 to 2026-05-22\", "
+         "open ones such as \"PTO until Jan 15\", \"out from Jan 11\", and returns such as \"back Jan 18\". "
+         "Constraints without days (\"prefers mornings\") are left alone.",
+         "due while its owner is unavailable (Stakeholders' Availability column)",
+         {"person": "Priya Shah", "text": "out sometime in Q1"}, field="availability", tab="Stakeholders",
+         note=True),
     Rule("item.overdue", ATTENTION, W, "{id} is {late} day(s) overdue.", "Check in with its owner.",
          "An open item's due date has passed. The sheet's Flag column and colours show this live; the "
          "sync lists it for the night's digest. Check in with the owner: mark it Done, or agree a new date.",

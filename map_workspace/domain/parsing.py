@@ -619,9 +619,9 @@ def read_owner(
     if typed.strip().startswith(_FORMULA_LEAD):
         # Formula-looking text is nobody's name; splitting it on "/" or "," would invent people.
         return OwnerReading(OwnerKind.UNKNOWN, typed)
-    if _is_placeholder(typed):
-        return OwnerReading(OwnerKind.PLACEHOLDER, typed)
     people = _directory(stakeholders)
+    if _is_placeholder(typed) and _full_name_match(typed, people) is None:
+        return OwnerReading(OwnerKind.PLACEHOLDER, typed)
     reading = _read_one(typed, people, companies, split=True)
     if reading.kind is OwnerKind.MULTIPLE:
         pieces = tuple(_read_one(p, people, companies, split=False) for p in reading.candidates)
@@ -792,3 +792,117 @@ def _is_company(text: str, companies: Sequence[str]) -> bool:
         return True
     team = re.fullmatch(r"(?:the )?(.+?) team", _clean(text))
     return team is not None and _company_key(team[1]) in names
+
+
+# --- availability ------------------------------------------------------------------------------
+
+#: The first and last day a range can name: "until Jan 15" starts, "from Jan 11" ends, nowhere.
+OPEN_START, OPEN_END = date.min, date.max
+
+_MONTH_WORD = r"(?<![a-z])(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
+_DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)?"
+#: One date as people write it in an availability cell (the parts parse_date then reads).
+_ONE_DATE = (
+    r"(?:\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"
+    r"|(?:\d{2,4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?"
+    r"|\d{1,2}-\d{1,2}-\d{2,4}"
+    rf"|{_MONTH_WORD}\s+{_DAY_NUMBER}(?:,?\s+\d{{4}})?"
+    rf"|{_DAY_NUMBER}\s+(?:of\s+)?{_MONTH_WORD}(?:,?\s+\d{{4}})?)"
+)
+_TO = r"\s*(?:-|–|—|~|〜|～|to|until|till|through|thru|bis|au)\s*"
+_AVAILABILITY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
+        # "2026-01-11 to 2026-01-15", "Jan 11 - Jan 15", "1/11-1/15", "1/11〜1/15"
+        ("range", rf"(?P<a>{_ONE_DATE}){_TO}(?P<b>{_ONE_DATE})"),
+        # "Jan 11-15", "Jan 11–15", "January 11 to 15, 2027"
+        ("month_days", rf"(?P<m>{_MONTH_WORD})\s+(?P<d1>{_DAY_NUMBER}){_TO}(?P<d2>{_DAY_NUMBER})"
+                       r"(?:,?\s+(?P<y>\d{4}))?(?![\d/.])"),
+        # "11-15 Jan", "11 to 15 January 2027"
+        ("days_month", rf"(?<![\d/.])(?P<d1>{_DAY_NUMBER}){_TO}(?P<d2>{_DAY_NUMBER})\s+(?:of\s+)?(?P<m>{_MONTH_WORD})"
+                       r"(?:,?\s+(?P<y>\d{4}))?"),
+        # "available until Jan 15": away from the day after
+        ("available_until", rf"\bavailable\s+(?:until|till|through|thru|to)\s+(?P<a>{_ONE_DATE})"),
+        # "available from Jan 18", "back Jan 18", "returns on 1/18": away until the day before
+        ("back", rf"\b(?:available\s+(?:from|again)|back(?:\s+(?:on|from))?|returns?(?:\s+on)?|returning(?:\s+on)?)"
+                 rf"\s+(?P<a>{_ONE_DATE})"),
+        # "PTO until Jan 15", "out till 1/15", "available after Jan 15": away until then
+        ("until", rf"\b(?:until|till|through|thru|up\s+to|available\s+after)\s+(?P<a>{_ONE_DATE})"),
+        # "out from Jan 11", "leaving 1/11", "starting Jan 11": away from then on
+        ("from", rf"\b(?:from|starting|leaving)\s+(?P<a>{_ONE_DATE})"),
+    )
+)
+#: Words that say an availability cell talks about days, so one mapws cannot read is reported.
+_TIME_OFF_WORDS = re.compile(
+    r"\d|\b(?:out|off|leave|pto|ooo|vacation|holidays?|travel\w*|away|back|until|till|sabbatical|parental|"
+    r"maternity|paternity|sick|absent|unavailable)\b|"
+    # A month's name, but "may" only before a day: "may be late" is not a date.
+    + _MONTH_WORD.replace("|may|", "|") + r"|\bmay\s*\d|休|不在|出張",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class AvailabilityReading:
+    """An Availability cell as read: the days its person is away (``OPEN_START``/``OPEN_END`` for
+    "until …"/"from …"), the dates as typed (the calendar moves their year), and whether the cell
+    seems to name days mapws could not read (``unreadable``)."""
+
+    ranges: tuple[tuple[date, date], ...]
+    typed: tuple[date, ...] = ()
+    unreadable: bool = False
+
+
+def read_availability(text: object, locale: str = "en_US", today: date | None = None) -> AvailabilityReading:
+    """The time off in an Availability cell: "travelling 2026-05-01 to 2026-05-21", "Out Jan 11-15",
+    "11-15 Jan", "on leave 1/11-1/15", "1/11〜1/15", "PTO until Jan 15", "back Jan 18"."""
+    s = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    if not s.strip():
+        return AvailabilityReading(())
+    ranges: list[tuple[date, date]] = []
+    typed: list[date] = []
+    rest = s
+    for kind, shape in _AVAILABILITY_SHAPES:
+        for m in list(shape.finditer(rest)):
+            found = _availability_range(kind, m, locale, today)
+            if found is None:
+                continue
+            ranges.append(found[0])
+            typed += found[1]
+            rest = rest[:m.start()] + " " * (m.end() - m.start()) + rest[m.end():]
+    ranges.sort()
+    unreadable = not ranges and bool(_TIME_OFF_WORDS.search(s))
+    return AvailabilityReading(tuple(ranges), tuple(typed), unreadable)
+
+
+def _availability_range(kind: str, m: re.Match[str], locale: str,
+                        today: date | None) -> tuple[tuple[date, date], list[date]] | None:
+    def read(text: str) -> date | None:
+        return parse_date(text, locale, today).value
+
+    one_day = timedelta(days=1)
+    if kind in ("month_days", "days_month"):
+        year = f" {m['y']}" if m["y"] else ""
+        a, b = read(f"{m['m']} {m['d1']}{year}"), read(f"{m['m']} {m['d2']}{year}")
+    elif kind == "range":
+        a, b = read(m["a"]), read(m["b"])
+        if a and b and b < a and not re.search(r"\d{4}", m["b"]):
+            b = _a_year_later(b)  # "Dec 28 - Jan 3"
+    else:
+        a = read(m["a"])
+        if a is None:
+            return None
+        span = {"available_until": (a + one_day, OPEN_END) if a < OPEN_END else None,
+                "back": (OPEN_START, a - one_day) if a > OPEN_START else None,
+                "until": (OPEN_START, a), "from": (a, OPEN_END)}[kind]
+        return (span, [a]) if span else None
+    if a is None or b is None or b < a:
+        return None
+    return (a, b), [a, b]
+
+
+def _a_year_later(d: date) -> date | None:
+    try:
+        return d.replace(year=d.year + 1)
+    except ValueError:
+        return None

@@ -252,24 +252,10 @@ def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
 
 # --- availability, due, hygiene -----------------------------------------------------------------
 
-_RANGE = re.compile(
-    r"(?P<a>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}(?:[-/.]\d{2,4})?|"
-    r"[A-Za-z]{3,9}\.? \d{1,2}(?:,? \d{4})?|\d{1,2} [A-Za-z]{3,9}\.?(?: \d{4})?)"
-    r"\s*(?:to|until|till|through|thru|-|–|—|~|〜)\s*"
-    r"(?P<b>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}(?:[-/.]\d{2,4})?|"
-    r"[A-Za-z]{3,9}\.? \d{1,2}(?:,? \d{4})?|\d{1,2} [A-Za-z]{3,9}\.?(?: \d{4})?)"
-)
-
-
 def unavailable_ranges(text: str, locale: str, today: date) -> list[tuple[date, date]]:
-    """Date ranges in an Availability cell: "travelling 2026-05-01 to 2026-05-21"."""
-    out = []
-    for m in _RANGE.finditer(text or ""):
-        a = parsing.parse_date(m["a"], locale, today).value
-        b = parsing.parse_date(m["b"], locale, today).value
-        if a and b and a <= b:
-            out.append((a, b))
-    return out
+    """Date ranges in an Availability cell ("travelling 2026-05-01 to 2026-05-21", "Out Jan 11-15",
+    "PTO until Jan 15"): see ``parsing.read_availability``."""
+    return list(parsing.read_availability(text, locale, today).ranges)
 
 
 def _check_availability(plan: Plan, ctx: Context, readings: dict[str, parsing.OwnerReading],

@@ -8,6 +8,8 @@ import pytest
 
 from map_workspace.domain.model import ItemType, Level, RiskStatus, Side, Stakeholder, Status
 from map_workspace.domain.parsing import (
+    OPEN_END,
+    OPEN_START,
     DateOrder,
     DependsReading,
     OwnerKind,
@@ -23,6 +25,7 @@ from map_workspace.domain.parsing import (
     parse_risk_status,
     parse_side,
     parse_status,
+    read_availability,
     read_owner,
     to_serial,
 )
@@ -603,3 +606,46 @@ def test_the_same_person_listed_twice_is_still_one_person():
 def test_no_stakeholders_means_every_name_is_unknown():
     assert read_owner("Dana Tanaka", ()).kind is OwnerKind.UNKNOWN
     assert read_owner("IT", ()).kind is OwnerKind.GROUP
+
+
+DEC_10 = date(2026, 12, 10)
+JAN_11_15 = ((date(2027, 1, 11), date(2027, 1, 15)),)
+
+
+@pytest.mark.parametrize(
+    ("typed", "ranges"),
+    [
+        ("Out Jan 11-15", JAN_11_15),
+        ("Jan 11–15", JAN_11_15),
+        ("11-15 Jan", JAN_11_15),
+        ("on leave 1/11-1/15", JAN_11_15),
+        ("1/11〜1/15", JAN_11_15),
+        ("1月11日〜1月15日", JAN_11_15),
+        ("Jan 11 - Jan 15", JAN_11_15),
+        ("On leave 11 to 15 January 2027", JAN_11_15),
+        ("travelling 2027-01-11 to 2027-01-15", JAN_11_15),
+        ("PTO until Jan 15", ((OPEN_START, date(2027, 1, 15)),)),
+        ("back Jan 18", ((OPEN_START, date(2027, 1, 17)),)),
+        ("available from Jan 18", ((OPEN_START, date(2027, 1, 17)),)),
+        ("out from Jan 11", ((date(2027, 1, 11), OPEN_END),)),
+        ("Dec 28 - Jan 3", ((date(2026, 12, 28), date(2027, 1, 3)),)),
+        ("Out Jan 11-15; back in office Feb 2-4 then PTO Mar 1-2",
+         (*JAN_11_15, (date(2027, 2, 2), date(2027, 2, 4)), (date(2027, 3, 1), date(2027, 3, 2)))),
+    ],
+)
+def test_availability_ranges_as_people_type_them(typed, ranges):
+    reading = read_availability(typed, "en_US", DEC_10)
+    assert reading.ranges == ranges
+    assert not reading.unreadable
+
+
+@pytest.mark.parametrize("typed", ["out sometime in Q1", "on leave next month", "PTO 31/31", "travelling in May"])
+def test_availability_naming_days_mapws_cannot_read_is_unreadable(typed):
+    reading = read_availability(typed, "en_US", DEC_10)
+    assert reading.ranges == () and reading.unreadable
+
+
+@pytest.mark.parametrize("typed", ["", "prefers mornings", "Mon-Fri only", "may be late", "Only by email"])
+def test_availability_constraints_without_days_are_not_unreadable(typed):
+    reading = read_availability(typed, "en_US", DEC_10)
+    assert reading.ranges == () and not reading.unreadable

@@ -343,3 +343,15 @@ def test_next_milestone_is_the_first_open_one():
 def test_findings_have_stable_json_shape():
     f = assess(plan(item("T-01", owner="IT")), Context(today=TODAY)).findings[0]
     assert set(f.as_json()) == {"code", "severity", "id", "tab", "cell", "field", "message", "hint"}
+
+
+@pytest.mark.parametrize("availability", ["Out May 11-15", "May 11–15", "11-15 May", "on leave 5/11-5/15",
+                                          "5/11〜5/15", "PTO until May 15", "back May 18"])
+def test_availability_as_people_type_it_flags_an_item_due_while_away(availability):
+    away = Stakeholder("Priya Shah", Side.BUYER, "CFO", "priya@acme.com", availability=availability)
+    people = (PEOPLE[0], PEOPLE[1], away)
+    p = plan(item("T-01", owner="Priya Shah", side=Side.BUYER, due=date(2026, 5, 15)),
+             item("T-02", owner="Priya Shah", side=Side.BUYER, due=date(2026, 5, 19)), people=people)
+    found = codes(p)
+    assert ("availability.conflict", "T-01") in found
+    assert ("availability.conflict", "T-02") not in found

@@ -1,5 +1,6 @@
 """The sync planned as data: IDs, baselines, slips, History, notes and undone edits — in memory."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from map_workspace import app
 from map_workspace.changes import apply_in_memory, note_block
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
-from map_workspace.layout import HISTORY, OVERVIEW, PLAN, PLAN_TAB, STAKEHOLDERS, TABLE_TABS, Owner
+from map_workspace.layout import HISTORY, OVERVIEW, PLAN, PLAN_TAB, STAKEHOLDERS, TABLE_TABS, Cell, Owner
 from map_workspace.reading import find_table
 from map_workspace.sync import plan_sync
 from tests.unit.snapshot_edit import SnapshotEditor
@@ -230,3 +231,21 @@ def test_owns_counts_each_of_two_people_in_one_owner_cell(created):
     ed.set(first, "owner", "Priya Shah & Lee Chen")
     _, after = settle(ed.snapshot)
     assert owns(after) == expected
+
+
+def test_an_availability_cell_mapws_cannot_read_gets_a_finding_and_a_note(created):
+    snapshot, _ = created
+    grid = snapshot.tabs[STAKEHOLDERS]
+    cols = find_table(grid, TABLE_TABS[STAKEHOLDERS]).columns
+    rows = [list(r) for r in grid.rows]
+    while len(rows[1]) <= cols["availability"]:
+        rows[1].append(Cell())
+    rows[1][cols["availability"]] = Cell("out sometime in Q2")
+    edited = replace(snapshot, tabs={**snapshot.tabs, STAKEHOLDERS: replace(grid, rows=tuple(map(tuple, rows)))})
+    result, after = settle(edited)
+    found = [f for f in result.findings if f.code == "availability.unreadable"]
+    name = rows[1][cols["name"]].value
+    assert [(f.tab, f.cell, f.severity.value) for f in found] == [
+        ("Stakeholders", f"{chr(ord('A') + cols['availability'])}2", "warning")]
+    assert found[0].message.startswith(f"{name}'s availability 'out sometime in Q2'")
+    assert note_block(after.tabs[STAKEHOLDERS].rows[1][cols["availability"]].note)
