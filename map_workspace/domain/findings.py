@@ -119,6 +119,7 @@ PHRASES: dict[str, Callable[[Any], str]] = {
     "title": lambda text: str(text).title(),
     "waiting": lambda ids: f" (waiting on {', '.join(ids)})" if ids else "",
     "days": business_days,
+    "are": lambda n: "is" if n == 1 else "are",
     "leaves": lambda n: f"leaves {business_days(n)}" if n > 0 else "leaves no business day",
 }
 
@@ -475,6 +476,23 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          variants={
              "off_track": Variant("More than `off_track_after_days` late, with health Off track", severity=E,
                                   example={"projected": "2026-08-04", "late": 25}),
+         }),
+    Rule("decision.target_moved", HEALTH, W,
+         "The target decision date moved from {old} to {new}: {items:comma} {count:are} now due after it.",
+         "Agree new dates with their owners so the plan ends by {new}, or agree the target again.",
+         "Someone changed the Overview's Target decision date. The sync logs the change in History, moves "
+         "the decision milestone with it (when its date was still the old target) and the goal texts mapws "
+         "wrote that quote the date (text someone edited is left as it is), and reports the open items now "
+         "due after the new date, once, in the sync that sees the change. Agree new dates for them with "
+         "their owners.",
+         "the target decision date moved: what is now due after it", {"old": "2027-02-26", "new": "2027-02-12",
+                                                                      "items": ("T-20", "T-21"), "count": 2},
+         field="target_decision", tab="Overview",
+         variants={
+             "none": Variant("When every open item is still due by the new date", severity=INFO,
+                             message="The target decision date moved from {old} to {new}; every open item is "
+                                     "due by then.",
+                             hint="", example={"new": "2027-03-12", "items": (), "count": 0}),
          }),
     # --- sheet layout ---
     Rule("layout.column_missing", LAYOUT, W, "The {tab} tab has no '{title}' column; it is skipped.",

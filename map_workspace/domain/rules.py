@@ -39,6 +39,8 @@ class Context:
     decision_id: str = ""
     #: What the sync could not see ("owner", "due", … columns; "stakeholders"): no claims about it.
     unseen: frozenset[str] = frozenset()
+    #: The Overview's target decision date as the plan last had it, when it has changed since.
+    previous_target: date | None = None
 
 
 def assess(plan: Plan, ctx: Context) -> Assessment:
@@ -52,6 +54,7 @@ def assess(plan: Plan, ctx: Context) -> Assessment:
     _check_availability(plan, ctx, readings, findings)
     _check_due(plan, ctx, findings)
     _check_hygiene(plan, ctx, owners, findings)
+    _check_target_move(plan, ctx, findings)
     progress = compute_progress(plan.items)
     decision = decision_item(plan, ctx.decision_id)
     projected = projected_decision(plan, ctx, decision, cyclic)
@@ -305,6 +308,16 @@ def _check_hygiene(plan: Plan, ctx: Context, owners: dict[str, Stakeholder], fin
             findings.append(Finding.of("hygiene.buyer_item_seller_owner", id=item.id, person=person.name))
     if ctx.shortfall_days > 0:
         findings.append(Finding.of("schedule.compressed", shortfall=ctx.shortfall_days))
+
+
+def _check_target_move(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
+    """The Overview's target decision date moved: name the open items now due after it."""
+    new, old = plan.overview.target_decision, ctx.previous_target
+    if new is None or old is None or new == old:
+        return
+    past = [i.id for i in plan.items if i.is_open and i.id and i.due and i.due > new]
+    findings.append(Finding.of("decision.target_moved", "" if past else "none", old=old, new=new,
+                               items=past, count=len(past)))
 
 
 # --- progress, projection, health ---------------------------------------------------------------

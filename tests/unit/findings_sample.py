@@ -184,6 +184,16 @@ def _reading_cases() -> dict[str, list[Finding]]:
 
     cases["overview-target"] = _synced(_edit_tab(base, OVERVIEW, target))
 
+    def moved(day: date) -> Any:
+        def edit(grid: list[list[Cell]]) -> None:
+            for row in grid:
+                if row and row[0].text.strip().lower().startswith("target decision"):
+                    row[1] = Cell(day)
+        return edit
+
+    for name, day in (("target-moved-earlier", date(2026, 6, 12)), ("target-moved-later", date(2026, 7, 10))):
+        cases[name] = [f for f in _synced(_edit_tab(base, OVERVIEW, moved(day))) if f.code == "decision.target_moved"]
+
     def drop_headers(grid: list[list[Cell]]) -> None:
         table = find_table(Grid(PLAN, tuple(tuple(r) for r in grid)), PLAN_TAB)
         for key in ("owner", "notes"):

@@ -249,3 +249,68 @@ def test_an_availability_cell_mapws_cannot_read_gets_a_finding_and_a_note(create
         ("Stakeholders", f"{chr(ord('A') + cols['availability'])}2", "warning")]
     assert found[0].message.startswith(f"{name}'s availability 'out sometime in Q2'")
     assert note_block(after.tabs[STAKEHOLDERS].rows[1][cols["availability"]].note)
+
+
+def _overview_edit(snapshot, **values):
+    """The snapshot with Overview fields (by label) set as a buyer types them."""
+    from map_workspace.layout import OVERVIEW_FIELDS
+
+    labels = {f.label: f.key for f in OVERVIEW_FIELDS}
+    rows = [list(r) for r in snapshot.tabs[OVERVIEW].rows]
+    for row in rows:
+        key = labels.get(row[0].text if row else "")
+        if key in values:
+            row[1] = Cell(values[key], None, row[1].note)
+    grid = replace(snapshot.tabs[OVERVIEW], rows=tuple(map(tuple, rows)))
+    return replace(snapshot, tabs={**snapshot.tabs, OVERVIEW: grid})
+
+
+def _overview_text(snapshot, label):
+    return next(r[1].value for r in snapshot.tabs[OVERVIEW].rows if r and r[0].text == label)
+
+
+def test_a_moved_target_decision_date_is_logged_reported_and_kept_in_step(created):
+    snapshot, plan = created
+    decision = next(i for i in plan.items if i.is_milestone and "decision" in i.activity.lower())
+    assert decision.due == date(2026, 6, 30)
+    mutual = _overview_text(snapshot, "Mutual goal")
+    seller = _overview_text(snapshot, "Seller goal")
+    assert "2026-06-30" in mutual and "2026-06-30" in seller
+    typed = "We decide by 2026-06-30 at the latest."  # the buyer's own words quoting the old date
+    edited = _overview_edit(snapshot, target_decision=date(2026, 6, 12), buyer_goal=typed)
+    result, after = settle(edited, date(2026, 3, 9))
+    logged = [(h.field, h.from_, h.to) for h in history(result)]
+    assert ("Target decision date", "2026-06-30", "2026-06-12") in logged
+    assert ("Due", "2026-06-30", "2026-06-12") in [(f, a, b) for f, a, b in logged if f == "Due"]
+    late = [i.id for i in plan.items if i.due and date(2026, 6, 12) < i.due and i.id != decision.id]
+    assert late
+    found = [f for f in result.findings if f.code == "decision.target_moved"]
+    assert [(f.severity.value, f.tab, f.field) for f in found] == [("warning", "Overview", "target_decision")]
+    assert found[0].message == (f"The target decision date moved from 2026-06-30 to 2026-06-12: {', '.join(late)} "
+                                f"{'is' if len(late) == 1 else 'are'} now due after it.")
+    assert "replan" not in found[0].message + found[0].hint  # no such command yet
+    # Kept in step: the decision milestone and the goal texts mapws wrote; the buyer's own words stay.
+    assert SnapshotEditor(after).value(decision.id, "due") == date(2026, 6, 12)
+    assert _overview_text(after, "Mutual goal") == mutual.replace("2026-06-30", "2026-06-12")
+    assert _overview_text(after, "Seller goal") == seller.replace("2026-06-30", "2026-06-12")
+    assert _overview_text(after, "Buyer goal") == typed
+    # Reported once: the next sync has nothing to say about it.
+    assert not [f for f in sync(after, date(2026, 3, 9)).findings if f.code == "decision.target_moved"]
+
+
+def test_a_moved_target_leaves_a_decision_milestone_someone_moved_and_a_goal_someone_edited(created):
+    snapshot, plan = created
+    decision = next(i for i in plan.items if i.is_milestone and "decision" in i.activity.lower())
+    mutual = _overview_text(snapshot, "Mutual goal")
+    ed = SnapshotEditor(snapshot)
+    ed.set(decision.id, "due", date(2026, 7, 3))
+    edited = _overview_edit(ed.snapshot, target_decision=date(2026, 7, 10), mutual_goal=mutual + " Together.")
+    result, after = settle(edited, date(2026, 3, 9))
+    assert SnapshotEditor(after).value(decision.id, "due") == date(2026, 7, 3)
+    assert _overview_text(after, "Mutual goal") == mutual + " Together."
+    found = [f for f in result.findings if f.code == "decision.target_moved"]
+    assert [(f.severity.value, f.message) for f in found] == [
+        ("info", "The target decision date moved from 2026-06-30 to 2026-07-10; every open item is due by then.")]
+    # Back to the first date later on: logged and moved again, from the date the plan had.
+    result, _ = settle(_overview_edit(after, target_decision=date(2026, 6, 30)), date(2026, 3, 10))
+    assert [(h.from_, h.to) for h in history(result, "Target decision date")] == [("2026-07-10", "2026-06-30")]
