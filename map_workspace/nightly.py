@@ -223,7 +223,8 @@ def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, Any]]]:
         if f.code in DIGEST and f.id:
             out[DIGEST[f.code]].append(entry(f.id))
     for h in result.changes.history:
-        if h.field == "Due" and h.note.startswith("slipped"):
+        # A Done or N/A item whose date moves is not slipping (slip warnings stop once it is done).
+        if h.field == "Due" and h.note.startswith("slipped") and (h.id not in items or items[h.id].is_open):
             out["slipped"].append(entry(h.id))
     return {k: v for k, v in out.items() if v}
 

@@ -97,3 +97,22 @@ def test_two_people_in_one_owner_cell_are_two_owners_in_the_digest(fake_store: F
     owners = nightly.Night(runs=night(fake_store, StateStore(tmp_path / "state.sqlite"), date(2026, 6, 1))).by_owner()
     assert "Dana & Sam" not in owners
     assert owners["Dana"] == owners["Sam"] and owners["Dana"]["overdue"] + owners["Dana"]["stalled"] > 5
+
+
+def test_a_done_item_whose_date_moves_is_not_in_the_nights_slipped_list(fake_store: FakePlanStore,
+                                                                      tmp_path: Path) -> None:
+    fill(fake_store, ["Acme rollout"])
+    ref = fake_store.locate("acme-rollout")
+    first = SnapshotEditor(fake_store.stored(ref)).value_at(2, "id")
+    second = SnapshotEditor(fake_store.stored(ref)).value_at(3, "id")
+
+    def moved(snapshot: Snapshot) -> Snapshot:
+        ed = SnapshotEditor(snapshot)
+        ed.set(first, "status", "Done")
+        for item_id in (first, second):
+            ed.set(item_id, "due", date(2026, 6, 1))
+        return ed.snapshot
+
+    fake_store.edit(ref, moved)
+    runs = night(fake_store, StateStore(tmp_path / "state.sqlite"), date(2026, 3, 3))
+    assert [e["id"] for e in runs[0].digest["slipped"]] == [second]
