@@ -79,6 +79,7 @@ class _Planner:
     def __init__(self, reading: Reading, today: date, when: str, settings: Settings) -> None:
         self.r = reading
         self.target_move: tuple[date, date] | None = None
+        self.decision_id = ""  # the decision milestone, when the target moved
         self.moved_decision = ""
         self.today = today
         self.when = when
@@ -213,21 +214,24 @@ class _Planner:
         baseline. None when it did not move, or is not a readable date now."""
         new = self.r.plan.overview.target_decision
         old = _iso_date(self.r.meta.get(META_TARGET, ""))
-        if old is None and META_TARGET not in self.r.meta:
-            decision = decision_item(self.r.plan, self.r.meta.get("decision_id", ""))
-            row = self.r.state.get(decision.id) if decision is not None else None
+        decision_id = self.r.meta.get("decision_id", "")
+        if old is None and META_TARGET not in self.r.meta and decision_id:
+            row = self.r.state.get(decision_id)
             old = row.baseline if row is not None else None
-        return (old, new) if old is not None and new is not None and old != new else None
+        if old is None or new is None or old == new:
+            return None
+        decision = decision_item(self.r.plan, decision_id)
+        self.decision_id = decision.id if decision is not None else ""
+        return old, new
 
     def _with_the_target(self, item: Item, sheet_row: int, state: dict[str, StateRow]) -> Item:
         """The decision milestone follows a moved target when its date was still the old target
         (and nobody moved it since the last sync); a date someone chose is left as it is."""
         move = self.target_move
-        if move is None or "due" not in self.r.tables[PLAN].columns:
+        if move is None or item.id != self.decision_id or "due" not in self.r.tables[PLAN].columns:
             return item
-        decision = decision_item(self.r.plan, self.r.meta.get("decision_id", ""))
         row = state.get(item.id)
-        if decision is None or item.id != decision.id or item.due != move[0] or row is None or row.due != move[0]:
+        if item.due != move[0] or row is None or row.due != move[0]:
             return item
         self.moved_decision = item.id
         self._write(PLAN, sheet_row, "due", move[1], item.id)

@@ -314,3 +314,13 @@ def test_a_moved_target_leaves_a_decision_milestone_someone_moved_and_a_goal_som
     # Back to the first date later on: logged and moved again, from the date the plan had.
     result, _ = settle(_overview_edit(after, target_decision=date(2026, 6, 30)), date(2026, 3, 10))
     assert [(h.from_, h.to) for h in history(result, "Target decision date")] == [("2026-07-10", "2026-06-30")]
+
+
+def test_a_plan_made_before_the_target_was_remembered_compares_with_the_decision_baseline(created):
+    snapshot, _ = created
+    older = replace(snapshot, meta={k: v for k, v in snapshot.meta.items()
+                                    if k not in ("target_decision", "goal_digests")})
+    assert sync(older).changes.is_empty  # nothing moved: nothing to write
+    result, after = settle(_overview_edit(older, target_decision=date(2026, 7, 10)))
+    assert [(h.from_, h.to) for h in history(result, "Target decision date")] == [("2026-06-30", "2026-07-10")]
+    assert after.meta["target_decision"] == "2026-07-10"
