@@ -203,7 +203,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     from map_workspace.domain.model import Overview, Person, Plan, Side
     from map_workspace.domain.scheduling import schedule_backward
     from map_workspace.render import render_plan
-    from map_workspace.sync import plan_sync
+    from map_workspace.sync import META_GOAL_DIGESTS, META_TARGET, goal_digests, plan_sync
     from map_workspace.template_files import load_template
 
     if not req.buyers:
@@ -246,7 +246,8 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     state += [StateRow(r.id, r.risk) for r in plan.risks]
     meta = {"plan_id": plan.plan_id, "schema": str(SCHEMA_VERSION), "template": template.name, "slug": slug,
             "locale": config.locale, "timezone": config.timezone, "shortfall_days": str(schedule.shortfall_days),
-            "decision_id": decision, "created": now.isoformat(timespec="seconds")}
+            "decision_id": decision, "created": now.isoformat(timespec="seconds"),
+            META_TARGET: req.decision.isoformat(), META_GOAL_DIGESTS: goal_digests(plan.overview)}
     snapshot = render_plan(plan, state, meta)
     created = HistoryEntry(now.isoformat(timespec="seconds"), "", "Plan", "", template.name,
                            f"created from the '{template.name}' template, decision date "

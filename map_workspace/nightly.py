@@ -74,7 +74,7 @@ class PlanRun:
     outcome: app.SyncOutcome | None = None
     error: MapwsError | None = None
     read: bool = False
-    digest: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    digest: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         if self.error is not None:
@@ -119,7 +119,9 @@ class Night:
         for run in self.runs:
             for category, entries in run.digest.items():
                 for entry in entries:
-                    owners.setdefault(entry["owner"], Counter())[category] += 1
+                    # Two people in one cell are two owners; a digest remembered before "owners" has one.
+                    for owner in entry.get("owners") or [entry["owner"]]:
+                        owners.setdefault(owner, Counter())[category] += 1
         return owners
 
     def totals(self) -> dict[str, Any]:
@@ -207,23 +209,25 @@ def plan_key(store: PlanStore, ref: PlanRef) -> str:
     return f"{store.name}:{ref.id}"
 
 
-def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, str]]]:
+def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, Any]]]:
     """Per category, the items and who owns them: what a manager reads over coffee."""
     result = outcome.result
     items = {i.id: i for i in result.plan.items}
-    owners = result.assessment.owners
+    people = result.assessment.people
 
-    def entry(item_id: str) -> dict[str, str]:
+    def entry(item_id: str) -> dict[str, Any]:
         item = items.get(item_id)
-        owner = owners.get(item_id) or (item.owner if item and item.owner else "(no owner)")
-        return {"id": item_id, "owner": owner, "activity": item.activity if item else ""}
+        owners = list(people.get(item_id) or ["(no owner)"])
+        return {"id": item_id, "owner": " & ".join(owners), "owners": owners,
+                "activity": item.activity if item else ""}
 
-    out: dict[str, list[dict[str, str]]] = {c: [] for c in CATEGORIES}
+    out: dict[str, list[dict[str, Any]]] = {c: [] for c in CATEGORIES}
     for f in result.findings:
         if f.code in DIGEST and f.id:
             out[DIGEST[f.code]].append(entry(f.id))
     for h in result.changes.history:
-        if h.field == "Due" and h.note.startswith("slipped"):
+        # A Done or N/A item whose date moves is not slipping (slip warnings stop once it is done).
+        if h.field == "Due" and h.note.startswith("slipped") and (h.id not in items or items[h.id].is_open):
             out["slipped"].append(entry(h.id))
     return {k: v for k, v in out.items() if v}
 
@@ -238,7 +242,7 @@ def settings_key(config: Config) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, str]]], config: Config,
+def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, Any]]], config: Config,
                    today: date) -> str:
     """What a night prints about a plan it synced without a change, and until when that holds for
     the unchanged file (``stable_until``), as JSON for the state store; "" when it must be planned

@@ -223,7 +223,7 @@ def read_plan(snapshot: Snapshot, *, default_locale: str = "en_US", today: date 
 
     overview, overview_rows, ov_findings = _read_overview(snapshot.tabs.get(OVERVIEW), locale, today)
     findings += ov_findings
-    stakeholders, stakeholder_rows = _read_stakeholders(tables.get(STAKEHOLDERS))
+    stakeholders, stakeholder_rows = _read_stakeholders(tables.get(STAKEHOLDERS), locale, today, findings)
     items, item_rows = _read_items(tables[PLAN], locale, today, findings)
     risks, risk_rows = _read_risks(tables.get(RISKS), findings)
     checkins = _read_checkins(tables.get(CHECKINS), locale, today)
@@ -301,7 +301,8 @@ def _read_overview(
     return overview, rows, findings
 
 
-def _read_stakeholders(table: Table | None) -> tuple[list[Stakeholder], list[int]]:
+def _read_stakeholders(table: Table | None, locale: str, today: date | None,
+                       findings: list[Finding]) -> tuple[list[Stakeholder], list[int]]:
     if table is None:
         return [], []
     people, rows = [], []
@@ -310,6 +311,10 @@ def _read_stakeholders(table: Table | None) -> tuple[list[Stakeholder], list[int
         email = table.text(row, "email")
         if not (name or email):
             continue
+        availability = table.text(row, "availability")
+        if parsing.read_availability(availability, locale, today).unreadable:
+            findings.append(Finding.of("availability.unreadable", cell=table.a1(sheet_row, "availability"),
+                                       person=name or email, text=availability))
         people.append(Stakeholder(
             name=name,
             side=parsing.parse_side(table.text(row, "side")),

@@ -272,6 +272,7 @@ def _needs_attention(plan: Plan, assessment: Assessment, today: date, caps: Summ
     raise blockers at once and solve them together), then late ones (oldest first), then those
     only missing an owner or a readable date."""
     owner_problems = {f.id for f in assessment.findings if f.id and f.code.startswith("owner.")}
+    no_owner = {f.id for f in assessment.findings if f.id and f.code == "owner.missing"}  # empty, or "TBD"
     entries: list[tuple[tuple[int, date], Item, str]] = []
     for item in plan.items:
         if not item.is_open:
@@ -284,7 +285,7 @@ def _needs_attention(plan: Plan, assessment: Assessment, today: date, caps: Summ
         if item.status is Status.BLOCKED:
             reasons.insert(0, _blocked_reason(plan, item))
             rank = 0
-        if not item.owner.strip():
+        if not item.owner.strip() or item.id in no_owner:
             reasons.append("needs an owner")
             rank = min(rank, 2)
         elif item.id in owner_problems:

@@ -7,6 +7,7 @@ plans nothing.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
@@ -15,8 +16,8 @@ from map_workspace.domain import parsing
 from map_workspace.domain.calendar import business_days_between
 from map_workspace.domain.findings import FLAG_WORDS as FLAG_WORDS
 from map_workspace.domain.findings import NOTE_CODES
-from map_workspace.domain.model import Assessment, Finding, Item, Plan
-from map_workspace.domain.rules import Context, Thresholds, assess
+from map_workspace.domain.model import Assessment, Finding, Item, Overview, Plan
+from map_workspace.domain.rules import Context, Thresholds, assess, decision_item, settle_closed_items
 from map_workspace.formulas import (
     PlanColumns,
     flag_formula,
@@ -32,6 +33,7 @@ from map_workspace.layout import (
     META_FORMATTED_ROWS,
     MIN_FORMATTED_ROWS,
     OVERVIEW,
+    OVERVIEW_FIELDS,
     PLAN,
     RISKS,
     STAKEHOLDERS,
@@ -76,6 +78,9 @@ def plan_sync(snapshot: Snapshot, today: date, *, now: datetime | None = None,
 class _Planner:
     def __init__(self, reading: Reading, today: date, when: str, settings: Settings) -> None:
         self.r = reading
+        self.target_move: tuple[date, date] | None = None
+        self.decision_id = ""  # the decision milestone, when the target moved
+        self.moved_decision = ""
         self.today = today
         self.when = when
         self.settings = settings
@@ -90,6 +95,7 @@ class _Planner:
 
     def run(self) -> SyncPlan:
         r = self.r
+        self.target_move = self._target_move()
         items, state = self._reconcile_items()
         risks = self._assign_risk_ids(state)
         plan = replace(r.plan, items=tuple(items), risks=tuple(risks))
@@ -100,9 +106,10 @@ class _Planner:
             shortfall_days=_int(r.meta.get("shortfall_days")),
             decision_id=r.meta.get("decision_id", ""),
             unseen=r.unseen,
+            previous_target=self.target_move[0] if self.target_move else None,
         )
         assessment = assess(plan, ctx)
-        findings = tuple([self._with_new_id(f) for f in r.findings] + list(assessment.findings))
+        findings = settle_closed_items(plan, [self._with_new_id(f) for f in r.findings] + list(assessment.findings))
         # Addresses: rows of this reading, IDs as (re)assigned.
         r.plan = plan
         named = {i.id: i.activity for i in plan.items} | {x.id: x.risk for x in plan.risks if x.id}
@@ -114,6 +121,7 @@ class _Planner:
         self._owns(plan, assessment)
         self._overview(plan, assessment)
         meta: dict[str, str] = {}
+        self._target(plan, meta)
         formats_to_row = self._formats(meta)
         new_state = tuple(state[k] for k in sorted(state, key=_id_order))
         state_change = None if (r.state_present and new_state == tuple(
@@ -152,6 +160,7 @@ class _Planner:
             prefix = "M" if item.is_milestone else "T"
             if item.id and item.id not in seen:
                 seen.add(item.id)
+                item = self._with_the_target(item, ref.sheet_row, state)
                 items.append(self._existing(item, ref.sheet_row, state))
                 continue
             new_id = parsing.format_id(prefix, next_no[prefix])
@@ -181,12 +190,13 @@ class _Planner:
             row = replace(row, removed=False)
         slips, due = row.slips, row.due
         if item.due is not None and row.due is not None and item.due != row.due:
+            why = "; moved with the Target decision date" if item.id == self.moved_decision else ""
             if item.due > row.due:
                 slips += 1
                 days = business_days_between(row.due, item.due, self.settings.holidays)
-                self.log(item.id, "Due", row.due, item.due, f"slipped {days} business day(s) (slip {slips})")
+                self.log(item.id, "Due", row.due, item.due, f"slipped {days} business day(s) (slip {slips}){why}")
             else:
-                self.log(item.id, "Due", row.due, item.due, "moved earlier")
+                self.log(item.id, "Due", row.due, item.due, f"moved earlier{why}")
         if item.due is not None:
             due = item.due
         baseline = row.baseline or item.due
@@ -198,6 +208,62 @@ class _Planner:
         state[item.id] = replace(row, activity=item.activity, baseline=baseline, due=due, status=status,
                                  owner=item.owner, slips=slips)
         return replace(item, baseline=baseline, slips=slips, lead_days=row.lead_days, role=row.role)
+
+    # --- the target decision date -----------------------------------------------------------------
+
+    def _target_move(self) -> tuple[date, date] | None:
+        """(old, new) when the Overview's target decision date differs from the one the plan last
+        had: the one its meta records, else (a plan from before it did) the decision milestone's
+        baseline. None when it did not move, or is not a readable date now."""
+        new = self.r.plan.overview.target_decision
+        old = _iso_date(self.r.meta.get(META_TARGET, ""))
+        decision_id = self.r.meta.get("decision_id", "")
+        if old is None and META_TARGET not in self.r.meta and decision_id:
+            row = self.r.state.get(decision_id)
+            old = row.baseline if row is not None else None
+        if old is None or new is None or old == new:
+            return None
+        decision = decision_item(self.r.plan, decision_id)
+        self.decision_id = decision.id if decision is not None else ""
+        return old, new
+
+    def _with_the_target(self, item: Item, sheet_row: int, state: dict[str, StateRow]) -> Item:
+        """The decision milestone follows a moved target when its date was still the old target
+        (and nobody moved it since the last sync); a date someone chose is left as it is."""
+        move = self.target_move
+        if move is None or item.id != self.decision_id or "due" not in self.r.tables[PLAN].columns:
+            return item
+        row = state.get(item.id)
+        if item.due != move[0] or row is None or row.due != move[0]:
+            return item
+        self.moved_decision = item.id
+        self._write(PLAN, sheet_row, "due", move[1], item.id)
+        return replace(item, due=move[1], due_text=move[1].isoformat())
+
+    def _target(self, plan: Plan, meta: dict[str, str]) -> None:
+        """Remember the target; when it moved, log it and keep the goal texts mapws wrote that quote it
+        in step (a goal someone edited is theirs: its digest no longer matches, and it is left)."""
+        target = plan.overview.target_decision
+        if target is None:
+            return
+        digests = _digests(self.r.meta.get(META_GOAL_DIGESTS, ""))
+        if self.target_move is not None:
+            old, new = self.target_move
+            self.log("", "Target decision date", old, new, "changed on the Overview")
+            for key in GOAL_KEYS:
+                text = getattr(plan.overview, key)
+                row = self.r.overview_rows.get(key)
+                if row is None or old.isoformat() not in text or digests.get(key) != _digest(text):
+                    continue
+                moved = text.replace(old.isoformat(), new.isoformat())
+                self.cells.append(CellWrite(OVERVIEW, row, 1, moved, None, key))
+                self.log("", header_label(key), text, moved, "kept in step with the Target decision date")
+                digests[key] = _digest(moved)
+        # A plan made before the meta kept these gets them with its first move (nothing to write before).
+        want = {META_TARGET: target.isoformat(), META_GOAL_DIGESTS: _digests_text(digests)}
+        for key, value in want.items():
+            if self.r.meta.get(key, "") != value and (key in self.r.meta or self.target_move is not None):
+                meta[key] = value
 
     def _assign_risk_ids(self, state: dict[str, StateRow]) -> list:
         r = self.r
@@ -306,9 +372,9 @@ class _Planner:
             return
         counts: dict[str, int] = {}
         for item in plan.items:
-            name = assessment.owners.get(item.id)
-            if name and item.is_open:
-                counts[name] = counts.get(name, 0) + 1
+            if item.is_open:
+                for name in assessment.people.get(item.id, ()):
+                    counts[name] = counts.get(name, 0) + 1
         for person, sheet_row in zip(plan.stakeholders, self.r.stakeholder_rows, strict=True):
             row_cells = table.grid.rows[sheet_row - 1]
             cell = table.get(row_cells, "owns")
@@ -382,6 +448,47 @@ class _Planner:
                formula: str | None = None) -> None:
         col = self.r.tables[tab].columns[key]
         self.cells.append(CellWrite(tab, sheet_row, col, value, formula, key, item_id))
+
+
+#: Meta keys: the target decision date the plan last had, and digests of the goal texts mapws wrote
+#: that quote it (``mutual_goal=3f2a…;seller_goal=…``), so a moved target moves them and nothing typed.
+META_TARGET = "target_decision"
+META_GOAL_DIGESTS = "goal_digests"
+GOAL_KEYS = ("mutual_goal", "buyer_goal", "seller_goal", "success_criteria")
+
+
+def goal_digests(overview: Overview) -> str:
+    """The meta value recording the goal texts that quote the target date, as mapws writes them."""
+    target = overview.target_decision
+    if target is None:
+        return ""
+    return _digests_text({k: _digest(getattr(overview, k)) for k in GOAL_KEYS
+                          if target.isoformat() in getattr(overview, k)})
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.strip().encode()).hexdigest()[:12]
+
+
+def _digests(text: str) -> dict[str, str]:
+    pairs = (part.partition("=") for part in text.split(";") if part)
+    return {k: v for k, _, v in pairs if k in GOAL_KEYS and v}
+
+
+def _digests_text(digests: dict[str, str]) -> str:
+    return ";".join(f"{k}={digests[k]}" for k in GOAL_KEYS if k in digests)
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def header_label(key: str) -> str:
+    """The Overview's label of a field ("mutual_goal" → "Mutual goal"), as History names it."""
+    return next((f.label for f in OVERVIEW_FIELDS if f.key == key), key)
 
 
 def table_header(tab: str, key: str) -> str:

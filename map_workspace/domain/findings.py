@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as default
 from enum import StrEnum
 from typing import Any
@@ -126,9 +126,16 @@ def business_days(n: int) -> str:
     return f"{n} business day" if n == 1 else f"{n} business days"
 
 
+def _suggested(role: str, holder: str = "") -> str:
+    """Who a hint suggests for an item's template role: the person Stakeholders lists in it, or the role."""
+    if holder:
+        return f" (the plan suggests {holder}, the {role_words(role)})"
+    return f" (the plan suggests the {role_words(role)})" if role else ""
+
+
 PHRASES: dict[str, Callable[[Any], str]] = {
     "subject": lambda item_id: item_id or "This item",
-    "suggested": lambda role: f" (the plan suggests the {role_words(role)})" if role else "",
+    "suggested": lambda suggest: _suggested(*suggest),
     "and": lambda names: " and ".join(names),
     "or": lambda names: " or ".join(names),
     "comma": lambda names: ", ".join(names),
@@ -137,6 +144,7 @@ PHRASES: dict[str, Callable[[Any], str]] = {
     "title": lambda text: str(text).title(),
     "waiting": lambda ids: f" (waiting on {', '.join(ids)})" if ids else "",
     "days": business_days,
+    "are": lambda n: "is" if n == 1 else "are",
     "leaves": lambda n: f"leaves {business_days(n)}" if n > 0 else "leaves no business day",
 }
 
@@ -210,6 +218,12 @@ class Rule:
         return tuple(dict.fromkeys(found))
 
 
+def about_closed_item(finding: Finding) -> Finding:
+    """The finding as reported about a Done or N/A item: the same words, at most info. A finished
+    item's leftovers (an unreadable date, a stale dependency) are worth knowing, never an error."""
+    return finding if finding.severity is Severity.INFO else replace(finding, severity=Severity.INFO)
+
+
 def example(rule: Rule, variant: str = "") -> Finding:
     """The rule worded with its example data, as the docs show it."""
     data = dict(rule.example)
@@ -223,7 +237,7 @@ E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 OWNERS, DATES, ENTRIES, DEPENDENCIES = "Owners", "Dates", "Statuses, types and rows", "Dependencies"
 ATTENTION, HEALTH, RISKS, LAYOUT = "The attention list", "Plan health", "Risks", "Sheet layout"
 
-_ONE_OWNER = 'every item has one named person as owner, not a team, "TBD", the company or two people'
+_ONE_OWNER = 'every item has one named person as owner, not a team, the company or two people; "TBD" is no owner'
 _KNOWN_OWNER = "the owner is not in Stakeholders, or a first/family name matches several people"
 _READABLE_DATE = ("every open item has a date mapws can read (ISO, the locale's numeric form, month names, "
                   "2026/05/15, 2026年5月15日)")
@@ -241,29 +255,41 @@ _FORMS = {"forms": "2026-05-15, 5/15/2026, May 15 2026 or 2026年5月15日"}
 RULES: dict[str, Rule] = {rule.code: rule for rule in (
     # --- owners ---
     Rule("owner.missing", OWNERS, E, "{id:subject} has no owner.",
-         _PICK + "{role:suggested}: if it is the team's job, it is nobody's job.",
+         _PICK + "{suggest:suggested}: if it is the team's job, it is nobody's job.",
          "An open item's Owner cell is empty. An item nobody owns is an item nobody does: name the one "
          "person who will make it happen. When the plan was made from a template, the hint names the "
-         "role the template expected (the buyer's CFO, the seller's SE …); `mapws create --role` fills "
-         "those in up front.",
-         _ONE_OWNER, {"id": "T-03", "role": "buyer.it_lead"}, field="owner", flag="Needs owner", note=True),
+         "role the template expected (the buyer's CFO, the seller's SE …) and the person the Stakeholders "
+         "tab lists in that role; `mapws create --role` fills those in up front. A placeholder (\"TBD\", "
+         "\"TBC\", \"?\", \"n/a\", \"-\", \"未定\") is read the same way: nobody owns the item yet.",
+         _ONE_OWNER, {"id": "T-03", "suggest": ("buyer.it_lead", "")}, field="owner", flag="Needs owner",
+         note=True,
+         variants={
+             "placeholder": Variant(
+                 'When the Owner cell holds a placeholder ("TBD", "?", "n/a", "未定"), with the person the '
+                 "Stakeholders tab lists in the item's role",
+                 message="{id:subject} has no owner yet ('{owner}').",
+                 example={"owner": "TBD", "suggest": ("buyer.cfo", "Priya Shah")}),
+         }),
     Rule("owner.group", OWNERS, E, "Owner '{owner}' is a group, not a person.",
-         _PICK + " who will make it happen{role:suggested}.",
-         'The Owner names a team, a department or a placeholder ("IT", "legal", "the operations team", '
-         '"TBD", "everyone"). A group cannot be asked how it is going: name the one person in it who '
-         "answers for the item, and keep the team in Notes if it helps.",
-         _ONE_OWNER, {"id": "T-05", "owner": "the IT team", "role": ""}, field="owner", flag="Needs owner",
+         _PICK + " who will make it happen{suggest:suggested}.",
+         'The Owner names a team or a department ("IT", "legal", "the operations team", "everyone"). A '
+         "group cannot be asked how it is going: name the one person in it who answers for the item, and "
+         "keep the team in Notes if it helps.",
+         _ONE_OWNER, {"id": "T-05", "owner": "the IT team", "suggest": ("", "")}, field="owner", flag="Needs owner",
          note=True),
     Rule("owner.company", OWNERS, E, "Owner '{owner}' is a company, not a person.",
-         _PICK + "{role:suggested}.",
+         _PICK + "{suggest:suggested}.",
          "The Owner is the buyer's or the seller's company name (as on the Overview). Name the person at "
          "that company who will do it.",
-         _ONE_OWNER, {"id": "T-06", "owner": "Acme", "role": "buyer.cfo"}, field="owner", flag="Needs owner",
+         _ONE_OWNER, {"id": "T-06", "owner": "Acme", "suggest": ("buyer.cfo", "")}, field="owner",
+         flag="Needs owner",
          note=True),
     Rule("owner.multiple", OWNERS, E, "Owner '{owner}' names more than one person ({names:and}).",
          "Keep one owner; mention the others in Notes.",
          'The Owner cell names two or more people ("Dana and Sam", "Dana / Sam"). Shared ownership '
-         "blurs who answers for the item: keep one owner and mention the others in Notes.",
+         "blurs who answers for the item: keep one owner and mention the others in Notes. Until then "
+         "each of them is counted as an owner (Owns, the night's digest, availability) and each is "
+         "checked against the Stakeholders tab.",
          _ONE_OWNER, {"id": "T-07", "owner": "Dana Tanaka and Sam Rivera", "names": ("Dana Tanaka", "Sam Rivera")},
          field="owner", flag="One owner only", note=True),
     Rule("owner.unknown", OWNERS, W, "Owner '{owner}' is not in the Stakeholders tab.",
@@ -291,7 +317,9 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "A date cell holds text mapws cannot read as a date (\"next week\", \"Q3\", a typo). The text is "
          "kept as typed and the item is treated as having no date until it is fixed. Type the date in one "
          "of the forms the hint lists: ISO (2026-05-15), the locale's numeric form, a month name, or a "
-         "Japanese form; a real date cell always works.",
+         "Japanese form; a real date cell always works. Digits in another locale's order are read when only "
+         "one order names a real day (15/12 is 15 December in any locale); 5/6/2026 outside the plan's "
+         "order is refused rather than guessed.",
          _READABLE_DATE, {"id": "T-03", "text": "next-ish", **_FORMS}, field="due", flag="Bad date", note=True,
          variants={
              "target_decision": Variant(
@@ -353,14 +381,27 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "An open item is due before an item it depends on, so it cannot be done on time. Move it later, "
          "or bring the prerequisite forward and tell its owner.",
          _DEPS_TIMING, {"id": "T-08", "due": "2026-05-06", "dep": "T-01", "dep_due": "2026-05-08"}, field="due",
-         flag="Before its prerequisite", note=True),
+         flag="Before its prerequisite", note=True,
+         variants={
+             "done": Variant(
+                 "When the prerequisite is Done: measured from the day it was done (Done on)",
+                 message="{id} is due {due}, before {dep} was done ({dep_due}).",
+                 hint="Move {id} later: it could not start before {dep} was done."),
+         }),
     Rule("dep.lead", DEPENDENCIES, W, "{id} is due only {gap} business day(s) after {dep}; it needs {lead}.",
          "Give {id} until {earliest}, or bring {dep} forward.",
          "An open item is due fewer business days after its prerequisite than its lead time (the time the "
          "template plans for it, kept in the plan's memory). The hint gives the earliest realistic date; "
          "move the item to it, or bring the prerequisite forward.",
          _DEPS_TIMING, {"id": "T-09", "gap": 1, "dep": "T-01", "lead": 5, "earliest": "2026-05-15"}, field="due",
-         flag="Too soon after prerequisite", note=True),
+         flag="Too soon after prerequisite", note=True,
+         variants={
+             "done": Variant(
+                 "When the prerequisite is Done: the lead time counts from its Done on date (a prerequisite "
+                 "done in time raises nothing)",
+                 message="{id} is due only {gap} business day(s) after {dep} was done ({done_on}); it needs {lead}.",
+                 hint="Give {id} until {earliest}.", example={"done_on": "2026-05-14"}),
+         }),
     Rule("dep.started_early", DEPENDENCIES, W,
          "{id} is {status:lower} while {dep}, which it depends on, is still open.",
          "Check whether {dep} is really open, or whether the dependency still holds.",
@@ -373,12 +414,26 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
     Rule("availability.conflict", ATTENTION, W, "{id} is due {due}, while {person} is unavailable ({availability}).",
          "Move the date, or name a stand-in owner for that period.",
          "An open item is due on a day its owner said they are away: the Stakeholders tab's Availability "
-         'column holds a date range ("travelling 2026-05-11 to 2026-05-22") that covers the due date. '
-         "Move the date, or name a stand-in owner for that period.",
+         'column holds a date range ("travelling 2026-05-11 to 2026-05-22", "Out Jan 11-15", "PTO until '
+         'Jan 15", "back Jan 18") that covers the due date. With two people in the Owner cell, each is '
+         "checked. Move the date, or name a stand-in owner for that period.",
          "due while its owner is unavailable (Stakeholders' Availability column)",
          {"id": "T-01", "due": "2026-05-15", "person": "Priya Shah",
           "availability": "travelling 2026-05-11 to 2026-05-22"},
          field="due", flag="Owner away", note=True),
+    Rule("availability.unreadable", ATTENTION, W,
+         "{person}'s availability '{text}' names no days mapws can read, so it is not checked against due dates.",
+         "Write the days away as a range: 'Out Jan 11-15', 'on leave 2026-01-11 to 2026-01-15', "
+         "'PTO until Jan 15' or 'back Jan 18'.",
+         "The Stakeholders tab's Availability cell seems to speak of days (a date, a month, \"out\", "
+         "\"leave\", \"PTO\", \"back\" …) but mapws could not read a range from it, so items due while "
+         "the person is away cannot be flagged. It reads ranges such as \"Out Jan 11-15\", \"Jan 11–15\", "
+         "\"11-15 Jan\", \"on leave 1/11-1/15\", \"1/11〜1/15\", \"travelling 2026-05-11 to 2026-05-22\", "
+         "open ones such as \"PTO until Jan 15\", \"out from Jan 11\", and returns such as \"back Jan 18\". "
+         "Constraints without days (\"prefers mornings\") are left alone.",
+         "due while its owner is unavailable (Stakeholders' Availability column)",
+         {"person": "Priya Shah", "text": "out sometime in Q1"}, field="availability", tab="Stakeholders",
+         note=True),
     Rule("item.overdue", ATTENTION, W, "{id} is {late} day(s) overdue.", "Check in with its owner.",
          "An open item's due date has passed. The sheet's Flag column and colours show this live; the "
          "sync lists it for the night's digest. Check in with the owner: mark it Done, or agree a new date.",
@@ -446,6 +501,23 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          variants={
              "off_track": Variant("More than `off_track_after_days` late, with health Off track", severity=E,
                                   example={"projected": "2026-08-04", "late": 25}),
+         }),
+    Rule("decision.target_moved", HEALTH, W,
+         "The target decision date moved from {old} to {new}: {items:comma} {count:are} now due after it.",
+         "Agree new dates with their owners so the plan ends by {new}, or agree the target again.",
+         "Someone changed the Overview's Target decision date. The sync logs the change in History, moves "
+         "the decision milestone with it (when its date was still the old target) and the goal texts mapws "
+         "wrote that quote the date (text someone edited is left as it is), and reports the open items now "
+         "due after the new date, once, in the sync that sees the change. Agree new dates for them with "
+         "their owners.",
+         "the target decision date moved: what is now due after it", {"old": "2027-02-26", "new": "2027-02-12",
+                                                                      "items": ("T-20", "T-21"), "count": 2},
+         field="target_decision", tab="Overview",
+         variants={
+             "none": Variant("When every open item is still due by the new date", severity=INFO,
+                             message="The target decision date moved from {old} to {new}; every open item is "
+                                     "due by then.",
+                             hint="", example={"new": "2027-03-12", "items": (), "count": 0}),
          }),
     # --- sheet layout ---
     Rule("layout.column_missing", LAYOUT, W, "The {tab} tab has no '{title}' column; it is skipped.",

@@ -219,3 +219,6 @@ class Assessment:
     projected_decision: date | None
     next_milestone: Item | None = None
     owners: dict[str, str] = field(default_factory=dict)  # item ID -> stakeholder name it resolved to
+    #: item ID -> every person its Owner cell names, as counted ("Bob & Priya" is two people): a
+    #: listed person by their Stakeholders name, anyone else as typed. Empty cells and "TBD" name nobody.
+    people: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -12,13 +12,19 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
 from map_workspace.domain.model import ItemType, Level, Person, RiskStatus, Side, Stakeholder, Status
-from map_workspace.domain.vocabulary import GROUP_WORDS, LEVEL_WORDS, RISK_STATUS_WORDS, STATUS_WORDS
+from map_workspace.domain.vocabulary import (
+    GROUP_WORDS,
+    LEVEL_WORDS,
+    PLACEHOLDER_WORDS,
+    RISK_STATUS_WORDS,
+    STATUS_WORDS,
+)
 
 _Meaning = TypeVar("_Meaning")
 
@@ -221,17 +227,35 @@ def _from_cjk(match: re.Match[str], order: DateOrder, today: date | None) -> dat
 
 
 def _from_numeric(match: re.Match[str], order: DateOrder, today: date | None) -> date | None:
+    """Digits in the locale's order; in another order only when no other reading is a real day:
+    "15/12" is 15 December in any locale (no month 15), "5/6/2026" outside the locale is refused."""
     first, second, third = match.groups()
-    if third is None:
-        month, day = (second, first) if order is DateOrder.DAY_FIRST else (first, second)
+    orders = [order, *(o for o in DateOrder if o is not order)]
+    readings = [_numeric_in(o, first, second, third, today) for o in orders]
+    if readings[0] is not None:
+        return readings[0]
+    others = {d for d in readings[1:] if d is not None}
+    return others.pop() if len(others) == 1 else None
+
+
+def _numeric_in(order: DateOrder, first: str, second: str, third: str | None, today: date | None) -> date | None:
+    """The day the digits name in one order, or None when they name none in it."""
+    try:
+        if third is None:
+            month, day = (second, first) if order is DateOrder.DAY_FIRST else (first, second)
+            if len(month) > 2 or len(day) > 2:
+                return None
+            return _without_year(int(month), int(day), today)
+        year, month, day = {
+            DateOrder.YEAR_FIRST: (first, second, third),
+            DateOrder.DAY_FIRST: (third, second, first),
+            DateOrder.MONTH_FIRST: (third, first, second),
+        }[order]
         if len(month) > 2 or len(day) > 2:
             return None
-        return _without_year(int(month), int(day), today)
-    if order is DateOrder.YEAR_FIRST:
-        return _ymd(first, second, third)
-    if order is DateOrder.DAY_FIRST:
-        return _ymd(third, second, first)
-    return _ymd(third, first, second)
+        return _ymd(year, month, day)
+    except (ValueError, OverflowError):
+        return None
 
 
 _DateBuilder = Callable[[re.Match[str], DateOrder, date | None], date | None]
@@ -460,6 +484,8 @@ class OwnerKind(StrEnum):
 
     PERSON = "person"
     EMPTY = "empty"
+    #: "TBD", "?", "n/a", "未定": nobody owns it yet, as with an empty cell.
+    PLACEHOLDER = "placeholder"
     GROUP = "group"
     COMPANY = "company"
     MULTIPLE = "multiple"
@@ -470,12 +496,21 @@ class OwnerKind(StrEnum):
 @dataclass(frozen=True)
 class OwnerReading:
     """An Owner cell resolved against the Stakeholders tab. ``candidates`` holds the people a
-    name part could mean (AMBIGUOUS) or the pieces of a shared cell as typed (MULTIPLE)."""
+    name part could mean (AMBIGUOUS) or the pieces of a shared cell as typed (MULTIPLE); ``people``
+    holds, for a shared cell, each piece read on its own (two people are two people in every count)."""
 
     kind: OwnerKind
     text: str
     stakeholder: Stakeholder | None = None
     candidates: tuple[str, ...] = ()
+    people: tuple[OwnerReading, ...] = ()
+
+    @property
+    def stakeholders(self) -> tuple[Stakeholder, ...]:
+        """Every listed person the cell names: one for a person, each known piece of a shared cell."""
+        if self.stakeholder is not None:
+            return (self.stakeholder,)
+        return tuple(dict.fromkeys(p.stakeholder for p in self.people if p.stakeholder is not None))
 
 
 _HONORIFIC_WORDS = frozenset({"mr", "mrs", "ms", "mx", "miss", "dr", "prof", "professor", "さん", "様", "氏"})
@@ -585,6 +620,16 @@ def read_owner(
         # Formula-looking text is nobody's name; splitting it on "/" or "," would invent people.
         return OwnerReading(OwnerKind.UNKNOWN, typed)
     people = _directory(stakeholders)
+    if _is_placeholder(typed) and _full_name_match(typed, people) is None:
+        return OwnerReading(OwnerKind.PLACEHOLDER, typed)
+    reading = _read_one(typed, people, companies, split=True)
+    if reading.kind is OwnerKind.MULTIPLE:
+        pieces = tuple(_read_one(p, people, companies, split=False) for p in reading.candidates)
+        return replace(reading, people=pieces)
+    return reading
+
+
+def _read_one(typed: str, people: Sequence[_Person], companies: Sequence[str], *, split: bool) -> OwnerReading:
     bracketed = _NAME_AND_ADDRESS.fullmatch(typed.strip())
     name, email = (bracketed["name"], _email(bracketed["address"])) if bracketed else (typed, _email(typed))
     if email:
@@ -594,7 +639,31 @@ def read_owner(
         if not name.strip() or not bracketed:
             return OwnerReading(OwnerKind.UNKNOWN, typed)
         # "Name <address>" with an address not listed: the name may still be known.
+    if not split:
+        return _read_piece(name, typed, people, companies)
     return _read_named_owner(name, typed, people, companies)
+
+
+def _read_piece(name: str, typed: str, people: Sequence[_Person], companies: Sequence[str]) -> OwnerReading:
+    """One piece of a shared cell ("Dana" of "Dana & Sam"), read without splitting it again."""
+    whole = _full_name_match(name, people)
+    if whole is not None:
+        return _person_or_ambiguous(whole, typed)
+    if _is_company(name, companies):
+        return OwnerReading(OwnerKind.COMPANY, typed)
+    if _is_group(name):
+        return OwnerReading(OwnerKind.GROUP, typed)
+    if _is_placeholder(name):
+        return OwnerReading(OwnerKind.PLACEHOLDER, typed)
+    return _read_single_name(name, typed, people)
+
+
+def _is_placeholder(text: str) -> bool:
+    """"TBD", "TBD?", "n/a", "未定", or punctuation only ("?", "-", "—"): nobody owns it yet."""
+    key = _clean(text)
+    if key and not any(ch.isalnum() for ch in key):
+        return True
+    return key in PLACEHOLDER_WORDS or key.rstrip(".!?") in PLACEHOLDER_WORDS
 
 
 def _email(text: str) -> str:
@@ -723,3 +792,117 @@ def _is_company(text: str, companies: Sequence[str]) -> bool:
         return True
     team = re.fullmatch(r"(?:the )?(.+?) team", _clean(text))
     return team is not None and _company_key(team[1]) in names
+
+
+# --- availability ------------------------------------------------------------------------------
+
+#: The first and last day a range can name: "until Jan 15" starts, "from Jan 11" ends, nowhere.
+OPEN_START, OPEN_END = date.min, date.max
+
+_MONTH_WORD = r"(?<![a-z])(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
+_DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)?"
+#: One date as people write it in an availability cell (the parts parse_date then reads).
+_ONE_DATE = (
+    r"(?:\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"
+    r"|(?:\d{2,4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?"
+    r"|\d{1,2}-\d{1,2}-\d{2,4}"
+    rf"|{_MONTH_WORD}\s+{_DAY_NUMBER}(?:,?\s+\d{{4}})?"
+    rf"|{_DAY_NUMBER}\s+(?:of\s+)?{_MONTH_WORD}(?:,?\s+\d{{4}})?)"
+)
+_TO = r"\s*(?:-|–|—|~|〜|～|to|until|till|through|thru|bis|au)\s*"
+_AVAILABILITY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
+        # "2026-01-11 to 2026-01-15", "Jan 11 - Jan 15", "1/11-1/15", "1/11〜1/15"
+        ("range", rf"(?P<a>{_ONE_DATE}){_TO}(?P<b>{_ONE_DATE})"),
+        # "Jan 11-15", "Jan 11–15", "January 11 to 15, 2027"
+        ("month_days", rf"(?P<m>{_MONTH_WORD})\s+(?P<d1>{_DAY_NUMBER}){_TO}(?P<d2>{_DAY_NUMBER})"
+                       r"(?:,?\s+(?P<y>\d{4}))?(?![\d/.])"),
+        # "11-15 Jan", "11 to 15 January 2027"
+        ("days_month", rf"(?<![\d/.])(?P<d1>{_DAY_NUMBER}){_TO}(?P<d2>{_DAY_NUMBER})\s+(?:of\s+)?(?P<m>{_MONTH_WORD})"
+                       r"(?:,?\s+(?P<y>\d{4}))?"),
+        # "available until Jan 15": away from the day after
+        ("available_until", rf"\bavailable\s+(?:until|till|through|thru|to)\s+(?P<a>{_ONE_DATE})"),
+        # "available from Jan 18", "back Jan 18", "returns on 1/18": away until the day before
+        ("back", rf"\b(?:available\s+(?:from|again)|back(?:\s+(?:on|from))?|returns?(?:\s+on)?|returning(?:\s+on)?)"
+                 rf"\s+(?P<a>{_ONE_DATE})"),
+        # "PTO until Jan 15", "out till 1/15", "available after Jan 15": away until then
+        ("until", rf"\b(?:until|till|through|thru|up\s+to|available\s+after)\s+(?P<a>{_ONE_DATE})"),
+        # "out from Jan 11", "leaving 1/11", "starting Jan 11": away from then on
+        ("from", rf"\b(?:from|starting|leaving)\s+(?P<a>{_ONE_DATE})"),
+    )
+)
+#: Words that say an availability cell talks about days, so one mapws cannot read is reported.
+_TIME_OFF_WORDS = re.compile(
+    r"\d|\b(?:out|off|leave|pto|ooo|vacation|holidays?|travel\w*|away|back|until|till|sabbatical|parental|"
+    r"maternity|paternity|sick|absent|unavailable)\b|"
+    # A month's name, but "may" only before a day: "may be late" is not a date.
+    + _MONTH_WORD.replace("|may|", "|") + r"|\bmay\s*\d|休|不在|出張",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class AvailabilityReading:
+    """An Availability cell as read: the days its person is away (``OPEN_START``/``OPEN_END`` for
+    "until …"/"from …"), the dates as typed (the calendar moves their year), and whether the cell
+    seems to name days mapws could not read (``unreadable``)."""
+
+    ranges: tuple[tuple[date, date], ...]
+    typed: tuple[date, ...] = ()
+    unreadable: bool = False
+
+
+def read_availability(text: object, locale: str = "en_US", today: date | None = None) -> AvailabilityReading:
+    """The time off in an Availability cell: "travelling 2026-05-01 to 2026-05-21", "Out Jan 11-15",
+    "11-15 Jan", "on leave 1/11-1/15", "1/11〜1/15", "PTO until Jan 15", "back Jan 18"."""
+    s = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    if not s.strip():
+        return AvailabilityReading(())
+    ranges: list[tuple[date, date]] = []
+    typed: list[date] = []
+    rest = s
+    for kind, shape in _AVAILABILITY_SHAPES:
+        for m in list(shape.finditer(rest)):
+            found = _availability_range(kind, m, locale, today)
+            if found is None:
+                continue
+            ranges.append(found[0])
+            typed += found[1]
+            rest = rest[:m.start()] + " " * (m.end() - m.start()) + rest[m.end():]
+    ranges.sort()
+    unreadable = not ranges and bool(_TIME_OFF_WORDS.search(s))
+    return AvailabilityReading(tuple(ranges), tuple(typed), unreadable)
+
+
+def _availability_range(kind: str, m: re.Match[str], locale: str,
+                        today: date | None) -> tuple[tuple[date, date], list[date]] | None:
+    def read(text: str) -> date | None:
+        return parse_date(text, locale, today).value
+
+    one_day = timedelta(days=1)
+    if kind in ("month_days", "days_month"):
+        year = f" {m['y']}" if m["y"] else ""
+        a, b = read(f"{m['m']} {m['d1']}{year}"), read(f"{m['m']} {m['d2']}{year}")
+    elif kind == "range":
+        a, b = read(m["a"]), read(m["b"])
+        if a and b and b < a and not re.search(r"\d{4}", m["b"]):
+            b = _a_year_later(b)  # "Dec 28 - Jan 3"
+    else:
+        a = read(m["a"])
+        if a is None:
+            return None
+        span = {"available_until": (a + one_day, OPEN_END) if a < OPEN_END else None,
+                "back": (OPEN_START, a - one_day) if a > OPEN_START else None,
+                "until": (OPEN_START, a), "from": (a, OPEN_END)}[kind]
+        return (span, [a]) if span else None
+    if a is None or b is None or b < a:
+        return None
+    return (a, b), [a, b]
+
+
+def _a_year_later(d: date) -> date | None:
+    try:
+        return d.replace(year=d.year + 1)
+    except ValueError:
+        return None

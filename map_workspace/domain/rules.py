@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from map_workspace.domain import parsing
 from map_workspace.domain.calendar import add_business_days, business_days_between
-from map_workspace.domain.findings import Finding
+from map_workspace.domain.findings import Finding, about_closed_item
 from map_workspace.domain.model import (
     Assessment,
     Health,
@@ -39,18 +39,22 @@ class Context:
     decision_id: str = ""
     #: What the sync could not see ("owner", "due", … columns; "stakeholders"): no claims about it.
     unseen: frozenset[str] = frozenset()
+    #: The Overview's target decision date as the plan last had it, when it has changed since.
+    previous_target: date | None = None
 
 
 def assess(plan: Plan, ctx: Context) -> Assessment:
     """Every finding about the plan today, its progress, projected decision date and health."""
     findings: list[Finding] = []
-    owners = _check_owners(plan, findings, ctx.unseen)
+    readings = _check_owners(plan, findings, ctx.unseen)
+    owners = {k: r.stakeholder for k, r in readings.items() if r.kind is OwnerKind.PERSON and r.stakeholder}
     _check_dates(plan, ctx, findings)
     _check_statuses(plan, findings)
     cyclic = _check_dependencies(plan, ctx, findings)
-    _check_availability(plan, ctx, owners, findings)
+    _check_availability(plan, ctx, readings, findings)
     _check_due(plan, ctx, findings)
     _check_hygiene(plan, ctx, owners, findings)
+    _check_target_move(plan, ctx, findings)
     progress = compute_progress(plan.items)
     decision = decision_item(plan, ctx.decision_id)
     projected = projected_decision(plan, ctx, decision, cyclic)
@@ -59,44 +63,87 @@ def assess(plan: Plan, ctx: Context) -> Assessment:
         (i for i in plan.items if i.is_milestone and i.is_open and i.due),
         key=lambda i: (i.due, i.id), default=None,
     )
-    return Assessment(tuple(findings), progress, health, projected, next_ms,
-                      {k: v.name for k, v in owners.items()})
+    return Assessment(settle_closed_items(plan, findings), progress, health, projected, next_ms,
+                      {k: v.name for k, v in owners.items()}, _people(readings))
+
+
+def settle_closed_items(plan: Plan, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Findings about a Done or N/A item at most info (``findings.about_closed_item``)."""
+    closed = {i.id for i in plan.items if i.id and not i.is_open}
+    return tuple(about_closed_item(f) if f.id in closed and f.tab == "Plan" else f for f in findings)
 
 
 # --- owners -------------------------------------------------------------------------------------
 
-def _check_owners(plan: Plan, findings: list[Finding], unseen: frozenset[str] = frozenset()) -> dict[str, Stakeholder]:
+def _check_owners(plan: Plan, findings: list[Finding],
+                  unseen: frozenset[str] = frozenset()) -> dict[str, parsing.OwnerReading]:
+    """Every item's Owner cell read against the Stakeholders tab; findings for the open ones."""
     companies = [c for c in (plan.overview.buyer_company, plan.overview.seller_company) if c]
-    resolved: dict[str, Stakeholder] = {}
+    readings: dict[str, parsing.OwnerReading] = {}
     if "owner" in unseen:
-        return resolved
+        return readings
     for item in plan.items:
-        if not item.is_open and item.status is not None:
-            reading = parsing.read_owner(item.owner, plan.stakeholders, companies)
-            if reading.kind is OwnerKind.PERSON and reading.stakeholder:
-                resolved[item.id] = reading.stakeholder
-            continue
         reading = parsing.read_owner(item.owner, plan.stakeholders, companies)
-        f = _owner_finding(item, reading)
-        if f and not ("stakeholders" in unseen and f.code in ("owner.unknown", "owner.ambiguous")):
-            findings.append(f)
-        if reading.kind is OwnerKind.PERSON and reading.stakeholder is not None:
-            resolved[item.id] = reading.stakeholder
-    return resolved
+        readings[item.id] = reading
+        if not item.is_open and item.status is not None:
+            continue
+        for f in _owner_findings(item, reading, plan.stakeholders):
+            if not ("stakeholders" in unseen and f.code in ("owner.unknown", "owner.ambiguous")):
+                findings.append(f)
+    return readings
 
 
 _OWNER_CODES = {
-    OwnerKind.EMPTY: "owner.missing", OwnerKind.GROUP: "owner.group", OwnerKind.COMPANY: "owner.company",
-    OwnerKind.MULTIPLE: "owner.multiple", OwnerKind.AMBIGUOUS: "owner.ambiguous", OwnerKind.UNKNOWN: "owner.unknown",
+    OwnerKind.EMPTY: "owner.missing", OwnerKind.PLACEHOLDER: "owner.missing", OwnerKind.GROUP: "owner.group",
+    OwnerKind.COMPANY: "owner.company", OwnerKind.MULTIPLE: "owner.multiple", OwnerKind.AMBIGUOUS: "owner.ambiguous",
+    OwnerKind.UNKNOWN: "owner.unknown",
 }
 
 
-def _owner_finding(item: Item, reading: parsing.OwnerReading) -> Finding | None:
+def _owner_findings(item: Item, reading: parsing.OwnerReading,
+                    stakeholders: Sequence[Stakeholder]) -> list[Finding]:
+    """The cell's finding, and for two people in one cell each one not matched to Stakeholders."""
     code = _OWNER_CODES.get(reading.kind)
     if code is None:
-        return None
-    return Finding.of(code, id=item.id, owner=reading.text, role=item.role, names=reading.candidates,
-                   candidates=reading.candidates)
+        return []
+    variant = "placeholder" if reading.kind is OwnerKind.PLACEHOLDER else ""
+    out = [Finding.of(code, variant, id=item.id, owner=reading.text,
+                      suggest=(item.role, _role_holder(item.role, stakeholders)),
+                      names=reading.candidates, candidates=reading.candidates)]
+    for piece in reading.people:
+        if piece.kind in (OwnerKind.UNKNOWN, OwnerKind.AMBIGUOUS):
+            out.append(Finding.of(_OWNER_CODES[piece.kind], id=item.id, owner=piece.text,
+                                  candidates=piece.candidates))
+    return out
+
+
+def _role_holder(role: str, stakeholders: Sequence[Stakeholder]) -> str:
+    """The one person Stakeholders lists in a template role ("buyer.it_lead" → the buyer's "IT
+    lead"), whom a hint can suggest; "" when nobody or several are."""
+    side, _, title = role.partition(".")
+    if not title:
+        return ""
+    words = title.replace("_", " ").casefold()
+    holders = [p.name for p in stakeholders if p.name and (p.side is None or p.side.value.casefold() == side)
+               and any(re.fullmatch(rf"{re.escape(words)}\b.*", part.strip().casefold())
+                       for part in p.role.split("/"))]
+    return holders[0] if len(set(holders)) == 1 else ""
+
+
+def _people(readings: dict[str, parsing.OwnerReading]) -> dict[str, tuple[str, ...]]:
+    """Each item's owners as counted: one name per person, two for "Bob & Priya" (a listed person by
+    their Stakeholders name, anyone else as typed); nothing for an empty cell or a placeholder."""
+    out: dict[str, tuple[str, ...]] = {}
+    for item_id, r in readings.items():
+        if r.kind is OwnerKind.PERSON and r.stakeholder is not None:
+            out[item_id] = (r.stakeholder.name,)
+        elif r.kind is OwnerKind.MULTIPLE:
+            names = [p.stakeholder.name if p.stakeholder is not None else p.text.strip() for p in r.people
+                     if p.kind not in (OwnerKind.EMPTY, OwnerKind.PLACEHOLDER)]
+            out[item_id] = tuple(dict.fromkeys(names))
+        elif r.kind not in (OwnerKind.EMPTY, OwnerKind.PLACEHOLDER):
+            out[item_id] = (r.text.strip(),)
+    return out
 
 
 # --- dates and statuses -------------------------------------------------------------------------
@@ -148,17 +195,33 @@ def _check_dependencies(plan: Plan, ctx: Context, findings: list[Finding]) -> se
             dep = by_id.get(dep_id)
             if dep is None or dep_id == item.id or dep_id in cyclic:
                 continue
-            if item.due and dep.due and item.is_open:
-                gap = business_days_between(dep.due, item.due, ctx.holidays)
-                if item.due < dep.due:
-                    findings.append(Finding.of("dep.order", id=item.id, due=item.due, dep=dep_id, dep_due=dep.due))
+            ready = _ready_on(dep, ctx.today)
+            if item.due and ready and item.is_open:
+                gap = business_days_between(ready, item.due, ctx.holidays)
+                done = "done" if dep.status is Status.DONE else ""
+                if item.due < ready:
+                    findings.append(Finding.of("dep.order", done, id=item.id, due=item.due, dep=dep_id,
+                                               dep_due=ready))
                 elif gap < item.lead_days:
-                    earliest = add_business_days(dep.due, item.lead_days, ctx.holidays)
-                    findings.append(Finding.of("dep.lead", id=item.id, gap=gap, dep=dep_id, lead=item.lead_days,
-                                            earliest=earliest))
+                    earliest = add_business_days(ready, item.lead_days, ctx.holidays)
+                    findings.append(Finding.of("dep.lead", done, id=item.id, gap=gap, dep=dep_id,
+                                               lead=item.lead_days, earliest=earliest, done_on=ready))
             if dep.is_open and item.status in (Status.IN_PROGRESS, Status.DONE):
                 findings.append(Finding.of("dep.started_early", id=item.id, status=item.status.value, dep=dep_id))
     return cyclic
+
+
+def _ready_on(dep: Item, today: date) -> date | None:
+    """The day an item's dependents can count their lead time from: the day it was done when it
+    is Done (by today at the latest when Done on is empty), else its due date. A prerequisite
+    dropped as N/A times nothing."""
+    if dep.status is Status.NA:
+        return None
+    if dep.status is Status.DONE:
+        if dep.done_on is not None:
+            return dep.done_on
+        return min(dep.due, today) if dep.due else None
+    return dep.due
 
 
 def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -192,36 +255,26 @@ def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
 
 # --- availability, due, hygiene -----------------------------------------------------------------
 
-_RANGE = re.compile(
-    r"(?P<a>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}(?:[-/.]\d{2,4})?|"
-    r"[A-Za-z]{3,9}\.? \d{1,2}(?:,? \d{4})?|\d{1,2} [A-Za-z]{3,9}\.?(?: \d{4})?)"
-    r"\s*(?:to|until|till|through|thru|-|–|—|~|〜)\s*"
-    r"(?P<b>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}(?:[-/.]\d{2,4})?|"
-    r"[A-Za-z]{3,9}\.? \d{1,2}(?:,? \d{4})?|\d{1,2} [A-Za-z]{3,9}\.?(?: \d{4})?)"
-)
-
-
 def unavailable_ranges(text: str, locale: str, today: date) -> list[tuple[date, date]]:
-    """Date ranges in an Availability cell: "travelling 2026-05-01 to 2026-05-21"."""
-    out = []
-    for m in _RANGE.finditer(text or ""):
-        a = parsing.parse_date(m["a"], locale, today).value
-        b = parsing.parse_date(m["b"], locale, today).value
-        if a and b and a <= b:
-            out.append((a, b))
-    return out
+    """Date ranges in an Availability cell ("travelling 2026-05-01 to 2026-05-21", "Out Jan 11-15",
+    "PTO until Jan 15"): see ``parsing.read_availability``."""
+    return list(parsing.read_availability(text, locale, today).ranges)
 
 
-def _check_availability(plan: Plan, ctx: Context, owners: dict[str, Stakeholder], findings: list[Finding]) -> None:
+def _check_availability(plan: Plan, ctx: Context, readings: dict[str, parsing.OwnerReading],
+                        findings: list[Finding]) -> None:
     for item in plan.items:
-        person = owners.get(item.id)
-        if not (person and person.availability and item.due and item.is_open):
+        reading = readings.get(item.id)
+        if reading is None or not (item.due and item.is_open):
             continue
-        for start, end in unavailable_ranges(person.availability, plan.locale, ctx.today):
-            if start <= item.due <= end:
-                findings.append(Finding.of("availability.conflict", id=item.id, due=item.due, person=person.name,
-                                        availability=person.availability))
-                break
+        for person in reading.stakeholders:
+            if not person.availability:
+                continue
+            for start, end in unavailable_ranges(person.availability, plan.locale, ctx.today):
+                if start <= item.due <= end:
+                    findings.append(Finding.of("availability.conflict", id=item.id, due=item.due,
+                                               person=person.name, availability=person.availability))
+                    break
 
 
 def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
@@ -241,7 +294,7 @@ def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
         elif -late <= t.due_soon_days:
             findings.append(Finding.of("item.due_soon", id=item.id, due=item.due))
     for item in plan.items:
-        if item.is_milestone and item.slips >= t.repeated_slips:
+        if item.is_milestone and item.is_open and item.slips >= t.repeated_slips:
             findings.append(Finding.of("slip.milestone_repeated", id=item.id, slips=item.slips))
 
 
@@ -255,6 +308,16 @@ def _check_hygiene(plan: Plan, ctx: Context, owners: dict[str, Stakeholder], fin
             findings.append(Finding.of("hygiene.buyer_item_seller_owner", id=item.id, person=person.name))
     if ctx.shortfall_days > 0:
         findings.append(Finding.of("schedule.compressed", shortfall=ctx.shortfall_days))
+
+
+def _check_target_move(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
+    """The Overview's target decision date moved: name the open items now due after it."""
+    new, old = plan.overview.target_decision, ctx.previous_target
+    if new is None or old is None or new == old:
+        return
+    past = [i.id for i in plan.items if i.is_open and i.id and i.due and i.due > new]
+    findings.append(Finding.of("decision.target_moved", "" if past else "none", old=old, new=new,
+                               items=past, count=len(past)))
 
 
 # --- progress, projection, health ---------------------------------------------------------------
@@ -323,7 +386,7 @@ def _health(plan: Plan, ctx: Context, decision: Item | None, projected: date | N
         level = 2 if late > ctx.thresholds.off_track_after_days else 1
         findings.append(Finding.of("decision.late", "off_track" if level == 2 else "", projected=projected,
                                 late=late, target=target))
-    if any(i.is_milestone and i.slips >= ctx.thresholds.repeated_slips for i in plan.items):
+    if any(i.is_milestone and i.is_open and i.slips >= ctx.thresholds.repeated_slips for i in plan.items):
         level += 1
     if ctx.shortfall_days > 0 or any(f.code == "item.stalled" and (it := plan.item(f.id or "")) is not None
                                      and it.is_milestone for f in findings):

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from map_workspace.domain.model import Plan
-from map_workspace.domain.rules import Thresholds, unavailable_ranges
+from map_workspace.domain.parsing import read_availability
+from map_workspace.domain.rules import Thresholds
 
 _DAY = timedelta(days=1)
 #: A date typed without a year is read in the year nearest today; it is read one year later only
@@ -52,8 +53,7 @@ def stable_until(plan: Plan, today: date, thresholds: Thresholds | None = None) 
             candidates += [item.due - timedelta(days=t.due_soon_days), item.due + _DAY]
     for person in plan.stakeholders:
         if person.availability:
-            for start, end in unavailable_ranges(person.availability, plan.locale, today):
-                typed += [start, end]
+            typed += read_availability(person.availability, plan.locale, today).typed
     candidates += _yearless_flips(typed)
     return min(c for c in candidates if c > today)
 

@@ -25,9 +25,19 @@ GROUP_WORDS: frozenset[str] = frozenset(
         "us", "them", "we", "they", "buyer", "seller", "customer", "vendor", "security", "security team",
         "finance", "finance team", "operations", "ops", "the operations team", "engineering", "management",
         "exec", "execs", "leadership", "committee", "board", "hr", "marketing", "support", "admin",
-        "someone", "somebody", "anyone", "nobody", "none", "unassigned", "?", "??", "-", "n/a", "tbd.",
+        "someone", "somebody", "anyone",
         "architects", "architecture team", "stakeholders", "champion", "cfo team",
-        "未定", "全員", "担当者未定",
+        "全員",
+    }
+)
+
+#: Words that say nobody owns the item yet: read as an empty Owner cell, not as a group. Text made
+#: of punctuation only ("?", "-", "—") is a placeholder too.
+PLACEHOLDER_WORDS: frozenset[str] = frozenset(
+    {
+        "tbd", "tba", "tbc", "tbd.", "n/a", "na", "n.a.", "none", "nobody", "nobody yet", "no one", "no owner",
+        "unassigned", "not assigned", "not yet assigned", "to be decided", "to be confirmed", "to be assigned",
+        "未定", "担当者未定", "未割当", "未定義",
     }
 )
 

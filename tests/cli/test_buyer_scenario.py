@@ -187,3 +187,28 @@ def test_findings_name_the_column_header_as_the_buyer_sees_it(edited_plan):
     result = json.loads(run("sync", path, "--today", SYNC_DAY, "--json").output)
     fields = {(f["code"], f["field"]) for f in result["findings"]}
     assert ("owner.group", "Owner") in fields and ("date.unparseable", "Due") in fields
+
+
+def test_a_buyer_moving_the_target_decision_date_in_the_workbook(tmp_path):
+    created = json.loads(run("create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer",
+                             "Dana Tanaka <dana@acme.com>", "--dir", tmp_path, "--today", CREATED, "--json").output)
+    path = created["plan"]
+    wb = openpyxl.load_workbook(path)
+    overview = wb["Overview"]
+    row = {overview.cell(r, 1).value: r for r in range(1, overview.max_row + 1)}
+    mutual = overview.cell(row["Mutual goal"], 2).value
+    overview.cell(row["Target decision date"], 2).value = date(2026, 7, 10)
+    wb.save(path)
+
+    synced = json.loads(run("sync", path, "--today", CREATED, "--json", ok=(0, 1)).output)
+    assert "decision.target_moved" in {f["code"] for f in synced["findings"]}
+    wb = openpyxl.load_workbook(path)
+    assert wb["Overview"].cell(row["Mutual goal"], 2).value == mutual.replace("2026-06-30", "2026-07-10")
+    history = [tuple(c.value for c in r[1:5]) for r in wb["History"].iter_rows(min_row=2)]
+    assert ("", "Target decision date", "2026-06-30", "2026-07-10") in [
+        (a or "", b, c, d) for a, b, c, d in history]
+    ws = wb[PLAN]
+    cols, rows = plan_rows(ws)
+    dues = [ws.cell(r, cols["due"]).value for r in rows.values()]
+    assert max(d.date() if hasattr(d, "date") else d for d in dues) == date(2026, 7, 10)
+    assert json.loads(run("sync", path, "--today", CREATED, "--json", ok=(0, 1)).output)["changes"] == 0

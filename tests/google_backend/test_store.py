@@ -449,3 +449,25 @@ def test_listing_pages_through_drive_and_keeps_each_version(google_store, emulat
     listings = calls(emulator)
     assert len(listings) == 3 and all(e["query"]["pageSize"] == ["2"] for e in listings)
     assert listings[0]["query"]["q"] == ["appProperties has { key='mapws' and value='plan' } and trashed=false"]
+
+
+def test_a_buyer_moving_the_target_decision_date_is_logged_and_the_products_text_follows(google_store, buyer):
+    store = google_store()
+    ref, plan = create(store)
+    decision = next(i for i in plan.items if i.is_milestone and "decision" in i.activity.lower())
+    overview = buyer(DANA).open_by_key(ref.id).worksheet("Overview")
+    labels = overview.col_values(1)
+    mutual = overview.cell(labels.index("Mutual goal") + 1, 2).value
+    assert "2026-06-30" in mutual
+    overview.update_cell(labels.index("Target decision date") + 1, 2, "2026-06-12")
+    overview.update_cell(labels.index("Buyer goal") + 1, 2, "Decide by 2026-06-30 at the latest")
+
+    result = sync(store, ref)
+    assert [f.code for f in result.findings if f.code == "decision.target_moved"] == ["decision.target_moved"]
+    snapshot = store.read(ref)
+    logged = [tuple(c.text for c in row[2:5]) for row in snapshot.tabs[HISTORY].rows]
+    assert ("Target decision date", "2026-06-30", "2026-06-12") in logged
+    assert overview.cell(labels.index("Mutual goal") + 1, 2).value == mutual.replace("2026-06-30", "2026-06-12")
+    assert overview.cell(labels.index("Buyer goal") + 1, 2).value == "Decide by 2026-06-30 at the latest"
+    assert read_plan(snapshot, today=TODAY).plan.item(decision.id).due == date(2026, 6, 12)
+    assert plan_sync(store.read(ref), TODAY, now=NOW).changes.is_empty

@@ -10,9 +10,11 @@ from map_workspace import app, nightly
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.errors import PlanError
+from map_workspace.layout import Snapshot
 from map_workspace.ratelimit import Unlimited
 from map_workspace.state_store import StateStore
 from tests.support.fake_store import FakePlanStore
+from tests.unit.snapshot_edit import SnapshotEditor
 
 CREATED = Config(backend="fake", today=date(2026, 3, 2))
 
@@ -76,3 +78,41 @@ def test_a_crashed_night_is_reported_when_the_next_one_starts(fake_store: FakePl
                                         on_resume=resumed.append))
     assert len(done) == 2 and resumed and resumed[0]["done"] == 1 and resumed[0]["total"] == 2
     assert sum(r.read for r in done) == 1  # the plan finished before the crash is unchanged: no read
+
+
+
+def test_two_people_in_one_owner_cell_are_two_owners_in_the_digest(fake_store: FakePlanStore,
+                                                                   tmp_path: Path) -> None:
+    fill(fake_store, ["Acme rollout"])
+    ref = fake_store.locate("acme-rollout")
+
+    def shared(snapshot: Snapshot) -> Snapshot:
+        ed = SnapshotEditor(snapshot)
+        for row in range(2, len(ed.grid) + 1):
+            if ed.value_at(row, "id"):
+                ed.set(ed.value_at(row, "id"), "owner", "Dana & Sam")
+        return ed.snapshot
+
+    fake_store.edit(ref, shared)
+    owners = nightly.Night(runs=night(fake_store, StateStore(tmp_path / "state.sqlite"), date(2026, 6, 1))).by_owner()
+    assert "Dana & Sam" not in owners
+    assert owners["Dana"] == owners["Sam"] and owners["Dana"]["overdue"] + owners["Dana"]["stalled"] > 5
+
+
+def test_a_done_item_whose_date_moves_is_not_in_the_nights_slipped_list(fake_store: FakePlanStore,
+                                                                      tmp_path: Path) -> None:
+    fill(fake_store, ["Acme rollout"])
+    ref = fake_store.locate("acme-rollout")
+    first = SnapshotEditor(fake_store.stored(ref)).value_at(2, "id")
+    second = SnapshotEditor(fake_store.stored(ref)).value_at(3, "id")
+
+    def moved(snapshot: Snapshot) -> Snapshot:
+        ed = SnapshotEditor(snapshot)
+        ed.set(first, "status", "Done")
+        for item_id in (first, second):
+            ed.set(item_id, "due", date(2026, 6, 1))
+        return ed.snapshot
+
+    fake_store.edit(ref, moved)
+    runs = night(fake_store, StateStore(tmp_path / "state.sqlite"), date(2026, 3, 3))
+    assert [e["id"] for e in runs[0].digest["slipped"]] == [second]

@@ -81,6 +81,9 @@ the line below (`--quiet` leaves the hints out).
 - **warning**: worth a look; the plan still works.
 - **info**: a reminder, shown with `--verbose`.
 
+A Done or N/A item is finished: whatever is still wrong on its row (an unreadable date, a stale
+dependency) is reported as **info** only, never as an error or a warning.
+
 Findings about what someone typed also put a word in the Plan's **Flag** column and a `[mapws]`
 note on the cell (added to any note already there); both go once the cell is fixed. Thresholds
 named below (`stalled_after_days`, `max_open_items`, …) are set in `config.toml`'s

@@ -19,7 +19,18 @@ from map_workspace import app
 from map_workspace.config import Config
 from map_workspace.domain.model import Finding, Item, ItemType, Overview, Person, Plan, Side, Stakeholder, Status
 from map_workspace.domain.rules import Context, Thresholds, assess
-from map_workspace.layout import OVERVIEW, PLAN, PLAN_TAB, RISKS, RISKS_TAB, STAKEHOLDERS, Cell, Grid, Snapshot
+from map_workspace.layout import (
+    OVERVIEW,
+    PLAN,
+    PLAN_TAB,
+    RISKS,
+    RISKS_TAB,
+    STAKEHOLDERS,
+    STAKEHOLDERS_TAB,
+    Cell,
+    Grid,
+    Snapshot,
+)
 from map_workspace.reading import find_table
 from map_workspace.sync import plan_sync
 from tests.unit.snapshot_edit import SnapshotEditor
@@ -173,6 +184,16 @@ def _reading_cases() -> dict[str, list[Finding]]:
 
     cases["overview-target"] = _synced(_edit_tab(base, OVERVIEW, target))
 
+    def moved(day: date) -> Any:
+        def edit(grid: list[list[Cell]]) -> None:
+            for row in grid:
+                if row and row[0].text.strip().lower().startswith("target decision"):
+                    row[1] = Cell(day)
+        return edit
+
+    for name, day in (("target-moved-earlier", date(2026, 6, 12)), ("target-moved-later", date(2026, 7, 10))):
+        cases[name] = [f for f in _synced(_edit_tab(base, OVERVIEW, moved(day))) if f.code == "decision.target_moved"]
+
     def drop_headers(grid: list[list[Cell]]) -> None:
         table = find_table(Grid(PLAN, tuple(tuple(r) for r in grid)), PLAN_TAB)
         for key in ("owner", "notes"):
@@ -192,6 +213,15 @@ def _reading_cases() -> dict[str, list[Finding]]:
         grid[second][table.columns["id"]] = Cell("")
 
     cases["risks"] = _synced(_edit_tab(base, RISKS, risks))
+
+    def availability(grid: list[list[Cell]]) -> None:
+        table = find_table(Grid(STAKEHOLDERS, tuple(tuple(r) for r in grid)), STAKEHOLDERS_TAB)
+        row = grid[table.header_row + 1]
+        row += [Cell() for _ in range(table.columns["availability"] + 1 - len(row))]
+        row[table.columns["availability"]] = Cell("out sometime in Q2")
+
+    cases["availability-unreadable"] = [f for f in _synced(_edit_tab(base, STAKEHOLDERS, availability))
+                                        if f.code == "availability.unreadable"]
 
     for name, decision, today, template in (
         ("compressed", date(2026, 3, 20), CREATED, "enterprise"),

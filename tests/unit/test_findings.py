@@ -66,7 +66,7 @@ def test_a_fixed_column_is_not_overridden_by_the_caller():
 
 
 def test_the_registry_words_a_finding_from_data_alone():
-    f = Finding.of("owner.group", id="T-04", owner="Legal", role="buyer.it_lead")
+    f = Finding.of("owner.group", id="T-04", owner="Legal", suggest=("buyer.it_lead", ""))
     assert (f.code, f.severity, f.field, f.tab) == ("owner.group", Severity.ERROR, "owner", "Plan")
     assert f.message == "Owner 'Legal' is a group, not a person."
     assert f.hint == ("Name one person from the Stakeholders tab who will make it happen "

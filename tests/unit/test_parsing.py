@@ -8,6 +8,8 @@ import pytest
 
 from map_workspace.domain.model import ItemType, Level, RiskStatus, Side, Stakeholder, Status
 from map_workspace.domain.parsing import (
+    OPEN_END,
+    OPEN_START,
     DateOrder,
     DependsReading,
     OwnerKind,
@@ -23,6 +25,7 @@ from map_workspace.domain.parsing import (
     parse_risk_status,
     parse_side,
     parse_status,
+    read_availability,
     read_owner,
     to_serial,
 )
@@ -112,6 +115,35 @@ def test_the_same_digits_mean_different_days_by_locale(locale, expected):
 
 
 @pytest.mark.parametrize(
+    ("typed", "locale", "expected"),
+    [
+        ("15/12", "en_US", date(2025, 12, 15)),  # the year nearest today
+        ("15/12/2026", "en_US", date(2026, 12, 15)),
+        ("15.05.2026", "en_US", MAY_15),
+        ("15-05-2026", "ja_JP", MAY_15),
+        ("5/15/2026", "de_DE", MAY_15),
+        ("12/15", "en_GB", date(2025, 12, 15)),
+        ("5/15", "fr_FR", MAY_15),
+    ],
+)
+def test_a_date_whose_order_is_unambiguous_is_read_in_any_locale(typed, locale, expected):
+    assert parse_date(typed, locale, today=TODAY).value == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale"),
+    [
+        ("5/6/2026", "ja_JP"),  # 5 June or 6 May: a year-first plan cannot tell
+        ("26/5/15", "en_US"),  # 26 May 2015 or 2026-05-15
+        ("15/13/2026", "en_US"),
+        ("13/13", "en_GB"),
+    ],
+)
+def test_a_date_ambiguous_outside_the_locale_is_refused(typed, locale):
+    assert parse_date(typed, locale, today=TODAY).problem == "unparseable"
+
+
+@pytest.mark.parametrize(
     ("locale", "order"),
     [
         ("en_US", DateOrder.MONTH_FIRST),
@@ -142,7 +174,6 @@ def test_date_order_of_locales(locale, order):
         "2026-02-30",
         "2026-13-01",
         "13/13/2026",
-        "15/05/2026",  # day-first text in a month-first plan is not guessed at
         "31/31",
         "Fri",
         "5/15/202",
@@ -471,13 +502,13 @@ def test_owner_resolves_to_a_person(typed, who):
         ("IT", OwnerKind.GROUP),
         ("the operations team", OwnerKind.GROUP),
         ("Legal", OwnerKind.GROUP),
-        ("TBD", OwnerKind.GROUP),
-        ("N/A", OwnerKind.GROUP),
+        ("TBD", OwnerKind.PLACEHOLDER),
+        ("N/A", OwnerKind.PLACEHOLDER),
         ("Procurement team", OwnerKind.GROUP),
         ("Finance Dept.", OwnerKind.GROUP),
         ("team Alpha", OwnerKind.GROUP),
         ("IT / Legal", OwnerKind.GROUP),
-        ("未定", OwnerKind.GROUP),
+        ("未定", OwnerKind.PLACEHOLDER),
         ("Acme Corp", OwnerKind.COMPANY),
         ("Acme", OwnerKind.COMPANY),
         ("ACME Corp.", OwnerKind.COMPANY),
@@ -523,6 +554,28 @@ def test_two_people_in_one_cell(typed, pieces):
     assert reading.candidates == pieces
 
 
+@pytest.mark.parametrize("typed", ["TBD", "tbd.", "TBC", "TBA", "?", "??", "n/a", "N/A", "-", "—", "--", "未定",
+                                   "担当者未定", "unassigned", "Nobody yet", "TBD?"])
+def test_a_placeholder_means_no_owner_yet(typed):
+    reading = read_owner(typed, PEOPLE, COMPANIES)
+    assert reading.kind is OwnerKind.PLACEHOLDER
+    assert reading.text == typed
+
+
+@pytest.mark.parametrize("typed", ["Dana & Sam Lee", "Dana and Sam Lee", "Dana, Sam Lee", "Dana / Sam Lee",
+                                   "Sam Lee + Tanaka"])
+def test_each_of_two_people_in_one_cell_is_resolved(typed):
+    reading = read_owner(typed, PEOPLE, COMPANIES)
+    assert reading.kind is OwnerKind.MULTIPLE
+    assert {p.stakeholder for p in reading.people} == {DANA, SAM}
+
+
+def test_an_unknown_one_of_two_people_is_read_as_unknown():
+    reading = read_owner("Dana & Zed Unknown", PEOPLE, COMPANIES)
+    assert [(p.kind, p.text) for p in reading.people] == [(OwnerKind.PERSON, "Dana"),
+                                                         (OwnerKind.UNKNOWN, "Zed Unknown")]
+
+
 def test_a_name_part_shared_by_two_people_is_ambiguous():
     people = (DANA, Stakeholder("Dana Brooks", Side.SELLER), SAM)
     reading = read_owner("Dana", people)
@@ -553,3 +606,46 @@ def test_the_same_person_listed_twice_is_still_one_person():
 def test_no_stakeholders_means_every_name_is_unknown():
     assert read_owner("Dana Tanaka", ()).kind is OwnerKind.UNKNOWN
     assert read_owner("IT", ()).kind is OwnerKind.GROUP
+
+
+DEC_10 = date(2026, 12, 10)
+JAN_11_15 = ((date(2027, 1, 11), date(2027, 1, 15)),)
+
+
+@pytest.mark.parametrize(
+    ("typed", "ranges"),
+    [
+        ("Out Jan 11-15", JAN_11_15),
+        ("Jan 11–15", JAN_11_15),
+        ("11-15 Jan", JAN_11_15),
+        ("on leave 1/11-1/15", JAN_11_15),
+        ("1/11〜1/15", JAN_11_15),
+        ("1月11日〜1月15日", JAN_11_15),
+        ("Jan 11 - Jan 15", JAN_11_15),
+        ("On leave 11 to 15 January 2027", JAN_11_15),
+        ("travelling 2027-01-11 to 2027-01-15", JAN_11_15),
+        ("PTO until Jan 15", ((OPEN_START, date(2027, 1, 15)),)),
+        ("back Jan 18", ((OPEN_START, date(2027, 1, 17)),)),
+        ("available from Jan 18", ((OPEN_START, date(2027, 1, 17)),)),
+        ("out from Jan 11", ((date(2027, 1, 11), OPEN_END),)),
+        ("Dec 28 - Jan 3", ((date(2026, 12, 28), date(2027, 1, 3)),)),
+        ("Out Jan 11-15; back in office Feb 2-4 then PTO Mar 1-2",
+         (*JAN_11_15, (date(2027, 2, 2), date(2027, 2, 4)), (date(2027, 3, 1), date(2027, 3, 2)))),
+    ],
+)
+def test_availability_ranges_as_people_type_them(typed, ranges):
+    reading = read_availability(typed, "en_US", DEC_10)
+    assert reading.ranges == ranges
+    assert not reading.unreadable
+
+
+@pytest.mark.parametrize("typed", ["out sometime in Q1", "on leave next month", "PTO 31/31", "travelling in May"])
+def test_availability_naming_days_mapws_cannot_read_is_unreadable(typed):
+    reading = read_availability(typed, "en_US", DEC_10)
+    assert reading.ranges == () and reading.unreadable
+
+
+@pytest.mark.parametrize("typed", ["", "prefers mornings", "Mon-Fri only", "may be late", "Only by email"])
+def test_availability_constraints_without_days_are_not_unreadable(typed):
+    reading = read_availability(typed, "en_US", DEC_10)
+    assert reading.ranges == () and not reading.unreadable

@@ -10,6 +10,7 @@ from map_workspace.domain.model import (
     ItemType,
     Overview,
     Plan,
+    Severity,
     Side,
     Stakeholder,
     Status,
@@ -54,7 +55,7 @@ def code_set(p: Plan, **ctx) -> set[str]:
         ("   ", "owner.missing"),
         ("IT", "owner.group"),
         ("the operations team", "owner.group"),
-        ("TBD", "owner.group"),
+        ("TBD", "owner.missing"),
         ("everyone", "owner.group"),
         ("Acme", "owner.company"),
         ("Dana Tanaka and Sam Rivera", "owner.multiple"),
@@ -71,6 +72,35 @@ def test_owner_must_be_one_named_person(owner, code):
 def test_owner_resolves_by_name_email_or_unique_part(owner):
     found = code_set(plan(item("T-01", owner=owner, side=Side.BUYER if "ana" in owner.lower() else Side.SELLER)))
     assert not {c for c in found if c.startswith("owner.")}
+
+
+@pytest.mark.parametrize("owner", ["TBD", "TBC", "?", "n/a", "-", "未定"])
+def test_a_placeholder_is_no_owner_yet_and_the_hint_names_the_roles_person(owner):
+    p = plan(item("T-01", owner=owner, role="buyer.cfo", side=Side.BUYER))
+    found = [f for f in assess(p, Context(today=TODAY)).findings if f.code.startswith("owner.")]
+    assert [(f.code, f.severity.value) for f in found] == [("owner.missing", "error")]
+    assert found[0].message == f"T-01 has no owner yet ('{owner}')."
+    assert "the plan suggests Priya Shah, the buyer's CFO" in found[0].hint
+
+
+@pytest.mark.parametrize("owner", ["Priya Shah & Dana Tanaka", "Priya Shah and Dana Tanaka",
+                                   "Priya Shah, Dana Tanaka", "Priya Shah / Dana Tanaka"])
+def test_two_people_in_one_cell_are_two_people(owner):
+    p = plan(item("T-01", owner=owner, side=Side.BUYER, due=date(2026, 5, 15)))
+    a = assess(p, Context(today=TODAY))
+    assert a.people["T-01"] == ("Priya Shah", "Dana Tanaka")
+    found = {(f.code, f.id) for f in a.findings}
+    assert ("owner.multiple", "T-01") in found
+    # Each is checked: Priya is away on 05-15.
+    assert ("availability.conflict", "T-01") in found
+
+
+def test_each_of_two_people_is_checked_against_stakeholders():
+    p = plan(item("T-01", owner="Sam Rivera & Zed Unknown"), item("T-02", owner="Sam & Dana"))
+    found = [(f.code, f.id, f.message) for f in assess(p, Context(today=TODAY)).findings
+             if f.code in ("owner.unknown", "owner.ambiguous")]
+    assert found == [("owner.unknown", "T-01", "Owner 'Zed Unknown' is not in the Stakeholders tab."),
+                     ("owner.ambiguous", "T-02", "Owner 'Dana' could be Dana Tanaka or Dana Smith.")]
 
 
 def test_done_items_are_not_nagged_about_owners():
@@ -143,6 +173,31 @@ def test_item_due_before_or_too_soon_after_its_prerequisite():
     assert ("dep.order", "T-02") in found
     assert ("dep.lead", "T-03") in found
     assert not any(i == "T-04" and c.startswith("dep.") for c, i in found)
+
+
+def test_lead_time_counts_from_the_day_a_done_prerequisite_was_done():
+    # T-01 was due 05-15 but done 05-06: T-02, due 05-19 with 7 days of lead time, is fine.
+    early = plan(
+        item("T-01", due=date(2026, 5, 15), status=Status.DONE, done_on=date(2026, 5, 6)),
+        item("T-02", due=date(2026, 5, 19), depends_on=("T-01",), lead_days=7),
+        item("T-03", due=date(2026, 5, 12), depends_on=("T-01",)),
+    )
+    assert not {(c, i) for c, i in codes(early) if c.startswith("dep.")}
+    # Done late (05-18): the lead time counts from that day, and the hint says so.
+    late = plan(
+        item("T-01", due=date(2026, 5, 8), status=Status.DONE, done_on=date(2026, 5, 18)),
+        item("T-02", due=date(2026, 5, 21), depends_on=("T-01",), lead_days=7),
+    )
+    lead = [f for f in assess(late, Context(today=TODAY)).findings if f.code == "dep.lead"]
+    assert [f.id for f in lead] == ["T-02"]
+    assert "3 business day(s) after T-01" in lead[0].message
+    assert "2026-05-27" in lead[0].hint
+
+
+def test_a_prerequisite_dropped_as_na_no_longer_times_its_dependents():
+    p = plan(item("T-01", due=date(2026, 5, 15), status=Status.NA),
+             item("T-02", due=date(2026, 5, 14), depends_on=("T-01",), lead_days=5))
+    assert not {c for c in code_set(p) if c.startswith("dep.")}
 
 
 def test_started_while_prerequisite_open_is_warned():
@@ -246,6 +301,32 @@ def test_repeated_milestone_slips_lower_health():
     assert a.health is Health.AT_RISK
 
 
+def test_slip_warnings_stop_once_a_milestone_is_done():
+    ms = item("M-01", activity="Technical validation complete", slips=3, due=date(2026, 5, 1),
+              status=Status.DONE, done_on=date(2026, 5, 1))
+    decision = item("M-02", activity="Purchase decision", due=date(2026, 6, 30))
+    a = assess(plan(ms, decision), Context(today=TODAY, decision_id="M-02"))
+    assert "slip.milestone_repeated" not in {f.code for f in a.findings}
+    assert a.health is Health.ON_TRACK
+
+
+@pytest.mark.parametrize("status", [Status.DONE, Status.NA])
+def test_a_closed_item_gets_at_most_an_info_finding(status):
+    p = plan(
+        item("T-01", due=None, due_text="next Fri", status=status),
+        item("T-02", depends_on=("T-99", "T-02"), depends_text="T-99, T-02, banana", status=status),
+        item("T-03", due=date(2029, 1, 1), status=status),
+        item("T-04", due=None, due_text="next Fri"),
+    )
+    found = assess(p, Context(today=TODAY)).findings
+    closed = [f for f in found if f.id in ("T-01", "T-02", "T-03")]
+    assert {f.code for f in closed} >= {"date.unparseable", "dep.unknown", "dep.self", "dep.unreadable",
+                                        "date.out_of_window"}
+    assert {f.severity for f in closed} == {Severity.INFO}
+    # The same words as for an open item, which keeps its error.
+    assert [f.severity for f in found if f.id == "T-04"] == [Severity.ERROR]
+
+
 def test_compressed_schedule_keeps_the_plan_at_risk():
     decision = item("M-01", activity="Purchase decision", due=date(2026, 6, 30))
     a = assess(plan(decision), Context(today=TODAY, decision_id="M-01", shortfall_days=12))
@@ -262,3 +343,15 @@ def test_next_milestone_is_the_first_open_one():
 def test_findings_have_stable_json_shape():
     f = assess(plan(item("T-01", owner="IT")), Context(today=TODAY)).findings[0]
     assert set(f.as_json()) == {"code", "severity", "id", "tab", "cell", "field", "message", "hint"}
+
+
+@pytest.mark.parametrize("availability", ["Out May 11-15", "May 11–15", "11-15 May", "on leave 5/11-5/15",
+                                          "5/11〜5/15", "PTO until May 15", "back May 18"])
+def test_availability_as_people_type_it_flags_an_item_due_while_away(availability):
+    away = Stakeholder("Priya Shah", Side.BUYER, "CFO", "priya@acme.com", availability=availability)
+    people = (PEOPLE[0], PEOPLE[1], away)
+    p = plan(item("T-01", owner="Priya Shah", side=Side.BUYER, due=date(2026, 5, 15)),
+             item("T-02", owner="Priya Shah", side=Side.BUYER, due=date(2026, 5, 19)), people=people)
+    found = codes(p)
+    assert ("availability.conflict", "T-01") in found
+    assert ("availability.conflict", "T-02") not in found

@@ -243,6 +243,12 @@ def test_attention_combines_reasons_and_names_group_owners_from_findings():
     assert reasons["T-03 Activity T-03"] == "Needs a date"
 
 
+def test_attention_says_a_placeholder_owner_needs_an_owner():
+    finding = Finding(code="owner.missing", severity=Severity.ERROR, message="no owner yet", id="T-01")
+    doc = summarise(make_plan([task("T-01", due_in=2, owner="TBD")]), findings=[finding])
+    assert column(doc, "attention", 2) == ["Needs an owner"]
+
+
 def test_blocked_item_whose_prerequisites_are_done_is_still_listed():
     items = [task("T-01", status=Status.DONE), task("T-02", status=Status.BLOCKED, depends_on=("T-01",))]
     doc = summarise(make_plan(items))

@@ -1,5 +1,6 @@
 """The sync planned as data: IDs, baselines, slips, History, notes and undone edits — in memory."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -8,7 +9,8 @@ from map_workspace import app
 from map_workspace.changes import apply_in_memory, note_block
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
-from map_workspace.layout import HISTORY, OVERVIEW, PLAN, PLAN_TAB, TABLE_TABS, Owner
+from map_workspace.layout import HISTORY, OVERVIEW, PLAN, PLAN_TAB, STAKEHOLDERS, TABLE_TABS, Cell, Owner
+from map_workspace.reading import find_table
 from map_workspace.sync import plan_sync
 from tests.unit.snapshot_edit import SnapshotEditor
 
@@ -196,3 +198,129 @@ def test_overview_last_changed_is_stamped_only_when_something_changed(created):
     result = sync(ed.snapshot)
     assert any(w.field == "last_changed" for w in result.changes.cells)
     assert not any(w.field == "last_changed" for w in sync(snapshot).changes.cells)
+
+
+def test_a_done_item_gets_at_most_info_for_what_is_left_wrong_on_its_row(created):
+    snapshot, plan = created
+    first, second = plan.items[0].id, plan.items[1].id
+    ed = SnapshotEditor(snapshot)
+    ed.set(first, "status", "Done")
+    ed.set(first, "due", "next Fri")
+    ed.set(first, "done_on", "whenever")
+    ed.set(second, "due", "next Fri")
+    findings = sync(ed.snapshot).findings
+    done = {(f.code, f.field, f.severity.value) for f in findings if f.id == first}
+    assert done == {("date.unparseable", "due", "info"), ("date.unparseable", "done_on", "info")}
+    assert [f.severity.value for f in findings if f.id == second and f.code == "date.unparseable"] == ["error"]
+
+
+
+def test_owns_counts_each_of_two_people_in_one_owner_cell(created):
+    snapshot, plan = created
+    def owns(snap):
+        grid = snap.tabs[STAKEHOLDERS]
+        cols = find_table(grid, TABLE_TABS[STAKEHOLDERS]).columns
+        return {r[cols["name"]].value: r[cols["owns"]].value for r in grid.rows[1:] if r[cols["name"]].value}
+
+    first = plan.items[0].id
+    expected = owns(snapshot)
+    expected[sync(snapshot).assessment.owners[first]] -= 1
+    expected["Priya Shah"] += 1
+    expected["Lee Chen"] += 1
+    ed = SnapshotEditor(snapshot)
+    ed.set(first, "owner", "Priya Shah & Lee Chen")
+    _, after = settle(ed.snapshot)
+    assert owns(after) == expected
+
+
+def test_an_availability_cell_mapws_cannot_read_gets_a_finding_and_a_note(created):
+    snapshot, _ = created
+    grid = snapshot.tabs[STAKEHOLDERS]
+    cols = find_table(grid, TABLE_TABS[STAKEHOLDERS]).columns
+    rows = [list(r) for r in grid.rows]
+    while len(rows[1]) <= cols["availability"]:
+        rows[1].append(Cell())
+    rows[1][cols["availability"]] = Cell("out sometime in Q2")
+    edited = replace(snapshot, tabs={**snapshot.tabs, STAKEHOLDERS: replace(grid, rows=tuple(map(tuple, rows)))})
+    result, after = settle(edited)
+    found = [f for f in result.findings if f.code == "availability.unreadable"]
+    name = rows[1][cols["name"]].value
+    assert [(f.tab, f.cell, f.severity.value) for f in found] == [
+        ("Stakeholders", f"{chr(ord('A') + cols['availability'])}2", "warning")]
+    assert found[0].message.startswith(f"{name}'s availability 'out sometime in Q2'")
+    assert note_block(after.tabs[STAKEHOLDERS].rows[1][cols["availability"]].note)
+
+
+def _overview_edit(snapshot, **values):
+    """The snapshot with Overview fields (by label) set as a buyer types them."""
+    from map_workspace.layout import OVERVIEW_FIELDS
+
+    labels = {f.label: f.key for f in OVERVIEW_FIELDS}
+    rows = [list(r) for r in snapshot.tabs[OVERVIEW].rows]
+    for row in rows:
+        key = labels.get(row[0].text if row else "")
+        if key in values:
+            row[1] = Cell(values[key], None, row[1].note)
+    grid = replace(snapshot.tabs[OVERVIEW], rows=tuple(map(tuple, rows)))
+    return replace(snapshot, tabs={**snapshot.tabs, OVERVIEW: grid})
+
+
+def _overview_text(snapshot, label):
+    return next(r[1].value for r in snapshot.tabs[OVERVIEW].rows if r and r[0].text == label)
+
+
+def test_a_moved_target_decision_date_is_logged_reported_and_kept_in_step(created):
+    snapshot, plan = created
+    decision = next(i for i in plan.items if i.is_milestone and "decision" in i.activity.lower())
+    assert decision.due == date(2026, 6, 30)
+    mutual = _overview_text(snapshot, "Mutual goal")
+    seller = _overview_text(snapshot, "Seller goal")
+    assert "2026-06-30" in mutual and "2026-06-30" in seller
+    typed = "We decide by 2026-06-30 at the latest."  # the buyer's own words quoting the old date
+    edited = _overview_edit(snapshot, target_decision=date(2026, 6, 12), buyer_goal=typed)
+    result, after = settle(edited, date(2026, 3, 9))
+    logged = [(h.field, h.from_, h.to) for h in history(result)]
+    assert ("Target decision date", "2026-06-30", "2026-06-12") in logged
+    assert ("Due", "2026-06-30", "2026-06-12") in [(f, a, b) for f, a, b in logged if f == "Due"]
+    late = [i.id for i in plan.items if i.due and date(2026, 6, 12) < i.due and i.id != decision.id]
+    assert late
+    found = [f for f in result.findings if f.code == "decision.target_moved"]
+    assert [(f.severity.value, f.tab, f.field) for f in found] == [("warning", "Overview", "target_decision")]
+    assert found[0].message == (f"The target decision date moved from 2026-06-30 to 2026-06-12: {', '.join(late)} "
+                                f"{'is' if len(late) == 1 else 'are'} now due after it.")
+    assert "replan" not in found[0].message + found[0].hint  # no such command yet
+    # Kept in step: the decision milestone and the goal texts mapws wrote; the buyer's own words stay.
+    assert SnapshotEditor(after).value(decision.id, "due") == date(2026, 6, 12)
+    assert _overview_text(after, "Mutual goal") == mutual.replace("2026-06-30", "2026-06-12")
+    assert _overview_text(after, "Seller goal") == seller.replace("2026-06-30", "2026-06-12")
+    assert _overview_text(after, "Buyer goal") == typed
+    # Reported once: the next sync has nothing to say about it.
+    assert not [f for f in sync(after, date(2026, 3, 9)).findings if f.code == "decision.target_moved"]
+
+
+def test_a_moved_target_leaves_a_decision_milestone_someone_moved_and_a_goal_someone_edited(created):
+    snapshot, plan = created
+    decision = next(i for i in plan.items if i.is_milestone and "decision" in i.activity.lower())
+    mutual = _overview_text(snapshot, "Mutual goal")
+    ed = SnapshotEditor(snapshot)
+    ed.set(decision.id, "due", date(2026, 7, 3))
+    edited = _overview_edit(ed.snapshot, target_decision=date(2026, 7, 10), mutual_goal=mutual + " Together.")
+    result, after = settle(edited, date(2026, 3, 9))
+    assert SnapshotEditor(after).value(decision.id, "due") == date(2026, 7, 3)
+    assert _overview_text(after, "Mutual goal") == mutual + " Together."
+    found = [f for f in result.findings if f.code == "decision.target_moved"]
+    assert [(f.severity.value, f.message) for f in found] == [
+        ("info", "The target decision date moved from 2026-06-30 to 2026-07-10; every open item is due by then.")]
+    # Back to the first date later on: logged and moved again, from the date the plan had.
+    result, _ = settle(_overview_edit(after, target_decision=date(2026, 6, 30)), date(2026, 3, 10))
+    assert [(h.from_, h.to) for h in history(result, "Target decision date")] == [("2026-07-10", "2026-06-30")]
+
+
+def test_a_plan_made_before_the_target_was_remembered_compares_with_the_decision_baseline(created):
+    snapshot, _ = created
+    older = replace(snapshot, meta={k: v for k, v in snapshot.meta.items()
+                                    if k not in ("target_decision", "goal_digests")})
+    assert sync(older).changes.is_empty  # nothing moved: nothing to write
+    result, after = settle(_overview_edit(older, target_decision=date(2026, 7, 10)))
+    assert [(h.from_, h.to) for h in history(result, "Target decision date")] == [("2026-06-30", "2026-07-10")]
+    assert after.meta["target_decision"] == "2026-07-10"
