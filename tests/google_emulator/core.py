@@ -72,8 +72,10 @@ from .sheets_model import (
 from .sheets_ops import (
     Context,
     NotImplementedByEmulator,
+    RequestError,
     append_values,
     apply_requests,
+    check_locale_and_zone,
     clear_values,
     get_values,
     lookup_matches,
@@ -601,6 +603,10 @@ def _sheets_create(self: EmulatorCore, call: Call) -> Response:
     body = strip_nulls(call.body or {})
     props = body.get("properties") or {}
     title = props.get("title") or "Untitled spreadsheet"
+    try:
+        check_locale_and_zone(props)
+    except RequestError as error:
+        raise invalid_argument(error.message) from None
     f, spreadsheet = self.create_spreadsheet(call.caller, title)
     for key in ("locale", "timeZone", "autoRecalc"):
         if props.get(key):

@@ -11,10 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from .a1 import format_range
-from .cellvalues import raw_to_user_entered
+from .cellvalues import (
+    FormulaSyntaxError,
+    formula_for_locale,
+    formula_to_canonical,
+    is_sheets_locale,
+    is_sheets_time_zone,
+    raw_to_user_entered,
+)
 from .errors import ApiError, invalid_argument
 from .fieldmask import mask_paths, parse_mask, update_by_mask
 from .sheets_model import (
+    PARSE_ERROR,
     Bounds,
     Evaluator,
     Sheet,
@@ -85,12 +93,40 @@ def _json_copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def set_cell(sheet: Sheet, row: int, col: int, source: dict[str, Any], paths: list[tuple[str, ...]]) -> None:
+def store_formula(cell: dict[str, Any], locale: str) -> None:
+    """A formula just written is read in the spreadsheet's locale (";" between arguments in de_DE)
+    and kept in Sheets' own (en_US) syntax; one that does not parse there is kept as typed and
+    evaluates to #ERROR! ("Formula parse error."), as Sheets does with a cell it cannot parse."""
+    cell.pop(PARSE_ERROR, None)
+    value = cell.get("userEnteredValue") or {}
+    formula = value.get("formulaValue")
+    if not isinstance(formula, str):
+        return
+    try:
+        value["formulaValue"] = formula_to_canonical(formula, locale)
+    except FormulaSyntaxError:
+        cell[PARSE_ERROR] = True
+
+
+def set_cell(
+    sheet: Sheet,
+    row: int,
+    col: int,
+    source: dict[str, Any],
+    paths: list[tuple[str, ...]],
+    locale: str | None = None,
+) -> None:
+    """Write the masked paths of `source` into a cell; with `locale`, a formula written is parsed in it."""
     cell = _json_copy(sheet.cells.get((row, col), {}))
     source = strip_nulls(source)
     if "userEnteredFormat" in source:
         source["userEnteredFormat"] = normalize_format(source["userEnteredFormat"])
     update_by_mask(cell, source, paths)
+    if any(p[0] in ("userEnteredValue", "*") for p in paths):
+        if locale is not None:
+            store_formula(cell, locale)
+        else:
+            cell.pop(PARSE_ERROR, None)
     if "userEnteredFormat" in cell:
         cell["userEnteredFormat"] = normalize_format(cell["userEnteredFormat"]) or {}
         if not cell["userEnteredFormat"]:
@@ -108,6 +144,10 @@ def set_cell(sheet: Sheet, row: int, col: int, source: dict[str, Any], paths: li
         sheet.cells[(row, col)] = cell
     else:
         sheet.cells.pop((row, col), None)
+
+
+def _locale(ss: Spreadsheet) -> str:
+    return str(ss.properties.get("locale") or "en_US")
 
 
 def _fields_paths(fields: str | None) -> list[tuple[str, ...]]:
@@ -373,7 +413,7 @@ def _update_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
             values = (rows[r_offset].get("values") or []) if r_offset < len(rows) else []
             for c_offset, col in enumerate(range(bounds.start_col, bounds.end_col)):
                 source = values[c_offset] if c_offset < len(values) else {}
-                set_cell(bounds.sheet, row, col, source or {}, paths)
+                set_cell(bounds.sheet, row, col, source or {}, paths, _locale(ss))
         return {}
     start = req.get("start")
     if start is None:
@@ -392,7 +432,7 @@ def _update_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
                     f"GridCoordinate.columnIndex[{col}] is after last column in "
                     f"grid[{sheet.column_count - 1}]"
                 )
-            set_cell(sheet, row, col, source or {}, paths)
+            set_cell(sheet, row, col, source or {}, paths, _locale(ss))
     return {}
 
 
@@ -401,7 +441,7 @@ def _repeat_cell(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
     bounds = _grid(ss, req.get("range"))
     source = req.get("cell") or {}
     for row, col in bounds.cells():
-        set_cell(bounds.sheet, row, col, source, paths)
+        set_cell(bounds.sheet, row, col, source, paths, _locale(ss))
     return {}
 
 
@@ -418,7 +458,7 @@ def _append_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
         sheet.set_size(columns=width)
     for offset, row_data in enumerate(rows):
         for col, source in enumerate(row_data.get("values") or []):
-            set_cell(sheet, start_row + offset, col, source or {}, paths)
+            set_cell(sheet, start_row + offset, col, source or {}, paths, _locale(ss))
     return {}
 
 
@@ -619,10 +659,22 @@ def _update_spreadsheet_properties(ss: Spreadsheet, req: dict, ctx: Context) -> 
         ]
     if "defaultFormat" in source:
         source["defaultFormat"] = normalize_format(source["defaultFormat"])
+    check_locale_and_zone(source, paths)
     update_by_mask(ss.properties, source, paths)
     if not ss.properties.get("title"):
         raise _fail("Spreadsheet title cannot be empty.")
     return {}
+
+
+def check_locale_and_zone(properties: dict, paths: list[tuple[str, ...]] | None = None) -> None:
+    """Only a locale Sheets offers and an IANA time zone are accepted (unverified wording)."""
+    written = {p[0] for p in paths} if paths is not None else set(properties)
+    locale = properties.get("locale")
+    if "locale" in written and locale is not None and not is_sheets_locale(str(locale)):
+        raise _fail(f"Unsupported locale: {locale}")
+    zone = properties.get("timeZone")
+    if "timeZone" in written and zone is not None and not is_sheets_time_zone(str(zone)):
+        raise _fail(f"Invalid timeZone: {zone}")
 
 
 def _set_data_validation(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
@@ -666,6 +718,14 @@ def _check_rule(ss: Spreadsheet, rule: dict) -> dict:
                 raise _fail(
                     "Invalid ConditionValue.userEnteredValue: CUSTOM_FORMULA requires a single formula value."
                 )
+            # "parsed as if the user typed into a cell": in the spreadsheet's locale
+            typed = str(values[0]["userEnteredValue"])
+            try:
+                values[0]["userEnteredValue"] = formula_to_canonical(typed, _locale(ss))
+            except FormulaSyntaxError:
+                raise _fail(
+                    f"Invalid ConditionValue.userEnteredValue: {typed} for ConditionType: CUSTOM_FORMULA"
+                ) from None
         if boolean.get("format"):
             boolean["format"] = normalize_format(boolean["format"])
     return rule
@@ -681,9 +741,13 @@ def _add_conditional_format_rule(ss: Spreadsheet, req: dict, ctx: Context) -> di
     return {}
 
 
-def _rule_reply(rule: dict) -> dict:
+def _rule_reply(rule: dict, locale: str = "en_US") -> dict:
     out = copy.deepcopy(rule)
     out["ranges"] = [grid_range_out(r) for r in out.get("ranges", [])]
+    condition = (out.get("booleanRule") or {}).get("condition") or {}
+    if condition.get("type") == "CUSTOM_FORMULA":
+        for value in condition.get("values") or []:
+            value["userEnteredValue"] = formula_for_locale(str(value.get("userEnteredValue", "")), locale)
     return out
 
 
@@ -693,7 +757,7 @@ def _delete_conditional_format_rule(ss: Spreadsheet, req: dict, ctx: Context) ->
     if not 0 <= index < len(sheet.conditional_formats):
         raise _fail(f"No conditional format on sheet: {sheet.sheet_id} at index: {index}")
     rule = sheet.conditional_formats.pop(index)
-    return {"deleteConditionalFormatRule": {"rule": _rule_reply(rule)}}
+    return {"deleteConditionalFormatRule": {"rule": _rule_reply(rule, _locale(ss))}}
 
 
 def _update_conditional_format_rule(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
@@ -707,15 +771,15 @@ def _update_conditional_format_rule(ss: Spreadsheet, req: dict, ctx: Context) ->
         sheet.conditional_formats[index] = new
         return {
             "updateConditionalFormatRule": {
-                "newRule": _rule_reply(new),
-                "oldRule": _rule_reply(old),
+                "newRule": _rule_reply(new, _locale(ss)),
+                "oldRule": _rule_reply(old, _locale(ss)),
                 **({"newIndex": index, "oldIndex": index} if index else {}),
             }
         }
     new_index = _int(req.get("newIndex"))
     sheet.conditional_formats.pop(index)
     sheet.conditional_formats.insert(new_index, old)
-    reply = {"newRule": _rule_reply(old), "oldRule": _rule_reply(old)}
+    reply = {"newRule": _rule_reply(old, _locale(ss)), "oldRule": _rule_reply(old, _locale(ss))}
     if new_index:
         reply["newIndex"] = new_index
     if index:
@@ -1635,6 +1699,7 @@ def write_values(
                 cell.pop("userEnteredValue", None)
             else:
                 cell["userEnteredValue"] = value
+            store_formula(cell, locale)
             if number_format:
                 fmt = cell.setdefault("userEnteredFormat", {})
                 fmt["numberFormat"] = number_format
