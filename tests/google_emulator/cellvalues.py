@@ -330,9 +330,11 @@ def uses_semicolons(locale: str) -> bool:
     if locale in COMMA_LOCALES:
         return False
     language = locale.split("_")[0]
-    return any(known.split("_")[0] == language for known in SEMICOLON_LOCALES) and not any(
-        known.split("_")[0] == language for known in COMMA_LOCALES
-    )
+    home = f"{language}_{language.upper()}"  # a bare "de" reads as de_DE
+    if home in SHEETS_LOCALES:
+        return home in SEMICOLON_LOCALES
+    semicolons = sum(k.startswith(language + "_") for k in SEMICOLON_LOCALES)
+    return semicolons > sum(k.startswith(language + "_") for k in COMMA_LOCALES)
 
 
 class FormulaSyntaxError(ValueError):
