@@ -554,10 +554,33 @@ def render_cell(spreadsheet: Spreadsheet, sheet: Sheet, row: int, col: int, eval
             effective_format.setdefault("hyperlinkDisplayType", "PLAIN_TEXT")
             evaluator.format_cache[key] = effective_format
         out["effectiveFormat"] = effective_format  # shared between cells: serialised, never mutated
-    for key in ("hyperlink", "note", "textFormatRuns", "dataValidation", "pivotTable", "chipRuns"):
+    for key in ("hyperlink", "note", "textFormatRuns", "dataValidation", "pivotTable"):
         if cell.get(key):
             out[key] = cell[key]
+    if cell.get("chipRuns"):
+        out["chipRuns"] = chip_runs_out(cell)
     return out
+
+
+def chip_runs_out(cell: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chip runs as Sheets returns them: every run of the text, the plain ones (omitted on
+    write) as a bare startIndex after each chip that more text follows; index 0 left out (proto3)."""
+    text = str((cell.get("userEnteredValue") or {}).get("stringValue") or "")
+    length = len(text.encode("utf-16-le")) // 2
+    runs: list[dict[str, Any]] = []
+    for run in cell.get("chipRuns") or []:
+        start = int(run.get("startIndex") or 0)
+        if runs and "chip" in runs[-1] and int(runs[-1].get("startIndex") or 0) + 1 < start:
+            runs.append({"startIndex": int(runs[-1].get("startIndex") or 0) + 1})
+        if not runs and start > 0:
+            runs.append({})
+        runs.append(copy.deepcopy(run))
+    if runs and "chip" in runs[-1] and int(runs[-1].get("startIndex") or 0) + 1 < length:
+        runs.append({"startIndex": int(runs[-1].get("startIndex") or 0) + 1})
+    for run in runs:
+        if not run.get("startIndex"):
+            run.pop("startIndex", None)
+    return runs
 
 
 def metadata_out(item: dict[str, Any]) -> dict[str, Any]:

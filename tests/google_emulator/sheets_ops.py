@@ -108,6 +108,39 @@ def store_formula(cell: dict[str, Any], locale: str) -> None:
         cell[PARSE_ERROR] = True
 
 
+_DRIVE_LINK = re.compile(r"^https://(docs|drive|sheets)\.google\.com/")
+
+
+def checked_chip_runs(cell: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chip runs of a cell being written, as stored (plain runs dropped: they are derived on
+    read). Each chip sits on a "@" placeholder of the cell's text (UTF-16 index, ascending), a
+    person chip names an email, a rich link a Drive file. Wording ours (unverified)."""
+    text = (cell.get("userEnteredValue") or {}).get("stringValue")
+    if not isinstance(text, str):
+        raise _fail("ChipRuns require a userEnteredValue.stringValue with a placeholder '@' for each chip.")
+    units = text.encode("utf-16-le")
+    kept, last = [], -1
+    for run in cell.get("chipRuns") or []:
+        start = _int(run.get("startIndex"))
+        if start <= last or start >= max(len(units) // 2, 1):
+            raise _fail(f"Invalid ChipRun.startIndex: {start}. Runs must be in ascending order within the text.")
+        last = start
+        chip = run.get("chip")
+        if not chip:
+            continue
+        kinds = [k for k in ("personProperties", "richLinkProperties") if chip.get(k) is not None]
+        if len(kinds) != 1:
+            raise _fail("A Chip must set exactly one of personProperties and richLinkProperties.")
+        if units[2 * start : 2 * start + 2].decode("utf-16-le", errors="replace") != "@":
+            raise _fail(f"Invalid ChipRun.startIndex: {start}. A chip must be placed on a placeholder '@'.")
+        if kinds == ["personProperties"] and not str(chip["personProperties"].get("email") or "").strip():
+            raise _fail("PersonProperties.email is required.")
+        if kinds == ["richLinkProperties"] and not _DRIVE_LINK.match(str(chip["richLinkProperties"].get("uri") or "")):
+            raise _fail("RichLinkProperties.uri must link to a Google Drive file.")
+        kept.append(run)
+    return kept
+
+
 def set_cell(
     sheet: Sheet,
     row: int,
@@ -121,12 +154,19 @@ def set_cell(
     source = strip_nulls(source)
     if "userEnteredFormat" in source:
         source["userEnteredFormat"] = normalize_format(source["userEnteredFormat"])
+    before = (cell.get("userEnteredValue") or {}).get("stringValue")
     update_by_mask(cell, source, paths)
     if any(p[0] in ("userEnteredValue", "*") for p in paths):
         if locale is not None:
             store_formula(cell, locale)
         else:
             cell.pop(PARSE_ERROR, None)
+        if (cell.get("userEnteredValue") or {}).get("stringValue") != before and not any(
+            p[0] in ("chipRuns", "*") for p in paths
+        ):
+            cell.pop("chipRuns", None)  # new text: the chips that pointed into the old one are gone
+    if cell.get("chipRuns") and any(p[0] in ("chipRuns", "*") for p in paths):
+        cell["chipRuns"] = checked_chip_runs(cell)
     if "userEnteredFormat" in cell:
         cell["userEnteredFormat"] = normalize_format(cell["userEnteredFormat"]) or {}
         if not cell["userEnteredFormat"]:
@@ -1700,6 +1740,7 @@ def write_values(
             else:
                 cell["userEnteredValue"] = value
             store_formula(cell, locale)
+            cell.pop("chipRuns", None)  # typed over: the chips are gone
             if number_format:
                 fmt = cell.setdefault("userEnteredFormat", {})
                 fmt["numberFormat"] = number_format
