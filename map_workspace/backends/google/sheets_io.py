@@ -90,8 +90,12 @@ HEADER_FILL = "DCE6F1"
 SYNC_FILL = "E7E6E6"
 SYNC_HEADER_TEXT = "595959"
 
-#: One read: every tab's cells with notes, number formats and validation, the sheets' properties,
-#: colour rules and metadata. Field masks also work in Google's parenthesised form.
+#: What a read must ask for in each cell's values so that smart chips are read: an @-mentioned
+#: owner's cell text is "@", the email is only in its chip run.
+CHIP_FIELDS = "chipRuns(startIndex,chip(personProperties(email),richLinkProperties(uri)))"
+#: One read: every tab's cells with notes, number formats, validation and chips, the sheets'
+#: properties (the locale: formulas come back in its syntax), colour rules and metadata. Field
+#: masks also work in Google's parenthesised form.
 READ_FIELDS = (
     "spreadsheetId,properties(title,locale,timeZone),"
     "developerMetadata(metadataId,metadataKey,metadataValue),"
@@ -99,7 +103,7 @@ READ_FIELDS = (
     "developerMetadata(metadataId,metadataKey,metadataValue),"
     "conditionalFormats(ranges,booleanRule(condition(type,values))),"
     "data(startRow,startColumn,rowData(values(userEnteredValue,effectiveFormat(numberFormat(type)),note,"
-    "dataValidation(condition(type))))))"
+    f"dataValidation(condition(type)),{CHIP_FIELDS}))))"
 )
 
 
@@ -173,7 +177,7 @@ def cell_from_data(data: dict[str, Any], locale: str = "") -> Cell:
         return Cell(formula=from_locale_syntax(str(entered["formulaValue"]), locale), note=note)
     value: CellValue = None
     if "stringValue" in entered:
-        value = entered["stringValue"] or None
+        value = with_chips(str(entered["stringValue"]), data.get("chipRuns")) or None
     elif "numberValue" in entered:
         number = entered["numberValue"]
         kind = (((data.get("effectiveFormat") or {}).get("numberFormat") or {}).get("type")
@@ -189,6 +193,25 @@ def cell_from_data(data: dict[str, Any], locale: str = "") -> Cell:
     elif "errorValue" in entered:
         value = str(data.get("formattedValue") or "#ERROR!")
     return Cell(value=value, note=note)
+
+
+def with_chips(text: str, runs: list[dict[str, Any]] | None) -> str:
+    """A cell's text with each smart chip's "@" placeholder replaced by what the chip names: a
+    person's email (an @-mentioned owner), a link's URI. ``startIndex`` counts UTF-16 code units."""
+    if not runs or "@" not in text:
+        return text
+    units = text.encode("utf-16-le")
+    out, last = [], 0
+    for run in runs:
+        chip = run.get("chip") or {}
+        named = str((chip.get("personProperties") or {}).get("email")
+                    or (chip.get("richLinkProperties") or {}).get("uri") or "")
+        start = 2 * int(run.get("startIndex") or 0)
+        if not named or start < last or units[start:start + 2] != "@".encode("utf-16-le"):
+            continue
+        out += [units[last:start].decode("utf-16-le"), named]
+        last = start + 2
+    return "".join(out) + units[last:].decode("utf-16-le")
 
 
 def _used(cell: Cell) -> bool:
