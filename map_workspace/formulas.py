@@ -198,10 +198,18 @@ def to_locale_syntax(formula: str, locale: str) -> str:
 
 
 def from_locale_syntax(formula: str, locale: str) -> str:
-    """A formula as a spreadsheet in ``locale`` returns it, in the syntax written here (",")."""
-    if not uses_semicolons(locale):
+    """A formula as a spreadsheet in ``locale`` returns it, in the syntax written here (",").
+    A ";" between arguments is read as the semicolon syntax whatever the locale says (a locale
+    this module files wrongly must not make every sync rewrite every formula)."""
+    if not uses_semicolons(locale) and not _semicolon_syntax(formula):
         return formula
     return _outside_literals(formula, lambda part: _DECIMAL_COMMA.sub(r"\1.\2", part).replace(";", ","))
+
+
+def _semicolon_syntax(formula: str) -> bool:
+    """";" outside literals and no array literal ({1;2} is a column in the comma syntax)."""
+    code = _LITERAL.sub("", formula)
+    return ";" in code and "{" not in code
 
 
 # --- recognising the product's own rules in a file ------------------------------------------------
