@@ -118,3 +118,32 @@ def test_docs_masks_are_checked(emulator):
 )
 def test_the_products_own_masks_are_valid(api, method, mask):
     assert fields_problem(api, method, mask) is None
+
+
+@pytest.mark.parametrize(
+    ("request_", "path"),
+    [
+        ({"updateCells": {"range": {"sheetId": 0}, "fields": "userEnteredValue,bogus"}}, "bogus"),
+        (
+            {"repeatCell": {"range": {"sheetId": 0}, "cell": {}, "fields": "userEnteredFormat.colour"}},
+            "userEnteredFormat.colour",
+        ),
+        ({"updateSpreadsheetProperties": {"properties": {"title": "X"}, "fields": "title,zone"}}, "zone"),
+        (
+            {"updateSheetProperties": {"properties": {"sheetId": 0}, "fields": "gridProperties.rows"}},
+            "gridProperties.rows",
+        ),
+    ],
+)
+def test_masks_inside_requests_are_checked_against_what_they_mask(emulator, request_, path):
+    spreadsheet_id = emulator.seed_spreadsheet("Masks")
+    with pytest.raises(HttpError) as caught:
+        sheets_service(emulator).spreadsheets().batchUpdate(
+            spreadsheetId=spreadsheet_id, body={"requests": [request_]}
+        ).execute()
+    assert caught.value.resp.status == 400
+    kind = next(iter(request_))
+    assert caught.value.reason == (
+        f"Invalid requests[0].{kind}: Error expanding 'fields' parameter. Cannot find matching fields for path "
+        f"'{path}'."
+    )

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import discovery
 from .a1 import format_range
 from .cellvalues import (
     FormulaSyntaxError,
@@ -190,14 +191,21 @@ def _locale(ss: Spreadsheet) -> str:
     return str(ss.properties.get("locale") or "en_US")
 
 
-def _fields_paths(fields: str | None) -> list[tuple[str, ...]]:
+def _fields_paths(fields: str | None, schema: str | None = None) -> list[tuple[str, ...]]:
+    """A request's `fields` mask as paths; with `schema` (the discovery message it masks), a path
+    the message does not have is refused as the query-string masks are (wording unverified here)."""
     if not fields:
         raise _fail("At least one field must be specified.")
     try:
         mask = parse_mask(fields)
     except ValueError:
         raise _fail(f"Invalid field mask: {fields}") from None
-    return mask_paths(mask or {})
+    paths = mask_paths(mask or {})
+    if schema is not None:
+        bad = discovery.mask_path_problem("sheets", schema, paths)
+        if bad is not None:
+            raise _fail(f"Error expanding 'fields' parameter. Cannot find matching fields for path '{bad}'.")
+    return paths
 
 
 def _grid(spreadsheet: Spreadsheet, range_: dict[str, Any] | None) -> Bounds:
@@ -445,7 +453,7 @@ def shift_dimension(
 
 
 def _update_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "CellData")
     rows = req.get("rows") or []
     if req.get("range") is not None:
         bounds = _grid(ss, req["range"])
@@ -477,7 +485,7 @@ def _update_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
 
 
 def _repeat_cell(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "CellData")
     bounds = _grid(ss, req.get("range"))
     source = req.get("cell") or {}
     for row, col in bounds.cells():
@@ -486,7 +494,7 @@ def _repeat_cell(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
 
 
 def _append_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "CellData")
     sheet = _sheet(ss, req.get("sheetId"))
     rows = req.get("rows") or []
     start_row = sheet.data_extent()[0]
@@ -626,7 +634,7 @@ def _delete_sheet(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
 def _update_sheet_properties(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
     props = req.get("properties") or {}
     sheet = _sheet(ss, props.get("sheetId"))
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "SheetProperties")
     updated = copy.deepcopy(sheet.properties)
     source = strip_nulls(copy.deepcopy(props))
     if any(p[0] == "*" for p in paths):
@@ -682,7 +690,7 @@ def _update_sheet_properties(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
 
 
 def _update_spreadsheet_properties(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "SpreadsheetProperties")
     source = strip_nulls(copy.deepcopy(req.get("properties") or {}))
     if any(p[0] == "*" for p in paths):
         paths = [
@@ -877,7 +885,7 @@ def _delete_protected_range(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
 def _update_protected_range(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
     source = strip_nulls(req.get("protectedRange") or {})
     sheet, pr = _find_protected(ss, source.get("protectedRangeId"))
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "ProtectedRange")
     update_by_mask(pr, source, paths)
     if pr.get("range"):
         new_sheet_ = _grid(ss, pr["range"]).sheet
@@ -970,7 +978,7 @@ def _filter_metadata(ss: Spreadsheet, data_filter: dict) -> list[dict]:
 
 
 def _update_developer_metadata(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "DeveloperMetadata")
     source = strip_nulls(req.get("developerMetadata") or {})
     matched: list[dict] = []
     for data_filter in req.get("dataFilters") or []:
@@ -1002,7 +1010,7 @@ def _update_dimension_properties(ss: Spreadsheet, req: dict, ctx: Context) -> di
     limit = sheet.row_count if dimension == "ROWS" else sheet.column_count
     if end > limit:
         raise _fail(f"Invalid dimension range: endIndex {end} exceeds the sheet's {limit}.")
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "DimensionProperties")
     source = strip_nulls(req.get("properties") or {})
     meta = sheet.row_meta if dimension == "ROWS" else sheet.column_meta
     for index in range(start, end):
@@ -1227,7 +1235,7 @@ def _delete_named_range(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
 def _update_named_range(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
     source = strip_nulls(req.get("namedRange") or {})
     named = _find_named(ss, source.get("namedRangeId"))
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "NamedRange")
     updated = copy.deepcopy(named)
     update_by_mask(updated, source, [p for p in paths if p[0] != "namedRangeId"])
     if updated["name"] != named["name"]:
@@ -1544,7 +1552,7 @@ def _update_dimension_group(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
     sheet, dimension, start, end = _dimension_bounds(ss, source.get("range") or {})
     for group in _groups(sheet, dimension):
         if group["range"]["startIndex"] == start and group["range"]["endIndex"] == end:
-            update_by_mask(group, strip_nulls(source), _fields_paths(req.get("fields")))
+            update_by_mask(group, strip_nulls(source), _fields_paths(req.get("fields"), "DimensionGroup"))
             return {}
     raise _fail("No group exists with the given range.")
 
