@@ -102,3 +102,23 @@ def test_a_plan_in_any_locale_keeps_working_formulas_and_one_copy_of_each_rule(g
     assert all(separator in _outside_literals(f) and wrong not in _outside_literals(f) for f in rules_new)
     assert not any(text.startswith("#") for text in shown_new)
     assert plan_sync(store.read(ref), later, now=NOW, settings=custom).changes.is_empty
+
+
+def test_a_plan_copied_from_a_template_in_a_semicolon_locale_is_laid_out_in_any_locale(google_store, emulator):
+    """The copy keeps the template's locale (fr_FR here): the create batch still writes its
+    formulas under en_US and ends with the plan's own locale (en_US here)."""
+    template = _create(google_store(locale="fr_FR"), "fr_FR")
+    store = google_store(locale="en_US")
+    req = app.CreateRequest(
+        "Beta deal",
+        date(2026, 6, 30),
+        [Person.parse("Dana Tanaka <dana@acme.example>")],
+        [Person.parse("Sam Rivera <sam@seller.example>")],
+    )
+    new = app.build_new_plan(req, Config(locale="en_US"), TODAY, NOW)
+    ref = store.create(new.snapshot, slug=new.plan.slug, title="Beta deal", template_id=template.id)
+    properties, rules, formulas, shown = _google_view(emulator, ref.id)
+    assert properties["locale"] == "en_US" and len(rules) == 5
+    assert not any(";" in _outside_literals(f) for f in rules + formulas)
+    assert not any(text.startswith("#") for text in shown)
+    assert plan_sync(store.read(ref), TODAY, now=NOW).changes.is_empty
