@@ -186,3 +186,29 @@ def test_decimals_follow_the_locale(sheet):
     _, _, cell = _read(sheets, spreadsheet_id)
     assert cell["userEnteredValue"] == {"formulaValue": "=ROUND(A1*1,5;0)"}
     assert cell["effectiveValue"] == {"numberValue": 8}
+
+
+def test_create_reads_its_formulas_in_its_locale(emulator):
+    body = {
+        "properties": {"title": "X", "locale": "de_DE"},
+        "sheets": [
+            {
+                "data": [
+                    {
+                        "rowData": [
+                            {
+                                "values": [
+                                    {"userEnteredValue": {"numberValue": 2}},
+                                    {"userEnteredValue": {"formulaValue": "=ROUND(A1*1,5;0)"}},
+                                ]
+                            }
+                        ]
+                    }
+                ]
+            }
+        ],
+    }
+    created = sheets_service(emulator).spreadsheets().create(body=body).execute()
+    _, _, cell = _read(sheets_service(emulator).spreadsheets(), created["spreadsheetId"])
+    assert cell["userEnteredValue"] == {"formulaValue": "=ROUND(A1*1,5;0)"}
+    assert cell["effectiveValue"] == {"numberValue": 3}

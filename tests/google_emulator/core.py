@@ -79,6 +79,7 @@ from .sheets_ops import (
     clear_values,
     get_values,
     lookup_matches,
+    store_formula,
     write_values,
 )
 
@@ -644,6 +645,7 @@ def _sheets_create(self: EmulatorCore, call: Call) -> Response:
                         if keep:
                             if "userEnteredFormat" in keep:
                                 keep["userEnteredFormat"] = normalize_format(keep["userEnteredFormat"])
+                            store_formula(keep, spreadsheet.properties.get("locale") or "en_US")
                             sheet.cells[(row0 + r, col0 + c)] = keep
             spreadsheet.sheets.append(sheet)
     f.name = spreadsheet.properties["title"]
