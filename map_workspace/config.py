@@ -18,6 +18,7 @@ import platformdirs
 
 from map_workspace.domain.thresholds import Thresholds
 from map_workspace.errors import UsageError, discard, file_error
+from map_workspace.locales import is_time_zone, locale_problem, normalise_locale
 from map_workspace.sharing import normalise_domains
 
 APP = "mapws"
@@ -160,6 +161,7 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
                  "seller", "seller_company"):
         if name in values and values[name] is not None:
             values[name] = str(values[name])
+    _check_place(values)
     if "scopes" in values:
         scopes = values["scopes"]
         names = scopes.replace(",", " ").split() if isinstance(scopes, str) else list(scopes or ())
@@ -170,6 +172,25 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
         values["allow_domains"] = normalise_domains(names)
     values["source"] = source
     return Config(**values)
+
+
+def _check_place(values: dict[str, Any]) -> None:
+    """The time zone and locale a plan's spreadsheet gets: Google refuses anything else, so say so
+    here rather than halfway through a create."""
+    if values.get("timezone") is not None:
+        zone = values["timezone"].strip()
+        if not is_time_zone(zone):
+            raise UsageError(f"'{zone}' is not an IANA time zone (timezone in the config, MAPWS_TIMEZONE or "
+                             "--timezone).", "Use a name such as Europe/Berlin, America/New_York or UTC.")
+        values["timezone"] = zone
+    if values.get("locale") is not None:
+        locale = normalise_locale(values["locale"])
+        problem = locale_problem(locale)
+        if problem:
+            raise UsageError(f"{problem} (locale in the config, MAPWS_LOCALE or --locale).",
+                             "Use a locale such as en_US, en_GB, de_DE, fr_FR or ja_JP.")
+        values["locale"] = locale
+
 
 
 HEADER = "# mapws configuration: flags and MAPWS_* environment variables override these."

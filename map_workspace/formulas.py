@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from map_workspace.domain.model import Status
 from map_workspace.domain.thresholds import Thresholds
 from map_workspace.domain.vocabulary import STATUS_WORDS
 from map_workspace.layout import MIN_FORMATTED_ROWS, PLAN_TAB, column_letter
+from map_workspace.locales import uses_semicolons
 
 #: Meta keys recording the windows a plan's formulas and colour rules were written with.
 META_STALLED = "stalled_after_days"
@@ -170,6 +171,47 @@ def colour_rules(cols: PlanColumns, thresholds: Thresholds) -> tuple[ColourRule,
     )
 
 
+# --- the syntax of a spreadsheet's locale ----------------------------------------------------------
+
+#: String literals ("a""b") and quoted sheet names ('My tab'): never rewritten.
+_LITERAL = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
+_DECIMAL_POINT = re.compile(r"(?<![A-Za-z$\d])(\d+)\.(\d+)")
+_DECIMAL_COMMA = re.compile(r"(?<![A-Za-z$\d])(\d+),(\d+)")
+
+
+def _outside_literals(formula: str, change: Callable[[str], str]) -> str:
+    out, last = [], 0
+    for match in _LITERAL.finditer(formula):
+        out.append(change(formula[last:match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(change(formula[last:]))
+    return "".join(out)
+
+
+def to_locale_syntax(formula: str, locale: str) -> str:
+    """A formula written here (with ",") as typed in a spreadsheet in ``locale``: ";" between
+    arguments and "," for decimals in the semicolon locales (de_DE, fr_FR, ...), unchanged otherwise."""
+    if not uses_semicolons(locale):
+        return formula
+    return _outside_literals(formula, lambda part: _DECIMAL_POINT.sub(r"\1,\2", part.replace(",", ";")))
+
+
+def from_locale_syntax(formula: str, locale: str) -> str:
+    """A formula as a spreadsheet in ``locale`` returns it, in the syntax written here (",").
+    A ";" between arguments is read as the semicolon syntax whatever the locale says (a locale
+    this module files wrongly must not make every sync rewrite every formula)."""
+    if not uses_semicolons(locale) and not _semicolon_syntax(formula):
+        return formula
+    return _outside_literals(formula, lambda part: _DECIMAL_COMMA.sub(r"\1.\2", part).replace(";", ","))
+
+
+def _semicolon_syntax(formula: str) -> bool:
+    """";" outside literals and no array literal ({1;2} is a column in the comma syntax)."""
+    code = _LITERAL.sub("", formula)
+    return ";" in code and "{" not in code
+
+
 # --- recognising the product's own rules in a file ------------------------------------------------
 
 _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
@@ -177,14 +219,15 @@ _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
 
 def canonical_formula(formula: str) -> str:
     """Formula text as compared: no leading "=", no spaces or case outside string literals
-    (spreadsheet programs re-serialise formulas in their own style)."""
+    (spreadsheet programs re-serialise formulas in their own style), and ";" read as "," (the
+    argument separator of a semicolon locale: the product's formulas have no array literals)."""
     text = formula.strip().removeprefix("=")
     out, last = [], 0
     for match in _STRING_LITERAL.finditer(text):
-        out.append(re.sub(r"\s+", "", text[last:match.start()]).upper())
+        out.append(re.sub(r"\s+", "", text[last:match.start()]).upper().replace(";", ","))
         out.append(match.group(0))
         last = match.end()
-    out.append(re.sub(r"\s+", "", text[last:]).upper())
+    out.append(re.sub(r"\s+", "", text[last:]).upper().replace(";", ","))
     return "".join(out)
 
 

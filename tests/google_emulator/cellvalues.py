@@ -277,3 +277,127 @@ def raw_to_user_entered(value: Any, input_option: str, locale: str) -> tuple[dic
             return None, None
         return {"stringValue": text}, None
     return parse_user_entered(text, locale)
+
+
+# ---------------------------------------------------------------- locales, time zones, formula syntax
+
+#: The locales Sheets offers (File → Settings), split by how they write formulas: a locale whose
+#: decimal mark is a comma separates function arguments with ";" (de_DE: =ROUND(1,5;0)); the rest
+#: use "," (en_US, ja_JP: =ROUND(1.5,0)). Bare language codes ("en", "de") are accepted too.
+COMMA_LOCALES = frozenset(
+    """en_US en_GB en_AU en_CA en_IE en_IN en_NZ en_PH en_SG en_HK en_NG en_PK en_KE en_MT en_GH
+    ja_JP zh_CN zh_TW zh_HK ko_KR th_TH iw_IL he_IL hi_IN bn_IN ta_IN te_IN mr_IN gu_IN kn_IN ml_IN
+    pa_IN ur_PK ms_MY fil_PH es_MX es_US es_PR es_DO es_GT es_HN es_NI es_PA es_SV de_CH it_CH
+    de_LI ar_EG ar_SA ar_AE sw_KE my_MM km_KH""".split()
+)
+SEMICOLON_LOCALES = frozenset(
+    """de_DE de_AT de_LU fr_FR fr_CA fr_BE fr_CH fr_LU es_ES es_AR es_BO es_CL es_CO es_CR es_EC
+    es_PE es_PY es_UY es_VE es_419 it_IT pt_BR pt_PT nl_NL nl_BE ru_RU uk_UA pl_PL cs_CZ sk_SK
+    sv_SE da_DK nb_NO nn_NO no_NO fi_FI tr_TR el_GR hu_HU ro_RO bg_BG hr_HR sl_SI sr_RS bs_BA
+    mk_MK sq_AL lt_LT lv_LV et_EE id_ID vi_VN ca_ES eu_ES gl_ES is_IS az_AZ kk_KZ hy_AM ka_GE
+    be_BY mn_MN uz_UZ af_ZA en_ZA en_DK""".split()
+)
+SHEETS_LOCALES = COMMA_LOCALES | SEMICOLON_LOCALES
+_LANGUAGES = frozenset(locale.split("_")[0] for locale in SHEETS_LOCALES)
+_CUSTOM_ZONE = re.compile(r"^GMT[+-]\d{2}:\d{2}$")
+
+
+def is_sheets_locale(locale: str) -> bool:
+    return locale in SHEETS_LOCALES or locale in _LANGUAGES
+
+
+def is_sheets_time_zone(zone: str) -> bool:
+    """An IANA (CLDR) zone name, or the custom form Google reads back for an unknown one (GMT-07:00)."""
+    import zoneinfo
+
+    return zone in _zones(zoneinfo) or bool(_CUSTOM_ZONE.match(zone))
+
+
+def _zones(zoneinfo: Any) -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(zoneinfo.available_timezones())
+    return _ZONES
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def uses_semicolons(locale: str) -> bool:
+    """Whether the locale separates formula arguments with ";" (and writes decimals with ",")."""
+    if locale in SEMICOLON_LOCALES:
+        return True
+    if locale in COMMA_LOCALES:
+        return False
+    language = locale.split("_")[0]
+    home = f"{language}_{language.upper()}"  # a bare "de" reads as de_DE
+    if home in SHEETS_LOCALES:
+        return home in SEMICOLON_LOCALES
+    semicolons = sum(k.startswith(language + "_") for k in SEMICOLON_LOCALES)
+    return semicolons > sum(k.startswith(language + "_") for k in COMMA_LOCALES)
+
+
+class FormulaSyntaxError(ValueError):
+    """A formula that does not parse in the spreadsheet's locale (e.g. "," between arguments in de_DE)."""
+
+
+def _formula_pieces(formula: str):
+    """(is_literal, text) pieces: string literals ("a""b") and quoted sheet names ('My tab') are literal."""
+    out, i, start = [], 0, 0
+    while i < len(formula):
+        quote = formula[i]
+        if quote in "\"'":
+            if i > start:
+                out.append((False, formula[start:i]))
+            j = i + 1
+            while j < len(formula):
+                if formula[j] == quote:
+                    if j + 1 < len(formula) and formula[j + 1] == quote:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append((True, formula[i : j + 1]))
+            i = start = j + 1
+            continue
+        i += 1
+    if start < len(formula):
+        out.append((False, formula[start:]))
+    return out
+
+
+_DECIMAL_COMMA = re.compile(r"(?<![A-Za-z$\d])(\d+),(\d+)")
+_DECIMAL_POINT = re.compile(r"(?<![A-Za-z$\d])(\d+)\.(\d+)")
+
+
+def formula_to_canonical(formula: str, locale: str) -> str:
+    """A formula as typed in `locale` turned into the stored (en_US) syntax; FormulaSyntaxError when
+    the wrong separator is used (a "," between arguments in a semicolon locale, or a ";" in a comma one)."""
+    semicolons = uses_semicolons(locale)
+    out = []
+    for literal, text in _formula_pieces(formula):
+        if literal:
+            out.append(text)
+            continue
+        if semicolons:
+            text = _DECIMAL_COMMA.sub(r"\1.\2", text)
+            if "," in text:
+                raise FormulaSyntaxError(formula)
+            if "{" not in text:
+                text = text.replace(";", ",")
+        elif ";" in text and "{" not in text:
+            raise FormulaSyntaxError(formula)
+        out.append(text)
+    return "".join(out)
+
+
+def formula_for_locale(formula: str, locale: str) -> str:
+    """A stored (en_US) formula as Sheets shows and returns it in `locale`."""
+    if not uses_semicolons(locale):
+        return formula
+    out = []
+    for literal, text in _formula_pieces(formula):
+        if not literal:
+            text = _DECIMAL_POINT.sub(r"\1,\2", text.replace(",", ";")) if "{" not in text else text
+        out.append(text)
+    return "".join(out)

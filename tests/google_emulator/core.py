@@ -76,11 +76,14 @@ from .sheets_model import (
 from .sheets_ops import (
     Context,
     NotImplementedByEmulator,
+    RequestError,
     append_values,
     apply_requests,
+    check_locale_and_zone,
     clear_values,
     get_values,
     lookup_matches,
+    store_formula,
     write_values,
 )
 
@@ -526,6 +529,7 @@ class EmulatorCore:
                     query_problems = discovery.query_violations(api, method_id, query)
                     if query_problems:
                         raise bad_request_violations(query_problems)
+                _check_fields_parameter(api, method_id, call)
                 if discovery.methods(api)[method_id].get("request") and call.body is not None:
                     problems = discovery.violations(api, method_id, call.body)
                     if problems:
@@ -576,6 +580,33 @@ class EmulatorCore:
         hook_caller = Caller("hook", "hook", superuser=True)
         self.touch(self.files[spreadsheet_id], hook_caller)
         log_extra["after_read_hook_applied"] = len(requests)
+
+
+def _check_fields_parameter(api: str, method_id: str, call: Call) -> None:
+    """A `fields` mask naming a field the response does not have is refused before anything runs:
+    Sheets and Docs with the front end's BadRequest, Drive with its legacy invalidParameter."""
+    fields = call.q("fields")
+    if not fields or call.q("alt") == "media":
+        return
+    try:
+        path = discovery.fields_problem(api, method_id, fields)
+    except ValueError:
+        return  # a mask that does not parse: the handler answers as before
+    if path is None:
+        return
+    if api == "drive":
+        raise drive_error(400, f"Invalid field selection {path}", "invalidParameter", "fields")
+    description = f"Error expanding 'fields' parameter. Cannot find matching fields for path '{path}'."
+    raise rpc_error(
+        400,
+        "Request contains an invalid argument.",
+        [
+            {
+                "@type": "type.googleapis.com/google.rpc.BadRequest",
+                "fieldViolations": [{"field": fields, "description": description}],
+            }
+        ],
+    )
 
 
 # =================================================================== Sheets handlers
@@ -662,6 +693,10 @@ def _sheets_create(self: EmulatorCore, call: Call) -> Response:
     body = strip_nulls(call.body or {})
     props = body.get("properties") or {}
     title = props.get("title") or "Untitled spreadsheet"
+    try:
+        check_locale_and_zone(props)
+    except RequestError as error:
+        raise invalid_argument(error.message) from None
     f, spreadsheet = self.create_spreadsheet(call.caller, title)
     for key in ("locale", "timeZone", "autoRecalc"):
         if props.get(key):
@@ -699,6 +734,7 @@ def _sheets_create(self: EmulatorCore, call: Call) -> Response:
                         if keep:
                             if "userEnteredFormat" in keep:
                                 keep["userEnteredFormat"] = normalize_format(keep["userEnteredFormat"])
+                            store_formula(keep, spreadsheet.properties.get("locale") or "en_US")
                             sheet.cells[(row0 + r, col0 + c)] = keep
             spreadsheet.sheets.append(sheet)
     f.name = spreadsheet.properties["title"]

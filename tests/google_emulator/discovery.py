@@ -296,3 +296,49 @@ def validate_request(api: str, method_id: str, body: Any) -> list[str]:
     "sheets.spreadsheets.batchUpdate". Messages read like Google's 400 answers.
     """
     return [description for _, description in violations(api, method_id, body)]
+
+
+def _resolve(api: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema with its `$ref` followed and arrays unwrapped to their items."""
+    schemas = document(api)["schemas"]
+    while True:
+        if "$ref" in schema:
+            schema = schemas[schema["$ref"]]
+        elif schema.get("type") == "array":
+            schema = schema.get("items", {})
+        else:
+            return schema
+
+
+def mask_path_problem(api: str, schema_name: str, paths: list[tuple[str, ...]]) -> str | None:
+    """The first field path (dotted, as Google prints it) that the schema does not have, or None.
+
+    Maps (`appProperties`) take any key below them; `*` stands for every field at its level."""
+    root = document(api)["schemas"][schema_name]
+    for path in paths:
+        schema = root
+        for depth, part in enumerate(path):
+            if part == "*":
+                break
+            schema = _resolve(api, schema)
+            properties = schema.get("properties")
+            if properties is None and isinstance(schema.get("additionalProperties"), dict):
+                break  # a map: its keys are data, any of them may be selected
+            if properties is None or part not in properties:
+                return ".".join(path[: depth + 1])
+            schema = properties[part]
+    return None
+
+
+def fields_problem(api: str, method_id: str, fields: str) -> str | None:
+    """What is wrong with a `fields` query parameter for this method's response, or None.
+
+    Raises ValueError for a mask that does not parse; returns the first path (dotted) that the
+    response schema does not have."""
+    from .fieldmask import mask_paths, parse_mask
+
+    response = methods(api).get(method_id, {}).get("response", {}).get("$ref")
+    mask = parse_mask(fields)
+    if response is None or mask is None:
+        return None
+    return mask_path_problem(api, response, mask_paths(mask))

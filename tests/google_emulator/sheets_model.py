@@ -12,8 +12,13 @@ from typing import Any
 
 from . import formula_eval
 from .a1 import column_letters, format_range, parse_a1
-from .cellvalues import float32, format_value
+from .cellvalues import float32, format_value, formula_for_locale, uses_semicolons
 from .errors import ApiError, invalid_argument
+
+#: A private mark on a cell whose formula did not parse in the spreadsheet's locale when written:
+#: kept as typed, it evaluates to #ERROR! and is never sent out.
+PARSE_ERROR = "_formulaParseError"
+PARSE_ERROR_VALUE = {"type": "ERROR", "message": "Formula parse error."}
 
 DEFAULT_FORMAT = {
     "backgroundColor": {"red": 1, "green": 1, "blue": 1},
@@ -364,6 +369,9 @@ class Evaluator:
         self.format_cache: dict[str, dict[str, Any]] = {}
         self.active: set[tuple[int, int, int]] = set()
         self.ranges: dict[tuple[int, int, int, int, int], list[list[Any]]] = {}
+        #: Formulas go out in the spreadsheet locale's syntax (";" between arguments in de_DE).
+        self.locale = str(spreadsheet.properties.get("locale") or "en_US")
+        self.semicolons = uses_semicolons(self.locale)
 
     def effective(self, sheet: Sheet, row: int, col: int) -> tuple[str, Any] | None:
         """('number'|'string'|'bool'|'error', value) or None for empty/unknown."""
@@ -382,6 +390,8 @@ class Evaluator:
         if "errorValue" in value:
             return "error", value["errorValue"]
         if "formulaValue" in value:
+            if cell.get(PARSE_ERROR):
+                return "error", PARSE_ERROR_VALUE
             key = (sheet.sheet_id, row, col)
             if key in self.cache:
                 return self.cache[key]
@@ -518,6 +528,9 @@ def render_cell(spreadsheet: Spreadsheet, sheet: Sheet, row: int, col: int, eval
     out: dict[str, Any] = {}
     if cell.get("userEnteredValue"):
         out["userEnteredValue"] = cell["userEnteredValue"]
+        formula = cell["userEnteredValue"].get("formulaValue")
+        if formula and evaluator.semicolons and not cell.get(PARSE_ERROR):
+            out["userEnteredValue"] = {"formulaValue": formula_for_locale(formula, evaluator.locale)}
         found = evaluator.effective(sheet, row, col)
         effective = effective_value_json(found)
         if effective is not None:
@@ -541,10 +554,33 @@ def render_cell(spreadsheet: Spreadsheet, sheet: Sheet, row: int, col: int, eval
             effective_format.setdefault("hyperlinkDisplayType", "PLAIN_TEXT")
             evaluator.format_cache[key] = effective_format
         out["effectiveFormat"] = effective_format  # shared between cells: serialised, never mutated
-    for key in ("hyperlink", "note", "textFormatRuns", "dataValidation", "pivotTable", "chipRuns"):
+    for key in ("hyperlink", "note", "textFormatRuns", "dataValidation", "pivotTable"):
         if cell.get(key):
             out[key] = cell[key]
+    if cell.get("chipRuns"):
+        out["chipRuns"] = chip_runs_out(cell)
     return out
+
+
+def chip_runs_out(cell: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chip runs as Sheets returns them: every run of the text, the plain ones (omitted on
+    write) as a bare startIndex after each chip that more text follows; index 0 left out (proto3)."""
+    text = str((cell.get("userEnteredValue") or {}).get("stringValue") or "")
+    length = len(text.encode("utf-16-le")) // 2
+    runs: list[dict[str, Any]] = []
+    for run in cell.get("chipRuns") or []:
+        start = int(run.get("startIndex") or 0)
+        if runs and "chip" in runs[-1] and int(runs[-1].get("startIndex") or 0) + 1 < start:
+            runs.append({"startIndex": int(runs[-1].get("startIndex") or 0) + 1})
+        if not runs and start > 0:
+            runs.append({})
+        runs.append(copy.deepcopy(run))
+    if runs and "chip" in runs[-1] and int(runs[-1].get("startIndex") or 0) + 1 < length:
+        runs.append({"startIndex": int(runs[-1].get("startIndex") or 0) + 1})
+    for run in runs:
+        if not run.get("startIndex"):
+            run.pop("startIndex", None)
+    return runs
 
 
 def metadata_out(item: dict[str, Any]) -> dict[str, Any]:
@@ -640,7 +676,7 @@ def render_sheet(
     if sheet.merges:
         out["merges"] = [grid_range_out({**m, "sheetId": sheet.sheet_id}) for m in sheet.merges]
     if sheet.conditional_formats:
-        out["conditionalFormats"] = [_rule_out(rule) for rule in sheet.conditional_formats]
+        out["conditionalFormats"] = [_rule_out(rule, evaluator.locale) for rule in sheet.conditional_formats]
     if sheet.protected_ranges:
         out["protectedRanges"] = [
             protected_range_out(pr, requester_can_edit, owner_email, for_reply=False)
@@ -675,9 +711,13 @@ def _group_out(group: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _rule_out(rule: dict[str, Any]) -> dict[str, Any]:
+def _rule_out(rule: dict[str, Any], locale: str = "en_US") -> dict[str, Any]:
     out = copy.deepcopy(rule)
     out["ranges"] = [grid_range_out(r) for r in rule.get("ranges", [])]
+    condition = (out.get("booleanRule") or {}).get("condition") or {}
+    if condition.get("type") == "CUSTOM_FORMULA":
+        for value in condition.get("values") or []:
+            value["userEnteredValue"] = formula_for_locale(str(value.get("userEnteredValue", "")), locale)
     return out
 
 
@@ -815,7 +855,11 @@ def read_values(
         for col in range(bounds.start_col, bounds.end_col):
             cell = sheet.cells.get((row, col))
             found = evaluator.effective(sheet, row, col) if cell else None
-            values.append(value_for_render(found, cell, render, date_render))
+            value = value_for_render(found, cell, render, date_render)
+            if render == "FORMULA" and evaluator.semicolons and cell and not cell.get(PARSE_ERROR):
+                if (cell.get("userEnteredValue") or {}).get("formulaValue"):
+                    value = formula_for_locale(value, evaluator.locale)
+            values.append(value)
         rows.append(values)
     if major == "COLUMNS":
         rows = [list(column) for column in zip(*rows, strict=False)] if rows else []

@@ -10,11 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import discovery
 from .a1 import format_range
-from .cellvalues import raw_to_user_entered
+from .cellvalues import (
+    FormulaSyntaxError,
+    formula_for_locale,
+    formula_to_canonical,
+    is_sheets_locale,
+    is_sheets_time_zone,
+    raw_to_user_entered,
+)
 from .errors import ApiError, invalid_argument
 from .fieldmask import mask_paths, parse_mask, update_by_mask
 from .sheets_model import (
+    PARSE_ERROR,
     Bounds,
     Evaluator,
     Sheet,
@@ -85,12 +94,80 @@ def _json_copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def set_cell(sheet: Sheet, row: int, col: int, source: dict[str, Any], paths: list[tuple[str, ...]]) -> None:
+def store_formula(cell: dict[str, Any], locale: str) -> None:
+    """A formula just written is read in the spreadsheet's locale (";" between arguments in de_DE)
+    and kept in Sheets' own (en_US) syntax; one that does not parse there is kept as typed and
+    evaluates to #ERROR! ("Formula parse error."), as Sheets does with a cell it cannot parse."""
+    cell.pop(PARSE_ERROR, None)
+    value = cell.get("userEnteredValue") or {}
+    formula = value.get("formulaValue")
+    if not isinstance(formula, str):
+        return
+    try:
+        value["formulaValue"] = formula_to_canonical(formula, locale)
+    except FormulaSyntaxError:
+        cell[PARSE_ERROR] = True
+
+
+_DRIVE_LINK = re.compile(r"^https://(docs|drive|sheets)\.google\.com/")
+
+
+def checked_chip_runs(cell: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chip runs of a cell being written, as stored (plain runs dropped: they are derived on
+    read). Each chip sits on a "@" placeholder of the cell's text (UTF-16 index, ascending), a
+    person chip names an email, a rich link a Drive file. Wording ours (unverified)."""
+    text = (cell.get("userEnteredValue") or {}).get("stringValue")
+    if not isinstance(text, str):
+        raise _fail("ChipRuns require a userEnteredValue.stringValue with a placeholder '@' for each chip.")
+    units = text.encode("utf-16-le")
+    kept, last = [], -1
+    for run in cell.get("chipRuns") or []:
+        start = _int(run.get("startIndex"))
+        if start <= last or start >= max(len(units) // 2, 1):
+            raise _fail(f"Invalid ChipRun.startIndex: {start}. Runs must be in ascending order within the text.")
+        last = start
+        chip = run.get("chip")
+        if not chip:
+            continue
+        kinds = [k for k in ("personProperties", "richLinkProperties") if chip.get(k) is not None]
+        if len(kinds) != 1:
+            raise _fail("A Chip must set exactly one of personProperties and richLinkProperties.")
+        if units[2 * start : 2 * start + 2].decode("utf-16-le", errors="replace") != "@":
+            raise _fail(f"Invalid ChipRun.startIndex: {start}. A chip must be placed on a placeholder '@'.")
+        if kinds == ["personProperties"] and not str(chip["personProperties"].get("email") or "").strip():
+            raise _fail("PersonProperties.email is required.")
+        if kinds == ["richLinkProperties"] and not _DRIVE_LINK.match(str(chip["richLinkProperties"].get("uri") or "")):
+            raise _fail("RichLinkProperties.uri must link to a Google Drive file.")
+        kept.append(run)
+    return kept
+
+
+def set_cell(
+    sheet: Sheet,
+    row: int,
+    col: int,
+    source: dict[str, Any],
+    paths: list[tuple[str, ...]],
+    locale: str | None = None,
+) -> None:
+    """Write the masked paths of `source` into a cell; with `locale`, a formula written is parsed in it."""
     cell = _json_copy(sheet.cells.get((row, col), {}))
     source = strip_nulls(source)
     if "userEnteredFormat" in source:
         source["userEnteredFormat"] = normalize_format(source["userEnteredFormat"])
+    before = (cell.get("userEnteredValue") or {}).get("stringValue")
     update_by_mask(cell, source, paths)
+    if any(p[0] in ("userEnteredValue", "*") for p in paths):
+        if locale is not None:
+            store_formula(cell, locale)
+        else:
+            cell.pop(PARSE_ERROR, None)
+        if (cell.get("userEnteredValue") or {}).get("stringValue") != before and not any(
+            p[0] in ("chipRuns", "*") for p in paths
+        ):
+            cell.pop("chipRuns", None)  # new text: the chips that pointed into the old one are gone
+    if cell.get("chipRuns") and any(p[0] in ("chipRuns", "*") for p in paths):
+        cell["chipRuns"] = checked_chip_runs(cell)
     if "userEnteredFormat" in cell:
         cell["userEnteredFormat"] = normalize_format(cell["userEnteredFormat"]) or {}
         if not cell["userEnteredFormat"]:
@@ -110,14 +187,25 @@ def set_cell(sheet: Sheet, row: int, col: int, source: dict[str, Any], paths: li
         sheet.cells.pop((row, col), None)
 
 
-def _fields_paths(fields: str | None) -> list[tuple[str, ...]]:
+def _locale(ss: Spreadsheet) -> str:
+    return str(ss.properties.get("locale") or "en_US")
+
+
+def _fields_paths(fields: str | None, schema: str | None = None) -> list[tuple[str, ...]]:
+    """A request's `fields` mask as paths; with `schema` (the discovery message it masks), a path
+    the message does not have is refused as the query-string masks are (wording unverified here)."""
     if not fields:
         raise _fail("At least one field must be specified.")
     try:
         mask = parse_mask(fields)
     except ValueError:
         raise _fail(f"Invalid field mask: {fields}") from None
-    return mask_paths(mask or {})
+    paths = mask_paths(mask or {})
+    if schema is not None:
+        bad = discovery.mask_path_problem("sheets", schema, paths)
+        if bad is not None:
+            raise _fail(f"Error expanding 'fields' parameter. Cannot find matching fields for path '{bad}'.")
+    return paths
 
 
 def _grid(spreadsheet: Spreadsheet, range_: dict[str, Any] | None) -> Bounds:
@@ -365,7 +453,7 @@ def shift_dimension(
 
 
 def _update_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "CellData")
     rows = req.get("rows") or []
     if req.get("range") is not None:
         bounds = _grid(ss, req["range"])
@@ -373,7 +461,7 @@ def _update_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
             values = (rows[r_offset].get("values") or []) if r_offset < len(rows) else []
             for c_offset, col in enumerate(range(bounds.start_col, bounds.end_col)):
                 source = values[c_offset] if c_offset < len(values) else {}
-                set_cell(bounds.sheet, row, col, source or {}, paths)
+                set_cell(bounds.sheet, row, col, source or {}, paths, _locale(ss))
         return {}
     start = req.get("start")
     if start is None:
@@ -392,21 +480,21 @@ def _update_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
                     f"GridCoordinate.columnIndex[{col}] is after last column in "
                     f"grid[{sheet.column_count - 1}]"
                 )
-            set_cell(sheet, row, col, source or {}, paths)
+            set_cell(sheet, row, col, source or {}, paths, _locale(ss))
     return {}
 
 
 def _repeat_cell(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "CellData")
     bounds = _grid(ss, req.get("range"))
     source = req.get("cell") or {}
     for row, col in bounds.cells():
-        set_cell(bounds.sheet, row, col, source, paths)
+        set_cell(bounds.sheet, row, col, source, paths, _locale(ss))
     return {}
 
 
 def _append_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "CellData")
     sheet = _sheet(ss, req.get("sheetId"))
     rows = req.get("rows") or []
     start_row = sheet.data_extent()[0]
@@ -418,7 +506,7 @@ def _append_cells(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
         sheet.set_size(columns=width)
     for offset, row_data in enumerate(rows):
         for col, source in enumerate(row_data.get("values") or []):
-            set_cell(sheet, start_row + offset, col, source or {}, paths)
+            set_cell(sheet, start_row + offset, col, source or {}, paths, _locale(ss))
     return {}
 
 
@@ -546,7 +634,7 @@ def _delete_sheet(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
 def _update_sheet_properties(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
     props = req.get("properties") or {}
     sheet = _sheet(ss, props.get("sheetId"))
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "SheetProperties")
     updated = copy.deepcopy(sheet.properties)
     source = strip_nulls(copy.deepcopy(props))
     if any(p[0] == "*" for p in paths):
@@ -602,7 +690,7 @@ def _update_sheet_properties(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
 
 
 def _update_spreadsheet_properties(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "SpreadsheetProperties")
     source = strip_nulls(copy.deepcopy(req.get("properties") or {}))
     if any(p[0] == "*" for p in paths):
         paths = [
@@ -619,10 +707,22 @@ def _update_spreadsheet_properties(ss: Spreadsheet, req: dict, ctx: Context) -> 
         ]
     if "defaultFormat" in source:
         source["defaultFormat"] = normalize_format(source["defaultFormat"])
+    check_locale_and_zone(source, paths)
     update_by_mask(ss.properties, source, paths)
     if not ss.properties.get("title"):
         raise _fail("Spreadsheet title cannot be empty.")
     return {}
+
+
+def check_locale_and_zone(properties: dict, paths: list[tuple[str, ...]] | None = None) -> None:
+    """Only a locale Sheets offers and an IANA time zone are accepted (unverified wording)."""
+    written = {p[0] for p in paths} if paths is not None else set(properties)
+    locale = properties.get("locale")
+    if "locale" in written and locale is not None and not is_sheets_locale(str(locale)):
+        raise _fail(f"Unsupported locale: {locale}")
+    zone = properties.get("timeZone")
+    if "timeZone" in written and zone is not None and not is_sheets_time_zone(str(zone)):
+        raise _fail(f"Invalid timeZone: {zone}")
 
 
 def _set_data_validation(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
@@ -666,6 +766,14 @@ def _check_rule(ss: Spreadsheet, rule: dict) -> dict:
                 raise _fail(
                     "Invalid ConditionValue.userEnteredValue: CUSTOM_FORMULA requires a single formula value."
                 )
+            # "parsed as if the user typed into a cell": in the spreadsheet's locale
+            typed = str(values[0]["userEnteredValue"])
+            try:
+                values[0]["userEnteredValue"] = formula_to_canonical(typed, _locale(ss))
+            except FormulaSyntaxError:
+                raise _fail(
+                    f"Invalid ConditionValue.userEnteredValue: {typed} for ConditionType: CUSTOM_FORMULA"
+                ) from None
         if boolean.get("format"):
             boolean["format"] = normalize_format(boolean["format"])
     return rule
@@ -681,9 +789,13 @@ def _add_conditional_format_rule(ss: Spreadsheet, req: dict, ctx: Context) -> di
     return {}
 
 
-def _rule_reply(rule: dict) -> dict:
+def _rule_reply(rule: dict, locale: str = "en_US") -> dict:
     out = copy.deepcopy(rule)
     out["ranges"] = [grid_range_out(r) for r in out.get("ranges", [])]
+    condition = (out.get("booleanRule") or {}).get("condition") or {}
+    if condition.get("type") == "CUSTOM_FORMULA":
+        for value in condition.get("values") or []:
+            value["userEnteredValue"] = formula_for_locale(str(value.get("userEnteredValue", "")), locale)
     return out
 
 
@@ -693,7 +805,7 @@ def _delete_conditional_format_rule(ss: Spreadsheet, req: dict, ctx: Context) ->
     if not 0 <= index < len(sheet.conditional_formats):
         raise _fail(f"No conditional format on sheet: {sheet.sheet_id} at index: {index}")
     rule = sheet.conditional_formats.pop(index)
-    return {"deleteConditionalFormatRule": {"rule": _rule_reply(rule)}}
+    return {"deleteConditionalFormatRule": {"rule": _rule_reply(rule, _locale(ss))}}
 
 
 def _update_conditional_format_rule(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
@@ -707,15 +819,15 @@ def _update_conditional_format_rule(ss: Spreadsheet, req: dict, ctx: Context) ->
         sheet.conditional_formats[index] = new
         return {
             "updateConditionalFormatRule": {
-                "newRule": _rule_reply(new),
-                "oldRule": _rule_reply(old),
+                "newRule": _rule_reply(new, _locale(ss)),
+                "oldRule": _rule_reply(old, _locale(ss)),
                 **({"newIndex": index, "oldIndex": index} if index else {}),
             }
         }
     new_index = _int(req.get("newIndex"))
     sheet.conditional_formats.pop(index)
     sheet.conditional_formats.insert(new_index, old)
-    reply = {"newRule": _rule_reply(old), "oldRule": _rule_reply(old)}
+    reply = {"newRule": _rule_reply(old, _locale(ss)), "oldRule": _rule_reply(old, _locale(ss))}
     if new_index:
         reply["newIndex"] = new_index
     if index:
@@ -773,7 +885,7 @@ def _delete_protected_range(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
 def _update_protected_range(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
     source = strip_nulls(req.get("protectedRange") or {})
     sheet, pr = _find_protected(ss, source.get("protectedRangeId"))
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "ProtectedRange")
     update_by_mask(pr, source, paths)
     if pr.get("range"):
         new_sheet_ = _grid(ss, pr["range"]).sheet
@@ -866,7 +978,7 @@ def _filter_metadata(ss: Spreadsheet, data_filter: dict) -> list[dict]:
 
 
 def _update_developer_metadata(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "DeveloperMetadata")
     source = strip_nulls(req.get("developerMetadata") or {})
     matched: list[dict] = []
     for data_filter in req.get("dataFilters") or []:
@@ -898,7 +1010,7 @@ def _update_dimension_properties(ss: Spreadsheet, req: dict, ctx: Context) -> di
     limit = sheet.row_count if dimension == "ROWS" else sheet.column_count
     if end > limit:
         raise _fail(f"Invalid dimension range: endIndex {end} exceeds the sheet's {limit}.")
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "DimensionProperties")
     source = strip_nulls(req.get("properties") or {})
     meta = sheet.row_meta if dimension == "ROWS" else sheet.column_meta
     for index in range(start, end):
@@ -1123,7 +1235,7 @@ def _delete_named_range(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
 def _update_named_range(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
     source = strip_nulls(req.get("namedRange") or {})
     named = _find_named(ss, source.get("namedRangeId"))
-    paths = _fields_paths(req.get("fields"))
+    paths = _fields_paths(req.get("fields"), "NamedRange")
     updated = copy.deepcopy(named)
     update_by_mask(updated, source, [p for p in paths if p[0] != "namedRangeId"])
     if updated["name"] != named["name"]:
@@ -1440,7 +1552,7 @@ def _update_dimension_group(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
     sheet, dimension, start, end = _dimension_bounds(ss, source.get("range") or {})
     for group in _groups(sheet, dimension):
         if group["range"]["startIndex"] == start and group["range"]["endIndex"] == end:
-            update_by_mask(group, strip_nulls(source), _fields_paths(req.get("fields")))
+            update_by_mask(group, strip_nulls(source), _fields_paths(req.get("fields"), "DimensionGroup"))
             return {}
     raise _fail("No group exists with the given range.")
 
@@ -1635,6 +1747,8 @@ def write_values(
                 cell.pop("userEnteredValue", None)
             else:
                 cell["userEnteredValue"] = value
+            store_formula(cell, locale)
+            cell.pop("chipRuns", None)  # typed over: the chips are gone
             if number_format:
                 fmt = cell.setdefault("userEnteredFormat", {})
                 fmt["numberFormat"] = number_format

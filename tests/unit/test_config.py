@@ -61,3 +61,19 @@ def test_booleans(text, value):
 def test_bad_boolean():
     with pytest.raises(UsageError):
         parse_bool("maybe")
+
+
+def test_time_zone_and_locale_are_checked_with_a_clear_message():
+    """Issue 10, item 6: Google accepts only IANA zones and the locales Sheets offers."""
+    with pytest.raises(UsageError, match="'Not/AZone' is not an IANA time zone") as caught:
+        load_config({"timezone": "Not/AZone"}, environ={})
+    assert "Europe/Berlin" in caught.value.hint
+    with pytest.raises(UsageError, match="'xx_YY' is not a locale Google Sheets offers") as caught:
+        load_config({}, environ={"MAPWS_LOCALE": "xx_YY"})
+    assert "en_US" in caught.value.hint
+    with pytest.raises(UsageError, match=r"de_AT, de_CH, de_DE"):
+        load_config({"locale": "de_XX"}, environ={})
+    config = load_config({"locale": "de-de", "timezone": "Europe/Berlin"}, environ={})
+    assert (config.locale, config.timezone) == ("de_DE", "Europe/Berlin")
+    assert (load_config({}, environ={}).timezone, load_config({"locale": "ja_JP"}, environ={}).locale) == (
+        "UTC", "ja_JP")

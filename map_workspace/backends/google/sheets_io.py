@@ -30,9 +30,11 @@ from map_workspace.formulas import (
     PlanColumns,
     canonical_formula,
     colour_rules_from,
+    from_locale_syntax,
     is_colour_rule_formula,
     plan_columns_at,
     thresholds_of,
+    to_locale_syntax,
 )
 from map_workspace.layout import (
     HISTORY,
@@ -54,6 +56,7 @@ from map_workspace.layout import (
     formats_last_row,
     normalise_header,
 )
+from map_workspace.locales import sheets_time_zone
 from map_workspace.reading import find_table
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
@@ -87,8 +90,12 @@ HEADER_FILL = "DCE6F1"
 SYNC_FILL = "E7E6E6"
 SYNC_HEADER_TEXT = "595959"
 
-#: One read: every tab's cells with notes, number formats and validation, the sheets' properties,
-#: colour rules and metadata. Field masks also work in Google's parenthesised form.
+#: What a read must ask for in each cell's values so that smart chips are read: an @-mentioned
+#: owner's cell text is "@", the email is only in its chip run.
+CHIP_FIELDS = "chipRuns(startIndex,chip(personProperties(email),richLinkProperties(uri)))"
+#: One read: every tab's cells with notes, number formats, validation and chips, the sheets'
+#: properties (the locale: formulas come back in its syntax), colour rules and metadata. Field
+#: masks also work in Google's parenthesised form.
 READ_FIELDS = (
     "spreadsheetId,properties(title,locale,timeZone),"
     "developerMetadata(metadataId,metadataKey,metadataValue),"
@@ -96,7 +103,7 @@ READ_FIELDS = (
     "developerMetadata(metadataId,metadataKey,metadataValue),"
     "conditionalFormats(ranges,booleanRule(condition(type,values))),"
     "data(startRow,startColumn,rowData(values(userEnteredValue,effectiveFormat(numberFormat(type)),note,"
-    "dataValidation(condition(type))))))"
+    f"dataValidation(condition(type)),{CHIP_FIELDS}))))"
 )
 
 
@@ -161,15 +168,16 @@ def value_data(value: CellValue, formula: str | None = None) -> tuple[dict[str, 
     return {"userEnteredValue": {"stringValue": str(value)}}, ("userEnteredValue",)
 
 
-def cell_from_data(data: dict[str, Any]) -> Cell:
-    """One CellData of a read as a plain Cell."""
+def cell_from_data(data: dict[str, Any], locale: str = "") -> Cell:
+    """One CellData of a read as a plain Cell; a formula comes back in the syntax of the
+    spreadsheet's ``locale`` (";" in de_DE) and is kept in the product's own (",")."""
     note = str(data.get("note") or "")
     entered = data.get("userEnteredValue") or {}
     if "formulaValue" in entered:
-        return Cell(formula=str(entered["formulaValue"]), note=note)
+        return Cell(formula=from_locale_syntax(str(entered["formulaValue"]), locale), note=note)
     value: CellValue = None
     if "stringValue" in entered:
-        value = entered["stringValue"] or None
+        value = with_chips(str(entered["stringValue"]), data.get("chipRuns")) or None
     elif "numberValue" in entered:
         number = entered["numberValue"]
         kind = (((data.get("effectiveFormat") or {}).get("numberFormat") or {}).get("type")
@@ -187,11 +195,30 @@ def cell_from_data(data: dict[str, Any]) -> Cell:
     return Cell(value=value, note=note)
 
 
+def with_chips(text: str, runs: list[dict[str, Any]] | None) -> str:
+    """A cell's text with each smart chip's "@" placeholder replaced by what the chip names: a
+    person's email (an @-mentioned owner), a link's URI. ``startIndex`` counts UTF-16 code units."""
+    if not runs or "@" not in text:
+        return text
+    units = text.encode("utf-16-le")
+    out, last = [], 0
+    for run in runs:
+        chip = run.get("chip") or {}
+        named = str((chip.get("personProperties") or {}).get("email")
+                    or (chip.get("richLinkProperties") or {}).get("uri") or "")
+        start = 2 * int(run.get("startIndex") or 0)
+        if not named or start < last or units[start:start + 2] != "@".encode("utf-16-le"):
+            continue
+        out += [units[last:start].decode("utf-16-le"), named]
+        last = start + 2
+    return "".join(out) + units[last:].decode("utf-16-le")
+
+
 def _used(cell: Cell) -> bool:
     return cell.value is not None or cell.formula is not None or bool(cell.note)
 
 
-def grid_from_sheet(sheet: dict[str, Any]) -> Grid:
+def grid_from_sheet(sheet: dict[str, Any], locale: str = "") -> Grid:
     """A sheet's grid data as rows of Cells, trimmed to the cells that hold something."""
     title = str((sheet.get("properties") or {}).get("title", ""))
     placed: dict[int, list[Cell]] = {}
@@ -204,7 +231,7 @@ def grid_from_sheet(sheet: dict[str, Any]) -> Grid:
                 continue
             line = placed.setdefault(row0 + r, [])
             for c, data in enumerate(values):
-                cell = cell_from_data(data or {})
+                cell = cell_from_data(data or {}, locale)
                 index = col0 + c
                 while len(line) <= index:
                     line.append(Cell())
@@ -240,6 +267,8 @@ class Layout:
     rule_count: int = 0
     metadata_keys: list[str] = field(default_factory=list)
     version: str = ""
+    #: The spreadsheet's locale as read: formulas written to it use its syntax.
+    locale: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -254,7 +283,7 @@ class Layout:
         tabs = {name: SheetInfo(**info) for name, info in data.get("tabs", {}).items()}
         return cls(tabs, list(data.get("sheet_ids", [])), list(data.get("product_rules", [])),
                    int(data.get("rule_count", 0)), list(data.get("metadata_keys", [])),
-                   str(data.get("version", "")))
+                   str(data.get("version", "")), str(data.get("locale", "")))
 
     def new_sheet_id(self, name: str) -> int:
         """An unused sheet ID for a contract tab being (re-)created."""
@@ -305,8 +334,9 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
                 taken.add(id(sheet))
                 break
     extra = tuple(str((s.get("properties") or {}).get("title", "")) for s in sheets if id(s) not in taken)
-    tabs = {name: grid_from_sheet(located[name]) for name in TABS if name in located}
-    layout = Layout(metadata_keys=sorted(top), version=version)
+    locale = str((data.get("properties") or {}).get("locale") or "")
+    tabs = {name: grid_from_sheet(located[name], locale) for name in TABS if name in located}
+    layout = Layout(metadata_keys=sorted(top), version=version, locale=locale)
     for sheet in sheets:
         props = sheet.get("properties") or {}
         layout.sheet_ids.append(int(props.get("sheetId") or 0))
@@ -419,8 +449,9 @@ def dropdown_request(sheet_id: int, col: int, first_row: int, last_row: int,
 
 
 def colour_rule_requests(sheet_id: int, cols: PlanColumns, header_row: int, width: int,
-                         start_index: int, thresholds: Thresholds) -> list[dict[str, Any]]:
-    """The colour flags as conditional-format rules, first match first (``header_row`` 1-based)."""
+                         start_index: int, thresholds: Thresholds, locale: str = "") -> list[dict[str, Any]]:
+    """The colour flags as conditional-format rules, first match first (``header_row`` 1-based),
+    written in the syntax of the spreadsheet's ``locale`` (Sheets parses them as typed into a cell)."""
     first = header_row + 1
     requests = []
     for offset, (formula, rule) in enumerate(shifted_rules(cols, first, thresholds)):
@@ -430,7 +461,8 @@ def colour_rule_requests(sheet_id: int, cols: PlanColumns, header_row: int, widt
         requests.append({"addConditionalFormatRule": {"index": start_index + offset, "rule": {
             "ranges": [grid_range(sheet_id, first - 1, cols.last_row, 0, max(width, 1))],
             "booleanRule": {
-                "condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
+                "condition": {"type": "CUSTOM_FORMULA",
+                              "values": [{"userEnteredValue": to_locale_syntax(formula, locale)}]},
                 "format": {"backgroundColorStyle": colour_style(rule.fill), "textFormat": text_format},
             },
         }}})
@@ -598,11 +630,20 @@ def _runs(indexes: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
+#: The locale the create batch's formulas are written in (the product's own "," syntax).
+FORMULA_LOCALE = "en_US"
+
+
 def spreadsheet_properties_request(timezone: str, locale: str) -> dict[str, Any]:
-    """TODAY() follows the spreadsheet's time zone; HOUR keeps the live flags fresh without edits."""
+    """TODAY() follows the spreadsheet's time zone (UTC as Google names it, Etc/GMT); HOUR keeps
+    the live flags fresh without edits."""
     return {"updateSpreadsheetProperties": {
-        "properties": {"timeZone": timezone, "locale": locale, "autoRecalc": "HOUR"},
+        "properties": {"timeZone": sheets_time_zone(timezone), "locale": locale, "autoRecalc": "HOUR"},
         "fields": "timeZone,locale,autoRecalc"}}
+
+
+def locale_request(locale: str) -> dict[str, Any]:
+    return {"updateSpreadsheetProperties": {"properties": {"locale": locale}, "fields": "locale"}}
 
 
 def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing: dict[str, SheetInfo] | None = None,
@@ -613,7 +654,10 @@ def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing:
     last_row = formats_last_row(snapshot)
     thresholds = thresholds_of(snapshot.meta)
     existing = dict(existing or {})
-    requests: list[dict[str, Any]] = [spreadsheet_properties_request(timezone, locale)]
+    # Sheets parses formulas and rule formulas in the spreadsheet's locale at the time of each
+    # request: the batch writes them under en_US (whatever locale the new file or template came
+    # with) and sets the plan's locale last, after which Sheets shows them in its syntax.
+    requests: list[dict[str, Any]] = [spreadsheet_properties_request(timezone, FORMULA_LOCALE)]
     ids: dict[str, int] = {}
     used = {info.sheet_id for info in existing.values()}
     for index, name in enumerate(TABS):
@@ -647,6 +691,7 @@ def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing:
     requests.append(metadata_request(KEY_PLAN_ID, str(meta.get("plan_id", ""))))
     requests.append(metadata_request(KEY_SCHEMA, str(meta.get("schema", ""))))
     requests.append(metadata_request(KEY_META, meta_json(meta)))
+    requests.append(locale_request(locale))
     return requests
 
 
@@ -698,7 +743,8 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
     requests: list[dict[str, Any]] = []
     for write in changes.cells:
         info = _sheet_for(layout, write.tab, source)
-        data, fields = value_data(write.value, write.formula)
+        formula = None if write.formula is None else to_locale_syntax(write.formula, layout.locale)
+        data, fields = value_data(write.value, formula)
         requests.append(_single_cell(info.sheet_id, write.row, write.col, data, fields))
     for note in changes.notes:
         info = _sheet_for(layout, note.tab, source)
@@ -812,7 +858,7 @@ def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int,
     width = max([len(PLAN_TAB.columns), max(table.columns.values(), default=0) + 1, *headed])
     cols = plan_columns_at(table.columns, to_row, grid.title or PLAN)
     remaining = layout.rule_count - len(layout.product_rules)
-    requests += colour_rule_requests(info.sheet_id, cols, header_row, width, remaining, thresholds)
+    requests += colour_rule_requests(info.sheet_id, cols, header_row, width, remaining, thresholds, layout.locale)
     return requests
 
 
