@@ -4,14 +4,11 @@ PlanStore port, so every backend behaves the same."""
 from __future__ import annotations
 
 import re
-import secrets
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from map_workspace import SCHEMA_VERSION
 from map_workspace.config import Config
@@ -61,21 +58,31 @@ def today_for(config: Config) -> date:
 
 
 def now_for(config: Config) -> datetime:
-    try:
-        tz = ZoneInfo(config.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"Unknown time zone '{config.timezone}'.",
-                         "Use an IANA name such as Europe/Berlin or America/New_York.") from None
-    now = datetime.now(tz).replace(microsecond=0)
+    now = datetime.now(_zone(config.timezone)).replace(microsecond=0)
     if config.today and config.today != now.date():
         # Backfills: keep the clock time, move the day, so History stays ordered and readable.
         now = now.replace(year=config.today.year, month=config.today.month, day=config.today.day)
     return now
 
 
+def _zone(name: str) -> tzinfo:
+    """The configured time zone; the default, UTC, without loading zoneinfo (a command's start-up)."""
+    if name == "UTC":
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"Unknown time zone '{name}'.",
+                         "Use an IANA name such as Europe/Berlin or America/New_York.") from None
+
+
 def slugify(deal: str) -> str:
     """A file-friendly name: accents dropped, other scripts kept ("Café Ünal" → "cafe-unal",
     "東京ガス 導入" → "東京ガス-導入")."""
+    import unicodedata
+
     text = "".join(_unaccent(ch) for ch in unicodedata.normalize("NFKC", deal)).lower()
     words = re.findall(r"\w+", text)
     slug = "-".join(w.strip("_") for w in words if w.strip("_"))[:60].strip("-")
@@ -87,6 +94,8 @@ def slugify(deal: str) -> str:
 
 def _unaccent(ch: str) -> str:
     """Latin letters lose their accents (é → e); other scripts are kept whole (ガ stays ガ)."""
+    import unicodedata
+
     base = unicodedata.normalize("NFKD", ch)[0]
     return base if base.isascii() and base.isalpha() else ch
 
@@ -139,6 +148,8 @@ class NewPlan:
 
 def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetime) -> NewPlan:
     """Schedule the template, lay the plan out and fold in its first sync, all in memory."""
+    from secrets import token_hex
+
     from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
     from map_workspace.domain.model import Overview, Person, Plan, Side
     from map_workspace.domain.scheduling import schedule_backward
@@ -165,7 +176,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     )
     slug = slugify(req.deal)
     plan = Plan(
-        plan_id=secrets.token_hex(8),
+        plan_id=token_hex(8),
         overview=Overview(
             deal=req.deal, buyer_company=buyer_company, seller_company=seller_company,
             target_decision=req.decision,
@@ -349,10 +360,14 @@ def list_plans(store: PlanStore) -> list[PlanRef]:
     return store.list_plans()
 
 
+def _private_path(config: Config) -> Path | None:
+    return Path(config.state).expanduser() if config.state and config.state != "drive" else None
+
+
 def _private_store(config: Config):
     from map_workspace.private import PrivateStore
 
-    return PrivateStore(Path(config.state).expanduser() if config.state and config.state != "drive" else None)
+    return PrivateStore(_private_path(config))
 
 
 def remember_private(store: PlanStore, ref: PlanRef, deal, config: Config) -> None:
@@ -365,7 +380,11 @@ def remember_private(store: PlanStore, ref: PlanRef, deal, config: Config) -> No
 
 
 def private_facts(store: PlanStore, refs: list[PlanRef], config: Config) -> dict:
-    private = _private_store(config)
+    from map_workspace.private import PrivateDeal, PrivateStore
+
+    private = PrivateStore.reader(_private_path(config))
+    if private is None:
+        return {r.id: PrivateDeal() for r in refs}
     try:
         return {r.id: private.get(f"{store.name}:{r.id}") for r in refs}
     finally:

@@ -7,7 +7,6 @@ config file (``config.toml`` in the user config dir, or ``MAPWS_CONFIG``) > defa
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -97,6 +96,8 @@ def load_config(flags: Mapping[str, Any] | None = None, environ: Mapping[str, st
     raw: dict[str, Any] = {}
     source = ""
     if path.exists():
+        import tomllib  # only with a file to read: a command's start-up
+
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

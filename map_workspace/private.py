@@ -49,11 +49,23 @@ def parse_forecast(text: str | None) -> str:
 
 
 class PrivateStore:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path else default_state_path()
+        if read_only:  # raises sqlite3.OperationalError when there is no database
+            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.executescript(SCHEMA)
+
+    @classmethod
+    def reader(cls, path: Path | None = None) -> PrivateStore | None:
+        """The database to read facts from, opened read-only; None when there is none yet (listing
+        plans creates nothing)."""
+        try:
+            return cls(path, read_only=True)
+        except sqlite3.OperationalError:
+            return None
 
     def close(self) -> None:
         self._db.close()
@@ -76,6 +88,9 @@ class PrivateStore:
         return row[0] if row else ""
 
     def get(self, plan_key: str) -> PrivateDeal:
-        row = self._db.execute("SELECT deal_value, forecast, notes FROM private_deals WHERE plan_key = ?",
-                               (plan_key,)).fetchone()
+        try:
+            row = self._db.execute("SELECT deal_value, forecast, notes FROM private_deals WHERE plan_key = ?",
+                                   (plan_key,)).fetchone()
+        except sqlite3.OperationalError:  # read-only, before any private fact was kept: no such table
+            return PrivateDeal()
         return PrivateDeal(*row) if row else PrivateDeal()
