@@ -28,7 +28,7 @@ from map_workspace.backends.local.openpyxl_losses import unsafe_content
 from map_workspace.backends.local.saving import apply_changes, write_workbook
 from map_workspace.backends.local.store import LocalPlanStore
 from map_workspace.backends.local.workbook_contract import backup_path
-from map_workspace.backends.local.workbook_reading import has_rich_text, read_snapshot
+from map_workspace.backends.local.workbook_reading import read_snapshot
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow
 from map_workspace.domain.rules import Thresholds
 from map_workspace.errors import PlanError, PlanExists, PlanLocked, PlanNotFound, UnsafeToSave
@@ -326,46 +326,6 @@ def test_rich_text_in_a_buyer_cell_survives_a_save(plan_file: Path) -> None:
     assert isinstance(value, CellRichText)
     bold = [block for block in value if isinstance(block, TextBlock)]
     assert [(b.text, b.font.b) for b in bold] == [("Omar", True)]
-
-
-
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-def _with_part(path: Path, name: str, xml: str) -> bytes:
-    """The workbook's bytes with one part added or replaced."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if info.filename != name:
-                dst.writestr(info, src.read(info))
-        dst.writestr(name, xml)
-    return out.getvalue()
-
-
-def test_only_a_workbook_without_rich_text_is_read_as_plain_text(plan_file: Path) -> None:
-    """Rich text anywhere a cell's text can be (inline, shared strings, any prefix) or openpyxl's
-    _x005F_ escape makes the read keep rich text; a run in a note does not (notes read the same)."""
-    sheet = sheet_part(plan_file, PLAN)
-    plain = plan_file.read_bytes()
-    assert not has_rich_text(plain)
-    run = '<r><rPr><b/></rPr><t>Omar</t></r>'
-    for name, xml in [
-        (sheet, zipfile.ZipFile(plan_file).read(sheet).decode().replace("<is><t>", f"<is>{run}<t>", 1)),
-        ("xl/sharedStrings.xml", f'<x:sst xmlns:x="{MAIN_NS}"><x:si><x:r><x:t>a</x:t></x:r></x:si></x:sst>'),
-        ("xl/sharedStrings.xml", f'<sst xmlns="{MAIN_NS}"><si><r\n><t>a</t></r></si></sst>'),
-        ("xl/sharedStrings.xml", f'<sst xmlns="{MAIN_NS}"><si><t>a_x005F_x0041_</t></si></sst>'),
-    ]:
-        assert has_rich_text(_with_part(plan_file, name, xml)), name
-    note = f'<comments xmlns="{MAIN_NS}"><commentList><comment ref="A1"><text>{run}</text></comment></commentList>'
-    assert not has_rich_text(_with_part(plan_file, "xl/comments/comment9.xml", note + "</comments>"))
-    assert has_rich_text(b"not a workbook")
-
-
-def test_a_plain_read_gives_the_snapshot_a_rich_read_gives(plan_file: Path) -> None:
-    store = LocalPlanStore(plan_file.parent, load=lambda data, path: load_workbook(io.BytesIO(data), rich_text=True))
-    ref = store.locate(plan_file.name)
-    assert read_snapshot(plan_file) == store.read(ref)
 
 
 # --- refusals ------------------------------------------------------------------------------------
