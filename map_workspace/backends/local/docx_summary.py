@@ -20,6 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
+from docx.styles.style import BaseStyle
 from docx.table import Table as DocxTable
 from docx.table import _Cell, _Row
 from docx.text.paragraph import Paragraph
@@ -90,8 +91,9 @@ def render_docx(doc: SummaryDoc, path: Path) -> Path:
     _text(subtitle, doc.subtitle, size=BODY_PT + 0.5, colour=MUTED)
     subtitle.paragraph_format.space_after = Pt(2)
 
+    heading = document.styles["Heading 2"]  # looked up by name once: each lookup searches every style
     for section in doc.sections:
-        _render_section(document, section)
+        _render_section(document, section, heading)
 
     footer = document.sections[0].footer.paragraphs[0]
     _text(footer, doc.footer, size=SMALL_PT, colour=MUTED)
@@ -160,8 +162,8 @@ def _use_font(style_element: BaseOxmlElement) -> None:
 # --- content ------------------------------------------------------------------------------------
 
 
-def _render_section(document: DocxDocument, section: Section) -> None:
-    document.add_paragraph(section.title, style="Heading 2")
+def _render_section(document: DocxDocument, section: Section, heading: BaseStyle) -> None:
+    document.add_paragraph(section.title, style=heading)
     if section.facts:
         _facts_table(document, section.facts)
     if section.table is not None:
