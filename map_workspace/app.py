@@ -113,6 +113,8 @@ def company_from_email(email: str) -> str:
 
 @dataclass(frozen=True)
 class CreateRequest:
+    """What ``mapws create`` was asked for: the deal, its decision date, the people and the template."""
+
     deal: str
     decision: date
     buyers: Sequence[Person]
@@ -126,6 +128,8 @@ class CreateRequest:
 
 @dataclass(frozen=True)
 class CreateResult:
+    """The plan ``create`` made (or would make, with ``dry_run``) and who it was shared with."""
+
     ref: PlanRef
     plan: Plan
     shared_with: tuple[str, ...]
@@ -139,6 +143,8 @@ class CreateResult:
 
 @dataclass(frozen=True)
 class NewPlan:
+    """A new plan built in memory: its rendered snapshot with the first sync folded in."""
+
     snapshot: Snapshot
     plan: Plan
     first_sync: SyncPlan
@@ -246,6 +252,8 @@ def invitation(deal: str, decision: date | None) -> str:
 
 @dataclass(frozen=True)
 class SyncOutcome:
+    """What one sync of one plan did: its result, whether it wrote, and the plan as it stands after."""
+
     ref: PlanRef
     result: SyncPlan
     written: bool
@@ -431,6 +439,8 @@ def demo_dir(base: Path | None) -> Path:
 
 @dataclass(frozen=True)
 class ShareResult:
+    """Who a plan was shared with (or would be, with ``dry_run``), and as what."""
+
     ref: PlanRef
     shared_with: tuple[str, ...]
     role: str

@@ -41,6 +41,8 @@ BACKENDS = ("local", "google")
 
 @dataclass(frozen=True)
 class Config:
+    """Every setting, merged from flags, the environment, the config file and the defaults."""
+
     backend: str = "local"
     dir: Path = Path("maps")
     credentials: str = ""

@@ -45,6 +45,8 @@ CATEGORIES = ("overdue", "stalled", "due_soon", "blocked", "slipped")
 
 @dataclass(frozen=True)
 class Shard:
+    """Which part of the plans this run syncs (``--shard I/N``)."""
+
     index: int = 0
     count: int = 1
 

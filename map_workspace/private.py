@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS private_deals (
 
 @dataclass(frozen=True)
 class PrivateDeal:
+    """The seller's own facts about a deal, kept out of every file the buyer can open."""
+
     deal_value: float | None = None
     forecast: str = ""
     notes: str = ""
