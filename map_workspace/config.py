@@ -72,6 +72,11 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP)) / "config.toml"
 
 
+def default_state_path() -> Path:
+    """The nightly's state and the seller's private facts: SQLite in the user data dir."""
+    return Path(platformdirs.user_data_dir(APP)) / "state.sqlite"
+
+
 def parse_bool(text: str) -> bool:
     """Booleans accept 1/0, true/false, yes/no (any case)."""
     value = text.strip().lower()

@@ -8,8 +8,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from map_workspace.config import default_state_path
 from map_workspace.errors import UsageError
-from map_workspace.state_store import default_state_path
 
 FORECASTS = ("pipeline", "best case", "commit", "closed won", "closed lost")
 

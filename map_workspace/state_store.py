@@ -23,8 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
-
+from map_workspace.config import default_state_path
 from map_workspace.errors import ExitStatus, MapwsError
 
 if TYPE_CHECKING:  # the codec loads with the first snapshot: seller-private facts (mapws list) need none
@@ -77,10 +76,6 @@ class Remembered:
             return decode(self.blob)
         except (ValueError, KeyError, TypeError, zlib.error):
             return None
-
-
-def default_state_path() -> Path:
-    return Path(platformdirs.user_data_dir("mapws")) / "state.sqlite"
 
 
 class StateStore:
