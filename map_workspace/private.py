@@ -4,7 +4,6 @@ the user data dir), never in a file the buyer can open."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +51,8 @@ def parse_forecast(text: str | None) -> str:
 
 class PrivateStore:
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        import sqlite3  # here: most commands never open the database
+
         self.path = Path(path) if path else default_state_path()
         if read_only:  # raises sqlite3.OperationalError when there is no database
             self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
@@ -64,6 +65,10 @@ class PrivateStore:
     def reader(cls, path: Path | None = None) -> PrivateStore | None:
         """The database to read facts from, opened read-only; None when there is none yet (listing
         plans creates nothing)."""
+        if not (Path(path) if path else default_state_path()).is_file():
+            return None
+        import sqlite3
+
         try:
             return cls(path, read_only=True)
         except sqlite3.OperationalError:
@@ -90,6 +95,8 @@ class PrivateStore:
         return row[0] if row else ""
 
     def get(self, plan_key: str) -> PrivateDeal:
+        import sqlite3
+
         try:
             row = self._db.execute("SELECT deal_value, forecast, notes FROM private_deals WHERE plan_key = ?",
                                    (plan_key,)).fetchone()
