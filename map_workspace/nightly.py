@@ -384,7 +384,11 @@ def _sync_in_process(job: Job, dry_run: bool,
     if run.outcome is not None and run.outcome.after is not None:
         if not dry_run and keeps_snapshot(job, run.outcome):
             blob = encode(run.outcome.after)
-        run.outcome = replace(run.outcome, after=None)
+        # The parent prints and counts findings, the assessment and the changes; the plan's items
+        # served here (digest, conclusions) and are not sent back (a third of what would be).
+        result = run.outcome.result
+        run.outcome = replace(run.outcome, after=None,
+                              result=replace(result, plan=Plan(plan_id="", overview=result.plan.overview)))
     return run, facts, blob, dict(limiter.counts)
 
 
