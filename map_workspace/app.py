@@ -4,6 +4,7 @@ PlanStore port, so every backend behaves the same."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
@@ -81,8 +82,6 @@ def _zone(name: str) -> tzinfo:
 def slugify(deal: str) -> str:
     """A file-friendly name: accents dropped, other scripts kept ("Café Ünal" → "cafe-unal",
     "東京ガス 導入" → "東京ガス-導入")."""
-    import unicodedata
-
     text = "".join(_unaccent(ch) for ch in unicodedata.normalize("NFKC", deal)).lower()
     words = re.findall(r"\w+", text)
     slug = "-".join(w.strip("_") for w in words if w.strip("_"))[:60].strip("-")
@@ -94,8 +93,6 @@ def slugify(deal: str) -> str:
 
 def _unaccent(ch: str) -> str:
     """Latin letters lose their accents (é → e); other scripts are kept whole (ガ stays ガ)."""
-    import unicodedata
-
     base = unicodedata.normalize("NFKD", ch)[0]
     return base if base.isascii() and base.isalpha() else ch
 
