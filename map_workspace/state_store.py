@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from map_workspace.config import default_state_path
 from map_workspace.errors import ExitStatus, MapwsError
 
-if TYPE_CHECKING:  # the codec loads with the first snapshot: seller-private facts (mapws list) need none
+if TYPE_CHECKING:  # the codec (json, zlib, the layout) loads with the first snapshot encoded or decoded
     from map_workspace.layout import Snapshot
 
 SCHEMA = """
