@@ -4,14 +4,12 @@ PlanStore port, so every backend behaves the same."""
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from map_workspace import SCHEMA_VERSION
 from map_workspace.config import Config, ConfigUpdate
@@ -62,12 +60,7 @@ def today_for(config: Config) -> date:
 
 
 def now_for(config: Config) -> datetime:
-    try:
-        tz = ZoneInfo(config.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"Unknown time zone '{config.timezone}'.",
-                         "Use an IANA name such as Europe/Berlin or America/New_York.") from None
-    now = datetime.now(tz).replace(microsecond=0)
+    now = datetime.now(_zone(config.timezone)).replace(microsecond=0)
     if config.today and config.today != now.date():
         # Backfills: keep the clock time, move the day, so History stays ordered and readable.
         now = now.replace(year=config.today.year, month=config.today.month, day=config.today.day)
@@ -79,6 +72,19 @@ def now_for(config: Config) -> datetime:
 #: any script (3 bytes a character in Japanese) can be tagged and looked up.
 SLUG_CHARS = 60
 SLUG_BYTES = 114
+
+
+def _zone(name: str) -> tzinfo:
+    """The configured time zone; the default, UTC, without loading zoneinfo (a command's start-up)."""
+    if name == "UTC":
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"Unknown time zone '{name}'.",
+                         "Use an IANA name such as Europe/Berlin or America/New_York.") from None
 
 
 def slugify(deal: str) -> str:
@@ -164,6 +170,8 @@ def init_config(given: dict[str, Any], *, plans_dir: Path | None = None, create_
 
 @dataclass(frozen=True)
 class CreateRequest:
+    """What ``mapws create`` was asked for: the deal, its decision date, the people and the template."""
+
     deal: str
     decision: date
     buyers: Sequence[Person]
@@ -177,6 +185,8 @@ class CreateRequest:
 
 @dataclass(frozen=True)
 class CreateResult:
+    """The plan ``create`` made (or would make, with ``dry_run``) and who it was shared with."""
+
     ref: PlanRef
     plan: Plan
     shared_with: tuple[str, ...]
@@ -190,6 +200,8 @@ class CreateResult:
 
 @dataclass(frozen=True)
 class NewPlan:
+    """A new plan built in memory: its rendered snapshot with the first sync folded in."""
+
     snapshot: Snapshot
     plan: Plan
     first_sync: SyncPlan
@@ -199,6 +211,8 @@ class NewPlan:
 
 def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetime) -> NewPlan:
     """Schedule the template, lay the plan out and fold in its first sync, all in memory."""
+    from secrets import token_hex
+
     from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
     from map_workspace.domain.model import Overview, Person, Plan, Side
     from map_workspace.domain.scheduling import schedule_backward
@@ -225,7 +239,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     )
     slug = slugify(req.deal)
     plan = Plan(
-        plan_id=secrets.token_hex(8),
+        plan_id=token_hex(8),
         overview=Overview(
             deal=req.deal, buyer_company=buyer_company, seller_company=seller_company,
             target_decision=req.decision,
@@ -296,6 +310,8 @@ def invitation(deal: str, decision: date | None) -> str:
 
 @dataclass(frozen=True)
 class SyncOutcome:
+    """What one sync of one plan did: its result, whether it wrote, and the plan as it stands after."""
+
     ref: PlanRef
     result: SyncPlan
     written: bool
@@ -443,10 +459,14 @@ def list_plans(store: PlanStore) -> list[PlanRef]:
     return store.list_plans()
 
 
+def _private_path(config: Config) -> Path | None:
+    return Path(config.state).expanduser() if config.state and config.state != "drive" else None
+
+
 def _private_store(config: Config):
     from map_workspace.private import PrivateStore
 
-    return PrivateStore(Path(config.state).expanduser() if config.state and config.state != "drive" else None)
+    return PrivateStore(_private_path(config))
 
 
 def remember_private(store: PlanStore, ref: PlanRef, deal, config: Config) -> None:
@@ -459,7 +479,11 @@ def remember_private(store: PlanStore, ref: PlanRef, deal, config: Config) -> No
 
 
 def private_facts(store: PlanStore, refs: list[PlanRef], config: Config) -> dict:
-    private = _private_store(config)
+    from map_workspace.private import PrivateDeal, PrivateStore
+
+    private = PrivateStore.reader(_private_path(config))
+    if private is None:
+        return {r.id: PrivateDeal() for r in refs}
     try:
         return {r.id: private.get(f"{store.name}:{r.id}") for r in refs}
     finally:
@@ -506,6 +530,8 @@ def demo_dir(base: Path | None) -> Path:
 
 @dataclass(frozen=True)
 class ShareResult:
+    """Who a plan was shared with (or would be, with ``dry_run``), and as what."""
+
     ref: PlanRef
     shared_with: tuple[str, ...]
     role: str

@@ -102,6 +102,8 @@ class StateRow:
 
 @dataclass(frozen=True)
 class ChangeSet:
+    """Every write a sync plans for one plan, as data: a backend applies it in one batch."""
+
     cells: tuple[CellWrite, ...] = ()
     notes: tuple[NoteWrite, ...] = ()
     history: tuple[HistoryEntry, ...] = ()

@@ -7,7 +7,6 @@ config file (``config.toml`` in the user config dir, or ``MAPWS_CONFIG``) > defa
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -43,6 +42,8 @@ BACKENDS = ("local", "google")
 
 @dataclass(frozen=True)
 class Config:
+    """Every setting, merged from flags, the environment, the config file and the defaults."""
+
     backend: str = "local"
     dir: Path = Path("maps")
     credentials: str = ""
@@ -72,6 +73,11 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP)) / "config.toml"
 
 
+def default_state_path() -> Path:
+    """The nightly's state and the seller's private facts: SQLite in the user data dir."""
+    return Path(platformdirs.user_data_dir(APP)) / "state.sqlite"
+
+
 def parse_bool(text: str) -> bool:
     """Booleans accept 1/0, true/false, yes/no (any case)."""
     value = text.strip().lower()
@@ -98,6 +104,8 @@ def load_config(flags: Mapping[str, Any] | None = None, environ: Mapping[str, st
     raw: dict[str, Any] = {}
     source = ""
     if path.exists():
+        import tomllib  # only with a file to read: a command's start-up
+
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:

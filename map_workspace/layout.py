@@ -39,6 +39,8 @@ NOTE_MARK = "[mapws]"
 
 @dataclass(frozen=True)
 class Column:
+    """A column of a table tab: its header, who owns it and how its cells are parsed and formatted."""
+
     header: str
     key: str
     owner: Owner = Owner.BUYER
@@ -56,6 +58,8 @@ class Column:
 
 @dataclass(frozen=True)
 class TabSpec:
+    """A table tab of the contract: its name and columns."""
+
     name: str
     columns: tuple[Column, ...]
     hidden: bool = False
@@ -174,6 +178,8 @@ STATE_TAB = TabSpec(
 
 @dataclass(frozen=True)
 class OverviewField:
+    """A labelled row of the Overview tab: who owns it and how its value is parsed."""
+
     label: str
     key: str
     owner: Owner = Owner.BUYER

@@ -45,6 +45,8 @@ CATEGORIES = ("overdue", "stalled", "due_soon", "blocked", "slipped")
 
 @dataclass(frozen=True)
 class Shard:
+    """Which part of the plans this run syncs (``--shard I/N``)."""
+
     index: int = 0
     count: int = 1
 
@@ -391,7 +393,11 @@ def _sync_in_process(job: Job, dry_run: bool,
     if run.outcome is not None and run.outcome.after is not None:
         if not dry_run and keeps_snapshot(job, run.outcome):
             blob = encode(run.outcome.after)
-        run.outcome = replace(run.outcome, after=None)
+        # The parent prints and counts findings, the assessment and the changes; the plan's items
+        # served here (digest, conclusions) and are not sent back (a third of what would be).
+        result = run.outcome.result
+        run.outcome = replace(run.outcome, after=None,
+                              result=replace(result, plan=Plan(plan_id="", overview=result.plan.overview)))
     return run, facts, blob, dict(limiter.counts)
 
 

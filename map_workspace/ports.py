@@ -40,6 +40,8 @@ class PlanRef:
 
 @dataclass(frozen=True)
 class SummaryResult:
+    """Where a summary was written: the document, its address and its PDF when asked."""
+
     document: str
     url: str
     pdf: str | None = None

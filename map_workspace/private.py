@@ -4,12 +4,11 @@ the user data dir), never in a file the buyer can open."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from map_workspace.config import default_state_path
 from map_workspace.errors import UsageError
-from map_workspace.state_store import default_state_path, state_file_error
 
 FORECASTS = ("pipeline", "best case", "commit", "closed won", "closed lost")
 
@@ -31,6 +30,8 @@ CREATE TABLE IF NOT EXISTS private_deals (
 
 @dataclass(frozen=True)
 class PrivateDeal:
+    """The seller's own facts about a deal, kept out of every file the buyer can open."""
+
     deal_value: float | None = None
     forecast: str = ""
     notes: str = ""
@@ -49,14 +50,34 @@ def parse_forecast(text: str | None) -> str:
 
 
 class PrivateStore:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        import sqlite3  # here: most commands never open the database
+
         self.path = Path(path) if path else default_state_path()
+        if read_only:  # raises sqlite3.OperationalError when there is no database
+            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
+            from map_workspace.state_store import state_file_error
+
             raise state_file_error(self.path, exc) from exc
+
+    @classmethod
+    def reader(cls, path: Path | None = None) -> PrivateStore | None:
+        """The database to read facts from, opened read-only; None when there is none yet (listing
+        plans creates nothing)."""
+        if not (Path(path) if path else default_state_path()).is_file():
+            return None
+        import sqlite3
+
+        try:
+            return cls(path, read_only=True)
+        except sqlite3.OperationalError:
+            return None
 
     def close(self) -> None:
         self._db.close()
@@ -79,6 +100,11 @@ class PrivateStore:
         return row[0] if row else ""
 
     def get(self, plan_key: str) -> PrivateDeal:
-        row = self._db.execute("SELECT deal_value, forecast, notes FROM private_deals WHERE plan_key = ?",
-                               (plan_key,)).fetchone()
+        import sqlite3
+
+        try:
+            row = self._db.execute("SELECT deal_value, forecast, notes FROM private_deals WHERE plan_key = ?",
+                                   (plan_key,)).fetchone()
+        except sqlite3.OperationalError:  # read-only, before any private fact was kept: no such table
+            return PrivateDeal()
         return PrivateDeal(*row) if row else PrivateDeal()

@@ -29,9 +29,14 @@ def _unvalue(v: Any) -> Any:
     return v
 
 
+def _blank(c: Cell) -> bool:
+    """``c == Cell()``, without building two tuples for each of a snapshot's cells."""
+    return c.value is None and c.formula is None and c.note == ""
+
+
 def encode(snapshot: Snapshot) -> bytes:
     tabs = {
-        name: [grid.title, [[0 if c == _EMPTY else [_value(c.value), c.formula, c.note] for c in row]
+        name: [grid.title, [[0 if _blank(c) else [_value(c.value), c.formula, c.note] for c in row]
                             for row in grid.rows]]
         for name, grid in snapshot.tabs.items()
     }

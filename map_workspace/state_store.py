@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import platformdirs
-
+from map_workspace.config import default_state_path
 from map_workspace.errors import ExitStatus, FileRefused, MapwsError, file_error
-from map_workspace.layout import Snapshot
-from map_workspace.snapshot_codec import decode, encode
+
+if TYPE_CHECKING:  # the codec (json, zlib, the layout) loads with the first snapshot encoded or decoded
+    from map_workspace.layout import Snapshot
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS plans (
@@ -69,14 +70,12 @@ class Remembered:
     @cached_property
     def snapshot(self) -> Snapshot | None:
         """The snapshot as the plan was left; None when the entry is damaged (it costs one read)."""
+        from map_workspace.snapshot_codec import decode
+
         try:
             return decode(self.blob)
         except (ValueError, KeyError, TypeError, zlib.error):
             return None
-
-
-def default_state_path() -> Path:
-    return Path(platformdirs.user_data_dir("mapws")) / "state.sqlite"
 
 
 def state_file_error(path: Path, exc: OSError | sqlite3.Error) -> MapwsError:
@@ -166,6 +165,8 @@ class StateStore:
 
     def put(self, plan_key: str, version: str, snapshot: Snapshot | bytes, synced_day: str, facts: str = "") -> None:
         """``snapshot`` may come encoded already (by a worker process)."""
+        from map_workspace.snapshot_codec import encode
+
         blob = snapshot if isinstance(snapshot, bytes) else encode(snapshot)
         with self._lock:
             self._db.execute(

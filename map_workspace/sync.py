@@ -48,6 +48,8 @@ from map_workspace.reading import Reading, read_plan, status_label
 
 @dataclass(frozen=True)
 class Settings:
+    """What a sync reasons with besides the plan and the date (from the configuration)."""
+
     default_locale: str = "en_US"
     holidays: frozenset[date] = frozenset()
     thresholds: Thresholds = Thresholds()

@@ -90,6 +90,8 @@ class Person:
 
 @dataclass(frozen=True)
 class Stakeholder:
+    """A person on either side of the deal, as the Stakeholders tab lists them."""
+
     name: str
     side: Side | None = None
     role: str = ""
@@ -138,6 +140,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Risk:
+    """A risk to the deal, with its probability, impact, owner and mitigation."""
+
     id: str
     risk: str
     probability: Level | None = None
@@ -155,6 +159,8 @@ class Risk:
 
 @dataclass(frozen=True)
 class CheckIn:
+    """A meeting of the two sides: who came, what was done, what blocks."""
+
     date: date | None
     attendees: str = ""
     done_since_last: str = ""
@@ -164,6 +170,8 @@ class CheckIn:
 
 @dataclass(frozen=True)
 class Overview:
+    """The deal at a glance: the companies, the decision date and the goals."""
+
     deal: str
     buyer_company: str = ""
     seller_company: str = ""
@@ -179,6 +187,8 @@ class Overview:
 
 @dataclass(frozen=True)
 class Plan:
+    """A whole plan as the domain sees it: the overview, items, stakeholders, risks and check-ins."""
+
     plan_id: str
     overview: Overview
     items: tuple[Item, ...] = ()
@@ -196,6 +206,8 @@ class Plan:
 
 @dataclass(frozen=True)
 class Progress:
+    """How many items are done out of how many."""
+
     done: int
     total: int
     percent: int

@@ -220,3 +220,78 @@ def test_stopping_a_night_over_worker_processes_starts_no_more_plans_and_doubles
     for path in maps.glob("*.xlsx"):
         rows = [r for r in history_rows(path) if r[2] == "Status"]
         assert len(rows) == 1, (path.name, rows)
+
+
+def _load_noting_the_process(data, path):
+    """The store's own parse, noting in the file named by MAPWS_TEST_PARSES which process parsed
+    which plan (a worker process inherits the variable)."""
+    import os
+
+    from map_workspace.backends.local.workbook_reading import load_plan_workbook
+
+    with open(os.environ["MAPWS_TEST_PARSES"], "a", encoding="utf-8") as log:
+        log.write(f"{os.getpid()} {Path(path).name}\n")
+    return load_plan_workbook(data, path)
+
+
+def test_a_worker_process_killed_mid_night_leaves_its_plans_to_this_process_and_the_night_completes(
+        tmp_path, monkeypatch):
+    """A worker dies (killed with SIGKILL while the pool has plans queued): the pool breaks, the
+    plans it had not returned are synced in this process, and every plan ends as a night without
+    worker processes leaves it — same findings and digest, History rows written once, nothing
+    failed, and the next night reads nothing."""
+    import multiprocessing
+    import os
+    import shutil
+    import signal
+
+    from map_workspace import nightly
+    from map_workspace.backends.local.store import LocalPlanStore
+    from map_workspace.ratelimit import Unlimited
+
+    count, day = 12, date(2026, 5, 25)  # items overdue: every plan is written
+    maps, reference = tmp_path / "killed" / "maps", tmp_path / "reference" / "maps"
+    run("create", "Seed deal", "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+        "--seller", "Sam Rivera <sam@seller.io>", "--dir", maps, "--today", CREATED)
+    for n in range(1, count):
+        shutil.copyfile(maps / "seed-deal.xlsx", maps / f"deal-{n:02d}.xlsx")
+    for path in maps.glob("*.xlsx"):
+        edits = BuyerEdits(path)
+        edits.set("T-02", "Status", "In progress")
+        edits.save()
+    shutil.copytree(maps, reference)
+    assert count < nightly.PROCESS_POOL_MIN  # so the reference night runs in this process only
+    expected, _ = night(tmp_path / "reference", day)
+
+    monkeypatch.setattr(nightly, "PROCESS_POOL_MIN", 2)
+    parses = tmp_path / "parses.txt"
+    monkeypatch.setenv("MAPWS_TEST_PARSES", str(parses))
+    config = load_config({"dir": maps, "today": day.isoformat()})
+    state = StateStore(tmp_path / "killed" / "state.sqlite")
+    store = LocalPlanStore(maps, load=_load_noting_the_process)
+    runs = nightly.sync_every_plan(store, config, state=state, limiter=Unlimited(), workers=2)
+    try:
+        done = [next(runs)]  # the pool is up and has plans queued
+        workers = multiprocessing.active_children()
+        assert workers, "no worker process to kill"
+        victim = workers[0].pid
+        os.kill(victim, signal.SIGKILL)
+        done += list(runs)
+    finally:
+        runs.close()
+        state.close()
+
+    parsed_by = [line.split()[0] for line in parses.read_text(encoding="utf-8").splitlines()]
+    assert str(os.getpid()) in parsed_by, "no plan was left to this process"
+    assert sorted(Path(r.ref.id).stem for r in done) == sorted(expected)
+    assert [r.error for r in done if r.error is not None] == []
+    for r in done:
+        got, want = r.as_json(), expected[Path(r.ref.id).stem]
+        for key in ("findings", "progress", "health", "projected_decision", "digest"):
+            assert got[key] == want[key], (r.ref.id, key)
+    for path in maps.glob("*.xlsx"):
+        rows = [r[1:] for r in history_rows(path)]  # the time of day each row was written aside
+        assert rows == [r[1:] for r in history_rows(reference / path.name)], path.name
+        assert len([r for r in rows if r[1] == "Status"]) == 1, path.name
+    _, totals = night(tmp_path / "killed", day)
+    assert totals["failed"] == 0 and totals["unchanged"] == count and totals["changes"] == 0

@@ -44,3 +44,21 @@ def test_seller_internal_data_stays_on_the_sellers_side(tmp_path):
         for secret in (VALUE, "987,654", SECRET_NOTE, "sa-key.json", "private-state", str(tmp_path)):
             assert secret not in text, (path.name, secret)
     assert "Sam Rivera" in buyer_visible_text(Path(created["plan"]))  # the seller contact is meant to be seen
+
+
+def test_listing_plans_reads_private_facts_without_creating_a_database(tmp_path):
+    """``mapws list`` only reads: no state database yet means no facts and no new file; one the
+    nightly made (no private table yet) means no facts either."""
+    import sqlite3
+
+    state = tmp_path / "state" / "state.sqlite"
+    env = {"MAPWS_STATE": str(state)}
+    run("create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+        "--dir", tmp_path / "maps", "--today", "2026-03-02")
+    assert not state.exists()
+    listed = json.loads(run("list", "--dir", tmp_path / "maps", "--json", env=env).output)["plans"]
+    assert [p["private"] for p in listed] == [None] and not state.parent.exists()
+    state.parent.mkdir()
+    sqlite3.connect(state).execute("CREATE TABLE plans (plan_key TEXT)").connection.close()
+    listed = json.loads(run("list", "--dir", tmp_path / "maps", "--json", env=env).output)["plans"]
+    assert [p["private"] for p in listed] == [None]

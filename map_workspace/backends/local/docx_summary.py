@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import cast
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -20,6 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.table import _Cell, _Row
 from docx.text.paragraph import Paragraph
@@ -91,8 +93,10 @@ def render_docx(doc: SummaryDoc, path: Path) -> Path:
     _text(subtitle, doc.subtitle, size=BODY_PT + 0.5, colour=MUTED)
     subtitle.paragraph_format.space_after = Pt(2)
 
+    # Looked up by name once: each lookup searches every style.
+    heading = cast(ParagraphStyle, document.styles["Heading 2"])
     for section in doc.sections:
-        _render_section(document, section)
+        _render_section(document, section, heading)
 
     footer = document.sections[0].footer.paragraphs[0]
     _text(footer, doc.footer, size=SMALL_PT, colour=MUTED)
@@ -161,8 +165,8 @@ def _use_font(style_element: BaseOxmlElement) -> None:
 # --- content ------------------------------------------------------------------------------------
 
 
-def _render_section(document: DocxDocument, section: Section) -> None:
-    document.add_paragraph(section.title, style="Heading 2")
+def _render_section(document: DocxDocument, section: Section, heading: ParagraphStyle) -> None:
+    document.add_paragraph(section.title, style=heading)
     if section.facts:
         _facts_table(document, section.facts)
     if section.table is not None:

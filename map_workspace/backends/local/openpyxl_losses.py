@@ -150,7 +150,8 @@ def unsafe_content(data: bytes) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b.*?</(?:\w+:)?sheetData>", re.S)
+_SHEET_DATA_START = re.compile(rb"<(?:\w+:)?sheetData\b")
+_SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")  # searched for from its literal "</"
 _EXTENSION = re.compile(rb"<(?:\w+:)?ext\b")
 
 
@@ -158,10 +159,13 @@ def _without_cells(xml: bytes) -> bytes:
     """A worksheet's XML without its cells, unless an extension hides among them: the inventory
     looks at the sheet's own parts and extensions, and parsing every cell of a long plan would be
     most of its cost."""
-    match = _SHEET_DATA.search(xml)
-    if match is None or _EXTENSION.search(xml, match.start(), match.end()):
+    start = _SHEET_DATA_START.search(xml)
+    end = _SHEET_DATA_END.search(xml, start.end()) if start is not None else None
+    if start is None or end is None:
         return xml
-    return xml[:match.start()] + xml[match.end():]
+    if xml.find(b"ext", start.start(), end.end()) != -1 and _EXTENSION.search(xml, start.start(), end.end()):
+        return xml
+    return xml[:start.start()] + xml[end.end():]
 
 
 def _read(archive: zipfile.ZipFile, name: str) -> bytes | None:

@@ -7,7 +7,6 @@ beside them (lock files, backups, temporary files).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -101,6 +100,8 @@ class LocalPlanStore(PlanStore):
     def version(self, ref: PlanRef) -> str:
         """The workbook's content hash: mtime alone misses same-second edits, and a backup copy
         or a touch without change must not count as an edit."""
+        import hashlib  # here: listing plans (mapws list) hashes nothing
+
         try:
             return hashlib.sha256(Path(ref.id).read_bytes()).hexdigest()
         except OSError:

@@ -88,21 +88,32 @@ def read_snapshot(path: Path) -> Snapshot:
 def sheet_grid(ws: Worksheet) -> Grid:
     """A sheet's cells, trailing empty rows and columns left out."""
     rows: list[tuple[Cell, ...]] = []
+    last = 0  # rows up to the last one that holds anything
     width = 0
     for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column):
         cells = tuple(_cell(c) for c in row)
-        used = [i for i, c in enumerate(cells) if c.value is not None or c.formula is not None or c.note]
-        if used:
-            width = max(width, used[-1] + 1)
         rows.append(cells)
-    while rows and not any(c.value is not None or c.formula is not None or c.note for c in rows[-1]):
-        rows.pop()
-    return Grid(title=ws.title, rows=tuple(r[:width] for r in rows))
+        used = len(cells)
+        while used and _blank(cells[used - 1]):
+            used -= 1
+        if used:
+            width, last = max(width, used), len(rows)
+    return Grid(title=ws.title, rows=tuple(r[:width] for r in rows[:last]))
+
+
+def _blank(cell: Cell) -> bool:
+    return cell is _EMPTY or (cell.value is None and cell.formula is None and not cell.note)
+
+
+#: Every empty cell of a grid is this one (a Cell is immutable): most of a sheet's cells are empty.
+_EMPTY = Cell()
 
 
 def _cell(c: SheetCell) -> Cell:
-    note = c.comment.text if c.comment is not None else ""
     value = c.value
+    if value is None and c.comment is None:
+        return _EMPTY
+    note = c.comment.text if c.comment is not None else ""
     if c.data_type == "f":
         text = getattr(value, "text", value)
         return Cell(formula=str(text) if text is not None else "", note=note)
