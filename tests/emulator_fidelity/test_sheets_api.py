@@ -336,3 +336,25 @@ def test_missing_and_forbidden_spreadsheets(emulator, sheets):
             spreadsheetId=shared, range="A1", valueInputOption="RAW", body={"values": [["x"]]}
         ).execute()
     assert caught.value.resp.status == 403
+
+
+@pytest.mark.parametrize("api", ["sheets", "drive"])
+def test_answers_are_indented_unless_prettyprint_is_false(emulator, api):
+    """Google's standard ``prettyPrint`` parameter: answers are indented by default and on one line
+    with ``prettyPrint=false``, the same JSON either way; the log keeps the bytes sent."""
+
+    import requests
+
+    spreadsheet_id = _plan(emulator)
+    url = (f"{emulator.base_url}/v4/spreadsheets/{spreadsheet_id}" if api == "sheets"
+           else f"{emulator.base_url}/drive/v3/files/{spreadsheet_id}")
+    emulator.log.clear()
+    pretty = requests.get(url, params={"fields": "*"} if api == "sheets" else {}, timeout=10)
+    compact = requests.get(url, params={"prettyPrint": "false", **({"fields": "*"} if api == "sheets" else {})},
+                           timeout=10)
+    assert pretty.status_code == compact.status_code == 200
+    assert pretty.json() == compact.json()
+    assert pretty.text.startswith('{\n  "') and "\n" not in compact.text and '": ' not in compact.text
+    assert len(compact.content) < len(pretty.content)
+    logged = [e["response_bytes"] for e in emulator.log_entries()]
+    assert logged == [len(pretty.content), len(compact.content)]
