@@ -778,8 +778,13 @@ def _state_requests(snapshot: Snapshot, layout: Layout, state: Sequence[StateRow
         grid = None
     requests += _grow(info, len(state) + 1)
     width = max(len(TABLE_TABS[STATE].columns), 1)
-    wanted = [tuple(None if v == "" else v for v in row.cells()) for row in state]
     have = [tuple(c.value for c in row) for row in (grid.rows[1:] if grid is not None else ())]
+    # The rows keep their places (the tab is read by ID; order means nothing): an ID the tab holds
+    # stays in its row, new ones go at the end, so a plan laid out in template order is not
+    # rewritten in ID order by its first sync.
+    place = {str(row[0]): i for i, row in reversed(list(enumerate(have))) if row and row[0] not in (None, "")}
+    state = sorted(state, key=lambda row: place.get(row.id, len(have)))
+    wanted = [tuple(None if v == "" else v for v in row.cells()) for row in state]
     changed = [i for i in range(max(len(wanted), len(have)))
                if not _row_holds(have[i] if i < len(have) else (), wanted[i] if i < len(wanted) else (), width)]
     for first, last in _runs(changed):
