@@ -90,9 +90,10 @@ SYNC_HEADER_TEXT = "595959"
 #: One read: every tab's cells with notes and number formats, the sheets' properties, colour rules
 #: and metadata. Field masks also work in Google's parenthesised form.
 #:
-#: Only what the used rows hold: no per-cell ``dataValidation`` (the dropdowns of the hundreds of
-#: pre-formatted empty rows made 59% of a read, and Google returns every row that has one). Google
-#: leaves out trailing rows with none of the fields asked for, so the read ends at the last used row.
+#: No per-cell ``dataValidation``: the dropdowns of the hundreds of pre-formatted empty rows made 59%
+#: of a read. Those rows still come back, each cell an empty ``{}`` (a field mask selects fields, not
+#: rows; Google returns every row it holds data for), about a third of what is left: cutting them
+#: needs a read bounded by rows (benchmarks/RESULTS.md, issue 10).
 READ_FIELDS = (
     "spreadsheetId,properties(title,locale,timeZone),"
     "developerMetadata(metadataId,metadataKey,metadataValue),"
