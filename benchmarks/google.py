@@ -3,16 +3,17 @@ loopback emulator with realistic latency and Google's per-minute quota on a sped
 
 Setup (fast, no HTTP): one plan is created through ``app.create_plan`` (measured), then its
 spreadsheet is cloned inside the emulator with the seeding API, each clone its own file, deal slug
-and plan ID (the clones share the source's cells until one is written: the emulator copies a
-spreadsheet on every write, so sharing is safe and 1,000 plans take seconds and little memory).
+and plan ID (the clones share the source's cells until one is written: a write in the emulator
+works on new sheet objects and never edits a cell in place, so sharing is safe and 1,000 plans
+take seconds and little memory).
 Buyers edit through the emulator's edit API (a Drive version bump, as a real edit), except in the
 single-plan walk-through, where the buyer uses gspread.
 
 The emulator runs in a child process, and there renders each distinct tab once (see
-``_memoise_grid_rendering``): a full plan read is ~1 MB of JSON that costs the emulator 0.1-0.5 s of
+``_memoise_grid_rendering``): a full plan read is ~130 KB of JSON that costs the emulator 0.1-0.4 s of
 CPU under its one lock, which in mapws's process, or unmemoised, would make the emulator the limit
 of a 1,000-plan night instead of the quota. Plans edited by buyers are unique, so their reads (and
-every write, which copies the spreadsheet) still cost the emulator in full; the CPU figures of each
+every write, which builds new sheet objects) still cost the emulator in full; the CPU figures of each
 night show how much.
 
 Nights (the same edits on both sides):
@@ -118,6 +119,12 @@ class _Commands:
             return [(e.get("principal", ""), e["method"], e["path"], int(e.get("status") or 0))
                     for e in self.emulator.log.entries[mark:]]
 
+    def bytes_since(self, mark: int, principal: str) -> list[tuple[str, str, int, int]]:
+        """(method, path, request bytes, response bytes) of ``principal``'s answered calls."""
+        with self.emulator.log.lock:
+            return [(e["method"], e["path"], int(e.get("request_bytes") or 0), int(e.get("response_bytes") or 0))
+                    for e in self.emulator.log.entries[mark:] if e.get("principal") == principal]
+
     def cpu_s(self) -> float:
         """CPU seconds the emulator process has used (to tell its cost from mapws's)."""
         return time.process_time()
@@ -140,11 +147,12 @@ def _retagged(item: dict[str, Any], slug: str, plan_id: str) -> dict[str, Any]:
 def _memoise_grid_rendering(size: int = 8) -> None:
     """Render a tab's grid data once per distinct content (in the benchmark's emulator process only).
 
-    The emulator rebuilds every cell of a full plan read (~1 MB of JSON; 0.1–0.5 s of CPU, under one
-    lock), which would make the emulator, not the quota, the limit of a 1,000-plan night. Cloned
-    plans share their tabs until written (every write copies the spreadsheet first), so the rendering
-    of a tab is a pure function of the tab objects, the spreadsheet's settings and the day: memoised
-    on those, with the tab objects held so their ids stay unique. Answers are unchanged."""
+    The emulator rebuilds every cell of a full plan read (0.1–0.4 s of CPU, under one lock), which
+    would make the emulator, not the quota, the limit of a 1,000-plan night. Cloned plans share
+    their tabs until written (every write works on new sheet objects), so the rendering of a tab is
+    a pure function of the tab objects, the spreadsheet's settings, the day and what the read's mask
+    keeps: memoised on those, with the tab objects held so their ids stay unique. Answers are
+    unchanged."""
     from collections import OrderedDict
 
     from tests.google_emulator import sheets_model
@@ -158,6 +166,7 @@ def _memoise_grid_rendering(size: int = 8) -> None:
                    if m["location"]["locationType"] in ("ROW", "COLUMN")]
         key = (tuple(id(s) for s in spreadsheet.sheets), id(bounds.sheet), bounds.start_row, bounds.end_row,
                bounds.start_col, bounds.end_col, evaluator.today, id(spreadsheet.named_ranges),
+               evaluator.values_wanted, evaluator.dimensions_wanted,
                json.dumps([settings, located], sort_keys=True, default=str))
         hit = cache.get(key)
         if hit is not None:
@@ -510,12 +519,15 @@ def run(n_plans: int = 1000, *, fraction: float = 0.05, latency_ms: float = 80, 
         out["seed_s"] = round(time.perf_counter() - start, 2)
 
         walk = {}
+        wire: dict[str, list[tuple[str, str, int, int]]] = {}
         for step, day in (("first_sync", CREATED), ("edited_sync", COLD_NIGHT), ("no_edit_sync", COLD_NIGHT)):
             if step == "edited_sync":
                 buyer_walkthrough_edits(gspread_for(host, tokens[BUYER]), created.ref.id)
             mark = host.call("log_mark")
             outcome = app.sync_plan(rep, created.ref.slug, config(day))  # as `mapws sync SLUG`
             walk[step] = (Traffic.of(host.call("log_since", mark), REP), outcome.written)
+            wire[step] = host.call("bytes_since", mark, REP)
+        out.update(_bytes_figures(wire, minimal_read_bytes(host, tokens[REP], rep, created.ref)))
         out.update({
             "create_calls": create.sheets + create.drive_calls, "create_sheets_calls": create.sheets,
             "create_drive_calls": create.drive_calls, "create_shared_with": len(created.shared_with),
@@ -568,7 +580,56 @@ def run(n_plans: int = 1000, *, fraction: float = 0.05, latency_ms: float = 80, 
     out["night_call_ratio_vs_naive"] = _ratio(out["naive_calls_per_night"], out["calls_per_night"])
     out["night_call_ratio_vs_naive_all_apis"] = _ratio(out["naive_calls_per_night_all_apis"],
                                                        out["calls_per_night_all_apis"])
+    # The headline (issue 10): how many times fewer calls than the naive script (batch_format, one
+    # call per plan), per edited plan and per night, counting Sheets only and every API.
+    out["fewer_calls_than_naive_per_edited_plan_sheets_only"] = out["call_ratio_vs_naive"]
+    out["fewer_calls_than_naive_per_edited_plan_all_apis"] = _ratio(
+        out["naive_calls_per_edited_plan_all_apis"], out["calls_per_edited_plan_all_apis"])
+    out["fewer_calls_than_naive_per_night_sheets_only"] = out["night_call_ratio_vs_naive"]
+    out["fewer_calls_than_naive_per_night_all_apis"] = out["night_call_ratio_vs_naive_all_apis"]
     return out
+
+
+def minimal_read_bytes(host: EmulatorHost, token: str, store: GooglePlanStore, ref: Any) -> int:
+    """The floor a plan read is compared with: one compact ``spreadsheets.get`` of the values and
+    notes of the used cells only (each tab's rows and columns up to its last used cell, as mapws's
+    own read of the same plan finds them), nothing else."""
+    snapshot = store.read(ref)
+    ranges = []
+    for tab, grid in snapshot.tabs.items():
+        width = max((len(row) for row in grid.rows), default=0)
+        if grid.rows and width:
+            title = Layout.of(snapshot).tabs[tab].title.replace("'", "''")
+            ranges.append(f"'{title}'!A1:{_column(width)}{len(grid.rows)}")
+    answer = gspread_for(host, token).http_client.request(
+        "get", f"https://sheets.googleapis.com/v4/spreadsheets/{ref.id}",
+        params={"ranges": ranges, "fields": "sheets(data(rowData(values(userEnteredValue,note))))",
+                "prettyPrint": "false"})
+    return len(answer.content)
+
+
+def _column(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _bytes_figures(wire: dict[str, list[tuple[str, str, int, int]]], minimal: int) -> dict[str, Any]:
+    """Bytes over the wire of the walk-through syncs (issue 10, Lean reads and writes)."""
+    def sheets(step: str, write: bool) -> int:
+        return sum(req if write else resp for method, path, req, resp in wire[step]
+                   if _SPREADSHEET_PATH.match(path) and (method == "POST") == write)
+
+    settled = sheets("no_edit_sync", write=False)  # the plan as the minimal read sees it
+    return {
+        "read_bytes_edited_sync": sheets("edited_sync", write=False),
+        "read_bytes_no_edit_sync": settled,
+        "minimal_read_bytes_values_and_notes_of_used_cells": minimal,
+        "read_vs_minimal_read": round(settled / minimal, 2) if minimal else None,
+        "write_bytes_edited_sync_3_item_edit": sheets("edited_sync", write=True),
+    }
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -583,8 +644,12 @@ def _mapws_figures(cold: MapwsNight, warm: MapwsNight, ids: list[str], cold_edit
     cold_floor = quota_floor_s(cold.traffic.reads, cold.traffic.writes)
     warm_floor = quota_floor_s(warm.traffic.reads, warm.traffic.writes)
     version_calls = sum(c for key, c in warm.traffic.drive.items() if key)
+    drive_edited = sum(warm.traffic.drive[i] for i in edited)
     return {
         "calls_per_edited_plan": round(warm.traffic.sheets_of(edited) / max(1, len(edited)), 2),
+        # Sheets and Drive calls of an edited plan, and its share of the night's listings
+        "calls_per_edited_plan_all_apis": round(
+            (warm.traffic.sheets_of(edited) + drive_edited) / max(1, len(edited)) + warm.traffic.listings / n, 3),
         "calls_per_unchanged_plan": round(warm.traffic.sheets_of(unchanged) / max(1, len(unchanged)), 3),
         "calls_per_night": warm.traffic.sheets,
         "calls_per_night_all_apis": warm.traffic.sheets + warm.traffic.drive_calls,
@@ -640,6 +705,8 @@ def _naive_figures(naive: Traffic, runs: list[Any], sample: list[int], warm_edit
         "naive_calls_per_unchanged_plan": round(mean(per_plan, False), 2),
         "naive_calls_per_night": round(calls_night),
         "naive_calls_per_night_all_apis": round(calls_night) + listings,
+        # its Sheets calls (it makes no Drive call per plan) and its share of the listings
+        "naive_calls_per_edited_plan_all_apis": round(mean(per_plan, True) + listings / n, 3),
         "naive_reads_per_night": round(reads_night), "naive_writes_per_night": round(writes_night),
         "naive_429s_measured": naive.quota_refusals, "naive_quota_sleeps_measured": quota_waits,
         "naive_wall_s": round(wall, 1),

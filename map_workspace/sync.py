@@ -89,9 +89,17 @@ class _Planner:
         self.cells: list[CellWrite] = []
         self.notes: list[NoteWrite] = []
         self.history: list[HistoryEntry] = []
+        #: IDs logged as new rows, and IDs whose Due change was logged: looked up per written cell,
+        #: so kept as sets (scanning the History for each made a 5,000-row plan quadratic).
+        self._new_rows: set[str] = set()
+        self._due_logged: set[str] = set()
 
     def log(self, item_id: str, field: str, old: object, new: object, note: str = "") -> None:
         self.history.append(HistoryEntry(self.when, item_id, field, _show(old), _show(new), note))
+        if field == "Row" and note.startswith("new"):
+            self._new_rows.add(item_id)
+        if field == "Due":
+            self._due_logged.add(item_id)
 
     # --- the steps ------------------------------------------------------------------------------
 
@@ -111,7 +119,12 @@ class _Planner:
             previous_target=self.target_move[0] if self.target_move else None,
         )
         assessment = assess(plan, ctx)
-        findings = settle_closed_items(plan, [self._with_new_id(f) for f in r.findings] + list(assessment.findings))
+        new_ids: dict[tuple[str, int], CellValue] = {}
+        for write in self.cells:
+            if write.field == "id":
+                new_ids.setdefault((write.tab, write.row), write.value)
+        findings = settle_closed_items(plan, [self._with_new_id(f, new_ids) for f in r.findings]
+                                       + list(assessment.findings))
         # Addresses: rows of this reading, IDs as (re)assigned.
         r.plan = plan
         named = {i.id: i.activity for i in plan.items} | {x.id: x.risk for x in plan.risks if x.id}
@@ -136,12 +149,13 @@ class _Planner:
                             formats_to_row, meta)
         return SyncPlan(changes, assessment, plan, findings)
 
-    def _with_new_id(self, finding: Finding) -> Finding:
-        """A reading finding on a row that only now got its ID names that ID."""
+    def _with_new_id(self, finding: Finding, new_ids: dict[tuple[str, int], CellValue]) -> Finding:
+        """A reading finding on a row that only now got its ID names that ID (``new_ids``: the ID
+        written per (tab, row), the first write of each)."""
         if not finding.cell or finding.tab not in (PLAN, RISKS):
             return finding
         row, _ = parse_a1(finding.cell)
-        new = next((w.value for w in self.cells if w.tab == finding.tab and w.row == row and w.field == "id"), None)
+        new = new_ids.get((finding.tab, row))
         return replace(finding, id=str(new)) if new else finding
 
     def _reconcile_items(self) -> tuple[list[Item], dict[str, StateRow]]:
@@ -336,11 +350,11 @@ class _Planner:
             self.log(item_id, table_header(tab, key), cell.text, want, "edit to a sync-owned cell undone")
 
     def _written_for_new_row(self, item_id: str) -> bool:
-        return any(h.id == item_id and h.field == "Row" and h.note.startswith("new") for h in self.history)
+        return item_id in self._new_rows
 
     def _known_change(self, item_id: str, key: str) -> bool:
         """A Slips change the sync itself just logged (a slip) is not a buyer edit."""
-        return key == "slips" and any(h.id == item_id and h.field == "Due" for h in self.history)
+        return key == "slips" and item_id in self._due_logged
 
     def _notes(self, plan: Plan, findings: tuple[Finding, ...]) -> None:
         want: dict[tuple[str, int, int], list[str]] = {}

@@ -18,6 +18,10 @@ REQUIRED = (
     "wall_s_sync_all", "quota_floor_s",
     "naive_wall_s", "local_sync_all_1000_warm_s", "local_sync_all_1000_cold_s", "create_calls",
     "first_sync_calls", "no_edit_sync_calls", "n_plans", "latency_ms", "time_scale",
+    "fewer_calls_than_naive_per_edited_plan_sheets_only", "fewer_calls_than_naive_per_edited_plan_all_apis",
+    "fewer_calls_than_naive_per_night_sheets_only", "fewer_calls_than_naive_per_night_all_apis",
+    "read_bytes_edited_sync", "read_bytes_no_edit_sync", "minimal_read_bytes_values_and_notes_of_used_cells",
+    "read_vs_minimal_read", "write_bytes_edited_sync_3_item_edit",
 )
 
 
@@ -50,7 +54,16 @@ def test_a_small_run_prints_every_figure_and_the_call_budgets_hold(tmp_path):
     assert figures["naive_same_verdict_plans"] == figures["naive_plans_measured"] == 2
     assert figures["naive_calls_per_edited_plan"] > 13  # open_by_key + 6 × (worksheet + records), then writes
     assert figures["call_ratio_vs_naive"] >= 10
-    assert figures["night_call_ratio_vs_naive"] >= 100
+    # The script recolours with one batch_format per plan: an edited plan costs it its reads, its
+    # cell writes and History rows, and one call for the colours.
+    assert figures["naive_calls_per_unchanged_plan"] == 14
+    night = figures["naive_calls_per_night"] / figures["calls_per_night"]
+    assert figures["fewer_calls_than_naive_per_night_sheets_only"] == round(night, 1) > 10
+    assert figures["fewer_calls_than_naive_per_night_all_apis"] < round(night, 1)
+    assert figures["fewer_calls_than_naive_per_edited_plan_all_apis"] >= 10
+    # Bytes over the wire (issue 10): compact answers, lean reads, a lean 3-item write.
+    assert 0 < figures["minimal_read_bytes_values_and_notes_of_used_cells"] < figures["read_bytes_no_edit_sync"]
+    assert figures["write_bytes_edited_sync_3_item_edit"] <= 12_000
     assert figures["targets"]["2_sheets_calls_per_edited_plan"] is True
     # Not measured at this size, and said so rather than guessed.
     assert figures["local_sync_all_1000_warm_s"] is None and figures["local_plans"] == 6

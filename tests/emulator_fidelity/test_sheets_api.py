@@ -336,3 +336,43 @@ def test_missing_and_forbidden_spreadsheets(emulator, sheets):
             spreadsheetId=shared, range="A1", valueInputOption="RAW", body={"values": [["x"]]}
         ).execute()
     assert caught.value.resp.status == 403
+
+
+@pytest.mark.parametrize("api", ["sheets", "drive"])
+def test_answers_are_indented_unless_prettyprint_is_false(emulator, api):
+    """Google's standard ``prettyPrint`` parameter: answers are indented by default and on one line
+    with ``prettyPrint=false``, the same JSON either way; the log keeps the bytes sent."""
+
+    import requests
+
+    spreadsheet_id = _plan(emulator)
+    url = (f"{emulator.base_url}/v4/spreadsheets/{spreadsheet_id}" if api == "sheets"
+           else f"{emulator.base_url}/drive/v3/files/{spreadsheet_id}")
+    emulator.log.clear()
+    pretty = requests.get(url, params={"fields": "*"} if api == "sheets" else {}, timeout=10)
+    compact = requests.get(url, params={"prettyPrint": "false", **({"fields": "*"} if api == "sheets" else {})},
+                           timeout=10)
+    assert pretty.status_code == compact.status_code == 200
+    assert pretty.json() == compact.json()
+    assert pretty.text.startswith('{\n  "') and "\n" not in compact.text and '": ' not in compact.text
+    assert len(compact.content) < len(pretty.content)
+    logged = [e["response_bytes"] for e in emulator.log_entries()]
+    assert logged == [len(pretty.content), len(compact.content)]
+
+
+@pytest.mark.parametrize("fields", [
+    "sheets(properties(title),data(rowData(values(userEnteredValue,note,effectiveFormat(numberFormat(type))))))",
+    "sheets.data.rowData.values(userEnteredValue,formattedValue)",
+    "sheets.data(rowMetadata,rowData.values.effectiveValue)",
+    "sheets.data.columnMetadata.pixelSize",
+])
+def test_a_masked_read_is_the_full_read_masked(emulator, sheets, fields):
+    """The emulator evaluates formulas and builds row and column metadata only for a read whose
+    mask keeps them: whatever the mask, the answer is the full answer with the mask applied."""
+    from tests.google_emulator.fieldmask import apply_mask, parse_mask
+
+    spreadsheet_id = _plan(emulator)
+    full = sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, includeGridData=True).execute()
+    masked = sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, fields=fields).execute()
+    assert masked == apply_mask(full, parse_mask(fields))
+    assert masked.get("sheets")

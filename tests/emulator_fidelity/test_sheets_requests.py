@@ -319,3 +319,54 @@ def test_concurrent_writers_are_serialised(emulator):
     assert values == [[f"{c}-{r}" for c in range(4)] for r in range(5)]
     assert emulator.file_version(spreadsheet_id) == version + 20
     assert len([e for e in emulator.log_entries() if e["method"] == "PUT"]) == 20
+
+
+def test_a_write_leaves_the_spreadsheet_it_started_from_as_it_was(emulator, sheets):
+    """Writes copy only what they change (issue 8): the cells are shared between the spreadsheet a
+    write started from and its result, so no writer may edit a cell in place. Every kind of cell
+    write, applied by successful batches and value calls, leaves the old state (held here, as a
+    Drive copy or a saved state would hold it) byte for byte as it was; a refused batch changes
+    nothing."""
+    import pickle
+
+    spreadsheet_id = emulator.seed_spreadsheet(
+        "Shared cells",
+        sheets={"Plan": [["ID", "Due", "Next"], ["T-01", "2026-05-01", "=B2+7"], ["T-02", "2026-05-03", "=B3+7"],
+                         ["T-03", "note me", "=SUM(B2:B3)"]],
+                "Other": [["=Plan!C2", "=Plan!B3"]]},
+    )
+    plan = next(s.sheet_id for s in emulator.core.spreadsheets[spreadsheet_id].sheets if s.title == "Plan")
+    steps = [
+        [{"insertDimension": {"range": {"sheetId": plan, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}}}],
+        [{"findReplace": {"find": "T-0", "replacement": "X-0", "allSheets": True, "includeFormulas": True}}],
+        [{"findReplace": {"find": "B", "replacement": "B", "allSheets": True, "includeFormulas": True}}],
+        [{"updateCells": {"range": _grid(plan, 2, 3, 0, 3), "fields": "note,userEnteredFormat.textFormat.bold",
+                          "rows": [{"values": [{"note": "n"},
+                                               {"userEnteredFormat": {"textFormat": {"bold": True}}}]}]}}],
+        [{"sortRange": {"range": _grid(plan, 1, 5, 0, 3), "sortSpecs": [{"dimensionIndex": 0,
+                                                                         "sortOrder": "DESCENDING"}]}}],
+        [{"copyPaste": {"source": _grid(plan, 2, 3, 0, 3), "destination": _grid(plan, 6, 7, 0, 3)}}],
+        [{"cutPaste": {"source": _grid(plan, 6, 7, 0, 3), "destination": {"sheetId": plan, "rowIndex": 8,
+                                                                            "columnIndex": 0}}}],
+        [{"deleteDimension": {"range": {"sheetId": plan, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}}}],
+        [{"repeatCell": {"range": _grid(plan, 1, 4, 1, 2), "fields": "userEnteredFormat.numberFormat",
+                         "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": "yyyy"}}}}}],
+    ]
+    values = sheets.spreadsheets().values()
+    calls = [lambda: values.clear(spreadsheetId=spreadsheet_id, range="Plan!A2:B3", body={}).execute(),
+             lambda: values.update(spreadsheetId=spreadsheet_id, range="Plan!C2", valueInputOption="RAW",
+                                   body={"values": [["x"]]}).execute(),
+             lambda: values.append(spreadsheetId=spreadsheet_id, range="Plan!A1", valueInputOption="RAW",
+                                   insertDataOption="INSERT_ROWS", body={"values": [["y"]]}).execute()]
+    calls = [(lambda requests=requests: _batch(sheets, spreadsheet_id, *requests)) for requests in steps] + calls
+    for call in calls:
+        before = emulator.core.spreadsheets[spreadsheet_id]
+        frozen = pickle.dumps(before)
+        call()
+        assert emulator.core.spreadsheets[spreadsheet_id] is not before
+        assert pickle.dumps(before) == frozen, "a write changed the spreadsheet it started from"
+    before = emulator.core.spreadsheets[spreadsheet_id]
+    frozen = pickle.dumps(before)
+    with pytest.raises(HttpError):
+        _batch(sheets, spreadsheet_id, *steps[0], {"deleteSheet": {"sheetId": 987654}})
+    assert emulator.core.spreadsheets[spreadsheet_id] is before and pickle.dumps(before) == frozen

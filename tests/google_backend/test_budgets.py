@@ -131,3 +131,49 @@ def test_sync_all_reads_only_plans_that_changed_and_runs_workers_in_parallel(goo
     drive = [e for e in sent if api_of(e) == "drive"]
     assert [e["path"] for e in drive].count("/drive/v3/files") == 1  # the listing
     assert len(drive) <= 2  # and the version of the one written plan
+
+
+def test_every_call_asks_for_compact_answers(created, emulator, buyer, config):
+    """PRODUCT.md, Bytes: every call mapws sends (create, sync, summary; Sheets, Drive and Docs)
+    carries ``prettyPrint=false``: Google's indented answers are three times larger."""
+    store, result = created
+    buyer_edits(buyer, result.ref.id)
+    app.sync_plan(store, "acme-rollout", config)
+    app.write_summary(store, "acme-rollout", config)
+    sent = calls(emulator)
+    assert {api_of(e) for e in sent} >= {"sheets", "drive", "docs"}
+    assert [(e["method"], e["path"]) for e in sent if e["query"].get("prettyPrint") != ["false"]] == []
+
+
+def test_a_sync_reads_little_more_than_the_plan_holds_and_writes_only_what_changed(created, emulator, buyer,
+                                                                                    config):
+    """PRODUCT.md, Bytes, on the enterprise plan after create and a week of edits: the sync's one
+    read is at most twice a minimal read of the cells' values and notes (measured here, from the
+    same spreadsheet), so no longer every pre-formatted row's dropdown; a 3-item edit's write is
+    at most 12 KB (the state tab's changed rows, not all of it). The 100 KB figure is measured by
+    ``python -m benchmarks.sync`` (benchmarks/RESULTS.md)."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    store, result = created
+    app.sync_plan(store, "acme-rollout", config)  # the rep's first sync, the day the plan was made
+    sheet = buyer("dana@acme.example").open_by_key(result.ref.id).worksheet("Plan")
+    values = sheet.get_all_values()
+    sheet.update_cell(2, column(values, "Status"), "Done")  # a week later, the buyer's 3-item edit
+    sheet.update_cell(3, column(values, "Due"), "2026-07-20")
+    sheet.update_cell(4, column(values, "Owner"), "IT")
+    emulator.log.clear()
+    outcome = app.sync_plan(store, "acme-rollout", replace(config, today=TODAY + timedelta(days=7)))
+    sent = calls(emulator)
+    (read,) = [e for e in sent if is_sheets_read(e)]
+    (write,) = [e for e in sent if is_sheets_write(e)]
+    assert outcome.written
+
+    minimal = buyer("dana@acme.example").http_client.request(
+        "get", f"https://sheets.googleapis.com/v4/spreadsheets/{result.ref.id}",
+        params={"fields": "sheets(data(rowData(values(userEnteredValue,note))))", "prettyPrint": "false"})
+    floor = len(minimal.content)
+    figures = (f"read {read['response_bytes']:,} bytes (minimal {floor:,}), "
+               f"write {write['request_bytes']:,} bytes")
+    assert read["response_bytes"] <= 2 * floor, figures
+    assert write["request_bytes"] <= 12_000, figures

@@ -643,6 +643,7 @@ def _render(
         today=core.today(spreadsheet),
         requester_can_edit=core.can_edit(f, call.caller),
         owner_email=f.owner,
+        mask=mask,
     )
     return apply_mask(out, mask)
 

@@ -100,14 +100,24 @@ def _now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-def _encode(response: Response) -> tuple[bytes, str]:
+def pretty_print(query: dict[str, list[str]]) -> bool:
+    """Google's standard ``prettyPrint`` parameter: JSON answers are indented unless it is false."""
+    values = query.get("prettyPrint")
+    return not values or values[0].strip().lower() not in ("false", "0")
+
+
+def _encode(response: Response, pretty: bool = True) -> tuple[bytes, str]:
+    """The answer's bytes as Google sends them: indented by two spaces by default, on one line with
+    ``prettyPrint=false`` (the pretty form costs json.dumps its pure-Python encoder: clients that
+    move big answers, as mapws does, ask for the compact one)."""
     if response.body is None:
         return b"", response.content_type
     if isinstance(response.body, bytes):
         return response.body, response.content_type
-    # Compact: the same JSON Google sends, without the pretty-printing that makes json.dumps fall
-    # back to its pure-Python encoder (seconds for a 5,000-row read).
-    return json.dumps(response.body, ensure_ascii=False).encode("utf-8"), response.content_type
+    if pretty:
+        return json.dumps(response.body, ensure_ascii=False, indent=2).encode("utf-8"), response.content_type
+    return json.dumps(response.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), \
+        response.content_type
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -233,11 +243,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         response = dispatch_safely(core, self.command, path, query, raw, headers, entry)
         entry["status"] = response.status
+        body, content_type = _encode(response, pretty_print(query))
+        entry["request_bytes"], entry["response_bytes"] = len(raw), len(body)
         server.log.write(entry)
         if response.status == 0:  # the answer is lost (core.lose_answer): the client sees the connection drop
             self.reset_connection()
             return
-        body, content_type = _encode(response)
         self.send(response.status, body, content_type, response.headers)
 
     # -------------------------------------------------------------------------------- batch
@@ -292,9 +303,10 @@ class Handler(BaseHTTPRequestHandler):
                 server.core, method, split.path, inner_query, body, inner_headers, entry
             )
             entry["status"] = response.status
+            response_body, response_type = _encode(response, pretty_print(inner_query))
+            entry["request_bytes"], entry["response_bytes"] = len(body), len(response_body)
             server.log.write(entry)
             inner_count += 1
-            response_body, response_type = _encode(response)
             inner_id = content_id.strip("<>")
             http_text = (
                 f"HTTP/1.1 {response.status} {STATUS_TEXT.get(response.status, 'OK')}\r\n"

@@ -7,13 +7,14 @@ import datetime as dt
 import json
 import math
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from . import formula_eval
 from .a1 import column_letters, format_range, parse_a1
 from .cellvalues import float32, format_value, formula_for_locale, uses_semicolons
 from .errors import ApiError, invalid_argument
+from .fieldmask import Mask, mask_selects
 
 #: A private mark on a cell whose formula did not parse in the spreadsheet's locale when written:
 #: kept as typed, it evaluates to #ERROR! and is never sent out.
@@ -105,6 +106,14 @@ class Sheet:
         max_rows, max_cols = grid["rowCount"], grid["columnCount"]
         self.cells = {k: v for k, v in self.cells.items() if k[0] < max_rows and k[1] < max_cols}
 
+    def copy_for_write(self) -> Sheet:
+        """A copy a write may change: everything copied but the cells themselves, which stay shared
+        in a new dict (a write replaces a cell it changes with a new dict, never edits one in place;
+        see :meth:`Spreadsheet.clone`)."""
+        rest = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "cells"}
+        copied = pickle.loads(pickle.dumps(rest, pickle.HIGHEST_PROTOCOL))
+        return Sheet(cells=dict(self.cells), **copied)
+
     def data_extent(self) -> tuple[int, int]:
         """(rows, columns) up to the last cell holding anything."""
         if not self.cells:
@@ -142,9 +151,17 @@ class Spreadsheet:
 
     def clone(self) -> Spreadsheet:
         """A private copy a write works on, swapped in only when every request succeeded (so a failing
-        batchUpdate leaves nothing changed). The state is plain data: a pickle round trip copies it
-        several times faster than ``copy.deepcopy``."""
-        return pickle.loads(pickle.dumps(self, pickle.HIGHEST_PROTOCOL))
+        batchUpdate leaves nothing changed).
+
+        Copy on write: only what a write may change is copied (properties, metadata, each sheet's
+        rules, merges and dimensions, with a pickle round trip, several times faster than
+        ``copy.deepcopy``); the cells are not. Each sheet gets a new dict of the same cell dicts,
+        and every writer puts a new dict in place of a cell it changes (``set_cell`` and the
+        others copy first), so the spreadsheet a write started from stays as it was, and so do
+        copies that share its cells (a Drive copy, a saved state, a benchmark's clones)."""
+        rest = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sheets"}
+        copied = pickle.loads(pickle.dumps(rest, pickle.HIGHEST_PROTOCOL))
+        return Spreadsheet(sheets=[sheet.copy_for_write() for sheet in self.sheets], **copied)
 
 
 def new_sheet(sheet_id: int, title: str, index: int, rows: int = 1000, columns: int = 26) -> Sheet:
@@ -372,6 +389,10 @@ class Evaluator:
         #: Formulas go out in the spreadsheet locale's syntax (";" between arguments in de_DE).
         self.locale = str(spreadsheet.properties.get("locale") or "en_US")
         self.semicolons = uses_semicolons(self.locale)
+        #: What the read's field mask leaves in the answer: formulas are evaluated, and each row's
+        #: and column's metadata built, only for a read that keeps them (the answer is the same).
+        self.values_wanted = True
+        self.dimensions_wanted = True
 
     def effective(self, sheet: Sheet, row: int, col: int) -> tuple[str, Any] | None:
         """('number'|'string'|'bool'|'error', value) or None for empty/unknown."""
@@ -531,6 +552,7 @@ def render_cell(spreadsheet: Spreadsheet, sheet: Sheet, row: int, col: int, eval
         formula = cell["userEnteredValue"].get("formulaValue")
         if formula and evaluator.semicolons and not cell.get(PARSE_ERROR):
             out["userEnteredValue"] = {"formulaValue": formula_for_locale(formula, evaluator.locale)}
+    if cell.get("userEnteredValue") and evaluator.values_wanted:
         found = evaluator.effective(sheet, row, col)
         effective = effective_value_json(found)
         if effective is not None:
@@ -626,6 +648,8 @@ def render_grid_data(spreadsheet: Spreadsheet, bounds: Bounds, evaluator: Evalua
         rows.pop()
     if rows:
         data["rowData"] = rows
+    if not evaluator.dimensions_wanted:
+        return data
     row_metadata_by_index: dict[int, list[dict]] = {}
     column_metadata_by_index: dict[int, list[dict]] = {}
     for item in spreadsheet.developer_metadata:
@@ -783,9 +807,16 @@ def render_spreadsheet(
     today: dt.date,
     requester_can_edit: bool,
     owner_email: str,
+    mask: Mask | None = None,
 ) -> dict[str, Any]:
-    """The full Spreadsheet resource; the caller applies the field mask afterwards."""
+    """The full Spreadsheet resource; the caller applies the field mask afterwards (``mask`` only
+    spares the work on what it would drop: formula results, row and column metadata)."""
     evaluator = Evaluator(spreadsheet, today)
+    values = ("sheets", "data", "rowData", "values")
+    evaluator.values_wanted = mask_selects(mask, *values, "effectiveValue") or mask_selects(
+        mask, *values, "formattedValue")
+    evaluator.dimensions_wanted = mask_selects(mask, "sheets", "data", "rowMetadata") or mask_selects(
+        mask, "sheets", "data", "columnMetadata")
     sheets_out = []
     for sheet in spreadsheet.sheets:
         bounds = None

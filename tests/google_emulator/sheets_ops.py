@@ -368,12 +368,13 @@ def shift_dimension(
         moved[new_key] = cell
     sheet.cells = moved
     for other in spreadsheet.sheets:
-        for cell in other.cells.values():
+        for key, cell in other.cells.items():
             formula = (cell.get("userEnteredValue") or {}).get("formulaValue")
             if formula:
-                cell["userEnteredValue"]["formulaValue"] = _rewrite_formula(
-                    formula, sheet.title, other is sheet, dimension, start, count, deleting
-                )
+                rewritten = _rewrite_formula(formula, sheet.title, other is sheet, dimension, start, count, deleting)
+                if rewritten != formula:  # a new cell: cells are shared with the copy a write started from
+                    other.cells[key] = {**cell, "userEnteredValue": {**cell["userEnteredValue"],
+                                                                     "formulaValue": rewritten}}
     meta = sheet.row_meta if axis == 0 else sheet.column_meta
     shifted_meta = {}
     for index, value in meta.items():
@@ -1183,6 +1184,8 @@ def _find_replace(ss: Spreadsheet, req: dict, ctx: Context) -> dict:
             counts["formulasChanged" if key == "formulaValue" else "valuesChanged"] += 1
             rows_changed.add((area.sheet.sheet_id, row))
             sheets_changed.add(area.sheet.sheet_id)
+            cell = dict(cell)  # a new cell: cells are shared with the copy a write started from
+            area.sheet.cells[(row, col)] = cell
             if key == "formulaValue":
                 cell["userEnteredValue"] = {"formulaValue": new_text}
             else:
@@ -1837,10 +1840,11 @@ def clear_values(spreadsheet: Spreadsheet, range_text: str) -> str:
     bounds = resolve_a1(spreadsheet, range_text)
     for row, col in list(bounds.sheet.cells):
         if bounds.start_row <= row < bounds.end_row and bounds.start_col <= col < bounds.end_col:
-            cell = bounds.sheet.cells[(row, col)]
-            cell.pop("userEnteredValue", None)
-            cell.pop("effectiveValue", None)
-            if not cell:
+            cell = {k: v for k, v in bounds.sheet.cells[(row, col)].items()
+                    if k not in ("userEnteredValue", "effectiveValue")}  # a new cell: cells are shared
+            if cell:
+                bounds.sheet.cells[(row, col)] = cell
+            else:
                 del bounds.sheet.cells[(row, col)]
     return bounds.a1()
 

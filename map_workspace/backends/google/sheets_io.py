@@ -93,9 +93,14 @@ SYNC_HEADER_TEXT = "595959"
 #: What a read must ask for in each cell's values so that smart chips are read: an @-mentioned
 #: owner's cell text is "@", the email is only in its chip run.
 CHIP_FIELDS = "chipRuns(startIndex,chip(personProperties(email),richLinkProperties(uri)))"
-#: One read: every tab's cells with notes, number formats, validation and chips, the sheets'
-#: properties (the locale: formulas come back in its syntax), colour rules and metadata. Field
-#: masks also work in Google's parenthesised form.
+#: One read: every tab's cells with notes, number formats and chips, the sheets' properties (the
+#: locale: formulas come back in its syntax), colour rules and metadata. Field masks also work in
+#: Google's parenthesised form.
+#:
+#: No per-cell ``dataValidation``: the dropdowns of the hundreds of pre-formatted empty rows made 59%
+#: of a read. Those rows still come back, each cell an empty ``{}`` (a field mask selects fields, not
+#: rows; Google returns every row it holds data for), about a third of what is left: cutting them
+#: needs a read bounded by rows (benchmarks/RESULTS.md, issue 10).
 READ_FIELDS = (
     "spreadsheetId,properties(title,locale,timeZone),"
     "developerMetadata(metadataId,metadataKey,metadataValue),"
@@ -103,7 +108,7 @@ READ_FIELDS = (
     "developerMetadata(metadataId,metadataKey,metadataValue),"
     "conditionalFormats(ranges,booleanRule(condition(type,values))),"
     "data(startRow,startColumn,rowData(values(userEnteredValue,effectiveFormat(numberFormat(type)),note,"
-    f"dataValidation(condition(type)),{CHIP_FIELDS}))))"
+    f"{CHIP_FIELDS}))))"
 )
 
 
@@ -389,8 +394,14 @@ def shifted_rules(cols: PlanColumns, first_row: int, thresholds: Thresholds) -> 
 
 
 def _formats_in_place(sheet: dict[str, Any], grid: Grid, thresholds: Thresholds) -> bool:
-    """The Status dropdown and every colour rule (with the windows the plan records) still cover
-    the Plan rows (a buyer may have cleared them, or the plan outgrown them)."""
+    """Every colour rule (with the windows the plan records) still covers the Plan rows (a buyer
+    may have cleared them, or the plan outgrown them).
+
+    The dropdowns are laid out with the rules, to the same row, by the same write, so rules that
+    cover the rows say the plan has not outgrown its dropdowns either. A buyer who removes the
+    dropdowns by hand (Data → Data validation → Remove) is not noticed: seeing it would take each
+    pre-formatted row's validation in every read, three times the bytes of the used rows; the
+    cells still accept anything typed, and the sync reads it as before."""
     try:
         table = find_table(grid, PLAN_TAB)
     except StructuralBreak:
@@ -398,8 +409,6 @@ def _formats_in_place(sheet: dict[str, Any], grid: Grid, thresholds: Thresholds)
     first = table.header_row + 2
     last = max(first, len(grid.rows))
     status = table.columns.get("status", PLAN_TAB.index("status"))
-    if not _has_dropdown(sheet, first, status) or not _has_dropdown(sheet, last, status):
-        return False
     present: set[str] = set()
     for rule in sheet.get("conditionalFormats") or []:
         if not any(_covers(r, first, last, status) for r in rule.get("ranges") or []):
@@ -407,20 +416,6 @@ def _formats_in_place(sheet: dict[str, Any], grid: Grid, thresholds: Thresholds)
         present.update(canonical_formula(f) for f in _rule_formulas(rule)[:1])
     cols = plan_columns_at(table.columns, last)
     return all(canonical_formula(formula) in present for formula, _ in shifted_rules(cols, first, thresholds))
-
-
-def _has_dropdown(sheet: dict[str, Any], row: int, col: int) -> bool:
-    """Cell (1-based row, 0-based col) carries a list validation."""
-    for block in sheet.get("data") or []:
-        index = row - 1 - int(block.get("startRow") or 0)
-        rows = block.get("rowData") or []
-        if 0 <= index < len(rows):
-            values = (rows[index] or {}).get("values") or []
-            at = col - int(block.get("startColumn") or 0)
-            if 0 <= at < len(values):
-                condition = ((values[at] or {}).get("dataValidation") or {}).get("condition") or {}
-                return condition.get("type") in ("ONE_OF_LIST", "ONE_OF_RANGE")
-    return False
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -758,7 +753,7 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
     if changes.history:
         requests += _history_requests(snapshot, layout, changes.history)
     if changes.state is not None:
-        requests += _state_requests(layout, changes.state)
+        requests += _state_requests(snapshot, layout, changes.state)
     if changes.formats_to_row is not None:
         # The windows the plan records after this change: the sync moves them with the config.
         thresholds = thresholds_of({**snapshot.meta, **changes.meta})
@@ -819,21 +814,46 @@ def _history_requests(snapshot: Snapshot, layout: Layout, entries: Sequence[Hist
     return requests
 
 
-def _state_requests(layout: Layout, state: Sequence[StateRow]) -> list[dict[str, Any]]:
-    """The hidden state tab rewritten from row 2; rows beyond the new state are cleared."""
+def _state_requests(snapshot: Snapshot, layout: Layout, state: Sequence[StateRow]) -> list[dict[str, Any]]:
+    """The hidden state tab made to hold exactly ``state`` from row 2: only the rows that differ
+    from what the read saw are written (one updateCells per run of them), and rows beyond the new
+    state that still hold something are cleared. A sync usually changes a few rows of a long state."""
     requests: list[dict[str, Any]] = []
     info = layout.tabs.get(STATE)
+    grid = snapshot.tabs.get(STATE)
     if info is None:
         info, requests = _recreate_tab(layout, STATE, len(state) + 1)
+        grid = None
     requests += _grow(info, len(state) + 1)
     width = max(len(TABLE_TABS[STATE].columns), 1)
-    rows = [[value_data(None if v == "" else v)[0] for v in row.cells()] for row in state]
-    requests.append({"updateCells": {
-        "range": grid_range(info.sheet_id, 1, info.rows, 0, width),
-        "rows": [{"values": values} for values in rows],
-        "fields": "userEnteredValue,userEnteredFormat.numberFormat",
-    }})
+    have = [tuple(c.value for c in row) for row in (grid.rows[1:] if grid is not None else ())]
+    # The rows keep their places (the tab is read by ID; order means nothing): an ID the tab holds
+    # stays in its row, new ones go at the end, so a plan laid out in template order is not
+    # rewritten in ID order by its first sync.
+    place = {str(row[0]): i for i, row in reversed(list(enumerate(have))) if row and row[0] not in (None, "")}
+    state = sorted(state, key=lambda row: place.get(row.id, len(have)))
+    wanted = [tuple(None if v == "" else v for v in row.cells()) for row in state]
+    changed = [i for i in range(max(len(wanted), len(have)))
+               if not _row_holds(have[i] if i < len(have) else (), wanted[i] if i < len(wanted) else (), width)]
+    for first, last in _runs(changed):
+        rows = [[value_data(v)[0] for v in wanted[i]] if i < len(wanted) else [] for i in range(first, last + 1)]
+        requests.append({"updateCells": {
+            "range": grid_range(info.sheet_id, 1 + first, 2 + last, 0, width),
+            "rows": [{"values": values} for values in rows],
+            "fields": "userEnteredValue,userEnteredFormat.numberFormat",
+        }})
     return requests
+
+
+def _row_holds(have: Sequence[CellValue], want: Sequence[CellValue], width: int) -> bool:
+    """Whether a state row as read already holds ``want`` in its first ``width`` cells (same value
+    and same kind: a date is not its serial number, 1 is not "1")."""
+    for c in range(width):
+        a = have[c] if c < len(have) else None
+        b = want[c] if c < len(want) else None
+        if type(a) is not type(b) or a != b:
+            return False
+    return True
 
 
 def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int,
