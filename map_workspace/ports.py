@@ -43,6 +43,8 @@ class SummaryResult:
     document: str
     url: str
     pdf: str | None = None
+    #: The dated copies ``keep`` asked for: paths (local) or links (Google).
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,9 @@ class PlanStore(ABC):
         return ""
 
     @abstractmethod
-    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
-        """Render the one-page summary next to the plan (and a PDF when asked)."""
+    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool, keep: bool = False) -> SummaryResult:
+        """Render the one-page summary next to the plan (and a PDF when asked), the full and the
+        light one under different names; ``keep`` also leaves a dated copy that later runs keep."""
 
     # --- capabilities: a store that has one overrides its accessor ------------------------------
 

@@ -118,11 +118,13 @@ def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, a
 
 def print_summary_written(result: SummaryResult, as_json: bool) -> None:
     if as_json:
-        echo_json({"document": result.document, "url": result.url, "pdf": result.pdf})
+        echo_json({"document": result.document, "url": result.url, "pdf": result.pdf, "kept": list(result.kept)})
         return
     click.echo(f"Wrote {result.document}")
     if result.pdf:
         click.echo(f"Wrote {result.pdf}")
+    for copy in result.kept:
+        click.echo(f"Kept a dated copy: {copy}")
 
 
 def print_shared(result: ShareResult, as_json: bool) -> None:

@@ -119,6 +119,20 @@ def test_summary_is_written_beside_the_plan(store):
     assert out.document and out.url and out.pdf is None
 
 
+def test_full_and_light_summaries_never_overwrite_each_other_and_keep_adds_a_dated_copy(store):
+    ref, _, _ = new_plan(store)
+    result = plan_sync(store.read(ref), TODAY, now=NOW)
+    full_doc = build_summary(result.plan, result.assessment, TODAY)
+    full = store.write_summary(ref, full_doc, pdf=False)
+    light = store.write_summary(ref, build_summary(result.plan, result.assessment, TODAY, light=True), pdf=False)
+    assert full.document != light.document and full.url != light.url
+    assert full.kept == () and light.kept == ()
+    again = store.write_summary(ref, full_doc, pdf=False, keep=True)
+    assert (again.document, again.url) == (full.document, full.url)  # the link already sent still works
+    assert len(again.kept) == 1 and again.kept[0] not in (full.document, full.url, light.document, light.url)
+    assert TODAY.isoformat() in again.kept[0] or store.name == "google"
+
+
 def test_changed_thresholds_rewrite_flags_and_colour_rules_once(store):
     """config.toml's stalled/due-soon windows move: one sync rewrites the Flag formulas, the colour
     rules and the plan's record of them; the next plans nothing; and back again."""

@@ -49,6 +49,20 @@ def is_plan_file(path: Path, root: Path) -> bool:
     return not (name.startswith("~$") or name.endswith(BACKUP_SUFFIX) or name.endswith(".tmp"))
 
 
+def _copy_file(source: Path, target: Path) -> Path:
+    """``source`` copied to ``target`` through a temporary file beside it (never half a file)."""
+    import secrets
+    import shutil
+
+    temp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        shutil.copyfile(source, temp)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
+
+
 class _ParsedWorkbooks:
     """The last few workbooks this store read, by (path, SHA-256 of the bytes parsed): a sync
     that writes right after reading saves a second parse. Each is handed out once, since apply
@@ -175,14 +189,24 @@ class LocalPlanStore(PlanStore):
         root = self.directory
         return [_ref(p) for p in sorted(root.rglob(f"*{EXTENSION}")) if is_plan_file(p, root)]
 
-    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
-        """``<slug>-summary.docx`` beside the plan workbook, and its PDF when asked."""
+    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool, keep: bool = False) -> SummaryResult:
+        """``<slug>-summary.docx`` (``<slug>-summary-light.docx`` for the light one) beside the plan
+        workbook, and its PDF when asked; ``keep`` also writes ``<slug>-summary-<date>.docx`` (and
+        PDF), which no later run overwrites unless it is for the same day."""
         from map_workspace.backends.local.docx_summary import render_docx
+        from map_workspace.summary import summary_name
 
-        document = render_docx(doc, Path(ref.id).parent / f"{ref.slug}-summary.docx").resolve()
+        folder = Path(ref.id).parent
+        document = render_docx(doc, folder / f"{summary_name(ref.slug, doc)}.docx").resolve()
         pdf_path = None
         if pdf:
             from map_workspace.backends.local.office import convert
 
             pdf_path = str(convert(document, "pdf", document.parent).resolve())
-        return SummaryResult(document=str(document), url=document.as_uri(), pdf=pdf_path)
+        kept: tuple[str, ...] = ()
+        if keep:
+            dated = folder / summary_name(ref.slug, doc, dated=True)
+            kept = (str(render_docx(doc, dated.with_suffix(".docx")).resolve()),)
+            if pdf_path is not None:
+                kept += (str(_copy_file(Path(pdf_path), dated.with_suffix(".pdf")).resolve()),)
+        return SummaryResult(document=str(document), url=document.as_uri(), pdf=pdf_path, kept=kept)
