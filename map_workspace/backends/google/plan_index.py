@@ -81,9 +81,9 @@ class PlanIndex:
                 for kind in SUMMARY_KINDS:
                     self.summaries.setdefault((item["id"], kind), None)
         for item in items:
-            kind = summary_kind(item)
-            if kind is not None:
-                self.summaries[((item.get("appProperties") or {})["mapws_plan"], kind)] = item
+            summary = summary_kind(item)
+            if summary is not None:
+                self.summaries[((item.get("appProperties") or {})["mapws_plan"], summary)] = item
         return items
 
     def plans_tagged(self, slug: str) -> list[dict[str, Any]]:
