@@ -37,6 +37,7 @@ from map_workspace.backends.local.workbook_contract import (
     PRIVATE_META,
     backup_path,
     find_sheet,
+    mark_tabs,
 )
 from map_workspace.backends.local.workbook_reading import (
     LoadWorkbook,
@@ -56,6 +57,7 @@ def write_workbook(path: Path, snapshot: Snapshot) -> None:
     """Write a new plan workbook from rendered grids, laid out and formatted as the contract says."""
     path = Path(path)
     wb = new_workbook(snapshot)
+    mark_tabs(wb)
     _set_meta(wb, snapshot.meta)
     _save_atomically(wb, path)
 
@@ -125,6 +127,7 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
         refresh_formats(plan, grid, changes.formats_to_row, thresholds)
     if changes.meta:
         _set_meta(wb, changes.meta)
+    mark_tabs(wb)
     check_not_locked(path)
     return _save_over(wb, path, data)
 
