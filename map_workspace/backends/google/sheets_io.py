@@ -495,7 +495,9 @@ def _header_data(column: Column | None, cell: Cell) -> dict[str, Any]:
 def _data_cell(column: Column | None, cell: Cell) -> dict[str, Any]:
     data, _ = value_data(cell.value, cell.formula)
     wrap = "WRAP" if column is not None and column.wrap else ""
-    data = _with_format(data, wrapStrategy=wrap, verticalAlignment="TOP")
+    # Numbers and dates centred, so "0" never runs into the Flag beside it ("0Needs owner").
+    align = column.align.upper() if column is not None and column.align else ""
+    data = _with_format(data, wrapStrategy=wrap, verticalAlignment="TOP", horizontalAlignment=align)
     if cell.note:
         data["note"] = cell.note
     return data

@@ -21,11 +21,13 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.worksheet.worksheet import Worksheet
 
 from map_workspace.backends.local.formatting import (
+    SIZED_TABS,
     comment,
     new_table_sheet,
     new_workbook,
     put_formula,
     refresh_formats,
+    refresh_row_heights,
     set_value,
     style_data_cell,
 )
@@ -48,7 +50,7 @@ from map_workspace.backends.local.workbook_reading import (
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, StateRow, merge_note
 from map_workspace.errors import PlanChanged, PlanError, PlanLocked, StructuralBreak
 from map_workspace.formulas import thresholds_of
-from map_workspace.layout import HISTORY, PLAN, STATE, TABLE_TABS, Snapshot
+from map_workspace.layout import HISTORY, PLAN, STATE, TABLE_TABS, Owner, Snapshot
 
 # --- a new plan -----------------------------------------------------------------------------------
 
@@ -127,6 +129,10 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
         refresh_formats(plan, grid, changes.formats_to_row, thresholds)
     if changes.meta:
         _set_meta(wb, changes.meta)
+    for tab in SIZED_TABS:  # after a sort, text sits in rows sized for other text
+        sheet, tab_grid = find_sheet(wb, tab), snapshot.tabs.get(tab)
+        if sheet is not None and tab_grid is not None:
+            refresh_row_heights(sheet, tab_grid, TABLE_TABS[tab])
     mark_tabs(wb)
     check_not_locked(path)
     return _save_over(wb, path, data)
@@ -151,6 +157,13 @@ def _apply_cells(wb: Workbook, writes: Iterable[CellWrite], path: Path) -> None:
             put_formula(cell, write.formula)
         else:
             set_value(cell, write.value)
+        column = _SYNC_COLUMNS.get((write.tab, write.field))
+        if column is not None:  # a row the buyer added has no style yet: "0Needs owner" otherwise
+            style_data_cell(cell, column)
+
+
+_SYNC_COLUMNS = {(spec.name, column.key): column for spec in TABLE_TABS.values() for column in spec.columns
+                 if column.owner is Owner.SYNC}
 
 
 def _unmerge_over(ws: Worksheet, row: int, col: int) -> None:

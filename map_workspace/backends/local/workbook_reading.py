@@ -19,7 +19,7 @@ from openpyxl.cell.rich_text import CellRichText
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
-from map_workspace.backends.local.formatting import formats_in_place
+from map_workspace.backends.local.formatting import SIZED_TABS, formats_in_place, row_heights_in_place
 from map_workspace.backends.local.workbook_contract import (
     BACKUP_SUFFIX,
     META_PREFIX,
@@ -28,7 +28,7 @@ from map_workspace.backends.local.workbook_contract import (
 )
 from map_workspace.errors import PlanError, PlanNotFound
 from map_workspace.formulas import thresholds_of
-from map_workspace.layout import PLAN, TABS, Cell, Grid, ReadToken, Snapshot
+from map_workspace.layout import PLAN, TABLE_TABS, TABS, Cell, Grid, ReadToken, Snapshot
 
 #: How a workbook's bytes are parsed (a store may wrap it, e.g. to count parses).
 LoadWorkbook = Callable[[bytes, Path], Workbook]
@@ -81,7 +81,9 @@ def read_workbook(path: Path, load: LoadWorkbook = load_plan_workbook) -> tuple[
     # restores them (saving.apply_changes), so their absence counts as formats to put back.
     formats_ok = (plan_sheet is not None and PLAN in tabs
                   and formats_in_place(plan_sheet, tabs[PLAN], thresholds_of(meta))
-                  and markers_in_place(wb, sheets))
+                  and markers_in_place(wb, sheets)
+                  and all(row_heights_in_place(sheets[tab], tabs[tab], TABLE_TABS[tab])
+                          for tab in SIZED_TABS if tab in tabs))
     snapshot = Snapshot(source=str(path.resolve()), meta=meta, tabs=tabs, formats_ok=formats_ok,
                         extra_tabs=tuple(extra), token=ReadToken(hashlib.sha256(data).hexdigest()))
     return snapshot, wb
