@@ -205,6 +205,8 @@ OVERVIEW_FIELDS = (
 
 #: Overview: a title row, then one row per field: label in column A, value in column B.
 OVERVIEW_TITLE = "Mutual Action Plan"
+#: The one line under the title that tells the buyer what to do (row 2 of a new plan).
+OVERVIEW_GUIDE = "Mark items Done, move dates, name owners in the Plan tab — the flags update themselves."
 
 #: Tabs in the order the contract fixes (the hidden state tab last).
 TABS = (OVERVIEW, PLAN, STAKEHOLDERS, RISKS, CHECKINS, HISTORY, STATE)

@@ -65,6 +65,17 @@ def test_created_plan_reads_back_as_written(store):
     assert plan_sync(read, TODAY, now=NOW).changes.is_empty
 
 
+def test_the_overview_tells_the_buyer_in_one_line_what_to_do(store):
+    from map_workspace.layout import OVERVIEW_GUIDE
+
+    ref, _, plan = new_plan(store)
+    read = store.read(ref)
+    assert read.tabs[OVERVIEW].rows[1][0].text == OVERVIEW_GUIDE
+    assert OVERVIEW_GUIDE == ("Mark items Done, move dates, name owners in the Plan tab — "
+                              "the flags update themselves.")
+    assert read_plan(read, today=TODAY).plan.overview.deal == "Acme rollout"
+
+
 def test_locate_by_slug_and_list(store):
     ref, _, _ = new_plan(store)
     new_plan(store, "Beta deal", "light")

@@ -121,7 +121,7 @@ def computed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 
 def _overview_value(wb, key: str):  # type: ignore[no-untyped-def]
-    row = next(i for i, f in enumerate(OVERVIEW_FIELDS, 2) if f.key == key)
+    row = next(i for i, f in enumerate(OVERVIEW_FIELDS, 3) if f.key == key)
     return wb[OVERVIEW].cell(row, 2).value
 
 

@@ -67,8 +67,8 @@ def _slips(value: int) -> ChangeSet:
 
 
 def overview_row(key: str) -> int:
-    """1-based sheet row of an Overview field (row 1 is the title)."""
-    return next(i for i, f in enumerate(OVERVIEW_FIELDS, 2) if f.key == key)
+    """1-based sheet row of an Overview field (row 1 is the title, row 2 the one-line guide)."""
+    return next(i for i, f in enumerate(OVERVIEW_FIELDS, 3) if f.key == key)
 
 
 @pytest.fixture

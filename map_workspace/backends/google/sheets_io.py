@@ -38,6 +38,7 @@ from map_workspace.layout import (
     HISTORY,
     OVERVIEW,
     OVERVIEW_FIELDS,
+    OVERVIEW_GUIDE,
     PLAN,
     PLAN_TAB,
     STATE,
@@ -86,6 +87,7 @@ PIXELS_PER_WIDTH = 7
 HEADER_FILL = "DCE6F1"
 SYNC_FILL = "E7E6E6"
 SYNC_HEADER_TEXT = "595959"
+GUIDE_TEXT = "1F3864"
 
 #: One read: every tab's cells with notes, number formats and validation, the sheets' properties,
 #: colour rules and metadata. Field masks also work in Google's parenthesised form.
@@ -562,6 +564,10 @@ def _overview_requests(grid: Grid, sheet_id: int) -> list[dict[str, Any]]:
         if r == 0:
             rows.append([_with_format(value_data(c.value, c.formula)[0],
                                       textFormat=_text_format(bold=True, size=14)) for c in row])
+            continue
+        if row and row[0].text == OVERVIEW_GUIDE:  # one line, running over the empty cell beside it
+            rows.append([_with_format(value_data(row[0].value)[0],
+                                      textFormat=_text_format(italic=True, colour=GUIDE_TEXT))])
             continue
         spec = fields.get(normalise_header(row[0].text)) if row else None
         synced = spec is not None and spec.owner is Owner.SYNC

@@ -38,6 +38,7 @@ from map_workspace.layout import (
     CHECKINS,
     OVERVIEW,
     OVERVIEW_FIELDS,
+    OVERVIEW_GUIDE,
     OVERVIEW_TITLE,
     PLAN,
     PLAN_TAB,
@@ -66,6 +67,7 @@ _SYNC_FILL = PatternFill("solid", start_color="E7E6E6", end_color="E7E6E6")
 #: Headers in the body's font: without a name, LibreOffice draws them in a wider serif.
 _HEADER_FONT = Font(name="Calibri", bold=True)
 _SYNC_HEADER_FONT = Font(name="Calibri", bold=True, italic=True, color="595959")
+_GUIDE_FONT = Font(name="Calibri", italic=True, color="1F3864")
 _TOP = Alignment(vertical="top")
 _WRAP = Alignment(vertical="top", wrap_text=True)
 _LEFT_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
@@ -125,7 +127,10 @@ def _write_overview(ws: Worksheet, grid: Grid) -> None:
         for c, cell in enumerate(row, 1):
             put(ws.cell(r, c), cell)
         if r == 1:
-            ws.cell(1, 1).font = Font(bold=True, size=14)
+            ws.cell(1, 1).font = Font(name="Calibri", bold=True, size=14)
+            continue
+        if row and row[0].text == OVERVIEW_GUIDE:  # one line, running over the empty cell beside it
+            ws.cell(r, 1).font = _GUIDE_FONT
             continue
         field = fields.get(normalise_header(row[0].text)) if row else None
         ws.cell(r, 1).font = _HEADER_FONT
