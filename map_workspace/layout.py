@@ -148,12 +148,14 @@ CHECKINS_TAB = TabSpec(
 HISTORY_TAB = TabSpec(
     HISTORY,
     (
-        Column("When", "when", Owner.SYNC, width=26),
+        Column("When", "when", Owner.SYNC, width=17),
         Column("ID", "id", Owner.SYNC, width=10),
+        Column("Activity", "activity", Owner.SYNC, width=34, wrap=True),
         Column("Field", "field", Owner.SYNC, width=12),
-        Column("From", "from", Owner.SYNC, width=24, wrap=True),
-        Column("To", "to", Owner.SYNC, width=24, wrap=True),
-        Column("Note", "note", Owner.SYNC, width=44, wrap=True),
+        Column("From", "from", Owner.SYNC, width=22, wrap=True),
+        Column("To", "to", Owner.SYNC, width=22, wrap=True),
+        Column("By", "by", Owner.SYNC, width=18),
+        Column("Note", "note", Owner.SYNC, width=40, wrap=True),
     ),
 )
 
@@ -356,6 +358,9 @@ MIN_FORMATTED_ROWS = 500
 FORMAT_HEADROOM = 200
 #: Meta key recording the last sheet row the Plan's formats and range formulas cover.
 META_FORMATTED_ROWS = "formatted_rows"
+#: Meta key (backend bookkeeping, never written back) naming who last saved the file, when the
+#: backend can tell and it was not mapws: History says who made the edits a sync observes.
+MODIFIED_BY = "_modified_by"
 
 
 def formatted_rows(item_count: int, rows_formatted: int | None = None) -> int:

@@ -5,7 +5,7 @@ properties that rendering showed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -116,3 +116,54 @@ def test_google_centres_numbers_and_dates_too() -> None:
     first = plan_rows[1]["values"]
     assert first[slips]["userEnteredFormat"]["horizontalAlignment"] == "CENTER"
     assert first[due]["userEnteredFormat"]["horizontalAlignment"] == "CENTER"
+
+
+def history_rows(ws) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    header = [str(c.value or "").replace(" (auto)", "") for c in ws[1]]
+    return [dict(zip(header, (c.value for c in row), strict=False)) for row in ws.iter_rows(min_row=2)
+            if any(c.value for c in row)]
+
+
+def test_history_shows_a_date_time_in_the_plans_time_zone_the_activity_and_who(tmp_path: Path) -> None:
+    store = LocalPlanStore(tmp_path)
+    config = Config(dir=tmp_path, today=TODAY, timezone="Asia/Tokyo")
+    app.create_plan(store, app.CreateRequest("Globex rollout", date(2027, 2, 26),
+                                             [Person.parse("Dana Tanaka <dana@acme.com>")],
+                                             [Person.parse("Sam Rivera <sam@seller.io>")]), config)
+    path = store.path_for("globex-rollout")
+    wb = load_workbook(path)
+    ws = wb[PLAN]
+    ws.cell(2, COL["status"]).value = "Done"
+    activity = ws.cell(2, COL["activity"]).value
+    wb.properties.lastModifiedBy = "Dana Tanaka"  # Excel records who saved the file
+    wb.save(path)
+    app.sync_plan(store, "globex-rollout", config)
+    ws = load_workbook(path)["History"]
+    rows = history_rows(ws)
+    done = next(r for r in rows if r["Field"] == "Status")
+    assert done["ID"] == "T-01" and done["Activity"] == activity and done["By"] == "Dana Tanaka"
+    when = done["When"]
+    assert isinstance(when, datetime) and when.tzinfo is None  # a date-time cell, not ISO text
+    assert ws.cell(rows.index(done) + 2, 1).number_format == "yyyy-mm-dd hh:mm"
+    created = rows[0]
+    assert created["Field"] == "Plan" and isinstance(created["When"], datetime) and not created["By"]
+
+
+def test_an_old_history_tab_gets_the_new_columns_after_its_own(tmp_path: Path) -> None:
+    store, path, config = new_plan(tmp_path)
+    wb = load_workbook(path)
+    history = wb["History"]
+    for col in (7, 8):
+        history.cell(1, col).value = None  # a plan made before History named the activity and who
+    history.cell(1, 3).value, history.cell(1, 4).value, history.cell(1, 5).value = "Field (auto)", "From (auto)", \
+        "To (auto)"
+    history.cell(1, 6).value = "Note (auto)"
+    for row in history.iter_rows(min_row=2):
+        for cell in row:
+            cell.value = None
+    wb[PLAN].cell(2, COL["status"]).value = "Done"
+    wb.save(path)
+    app.sync_plan(store, "globex-rollout", config)
+    rows = history_rows(load_workbook(path)["History"])
+    done = next(r for r in rows if r["Field"] == "Status")
+    assert done["To"] == "Done" and done["Activity"] and done["ID"] == "T-01"

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from map_workspace.changes import ChangeSet, HistoryEntry, StateRow, merge_note
+from map_workspace.changes import ChangeSet, HistoryEntry, StateRow, history_columns, history_time, merge_note
 from map_workspace.domain.thresholds import Thresholds
 from map_workspace.errors import StructuralBreak
 from map_workspace.formulas import (
@@ -505,8 +505,9 @@ def _data_cell(column: Column | None, cell: Cell) -> dict[str, Any]:
     return data
 
 
-def _rows_request(sheet_id: int, rows: list[list[dict[str, Any]]], fields: str, row0: int = 0) -> dict[str, Any]:
-    return {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row0, "columnIndex": 0},
+def _rows_request(sheet_id: int, rows: list[list[dict[str, Any]]], fields: str, row0: int = 0,
+                  col0: int = 0) -> dict[str, Any]:
+    return {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row0, "columnIndex": col0},
                             "rows": [{"values": values} for values in rows], "fields": fields}}
 
 
@@ -768,14 +769,23 @@ def _history_requests(snapshot: Snapshot, layout: Layout, entries: Sequence[Hist
             last = r + 1
     first_index = max(last, 1)  # 0-based index of the first new row (row 1 is the header)
     requests += _grow(info, first_index + len(entries))
-    columns = TABLE_TABS[HISTORY].columns
+    # Each column where the tab's header has it; a tab made before a column existed gets it after its own.
+    positions, added = history_columns(grid.rows[0] if grid is not None and grid.rows else
+                                       tuple(Cell(value=c.title) for c in TABLE_TABS[HISTORY].columns))
+    columns = {c.key: c for c in TABLE_TABS[HISTORY].columns}
+    by_title = {c.title: c for c in columns.values()}
+    for col, title in added:
+        requests.append(_rows_request(info.sheet_id, [[_header_data(by_title.get(title), Cell(value=title))]],
+                                      "userEnteredValue,userEnteredFormat,note", 0, col))
+    timezone = snapshot.meta.get("timezone", "")
+    width = max(positions.values()) + 1
     rows = []
     for entry in entries:
-        values = []
-        for c, value in enumerate(entry.cells()):
-            data, _ = value_data(value)
-            wrap = "WRAP" if c < len(columns) and columns[c].wrap else ""
-            values.append(_with_format(data, wrapStrategy=wrap, verticalAlignment="TOP"))
+        values: list[dict[str, Any]] = [{} for _ in range(width)]
+        for key, value in entry.values().items():
+            data, _ = value_data(history_time(value, timezone) if key == "when" else value)
+            values[positions[key]] = _with_format(data, wrapStrategy="WRAP" if columns[key].wrap else "",
+                                                  verticalAlignment="TOP")
         rows.append(values)
     requests.append(_rows_request(info.sheet_id, rows, "userEnteredValue,userEnteredFormat", first_index))
     return requests

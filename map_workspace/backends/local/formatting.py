@@ -199,8 +199,7 @@ def new_table_sheet(wb: Workbook, spec: TabSpec, before: str | None = None) -> W
     for c, column in enumerate(spec.columns, 1):
         cell = ws.cell(1, c)
         set_value(cell, column.title)
-        cell.font = _SYNC_HEADER_FONT if column.owner is Owner.SYNC else _HEADER_FONT
-        cell.fill = _SYNC_FILL if column.owner is Owner.SYNC else _HEADER_FILL
+        style_header_cell(cell, column)
         ws.column_dimensions[column_letter(c - 1)].width = column.width
     ws.freeze_panes = "A2"
     return ws
@@ -229,6 +228,20 @@ def _height_for(ws: Worksheet, row: int, wrapped: dict[int, float]) -> float | N
         if text:
             lines = max(lines, _lines(text, width * _CHARS_PER_WIDTH))
     return min(_MAX_HEIGHT, lines * _LINE_HEIGHT) if lines > 1 else None
+
+
+def fit_row_height(ws: Worksheet, row: int, wrapped: dict[int, float]) -> None:
+    """Size one row for its wrapped columns (1-based column → width)."""
+    height = _height_for(ws, row, wrapped)
+    if height is not None:
+        ws.row_dimensions[row].height = height
+
+
+def style_header_cell(cell: SheetCell, column: Column) -> None:
+    synced = column.owner is Owner.SYNC
+    cell.font = _SYNC_HEADER_FONT if synced else _HEADER_FONT
+    cell.fill = _SYNC_FILL if synced else _HEADER_FILL
+    cell.alignment = _WRAP
 
 
 def _fit_row_heights(ws: Worksheet, wrapped: dict[int, float], first_row: int) -> None:

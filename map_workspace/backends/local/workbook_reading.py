@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from map_workspace.backends.local.formatting import SIZED_TABS, formats_in_place, row_heights_in_place
 from map_workspace.backends.local.workbook_contract import (
+    AUTHOR,
     BACKUP_SUFFIX,
     META_PREFIX,
     contract_sheets,
@@ -28,7 +29,7 @@ from map_workspace.backends.local.workbook_contract import (
 )
 from map_workspace.errors import PlanError, PlanNotFound
 from map_workspace.formulas import thresholds_of
-from map_workspace.layout import PLAN, TABLE_TABS, TABS, Cell, Grid, ReadToken, Snapshot
+from map_workspace.layout import MODIFIED_BY, PLAN, TABLE_TABS, TABS, Cell, Grid, ReadToken, Snapshot
 
 #: How a workbook's bytes are parsed (a store may wrap it, e.g. to count parses).
 LoadWorkbook = Callable[[bytes, Path], Workbook]
@@ -76,6 +77,9 @@ def read_workbook(path: Path, load: LoadWorkbook = load_plan_workbook) -> tuple[
     extra += [cs.title for cs in wb.chartsheets]
     meta = {p.name[len(META_PREFIX):]: "" if p.value is None else str(p.value)
             for p in wb.custom_doc_props.props if p.name.startswith(META_PREFIX)}
+    saved_by = (wb.properties.lastModifiedBy or "").strip()
+    if saved_by and saved_by != AUTHOR:  # Excel names who saved it; mapws names itself on its saves
+        meta[MODIFIED_BY] = saved_by
     plan_sheet = found[PLAN]
     # A save in LibreOffice Calc drops the tabs' code names and frozen header rows: the next write
     # restores them (saving.apply_changes), so their absence counts as formats to put back.
