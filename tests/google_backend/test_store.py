@@ -178,6 +178,24 @@ def test_history_grows_its_grid_and_a_deleted_history_tab_comes_back(google_stor
     assert store.version(ref) == ""  # a re-created tab: the next nightly run reads the plan again
 
 
+def test_history_rows_carry_a_date_time_in_the_plans_zone_and_the_activity(google_store, buyer, emulator):
+    store = google_store()
+    ref, plan = create(store)
+    spreadsheet = buyer(DANA).open_by_key(ref.id)
+    plan_tab = spreadsheet.worksheet("Plan")
+    plan_tab.update_cell(2, plan_tab.row_values(1).index("Status") + 1, "Done")
+    sync(store, ref)
+    history = spreadsheet.worksheet("History")
+    titles = [t.split(" (")[0] for t in history.row_values(1)]
+    assert titles == ["When", "ID", "Activity", "Field", "From", "To", "By", "Note"]
+    rows = [dict(zip(titles, row, strict=False)) for row in history.get_all_values()[1:]]
+    done = next(r for r in rows if r["Field"] == "Status")
+    assert done["ID"] == plan.items[0].id and done["Activity"] == plan.items[0].activity
+    assert done["When"] == "2026-03-02 08:30"  # NOW is 09:30+01:00; the plan's zone is UTC
+    written = history.get("A2:A", value_render_option="UNFORMATTED_VALUE")
+    assert all(isinstance(cell, (int, float)) for row in written for cell in row)  # date-time serials, not text
+
+
 def test_a_template_brands_the_plan_and_its_tabs_are_laid_out_again(google_store, buyer, emulator):
     publisher = google_store()
     template, _ = create(publisher, "Template source")
