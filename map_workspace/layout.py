@@ -47,7 +47,8 @@ class Column:
     wrap: bool = False
     choices: tuple[str, ...] = ()
     note: str = ""
-    #: "center" for numbers and dates beside text (Slips, Due): never run together with the next cell.
+    #: "center" for numbers and dates beside text (Slips, Due), "left" for a date-time before an ID:
+    #: never run together with the next cell.
     align: str = ""
     #: Left padding in characters, so a cell's text never touches the one before it.
     indent: int = 0
@@ -103,7 +104,7 @@ PLAN_TAB = TabSpec(
         Column("Notes", "notes", width=34, wrap=True),
         Column("Baseline", "baseline", Owner.SYNC, Kind.DATE, width=12, note=_SYNC_NOTE, align="center"),
         Column("Slips", "slips", Owner.SYNC, Kind.INT, width=9, note=_SYNC_NOTE, align="center"),
-        Column("Flag", "flag", Owner.SYNC, Kind.FORMULA, width=30, wrap=True, note=_SYNC_NOTE, indent=1),
+        Column("Flag", "flag", Owner.SYNC, Kind.FORMULA, width=34, wrap=True, note=_SYNC_NOTE, indent=1),
     ),
 )
 
@@ -148,7 +149,7 @@ CHECKINS_TAB = TabSpec(
 HISTORY_TAB = TabSpec(
     HISTORY,
     (
-        Column("When", "when", Owner.SYNC, width=17),
+        Column("When", "when", Owner.SYNC, width=17, align="left"),
         Column("ID", "id", Owner.SYNC, width=10),
         Column("Activity", "activity", Owner.SYNC, width=34, wrap=True),
         Column("Field", "field", Owner.SYNC, width=12),
