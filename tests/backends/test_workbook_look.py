@@ -167,3 +167,4 @@ def test_an_old_history_tab_gets_the_new_columns_after_its_own(tmp_path: Path) -
     rows = history_rows(load_workbook(path)["History"])
     done = next(r for r in rows if r["Field"] == "Status")
     assert done["To"] == "Done" and done["Activity"] and done["ID"] == "T-01"
+

@@ -196,6 +196,19 @@ def test_history_rows_carry_a_date_time_in_the_plans_zone_and_the_activity(googl
     assert all(isinstance(cell, (int, float)) for row in written for cell in row)  # date-time serials, not text
 
 
+def test_slips_written_on_a_row_the_buyer_added_are_centred(google_store, buyer, emulator):
+    store = google_store()
+    ref, plan = create(store)
+    plan_tab = buyer(DANA).open_by_key(ref.id).worksheet("Plan")
+    header = plan_tab.row_values(1)
+    row = len(plan.items) + 2
+    plan_tab.update_cell(row, header.index("Activity") + 1, "Buyer-added: reference call with a bank")
+    sync(store, ref)
+    slips = plan_sheet(emulator, ref.id).cells[(row - 1, header.index("Slips (auto)"))]
+    assert slips["userEnteredValue"] == {"numberValue": 0}
+    assert slips["userEnteredFormat"]["horizontalAlignment"] == "CENTER"  # never "0Needs owner"
+
+
 def test_a_template_brands_the_plan_and_its_tabs_are_laid_out_again(google_store, buyer, emulator):
     publisher = google_store()
     template, _ = create(publisher, "Template source")

@@ -708,6 +708,10 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
     for write in changes.cells:
         info = _sheet_for(layout, write.tab, source)
         data, fields = value_data(write.value, write.formula)
+        column = _ALIGNED_SYNC_COLUMNS.get((write.tab, write.field))
+        if column is not None:  # a row the buyer added has no format yet: "0Needs owner" otherwise
+            data = _with_format(data, horizontalAlignment=column.align.upper())
+            fields = (*fields, "userEnteredFormat.horizontalAlignment")
         requests.append(_single_cell(info.sheet_id, write.row, write.col, data, fields))
     for note in changes.notes:
         info = _sheet_for(layout, note.tab, source)
@@ -729,6 +733,10 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
     if changes.meta:
         requests += _meta_requests(snapshot, layout, changes.meta)
     return requests
+
+
+_ALIGNED_SYNC_COLUMNS = {(spec.name, column.key): column for spec in TABLE_TABS.values() for column in spec.columns
+                         if column.owner is Owner.SYNC and column.align}
 
 
 def _recreate_tab(layout: Layout, name: str, rows: int) -> tuple[SheetInfo, list[dict[str, Any]]]:
