@@ -82,10 +82,17 @@ def test_a_calc_save_without_edits_is_read_whole_and_the_sync_restores_markers_a
 @pytest.mark.parametrize("made_before_markers", [False, True], ids=["marked", "made-before-markers"])
 def test_every_tab_renamed_and_edited_in_calc_is_still_the_plans(tmp_path, soffice, made_before_markers):
     store, path, config = new_plan(tmp_path)
-    if made_before_markers:  # a plan written before tabs carried a defined name: found by its header row
-        wb = load_workbook(path)
+    if made_before_markers:  # a plan written before tabs carried a defined name (and History named the
+        wb = load_workbook(path)  # activity and who): found by its header row
         for tab in TABS:
             del wb.defined_names[tab_marker(tab)]
+        history = wb[HISTORY]
+        for col, title in enumerate(("When (auto)", "ID (auto)", "Field (auto)", "From (auto)", "To (auto)",
+                                     "Note (auto)", None, None), 1):
+            history.cell(1, col).value = title
+        for row in history.iter_rows(min_row=2):
+            for cell in row:
+                cell.value = None
         wb.save(path)
     t01 = row_of(path, PLAN, "T-01")
     through_calc(soffice, path, renames=[(tab, RENAMES[tab]) for tab in TABS],

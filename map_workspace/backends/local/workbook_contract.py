@@ -24,6 +24,8 @@ DATE_FORMAT = "yyyy-mm-dd"
 #: The cell a tab's defined name points at; the header row is frozen under it.
 _MARKER_CELL = "$A$1"
 FROZEN_HEADER = "A2"
+#: History columns a tab made by an older mapws lacks.
+_HISTORY_LATER = ("activity", "by")
 
 
 def code_name(tab: str) -> str:
@@ -89,11 +91,14 @@ def contract_sheets(wb: Workbook) -> dict[str, Worksheet]:
 def _looks_like(ws: Worksheet, tab: str) -> bool:
     """Whether the sheet is laid out as the contract tab ``tab``: a table tab's first row holds all
     its headers; the Overview's first column holds most of its labels."""
-    from map_workspace.layout import OVERVIEW_FIELDS, TABLE_TABS, normalise_header
+    from map_workspace.layout import HISTORY, OVERVIEW_FIELDS, TABLE_TABS, normalise_header
 
     if tab in TABLE_TABS:
         first = {normalise_header(c.value) for c in next(ws.iter_rows(min_row=1, max_row=1), ()) if c.value}
-        return all(normalise_header(column.header) in first for column in TABLE_TABS[tab].columns)
+        # History gained Activity and By later: an older History tab has neither.
+        later = _HISTORY_LATER if tab == HISTORY else ()
+        return all(normalise_header(column.header) in first for column in TABLE_TABS[tab].columns
+                   if column.key not in later)
     labels = {normalise_header(row[0].value) for row in ws.iter_rows(min_row=1, max_row=len(OVERVIEW_FIELDS) + 5,
                                                                      max_col=1) if row and row[0].value}
     return 3 * sum(normalise_header(f.label) in labels for f in OVERVIEW_FIELDS) >= 2 * len(OVERVIEW_FIELDS)
