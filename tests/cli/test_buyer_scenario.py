@@ -207,7 +207,9 @@ def test_a_buyer_moving_the_target_decision_date_in_the_workbook(tmp_path):
     assert "decision.target_moved" in {f["code"] for f in synced["findings"]}
     wb = openpyxl.load_workbook(path)
     assert wb["Overview"].cell(row["Mutual goal"], 2).value == mutual.replace("2026-06-30", "2026-07-10")
-    history = [tuple(c.value for c in r[1:5]) for r in wb["History"].iter_rows(min_row=2)]
+    log = wb["History"]
+    column = {str(log.cell(1, c).value).removesuffix(" (auto)"): c - 1 for c in range(1, log.max_column + 1)}
+    history = [tuple(r[column[h]].value for h in ("ID", "Field", "From", "To")) for r in log.iter_rows(min_row=2)]
     assert ("", "Target decision date", "2026-06-30", "2026-07-10") in [
         (a or "", b, c, d) for a, b, c, d in history]
     ws = wb[PLAN]
