@@ -18,7 +18,7 @@ from map_workspace.backends.google.errors import GoogleApiFailed, GoogleAuthErro
 from map_workspace.backends.google.retry import RetriesExhausted, RetryPolicy, describe_failure, is_retryable
 from map_workspace.backends.google.sheets_io import KEY_TAB, PROTECTED_DESCRIPTION, from_serial, serial
 from map_workspace.backends.google.store import GooglePlanStore
-from map_workspace.changes import ChangeSet, NoteWrite, note_block
+from map_workspace.changes import ChangeSet, NoteWrite, history_columns, note_block
 from map_workspace.config import Config
 from map_workspace.domain.model import Item, ItemType, Person, Side, Status
 from map_workspace.errors import PlanNotFound, UsageError
@@ -521,7 +521,9 @@ def test_a_buyer_moving_the_target_decision_date_is_logged_and_the_products_text
     result = sync(store, ref)
     assert [f.code for f in result.findings if f.code == "decision.target_moved"] == ["decision.target_moved"]
     snapshot = store.read(ref)
-    logged = [tuple(c.text for c in row[2:5]) for row in snapshot.tabs[HISTORY].rows]
+    history = snapshot.tabs[HISTORY].rows
+    at, _ = history_columns(history[0])
+    logged = [tuple(row[at[key]].text for key in ("field", "from", "to")) for row in history[1:]]
     assert ("Target decision date", "2026-06-30", "2026-06-12") in logged
     assert overview.cell(labels.index("Mutual goal") + 1, 2).value == mutual.replace("2026-06-30", "2026-06-12")
     assert overview.cell(labels.index("Buyer goal") + 1, 2).value == "Decide by 2026-06-30 at the latest"
