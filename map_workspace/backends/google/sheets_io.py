@@ -455,8 +455,9 @@ def _dropdowns_in_place(sheet: dict[str, Any], grid: Grid, spec: TabSpec) -> boo
     (nearly) outgrown them. A field mask cannot ask for the validation of those rows without every
     row's, so their empty ``{}`` cells are the evidence. A buyer who removes the dropdowns by hand
     (Data → Data validation → Remove) is noticed when the last dropdown column of the row loses
-    its own (the cells to its left come back as padding); a column formatted down to the bottom
-    by the buyer looks like one whose dropdowns are there."""
+    its own (the cells to its left come back as padding) under the used rows; a column formatted
+    down to the bottom by the buyer looks like one whose dropdowns are there (never a false alarm,
+    so never a write every sync)."""
     table = find_table(grid, spec)
     need = max(len(grid.rows), table.header_row + 1) + DROPDOWN_HEADROOM // 2
     return all(_reach(sheet, table.columns[key]) >= need
