@@ -529,3 +529,78 @@ def test_a_buyer_moving_the_target_decision_date_is_logged_and_the_products_text
     assert overview.cell(labels.index("Buyer goal") + 1, 2).value == "Decide by 2026-06-30 at the latest"
     assert read_plan(snapshot, today=TODAY).plan.item(decision.id).due == date(2026, 6, 12)
     assert plan_sync(store.read(ref), TODAY, now=NOW).changes.is_empty
+
+
+# --- dropdowns follow the used rows (issue 10, Lean reads) -------------------------------------------
+
+def _dropdown_rows(buyer, spreadsheet_id, tab, header):
+    """The 1-based sheet rows whose cell in column ``header`` holds a list dropdown, as a buyer's
+    own read of the validation sees them."""
+    sheet = buyer(DANA).open_by_key(spreadsheet_id).worksheet(tab)
+    col = sheet.row_values(1).index(header)
+    answer = buyer(DANA).http_client.request(
+        "get", f"https://sheets.googleapis.com/v4/spreadsheets/{spreadsheet_id}",
+        params={"ranges": [f"'{tab}'!A1:Z2000"], "fields": "sheets(data(rowData(values(dataValidation))))"}).json()
+    rows = answer["sheets"][0]["data"][0].get("rowData", [])
+    return [r + 1 for r, row in enumerate(rows)
+            if len(row.get("values", [])) > col and "dataValidation" in row["values"][col]]
+
+
+def test_a_buyer_who_removes_the_dropdowns_gets_them_back(google_store, emulator, buyer):
+    """Dropdowns reach a headroom of rows under the used ones, not every pre-formatted row (their
+    cells are data every read returns); a buyer who removes them (Data → Data validation → Remove
+    on the whole tab) is noticed by the read and the next sync lays them again, once."""
+    from map_workspace.backends.google.sheets_io import DROPDOWN_HEADROOM
+
+    store = google_store()
+    ref, _ = create(store)
+    used = len(store.read(ref).tabs[PLAN].rows)
+    assert _dropdown_rows(buyer, ref.id, PLAN, "Status") == list(range(2, used + DROPDOWN_HEADROOM + 1))
+    assert _dropdown_rows(buyer, ref.id, STAKEHOLDERS, "Side")[-1] == (
+        len(store.read(ref).tabs[STAKEHOLDERS].rows) + DROPDOWN_HEADROOM)
+    sync(store, ref)
+    spreadsheet = buyer(DANA).open_by_key(ref.id)
+    plan_id = spreadsheet.worksheet(PLAN).id
+    spreadsheet.batch_update({"requests": [{"setDataValidation": {"range": {"sheetId": plan_id}}}]})
+    assert _dropdown_rows(buyer, ref.id, PLAN, "Status") == []
+    read = store.read(ref)
+    assert not read.formats_ok
+    changes = plan_sync(read, TODAY, now=NOW).changes
+    assert changes.formats_to_row
+    store.apply(ref, read, changes)
+    assert _dropdown_rows(buyer, ref.id, PLAN, "Status") == list(range(2, used + DROPDOWN_HEADROOM + 1))
+    assert _dropdown_rows(buyer, ref.id, PLAN, "Type")[-1] == used + DROPDOWN_HEADROOM
+    again = store.read(ref)
+    assert again.formats_ok and plan_sync(again, TODAY, now=NOW).changes.is_empty
+
+
+def test_dropdowns_follow_the_rows_a_buyer_adds_between_syncs(google_store, emulator, buyer):
+    """A buyer who adds more rows than the dropdowns' headroom between two syncs: every row is
+    read (the read is not bounded by the dropdowns), and the sync lays the dropdowns under the new
+    last row; the sync after that writes nothing."""
+    from map_workspace.backends.google.sheets_io import DROPDOWN_HEADROOM
+
+    store = google_store()
+    ref, _ = create(store)
+    sync(store, ref)
+    sheet = buyer(DANA).open_by_key(ref.id).worksheet(PLAN)
+    header = sheet.row_values(1)
+    used = len(store.read(ref).tabs[PLAN].rows)
+    added = DROPDOWN_HEADROOM + 30
+    activity, status = header.index("Activity"), header.index("Status")
+    rows = []
+    for n in range(added):
+        row = [""] * (status + 1)
+        row[activity], row[status] = f"Buyer task {n + 1}", "Not started"
+        rows.append(row)
+    sheet.update(rows, f"A{used + 1}", value_input_option="RAW")
+    read = store.read(ref)
+    assert len(read.tabs[PLAN].rows) == used + added
+    assert not read.formats_ok  # fewer than half the headroom is left under the new rows
+    result = plan_sync(read, TODAY, now=NOW)
+    store.apply(ref, read, result.changes)
+    after = store.read(ref)
+    ids = [row[0].value for row in after.tabs[PLAN].rows[used:]]
+    assert len(ids) == added and all(ids)
+    assert _dropdown_rows(buyer, ref.id, PLAN, "Status")[-1] == used + added + DROPDOWN_HEADROOM
+    assert after.formats_ok and plan_sync(after, TODAY, now=NOW).changes.is_empty

@@ -53,6 +53,7 @@ from map_workspace.layout import (
     Owner,
     ReadToken,
     Snapshot,
+    TabSpec,
     columns_by_position,
     formats_last_row,
     normalise_header,
@@ -92,6 +93,14 @@ SYNC_FILL = "E7E6E6"
 SYNC_HEADER_TEXT = "595959"
 GUIDE_TEXT = "1F3864"
 
+#: Rows of dropdowns laid under a table tab's last used row on Google. The colour rules and live
+#: counts still reach the plan's formatted rows (layout.MIN_FORMATTED_ROWS and more); the dropdowns,
+#: which are cell data every read returns, follow the used rows: the sync lays them again, this far
+#: under the last used row, once fewer than half of them are left (a buyer who adds many rows
+#: between two syncs types into the rows past them meanwhile: the cells accept anything, and the
+#: sync reads every row whatever its dropdown).
+DROPDOWN_HEADROOM = 50
+
 #: What a read must ask for in each cell's values so that smart chips are read: an @-mentioned
 #: owner's cell text is "@", the email is only in its chip run.
 CHIP_FIELDS = "chipRuns(startIndex,chip(personProperties(email),richLinkProperties(uri)))"
@@ -99,10 +108,11 @@ CHIP_FIELDS = "chipRuns(startIndex,chip(personProperties(email),richLinkProperti
 #: locale: formulas come back in its syntax), colour rules and metadata. Field masks also work in
 #: Google's parenthesised form.
 #:
-#: No per-cell ``dataValidation``: the dropdowns of the hundreds of pre-formatted empty rows made 59%
-#: of a read. Those rows still come back, each cell an empty ``{}`` (a field mask selects fields, not
-#: rows; Google returns every row it holds data for), about a third of what is left: cutting them
-#: needs a read bounded by rows (benchmarks/RESULTS.md, issue 10).
+#: No per-cell ``dataValidation``: a field mask selects fields, not rows, and Google returns every
+#: row it holds data for, a cell holding only a dropdown as an empty ``{}``. So on Google the
+#: dropdowns reach only ``DROPDOWN_HEADROOM`` rows under each table's last used row (not the
+#: hundreds of pre-formatted rows of the colour rules, which are not cell data), and those few
+#: ``{}`` rows are what tells the read the dropdowns are still there (``_dropdowns_in_place``).
 READ_FIELDS = (
     "spreadsheetId,properties(title,locale,timeZone),"
     "developerMetadata(metadataId,metadataKey,metadataValue),"
@@ -357,7 +367,9 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
         rules = located[PLAN].get("conditionalFormats") or []
         layout.rule_count = len(rules)
         layout.product_rules = [i for i, rule in enumerate(rules) if _is_product_rule(rule)]
-        formats_ok = _formats_in_place(located[PLAN], tabs[PLAN], thresholds_of(meta))
+        formats_ok = _formats_in_place(located[PLAN], tabs[PLAN], thresholds_of(meta)) and all(
+            _dropdowns_in_place(sheet, tabs[name], TABLE_TABS[name]) for name, sheet in located.items()
+            if name in TABLE_TABS and _choice_columns(TABLE_TABS[name]))
     return Snapshot(source=source, meta=meta, tabs=tabs, formats_ok=formats_ok, extra_tabs=extra,
                     token=ReadToken(version, layout.to_json()))
 
@@ -399,11 +411,8 @@ def _formats_in_place(sheet: dict[str, Any], grid: Grid, thresholds: Thresholds)
     """Every colour rule (with the windows the plan records) still covers the Plan rows (a buyer
     may have cleared them, or the plan outgrown them).
 
-    The dropdowns are laid out with the rules, to the same row, by the same write, so rules that
-    cover the rows say the plan has not outgrown its dropdowns either. A buyer who removes the
-    dropdowns by hand (Data → Data validation → Remove) is not noticed: seeing it would take each
-    pre-formatted row's validation in every read, three times the bytes of the used rows; the
-    cells still accept anything typed, and the sync reads it as before."""
+    The dropdowns are checked apart (``_dropdowns_in_place``): they follow the used rows, the
+    rules reach the formatted rows."""
     try:
         table = find_table(grid, PLAN_TAB)
     except StructuralBreak:
@@ -418,6 +427,43 @@ def _formats_in_place(sheet: dict[str, Any], grid: Grid, thresholds: Thresholds)
         present.update(canonical_formula(f) for f in _rule_formulas(rule)[:1])
     cols = plan_columns_at(table.columns, last)
     return all(canonical_formula(formula) in present for formula, _ in shifted_rules(cols, first, thresholds))
+
+
+def _choice_columns(spec: TabSpec) -> list[str]:
+    return [column.key for column in spec.columns if column.choices]
+
+
+def dropdown_last_row(grid: Grid) -> int:
+    """The last sheet row (1-based) a table tab's dropdowns are laid to on Google."""
+    return max(len(grid.rows), 1) + DROPDOWN_HEADROOM
+
+
+def _reach(sheet: dict[str, Any], col: int) -> int:
+    """The last sheet row (1-based) whose read cells reach column ``col`` (0-based); 0 for none.
+    Cells come back up to a row's last cell that holds anything, a dropdown included (as ``{}``)."""
+    last = 0
+    for block in sheet.get("data") or []:
+        row0 = int(block.get("startRow") or 0)
+        col0 = int(block.get("startColumn") or 0)
+        for r, row in enumerate(block.get("rowData") or []):
+            if col0 <= col < col0 + len((row or {}).get("values") or []):
+                last = max(last, row0 + r + 1)
+    return last
+
+
+def _dropdowns_in_place(sheet: dict[str, Any], grid: Grid, spec: TabSpec) -> bool:
+    """Whether the read's cells still reach at least half of ``DROPDOWN_HEADROOM`` rows under the
+    tab's last used row in each dropdown column: the dropdowns are there and the buyer has not
+    (nearly) outgrown them. A field mask cannot ask for the validation of those rows without every
+    row's, so their empty ``{}`` cells are the evidence. A buyer who removes the dropdowns by hand
+    (Data → Data validation → Remove) is noticed when the last dropdown column of the row loses
+    its own (the cells to its left come back as padding) under the used rows; a column formatted
+    down to the bottom by the buyer looks like one whose dropdowns are there (never a false alarm,
+    so never a write every sync)."""
+    table = find_table(grid, spec)
+    need = max(len(grid.rows), table.header_row + 1) + DROPDOWN_HEADROOM // 2
+    return all(_reach(sheet, table.columns[key]) >= need
+               for key in _choice_columns(spec) if key in table.columns)
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -556,8 +602,9 @@ def _sheet_properties(name: str, sheet_id: int, index: int, rows: int, columns: 
 
 def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int,
                  thresholds: Thresholds) -> list[dict[str, Any]]:
-    """Cells, widths, dropdowns, colour rules (Plan: with ``thresholds``' windows), protection and
-    the locating metadata of one contract tab whose sheet already exists (empty) with ``sheet_id``."""
+    """Cells, widths, dropdowns (``DROPDOWN_HEADROOM`` rows under the used ones), colour rules (Plan:
+    to ``last_row``, with ``thresholds``' windows), protection and the locating metadata of one
+    contract tab whose sheet already exists (empty) with ``sheet_id``."""
     if name == OVERVIEW:
         return _overview_requests(grid, sheet_id)
     spec = TABLE_TABS[name]
@@ -570,7 +617,7 @@ def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int,
     for index, column in columns.items():
         requests.append(_width_request(sheet_id, index, round(column.width * PIXELS_PER_WIDTH)))
         if column.choices:
-            requests.append(dropdown_request(sheet_id, index, 2, last_row, column.choices))
+            requests.append(dropdown_request(sheet_id, index, 2, dropdown_last_row(grid), column.choices))
     if name == PLAN:
         cols = plan_columns_at({c.key: i for i, c in columns.items()}, last_row)
         requests += colour_rule_requests(sheet_id, cols, 1, max(len(header), len(spec.columns)), 0, thresholds)
@@ -884,8 +931,9 @@ def _row_holds(have: Sequence[CellValue], want: Sequence[CellValue], width: int)
 
 def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int,
                      thresholds: Thresholds) -> list[dict[str, Any]]:
-    """The Plan's dropdowns and colour rules again, down to ``to_row``: the product's old rules go
-    first (by index, descending); the buyer's own rules stay where they are."""
+    """The Plan's colour rules again, down to ``to_row`` (the product's old rules go first, by index,
+    descending; the buyer's own rules stay where they are), and every table tab's dropdowns again,
+    ``DROPDOWN_HEADROOM`` rows under its last used row."""
     info = _sheet_for(layout, PLAN, snapshot.source)
     grid = snapshot.tabs.get(PLAN) or Grid(title=PLAN)
     table = find_table(grid, PLAN_TAB)
@@ -895,17 +943,33 @@ def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int,
         for index in sorted(layout.product_rules, reverse=True)
     ]
     requests += _grow(info, to_row)
-    for column in PLAN_TAB.columns:
-        index = table.columns.get(column.key)
-        if column.choices and index is not None:
-            requests.append(dropdown_request(info.sheet_id, index, header_row + 1, to_row, column.choices))
+    requests += _dropdown_requests(snapshot, layout, PLAN)
     header = grid.rows[table.header_row] if len(grid.rows) > table.header_row else ()
     headed = [i + 1 for i, cell in enumerate(header) if cell.value not in (None, "")]
     width = max([len(PLAN_TAB.columns), max(table.columns.values(), default=0) + 1, *headed])
     cols = plan_columns_at(table.columns, to_row, grid.title or PLAN)
     remaining = layout.rule_count - len(layout.product_rules)
     requests += colour_rule_requests(info.sheet_id, cols, header_row, width, remaining, thresholds, layout.locale)
+    for name in TABLE_TABS:
+        if name != PLAN and name in layout.tabs and name in snapshot.tabs:
+            requests += _dropdown_requests(snapshot, layout, name)
     return requests
+
+
+def _dropdown_requests(snapshot: Snapshot, layout: Layout, name: str) -> list[dict[str, Any]]:
+    """A table tab's dropdowns from under its header to ``dropdown_last_row`` (laying one again
+    over itself changes nothing; rows past it keep whatever validation they have)."""
+    spec = TABLE_TABS[name]
+    info = layout.tabs[name]
+    grid = snapshot.tabs.get(name) or Grid(title=name)
+    table = find_table(grid, spec)
+    last_row = dropdown_last_row(grid)
+    requests = []
+    for column in spec.columns:
+        index = table.columns.get(column.key)
+        if column.choices and index is not None:
+            requests.append(dropdown_request(info.sheet_id, index, table.header_row + 2, last_row, column.choices))
+    return _grow(info, last_row) + requests if requests else []
 
 
 def _meta_requests(snapshot: Snapshot, layout: Layout, changed: dict[str, str]) -> list[dict[str, Any]]:
