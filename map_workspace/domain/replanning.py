@@ -66,9 +66,10 @@ def propagate(plan: Plan, item_id: str, new_due: date, *, reason: str = ASKED_IT
             dates[follower_id] = earliest
             reasons[follower_id] = _follows(current, dates[current], follower.lead_days)
             waiting.append(follower_id)
+    found = list(dates)  # in the order the walk reached them: on one day, a prerequisite before its dependent
     moved = [Move(i, by_id[i].activity, by_id[i].due, d, reasons[i]) for i, d in dates.items()
              if i == item_id or d != by_id[i].due]
-    return tuple(sorted(moved, key=lambda m: (m.id != item_id, m.after, m.id)))
+    return tuple(sorted(moved, key=lambda m: (m.id != item_id, m.after, found.index(m.id))))
 
 
 def _movable(item: Item) -> bool:
