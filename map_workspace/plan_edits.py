@@ -32,6 +32,9 @@ from map_workspace.layout import OVERVIEW, PLAN, STAKEHOLDERS, Snapshot
 from map_workspace.reading import Reading, read_plan
 from map_workspace.sync import TARGET_FIELD, Settings, SyncPlan, plan_sync
 
+#: The settings of a plan without a config (tests, and the defaults of config.toml).
+DEFAULTS = Settings()
+
 #: How History marks the rows of a command's own changes.
 REPLANNED = "replanned"
 ASSIGNED = "assigned"
@@ -50,7 +53,7 @@ class Replan:
 
 def plan_replan(snapshot: Snapshot, today: date, *, item_id: str = "", due: date | None = None,
                 decision: date | None = None, now: datetime | None = None,
-                settings: Settings = Settings()) -> Replan:
+                settings: Settings = DEFAULTS) -> Replan:
     """Move ``item_id`` to ``due``, or the decision milestone and the Overview's target decision date to
     ``decision``, and every dependent whose lead time that breaks. UsageError for an unknown or
     closed item, a date before today, or a plan without the cells to write."""
@@ -93,7 +96,7 @@ def plan_replan(snapshot: Snapshot, today: date, *, item_id: str = "", due: date
     if decision is not None:
         writes += _target_write(reading, plan, decision)
         reasons[("", TARGET_FIELD)] = f"{REPLANNED}: {ASKED_DECISION}"
-    edited = apply_in_memory(snapshot, ChangeSet(cells=writes))
+    edited = apply_in_memory(snapshot, ChangeSet(cells=tuple(writes)))
     after = plan_sync(edited, today, now=now, settings=settings, reasons=reasons)
     if decision is not None:
         late = due_after_decision(after.plan, seed, decision)
@@ -176,7 +179,7 @@ class Assign:
 
 
 def plan_assign(snapshot: Snapshot, people: Mapping[str, Person], roles: Sequence[RoleSpec], today: date, *,
-                now: datetime | None = None, settings: Settings = Settings()) -> Assign:
+                now: datetime | None = None, settings: Settings = DEFAULTS) -> Assign:
     """Name ``people`` (role key → person) for template roles: each open item of the role whose Owner
     is empty or a placeholder ("TBD") gets the person's name (a name someone typed stays), and the
     person joins Stakeholders when missing. ``roles``: the plan template's roles (checked by the caller)."""

@@ -189,7 +189,8 @@ def test_assign_fills_unassigned_owners_keeps_typed_ones_and_adds_the_stakeholde
     assert all(out.value(i, "owner") == "Ivy Park" for i in security[1:])
     people = read_plan(after).plan.stakeholders
     ivy = [s for s in people if s.name == "Ivy Park"]
-    assert [(s.side.value if s.side else "", s.role, s.email) for s in ivy] == [("Buyer", "Security lead", "ivy@acme.com")]
+    assert [(s.side.value if s.side else "", s.role, s.email) for s in ivy] == [
+        ("Buyer", "Security lead", "ivy@acme.com")]
     assert len(people) == len(plan.stakeholders) + 1
     owners = [h for h in a.changes.history if h.field == "Owner" and h.note]
     assert [(h.id, h.note) for h in owners] == [(i, "assigned: buyer.security") for i in security[1:]]
