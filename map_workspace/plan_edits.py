@@ -110,6 +110,8 @@ def plan_replan(snapshot: Snapshot, today: date, *, item_id: str = "", due: date
             warnings.append(f"The decision milestone {milestone.id} now falls on {moved.after.isoformat()}, after the "
                             f"target decision date {target.isoformat()}: agree it with the buyer, then run "
                             f"mapws replan {slug} --decision-date {moved.after.isoformat()}.")
+    # Moved earlier than its prerequisites allow: the sync's own words say by how much.
+    warnings += [f.message for f in after.findings if f.id == seed and f.code in ("dep.lead", "dep.order")]
     # Nothing moved: nothing to write (the sync writes the buyer's pending edits on its own run).
     changes = replace(after.changes, cells=tuple(writes) + after.changes.cells) if writes else ChangeSet()
     # The command's own move is no news to report back: only the sync's other findings stay.

@@ -216,3 +216,9 @@ def test_overview_is_found_by_its_labels_not_positions(created):
     r = plan_replan(moved, TODAY, decision=date(2026, 7, 14), now=NOW)
     [target] = [w for w in r.changes.cells if w.field == "target_decision"]
     assert (target.tab, target.row) == (OVERVIEW, reading.overview_rows["target_decision"])
+
+
+def test_an_item_moved_sooner_than_its_prerequisites_allow_says_so(created):
+    r, _ = replanned(created, item_id="T-13", due=date(2026, 5, 28))  # M-03 due 05-27, T-13 needs 3 days
+    assert [m.id for m in r.moves] == ["T-13"]
+    assert any("M-03" in w for w in r.warnings), r.warnings
