@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from map_workspace import SCHEMA_VERSION
 from map_workspace.config import Config, ConfigUpdate
@@ -21,10 +21,14 @@ from map_workspace.sharing import check_allowed_recipients
 if TYPE_CHECKING:
     # The services that create, sync and summarise import the domain where they run (below), so a
     # command that only lists or shares plans starts without loading it.
-    from map_workspace.changes import HistoryEntry
+    from map_workspace.changes import ChangeSet, HistoryEntry
     from map_workspace.domain.model import Finding, Person, Plan
+    from map_workspace.domain.templates import RoleSpec
     from map_workspace.layout import Snapshot
+    from map_workspace.plan_edits import Assignment, Replan
     from map_workspace.sync import Settings, SyncPlan
+
+Planned = TypeVar("Planned")
 
 #: The template role the first --buyer and the first --seller fill.
 FIRST_BUYER_ROLE, FIRST_SELLER_ROLE = "buyer.champion", "seller.ae"
@@ -392,39 +396,158 @@ def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run:
     ref = plan if isinstance(plan, PlanRef) else store.locate(plan)
     limiter = limiter or Unlimited()
     today, now, settings = today_for(config), now_for(config), settings_for(config)
-    read = cached is None
     if cached is None:
         with limiter.slot("read"):
             snapshot = store.read(ref)
     else:
         snapshot = cached
-    attempt = 1
+    done = plan_and_apply(store, ref, snapshot, lambda s: plan_sync(s, today, now=now, settings=settings),
+                          lambda result: result.changes, dry_run=dry_run, limiter=limiter)
+    read = cached is None or done.reread
+    if done.version is None:
+        return SyncOutcome(done.ref, done.result, False, read, done.ref.version or done.snapshot.token.version,
+                           done.snapshot, edited_by=done.snapshot.edited_by)
+    after = apply_in_memory(done.snapshot, done.result.changes)
+    return SyncOutcome(done.ref, done.result, True, read, done.version,
+                       replace(after, token=replace(after.token, version=done.version)), done.snapshot.edited_by)
+
+
+@dataclass(frozen=True)
+class Applied(Generic[Planned]):
+    """What :func:`plan_and_apply` ended with: the snapshot last read and what was planned from it,
+    and the version the write left (None: nothing was written)."""
+
+    ref: PlanRef
+    snapshot: Snapshot
+    result: Planned
+    version: str | None
+    reread: bool
+
+
+def plan_and_apply(store: PlanStore, ref: PlanRef, snapshot: Snapshot, plan: Callable[[Snapshot], Planned],
+                   changes_of: Callable[[Planned], ChangeSet], *, dry_run: bool = False,
+                   limiter: RateLimiter | None = None, before_write: Callable[[Planned], None] | None = None,
+                   command: str = "sync") -> Applied[Planned]:
+    """Plan, write, and plan again on a fresh read when the plan changed in between: the one loop every
+    command that writes a plan goes through (sync, replan, assign). A store that finds the plan
+    changed since ``snapshot`` was read writes nothing and raises PlanChanged: the plan is read and
+    planned again (rows may have moved), a few times at most. ``before_write`` sees the first plan
+    before anything is written (replan prints its table there)."""
+    limiter = limiter or Unlimited()
+    attempt, reread = 1, False
     while True:
-        result = plan_sync(snapshot, today, now=now, settings=settings)
-        if dry_run or result.changes.is_empty:
-            return SyncOutcome(ref, result, False, read, ref.version or snapshot.token.version, snapshot,
-                               edited_by=snapshot.edited_by)
+        result = plan(snapshot)
+        changes = changes_of(result)
+        if dry_run or changes.is_empty:
+            return Applied(ref, snapshot, result, None, reread)
+        if before_write is not None and attempt == 1:
+            before_write(result)
         try:
             with limiter.slot("write"):
-                version = store.apply(ref, snapshot, result.changes)
+                version = store.apply(ref, snapshot, changes)
         except PlanChanged as exc:  # edited since that snapshot: nothing written, read it again
             if attempt >= SYNC_ATTEMPTS:
-                raise kept_changing(exc, attempt) from exc
+                raise kept_changing(exc, attempt, command) from exc
             attempt += 1
             ref = replace(ref, version=exc.version)
             with limiter.slot("read"):
                 snapshot = store.read(ref)
-            read = True
+            reread = True
             continue
-        after = apply_in_memory(snapshot, result.changes)
-        return SyncOutcome(ref, result, True, read, version,
-                           replace(after, token=replace(after.token, version=version)), snapshot.edited_by)
+        return Applied(ref, snapshot, result, version, reread)
 
 
-def kept_changing(exc: PlanChanged, attempts: int) -> PlanChanged:
+def kept_changing(exc: PlanChanged, attempts: int, command: str = "sync") -> PlanChanged:
     """The error once a plan changed under every attempt: someone is editing it right now."""
     return PlanChanged(f"{exc.message} It changed under each of {attempts} attempts.",
-                       "Someone is editing the plan right now: run sync again in a few minutes.", exc.version)
+                       f"Someone is editing the plan right now: run {command} again in a few minutes.", exc.version)
+
+
+# --- replan and assign ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReplanResult:
+    """What ``mapws replan`` moved (or would move, with ``dry_run``), and the plan's outlook after."""
+
+    ref: PlanRef
+    replan: Replan
+    written: bool
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        a = self.replan.result.assessment
+        return {"plan": self.ref.id, "moved": [m.as_json() for m in self.replan.moves],
+                "projected_decision": a.projected_decision.isoformat() if a.projected_decision else None,
+                "health": a.health.value, "warnings": list(self.replan.warnings), "dry_run": self.dry_run}
+
+
+def replan_plan(store: PlanStore, plan: str, config: Config, *, item: str = "", due: date | None = None,
+                decision: date | None = None, dry_run: bool = False,
+                before_write: Callable[[Replan], None] | None = None) -> ReplanResult:
+    """``mapws replan``: move one item (``item`` to ``due``) or the decision (``decision``) and what
+    depends on it, in one write through the same read → plan → apply → retry loop as the sync."""
+    from map_workspace.plan_edits import plan_replan
+
+    ref = store.locate(plan)
+    today, now, settings = today_for(config), now_for(config), settings_for(config)
+    done = plan_and_apply(
+        store, ref, store.read(ref),
+        lambda s: plan_replan(s, today, item_id=item, due=due, decision=decision, now=now, settings=settings),
+        lambda planned: planned.changes, dry_run=dry_run, before_write=before_write, command="replan")
+    return ReplanResult(done.ref, done.result, done.version is not None, dry_run)
+
+
+@dataclass(frozen=True)
+class AssignResult:
+    """Who ``mapws assign`` named for which role, and the items they now own."""
+
+    ref: PlanRef
+    assignments: tuple[Assignment, ...]
+    written: bool
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"plan": self.ref.id, "assigned": [a.as_json() for a in self.assignments], "dry_run": self.dry_run}
+
+
+def assign_people(store: PlanStore, plan: str, people: dict[str, Person], config: Config, *,
+                  dry_run: bool = False) -> AssignResult:
+    """``mapws assign``: name the person for template roles after create. A role the plan's template
+    lacks is refused (exit 2, with the closest roles) before anything is written."""
+    from map_workspace.domain.scheduling import check_roles
+    from map_workspace.plan_edits import plan_assign
+
+    if not people:
+        raise UsageError("Name at least one role.", 'Example: mapws assign acme-rollout buyer.cfo="Lee Chen '
+                         '<lee@acme.com>"')
+    ref = store.locate(plan)
+    today, now, settings = today_for(config), now_for(config), settings_for(config)
+    snapshot = store.read(ref)
+    template, roles = plan_roles(snapshot)
+    check_roles(people, [r.key for r in roles], template)
+    done = plan_and_apply(store, ref, snapshot,
+                          lambda s: plan_assign(s, people, roles, today, now=now, settings=settings),
+                          lambda planned: planned.changes, dry_run=dry_run, command="assign")
+    return AssignResult(done.ref, done.result.assignments, done.version is not None, dry_run)
+
+
+def plan_roles(snapshot: Snapshot) -> tuple[str, list[RoleSpec]]:
+    """The plan's template name and its roles: from the template file when it can still be read, else
+    the roles the plan's items remember (a template path that moved since create)."""
+    from map_workspace.domain.model import Side
+    from map_workspace.domain.templates import RoleSpec
+    from map_workspace.errors import TemplateError
+    from map_workspace.reading import read_plan
+    from map_workspace.template_files import load_template
+
+    name = snapshot.meta.get("template", "") or "plan's"
+    try:
+        return name, list(load_template(name).roles)
+    except (TemplateError, OSError):
+        remembered = sorted({row.role for row in read_plan(snapshot).state.values() if row.role})
+        sides = {s.value.casefold(): s for s in Side}
+        return name, [RoleSpec(key, sides.get(key.partition(".")[0], Side.JOINT),
+                               key.partition(".")[2].replace("_", " ").capitalize() or key) for key in remembered]
 
 
 # --- summary -----------------------------------------------------------------------------------

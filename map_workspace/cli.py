@@ -205,6 +205,20 @@ def _parse_people(values: tuple[str, ...], option: str) -> list[Person]:
     return people
 
 
+def _parse_roles(values: tuple[str, ...], option: str = "") -> dict[str, Person]:
+    """ROLE="Name <email>" pairs (``create --role``, ``assign``), by role key."""
+    lead = f"{option} " if option else ""
+    roles: dict[str, Person] = {}
+    for value in values:
+        key, sep, person = value.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{lead}'{value}' is not ROLE=\"Name <email>\".",
+                             f'Write it as {lead}buyer.cfo="Lee Chen <lee@acme.com>"; '
+                             "'mapws templates show NAME' lists the roles.")
+        roles[key.strip()] = _parse_people((person,), option or key.strip())[0]
+    return roles
+
+
 # --- the commands ------------------------------------------------------------------------------
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -303,14 +317,7 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
     from map_workspace.private import PrivateDeal, parse_forecast
 
     config = obj.config(allow_domains=allow_domains or None)
-    role_map: dict[str, Person] = {}
-    for value in roles:
-        key, sep, person = value.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--role '{value}' is not ROLE=\"Name <email>\".",
-                             'Write it as --role buyer.cfo="Lee Chen <lee@acme.com>"; '
-                             "'mapws templates show NAME' lists the roles.")
-        role_map[key.strip()] = _parse_people((person,), "--role")[0]
+    role_map = _parse_roles(roles, "--role")
     req = app.CreateRequest(
         deal=deal, decision=parse_day(decision_date, "--decision-date"),
         buyers=_parse_people(buyers, "--buyer"), sellers=_parse_people(sellers, "--seller"), roles=role_map,
@@ -472,6 +479,67 @@ def summary(obj: CliContext, plan: str, light: bool, pdf: bool, keep: bool) -> N
     report.print_summary_written(result, obj.as_json)
     if result.pdf_problem is not None:
         raise result.pdf_problem
+
+
+@cli.command()
+@click.argument("plan")
+@click.option("--item", default=None, metavar="ID", help="The item to move, e.g. T-07 (with --due).")
+@click.option("--due", default=None, metavar="YYYY-MM-DD", help="The item's new due date.")
+@click.option("--decision-date", default=None, metavar="YYYY-MM-DD",
+              help="Move the decision instead: its milestone and the Overview's target decision date.")
+@click.option("--dry-run", is_flag=True, help="Show what would move; write nothing.")
+@common_options
+@command_boundary
+@click.pass_obj
+def replan(obj: CliContext, plan: str, item: str | None, due: str | None, decision_date: str | None,
+           dry_run: bool) -> None:
+    """Move one item's due date, or the decision date, and what depends on it.
+
+    A dependent moves only when the new date breaks its lead time (to the first working day that
+    keeps it), never earlier; done items never move. The moves are shown, then written at once:
+    Baselines kept, Slips counted, a History row per moved item marked "replanned".
+
+    \b
+    Examples:
+      mapws replan acme-rollout --item T-07 --due 2027-02-15
+      mapws replan acme-rollout --decision-date 2027-04-09 --dry-run
+    """
+    from map_workspace import app
+    from map_workspace.config import parse_day
+
+    if bool(item) == bool(decision_date) or bool(item) != bool(due):
+        raise UsageError("Pass --item ID with --due DATE, or --decision-date DATE.",
+                         "Example: mapws replan acme-rollout --item T-07 --due 2027-02-15")
+    config = obj.config()
+    result = app.replan_plan(
+        obj.store(config), plan, config, item=item or "", due=parse_day(due, "--due") if due else None,
+        decision=parse_day(decision_date, "--decision-date") if decision_date else None, dry_run=dry_run,
+        before_write=None if obj.as_json else report.print_replan_table)
+    report.print_replanned(result, obj.as_json)
+
+
+@cli.command()
+@click.argument("plan")
+@click.argument("people", nargs=-1, required=True, metavar='ROLE="Name <email>"...')
+@click.option("--dry-run", is_flag=True, help="Show who would own what; write nothing.")
+@common_options
+@command_boundary
+@click.pass_obj
+def assign(obj: CliContext, plan: str, people: tuple[str, ...], dry_run: bool) -> None:
+    """Name the person for a template role after create.
+
+    Each open item of the role whose Owner is still empty (or "TBD") gets their name; a name
+    someone typed is never overwritten. They are added to Stakeholders when missing.
+
+    \b
+    Example:
+      mapws assign acme-rollout buyer.cfo="Lee Chen <lee@acme.com>" buyer.legal=ann@acme.com
+    """
+    from map_workspace import app
+
+    config = obj.config()
+    result = app.assign_people(obj.store(config), plan, _parse_roles(people), config, dry_run=dry_run)
+    report.print_assigned(result, obj.as_json)
 
 
 @cli.command(name="list")

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from map_workspace.app import CreateRequest, CreateResult, ShareResult, SyncOutcome
+    from map_workspace.app import AssignResult, CreateRequest, CreateResult, ReplanResult, ShareResult, SyncOutcome
     from map_workspace.config import Config, ConfigUpdate
     from map_workspace.domain.model import Finding
     from map_workspace.domain.templates import Template
     from map_workspace.errors import MapwsError
     from map_workspace.nightly import Night, PlanRun
+    from map_workspace.plan_edits import Replan
     from map_workspace.ports import PlanRef, SummaryResult
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -171,6 +172,57 @@ def print_shared(result: ShareResult, as_json: bool) -> None:
     click.echo(f"{verb} {result.ref.slug} with {', '.join(result.shared_with) or 'nobody new'}.")
     if _web_link(result.ref.url):
         click.echo(f"  Link to send: {result.ref.url}")
+
+
+# --- replan and assign ---------------------------------------------------------------------------
+
+#: An activity longer than this is cut in the replan table (the JSON keeps it whole).
+TABLE_ACTIVITY = 44
+
+
+def print_replan_table(replan: Replan) -> None:
+    """What a replan moves, before it is written: ID, activity, old → new due, why."""
+    if not replan.moves:
+        return
+    rows = [("ID", "Activity", "Due", "Why")]
+    rows += [(m.id, one_line(m.activity, TABLE_ACTIVITY),
+              f"{m.before.isoformat() if m.before else '?'} → {m.after.isoformat()}", one_line(m.reason))
+             for m in replan.moves]
+    widths = [max(len(r[k]) for r in rows) for k in range(3)]
+    for r in rows:
+        click.echo("  " + "  ".join(r[k].ljust(widths[k]) for k in range(3)) + "  " + r[3])
+
+
+def print_replanned(result: ReplanResult, as_json: bool) -> None:
+    if as_json:
+        echo_json(result.as_json())
+        return
+    plan = result.replan
+    if not result.written:
+        print_replan_table(plan)  # a written replan showed it before writing
+    a = plan.result.assessment
+    n = len(plan.moves)
+    did = ("nothing to move" if not n else f"would move {n} item(s)" if result.dry_run
+           else f"{n} item(s) moved")
+    projected = a.projected_decision.isoformat() if a.projected_decision else "unknown"
+    click.echo(terminal_safe(f"{result.ref.slug}: {did} · {a.health.label} · projected decision {projected}"))
+    for warning in plan.warnings:
+        click.secho(terminal_safe(f"  ! {warning}"), fg="yellow", err=True)
+
+
+def print_assigned(result: AssignResult, as_json: bool) -> None:
+    if as_json:
+        echo_json(result.as_json())
+        return
+    verb = "would own" if result.dry_run else "now owns"
+    for a in result.assignments:
+        owns = ", ".join(a.items) if a.items else "no unassigned open item"
+        joined = "" if not a.added else "; would join Stakeholders" if result.dry_run else "; added to Stakeholders"
+        click.echo(terminal_safe(f"{a.role}: {a.person} {verb} {owns}{joined}"))
+        for item_id, owner in a.kept:
+            click.echo(terminal_safe(f"  {item_id} kept: its owner '{one_line(owner, 40)}' was typed in the plan"))
+    if not result.written and not result.dry_run:
+        click.echo(f"{result.ref.slug}: nothing to write.")
 
 
 # --- sync and status ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ plans nothing.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
@@ -71,15 +72,20 @@ def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None
 
 
 def plan_sync(snapshot: Snapshot, today: date, *, now: datetime | None = None,
-              settings: Settings = Settings()) -> SyncPlan:
+              settings: Settings = Settings(), reasons: Mapping[tuple[str, str], str] | None = None) -> SyncPlan:
+    """``reasons``: the History note for changes a command made itself, by (ID, field) — ``mapws
+    replan`` plans its moves into the snapshot and marks each Due row "replanned: …" this way (the
+    sync's own words, such as the slip count, follow it)."""
     reading = read_plan(snapshot, default_locale=settings.default_locale, today=today)
     when = (now or datetime.combine(today, time(), tzinfo=UTC)).isoformat(timespec="seconds")
-    return _Planner(reading, today, when, settings).run()
+    return _Planner(reading, today, when, settings, reasons or {}).run()
 
 
 class _Planner:
-    def __init__(self, reading: Reading, today: date, when: str, settings: Settings) -> None:
+    def __init__(self, reading: Reading, today: date, when: str, settings: Settings,
+                 reasons: Mapping[tuple[str, str], str]) -> None:
         self.r = reading
+        self.reasons = reasons
         self.target_move: tuple[date, date] | None = None
         self.decision_id = ""  # the decision milestone, when the target moved
         self.moved_decision = ""
@@ -101,6 +107,9 @@ class _Planner:
         self._due_logged: set[str] = set()
 
     def log(self, item_id: str, field: str, old: object, new: object, note: str = "") -> None:
+        reason = self.reasons.get((item_id, field))
+        if reason:
+            note = f"{reason}; {note}" if note else reason
         activity = self.activities.get(item_id) or ((_show(new) or _show(old)) if field == "Row" else "")
         self.history.append(HistoryEntry(self.when, item_id, field, _show(old), _show(new), note,
                                          activity=activity, by=self.by))
@@ -274,7 +283,8 @@ class _Planner:
         digests = _digests(self.r.meta.get(META_GOAL_DIGESTS, ""))
         if self.target_move is not None:
             old, new = self.target_move
-            self.log("", "Target decision date", old, new, "changed on the Overview")
+            moved_by = ("", TARGET_FIELD) in self.reasons  # a command moved it, not an edit on the Overview
+            self.log("", TARGET_FIELD, old, new, "" if moved_by else "changed on the Overview")
             for key in GOAL_KEYS:
                 text = getattr(plan.overview, key)
                 row = self.r.overview_rows.get(key)
@@ -478,6 +488,8 @@ class _Planner:
 #: Meta keys: the target decision date the plan last had, and digests of the goal texts mapws wrote
 #: that quote it (``mutual_goal=3f2a…;seller_goal=…``), so a moved target moves them and nothing typed.
 META_TARGET = "target_decision"
+#: How History names the Overview's target decision date.
+TARGET_FIELD = "Target decision date"
 META_GOAL_DIGESTS = "goal_digests"
 GOAL_KEYS = ("mutual_goal", "buyer_goal", "seller_goal", "success_criteria")
 

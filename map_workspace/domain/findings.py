@@ -504,12 +504,15 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          }),
     Rule("decision.target_moved", HEALTH, W,
          "The target decision date moved from {old} to {new}: {items:comma} {count:are} now due after it.",
-         "Agree new dates with their owners so the plan ends by {new}, or agree the target again.",
+         "Agree new dates with their owners so the plan ends by {new} (mapws replan PLAN --item ID --due DATE "
+         "moves one with what depends on it), or agree the target again.",
          "Someone changed the Overview's Target decision date. The sync logs the change in History, moves "
          "the decision milestone with it (when its date was still the old target) and the goal texts mapws "
          "wrote that quote the date (text someone edited is left as it is), and reports the open items now "
          "due after the new date, once, in the sync that sees the change. Agree new dates for them with "
-         "their owners.",
+         "their owners; `mapws replan PLAN --item ID --due DATE` moves an item and every dependent whose "
+         "lead time the move breaks, and `mapws replan PLAN --decision-date DATE` moves the decision with "
+         "what follows it.",
          "the target decision date moved: what is now due after it", {"old": "2027-02-26", "new": "2027-02-12",
                                                                       "items": ("T-20", "T-21"), "count": 2},
          field="target_decision", tab="Overview",
@@ -517,7 +520,9 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
              "none": Variant("When every open item is still due by the new date", severity=INFO,
                              message="The target decision date moved from {old} to {new}; every open item is "
                                      "due by then.",
-                             hint="", example={"new": "2027-03-12", "items": (), "count": 0}),
+                             hint="To move what follows the decision with it: mapws replan PLAN --decision-date "
+                                  "{new}.",
+                             example={"new": "2027-03-12", "items": (), "count": 0}),
          }),
     # --- sheet layout ---
     Rule("layout.column_missing", LAYOUT, W, "The {tab} tab has no '{title}' column; it is skipped.",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -308,14 +308,19 @@ def _identity(person: Person) -> str:
 
 def _check_people(template: Template, people: Mapping[str, Person]) -> None:
     """A person named for a role the template lacks would silently own nothing: refuse it."""
-    known = [r.key for r in template.roles]
-    for role in people:
+    check_roles(people, [r.key for r in template.roles], template.name)
+
+
+def check_roles(roles: Iterable[str], known: Sequence[str], template: str) -> None:
+    """UsageError (exit 2) for the first of ``roles`` the ``template`` lacks, with the closest of its
+    ``known`` roles (``create --role`` and ``assign`` both name people this way)."""
+    for role in roles:
         if role not in known:
             close = closest_roles(role, known)
             suggestion = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise UsageError(
-                f"The {template.name} template has no role {role!r}.{suggestion}",
-                hint=f"Roles of the {template.name} template: {', '.join(known)}.",
+                f"The {template} template has no role {role!r}.{suggestion}",
+                hint=f"Roles of the {template} template: {', '.join(known)}.",
             )
 
 

@@ -288,7 +288,7 @@ def test_a_moved_target_decision_date_is_logged_reported_and_kept_in_step(create
     assert [(f.severity.value, f.tab, f.field) for f in found] == [("warning", "Overview", "target_decision")]
     assert found[0].message == (f"The target decision date moved from 2026-06-30 to 2026-06-12: {', '.join(late)} "
                                 f"{'is' if len(late) == 1 else 'are'} now due after it.")
-    assert "replan" not in found[0].message + found[0].hint  # no such command yet
+    assert "mapws replan PLAN --item ID --due DATE" in found[0].hint  # the command that moves them, with dependents
     # Kept in step: the decision milestone and the goal texts mapws wrote; the buyer's own words stay.
     assert SnapshotEditor(after).value(decision.id, "due") == date(2026, 6, 12)
     assert _overview_text(after, "Mutual goal") == mutual.replace("2026-06-30", "2026-06-12")
@@ -311,6 +311,7 @@ def test_a_moved_target_leaves_a_decision_milestone_someone_moved_and_a_goal_som
     found = [f for f in result.findings if f.code == "decision.target_moved"]
     assert [(f.severity.value, f.message) for f in found] == [
         ("info", "The target decision date moved from 2026-06-30 to 2026-07-10; every open item is due by then.")]
+    assert "mapws replan PLAN --decision-date 2026-07-10" in found[0].hint  # what follows the decision moves too
     # Back to the first date later on: logged and moved again, from the date the plan had.
     result, _ = settle(_overview_edit(after, target_decision=date(2026, 6, 30)), date(2026, 3, 10))
     assert [(h.from_, h.to) for h in history(result, "Target decision date")] == [("2026-07-10", "2026-06-30")]

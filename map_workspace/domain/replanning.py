@@ -1,0 +1,103 @@
+"""Move one date and carry the move through the dependency graph, as the rep and buyer agree it.
+
+Pure: the plan, the new date and the holidays in, the moves out. A dependent moves only when
+its prerequisite's new date breaks its lead time (it then lands on the first business day that
+keeps it), never earlier than it already is; a Done (or N/A) item never moves, and nothing moves
+through it. Dates are counted on business days with ``domain/calendar.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from map_workspace.domain.calendar import add_business_days, is_business_day, next_business_day
+from map_workspace.domain.model import Item, Plan
+from map_workspace.domain.rules import find_cycles
+
+#: Why a date moved, for the date that was asked for.
+ASKED_ITEM = "new due date"
+ASKED_DECISION = "new decision date"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One item's due date before and after a replan, and why it moved."""
+
+    id: str
+    activity: str
+    before: date | None
+    after: date
+    reason: str
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"id": self.id, "activity": self.activity,
+                "from": self.before.isoformat() if self.before else None, "to": self.after.isoformat(),
+                "reason": self.reason}
+
+
+def propagate(plan: Plan, item_id: str, new_due: date, *, reason: str = ASKED_ITEM,
+              holidays: Collection[date] = frozenset()) -> tuple[Move, ...]:
+    """The moves that put ``item_id`` on ``new_due``: that item first (even when its date does not
+    change, its dependents are still checked against it), then each dependent whose lead time
+    the move breaks, in date order. The caller checks that ``item_id`` is an open item."""
+    by_id = {i.id: i for i in plan.items if i.id}
+    successors: dict[str, list[str]] = {}
+    for item in plan.items:
+        for dep in item.depends_on:
+            if dep != item.id and item.id:
+                successors.setdefault(dep, []).append(item.id)
+    cyclic = {node for cycle in find_cycles({k: list(v) for k, v in successors.items()}) for node in cycle}
+    dates: dict[str, date] = {item_id: new_due}
+    reasons: dict[str, str] = {item_id: reason}
+    waiting = [item_id]
+    while waiting:
+        current = waiting.pop(0)
+        if current in cyclic and current != item_id:
+            continue  # a cycle has no order to keep: the sync reports it
+        for follower_id in successors.get(current, ()):
+            follower = by_id.get(follower_id)
+            if follower is None or follower_id == item_id or not _movable(follower):
+                continue
+            earliest = next_business_day(add_business_days(dates[current], follower.lead_days, holidays), holidays)
+            if earliest <= dates.get(follower_id, follower.due):  # type: ignore[operator]
+                continue
+            dates[follower_id] = earliest
+            reasons[follower_id] = _follows(current, dates[current], follower.lead_days)
+            waiting.append(follower_id)
+    found = list(dates)  # in the order the walk reached them: on one day, a prerequisite before its dependent
+    moved = [Move(i, by_id[i].activity, by_id[i].due, d, reasons[i]) for i, d in dates.items()
+             if i == item_id or d != by_id[i].due]
+    return tuple(sorted(moved, key=lambda m: (m.id != item_id, m.after, found.index(m.id))))
+
+
+def _movable(item: Item) -> bool:
+    """Open and dated: a Done or N/A item keeps its date, and an item without a readable date has
+    nothing to compare (the sync asks for one)."""
+    return item.is_open and item.due is not None
+
+
+def _follows(prerequisite: str, due: date, lead: int) -> str:
+    if lead <= 0:
+        return f"follows {prerequisite}, now due {due.isoformat()}"
+    return f"needs {lead} business day(s) after {prerequisite}, now due {due.isoformat()}"
+
+
+def due_after_decision(plan: Plan, decision_id: str, day: date) -> tuple[str, ...]:
+    """Open items due after ``day`` that lead to the decision (not the decision, nor what follows it):
+    what still ends after a decision moved earlier, for the rep to move by hand."""
+    after: set[str] = {decision_id}
+    grew = True
+    while grew:
+        grew = False
+        for item in plan.items:
+            if item.id and item.id not in after and after.intersection(item.depends_on):
+                after.add(item.id)
+                grew = True
+    return tuple(i.id for i in plan.items if i.id and i.is_open and i.due and i.due > day and i.id not in after)
+
+
+def non_working_day(day: date, holidays: Collection[date] = frozenset()) -> str:
+    """"Sat 2027-02-27" when ``day`` is a weekend day or holiday, else ""."""
+    return "" if is_business_day(day, holidays) else f"{day.strftime('%a')} {day.isoformat()}"
