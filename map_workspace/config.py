@@ -160,7 +160,7 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
     )
     th = raw.get("thresholds", {})
     if th:
-        allowed = {f.name for f in fields(Thresholds)}
+        allowed = {f.name for f in fields(Thresholds)} - {"date_flags"}
         bad = sorted(set(th) - allowed)
         if bad:
             raise UsageError(f"Unknown threshold(s): {', '.join(bad)}.", f"Known: {', '.join(sorted(allowed))}.")
