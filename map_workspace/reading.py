@@ -43,9 +43,7 @@ from map_workspace.layout import (
     STATE,
     STATE_TAB,
     Cell,
-    Column,
     Grid,
-    Owner,
     Snapshot,
     TabSpec,
     a1,
@@ -474,13 +472,6 @@ __all__ = ["Reading", "Table", "RowRef", "read_plan", "find_table", "status_labe
 
 # --- the History tab -------------------------------------------------------------------------------
 
-#: History as read: the contract's columns, plus Activity and By for files that have them (their
-#: header names them), whatever order the columns are in.
-_HISTORY_READ = TabSpec(HISTORY, HISTORY_TAB.columns + tuple(
-    Column(header, key, Owner.SYNC) for header, key in (("Activity", "activity"), ("By", "by"))
-    if key not in {c.key for c in HISTORY_TAB.columns}))
-
-
 @dataclass(frozen=True)
 class HistoryRow:
     """One row of the History tab as read: ``at`` when it was logged (None when the cell holds no
@@ -503,7 +494,7 @@ def read_history(snapshot: Snapshot) -> list[HistoryRow]:
     grid = snapshot.tabs.get(HISTORY)
     if grid is None:
         return []
-    table = find_table(grid, _HISTORY_READ)
+    table = find_table(grid, HISTORY_TAB)  # by header names: an older tab lacks Activity and By
     rows = []
     for _, row in table.data():
         cell = table.get(row, "when")

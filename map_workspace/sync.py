@@ -139,7 +139,7 @@ class _Planner:
         findings = settle_closed_items(plan, [self._with_new_id(f, new_ids) for f in r.findings]
                                        + list(assessment.findings))
         if self.closed is not None:
-            findings = [f for f in findings if f.code not in DATE_CODES]
+            findings = tuple(f for f in findings if f.code not in DATE_CODES)
             # Decided: the decision date is the day it closed, and nothing is next.
             assessment = replace(assessment, findings=tuple(f for f in assessment.findings
                                                             if f.code not in DATE_CODES),
