@@ -641,17 +641,24 @@ def close_plan(store: PlanStore, plan: str, config: Config, *, outcome: str | No
     return done
 
 
-def closed_plans(store: PlanStore, config: Config) -> dict[str, Any]:
-    """The plans closed seller-side, by plan ID (``list`` shows them closed, ``sync --all`` skips
-    them without reading): {} when there is no database yet."""
-    from map_workspace.private import PrivateStore
+def closed_plans(store: PlanStore, config: Config, refs: Sequence[PlanRef] = ()) -> dict[str, Any]:
+    """The closed plans, by plan ID, known without reading a plan (``list`` shows them closed,
+    ``sync --all`` skips them): the seller-side record (with the reason), and the listing's own word
+    (``ref.closed``: a workbook's document property, a Drive appProperty) for ``refs``, which covers
+    a plan closed from another machine."""
+    from map_workspace.private import ClosedDeal, PrivateStore
 
+    found: dict[str, Any] = {}
+    for ref in refs:
+        outcome, _, day = ref.closed.strip().rpartition(" ")
+        if outcome and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            found[ref.id] = ClosedDeal(outcome, day)
     private = PrivateStore.reader(_private_path(config))
     if private is None:
-        return {}
+        return found
     try:
         prefix = f"{store.name}:"
-        return {key[len(prefix):]: deal for key, deal in private.closed().items() if key.startswith(prefix)}
+        return found | {key[len(prefix):]: deal for key, deal in private.closed().items() if key.startswith(prefix)}
     finally:
         private.close()
 

@@ -491,7 +491,7 @@ def list_command(obj: CliContext) -> None:
     store = obj.store(config)
     refs = app.list_plans(store)
     report.print_plans(refs, app.private_facts(store, refs, config), config.dir, obj.as_json,
-                       skipped=store.not_plans(), closed=app.closed_plans(store, config))
+                       skipped=store.not_plans(), closed=app.closed_plans(store, config, refs))
 
 
 @cli.command()

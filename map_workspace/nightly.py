@@ -423,6 +423,11 @@ def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limi
             if on_closed:
                 on_closed([r for r in refs if r.id in closed])
             refs = [r for r in refs if r.id not in closed]
+        shut = [r for r in refs if r.closed]  # closed where the listing says so (another machine closed it)
+        if shut:
+            if on_closed:
+                on_closed(shut)
+            refs = [r for r in refs if not r.closed]
         if lanes:
             lanes.prepare(refs)
         if on_listed:

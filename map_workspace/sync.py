@@ -31,6 +31,7 @@ from map_workspace.formulas import (
 )
 from map_workspace.layout import (
     FORMAT_HEADROOM,
+    META_CLOSED,
     META_FORMATTED_ROWS,
     MIN_FORMATTED_ROWS,
     OVERVIEW,
@@ -493,9 +494,6 @@ class _Planner:
 
 #: Findings that only say time went by: a closed plan has none.
 DATE_CODES = frozenset({"item.overdue", "item.stalled", "item.due_soon", "decision.late"})
-#: Meta key of a closed plan: its outcome and the day it closed ("won 2027-03-31"), set by ``mapws
-#: close``; the reason stays seller-side.
-META_CLOSED = "closed"
 OUTCOMES = ("won", "lost", "no decision")
 
 

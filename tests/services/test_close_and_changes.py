@@ -188,3 +188,18 @@ def test_changes_since_the_last_checkin(store, tmp_path):
     assert [c["field"] for c in since.changes] == ["Status"]
     with pytest.raises(UsageError):
         app.plan_history(store, ref.id, cfg, since=date(2026, 3, 1), since_checkin=True)
+
+
+def test_the_listing_tells_a_closed_plan_without_a_read_from_another_machine_too(store, tmp_path):
+    ref, _, _ = new_plan(store)
+    other, _, _ = new_plan(store, "Beta deal", "light")
+    app.close_plan(store, ref.id, config(tmp_path, LATE), outcome="won", on=CLOSED)
+    listed = {r.id: r.closed for r in store.list_plans()}
+    assert listed == {ref.id: "won 2026-05-20", other.id: ""}
+    elsewhere = Config(today=LATE, state=str(tmp_path / "another-machine.db"))  # no seller-side record there
+    assert app.closed_plans(store, elsewhere, store.list_plans())[ref.id].outcome == "won"
+    night = run_night(store, elsewhere)
+    assert [r.ref.id for r in night.runs] == [other.id] and [r.id for r in night.closed] == [ref.id]
+    app.close_plan(store, ref.id, config(tmp_path, LATE), outcome=None)
+    assert {r.id: r.closed for r in store.list_plans()} == {ref.id: "", other.id: ""}
+    assert app.closed_plans(store, elsewhere, store.list_plans()) == {}
