@@ -168,7 +168,7 @@ def print_changes(result: ChangesResult, as_json: bool) -> None:
     click.echo(f"{name}: {len(result.changes)} change(s){head}")
     for c in result.changes:
         at = str(c["at"] or "")[:16].replace("T", " ")
-        by = f"  ({one_line(c['by'])})" if c["by"] else ""
+        by = f" — by {one_line(c['by'])}" if c["by"] else ""
         click.echo(f"  {at:<16}  {one_line(c['text'])}{by}")
 
 

@@ -80,3 +80,19 @@ def test_changes_since_checkin_without_one_says_so_and_shows_all(plan):
     assert "no check-in yet" in out and "Plan: created from the 'enterprise' template" in out
     both = run("changes", "acme-rollout", "--since-checkin", "--since", "2026-03-01", "--dir", plan, "--json", code=2)
     assert json.loads(both.stdout)["error"]["code"] == "usage"
+
+
+def test_changes_names_who_when_the_workbook_says(plan):
+    import openpyxl
+
+    path = plan / "acme-rollout.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb["Plan"]["G2"] = "Done"
+    wb.properties.lastModifiedBy = "Dana Tanaka"
+    wb.save(path)
+    run("sync", "acme-rollout", "--dir", plan, "--today", "2026-03-09")
+    data = json.loads(run("changes", "acme-rollout", "--since", "2026-03-09", "--dir", plan, "--json").output)
+    assert [(c["id"], c["field"], c["after"], c["by"]) for c in data["changes"]] == [("T-01", "Status", "Done",
+                                                                                      "Dana Tanaka")]
+    line = run("changes", "acme-rollout", "--since", "2026-03-09", "--dir", plan).output.splitlines()[1]
+    assert line.startswith("  2026-03-09 ") and line.endswith(": done — by Dana Tanaka")
