@@ -597,8 +597,9 @@ def close_plan(store: PlanStore, plan: str, config: Config, *, outcome: str | No
     seller-side only, with its reason, so ``sync --all`` skips the plan without reading it and
     ``list`` shows it closed. ``outcome`` None reopens it: all of that undone."""
     from map_workspace.changes import HistoryEntry
+    from map_workspace.layout import META_CLOSED
     from map_workspace.private import ClosedDeal
-    from map_workspace.sync import META_CLOSED, OUTCOMES, Closure, closure_of, plan_sync
+    from map_workspace.sync import OUTCOMES, Closure, closure_of, plan_sync
 
     today, now = today_for(config), now_for(config)
     if outcome is not None and outcome not in OUTCOMES:
@@ -607,28 +608,39 @@ def close_plan(store: PlanStore, plan: str, config: Config, *, outcome: str | No
         raise UsageError(f"--on {on.isoformat()} is after today ({today.isoformat()}): a deal closes when it "
                          "is decided.", "Leave --on out to close it today, or give the day it was decided.")
     ref = store.locate(plan)
-    snapshot = store.read(ref)
-    before = closure_of(snapshot.meta)
-    if outcome is None and before is None:
-        raise UsageError(f"{ref.slug or ref.id} is not closed: there is nothing to reopen.",
-                         f"Close it with 'mapws close {ref.slug or ref.id} --won' (or --lost, --no-decision).")
     closure = Closure(outcome, on or today) if outcome is not None else None
     value = closure.meta if closure else ""
-    marked = replace(snapshot, meta={**snapshot.meta, META_CLOSED: value})
-    result = plan_sync(marked, today, now=now, settings=settings_for(config))
-    logged = HistoryEntry(when=now.isoformat(timespec="seconds"), id="", field="Plan",
-                          from_=before.words if before else "Open",
-                          to=closure.words if closure else "Reopened",
-                          note="mapws close" if closure else "mapws close --reopen")
-    changes = result.changes
-    if value != snapshot.meta.get(META_CLOSED, ""):
-        changes = replace(changes, meta={**changes.meta, META_CLOSED: value}, history=(*changes.history, logged))
-    done = CloseResult(ref, outcome, closure.on if closure else None, reason,
-                       before.meta if before else "", dry_run)
-    if dry_run:
-        return done
-    if not changes.is_empty:
-        store.apply(ref, snapshot, changes)
+    attempt = 1
+    while True:
+        snapshot = store.read(ref)
+        before = closure_of(snapshot.meta)
+        if outcome is None and before is None:
+            raise UsageError(f"{ref.slug or ref.id} is not closed: there is nothing to reopen.",
+                             f"Close it with 'mapws close {ref.slug or ref.id} --won' (or --lost, --no-decision).")
+        # The plan synced as it will stand: its Overview, Flag formulas and colour rules follow the meta.
+        marked = replace(snapshot, meta={**snapshot.meta, META_CLOSED: value})
+        changes = plan_sync(marked, today, now=now, settings=settings_for(config)).changes
+        if value != snapshot.meta.get(META_CLOSED, ""):
+            logged = HistoryEntry(when=now.isoformat(timespec="seconds"), id="", field="Plan",
+                                  from_=before.words if before else "Open",
+                                  to=closure.words if closure else "Reopened",
+                                  note="mapws close" if closure else "mapws close --reopen")
+            changes = replace(changes, meta={**changes.meta, META_CLOSED: value},
+                              history=(*changes.history, logged))
+        done = CloseResult(ref, outcome, closure.on if closure else None, reason,
+                           before.meta if before else "", dry_run)
+        if dry_run:
+            return done
+        if changes.is_empty:
+            break
+        try:
+            store.apply(ref, snapshot, changes)
+            break
+        except PlanChanged as exc:  # edited since the read: nothing written, read it again
+            if attempt >= SYNC_ATTEMPTS:
+                raise kept_changing(exc, attempt) from exc
+            attempt += 1
+            ref = replace(ref, version=exc.version)
     private = _private_store(config)
     try:
         key = f"{store.name}:{ref.id}"
