@@ -692,3 +692,155 @@ def share_plan(store: PlanStore, plan: str, emails: Sequence[str], *, commenter:
     role = "commenter" if commenter else "writer"
     added = sharer.share(ref, emails, role=role, message=invitation(ref.title or ref.slug, None), dry_run=dry_run)
     return ShareResult(ref, added, role, dry_run)
+
+
+# --- close and reopen ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CloseResult:
+    """A plan closed (``outcome`` "won", "lost", "no decision") or reopened (``outcome`` None)."""
+
+    ref: PlanRef
+    outcome: str | None
+    on: date | None
+    reason: str = ""
+    #: The plan's closure before this command: "" when it was open.
+    was: str = ""
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"plan": self.ref.id, "outcome": self.outcome, "on": self.on.isoformat() if self.on else None,
+                "dry_run": self.dry_run}
+
+
+def close_plan(store: PlanStore, plan: str, config: Config, *, outcome: str | None, on: date | None = None,
+               reason: str = "", dry_run: bool = False) -> CloseResult:
+    """``mapws close``: record the deal's outcome in the plan (its Overview says "Closed — won on
+    DATE", and nothing is flagged by date any more: findings, Flag formulas and colour rules) and,
+    seller-side only, with its reason, so ``sync --all`` skips the plan without reading it and
+    ``list`` shows it closed. ``outcome`` None reopens it: all of that undone."""
+    from map_workspace.changes import HistoryEntry
+    from map_workspace.layout import META_CLOSED
+    from map_workspace.private import ClosedDeal
+    from map_workspace.sync import OUTCOMES, Closure, closure_of, plan_sync
+
+    today, now = today_for(config), now_for(config)
+    if outcome is not None and outcome not in OUTCOMES:
+        raise UsageError(f"'{outcome}' is not an outcome.", "Use --won, --lost or --no-decision.")
+    if outcome is not None and on is not None and on > today:
+        raise UsageError(f"--on {on.isoformat()} is after today ({today.isoformat()}): a deal closes when it "
+                         "is decided.", "Leave --on out to close it today, or give the day it was decided.")
+    ref = store.locate(plan)
+    closure = Closure(outcome, on or today) if outcome is not None else None
+    value = closure.meta if closure else ""
+    attempt = 1
+    while True:
+        snapshot = store.read(ref)
+        before = closure_of(snapshot.meta)
+        if outcome is None and before is None:
+            raise UsageError(f"{ref.slug or ref.id} is not closed: there is nothing to reopen.",
+                             f"Close it with 'mapws close {ref.slug or ref.id} --won' (or --lost, --no-decision).")
+        # The plan synced as it will stand: its Overview, Flag formulas and colour rules follow the meta.
+        marked = replace(snapshot, meta={**snapshot.meta, META_CLOSED: value})
+        changes = plan_sync(marked, today, now=now, settings=settings_for(config)).changes
+        if value != snapshot.meta.get(META_CLOSED, ""):
+            logged = HistoryEntry(when=now.isoformat(timespec="seconds"), id="", field="Plan",
+                                  from_=before.words if before else "Open",
+                                  to=closure.words if closure else "Reopened",
+                                  note="mapws close" if closure else "mapws close --reopen")
+            changes = replace(changes, meta={**changes.meta, META_CLOSED: value},
+                              history=(*changes.history, logged))
+        done = CloseResult(ref, outcome, closure.on if closure else None, reason,
+                           before.meta if before else "", dry_run)
+        if dry_run:
+            return done
+        if changes.is_empty:
+            break
+        try:
+            store.apply(ref, snapshot, changes)
+            break
+        except PlanChanged as exc:  # edited since the read: nothing written, read it again
+            if attempt >= SYNC_ATTEMPTS:
+                raise kept_changing(exc, attempt) from exc
+            attempt += 1
+            ref = replace(ref, version=exc.version)
+    private = _private_store(config)
+    try:
+        key = f"{store.name}:{ref.id}"
+        if closure:
+            private.close_plan(key, ClosedDeal(closure.outcome, closure.on.isoformat(), reason))
+        else:
+            private.reopen_plan(key)
+    finally:
+        private.close()
+    return done
+
+
+def closed_plans(store: PlanStore, config: Config, refs: Sequence[PlanRef] = ()) -> dict[str, Any]:
+    """The closed plans, by plan ID, known without reading a plan (``list`` shows them closed,
+    ``sync --all`` skips them): the seller-side record (with the reason), and the listing's own word
+    (``ref.closed``: a workbook's document property, a Drive appProperty) for ``refs``, which covers
+    a plan closed from another machine."""
+    from map_workspace.private import ClosedDeal, PrivateStore
+
+    found: dict[str, Any] = {}
+    for ref in refs:
+        outcome, _, day = ref.closed.strip().rpartition(" ")
+        if outcome and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            found[ref.id] = ClosedDeal(outcome, day)
+    private = PrivateStore.reader(_private_path(config))
+    if private is None:
+        return found
+    try:
+        prefix = f"{store.name}:"
+        return found | {key[len(prefix):]: deal for key, deal in private.closed().items() if key.startswith(prefix)}
+    finally:
+        private.close()
+
+
+# --- what changed ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChangesResult:
+    """``mapws changes``: the observed changes (History rows) since a day, each in words."""
+
+    ref: PlanRef
+    since: date | None
+    changes: tuple[dict[str, Any], ...]
+    #: Where ``since`` came from: "" (every change), "date", "checkin", or "no-checkin" (asked for the
+    #: last check-in and there is none: every change is shown).
+    since_what: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"plan": self.ref.id, "since": self.since.isoformat() if self.since else None,
+                "changes": list(self.changes)}
+
+
+def plan_history(store: PlanStore, plan: str, config: Config, *, since: date | None = None,
+                 since_checkin: bool = False) -> ChangesResult:
+    """What changed in a plan, from its History tab: one entry per observed change with the activity,
+    field, before → after, when and (where the backend could tell) who, and the same in words as
+    the sync says it. ``since_checkin`` starts at the last Check-ins row's date."""
+    from map_workspace.changes import HistoryEntry, edit_in_words
+    from map_workspace.reading import read_history, read_plan
+
+    if since is not None and since_checkin:
+        raise UsageError("--since and --since-checkin both say where to start.", "Give one of them.")
+    ref = store.locate(plan)
+    snapshot = store.read(ref)
+    reading = read_plan(snapshot, default_locale=config.locale, today=today_for(config))
+    since_what = "date" if since else ""
+    if since_checkin:
+        dated = [c.date for c in reading.plan.checkins if c.date]
+        since, since_what = (dated[-1], "checkin") if dated else (None, "no-checkin")
+    named = {i.id: i.activity for i in reading.plan.items} | {r.id: r.risk for r in reading.plan.risks if r.id}
+    out = []
+    for row in read_history(snapshot):
+        if since is not None and (row.at is None or row.at.date() < since):
+            continue
+        activity = row.activity or ((row.to or row.from_) if row.field == "Row" else named.get(row.id, ""))
+        entry = HistoryEntry(when=row.when, id=row.id, field=row.field, from_=row.from_, to=row.to, note=row.note)
+        out.append({"at": row.at.isoformat() if row.at else (row.when or None), "id": row.id or None,
+                    "activity": activity or None, "field": row.field, "before": row.from_, "after": row.to,
+                    "by": row.by or None, "text": edit_in_words(entry, activity)})
+    return ChangesResult(ref, since, tuple(out), since_what)

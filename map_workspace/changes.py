@@ -260,12 +260,15 @@ def edit_in_words(entry: HistoryEntry, activity: str = "") -> str:
     """One observed edit (a History row the sync logged) as a person says it: "M-01 Technical
     win: due moved 2026-12-24 → 2027-01-07 (slip 2)", "T-01 Kickoff: done", "T-21 …: added"."""
     what = _edit_words(entry)
-    subject = " ".join(x for x in (entry.id, " ".join(activity.split())) if x) or "Overview"
+    subject = " ".join(x for x in (entry.id, " ".join(activity.split())) if x) or (
+        "Plan" if entry.field == "Plan" else "Overview")
     return f"{subject}: {what}"
 
 
 def _edit_words(e: HistoryEntry) -> str:
     old, new = e.from_, e.to
+    if e.field == "Plan":  # the plan itself: created, closed, reopened
+        return f"{old} → {new}" if old else (e.note or new)
     if e.note.startswith("edit to a sync-owned cell undone"):
         return f"{e.field} edit undone ('{old}' → {new}): mapws keeps this cell"
     if e.field == "Row":

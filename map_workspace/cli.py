@@ -559,7 +559,76 @@ def list_command(obj: CliContext) -> None:
     store = obj.store(config)
     refs = app.list_plans(store)
     report.print_plans(refs, app.private_facts(store, refs, config), config.dir, obj.as_json,
-                       skipped=store.not_plans())
+                       skipped=store.not_plans(), closed=app.closed_plans(store, config, refs))
+
+
+@cli.command()
+@click.argument("plan")
+@click.option("--won", is_flag=True, help="The buyer decided for us.")
+@click.option("--lost", is_flag=True, help="The buyer decided against us.")
+@click.option("--no-decision", is_flag=True, help="The buyer decided nothing (the deal stalled or was dropped).")
+@click.option("--reopen", is_flag=True, help="Undo a close: the plan flags dates and is synced again.")
+@click.option("--on", "on", default=None, metavar="YYYY-MM-DD", help="The day it was decided (default: today).")
+@click.option("--reason", default=None, help="Seller-internal: why, kept on your side, never in the plan.")
+@click.option("--dry-run", is_flag=True, help="Say what would happen; write nothing.")
+@common_options
+@command_boundary
+@click.pass_obj
+def close(obj: CliContext, plan: str, won: bool, lost: bool, no_decision: bool, reopen: bool, on: str | None,
+          reason: str | None, dry_run: bool) -> None:
+    """Close a decided plan (won, lost, no decision), or reopen it.
+
+    The Overview then says "Closed — won on DATE", nothing is flagged overdue any more, and
+    sync --all skips the plan without reading it. The outcome and the reason are also kept
+    on your side (list shows them); the reason never goes in the plan.
+
+    \b
+    Examples:
+      mapws close acme-rollout --won
+      mapws close acme-rollout --lost --on 2027-03-31 --reason "went with a competitor"
+      mapws close acme-rollout --reopen
+    """
+    from map_workspace import app
+    from map_workspace.config import parse_day
+
+    chosen = [name for name, given in (("won", won), ("lost", lost), ("no decision", no_decision)) if given]
+    if len(chosen) + reopen != 1:
+        raise UsageError("Say one of --won, --lost, --no-decision or --reopen.",
+                         "Example: mapws close acme-rollout --won")
+    if reopen and (on or reason):
+        raise UsageError("--on and --reason go with --won, --lost or --no-decision, not --reopen.",
+                         "Example: mapws close acme-rollout --reopen")
+    config = obj.config()
+    result = app.close_plan(obj.store(config), plan, config, outcome=None if reopen else chosen[0],
+                            on=parse_day(on, "--on") if on else None, reason=reason or "", dry_run=dry_run)
+    report.print_closed(result, as_json=obj.as_json)
+
+
+@cli.command()
+@click.argument("plan")
+@click.option("--since", default=None, metavar="YYYY-MM-DD", help="Only the changes on or after this day.")
+@click.option("--since-checkin", is_flag=True, help="Only the changes since the last check-in (Check-ins tab).")
+@common_options
+@command_boundary
+@click.pass_obj
+def changes(obj: CliContext, plan: str, since: str | None, since_checkin: bool) -> None:
+    """What changed in a plan, in words: one line per change the sync observed (History).
+
+    Each line names the item, the field, before → after, when, and who where the backend
+    can tell.
+
+    \b
+    Examples:
+      mapws changes acme-rollout --since-checkin
+      mapws changes acme-rollout --since 2027-01-04 --json
+    """
+    from map_workspace import app
+    from map_workspace.config import parse_day
+
+    config = obj.config()
+    result = app.plan_history(obj.store(config), plan, config, since=parse_day(since, "--since") if since else None,
+                              since_checkin=since_checkin)
+    report.print_changes(result, as_json=obj.as_json)
 
 
 @cli.group()

@@ -160,11 +160,12 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
     )
     th = raw.get("thresholds", {})
     if th:
-        allowed = {f.name for f in fields(Thresholds)}
+        allowed = {f.name for f in fields(Thresholds)} - {"date_flags"}
         bad = sorted(set(th) - allowed)
         if bad:
             raise UsageError(f"Unknown threshold(s): {', '.join(bad)}.", f"Known: {', '.join(sorted(allowed))}.")
-        values["thresholds"] = Thresholds(**{k: int(v) for k, v in th.items()})
+        windows: dict[str, Any] = {k: int(v) for k, v in th.items()}  # every configurable one is a number
+        values["thresholds"] = Thresholds(**windows)
     for name in ("credentials", "folder", "impersonate", "state", "timezone", "locale", "google_api_root",
                  "seller", "seller_company"):
         if name in values and values[name] is not None:

@@ -26,6 +26,8 @@ from map_workspace.locales import uses_semicolons
 #: Meta keys recording the windows a plan's formulas and colour rules were written with.
 META_STALLED = "stalled_after_days"
 META_DUE_SOON = "due_soon_days"
+#: Meta key: "off" once the plan is closed (``mapws close``): formulas and colour rules flag no dates.
+META_DATE_FLAGS = "date_flags"
 
 DONE_WORDS = STATUS_WORDS[Status.DONE]
 NA_WORDS = STATUS_WORDS[Status.NA]
@@ -78,17 +80,23 @@ def thresholds_of(meta: Mapping[str, str]) -> Thresholds:
     was written before they were configurable, with the defaults."""
     default = Thresholds()
     return Thresholds(stalled_after_days=_meta_int(meta, META_STALLED, default.stalled_after_days),
-                      due_soon_days=_meta_int(meta, META_DUE_SOON, default.due_soon_days))
+                      due_soon_days=_meta_int(meta, META_DUE_SOON, default.due_soon_days),
+                      date_flags=str(meta.get(META_DATE_FLAGS, "")).strip().lower() != "off")
 
 
 def thresholds_meta(thresholds: Thresholds) -> dict[str, str]:
-    """The meta entries that record the windows formulas and colour rules are written with."""
-    return {META_STALLED: str(thresholds.stalled_after_days), META_DUE_SOON: str(thresholds.due_soon_days)}
+    """The meta entries that record the windows formulas and colour rules are written with (and, on a
+    closed plan, that they flag no dates)."""
+    out = {META_STALLED: str(thresholds.stalled_after_days), META_DUE_SOON: str(thresholds.due_soon_days)}
+    if not thresholds.date_flags:
+        out[META_DATE_FLAGS] = "off"
+    return out
 
 
 def same_windows(a: Thresholds, b: Thresholds) -> bool:
     """Whether formulas written with ``a`` read the same as ones written with ``b``."""
-    return (a.stalled_after_days, a.due_soon_days) == (b.stalled_after_days, b.due_soon_days)
+    return ((a.stalled_after_days, a.due_soon_days, a.date_flags)
+            == (b.stalled_after_days, b.due_soon_days, b.date_flags))
 
 
 def _meta_int(meta: Mapping[str, str], key: str, default: int) -> int:
@@ -99,7 +107,10 @@ def _meta_int(meta: Mapping[str, str], key: str, default: int) -> int:
 
 
 def live_flag(row: int, cols: PlanColumns, thresholds: Thresholds) -> str:
-    """The date-dependent flag of one row, as an expression (no leading ``=``)."""
+    """The date-dependent flag of one row, as an expression (no leading ``=``); on a closed plan
+    (``thresholds.date_flags`` off) none: an item left open never turns "Overdue"."""
+    if not thresholds.date_flags:
+        return '""'
     due, status = f"{cols.due}{row}", f"{cols.status}{row}"
     stalled, soon = int(thresholds.stalled_after_days), int(thresholds.due_soon_days)
     return (
@@ -114,6 +125,8 @@ def flag_formula(row: int, cols: PlanColumns, static: str = "", *, thresholds: T
     """The Flag cell: the sync's own words (``static``: "Needs owner · Blocked by T-03") joined
     with the live date flag, which keeps itself right between syncs."""
     live = live_flag(row, cols, thresholds)
+    if not thresholds.date_flags:
+        return "=" + (quote(static) if static else '""')
     if not static:
         return "=" + live
     return f"=IF({live}=\"\",{quote(static)},{live}&{quote(' · ' + static)})"
@@ -154,7 +167,8 @@ class ColourRule:
 
 def colour_rules(cols: PlanColumns, thresholds: Thresholds) -> tuple[ColourRule, ...]:
     """The colour flags, first match wins (PRODUCT.md): Done green, Blocked grey-red, Stalled
-    dark red, Overdue red, Due soon amber."""
+    dark red, Overdue red, Due soon amber. A closed plan (``thresholds.date_flags`` off) keeps Done
+    and Blocked only: nothing turns red with time."""
     stalled, soon = int(thresholds.stalled_after_days), int(thresholds.due_soon_days)
     due, status, act = f"${cols.due}2", f"${cols.status}2", f"${cols.activity}2"
     is_open = f"NOT({_any_equal(status, CLOSED_WORDS)})"
@@ -162,9 +176,14 @@ def colour_rules(cols: PlanColumns, thresholds: Thresholds) -> tuple[ColourRule,
     # AND() evaluates every argument, so date arithmetic on a text date ("TBD") would make the
     # whole rule an error rather than FALSE; N() reads text as 0 and keeps the rule a plain FALSE.
     day = f"N({due})"
-    return (
+    kept = (
         ColourRule("done", f"AND({act}<>\"\",{_any_equal(status, DONE_WORDS)})", "D9EAD3", "274E13"),
         ColourRule("blocked", f"AND({act}<>\"\",{_any_equal(status, BLOCKED_WORDS)})", "E6CFCF", "5B3A3A"),
+    )
+    if not thresholds.date_flags:
+        return kept
+    return (
+        *kept,
         ColourRule("stalled", f"{dated},TODAY()-{day}>={stalled})", "990000", "FFFFFF", True),
         ColourRule("overdue", f"{dated},{day}<TODAY())", "F4CCCC", "990000", True),
         ColourRule("due_soon", f"{dated},{day}>=TODAY(),{day}-TODAY()<={soon})", "FFE599", "7F6000"),

@@ -212,6 +212,11 @@ OVERVIEW_FIELDS = (
     OverviewField("Last changed by sync", "last_changed", Owner.SYNC),
 )
 
+#: Meta key of a closed plan (``mapws close``): its outcome and the day it closed, "won 2027-03-31"
+#: ("" once reopened). Backends also show it where their listing reads it for free (a workbook's
+#: ``mapws.closed`` document property, a Drive ``mapws_closed`` appProperty).
+META_CLOSED = "closed"
+
 #: Overview: a title row, then one row per field: label in column A, value in column B.
 OVERVIEW_TITLE = "Mutual Action Plan"
 #: The one line under the title that tells the buyer what to do (row 2 of a new plan).

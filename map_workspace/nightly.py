@@ -100,6 +100,8 @@ class Night:
     state_problem: MapwsError | None = None
     #: ``status --all`` and ``sync --all --dry-run``: plans were checked, nothing was written.
     dry_run: bool = False
+    #: Plans skipped unread because they are closed (``mapws close``, kept seller-side).
+    closed: list[PlanRef] = field(default_factory=list)
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -144,6 +146,7 @@ class Night:
             "writes": self.requests("write"),
             "by_owner": {o: dict(c) for o, c in sorted(self.by_owner().items())},
             "resumed": self.resumed is not None,
+            "closed": len(self.closed),
             **({"by_identity": self.lanes.counts()} if self.lanes else {}),
             **({"state_error": self.state_problem.as_json()} if self.state_problem is not None else {}),
         }
@@ -405,15 +408,26 @@ def sync_every_plan(store: PlanStore, config: Config, *, state: StateStore, limi
                     shard: Shard = Shard(), workers: int = 1, dry_run: bool = False, wait: bool = False,
                     on_listed: Callable[[int], None] | None = None,
                     on_resume: Callable[[dict[str, object]], None] | None = None,
-                    lanes: OwnerLanes | None = None) -> Generator[PlanRun, None, None]:
+                    lanes: OwnerLanes | None = None, closed: frozenset[str] = frozenset(),
+                    on_closed: Callable[[list[PlanRef]], None] | None = None) -> Generator[PlanRun, None, None]:
     """Yield each plan's run as it finishes. One failing plan is reported, the others still done.
     With ``lanes`` each plan goes through its owner's store and rate limiter. A store whose work is
     CPU-bound (``traits.parallel_processes``) spreads many plans to read over worker processes (one per
     core unless ``workers`` says more); the rest use ``workers`` threads. The state is written here,
-    by the run's own thread, as each plan finishes."""
+    by the run's own thread, as each plan finishes. Plans whose ID is in ``closed`` are not read
+    (``on_closed`` hears which)."""
     today = app.today_for(config)
     with state.exclusive(wait=wait):
         refs = [r for r in store.list_plans() if shard.holds(r)]
+        if closed:
+            if on_closed:
+                on_closed([r for r in refs if r.id in closed])
+            refs = [r for r in refs if r.id not in closed]
+        shut = [r for r in refs if r.closed]  # closed where the listing says so (another machine closed it)
+        if shut:
+            if on_closed:
+                on_closed(shut)
+            refs = [r for r in refs if not r.closed]
         if lanes:
             lanes.prepare(refs)
         if on_listed:
@@ -557,6 +571,7 @@ def run_night(store: PlanStore, config: Config, *, dry_run: bool = False, shard:
             store, config, state=state, limiter=limiter, shard=shard_spec,
             workers=workers or store.traits.default_workers, dry_run=dry_run, wait=wait,
             on_listed=on_listed, on_resume=lambda previous: setattr(night, "resumed", previous), lanes=lanes,
+            closed=frozenset(app.closed_plans(store, config)), on_closed=night.closed.extend,
         )
         for run in runs:
             night.runs.append(run)

@@ -36,6 +36,9 @@ class PlanRef:
     #: A token that changes whenever the file changes, when the listing gives one for free
     #: (Drive's ``version``); empty otherwise, and then ``PlanStore.version`` is asked.
     version: str = ""
+    #: The plan's closure ("won 2027-03-31", ``mapws close``) when the listing tells it for free (a
+    #: workbook's document property, a Drive appProperty); "" when open or not told.
+    closed: str = ""
 
 
 @dataclass(frozen=True)

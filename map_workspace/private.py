@@ -25,6 +25,12 @@ CREATE TABLE IF NOT EXISTS private_deals (
     forecast TEXT NOT NULL DEFAULT '',
     notes TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS closed_plans (
+    plan_key TEXT PRIMARY KEY,
+    outcome TEXT NOT NULL,
+    closed_on TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
 """
 
 
@@ -47,6 +53,15 @@ def parse_forecast(text: str | None) -> str:
         raise UsageError(f"Forecast category '{text}' is not one of {', '.join(FORECASTS)}.",
                          "Example: --forecast commit")
     return value
+
+
+@dataclass(frozen=True)
+class ClosedDeal:
+    """How a plan closed, as the seller keeps it (the reason never goes in the plan)."""
+
+    outcome: str
+    on: str
+    reason: str = ""
 
 
 class PrivateStore:
@@ -108,3 +123,20 @@ class PrivateStore:
         except sqlite3.OperationalError:  # read-only, before any private fact was kept: no such table
             return PrivateDeal()
         return PrivateDeal(*row) if row else PrivateDeal()
+
+    def close_plan(self, plan_key: str, deal: ClosedDeal) -> None:
+        self._db.execute("INSERT OR REPLACE INTO closed_plans (plan_key, outcome, closed_on, reason) "
+                         "VALUES (?, ?, ?, ?)", (plan_key, deal.outcome, deal.on, deal.reason))
+
+    def reopen_plan(self, plan_key: str) -> None:
+        self._db.execute("DELETE FROM closed_plans WHERE plan_key = ?", (plan_key,))
+
+    def closed(self) -> dict[str, ClosedDeal]:
+        """Every closed plan, by key: what ``sync --all`` skips without reading."""
+        import sqlite3
+
+        try:
+            rows = self._db.execute("SELECT plan_key, outcome, closed_on, reason FROM closed_plans").fetchall()
+        except sqlite3.OperationalError:  # read-only, before any plan was closed: no such table
+            return {}
+        return {key: ClosedDeal(outcome, on, reason) for key, outcome, on, reason in rows}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from map_workspace import SCHEMA_VERSION
 from map_workspace.changes import StateRow
@@ -30,6 +30,8 @@ from map_workspace.layout import (
     CHECKINS,
     CHECKINS_TAB,
     HEADER_SYNONYMS,
+    HISTORY,
+    HISTORY_TAB,
     OVERVIEW,
     OVERVIEW_FIELDS,
     PLAN,
@@ -466,3 +468,48 @@ def status_label(item: Item) -> str:
 
 
 __all__ = ["Reading", "Table", "RowRef", "read_plan", "find_table", "status_label", "Status"]
+
+
+# --- the History tab -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One row of the History tab as read: ``at`` when it was logged (None when the cell holds no
+    readable time, ``when`` then keeps the text), ``activity`` and ``by`` "" when the file's History
+    has no such column."""
+
+    when: str
+    at: datetime | None
+    id: str
+    activity: str
+    field: str
+    from_: str
+    to: str
+    by: str
+    note: str
+
+
+def read_history(snapshot: Snapshot) -> list[HistoryRow]:
+    """Every History row, oldest first, its columns found by header name; [] without a History tab."""
+    grid = snapshot.tabs.get(HISTORY)
+    if grid is None:
+        return []
+    table = find_table(grid, HISTORY_TAB)  # by header names: an older tab lacks Activity and By
+    rows = []
+    for _, row in table.data():
+        cell = table.get(row, "when")
+        rows.append(HistoryRow(cell.text, _moment(cell.value), *(table.text(row, key) for key in (
+            "id", "activity", "field", "from", "to", "by", "note"))))
+    return rows
+
+
+def _moment(value: object) -> datetime | None:
+    """A History time: a date-time cell, or the ISO 8601 text mapws wrote before it wrote cells."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, datetime.min.time())
+    try:
+        return datetime.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None

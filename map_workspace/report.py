@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from map_workspace.app import AssignResult, CreateRequest, CreateResult, ReplanResult, ShareResult, SyncOutcome
+    from map_workspace.app import (
+        AssignResult,
+        ChangesResult,
+        CloseResult,
+        CreateRequest,
+        CreateResult,
+        ReplanResult,
+        ShareResult,
+        SyncOutcome,
+    )
     from map_workspace.config import Config, ConfigUpdate
     from map_workspace.domain.model import Finding
     from map_workspace.domain.templates import Template
@@ -110,12 +119,15 @@ def print_created(result: CreateResult, req: CreateRequest, *, dry_run: bool, as
 
 
 def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, as_json: bool,
-                skipped: Sequence[str] = ()) -> None:
-    """``mapws list``: each plan (its deal name, with the seller-internal facts kept for it), then
-    once each the spreadsheets that are not plans."""
+                skipped: Sequence[str] = (), closed: dict[str, Any] | None = None) -> None:
+    """``mapws list``: each plan (its deal name, with the seller-internal facts kept for it, and how
+    it closed), then once each the spreadsheets that are not plans."""
+    closed = closed or {}
     if as_json:
         echo_json({"plans": [{"plan": r.id, "url": r.url, "slug": r.slug, "title": r.title,
-                              "private": vars(private[r.id]) if not private[r.id].empty else None}
+                              "private": vars(private[r.id]) if not private[r.id].empty else None,
+                              "closed": ({"outcome": closed[r.id].outcome, "on": closed[r.id].on}
+                                         if r.id in closed else None)}
                              for r in refs],
                    "skipped": [{"path": path, "reason": NOT_A_PLAN} for path in skipped]})
         return
@@ -125,8 +137,49 @@ def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, a
         p = private[r.id]
         extra = " · ".join(x for x in (f"{p.deal_value:,.0f}" if p.deal_value is not None else "", p.forecast) if x)
         title = f"  {terminal_safe(r.title)}" if r.title else ""
-        click.echo(f"{r.slug:<32} {r.id}{title}" + (f"  [{extra}]" if extra else ""))
+        shut = f"  closed: {closed[r.id].outcome} on {closed[r.id].on}" if r.id in closed else ""
+        click.echo(f"{r.slug:<32} {r.id}{title}" + (f"  [{extra}]" if extra else "") + shut)
     print_skipped(skipped, as_json=False)
+
+
+def print_closed(result: CloseResult, as_json: bool) -> None:
+    """``mapws close``: what the plan says now (or would say, with ``--dry-run``)."""
+    if as_json:
+        echo_json(result.as_json())
+        return
+    name = terminal_safe(result.ref.slug or result.ref.id)
+    would = "Would mark" if result.dry_run else "Marked"
+    if result.outcome is None:
+        click.echo(f"{would} {name} open again: it flags dates and is synced every night again.")
+        return
+    assert result.on is not None
+    click.echo(f"{would} {name} closed — {result.outcome} on {result.on.isoformat()}: its Overview says so, "
+               "nothing is flagged overdue any more, and sync --all skips it.")
+    if result.reason:
+        click.echo("  The reason is kept on your side only, never in the plan.")
+    if not result.dry_run:
+        click.echo(f"Undo with 'mapws close {result.ref.slug or result.ref.id} --reopen'.")
+
+
+def print_changes(result: ChangesResult, as_json: bool) -> None:
+    """``mapws changes``: one line per change, when, what in words, and who where known."""
+    if as_json:
+        echo_json(result.as_json())
+        return
+    name = terminal_safe(result.ref.slug or result.ref.id)
+    since = result.since.isoformat() if result.since else ""
+    head = {"checkin": f" since the last check-in ({since})", "date": f" since {since}",
+            "no-checkin": " (no check-in yet: every change)"}.get(result.since_what, "")
+    if result.since_what == "no-checkin":
+        click.echo(f"{name} has no check-in yet (its Check-ins tab has no dated row): showing every change.")
+    if not result.changes:
+        click.echo(f"{name}: no changes{head}.")
+        return
+    click.echo(f"{name}: {len(result.changes)} change(s){head}")
+    for c in result.changes:
+        at = str(c["at"] or "")[:16].replace("T", " ")
+        by = f" — by {one_line(c['by'])}" if c["by"] else ""
+        click.echo(f"  {at:<16}  {one_line(c['text'])}{by}")
 
 
 #: Why a spreadsheet in the plans folder is left alone.
@@ -288,6 +341,8 @@ def outcome_head(outcome: SyncOutcome, *, dry_run: bool) -> str:
     did = f"would write {n} change(s)" if dry_run else (f"{n} change(s) written" if outcome.written
                                                          else "nothing to write")
     projected = a.projected_decision.isoformat() if a.projected_decision else "unknown"
+    if outcome.result.closed:
+        return terminal_safe(f"{outcome.ref.slug}: {did} · {a.progress.text} · {outcome.result.closed}")
     return terminal_safe(f"{outcome.ref.slug}: {did} · {a.progress.text} · {a.health.label} · projected decision "
                          f"{projected}")
 
@@ -404,6 +459,11 @@ def print_night_end(night: Night, as_json: bool, *, verbose: bool = False, hints
 
 def night_sentence(night: Night) -> str:
     t = night.totals()
+    shut = f" {t['closed']} closed plan(s) skipped." if t["closed"] else ""
+    return _night_words(night, t) + shut
+
+
+def _night_words(night: Night, t: dict[str, Any]) -> str:
     if night.dry_run:
         did = (f"nothing written: would write {t['changes']} change(s)" if t["changes"]
                else "nothing written, nothing to write")

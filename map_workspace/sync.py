@@ -20,6 +20,7 @@ from map_workspace.domain.findings import NOTE_CODES
 from map_workspace.domain.model import Assessment, Finding, Item, Overview, Plan
 from map_workspace.domain.rules import Context, Thresholds, assess, decision_item, settle_closed_items
 from map_workspace.formulas import (
+    META_DATE_FLAGS,
     PlanColumns,
     flag_formula,
     overdue_formula,
@@ -31,6 +32,7 @@ from map_workspace.formulas import (
 )
 from map_workspace.layout import (
     FORMAT_HEADROOM,
+    META_CLOSED,
     META_FORMATTED_ROWS,
     MIN_FORMATTED_ROWS,
     OVERVIEW,
@@ -64,6 +66,8 @@ class SyncPlan:
     assessment: Assessment
     plan: Plan
     findings: tuple[Finding, ...]
+    #: "Closed — won on 2027-03-31" for a closed plan (``mapws close``), "" while it is open.
+    closed: str = ""
 
 
 def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None,
@@ -91,7 +95,9 @@ class _Planner:
         self.moved_decision = ""
         self.today = today
         self.when = when
-        self.settings = settings
+        #: A closed plan (``mapws close``) flags no dates: its findings, Flag formulas and colour rules.
+        self.closed = closure_of(reading.meta)
+        self.settings = replace(settings, thresholds=replace(settings.thresholds, date_flags=self.closed is None))
         self.cells: list[CellWrite] = []
         self.notes: list[NoteWrite] = []
         self.history: list[HistoryEntry] = []
@@ -142,6 +148,12 @@ class _Planner:
                 new_ids.setdefault((write.tab, write.row), write.value)
         findings = settle_closed_items(plan, [self._with_new_id(f, new_ids) for f in r.findings]
                                        + list(assessment.findings))
+        if self.closed is not None:
+            findings = tuple(f for f in findings if f.code not in DATE_CODES)
+            # Decided: the decision date is the day it closed, and nothing is next.
+            assessment = replace(assessment, findings=tuple(f for f in assessment.findings
+                                                            if f.code not in DATE_CODES),
+                                 projected_decision=self.closed.on, next_milestone=None)
         # Addresses: rows of this reading, IDs as (re)assigned.
         r.plan = plan
         named = {i.id: i.activity for i in plan.items} | {x.id: x.risk for x in plan.risks if x.id}
@@ -164,7 +176,7 @@ class _Planner:
             self._stamp()
         changes = ChangeSet(tuple(self.cells), tuple(self.notes), tuple(self.history), state_change,
                             formats_to_row, meta)
-        return SyncPlan(changes, assessment, plan, findings)
+        return SyncPlan(changes, assessment, plan, findings, self.closed.words if self.closed else "")
 
     def _with_new_id(self, finding: Finding, new_ids: dict[tuple[str, int], CellValue]) -> Finding:
         """A reading finding on a row that only now got its ID names that ID (``new_ids``: the ID
@@ -432,6 +444,9 @@ class _Planner:
             "projected_decision": (assessment.projected_decision, None),
             "health": (assessment.health.label, None),
         }
+        if self.closed is not None:  # the deal is decided: nothing is overdue or next any more
+            # A formula still (=0): reopening puts the live count back without reading as an edit undone.
+            wanted.update(overdue=(None, "=0"), health=(self.closed.words, None))
         for key, (value, formula) in wanted.items():
             row = rows.get(key)
             if row is None:
@@ -462,6 +477,8 @@ class _Planner:
         windows_moved = not same_windows(thresholds_of(self.r.meta), self.settings.thresholds)
         if windows_moved:
             meta.update(thresholds_meta(self.settings.thresholds))
+            if self.settings.thresholds.date_flags and META_DATE_FLAGS in self.r.meta:
+                meta[META_DATE_FLAGS] = "on"  # reopened
         if self.r.snapshot.formats_ok and last_data + FORMAT_HEADROOM // 4 <= covered:
             return covered if windows_moved else None
         target = max(covered, last_data + FORMAT_HEADROOM)
@@ -483,6 +500,35 @@ class _Planner:
                formula: str | None = None) -> None:
         col = self.r.tables[tab].columns[key]
         self.cells.append(CellWrite(tab, sheet_row, col, value, formula, key, item_id))
+
+
+#: Findings that only say time went by: a closed plan has none.
+DATE_CODES = frozenset({"item.overdue", "item.stalled", "item.due_soon", "decision.late"})
+OUTCOMES = ("won", "lost", "no decision")
+
+
+@dataclass(frozen=True)
+class Closure:
+    """How and when a plan closed."""
+
+    outcome: str
+    on: date
+
+    @property
+    def words(self) -> str:
+        """What the Overview shows: "Closed — won on 2027-03-31"."""
+        return f"Closed — {self.outcome} on {self.on.isoformat()}"
+
+    @property
+    def meta(self) -> str:
+        return f"{self.outcome} {self.on.isoformat()}"
+
+
+def closure_of(meta: dict[str, str]) -> Closure | None:
+    """The plan's closure from its meta; None when it is open (or the value is not one mapws wrote)."""
+    outcome, _, day = str(meta.get(META_CLOSED, "")).strip().rpartition(" ")
+    on = _iso_date(day) if outcome in OUTCOMES else None
+    return Closure(outcome, on) if on else None
 
 
 #: Meta keys: the target decision date the plan last had, and digests of the goal texts mapws wrote

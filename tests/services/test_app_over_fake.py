@@ -82,3 +82,23 @@ def test_a_plan_that_keeps_changing_stops_with_plan_changed(fake_store: FakePlan
         app.sync_plan(fake_store, ref, LATER)
     assert err.value.hint and fake_store.count("read") == app.SYNC_ATTEMPTS
     assert fake_store.plans[ref.id].version == 1 + app.SYNC_ATTEMPTS  # nothing of ours written
+
+
+def test_close_reads_again_when_the_buyer_saved_meanwhile(fake_store: FakePlanStore, tmp_path) -> None:
+    ref = app.create_plan(fake_store, request(), CONFIG).ref
+    real_read = fake_store.read
+    edits = iter([True])
+
+    def read_then_buyer_saves(plan_ref):
+        snapshot = real_read(plan_ref)
+        if next(edits, False):
+            fake_store.edit(plan_ref, lambda s: s)
+        return snapshot
+
+    fake_store.read = read_then_buyer_saves  # type: ignore[method-assign]
+    config = Config(backend="fake", today=date(2026, 4, 20), state=str(tmp_path / "seller.db"))
+    done = app.close_plan(fake_store, ref.id, config, outcome="won")
+    assert done.on == date(2026, 4, 20)
+    assert fake_store.count("read") == 2 and fake_store.count("apply") == 2
+    assert fake_store.stored(ref).meta["closed"] == "won 2026-04-20"
+    assert ref.id in app.closed_plans(fake_store, config)

@@ -15,6 +15,9 @@ FILE_FIELDS = ("id,name,mimeType,webViewLink,version,parents,appProperties,permi
 #: when it changed last (with who, in FILE_FIELDS), so that the product's own write is told from an
 #: edit (versions.py).
 LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},modifiedTime,owners(emailAddress))"
+#: The appProperty of a closed plan (``mapws close``): its outcome and day, as the plan's meta says
+#: it, so listing the plans tells which are closed without reading them.
+CLOSED_TAG = "mapws_closed"
 #: Drive's largest page: listing costs one call per 1,000 files.
 MAX_PAGE_SIZE = 1000
 

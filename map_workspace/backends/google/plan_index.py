@@ -10,6 +10,7 @@ from typing import Any
 
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.drive_files import (
+    CLOSED_TAG,
     FILE_FIELDS,
     MAX_PAGE_SIZE,
     app_property_query,
@@ -74,7 +75,7 @@ class PlanIndex:
         props = item.get("appProperties") or {}
         return PlanRef(id=item["id"], url=item.get("webViewLink") or sheets_url(item["id"]),
                        slug=props.get("mapws_deal", ""), title=deal_from_file_title(item.get("name", "")),
-                       version=str(item.get("version") or ""))
+                       version=str(item.get("version") or ""), closed=props.get(CLOSED_TAG, ""))
 
     def find_by_slug(self, slug: str) -> list[dict[str, Any]]:
         """Plans and summaries tagged with this deal slug, in one Drive call; summaries found here

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.clients import GoogleClients
-from map_workspace.backends.google.drive_files import tags
+from map_workspace.backends.google.drive_files import CLOSED_TAG, FILE_FIELDS, tags
 from map_workspace.backends.google.permissions import Permissions
 from map_workspace.backends.google.plan_index import PlanIndex
 from map_workspace.backends.google.plan_sheets import PlanSheets, WriteRefused
@@ -50,7 +50,7 @@ from map_workspace.backends.google.templates import SpreadsheetMaker
 from map_workspace.backends.google.versions import PlanVersions
 from map_workspace.changes import ChangeSet
 from map_workspace.errors import PlanExists
-from map_workspace.layout import OVERVIEW_TITLE, Snapshot
+from map_workspace.layout import META_CLOSED, OVERVIEW_TITLE, Snapshot
 from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
 from map_workspace.summary import SummaryDoc
 
@@ -142,7 +142,24 @@ class GooglePlanStore(PlanStore):
         return replace(self.sheets.read(ref), edited_by=self.listing.last_editor(ref.id))
 
     def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> str:
-        return self.sheets.apply(ref, snapshot, changes)
+        version = self.sheets.apply(ref, snapshot, changes)
+        if META_CLOSED in changes.meta:  # closed or reopened: the listing says so without a read
+            self._tag_closed(ref, changes.meta[META_CLOSED])
+            return ""  # the tag moved Drive's version past the write's: the next night reads the plan
+        return version
+
+    def _tag_closed(self, ref: PlanRef, closed: str) -> None:
+        """Set (or, reopened, remove) the plan's ``mapws_closed`` appProperty."""
+        item = self.calls.execute(
+            "mark the plan closed in Drive" if closed else "mark the plan open again in Drive",
+            lambda: self.calls.drive.files().update(
+                fileId=ref.id, body={"appProperties": tags({CLOSED_TAG: closed}) if closed else {CLOSED_TAG: None}},
+                supportsAllDrives=True, fields=FILE_FIELDS),
+            file=ref.id)
+        known = self.listing.files.get(ref.id)
+        if known is not None and isinstance(item, dict):
+            known["appProperties"] = item.get("appProperties") or {}
+        self._versions.reread(ref.id)
 
     def version(self, ref: PlanRef) -> str:
         return self._versions.of(ref)

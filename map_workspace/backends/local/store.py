@@ -30,9 +30,9 @@ EXTENSION = ".xlsx"
 _HINT_SLUGS = 5
 
 
-def _ref(path: Path, title: str = "") -> PlanRef:
+def _ref(path: Path, title: str = "", closed: str = "") -> PlanRef:
     path = path.resolve()
-    return PlanRef(id=str(path), url=path.as_uri(), slug=path.stem, title=title)
+    return PlanRef(id=str(path), url=path.as_uri(), slug=path.stem, title=title, closed=closed)
 
 
 def is_plan_file(path: Path, root: Path) -> bool:
@@ -208,7 +208,7 @@ class LocalPlanStore(PlanStore):
             if marks.is_plan is False:
                 others.append(str(path.resolve()))
             else:
-                plans.append(_ref(path, marks.deal))
+                plans.append(_ref(path, marks.deal, marks.closed))
         self._not_plans = others
         return plans
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
+from map_workspace.layout import META_CLOSED
+
 if TYPE_CHECKING:  # the plans registry (mapws list) names backups without loading openpyxl
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
@@ -163,6 +165,9 @@ _PROPERTIES_LIMIT = 1 << 20
 _CUSTOM, _CORE = "docProps/custom.xml", "docProps/core.xml"
 _WANTED = {_CUSTOM.encode(): _CUSTOM, _CORE.encode(): _CORE}
 _PLAN_PROPERTY = re.compile(rb"""\sname\s*=\s*["']""" + re.escape(META_PREFIX.encode()))
+#: The closed plan's property and its text value (``mapws close``; "" once reopened).
+_CLOSED_PROPERTY = re.compile(rb"""\sname\s*=\s*["']""" + re.escape(f"{META_PREFIX}{META_CLOSED}".encode())
+                              + rb"""["'][^>]*>\s*<(?:\w+:)?lpwstr[^>]*>([^<]*)<""")
 #: End of central directory: signature, then disk numbers, entry counts, directory size and offset.
 _EOCD = struct.Struct("<4s4H2LH")
 #: A central directory entry: up to the name's length, extra and comment lengths and local offset.
@@ -179,6 +184,8 @@ class WorkbookMarks:
     is_plan: bool | None
     #: The deal name from the file's title ("" when it has none).
     deal: str = ""
+    #: The ``mapws.closed`` property: how the plan closed ("won 2027-03-31"), "" while it is open.
+    closed: str = ""
 
 
 def read_marks(path: Path) -> WorkbookMarks:
@@ -205,7 +212,9 @@ def read_marks(path: Path) -> WorkbookMarks:
                       if el.tag.rsplit("}", 1)[-1] == "title"), "") if core is not None else ""
     except ElementTree.ParseError:
         return WorkbookMarks(None)
-    return WorkbookMarks(is_plan, deal_from_file_title(title) if is_plan else "")
+    closed = _CLOSED_PROPERTY.search(custom) if is_plan and custom is not None else None
+    return WorkbookMarks(is_plan, deal_from_file_title(title) if is_plan else "",
+                         closed[1].decode("utf-8", "replace").strip() if closed else "")
 
 
 def _zipfile_parts(path: Path) -> tuple[bytes | None, bytes | None]:
