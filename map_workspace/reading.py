@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from map_workspace import SCHEMA_VERSION
-from map_workspace.changes import StateRow
+from map_workspace.changes import HistoryEntry, StateRow
 from map_workspace.domain import parsing
 from map_workspace.domain.model import (
     CheckIn,
@@ -30,6 +30,8 @@ from map_workspace.layout import (
     CHECKINS,
     CHECKINS_TAB,
     HEADER_SYNONYMS,
+    HISTORY,
+    HISTORY_TAB,
     OVERVIEW,
     OVERVIEW_FIELDS,
     PLAN,
@@ -419,9 +421,37 @@ def _read_checkins(table: Table | None, locale: str, today: date | None) -> list
             done_since_last=table.text(row, "done_since_last"),
             blockers=table.text(row, "blockers"),
             timeline_changes=table.text(row, "timeline_changes"),
+            agenda=table.text(row, "agenda"),
+            notes=table.text(row, "notes"),
+            next=parsing.parse_date(table.get(row, "next").value, locale, today).value
+            if table.text(row, "next") else None,
         )
         for _, row in table.data()
     ]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One History row as read back by its headers: the entry, and the activity and the person
+    when the tab records them ("" otherwise)."""
+
+    entry: HistoryEntry
+    activity: str = ""
+    by: str = ""
+
+
+def read_history(snapshot: Snapshot) -> list[HistoryRow]:
+    """The History tab's rows in the order they were logged, each column found by its header."""
+    grid = snapshot.tabs.get(HISTORY)
+    if grid is None:
+        return []
+    table = find_table(grid, HISTORY_TAB)
+    rows = []
+    for _, row in table.data():
+        entry = HistoryEntry(table.text(row, "when"), table.text(row, "id"), table.text(row, "field"),
+                             table.text(row, "from"), table.text(row, "to"), table.text(row, "note"))
+        rows.append(HistoryRow(entry, table.text(row, "activity"), table.text(row, "by")))
+    return rows
 
 
 def _read_state(table: Table | None) -> dict[str, StateRow]:
@@ -465,4 +495,5 @@ def status_label(item: Item) -> str:
     return item.status.value if item.status is not None else item.status_text
 
 
-__all__ = ["Reading", "Table", "RowRef", "read_plan", "find_table", "status_label", "Status"]
+__all__ = ["HistoryRow", "Reading", "RowRef", "Status", "Table", "find_table", "read_history", "read_plan",
+           "status_label"]

@@ -50,6 +50,9 @@ class SummaryDoc:
     sections: tuple[Section, ...]
     footer: str = ""
     light: bool = False
+    #: What the document is: "summary" (one per plan, rebuilt every run), or another name such as
+    #: "checkin-2027-01-12" for a document of its own beside the plan (a check-in's agenda).
+    kind: str = "summary"
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
@@ -234,6 +237,13 @@ def _where_we_are(plan: Plan, assessment: Assessment, today: date, caps: Summary
         facts.append(("Next milestone", f"{_label(milestone, caps.milestone_chars)} · {when}"))
     else:
         facts.append(("Next milestone", "None open"))
+    held = [c for c in plan.checkins if c.date is not None and c.date <= today]
+    if held:
+        last = max(held, key=lambda c: c.date or today)
+        text = format_day(last.date or today, today)
+        if last.next is not None and last.next >= today:
+            text += f" · next {format_day(last.next, today)}"
+        facts.append(("Last check-in", text))
     return Section("Where we are", facts=tuple(facts), key="where")
 
 

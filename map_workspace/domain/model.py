@@ -166,6 +166,10 @@ class CheckIn:
     done_since_last: str = ""
     blockers: str = ""
     timeline_changes: str = ""
+    #: Where ``mapws checkin`` wrote the agenda (a file or a link), the notes taken, the next one.
+    agenda: str = ""
+    notes: str = ""
+    next: date | None = None
 
 
 @dataclass(frozen=True)

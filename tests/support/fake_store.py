@@ -108,9 +108,9 @@ class FakePlanStore(PlanStore):
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
         self.calls.append(("summary", ref.id))
         self._stored(ref)
-        self.summaries[ref.id] = doc
-        return SummaryResult(f"fake-summary-{ref.id}", f"fake://{ref.id}/summary",
-                             f"fake-summary-{ref.id}.pdf" if pdf else None)
+        self.summaries[ref.id if doc.kind == "summary" else f"{ref.id}:{doc.kind}"] = doc
+        return SummaryResult(f"fake-{doc.kind}-{ref.id}", f"fake://{ref.id}/{doc.kind}",
+                             f"fake-{doc.kind}-{ref.id}.pdf" if pdf else None)
 
     # --- capabilities, as the traits say ------------------------------------------------------------
 

@@ -43,15 +43,19 @@ class SummaryDocuments:
 
     def write(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
         """One Google Doc per plan, beside it, rebuilt in place on later runs and shared (read-only)
-        with the plan's people; ``pdf`` exports it through Drive into ``pdf_dir``."""
+        with the plan's people; ``pdf`` exports it through Drive into ``pdf_dir``. A document of
+        another kind (a check-in's agenda) is a new Doc of its own beside the plan, every time."""
         summaries = self.index.summaries
-        if ref.id in summaries:
+        if doc.kind != "summary":
+            existing = None
+        elif ref.id in summaries:
             existing = summaries[ref.id]
         else:
             found = self.index.query("look up the plan's summary", app_property_query("mapws_plan", ref.id),
                                      page_size=10)
             existing = found[0] if found else None
-        if existing is None:  # Drive's search lags creates: a summary made moments ago is asked for by ID
+        # Drive's search lags creates: a summary made moments ago is asked for by ID.
+        if existing is None and doc.kind == "summary":
             made = still_there(self.calls, self.index.recent, f"summary:{ref.id}", FILE_FIELDS,
                                lambda item: (item.get("appProperties") or {}).get("mapws_plan") == ref.id)
             existing = made[0] if made else None
@@ -60,7 +64,8 @@ class SummaryDocuments:
             document = self._rebuild(existing, doc)
         if document is None:
             document = self._new(ref, doc)
-        summaries[ref.id] = document
+        if doc.kind == "summary":
+            summaries[ref.id] = document
         people = self.permissions.people_of(ref.id)
         if people:
             self.permissions.share(document["id"], people, role=SUMMARY_ROLE, notify=False,
@@ -88,15 +93,19 @@ class SummaryDocuments:
         calls = self.calls
         plan = self.index.files.get(ref.id) or {}
         parents = plan.get("parents") or ([self.index.folder] if self.index.folder else None)
+        summary = doc.kind == "summary"
         body: dict[str, Any] = {
-            "name": f"{doc.title} (summary)", "mimeType": DOCUMENT_MIME,
-            "appProperties": tags({"mapws": "summary", "mapws_plan": ref.id, "mapws_deal": ref.slug}),
+            "name": f"{doc.title} (summary)" if summary else doc.title, "mimeType": DOCUMENT_MIME,
+            # Only the summary is tagged as the plan's summary: other documents are never rebuilt.
+            "appProperties": tags({"mapws": "summary", "mapws_plan": ref.id, "mapws_deal": ref.slug} if summary
+                                  else {"mapws": doc.kind[:40], "mapws_of_plan": ref.id}),
         }
         if parents:
             body["parents"] = parents[:1]
         item = calls.execute("create the summary document", lambda: calls.drive.files().create(
             body=body, supportsAllDrives=True, fields=FILE_FIELDS), ref.id)
-        self.index.created(f"summary:{ref.id}", item)
+        if summary:
+            self.index.created(f"summary:{ref.id}", item)
         self._write(item["id"], doc, None)
         self.index.files[item["id"]] = item
         return item

@@ -208,10 +208,11 @@ class LocalPlanStore(PlanStore):
                                "or create a plan there with 'mapws create'.")
 
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
-        """``<slug>-summary.docx`` beside the plan workbook, and its PDF when asked."""
+        """``<slug>-summary.docx`` beside the plan workbook (``<slug>-<kind>.docx`` for another kind
+        of document, such as a check-in's agenda), and its PDF when asked."""
         from map_workspace.backends.local.docx_summary import render_docx
 
-        target = Path(ref.id).parent / f"{ref.slug}-summary.docx"
+        target = Path(ref.id).parent / f"{ref.slug}-{doc.kind}.docx"
         try:
             document = render_docx(doc, target).resolve()
         except OSError as exc:
