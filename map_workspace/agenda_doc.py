@@ -34,6 +34,7 @@ def agenda_sections(agenda: Agenda) -> tuple[Section, ...]:
     on = agenda.on
     since = f"since the last check-in ({format_day(agenda.last, on)})" if agenda.last else "so far"
     sections: list[Section] = []
+    rows: tuple[tuple[str, ...], ...]
 
     rows = tuple((shorten(c.words, 90), shorten(c.by, 30, at_word=False) or "—", c.at[:10]) for c in agenda.changed)
     sections.append(_section(f"What changed {since}", "changed", ("Change", "By", "When"), rows,

@@ -47,7 +47,10 @@ def calendar_events(plan: Plan, assessment: Assessment, today: date, *, plan_key
             uid=f"{plan_key}-{item.id or 'row'}@mapws", summary=f"{deal}: {' '.join(item.activity.split())}{done}",
             start=item.due, kind="milestone", description=f"{item.id} · {about}", id=item.id,
             attendees=_attendees(plan, assessment, item)))
-    recorded = [c.next for c in plan.checkins if c.next is not None and c.next >= today]
+    recorded: list[date] = []
+    for checkin in plan.checkins:
+        if checkin.next is not None and checkin.next >= today:
+            recorded.append(checkin.next)
     day = min(recorded) if recorded else next_checkin(today, plan.overview.cadence)
     people = tuple((s.name, s.email) for s in plan.stakeholders if s.email.strip() and "@" in s.email)
     for _ in range(max(checkins, 0)):
@@ -95,7 +98,7 @@ def ics_bytes(events: list[CalendarEvent], *, title: str, now: datetime) -> byte
             attendee = vCalAddress(f"mailto:{email}")
             attendee.params["cn"] = vText(name)
             attendee.params["role"] = vText("REQ-PARTICIPANT")
-            event.add("attendee", attendee, encode=0)
+            event.add("attendee", attendee, encode=False)
         calendar.add_component(event)
     return calendar.to_ical()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from map_workspace.domain.model import Assessment, Item, Plan, Risk, RiskStatus, Status
 
@@ -93,7 +94,7 @@ class Agenda:
     risks: tuple[AgendaRisk, ...] = ()
     blocked: tuple[AgendaItem, ...] = ()
 
-    def as_json(self) -> dict[str, list[dict[str, object]]]:
+    def as_json(self) -> dict[str, list[dict[str, Any]]]:
         return {
             "changed": [c.as_json() for c in self.changed],
             "done": [i.as_json() for i in self.done],

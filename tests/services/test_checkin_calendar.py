@@ -46,7 +46,7 @@ def _checkin_rows(store, ref):
 def test_checkin_writes_the_agenda_and_a_checkins_row_then_the_next_one_starts_from_it(store, tmp_path):
     ref, _, plan = new_plan(store)
     first = TODAY + timedelta(days=1)
-    app.run_checkin(store, ref.id, _config(tmp_path, first), notes="Kick-off booked")
+    earlier = app.run_checkin(store, ref.id, _config(tmp_path, first), notes="Kick-off booked")
     table, rows = _checkin_rows(store, ref)
     assert len(rows) == 1
     assert table.get(rows[0], "date").value in (first, first.isoformat()) or table.text(rows[0], "date") == \
@@ -78,6 +78,9 @@ def test_checkin_writes_the_agenda_and_a_checkins_row_then_the_next_one_starts_f
     assert "T-03" in [i["id"] for i in agenda["needs_owner"]]  # the template's unassigned role
     assert len(agenda["risks"]) == 3
     assert result.document and result.url
+    # Each check-in has a document of its own, and the plan's summary stays a third one.
+    summary = app.write_summary(store, ref.id, _config(tmp_path, week))
+    assert len({earlier.document, result.document, summary.document}) == 3
 
     table, rows = _checkin_rows(store, ref)
     assert len(rows) == 2
