@@ -12,6 +12,7 @@ from icalendar import Calendar
 from map_workspace import app
 from map_workspace.changes import CellWrite, ChangeSet
 from map_workspace.config import Config
+from map_workspace.domain.model import Person
 from map_workspace.layout import CHECKINS, CHECKINS_TAB, PLAN, PLAN_TAB
 from map_workspace.reading import find_table, read_plan
 from map_workspace.summary import build_summary
@@ -137,3 +138,26 @@ def test_calendar_has_stable_uids_and_raises_sequence_when_a_date_moves(store, t
     moved = {str(e["UID"]): int(e["SEQUENCE"]) for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")}
     assert moved[str(m01["UID"])] == 1
     assert sum(moved.values()) == 1
+
+
+def test_checkin_on_an_older_plan_adds_the_missing_checkins_headers(store, tmp_path):
+    """A plan made before the Check-ins tab had Agenda, Notes and Next check-in: the headers are
+    added after the last one the buyer has, and the row is filled in under them."""
+    from dataclasses import replace
+
+    from map_workspace.layout import Grid
+    from tests.backends.test_contract import NOW
+
+    req = app.CreateRequest("Old plan", date(2026, 6, 30), [Person.parse("Dana Tanaka <dana@acme.com>")], [])
+    new = app.build_new_plan(req, Config(), TODAY, NOW)
+    grid = new.snapshot.tabs[CHECKINS]
+    old = Grid(grid.title, tuple(row[:5] for row in grid.rows))
+    snapshot = replace(new.snapshot, tabs={**new.snapshot.tabs, CHECKINS: old})
+    ref = store.create(snapshot, slug=new.plan.slug, title="Old plan")
+    assert "next" not in find_table(store.read(ref).tabs[CHECKINS], CHECKINS_TAB).columns
+
+    app.run_checkin(store, ref.id, _config(tmp_path, TODAY), notes="Old but fine")
+    table, rows = _checkin_rows(store, ref)
+    assert [table.columns[k] for k in ("agenda", "notes", "next")] == [5, 6, 7]
+    assert table.text(rows[0], "notes") == "Old but fine"
+    assert table.text(rows[0], "next") == (TODAY + timedelta(days=7)).isoformat()
