@@ -429,7 +429,8 @@ def kept_changing(exc: PlanChanged, attempts: int) -> PlanChanged:
 
 # --- summary -----------------------------------------------------------------------------------
 
-def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = False, pdf: bool = False):
+def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = False, pdf: bool = False,
+                  keep: bool = False):
     from map_workspace.summary import build_summary
     from map_workspace.sync import plan_sync
 
@@ -438,7 +439,7 @@ def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = 
     today = today_for(config)
     result = plan_sync(snapshot, today, now=now_for(config), settings=settings_for(config))
     doc = build_summary(result.plan, result.assessment, today, light=light)
-    written = store.write_summary(ref, doc, pdf=pdf)
+    written = store.write_summary(ref, doc, pdf=pdf, keep=keep)
     problem = written.pdf_problem
     if problem is None:
         return written
@@ -488,12 +489,11 @@ def history_in_words(snapshot: Snapshot, plan: Plan) -> list:
     from map_workspace.reading import read_history
 
     out = []
-    for row in read_history(snapshot):
-        entry = row.entry
+    for entry in read_history(snapshot):
         item = plan.item(entry.id) if entry.id else None
-        activity = row.activity or (item.activity if item is not None else "")
+        activity = entry.activity or (item.activity if item is not None else "")
         out.append(Change(entry.when, entry.id, " ".join(activity.split()), entry.field, entry.from_, entry.to,
-                          row.by, edit_in_words(entry, activity)))
+                          entry.by, edit_in_words(entry, activity)))
     return out
 
 

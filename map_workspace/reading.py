@@ -430,28 +430,19 @@ def _read_checkins(table: Table | None, locale: str, today: date | None) -> list
     ]
 
 
-@dataclass(frozen=True)
-class HistoryRow:
-    """One History row as read back by its headers: the entry, and the activity and the person
-    when the tab records them ("" otherwise)."""
-
-    entry: HistoryEntry
-    activity: str = ""
-    by: str = ""
-
-
-def read_history(snapshot: Snapshot) -> list[HistoryRow]:
-    """The History tab's rows in the order they were logged, each column found by its header."""
+def read_history(snapshot: Snapshot) -> list[HistoryEntry]:
+    """The History tab's rows in the order they were logged, each column found by its header (an
+    older History without Activity or By reads them as "")."""
     grid = snapshot.tabs.get(HISTORY)
     if grid is None:
         return []
     table = find_table(grid, HISTORY_TAB)
-    rows = []
-    for _, row in table.data():
-        entry = HistoryEntry(table.text(row, "when"), table.text(row, "id"), table.text(row, "field"),
-                             table.text(row, "from"), table.text(row, "to"), table.text(row, "note"))
-        rows.append(HistoryRow(entry, table.text(row, "activity"), table.text(row, "by")))
-    return rows
+    return [
+        HistoryEntry(table.text(row, "when"), table.text(row, "id"), table.text(row, "field"),
+                     table.text(row, "from"), table.text(row, "to"), table.text(row, "note"),
+                     table.text(row, "activity"), table.text(row, "by"))
+        for _, row in table.data()
+    ]
 
 
 def _read_state(table: Table | None) -> dict[str, StateRow]:
@@ -495,5 +486,5 @@ def status_label(item: Item) -> str:
     return item.status.value if item.status is not None else item.status_text
 
 
-__all__ = ["HistoryRow", "Reading", "RowRef", "Status", "Table", "find_table", "read_history", "read_plan",
+__all__ = ["Reading", "RowRef", "Status", "Table", "find_table", "read_history", "read_plan",
            "status_label"]
