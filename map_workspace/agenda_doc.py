@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from map_workspace.domain.agenda import Agenda, AgendaItem
+from map_workspace.domain.agenda import Agenda, AgendaItem, Change
 from map_workspace.domain.model import Plan
 from map_workspace.summary import NEEDS_OWNER, Section, SummaryDoc, Table, format_day, shorten
 
 #: Changes listed in the document; the rest are one "+N more" away (all of them in --json).
 CHANGES_SHOWN = 40
+#: An activity named in a change is cut to this many columns: the change itself must show.
+ACTIVITY_IN_CHANGE = 44
 
 
 def _label(item: AgendaItem) -> str:
@@ -19,6 +21,14 @@ def _label(item: AgendaItem) -> str:
 
 def _owner(item: AgendaItem) -> str:
     return shorten(item.owner, 30, at_word=False) or NEEDS_OWNER
+
+
+def _change(change: Change) -> str:
+    """The change in words with a long activity shortened, so that what happened to it shows."""
+    words = change.words
+    if change.activity and change.activity in words:
+        words = words.replace(change.activity, shorten(change.activity, ACTIVITY_IN_CHANGE), 1)
+    return shorten(words, 160)
 
 
 def _day(day: date | None, today: date) -> str:
@@ -36,7 +46,7 @@ def agenda_sections(agenda: Agenda) -> tuple[Section, ...]:
     sections: list[Section] = []
     rows: tuple[tuple[str, ...], ...]
 
-    rows = tuple((shorten(c.words, 90), shorten(c.by, 30, at_word=False) or "—", c.at[:10]) for c in agenda.changed)
+    rows = tuple((_change(c), shorten(c.by, 30, at_word=False) or "—", c.at[:10]) for c in agenda.changed)
     sections.append(_section(f"What changed {since}", "changed", ("Change", "By", "When"), rows,
                              "Nothing changed in the plan.", (12.2, 3.6, 2.2), cap=CHANGES_SHOWN))
     rows = tuple((_label(i), _owner(i), _day(i.done_on, on) if i.done_on else "—") for i in agenda.done)

@@ -86,3 +86,16 @@ def test_markdown_escapes_table_breaking_text():
     text = agenda_markdown(agenda_document(agenda, plan))
     assert "A \\| B \\*bold\\*" in text
     assert "## Due in the next two weeks" in text
+
+
+def test_a_long_activity_is_shortened_in_a_change_so_the_change_shows():
+    long = "Discovery sessions: current process, pain points, requirements, decision process and timing"
+    change = Change("2027-02-03T09:00:00", "T-02", long, "Due", "2027-02-05", "2027-02-12", "Dana",
+                    f"T-02 {long}: due moved 2027-02-05 → 2027-02-12 (slip 5)")
+    agenda = build_agenda(_plan(), _assessment(), [change], ON)
+    doc = agenda_document(agenda, _plan())
+    section = doc.section("changed")
+    assert section is not None and section.table is not None
+    text = section.table.rows[0][0]
+    assert text.endswith(": due moved 2027-02-05 → 2027-02-12 (slip 5)")
+    assert "…" in text
