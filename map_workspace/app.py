@@ -497,9 +497,14 @@ def history_in_words(snapshot: Snapshot, plan: Plan) -> list:
     return out
 
 
+#: The Check-ins cells a check-in run again the same day replaces: the rest may hold people's words.
+PRODUCT_CHECKIN_KEYS = ("agenda", "next")
+
+
 def checkin_row(snapshot: Snapshot, values: dict[str, Any]):
-    """The ChangeSet that appends one row to the Check-ins tab, each value in the column its header
-    names; a column an older plan lacks gets its header in the first free column."""
+    """The ChangeSet that appends one row to the Check-ins tab (or fills in the row of the same day),
+    each value in the column its header names; a column an older plan lacks gets its header in the
+    first free column."""
     from map_workspace.changes import CellWrite, ChangeSet
     from map_workspace.errors import StructuralBreak
     from map_workspace.layout import CHECKINS, CHECKINS_TAB
@@ -513,6 +518,12 @@ def checkin_row(snapshot: Snapshot, values: dict[str, Any]):
     table = find_table(grid, CHECKINS_TAB)
     header_row = table.header_row + 1
     last = max((r for r, _ in table.data()), default=header_row)
+    day = values.get("date")
+    # A check-in run again the same day fills in its own row: the agenda and the next date are
+    # mapws's and are replaced; new notes are added under the row's; the rest only fills empty cells.
+    same_day = next(((r, row) for r, row in table.data() if isinstance(day, date)
+                     and table.text(row, "date")[:10] == day.isoformat()), None)
+    target, existing = (same_day if same_day is not None else (last + 1, None))
     width = max((len(row) for row in grid.rows), default=0)
     used = {c for c, cell in enumerate(grid.rows[table.header_row]) if cell.value not in (None, "")} \
         if grid.rows else set()
@@ -524,8 +535,14 @@ def checkin_row(snapshot: Snapshot, values: dict[str, Any]):
             col = max(free, width if not used else free)
             free = col + 1
             cells.append(CellWrite(CHECKINS, header_row, col, CHECKINS_TAB.column(key).title, field=key))
-        if value not in (None, ""):
-            cells.append(CellWrite(CHECKINS, last + 1, col, value, field=key))
+        if value in (None, ""):
+            continue
+        had = existing[col].text.strip() if existing is not None and col < len(existing) else ""
+        if had and key not in PRODUCT_CHECKIN_KEYS:
+            if key != "notes" or str(value) in had:
+                continue
+            value = f"{had}\n{value}"  # new notes go under the ones the row has
+        cells.append(CellWrite(CHECKINS, target, col, value, field=key))
     return ChangeSet(cells=tuple(cells))
 
 

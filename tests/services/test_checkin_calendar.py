@@ -161,3 +161,16 @@ def test_checkin_on_an_older_plan_adds_the_missing_checkins_headers(store, tmp_p
     assert [table.columns[k] for k in ("agenda", "notes", "next")] == [5, 6, 7]
     assert table.text(rows[0], "notes") == "Old but fine"
     assert table.text(rows[0], "next") == (TODAY + timedelta(days=7)).isoformat()
+
+
+def test_a_checkin_run_again_the_same_day_fills_in_its_own_row(store, tmp_path):
+    ref, _, _ = new_plan(store)
+    app.run_checkin(store, ref.id, _config(tmp_path, TODAY), markdown=True)
+    app.run_checkin(store, ref.id, _config(tmp_path, TODAY), notes="Second thoughts")
+    table, rows = _checkin_rows(store, ref)
+    assert len(rows) == 1
+    assert table.text(rows[0], "notes") == "Second thoughts"  # was empty: filled in
+    assert table.text(rows[0], "agenda") != "Markdown (printed)"  # the document replaces it
+    app.run_checkin(store, ref.id, _config(tmp_path, TODAY), notes="Third")
+    table, rows = _checkin_rows(store, ref)
+    assert len(rows) == 1 and table.text(rows[0], "notes") == "Second thoughts\nThird"  # people's words are kept
