@@ -558,6 +558,7 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
 
     ref = store.locate(plan)
     snapshot = store.read(ref)
+    checkin_row(snapshot, {})  # a plan with no Check-ins tab stops here, before any document is written
     day = on or today_for(config)
     result = plan_sync(snapshot, day, now=now_for(config), settings=settings_for(config))
     agenda = build_agenda(result.plan, result.assessment, history_in_words(snapshot, result.plan), day)

@@ -174,3 +174,21 @@ def test_a_checkin_run_again_the_same_day_fills_in_its_own_row(store, tmp_path):
     app.run_checkin(store, ref.id, _config(tmp_path, TODAY), notes="Third")
     table, rows = _checkin_rows(store, ref)
     assert len(rows) == 1 and table.text(rows[0], "notes") == "Second thoughts\nThird"  # people's words are kept
+
+
+
+def test_a_plan_whose_checkins_tab_was_deleted_is_refused_before_anything_is_written(tmp_path):
+    """Local (deleting a tab by hand is simplest there; the refusal is in the shared service)."""
+    import openpyxl
+
+    from map_workspace.errors import StructuralBreak
+    from tests.backends.test_contract import local_store
+
+    store = local_store(tmp_path)
+    ref, _, _ = new_plan(store)
+    workbook = openpyxl.load_workbook(ref.id)
+    del workbook[CHECKINS]
+    workbook.save(ref.id)
+    with pytest.raises(StructuralBreak, match="Check-ins"):
+        app.run_checkin(store, ref.id, _config(tmp_path, TODAY))
+    assert not list((tmp_path / "maps").glob("*checkin*"))
