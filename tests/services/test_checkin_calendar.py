@@ -192,3 +192,14 @@ def test_a_plan_whose_checkins_tab_was_deleted_is_refused_before_anything_is_wri
     with pytest.raises(StructuralBreak, match="Check-ins"):
         app.run_checkin(store, ref.id, _config(tmp_path, TODAY))
     assert not list((tmp_path / "maps").glob("*checkin*"))
+
+
+def test_checkin_notes_that_look_like_a_formula_stay_text(store, tmp_path):
+    ref, _, _ = new_plan(store)
+    payload = '=IMPORTXML("http://127.0.0.1/x","//a")'
+    app.run_checkin(store, ref.id, _config(tmp_path, TODAY), notes=payload)
+    grid = store.read(ref).tabs[CHECKINS]
+    table = find_table(grid, CHECKINS_TAB)
+    (_, row), = table.data()
+    cell = table.get(row, "notes")
+    assert cell.formula is None and cell.text == payload
