@@ -574,6 +574,180 @@ def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = 
         "LibreOffice and save it as PDF)."))
 
 
+# --- check-in and calendar ----------------------------------------------------------------------
+
+@dataclass
+class CheckinResult:
+    """What ``mapws checkin`` did (or, with ``dry_run``, would do)."""
+
+    ref: PlanRef
+    agenda: Any  # domain.agenda.Agenda
+    document: str = ""
+    url: str = ""
+    markdown: str = ""
+    dry_run: bool = False
+    changes: list[dict[str, object]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "plan": self.ref.slug or self.ref.id,
+            "checkin": {"date": self.agenda.on.isoformat(), "next": self.agenda.next.isoformat(),
+                        "last": self.agenda.last.isoformat() if self.agenda.last else None},
+            "agenda": self.agenda.as_json(),
+            "document": self.url or self.document or None,
+        }
+        if self.markdown:
+            out["markdown"] = self.markdown
+        if self.dry_run:
+            out["dry_run"] = True
+            out["changes"] = self.changes
+        return out
+
+
+def history_in_words(snapshot: Snapshot, plan: Plan) -> list:
+    """The History tab as :class:`~map_workspace.domain.agenda.Change` lines, each in the words
+    ``changes.edit_in_words`` gives it, the activity taken from the plan when History lacks it."""
+    from map_workspace.changes import HistoryEntry, edit_in_words
+    from map_workspace.domain.agenda import Change
+    from map_workspace.reading import read_history
+
+    out = []
+    for row in read_history(snapshot):
+        entry = HistoryEntry(row.when, row.id, row.field, row.from_, row.to, row.note, row.activity, row.by)
+        item = plan.item(entry.id) if entry.id else None
+        activity = entry.activity or (item.activity if item is not None else "")
+        out.append(Change(entry.when, entry.id, " ".join(activity.split()), entry.field, entry.from_, entry.to,
+                          entry.by, edit_in_words(entry, activity)))
+    return out
+
+
+#: The Check-ins cells a check-in run again the same day replaces: the rest may hold people's words.
+PRODUCT_CHECKIN_KEYS = ("agenda", "next")
+
+
+def checkin_row(snapshot: Snapshot, values: dict[str, Any]):
+    """The ChangeSet that appends one row to the Check-ins tab (or fills in the row of the same day),
+    each value in the column its header names; a column an older plan lacks gets its header in the
+    first free column."""
+    from map_workspace.changes import CellWrite, ChangeSet
+    from map_workspace.errors import StructuralBreak
+    from map_workspace.layout import CHECKINS, CHECKINS_TAB
+    from map_workspace.reading import find_table
+
+    grid = snapshot.tabs.get(CHECKINS)
+    if grid is None:
+        raise StructuralBreak(f"{snapshot.source}: the plan has no '{CHECKINS}' tab to record the check-in in.",
+                              f"Restore the '{CHECKINS}' tab (undo, or File → Version history), then run "
+                              "checkin again.")
+    table = find_table(grid, CHECKINS_TAB)
+    header_row = table.header_row + 1
+    last = max((r for r, _ in table.data()), default=header_row)
+    day = values.get("date")
+    # A check-in run again the same day fills in its own row: the agenda and the next date are
+    # mapws's and are replaced; new notes are added under the row's; the rest only fills empty cells.
+    same_day = next(((r, row) for r, row in table.data() if isinstance(day, date)
+                     and table.text(row, "date")[:10] == day.isoformat()), None)
+    target, existing = (same_day if same_day is not None else (last + 1, None))
+    width = max((len(row) for row in grid.rows), default=0)
+    used = {c for c, cell in enumerate(grid.rows[table.header_row]) if cell.value not in (None, "")} \
+        if grid.rows else set()
+    free = max(used, default=-1) + 1
+    cells: list[CellWrite] = []
+    for key, value in values.items():
+        col = table.columns.get(key)
+        if col is None:
+            col = max(free, width if not used else free)
+            free = col + 1
+            cells.append(CellWrite(CHECKINS, header_row, col, CHECKINS_TAB.column(key).title, field=key))
+        if value in (None, ""):
+            continue
+        had = existing[col].text.strip() if existing is not None and col < len(existing) else ""
+        if had and key not in PRODUCT_CHECKIN_KEYS:
+            if key != "notes" or str(value) in had:
+                continue
+            value = f"{had}\n{value}"  # new notes go under the ones the row has
+        cells.append(CellWrite(CHECKINS, target, col, value, field=key))
+    return ChangeSet(cells=tuple(cells))
+
+
+def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None = None, notes: str = "",
+                markdown: bool = False, dry_run: bool = False) -> CheckinResult:
+    """The weekly check-in: the agenda (what changed since the last one, done, slipped, overdue,
+    due in the next two weeks, needs an owner, top risks) written as a document beside the plan
+    (or returned as Markdown), and a Check-ins row with the date, the agenda, the notes and the next
+    check-in the Overview's cadence puts after it."""
+    from map_workspace.agenda_doc import agenda_document, agenda_markdown
+    from map_workspace.domain.agenda import build_agenda
+    from map_workspace.sync import plan_sync
+
+    ref = store.locate(plan)
+    snapshot = store.read(ref)
+    checkin_row(snapshot, {})  # a plan with no Check-ins tab stops here, before any document is written
+    day = on or today_for(config)
+    result = plan_sync(snapshot, day, now=now_for(config), settings=settings_for(config))
+    agenda = build_agenda(result.plan, result.assessment, history_in_words(snapshot, result.plan), day)
+    doc = agenda_document(agenda, result.plan, notes=notes, link=ref.url)
+    text = agenda_markdown(doc) if markdown else ""
+    document = url = ""
+    if not markdown and not dry_run:
+        written = store.write_summary(ref, doc, pdf=False)
+        document, url = written.document, written.url
+    where = url if url.startswith("http") else document
+    blockers = ", ".join(i.id for i in agenda.blocked if i.id)
+    slips = ", ".join(f"{i.id} +{i.days}d" for i in agenda.slipped if i.id)
+    changes = checkin_row(snapshot, {
+        "date": day, "done_since_last": ", ".join(i.id for i in agenda.done if i.id), "blockers": blockers,
+        "timeline_changes": slips, "agenda": where or ("Markdown (printed)" if markdown else ""),
+        "notes": notes.strip(), "next": agenda.next,
+    })
+    if not dry_run:
+        store.apply(ref, snapshot, changes)
+    return CheckinResult(ref, agenda, document, url, text, dry_run, changes.describe() if dry_run else [])
+
+
+@dataclass
+class CalendarResult:
+    ref: PlanRef
+    path: Path
+    events: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"plan": self.ref.slug or self.ref.id, "calendar": str(self.path), "events": self.events}
+
+
+#: Check-ins the calendar file holds ahead of today.
+CALENDAR_CHECKINS = 4
+
+
+def write_calendar(store: PlanStore, plan: str, config: Config, *, output: Path | None = None) -> CalendarResult:
+    """Milestones (all-day) and the next check-ins as an RFC 5545 file. UIDs are stable per plan
+    and item, and SEQUENCE goes up whenever a date moved since the last file (the last dates are kept
+    seller-side, in the state database), so a calendar that imports it again updates the event."""
+    from map_workspace.calendar_file import calendar_events, ics_bytes
+    from map_workspace.errors import file_error
+    from map_workspace.sync import plan_sync
+
+    ref = store.locate(plan)
+    snapshot = store.read(ref)
+    today = today_for(config)
+    result = plan_sync(snapshot, today, now=now_for(config), settings=settings_for(config))
+    events = calendar_events(result.plan, result.assessment, today, plan_key=result.plan.plan_id or ref.id,
+                             link=ref.url, checkins=CALENDAR_CHECKINS)
+    private = _private_store(config)
+    try:
+        events = [replace(e, sequence=private.event_sequence(f"{store.name}:{ref.id}", e.uid, e.start.isoformat()))
+                  for e in events]
+    finally:
+        private.close()
+    path = (output or Path(f"{ref.slug or 'plan'}.ics")).resolve()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(ics_bytes(events, title=result.plan.overview.deal or ref.slug, now=now_for(config)))
+    except OSError as exc:
+        raise file_error(exc, path, doing="write the calendar") from exc
+    return CalendarResult(ref, path, [e.as_json() for e in events])
+
+
 # --- list --------------------------------------------------------------------------------------
 
 def list_plans(store: PlanStore) -> list[PlanRef]:

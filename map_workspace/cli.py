@@ -542,6 +542,61 @@ def assign(obj: CliContext, plan: str, people: tuple[str, ...], dry_run: bool) -
     report.print_assigned(result, obj.as_json)
 
 
+@cli.command()
+@click.argument("plan")
+@click.option("--on", "on", metavar="YYYY-MM-DD", default=None, help="The day of the check-in (default: today).")
+@click.option("--notes", default="", help="Notes taken at the check-in, kept in its Check-ins row.")
+@click.option("--format", "fmt", type=click.Choice(["docx", "md"]), default="docx", show_default=True,
+              help="docx: write the agenda as a document beside the plan (a Google Doc on Google); md: print "
+              "it as Markdown instead.")
+@click.option("--dry-run", is_flag=True, help="Show the agenda and the Check-ins row; write nothing.")
+@common_options
+@command_boundary
+@click.pass_obj
+def checkin(obj: CliContext, plan: str, on: str | None, notes: str, fmt: str, dry_run: bool) -> None:
+    """Run the weekly check-in: write its agenda and record it in the Check-ins tab.
+
+    The agenda says what changed since the last check-in, what got done, what slipped, what is
+    overdue or due in the next two weeks, what needs an owner, and the top open risks. The
+    Check-ins row gets the date, the agenda, the notes and the next check-in (from the Overview's
+    cadence).
+
+    \b
+    Examples:
+      mapws checkin acme-rollout --notes "Security review moved to legal"
+      mapws checkin acme-rollout --format md > agenda.md
+    """
+    from map_workspace import app
+    from map_workspace.config import parse_day
+
+    config = obj.config()
+    day = parse_day(on, "--on") if on else None
+    result = app.run_checkin(obj.store(config), plan, config, on=day, notes=notes, markdown=fmt == "md",
+                             dry_run=dry_run)
+    report.print_checkin(result, obj.as_json)
+
+
+@cli.command()
+@click.argument("plan")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The .ics file to write (default: PLAN-SLUG.ics in the current folder).")
+@common_options
+@command_boundary
+@click.pass_obj
+def calendar(obj: CliContext, plan: str, output: Path | None) -> None:
+    """Write the plan's milestones and next check-ins as a calendar file (.ics).
+
+    Import it again after dates move: each event keeps its UID, so calendars update it.
+
+    \b
+    Example:
+      mapws calendar acme-rollout -o acme.ics
+    """
+    from map_workspace import app
+
+    config = obj.config()
+    result = app.write_calendar(obj.store(config), plan, config, output=output)
+    report.print_calendar(result, obj.as_json)
 @cli.command(name="list")
 @common_options
 @command_boundary

@@ -147,6 +147,9 @@ CHECKINS_TAB = TabSpec(
         Column("Done since last", "done_since_last", width=36, wrap=True),
         Column("Blockers", "blockers", width=30, wrap=True),
         Column("Timeline changes", "timeline_changes", width=30, wrap=True),
+        Column("Agenda", "agenda", width=30, wrap=True),
+        Column("Notes", "notes", width=34, wrap=True),
+        Column("Next check-in", "next", kind=Kind.DATE, width=14),
     ),
 )
 

@@ -31,6 +31,14 @@ CREATE TABLE IF NOT EXISTS closed_plans (
     closed_on TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT ''
 );
+
+CREATE TABLE IF NOT EXISTS calendar_events (
+    plan_key TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    start TEXT NOT NULL,
+    sequence INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (plan_key, uid)
+);
 """
 
 
@@ -113,6 +121,16 @@ class PrivateStore:
         row = self._db.execute("SELECT file_id FROM published_templates WHERE backend = ? AND name = ?",
                                (backend, name)).fetchone()
         return row[0] if row else ""
+
+    def event_sequence(self, plan_key: str, uid: str, start: str) -> int:
+        """The SEQUENCE of a calendar event whose date is now ``start``: as last time when the date
+        is the same, one more when it moved (so calendars update the event they have)."""
+        row = self._db.execute("SELECT start, sequence FROM calendar_events WHERE plan_key = ? AND uid = ?",
+                               (plan_key, uid)).fetchone()
+        sequence = 0 if row is None else row[1] + (row[0] != start)
+        self._db.execute("INSERT OR REPLACE INTO calendar_events (plan_key, uid, start, sequence) VALUES (?, ?, ?, ?)",
+                         (plan_key, uid, start, sequence))
+        return sequence
 
     def get(self, plan_key: str) -> PrivateDeal:
         import sqlite3

@@ -421,6 +421,10 @@ def _read_checkins(table: Table | None, locale: str, today: date | None) -> list
             done_since_last=table.text(row, "done_since_last"),
             blockers=table.text(row, "blockers"),
             timeline_changes=table.text(row, "timeline_changes"),
+            agenda=table.text(row, "agenda"),
+            notes=table.text(row, "notes"),
+            next=parsing.parse_date(table.get(row, "next").value, locale, today).value
+            if table.text(row, "next") else None,
         )
         for _, row in table.data()
     ]
@@ -467,7 +471,8 @@ def status_label(item: Item) -> str:
     return item.status.value if item.status is not None else item.status_text
 
 
-__all__ = ["Reading", "Table", "RowRef", "read_plan", "find_table", "status_label", "Status"]
+__all__ = ["Reading", "RowRef", "Status", "Table", "find_table", "read_history", "read_plan",
+           "status_label"]
 
 
 # --- the History tab -------------------------------------------------------------------------------

@@ -149,4 +149,5 @@ def _checkin_row(checkin: CheckIn) -> tuple[Cell, ...]:
     return _row(CHECKINS_TAB, {
         "date": checkin.date, "attendees": checkin.attendees, "done_since_last": checkin.done_since_last,
         "blockers": checkin.blockers, "timeline_changes": checkin.timeline_changes,
+        "agenda": checkin.agenda, "notes": checkin.notes, "next": checkin.next,
     })

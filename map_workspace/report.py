@@ -19,7 +19,9 @@ import click
 if TYPE_CHECKING:
     from map_workspace.app import (
         AssignResult,
+        CalendarResult,
         ChangesResult,
+        CheckinResult,
         CloseResult,
         CreateRequest,
         CreateResult,
@@ -215,6 +217,35 @@ def print_summary_written(result: SummaryResult, as_json: bool) -> None:
         click.echo(f"Wrote {result.pdf}")
     for copy in result.kept:
         click.echo(f"Kept a dated copy: {copy}")
+
+
+def print_checkin(result: CheckinResult, as_json: bool) -> None:
+    if as_json:
+        echo_json(result.as_json())
+        return
+    agenda = result.agenda
+    if result.markdown:
+        click.echo(result.markdown, nl=False)
+        return
+    counts = (f"{len(agenda.changed)} changed, {len(agenda.done)} done, {len(agenda.slipped)} slipped, "
+              f"{len(agenda.overdue)} overdue, {len(agenda.next_two_weeks)} due in two weeks, "
+              f"{len(agenda.needs_owner)} need an owner")
+    if result.dry_run:
+        click.echo(f"Would hold the check-in of {agenda.on.isoformat()} ({counts}); nothing was written.")
+    else:
+        click.echo(f"Wrote the agenda {result.document}" if _web_link(result.url) else f"Wrote {result.document}")
+        if _web_link(result.url):
+            click.echo(f"  Link to send: {result.url}")
+        click.echo(f"  {counts}")
+    click.echo(f"  Next check-in: {agenda.next.isoformat()}")
+
+
+def print_calendar(result: CalendarResult, as_json: bool) -> None:
+    if as_json:
+        echo_json(result.as_json())
+        return
+    kinds = [e["kind"] for e in result.events]
+    click.echo(f"Wrote {result.path} ({kinds.count('milestone')} milestones, {kinds.count('checkin')} check-ins)")
 
 
 def print_shared(result: ShareResult, as_json: bool) -> None:

@@ -52,6 +52,9 @@ class SummaryDoc:
     light: bool = False
     #: The day the summary speaks of (ISO), which dated copies are named after.
     as_of: str = ""
+    #: What the document is: "summary" (one per plan, rebuilt every run), or another name such as
+    #: "checkin-2027-01-12" for a document of its own beside the plan (a check-in's agenda).
+    kind: str = "summary"
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
@@ -145,7 +148,10 @@ def build_summary(
 
 def summary_name(slug: str, doc: SummaryDoc, *, dated: bool = False) -> str:
     """The file name (without extension) of a plan's summary: ``acme-summary``, ``acme-summary-light``,
-    and for a dated copy ``acme-summary-2026-12-10``. The full and light ones never share a name."""
+    and for a dated copy ``acme-summary-2026-12-10``. The full and light ones never share a name.
+    Another kind of document is named after its kind: ``acme-checkin-2027-01-12``."""
+    if doc.kind != "summary":
+        return f"{slug}-{doc.kind}"
     name = f"{slug}-summary" + ("-light" if doc.light else "")
     return f"{name}-{doc.as_of}" if dated and doc.as_of else name
 
@@ -255,6 +261,13 @@ def _where_we_are(plan: Plan, assessment: Assessment, today: date, caps: Summary
         facts.append(("Next milestone", f"{_label(milestone, caps.milestone_chars)} · {when}"))
     else:
         facts.append(("Next milestone", "None open"))
+    held = [c for c in plan.checkins if c.date is not None and c.date <= today]
+    if held:
+        last = max(held, key=lambda c: c.date or today)
+        text = format_day(last.date or today, today)
+        if last.next is not None and last.next >= today:
+            text += f" · next {format_day(last.next, today)}"
+        facts.append(("Last check-in", text))
     return Section("Where we are", facts=tuple(facts), key="where")
 
 

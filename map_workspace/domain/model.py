@@ -157,6 +157,9 @@ class Risk:
         return rank[self.probability] * rank[self.impact]
 
 
+_Day = date  # CheckIn's field named "date" hides the type inside its class body
+
+
 @dataclass(frozen=True)
 class CheckIn:
     """A meeting of the two sides: who came, what was done, what blocks."""
@@ -166,6 +169,10 @@ class CheckIn:
     done_since_last: str = ""
     blockers: str = ""
     timeline_changes: str = ""
+    #: Where ``mapws checkin`` wrote the agenda (a file or a link), the notes taken, the next one.
+    agenda: str = ""
+    notes: str = ""
+    next: _Day | None = None
 
 
 @dataclass(frozen=True)

@@ -108,8 +108,8 @@ class FakePlanStore(PlanStore):
     def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool, keep: bool = False) -> SummaryResult:
         self.calls.append(("summary", ref.id))
         self._stored(ref)
-        self.summaries[ref.id] = doc
-        name = f"fake-summary{'-light' if doc.light else ''}-{ref.id}"
+        self.summaries[ref.id if doc.kind == "summary" else f"{ref.id}:{doc.kind}"] = doc
+        name = f"fake-{doc.kind}{'-light' if doc.light else ''}-{ref.id}"
         return SummaryResult(name, f"fake://{ref.id}/{name}", f"{name}.pdf" if pdf else None,
                              (f"{name}-{doc.as_of}",) if keep else ())
 

@@ -20,7 +20,7 @@ from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.docs_summary import DOCUMENT_MIME, rebuild_requests, summary_requests
 from map_workspace.backends.google.drive_files import FILE_FIELDS, app_property_query, docs_url, tags
 from map_workspace.backends.google.permissions import SUMMARY_ROLE, Permissions
-from map_workspace.backends.google.plan_index import PlanIndex, summary_kind
+from map_workspace.backends.google.plan_index import SUMMARY_KINDS, PlanIndex, summary_kind
 from map_workspace.backends.google.recent import still_there
 from map_workspace.errors import PlanNotFound, discard, file_error
 from map_workspace.ports import PlanRef, SummaryResult
@@ -49,15 +49,18 @@ class SummaryDocuments:
         """One Google Doc per plan and kind (full, light), beside it, rebuilt in place on later runs
         and shared (read-only) with the plan's people; ``pdf`` exports it through Drive into
         ``pdf_dir``; ``keep`` adds a dated copy of it, shared the same way."""
-        kind = "light" if doc.light else "full"
+        kind = ("light" if doc.light else "full") if doc.kind == "summary" else doc.kind
         summaries = self.index.summaries
-        if (ref.id, kind) in summaries:
+        if kind not in SUMMARY_KINDS:  # a check-in's agenda: a Doc of its own, named after its day
+            existing = None
+        elif (ref.id, kind) in summaries:
             existing = summaries[(ref.id, kind)]
         else:
             found = self.index.query("look up the plan's summary", app_property_query("mapws_plan", ref.id),
                                      page_size=10)
             existing = next((f for f in found if summary_kind(f) == kind), None)
-        if existing is None:  # Drive's search lags creates: a summary made moments ago is asked for by ID
+        # Drive's search lags creates: a summary made moments ago is asked for by ID.
+        if existing is None and kind in SUMMARY_KINDS:
             made = still_there(self.calls, self.index.recent, f"summary:{ref.id}:{kind}", FILE_FIELDS,
                                lambda item: summary_kind(item) == kind
                                and (item.get("appProperties") or {}).get("mapws_plan") == ref.id)
@@ -119,8 +122,9 @@ class SummaryDocuments:
         parents = plan.get("parents") or ([self.index.folder] if self.index.folder else None)
         body: dict[str, Any] = {
             "name": f"{doc.title} ({_label(kind)})", "mimeType": DOCUMENT_MIME,
-            "appProperties": tags({"mapws": "summary", "mapws_plan": ref.id, "mapws_deal": ref.slug,
-                                   "mapws_summary": kind}),
+            # Only a live summary is tagged "summary": an agenda is never looked up and rebuilt.
+            "appProperties": tags({"mapws": "summary" if kind in SUMMARY_KINDS else "agenda", "mapws_plan": ref.id,
+                                   "mapws_deal": ref.slug, "mapws_summary": kind}),
         }
         if parents:
             body["parents"] = parents[:1]
@@ -184,4 +188,6 @@ class SummaryDocuments:
 
 def _label(kind: str) -> str:
     """How a Doc's name says which summary it is: "summary", "light summary"."""
-    return "light summary" if kind == "light" else "summary"
+    if kind in SUMMARY_KINDS:
+        return "light summary" if kind == "light" else "summary"
+    return "agenda"

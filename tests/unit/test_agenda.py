@@ -1,0 +1,101 @@
+"""The check-in's agenda as pure data: the cadence, the window since the last check-in, and what
+lands in each section."""
+
+from datetime import date
+
+import pytest
+
+from map_workspace.agenda_doc import agenda_document, agenda_markdown
+from map_workspace.domain.agenda import Change, build_agenda, cadence_days, next_checkin
+from map_workspace.domain.model import (
+    Assessment,
+    CheckIn,
+    Health,
+    Item,
+    ItemType,
+    Level,
+    Overview,
+    Plan,
+    Progress,
+    Risk,
+    RiskStatus,
+    Status,
+)
+
+ON = date(2027, 2, 9)  # a Tuesday
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("Weekly, 30 minutes", 7), ("Every two weeks, 15 minutes", 14), ("biweekly", 14), ("Fortnightly", 14),
+    ("every 10 days", 10), ("Monthly", 28), ("", 7), ("whenever", 7), ("Every 3 weeks", 21),
+])
+def test_cadence_days(text, days):
+    assert cadence_days(text) == days
+
+
+def test_next_checkin_never_falls_on_a_weekend():
+    assert next_checkin(date(2027, 2, 5), "every 8 days") == date(2027, 2, 15)  # Sat 13 → Mon 15
+
+
+def _item(item_id, due, status=Status.NOT_STARTED, owner="Ann", baseline=None, done_on=None):
+    return Item(item_id, ItemType.TASK, f"Activity {item_id}", owner=owner, due=due, status=status,
+                baseline=baseline or due, done_on=done_on)
+
+
+def _plan():
+    items = (
+        _item("T-01", date(2027, 2, 1), Status.DONE, done_on=date(2027, 2, 4)),
+        _item("T-02", date(2027, 1, 20), Status.DONE, done_on=date(2027, 1, 20)),  # before the last check-in
+        _item("T-03", date(2027, 2, 12), baseline=date(2027, 2, 5)),  # slipped 7, due soon
+        _item("T-04", date(2027, 2, 3)),  # overdue 6
+        _item("T-05", date(2027, 3, 30), owner=""),  # needs an owner, not soon
+        _item("T-06", date(2027, 2, 1), Status.NA),
+    )
+    risks = tuple(Risk(f"R-0{n}", f"Risk {n}", p, i, status=s) for n, p, i, s in (
+        (1, Level.LOW, Level.LOW, RiskStatus.OPEN), (2, Level.HIGH, Level.HIGH, RiskStatus.OPEN),
+        (3, Level.HIGH, Level.HIGH, RiskStatus.CLOSED), (4, Level.MEDIUM, Level.HIGH, RiskStatus.OPEN),
+        (5, Level.MEDIUM, Level.MEDIUM, RiskStatus.OPEN)))
+    checkins = (CheckIn(date(2027, 1, 26)), CheckIn(date(2027, 2, 2)), CheckIn(ON))
+    return Plan("p", Overview(deal="Acme", cadence="Every two weeks"), items, risks=risks, checkins=checkins)
+
+
+def _assessment():
+    return Assessment((), Progress(0, 0, 0), Health.ON_TRACK, None)
+
+
+def test_build_agenda_sorts_each_section():
+    changes = [Change("2027-01-30T09:00:00+00:00", "T-02", "", "Status", "", "Done", "", "T-02: done"),
+               Change("2027-02-03T09:00:00+00:00", "T-03", "", "Due", "2027-02-05", "2027-02-12", "dana", "x"),
+               Change("2027-02-10T09:00:00+00:00", "T-04", "", "Owner", "", "Ann", "", "later")]
+    agenda = build_agenda(_plan(), _assessment(), changes, ON)
+    assert agenda.last == date(2027, 2, 2)  # today's own row does not count as the last one
+    assert agenda.next == date(2027, 2, 23)
+    assert [c.id for c in agenda.changed] == ["T-03"]  # since the last check-in, not after today
+    assert [i.id for i in agenda.done] == ["T-01"]
+    assert [(i.id, i.days) for i in agenda.slipped] == [("T-03", 7)]
+    assert [(i.id, i.days) for i in agenda.overdue] == [("T-04", 6)]
+    assert [i.id for i in agenda.next_two_weeks] == ["T-03"]
+    assert [i.id for i in agenda.needs_owner] == ["T-05"]
+    assert [r.id for r in agenda.risks] == ["R-02", "R-04", "R-05"]
+
+
+def test_markdown_escapes_table_breaking_text():
+    plan = _plan()
+    items = (*plan.items, _item("T-09", ON, owner="A | B *bold*"))
+    agenda = build_agenda(Plan("p", plan.overview, items), _assessment(), [], ON)
+    text = agenda_markdown(agenda_document(agenda, plan))
+    assert "A \\| B \\*bold\\*" in text
+    assert "## Due in the next two weeks" in text
+
+
+def test_a_long_activity_is_shortened_in_a_change_so_the_change_shows():
+    long = "Discovery sessions: current process, pain points, requirements, decision process and timing"
+    change = Change("2027-02-03T09:00:00", "T-02", long, "Due", "2027-02-05", "2027-02-12", "Dana",
+                    f"T-02 {long}: due moved 2027-02-05 → 2027-02-12 (slip 5)")
+    agenda = build_agenda(_plan(), _assessment(), [change], ON)
+    doc = agenda_document(agenda, _plan())
+    section = doc.section("changed")
+    assert section is not None and section.table is not None
+    text = section.table.rows[0][0]
+    assert text.endswith(": due moved 2027-02-05 → 2027-02-12 (slip 5)")
+    assert "…" in text
