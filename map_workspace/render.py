@@ -67,7 +67,8 @@ def render_plan(
     cols = plan_columns(last_row)
     tabs = {
         OVERVIEW: _overview(plan, cols),
-        PLAN_TAB.name: _table(PLAN_TAB, [_item_row(i, row, cols, thresholds) for row, i in enumerate(plan.items, 2)]),
+        PLAN_TAB.name: _table(PLAN_TAB, [_item_row(i, row, cols, thresholds)
+                                         for row, i in enumerate(plan.items, 2)]),
         STAKEHOLDERS_TAB.name: _table(STAKEHOLDERS_TAB, [_stakeholder_row(s) for s in plan.stakeholders]),
         RISKS_TAB.name: _table(RISKS_TAB, [_risk_row(r) for r in plan.risks]),
         CHECKINS_TAB.name: _table(CHECKINS_TAB, [_checkin_row(c) for c in plan.checkins]),
@@ -112,67 +113,41 @@ def _label(value: StrEnum | None) -> str | None:
 
 def _item_row(item: Item, row: int, cols: PlanColumns, thresholds: Thresholds) -> tuple[Cell, ...]:
     due: date | str | None = item.due or item.due_text
-    cells = list(
-        _row(
-            PLAN_TAB,
-            {
-                "id": item.id,
-                "type": item.type.value,
-                "activity": item.activity,
-                "side": _label(item.side),
-                "owner": item.owner,
-                "due": due,
-                "status": _label(item.status) or item.status_text,
-                "depends_on": ", ".join(item.depends_on) or item.depends_text,
-                "done_on": item.done_on,
-                "notes": item.notes,
-                "baseline": item.baseline,
-                "slips": item.slips,
-            },
-        )
-    )
+    cells = list(_row(PLAN_TAB, {
+        "id": item.id,
+        "type": item.type.value,
+        "activity": item.activity,
+        "side": _label(item.side),
+        "owner": item.owner,
+        "due": due,
+        "status": _label(item.status) or item.status_text,
+        "depends_on": ", ".join(item.depends_on) or item.depends_text,
+        "done_on": item.done_on,
+        "notes": item.notes,
+        "baseline": item.baseline,
+        "slips": item.slips,
+    }))
     cells[PLAN_TAB.index("flag")] = Cell(formula=flag_formula(row, cols, thresholds=thresholds))
     return tuple(cells)
 
 
 def _stakeholder_row(person: Stakeholder) -> tuple[Cell, ...]:
-    return _row(
-        STAKEHOLDERS_TAB,
-        {
-            "name": person.name,
-            "side": _label(person.side),
-            "role": person.role,
-            "email": person.email,
-            "phone": person.phone,
-            "availability": person.availability,
-            "owns": person.owns,
-        },
-    )
+    return _row(STAKEHOLDERS_TAB, {
+        "name": person.name, "side": _label(person.side), "role": person.role, "email": person.email,
+        "phone": person.phone, "availability": person.availability, "owns": person.owns,
+    })
 
 
 def _risk_row(risk: Risk) -> tuple[Cell, ...]:
-    return _row(
-        RISKS_TAB,
-        {
-            "id": risk.id,
-            "risk": risk.risk,
-            "probability": _label(risk.probability),
-            "impact": _label(risk.impact),
-            "mitigation": risk.mitigation,
-            "owner": risk.owner,
-            "status": _label(risk.status),
-        },
-    )
+    return _row(RISKS_TAB, {
+        "id": risk.id, "risk": risk.risk, "probability": _label(risk.probability),
+        "impact": _label(risk.impact), "mitigation": risk.mitigation, "owner": risk.owner,
+        "status": _label(risk.status),
+    })
 
 
 def _checkin_row(checkin: CheckIn) -> tuple[Cell, ...]:
-    return _row(
-        CHECKINS_TAB,
-        {
-            "date": checkin.date,
-            "attendees": checkin.attendees,
-            "done_since_last": checkin.done_since_last,
-            "blockers": checkin.blockers,
-            "timeline_changes": checkin.timeline_changes,
-        },
-    )
+    return _row(CHECKINS_TAB, {
+        "date": checkin.date, "attendees": checkin.attendees, "done_since_last": checkin.done_since_last,
+        "blockers": checkin.blockers, "timeline_changes": checkin.timeline_changes,
+    })

@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from map_workspace.backends.local.workbook_contract import AUTHOR, DATE_FORMAT, code_name, find_sheet
 from map_workspace.domain.thresholds import Thresholds
 from map_workspace.formulas import (
+    ColourRule,
     PlanColumns,
     canonical_formula,
     colour_rules_from,
@@ -249,14 +250,13 @@ def timeline_rows(ws: Worksheet, layout: TimelineLayout, first: int) -> None:
                 cell.alignment = centred
 
 
-def _add_rules(ws: Worksheet, sqref: str, rules: tuple) -> None:
+def _add_rules(ws: Worksheet, sqref: str, rules: tuple[ColourRule, ...]) -> None:
     priority = max((r.priority or 0 for cf in ws.conditional_formatting for r in cf.rules), default=0)
     for rule in rules:
         priority += 1
         fill = PatternFill("solid", start_color=rule.fill, end_color=rule.fill)
-        cf_rule = FormulaRule(
-            formula=[rule.formula], fill=fill, font=Font(color=rule.font, bold=rule.bold), stopIfTrue=True
-        )
+        cf_rule = FormulaRule(formula=[rule.formula], fill=fill, font=Font(color=rule.font, bold=rule.bold),
+                              stopIfTrue=True)
         cf_rule.priority = priority
         ws.conditional_formatting.add(sqref, cf_rule)
 
@@ -349,9 +349,8 @@ def comment(text: str, author: str) -> Comment:
 
 def _dropdown(choices: tuple[str, ...], sqref: str) -> DataValidation:
     """A list dropdown that still accepts anything typed: buyers write "wip" or "done 3/5"."""
-    dv = DataValidation(
-        type="list", formula1=_choice_list(choices), allow_blank=True, showErrorMessage=False, showInputMessage=False
-    )
+    dv = DataValidation(type="list", formula1=_choice_list(choices), allow_blank=True,
+                        showErrorMessage=False, showInputMessage=False)
     dv.add(sqref)
     return dv
 
@@ -376,7 +375,8 @@ def _add_colour_rules(ws: Worksheet, cols: PlanColumns, header_row: int, width: 
     for formula, rule in colour_rules_from(cols, first, thresholds):
         priority += 1
         fill = PatternFill("solid", start_color=rule.fill, end_color=rule.fill)
-        cf_rule = FormulaRule(formula=[formula], fill=fill, font=Font(color=rule.font, bold=rule.bold), stopIfTrue=True)
+        cf_rule = FormulaRule(formula=[formula], fill=fill, font=Font(color=rule.font, bold=rule.bold),
+                              stopIfTrue=True)
         cf_rule.priority = priority
         ws.conditional_formatting.add(sqref, cf_rule)
 
