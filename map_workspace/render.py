@@ -24,6 +24,7 @@ from map_workspace.layout import (
     RISKS_TAB,
     STAKEHOLDERS_TAB,
     STATE_TAB,
+    TIMELINE,
     Cell,
     CellValue,
     Grid,
@@ -74,6 +75,7 @@ def render_plan(
         CHECKINS_TAB.name: _table(CHECKINS_TAB, [_checkin_row(c) for c in plan.checkins]),
         HISTORY_TAB.name: _table(HISTORY_TAB, []),
         STATE_TAB.name: _table(STATE_TAB, [tuple(_cell(v) for v in row.cells()) for row in state]),
+        TIMELINE: Grid(TIMELINE),  # its cells come from the layout in the meta (timeline.py)
     }
     timeline = fresh_layout(plan, last_row)
     full_meta = {**meta, "formatted_rows": str(last_row), **thresholds_meta(thresholds), **timeline.meta()}

@@ -89,6 +89,15 @@ class TimelineLayout:
         return {META_START: self.first_week.isoformat(), META_WEEKS: str(self.weeks), META_ROWS: str(self.formula_rows)}
 
 
+@dataclass(frozen=True)
+class TimelineWrite:
+    """What a sync writes into the Timeline: the formula rows from ``first_row`` to the layout's
+    last (the tab itself, with its header and colour rules, when the file has no Timeline)."""
+
+    layout: TimelineLayout
+    first_row: int = 2
+
+
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 

@@ -28,6 +28,8 @@ from map_workspace.backends.local.formatting import (
     refresh_formats,
     set_value,
     style_data_cell,
+    timeline_rows,
+    write_timeline,
 )
 from map_workspace.backends.local.openpyxl_losses import check_safe_to_save
 from map_workspace.backends.local.workbook_contract import (
@@ -47,7 +49,8 @@ from map_workspace.backends.local.workbook_reading import (
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, StateRow, merge_note
 from map_workspace.errors import MapwsError, PlanChanged, PlanLocked, StructuralBreak, discard, file_error
 from map_workspace.formulas import thresholds_of
-from map_workspace.layout import HISTORY, PLAN, STATE, TABLE_TABS, Snapshot
+from map_workspace.layout import HISTORY, PLAN, STATE, TABLE_TABS, TIMELINE, Snapshot
+from map_workspace.timeline import TimelineWrite
 
 # --- a new plan -----------------------------------------------------------------------------------
 
@@ -123,11 +126,22 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
         # The windows the plan records after this change: the sync moves them with the config.
         thresholds = thresholds_of({**snapshot.meta, **changes.meta})
         refresh_formats(plan, grid, changes.formats_to_row, thresholds)
+    if changes.timeline is not None:
+        _write_timeline(wb, changes.timeline)
     if changes.meta:
         _set_meta(wb, changes.meta)
     wb.properties.lastModifiedBy = AUTHOR  # the next read tells a person's save from mapws's own
     check_not_locked(path)
     return _save_over(wb, path, data)
+
+
+def _write_timeline(wb: Workbook, change: TimelineWrite) -> None:
+    """A Timeline the file lacks is created whole; one it has gets the new formula rows only."""
+    ws = find_sheet(wb, TIMELINE)
+    if ws is None:
+        write_timeline(wb, change.layout)
+    else:
+        timeline_rows(ws, change.layout, change.first_row)
 
 
 def _tab(wb: Workbook, name: str, path: Path) -> Worksheet:
