@@ -2,10 +2,11 @@
 
 Pure: plain data in, cells and colour rules out; both backends write the same ones. Every cell is
 a formula over the Plan tab, so the Timeline keeps itself right between syncs and in any
-spreadsheet program: row ``r`` shows the item on the Plan's row ``r`` by its ID, and Activity,
+spreadsheet program: row ``r`` shows the item on the Plan's row ``r`` by its ID (INDEX over
+a fixed range, so deleting a Plan row never leaves a broken reference), and Activity,
 Due, Baseline and Status are looked up by that ID (INDEX/MATCH), so sorting or filtering the Plan
 moves rows together and never mixes one item's dates with another's. Functions used: IF, AND, OR,
-NOT, N, ISNUMBER, INDEX, MATCH, ROW, IFERROR, TODAY — all in Excel, LibreOffice and Google Sheets.
+NOT, N, ISNUMBER, INDEX, MATCH, IFERROR, TODAY — all in Excel, LibreOffice and Google Sheets.
 
 The product never reads the Timeline's values back: a backend only notes that the tab is there
 (an empty :class:`~map_workspace.layout.Grid` under :data:`~map_workspace.layout.TIMELINE` in a
@@ -27,7 +28,7 @@ from map_workspace.layout import PLAN_TAB, TIMELINE, Cell, Grid, column_letter
 FIXED_COLUMNS = (
     ("ID", 7.0, False),
     ("Activity", 34.0, False),
-    ("Type", 10.0, True),
+    ("Milestone", 10.0, True),
     ("Due", 11.0, False),
     ("Baseline", 11.0, False),
     ("Status", 11.0, False),
@@ -154,26 +155,20 @@ def _lookup(layout: TimelineLayout, key: str, row: int) -> str:
 
 
 def row_formulas(layout: TimelineLayout, row: int) -> list[str]:
-    """The formulas of one Timeline row (sheet row ``row``), fixed columns then weeks."""
-    ids = _plan_range(layout, "id")
+    """The formulas of one Timeline row (sheet row ``row``), fixed columns then weeks. The hidden
+    third column holds a milestone's due date, so each week cell stays short (a Google read
+    returns every formula's text)."""
     text = lambda key: f'=IF($A{row}="","",IFERROR(""&{_lookup(layout, key, row)},""))'  # noqa: E731
     day = lambda key: (  # noqa: E731
         f'=IF($A{row}="","",IFERROR(IF(ISNUMBER({_lookup(layout, key, row)}),{_lookup(layout, key, row)},""),""))'
     )
-    cells = [
-        f'=IFERROR(""&INDEX({ids},ROW()),"")',
-        text("activity"),
-        text("type"),
-        day("due"),
-        day("baseline"),
-        text("status"),
-    ]
+    milestone = (f'=IF($A{row}="","",IF(IFERROR({_lookup(layout, "type", row)},"")={quote(_MILESTONE)},'
+                 f'$D{row},""))')
+    cells = [f'=IFERROR(""&INDEX({_plan_range(layout, "id")},{row}),"")', text("activity"), milestone,
+             day("due"), day("baseline"), text("status")]
     for k in range(layout.weeks):
         week = f"{column_letter(layout.first_week_col + k)}$1"
-        cells.append(
-            f"=IF(AND($C{row}={quote(_MILESTONE)},ISNUMBER($D{row})),"
-            f'IF(AND(N($D{row})>={week},N($D{row})<{week}+7),{quote(DIAMOND)},""),"")'
-        )
+        cells.append(f'=IF(AND(N($C{row})>={week},N($C{row})<{week}+7),{quote(DIAMOND)},"")')
     return cells
 
 
