@@ -721,6 +721,9 @@ def template_cleanup_requests(structure: dict[str, Any]) -> tuple[list[dict[str,
     snapshot = parse_spreadsheet(structure, "")
     layout = Layout.of(snapshot)
     requests: list[dict[str, Any]] = []
+    timeline = layout.tabs.pop(TIMELINE, None)
+    if timeline is not None:  # the template's own Timeline: mapws lays the plan's out again
+        requests.append({"deleteSheet": {"sheetId": timeline.sheet_id}})
     for info in layout.tabs.values():
         sheet: dict[str, Any] = next((s for s in structure.get("sheets") or []
                       if int((s.get("properties") or {}).get("sheetId") or 0) == info.sheet_id), {})
