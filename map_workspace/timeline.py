@@ -6,7 +6,7 @@ spreadsheet program: row ``r`` shows the item on the Plan's row ``r`` by its ID 
 a fixed range, so deleting a Plan row never leaves a broken reference), and Activity,
 Due, Baseline and Status are looked up by that ID (INDEX/MATCH), so sorting or filtering the Plan
 moves rows together and never mixes one item's dates with another's. Functions used: IF, AND, OR,
-NOT, N, ISNUMBER, INDEX, MATCH, IFERROR, TODAY — all in Excel, LibreOffice and Google Sheets.
+NOT, N, ISNUMBER, INDEX, MATCH, WEEKDAY, IFERROR, TODAY — all in Excel, LibreOffice and Google Sheets.
 
 The product never reads the Timeline's values back: a backend only notes that the tab is there
 (an empty :class:`~map_workspace.layout.Grid` under :data:`~map_workspace.layout.TIMELINE` in a
@@ -28,7 +28,8 @@ from map_workspace.layout import PLAN_TAB, TIMELINE, Cell, Grid, column_letter
 FIXED_COLUMNS = (
     ("ID", 7.0, False),
     ("Activity", 34.0, False),
-    ("Milestone", 10.0, True),
+    ("Plan row", 6.0, True),
+    ("Milestone week", 10.0, True),
     ("Due", 11.0, False),
     ("Baseline", 11.0, False),
     ("Status", 11.0, False),
@@ -45,8 +46,9 @@ DIAMOND = "◆"
 META_START = "timeline_start"
 META_WEEKS = "timeline_weeks"
 META_ROWS = "timeline_rows"
-#: Formula rows a Timeline keeps under the Plan's last item (a page holds about 40).
-ROW_HEADROOM = 20
+#: Formula rows a Timeline keeps under the Plan's last item. Few: an item the buyer adds gets its
+#: ID from a sync, and the same sync adds Timeline rows for it.
+ROW_HEADROOM = 5
 
 
 @dataclass(frozen=True)
@@ -155,20 +157,25 @@ def _lookup(layout: TimelineLayout, key: str, row: int) -> str:
 
 
 def row_formulas(layout: TimelineLayout, row: int) -> list[str]:
-    """The formulas of one Timeline row (sheet row ``row``), fixed columns then weeks. The hidden
-    third column holds a milestone's due date, so each week cell stays short (a Google read
-    returns every formula's text)."""
-    text = lambda key: f'=IF($A{row}="","",IFERROR(""&{_lookup(layout, key, row)},""))'  # noqa: E731
-    day = lambda key: (  # noqa: E731
-        f'=IF($A{row}="","",IFERROR(IF(ISNUMBER({_lookup(layout, key, row)}),{_lookup(layout, key, row)},""),""))'
-    )
-    milestone = (f'=IF($A{row}="","",IF(IFERROR({_lookup(layout, "type", row)},"")={quote(_MILESTONE)},'
-                 f'$D{row},""))')
-    cells = [f'=IFERROR(""&INDEX({_plan_range(layout, "id")},{row}),"")', text("activity"), milestone,
-             day("due"), day("baseline"), text("status")]
+    """The formulas of one Timeline row (sheet row ``row``), fixed columns then weeks. Hidden
+    helpers keep every cell short (a Google read returns each formula's text): the Plan row that
+    holds the ID (one MATCH), and the Monday of a milestone's due week (so a week cell only
+    compares two dates)."""
+    at = f"$C{row}"
+    looked = lambda key: f"INDEX({_plan_range(layout, key)},{at})"  # noqa: E731
+    text = lambda key: f'=IF({at}="","",""&{looked(key)})'  # noqa: E731
+    day = lambda key: f'=IF({at}="","",IF(ISNUMBER({looked(key)}),{looked(key)},""))'  # noqa: E731
+    cells = [
+        f'=IFERROR(""&INDEX({_plan_range(layout, "id")},{row}),"")',
+        text("activity"),
+        f'=IF($A{row}="","",IFERROR(MATCH($A{row},{_plan_range(layout, "id")},0),""))',
+        f'=IF({at}="","",IFERROR(IF({looked("type")}={quote(_MILESTONE)},$E{row}-WEEKDAY($E{row},3),""),""))',
+        day("due"),
+        day("baseline"),
+        text("status"),
+    ]
     for k in range(layout.weeks):
-        week = f"{column_letter(layout.first_week_col + k)}$1"
-        cells.append(f'=IF(AND(N($C{row})>={week},N($C{row})<{week}+7),{quote(DIAMOND)},"")')
+        cells.append(f'=IF($D{row}={column_letter(layout.first_week_col + k)}$1,{quote(DIAMOND)},"")')
     return cells
 
 
@@ -194,8 +201,8 @@ def timeline_rules(layout: TimelineLayout) -> tuple[ColourRule, ...]:
     (row 2) and shifting with the range: done (green), overdue (red, from the due week to today's),
     planned (blue), slipped (amber, from the baseline's week to the due week), today's week (pale)."""
     w = f"{column_letter(layout.first_week_col)}$1"
-    due, base, status = "N($D2)", "N($E2)", "$F2"
-    dated = '$A2<>"",ISNUMBER($D2)'
+    due, base, status = "N($E2)", "N($F2)", "$G2"
+    dated = '$A2<>"",ISNUMBER($E2)'
     in_due_week = f"{due}>={w},{due}<{w}+7"
     is_open = f"NOT({_any_equal(status, CLOSED_WORDS)})"
     return (
@@ -204,7 +211,7 @@ def timeline_rules(layout: TimelineLayout) -> tuple[ColourRule, ...]:
             "overdue", f"AND({dated},{is_open},{due}<TODAY(),{w}+7>{due},{w}<=TODAY())", "E06666", "FFFFFF", True
         ),
         ColourRule("planned", f"AND({dated},{is_open},{in_due_week})", "6FA8DC", "073763"),
-        ColourRule("slipped", f"AND({dated},ISNUMBER($E2),{base}<{due},{w}+7>{base},{w}<{due})", "F9CB9C", "7F6000"),
+        ColourRule("slipped", f"AND({dated},ISNUMBER($F2),{base}<{due},{w}+7>{base},{w}<{due})", "F9CB9C", "7F6000"),
         ColourRule("today", f'AND($A2<>"",TODAY()>={w},TODAY()<{w}+7)', "FFF2CC"),
     )
 
@@ -234,7 +241,7 @@ def _shift(formula: str, row: int, col: int, layout: TimelineLayout) -> str:
     return (
         formula.replace(f"{first}$1", f"{column_letter(col)}$1")
         .replace("$A2", f"$A{row}")
-        .replace("$D2", f"$D{row}")
+        .replace("$G2", f"$G{row}")
         .replace("$E2", f"$E{row}")
         .replace("$F2", f"$F{row}")
     )

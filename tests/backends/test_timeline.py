@@ -110,15 +110,15 @@ def test_each_row_shows_one_item_looked_up_by_id_after_the_plan_was_sorted(compu
     shown = []
     for row in range(2, len(ITEMS) + 2):
         item = by_id[ws.cell(row, 1).value]
-        due, base = ws.cell(row, 4).value, ws.cell(row, 5).value
+        due, base = ws.cell(row, 5).value, ws.cell(row, 6).value
         assert isinstance(due, datetime) and isinstance(base, datetime)
-        assert (ws.cell(row, 2).value, due.date(), base.date(), ws.cell(row, 6).value) == (
+        assert (ws.cell(row, 2).value, due.date(), base.date(), ws.cell(row, 7).value) == (
             item.activity, item.due, item.baseline, item.status.value)
-        milestone = ws.cell(row, 3).value
-        assert (milestone.date() if milestone else None) == (item.due if item.type is ItemType.MILESTONE else None)
+        week = ws.cell(row, 4).value
+        assert (week.date() if week else None) == (monday(item.due) if item.type is ItemType.MILESTONE else None)
         shown.append(item.id)
     assert shown == [i[0] for i in reversed(ITEMS)]  # the Plan's order, whatever it is
-    assert [ws.cell(len(ITEMS) + 2, c).value or "" for c in range(1, 7)] == [""] * 6  # an empty row
+    assert [ws.cell(len(ITEMS) + 2, c).value or "" for c in range(1, 8)] == [""] * 7  # an empty row
 
 
 def test_each_week_cell_is_coloured_planned_done_overdue_slipped_or_today(computed: dict) -> None:

@@ -44,7 +44,7 @@ def test_a_new_plan_has_a_live_timeline_after_the_plan(google_store, buyer) -> N
     rows = [r for r in values[1:] if r and r[0]]
     assert [r[0] for r in rows] == [i.id for i in plan.items]
     assert [r[1] for r in rows] == [i.activity for i in plan.items]
-    assert [r[3] for r in rows] == [i.due.isoformat() if i.due else "" for i in plan.items]
+    assert [r[4] for r in rows] == [i.due.isoformat() if i.due else "" for i in plan.items]
     first = len(FIXED_COLUMNS)
     weeks = values[0][first:]
     for item, row in zip(plan.items, rows, strict=True):
@@ -71,7 +71,7 @@ def test_the_timeline_follows_the_plan_sorted_by_the_buyer(google_store, buyer) 
     swapped = [values[-1], *values[1:-1], values[0]]
     sheet.update([row[:width] for row in swapped], "A2", value_input_option="USER_ENTERED")
     timeline = spreadsheet.worksheet(TIMELINE).get_all_values()
-    shown = {r[0]: (r[1], r[3]) for r in timeline[1:] if r and r[0]}
+    shown = {r[0]: (r[1], r[4]) for r in timeline[1:] if r and r[0]}
     assert timeline[1][0] == plan.items[-1].id
     assert shown == {i.id: (i.activity, i.due.isoformat() if i.due else "") for i in plan.items}
 

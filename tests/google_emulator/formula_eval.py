@@ -449,7 +449,19 @@ FUNCTIONS: dict[str, Callable[[_Parser, list[Callable[[], Any]]], Any]] = {
     "INDEX": lambda p, a: _index(a),
     "MATCH": lambda p, a: _match(a),
     "N": lambda p, a: _n(_scalar(a[0]())),
+    "WEEKDAY": lambda p, a: _weekday(a),
 }
+
+
+def _weekday(args: list[Callable[[], Any]]) -> float:
+    """WEEKDAY(date[, type]): type 1 Sunday 1 … Saturday 7, type 2 Monday 1 … Sunday 7, type 3
+    Monday 0 … Sunday 6; text that is not a number is #VALUE!."""
+    value = _scalar(args[0]())
+    kind = int(_number(_scalar(args[1]()))) if len(args) > 1 else 1
+    if kind not in (1, 2, 3):
+        raise Unsupported(f"WEEKDAY type {kind}")
+    monday0 = (int(_number(value)) - 2) % 7  # serial 2 (1900-01-01) was a Monday
+    return float({1: (monday0 + 1) % 7 + 1, 2: monday0 + 1, 3: monday0}[kind])
 
 
 def _rows_of(value: Any) -> list[list[Any]]:

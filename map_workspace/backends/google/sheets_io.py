@@ -840,7 +840,7 @@ def new_timeline_requests(layout: TimelineLayout, sheet_id: int, index: int | No
     date_format = {"numberFormat": {"type": "DATE", "pattern": DATE_PATTERN}}
     rows = _timeline_rows(layout, 2, locale)
     for row in rows:
-        for c in (2, 3, 4):
+        for c in (3, 4, 5):  # the milestone's week, Due, Baseline
             row[c]["userEnteredFormat"] = date_format
         for cell in row[layout.first_week_col:]:
             cell["userEnteredFormat"] = {"horizontalAlignment": "CENTER"}

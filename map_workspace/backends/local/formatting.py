@@ -244,7 +244,7 @@ def timeline_rows(ws: Worksheet, layout: TimelineLayout, first: int) -> None:
             if cell.value not in (None, ""):
                 continue
             put_formula(cell, formula)
-            if c in (4, 5):
+            if c in (4, 5, 6):  # the milestone's week, Due, Baseline
                 cell.number_format = DATE_FORMAT
             elif c > len(FIXED_COLUMNS):
                 cell.alignment = centred
