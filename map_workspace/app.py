@@ -429,7 +429,8 @@ def kept_changing(exc: PlanChanged, attempts: int) -> PlanChanged:
 
 # --- summary -----------------------------------------------------------------------------------
 
-def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = False, pdf: bool = False):
+def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = False, pdf: bool = False,
+                  keep: bool = False):
     from map_workspace.summary import build_summary
     from map_workspace.sync import plan_sync
 
@@ -438,7 +439,7 @@ def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = 
     today = today_for(config)
     result = plan_sync(snapshot, today, now=now_for(config), settings=settings_for(config))
     doc = build_summary(result.plan, result.assessment, today, light=light)
-    written = store.write_summary(ref, doc, pdf=pdf)
+    written = store.write_summary(ref, doc, pdf=pdf, keep=keep)
     problem = written.pdf_problem
     if problem is None:
         return written

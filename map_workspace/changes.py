@@ -7,8 +7,10 @@ without the buyer's own note text, which the backend keeps when it merges them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from map_workspace.layout import (
     HISTORY,
@@ -16,11 +18,13 @@ from map_workspace.layout import (
     NOTE_MARK,
     STATE,
     STATE_TAB,
+    SYNC_MARK,
     TIMELINE,
     Cell,
     CellValue,
     Grid,
     Snapshot,
+    normalise_header,
 )
 from map_workspace.timeline import TimelineWrite
 
@@ -65,7 +69,8 @@ class NoteWrite:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One History row: ``when`` is ISO 8601 with offset."""
+    """One History row: ``when`` is ISO 8601 with offset; ``activity`` names the item or risk
+    ``id`` stands for, ``by`` who made the change when the backend can tell."""
 
     when: str
     id: str
@@ -73,13 +78,58 @@ class HistoryEntry:
     from_: str
     to: str
     note: str = ""
+    activity: str = ""
+    by: str = ""
 
     def cells(self) -> tuple[str, str, str, str, str, str]:
         return (self.when, self.id, self.field, self.from_, self.to, self.note)
 
+    def values(self) -> dict[str, str]:
+        """By History column key."""
+        return {"when": self.when, "id": self.id, "activity": self.activity, "field": self.field,
+                "from": self.from_, "to": self.to, "by": self.by, "note": self.note}
+
     def describe(self) -> dict[str, object]:
         return {"kind": "history", "when": self.when, "id": self.id, "field": self.field,
-                "from": self.from_, "to": self.to, "note": self.note}
+                "from": self.from_, "to": self.to, "note": self.note, "activity": self.activity,
+                "by": self.by}
+
+
+def history_time(when: str, timezone: str) -> datetime | str:
+    """``when`` (ISO with offset) as the plan's local date and time, for a date-time cell (cells
+    have no time zone); the text as given when it is not a time."""
+    try:
+        moment = datetime.fromisoformat(when)
+    except ValueError:
+        return when
+    if moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone(ZoneInfo(timezone)) if timezone else moment
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return moment.replace(tzinfo=None, microsecond=0)
+
+
+def history_columns(header: Sequence[Cell]) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """Where each History column sits (0-based) in a tab whose header row is ``header``, and the
+    header cells to add: a History tab made before a column existed gets it after its last one."""
+    found: dict[str, int] = {}
+    by_name = {normalise_header(c.header): c.key for c in HISTORY_TAB.columns}
+    for index, cell in enumerate(header):
+        key = by_name.get(normalise_header(cell.text))
+        if key is not None and key not in found:
+            found[key] = index
+    if not found:  # no header at all: the contract's layout
+        return {c.key: i for i, c in enumerate(HISTORY_TAB.columns)}, [
+            (i, c.header + SYNC_MARK) for i, c in enumerate(HISTORY_TAB.columns)]
+    added: list[tuple[int, str]] = []
+    width = max(len(header), max(found.values()) + 1)
+    for column in HISTORY_TAB.columns:
+        if column.key not in found:
+            found[column.key] = width
+            added.append((width, column.title))
+            width += 1
+    return found, added
 
 
 @dataclass(frozen=True)
@@ -192,9 +242,14 @@ def apply_in_memory(snapshot: Snapshot, changes: ChangeSet) -> Snapshot:
     if changes.history:
         rows = tabs.setdefault(HISTORY, [[Cell(c.title) for c in HISTORY_TAB.columns]])
         last = max((i for i, r in enumerate(rows) if any(c.value not in (None, "") for c in r)), default=0)
+        positions, added = history_columns(rows[0] if rows else ())
+        for col, title in added:
+            put(HISTORY, 1, col, Cell(title))
+        timezone = snapshot.meta.get("timezone", "")
         for k, entry in enumerate(changes.history):
-            for col, value in enumerate(entry.cells()):
-                put(HISTORY, last + 2 + k, col, Cell(value))
+            for key, value in entry.values().items():
+                shown = history_time(value, timezone) if key == "when" else value
+                put(HISTORY, last + 2 + k, positions[key], Cell(shown or None))
     if changes.state is not None:
         tabs[STATE] = [[Cell(c.title) for c in STATE_TAB.columns]] + [
             [Cell(v if v != "" else None) for v in row.cells()] for row in changes.state

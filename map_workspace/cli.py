@@ -442,23 +442,33 @@ def status(obj: CliContext, plan: str | None, all_plans: bool, quiet: bool) -> N
 
 @cli.command()
 @click.argument("plan")
-@click.option("--light", is_flag=True, help="Next steps and milestones only: for buyers who want one page.")
+@click.option("--light", is_flag=True,
+              help="The short one: health, what is overdue, what we need from the buyer this week, milestones.")
 @click.option("--pdf", is_flag=True, help="Also convert it to PDF (locally with LibreOffice: soffice on PATH, or "
               "env MAPWS_SOFFICE; without it the .docx is still written, and the exit code is 3).")
+@click.option("--keep", is_flag=True,
+              help="Also keep a dated copy (PLAN-summary-2026-12-10.docx; on Google a dated Doc) that later runs "
+                   "leave alone.")
 @common_options
 @command_boundary
 @click.pass_obj
-def summary(obj: CliContext, plan: str, light: bool, pdf: bool) -> None:
+def summary(obj: CliContext, plan: str, light: bool, pdf: bool, keep: bool) -> None:
     """Write the one-page summary: where we are, next steps, what needs attention.
+
+    The full and the light summary have their own files (PLAN-summary.docx,
+    PLAN-summary-light.docx) and each run rewrites its own. On Google each is one Doc rebuilt in
+    place, so the link you sent always shows the latest (the Doc's version history keeps earlier
+    runs).
 
     \b
     Example:
       mapws summary acme-rollout --pdf
+      mapws summary acme-rollout --light --keep
     """
     from map_workspace import app
 
     config = obj.config()
-    result = app.write_summary(obj.store(config), plan, config, light=light, pdf=pdf)
+    result = app.write_summary(obj.store(config), plan, config, light=light, pdf=pdf, keep=keep)
     report.print_summary_written(result, obj.as_json)
     if result.pdf_problem is not None:
         raise result.pdf_problem

@@ -49,6 +49,11 @@ class Column:
     wrap: bool = False
     choices: tuple[str, ...] = ()
     note: str = ""
+    #: "center" for numbers and dates beside text (Slips, Due), "left" for a date-time before an ID:
+    #: never run together with the next cell.
+    align: str = ""
+    #: Left padding in characters, so a cell's text never touches the one before it.
+    indent: int = 0
 
     @property
     def title(self) -> str:
@@ -94,19 +99,19 @@ TIMELINE = "Timeline"
 PLAN_TAB = TabSpec(
     PLAN,
     (
-        Column("ID", "id", Owner.SYNC, width=9, note=_SYNC_NOTE),
+        Column("ID", "id", Owner.SYNC, width=10, note=_SYNC_NOTE),
         Column("Type", "type", kind=Kind.CHOICE, width=11, choices=TYPE_CHOICES),
         Column("Activity", "activity", width=42, wrap=True),
         Column("Side", "side", kind=Kind.CHOICE, width=9, choices=SIDE_CHOICES),
         Column("Owner", "owner", width=20, wrap=True),
-        Column("Due", "due", kind=Kind.DATE, width=12),
+        Column("Due", "due", kind=Kind.DATE, width=12, align="center"),
         Column("Status", "status", kind=Kind.CHOICE, width=13, choices=STATUS_CHOICES),
         Column("Depends on", "depends_on", width=12, wrap=True),
-        Column("Done on", "done_on", kind=Kind.DATE, width=12),
+        Column("Done on", "done_on", kind=Kind.DATE, width=12, align="center"),
         Column("Notes", "notes", width=34, wrap=True),
-        Column("Baseline", "baseline", Owner.SYNC, Kind.DATE, width=12, note=_SYNC_NOTE),
-        Column("Slips", "slips", Owner.SYNC, Kind.INT, width=8, note=_SYNC_NOTE),
-        Column("Flag", "flag", Owner.SYNC, Kind.FORMULA, width=22, wrap=True, note=_SYNC_NOTE),
+        Column("Baseline", "baseline", Owner.SYNC, Kind.DATE, width=12, note=_SYNC_NOTE, align="center"),
+        Column("Slips", "slips", Owner.SYNC, Kind.INT, width=9, note=_SYNC_NOTE, align="center"),
+        Column("Flag", "flag", Owner.SYNC, Kind.FORMULA, width=34, wrap=True, note=_SYNC_NOTE, indent=1),
     ),
 )
 
@@ -119,16 +124,17 @@ STAKEHOLDERS_TAB = TabSpec(
         Column("Email", "email", width=28),
         Column("Phone", "phone", width=16),
         Column("Availability / constraints", "availability", width=34, wrap=True),
-        Column("Owns", "owns", Owner.SYNC, Kind.INT, width=9, note="Open items this person owns. " + _SYNC_NOTE),
+        Column("Owns", "owns", Owner.SYNC, Kind.INT, width=10, note="Open items this person owns. " + _SYNC_NOTE,
+               align="center"),
     ),
 )
 
 RISKS_TAB = TabSpec(
     RISKS,
     (
-        Column("ID", "id", Owner.SYNC, width=9, note=_SYNC_NOTE),
+        Column("ID", "id", Owner.SYNC, width=10, note=_SYNC_NOTE),
         Column("Risk", "risk", width=40, wrap=True),
-        Column("Probability", "probability", kind=Kind.CHOICE, width=12, choices=LEVEL_CHOICES),
+        Column("Probability", "probability", kind=Kind.CHOICE, width=14, choices=LEVEL_CHOICES),
         Column("Impact", "impact", kind=Kind.CHOICE, width=10, choices=LEVEL_CHOICES),
         Column("Mitigation", "mitigation", width=44, wrap=True),
         Column("Owner", "owner", width=20),
@@ -139,7 +145,7 @@ RISKS_TAB = TabSpec(
 CHECKINS_TAB = TabSpec(
     CHECKINS,
     (
-        Column("Date", "date", kind=Kind.DATE, width=12),
+        Column("Date", "date", kind=Kind.DATE, width=12, align="center"),
         Column("Attendees", "attendees", width=28, wrap=True),
         Column("Done since last", "done_since_last", width=36, wrap=True),
         Column("Blockers", "blockers", width=30, wrap=True),
@@ -150,12 +156,14 @@ CHECKINS_TAB = TabSpec(
 HISTORY_TAB = TabSpec(
     HISTORY,
     (
-        Column("When", "when", Owner.SYNC, width=26),
-        Column("ID", "id", Owner.SYNC, width=7),
+        Column("When", "when", Owner.SYNC, width=17, align="left"),
+        Column("ID", "id", Owner.SYNC, width=10),
+        Column("Activity", "activity", Owner.SYNC, width=34, wrap=True),
         Column("Field", "field", Owner.SYNC, width=12),
-        Column("From", "from", Owner.SYNC, width=24, wrap=True),
-        Column("To", "to", Owner.SYNC, width=24, wrap=True),
-        Column("Note", "note", Owner.SYNC, width=44, wrap=True),
+        Column("From", "from", Owner.SYNC, width=22, wrap=True),
+        Column("To", "to", Owner.SYNC, width=22, wrap=True),
+        Column("By", "by", Owner.SYNC, width=18),
+        Column("Note", "note", Owner.SYNC, width=40, wrap=True),
     ),
 )
 
@@ -209,6 +217,8 @@ OVERVIEW_FIELDS = (
 
 #: Overview: a title row, then one row per field: label in column A, value in column B.
 OVERVIEW_TITLE = "Mutual Action Plan"
+#: The one line under the title that tells the buyer what to do (row 2 of a new plan).
+OVERVIEW_GUIDE = "Mark items Done, move dates, name owners in the Plan tab — the flags update themselves."
 
 #: Tabs in the order the contract fixes (the hidden state tab last).
 TABS = (OVERVIEW, PLAN, STAKEHOLDERS, RISKS, CHECKINS, HISTORY, STATE)

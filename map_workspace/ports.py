@@ -48,6 +48,8 @@ class SummaryResult:
     #: Why the PDF asked for was not made (no LibreOffice, a broken one, a folder that refused it):
     #: the document itself was written.
     pdf_problem: MapwsError | None = None
+    #: The dated copies ``keep`` asked for: paths (local) or links (Google).
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,9 @@ class PlanStore(ABC):
         return None
 
     @abstractmethod
-    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
-        """Render the one-page summary next to the plan (and a PDF when asked)."""
+    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool, keep: bool = False) -> SummaryResult:
+        """Render the one-page summary next to the plan (and a PDF when asked), the full and the
+        light one under different names; ``keep`` also leaves a dated copy that later runs keep."""
 
     # --- capabilities: a store that has one overrides its accessor ------------------------------
 

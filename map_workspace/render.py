@@ -19,6 +19,7 @@ from map_workspace.layout import (
     HISTORY_TAB,
     OVERVIEW,
     OVERVIEW_FIELDS,
+    OVERVIEW_GUIDE,
     OVERVIEW_TITLE,
     PLAN_TAB,
     RISKS_TAB,
@@ -94,7 +95,7 @@ def _table(spec: TabSpec, rows: Sequence[tuple[Cell, ...]]) -> Grid:
 
 def _overview(plan: Plan, cols: PlanColumns) -> Grid:
     live = {"progress": progress_formula(cols), "overdue": overdue_formula(cols)}
-    rows: list[tuple[Cell, ...]] = [(Cell(value=OVERVIEW_TITLE),)]
+    rows: list[tuple[Cell, ...]] = [(Cell(value=OVERVIEW_TITLE),), (Cell(value=OVERVIEW_GUIDE),)]
     for field in OVERVIEW_FIELDS:
         if field.key in live:
             value = Cell(formula=live[field.key])

@@ -149,7 +149,7 @@ def _web_link(url: str) -> bool:
 def print_summary_written(result: SummaryResult, as_json: bool) -> None:
     if as_json:
         problem = result.pdf_problem
-        echo_json({"document": result.document, "url": result.url, "pdf": result.pdf,
+        echo_json({"document": result.document, "url": result.url, "pdf": result.pdf, "kept": list(result.kept),
                    **({"pdf_error": problem.as_json()} if problem is not None else {})})
         return
     if _web_link(result.url):
@@ -159,6 +159,8 @@ def print_summary_written(result: SummaryResult, as_json: bool) -> None:
         click.echo(f"Wrote {result.document}")
     if result.pdf:
         click.echo(f"Wrote {result.pdf}")
+    for copy in result.kept:
+        click.echo(f"Kept a dated copy: {copy}")
 
 
 def print_shared(result: ShareResult, as_json: bool) -> None:

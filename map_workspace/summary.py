@@ -50,6 +50,8 @@ class SummaryDoc:
     sections: tuple[Section, ...]
     footer: str = ""
     light: bool = False
+    #: The day the summary speaks of (ISO), which dated copies are named after.
+    as_of: str = ""
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
@@ -65,9 +67,11 @@ class SummaryCaps:
     milestones: int = 6
     risks: int = 3
     contacts: int = 6
-    #: The light summary has only two sections, so the page holds more of each.
-    light_next_steps: int = 14
-    light_milestones: int = 10
+    #: The light summary: where we are, what is overdue, what we need from the buyer this week,
+    #: and the milestones — short, but nothing that matters is left out of view.
+    light_overdue: int = 8
+    light_asks: int = 8
+    light_milestones: int = 6
     activity_chars: int = 84
     attention_activity_chars: int = 56
     reason_chars: int = 80
@@ -82,8 +86,14 @@ class SummaryCaps:
 
 
 WINDOW_DAYS = 14
+#: "This week" for the buyer's asks: today and the seven days after it.
+ASK_DAYS = 7
 NEEDS_OWNER = "Needs owner"
 NEXT_STEPS_TITLE = "Next steps (next two weeks)"
+ASKS_TITLE = "What we need from you this week"
+#: Role titles that make a person their side's lead in the contacts (templates write "Champion
+#: (project lead)" and "Account executive"); without one, a side's first person leads it.
+_LEAD_ROLE = re.compile(r"champion|account exec|\bae\b|チャンピオン|営業担当", re.IGNORECASE)
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -100,8 +110,8 @@ def build_summary(
     light: bool = False,
     caps: SummaryCaps = SummaryCaps(),  # noqa: B008 - frozen, so a shared default is safe
 ) -> SummaryDoc:
-    """The one-page summary of ``plan`` as seen on ``today``; ``light`` keeps only next steps and
-    milestones, with where-we-are in the subtitle."""
+    """The one-page summary of ``plan`` as seen on ``today``; ``light`` keeps it short: health and
+    progress, what is overdue, what we need from the buyer this week, and the milestones."""
     overview = plan.overview
     deal = shorten(overview.deal, caps.deal_chars)
     title = f"Mutual Action Plan — {deal}" if deal else "Mutual Action Plan"
@@ -114,22 +124,30 @@ def build_summary(
         "The plan itself is the source of truth: update it there."
     )
     if light:
-        caps = replace(caps, next_steps=caps.light_next_steps, milestones=caps.light_milestones)
-    next_steps = _next_steps(plan, today, caps)
-    milestones = _milestones(plan, today, caps)
-    if light:
-        target = format_day(overview.target_decision, today) if overview.target_decision else "not set"
-        subtitle += f" — {assessment.progress.text} · target decision {target}"
-        return SummaryDoc(title, subtitle, (next_steps, milestones), footer, light=True)
+        caps = replace(caps, milestones=caps.light_milestones)
+        light_sections = (
+            _where_we_are(plan, assessment, today, caps, light=True),
+            _overdue(plan, today, caps),
+            _asks(plan, today, caps),
+            _milestones(plan, today, caps),
+        )
+        return SummaryDoc(title, subtitle, light_sections, footer, light=True, as_of=today.isoformat())
     sections = (
         _where_we_are(plan, assessment, today, caps),
-        next_steps,
+        _next_steps(plan, today, caps),
         _needs_attention(plan, assessment, today, caps),
-        milestones,
+        _milestones(plan, today, caps),
         _top_risks(plan, caps),
         _contacts(plan, caps),
     )
-    return SummaryDoc(title, subtitle, sections, footer)
+    return SummaryDoc(title, subtitle, sections, footer, as_of=today.isoformat())
+
+
+def summary_name(slug: str, doc: SummaryDoc, *, dated: bool = False) -> str:
+    """The file name (without extension) of a plan's summary: ``acme-summary``, ``acme-summary-light``,
+    and for a dated copy ``acme-summary-2026-12-10``. The full and light ones never share a name."""
+    name = f"{slug}-summary" + ("-light" if doc.light else "")
+    return f"{name}-{doc.as_of}" if dated and doc.as_of else name
 
 
 # --- text helpers -----------------------------------------------------------------------------
@@ -219,7 +237,8 @@ def _capped(rows: Sequence[tuple[str, ...]], cap: int) -> tuple[tuple[tuple[str,
 # --- sections -----------------------------------------------------------------------------------
 
 
-def _where_we_are(plan: Plan, assessment: Assessment, today: date, caps: SummaryCaps) -> Section:
+def _where_we_are(plan: Plan, assessment: Assessment, today: date, caps: SummaryCaps, *,
+                  light: bool = False) -> Section:
     target = plan.overview.target_decision
     projected = assessment.projected_decision
     facts: list[tuple[str, str]] = [
@@ -228,6 +247,8 @@ def _where_we_are(plan: Plan, assessment: Assessment, today: date, caps: Summary
         ("Target decision", format_day(target, today) if target else "Not set"),
         ("Projected decision", _projected_text(projected, target, today)),
     ]
+    if light:  # the milestones follow: two rows of facts are enough
+        return Section("Where we are", facts=tuple(facts), key="where")
     milestone = assessment.next_milestone
     if milestone is not None:
         when = format_day(milestone.due, today) if milestone.due else "no date yet"
@@ -265,6 +286,42 @@ def _next_steps(plan: Plan, today: date, caps: SummaryCaps) -> Section:
     shown, more = _capped(rows, caps.next_steps)
     table = Table(("What", "Who", "When"), shown, more, widths=(11.2, 4.6, 2.2))
     return Section(NEXT_STEPS_TITLE, table=table, key="next_steps")
+
+
+def _overdue(plan: Plan, today: date, caps: SummaryCaps) -> Section:
+    """Every open item past its date, the oldest first: the light summary never hides them."""
+    late = sorted((i for i in plan.items if i.is_open and i.due is not None and i.due < today),
+                  key=lambda i: i.due or today)
+    title = "Overdue"
+    if not late:
+        return Section(title, text="Nothing is overdue.", key="overdue")
+    rows = [(_label(i, caps.attention_activity_chars), _owner(i, caps), format_day(i.due or today, today),
+             _plural((today - (i.due or today)).days, "day") + " late") for i in late]
+    shown, more = _capped(rows, caps.light_overdue)
+    return Section(title, table=Table(("What", "Who", "Due", "Late"), shown, more, widths=(9.0, 4.6, 2.2, 2.2)),
+                   key="overdue")
+
+
+def _asks(plan: Plan, today: date, caps: SummaryCaps) -> Section:
+    """The buyer's open tasks due this week, each with its owner and date: what the rep asks for.
+    A joint task counts unless a seller-side person owns it."""
+    sellers = {clean_text(s.name).casefold() for s in plan.stakeholders if s.side is Side.SELLER and s.name.strip()}
+    horizon = today + timedelta(days=ASK_DAYS)
+
+    def is_ask(item: Item) -> bool:
+        if not item.is_open or item.is_milestone or item.due is None or not today <= item.due <= horizon:
+            return False
+        if item.side is Side.BUYER:
+            return True
+        return item.side is Side.JOINT and clean_text(item.owner).casefold() not in sellers
+
+    rows = [(_label(i, caps.activity_chars), _owner(i, caps), format_day(i.due or today, today))
+            for i in _by_due([i for i in plan.items if is_ask(i)])]
+    if not rows:
+        return Section(ASKS_TITLE, text="Nothing from your side is due this week.", key="asks")
+    shown, more = _capped(rows, caps.light_asks)
+    return Section(ASKS_TITLE, table=Table(("What", "Who", "When"), shown, more, widths=(11.2, 4.6, 2.2)),
+                   key="asks")
 
 
 def _needs_attention(plan: Plan, assessment: Assessment, today: date, caps: SummaryCaps) -> Section:
@@ -383,11 +440,26 @@ def _top_risks(plan: Plan, caps: SummaryCaps) -> Section:
                                       widths=(6.0, 1.2, 7.2, 3.6)), key="risks")
 
 
+def _leads(people: list[Stakeholder]) -> list[Stakeholder]:
+    """Each side's lead: the buyer's champion and the seller's account executive by their role,
+    else the side's first person. Buyer side first."""
+    leads = []
+    for side in (Side.BUYER, Side.SELLER):
+        on_side = [s for s in people if s.side is side]
+        lead = next((s for s in on_side if _LEAD_ROLE.search(s.role)), on_side[0] if on_side else None)
+        if lead is not None:
+            leads.append(lead)
+    return leads
+
+
 def _contacts(plan: Plan, caps: SummaryCaps) -> Section:
+    """Both sides' leads first (never behind "+N more"), then everyone else in the plan's order."""
     title = "Contacts"
     people: list[Stakeholder] = [s for s in plan.stakeholders if s.name.strip() or s.email.strip()]
     if not people:
         return Section(title, text="No stakeholders listed yet.", key="contacts")
+    leads = _leads(people)
+    people = leads + [s for s in people if all(s is not lead for lead in leads)]
     rows = [
         (
             shorten(s.name, caps.name_chars, at_word=False) or "—",
@@ -397,6 +469,6 @@ def _contacts(plan: Plan, caps: SummaryCaps) -> Section:
         )
         for s in people
     ]
-    shown, more = _capped(rows, caps.contacts)
+    shown, more = _capped(rows, max(caps.contacts, len(leads)))
     return Section(title, table=Table(("Name", "Side", "Role", "Email"), shown, more,
                                       widths=(4.4, 1.1, 3.8, 8.7)), key="contacts")

@@ -98,13 +98,21 @@ class _Planner:
         self.cells: list[CellWrite] = []
         self.notes: list[NoteWrite] = []
         self.history: list[HistoryEntry] = []
+        #: What each ID stands for, so History rows say it in words (last seen, then as it reads now).
+        self.activities = {row.id: row.activity for row in reading.state.values()}
+        self.activities.update({i.id: i.activity for i in reading.plan.items if i.id})
+        self.activities.update({r.id: r.risk for r in reading.plan.risks if r.id})
+        #: Who saved the edits this sync observes, when the backend can tell ("" otherwise).
+        self.by = reading.snapshot.edited_by
         #: IDs logged as new rows, and IDs whose Due change was logged: looked up per written cell,
         #: so kept as sets (scanning the History for each made a 5,000-row plan quadratic).
         self._new_rows: set[str] = set()
         self._due_logged: set[str] = set()
 
     def log(self, item_id: str, field: str, old: object, new: object, note: str = "") -> None:
-        self.history.append(HistoryEntry(self.when, item_id, field, _show(old), _show(new), note))
+        activity = self.activities.get(item_id) or ((_show(new) or _show(old)) if field == "Row" else "")
+        self.history.append(HistoryEntry(self.when, item_id, field, _show(old), _show(new), note,
+                                         activity=activity, by=self.by))
         if field == "Row" and note.startswith("new"):
             self._new_rows.add(item_id)
         if field == "Due":
@@ -190,6 +198,7 @@ class _Planner:
                 items.append(self._existing(item, ref.sheet_row, state))
                 continue
             new_id = parsing.format_id(prefix, next_no[prefix])
+            self.activities[new_id] = item.activity
             next_no[prefix] += 1
             seen.add(new_id)
             self._write(PLAN, ref.sheet_row, "id", new_id, new_id)

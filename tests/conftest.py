@@ -32,6 +32,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 #: Modules whose tests run LibreOffice: kept on one xdist worker (``--dist loadgroup``), so two soffice
 #: processes never run at once and the module-scoped recalculations are made once.
 LIBREOFFICE_MODULES = frozenset({"tests/backends/test_formulas_libreoffice.py", "tests/backends/test_summary_pdf.py",
+                                 "tests/backends/test_calc_round_trip.py",
                                  "tests/cli/test_summary_pdf_cli.py"})
 _ROOT = Path(__file__).resolve().parents[1]
 

@@ -65,6 +65,17 @@ def test_created_plan_reads_back_as_written(store):
     assert plan_sync(read, TODAY, now=NOW).changes.is_empty
 
 
+def test_the_overview_tells_the_buyer_in_one_line_what_to_do(store):
+    from map_workspace.layout import OVERVIEW_GUIDE
+
+    ref, _, plan = new_plan(store)
+    read = store.read(ref)
+    assert read.tabs[OVERVIEW].rows[1][0].text == OVERVIEW_GUIDE
+    assert OVERVIEW_GUIDE == ("Mark items Done, move dates, name owners in the Plan tab — "
+                              "the flags update themselves.")
+    assert read_plan(read, today=TODAY).plan.overview.deal == "Acme rollout"
+
+
 def test_locate_by_slug_and_list(store):
     ref, _, _ = new_plan(store)
     new_plan(store, "Beta deal", "light")
@@ -117,6 +128,20 @@ def test_summary_is_written_beside_the_plan(store):
     doc = build_summary(result.plan, result.assessment, TODAY)
     out = store.write_summary(ref, doc, pdf=False)
     assert out.document and out.url and out.pdf is None
+
+
+def test_full_and_light_summaries_never_overwrite_each_other_and_keep_adds_a_dated_copy(store):
+    ref, _, _ = new_plan(store)
+    result = plan_sync(store.read(ref), TODAY, now=NOW)
+    full_doc = build_summary(result.plan, result.assessment, TODAY)
+    full = store.write_summary(ref, full_doc, pdf=False)
+    light = store.write_summary(ref, build_summary(result.plan, result.assessment, TODAY, light=True), pdf=False)
+    assert full.document != light.document and full.url != light.url
+    assert full.kept == () and light.kept == ()
+    again = store.write_summary(ref, full_doc, pdf=False, keep=True)
+    assert (again.document, again.url) == (full.document, full.url)  # the link already sent still works
+    assert len(again.kept) == 1 and again.kept[0] not in (full.document, full.url, light.document, light.url)
+    assert TODAY.isoformat() in again.kept[0] or store.name == "google"
 
 
 def test_changed_thresholds_rewrite_flags_and_colour_rules_once(store):

@@ -9,7 +9,7 @@ import io
 import re
 import zipfile
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -68,8 +68,8 @@ def _slips(value: int) -> ChangeSet:
 
 
 def overview_row(key: str) -> int:
-    """1-based sheet row of an Overview field (row 1 is the title)."""
-    return next(i for i, f in enumerate(OVERVIEW_FIELDS, 2) if f.key == key)
+    """1-based sheet row of an Overview field (row 1 is the title, row 2 the one-line guide)."""
+    return next(i for i, f in enumerate(OVERVIEW_FIELDS, 3) if f.key == key)
 
 
 @pytest.fixture
@@ -238,8 +238,10 @@ def test_apply_writes_cells_notes_history_state_and_meta(plan_file: Path) -> Non
     assert plan.rows[3][COL["owner"]].note == "[mapws] Every item needs a named owner."
     assert back.tabs[OVERVIEW].cell(overview_row("health") - 1, 1).value == "At risk"
     history = [[c.value for c in row] for row in back.tabs[HISTORY].rows[1:]]
-    assert history == [[WHEN, "T-02", "Due", "2026-05-15", "2026-05-17", "slipped"],
-                       [WHEN, "T-03", "Owner", None, "(empty)", None]]
+    # When: a date-time cell in the plan's zone (UTC here); the columns as the History tab names them.
+    local = datetime(2026, 5, 12, 7, 30)
+    assert history == [[local, "T-02", None, "Due", "2026-05-15", "2026-05-17", None, "slipped"],
+                       [local, "T-03", None, "Owner", None, "(empty)", None, None]]
     state = back.tabs[STATE]
     assert [c.value for c in state.rows[0]] == [c.title for c in STATE_TAB.columns]
     assert [row[0].value for row in state.rows[1:]] == ["T-01", "T-02"]

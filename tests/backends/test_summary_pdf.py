@@ -161,14 +161,17 @@ def test_worst_case_full_summary_is_one_page_with_every_section(rendered):
     assert "Consolidated Intercontinental" in text
 
 
-def test_worst_case_light_summary_is_one_page_with_next_steps_and_milestones(rendered):
+def test_worst_case_light_summary_is_one_page_with_health_overdue_and_this_weeks_asks(rendered):
     reader = _pdf(rendered["light.pdf"])
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
-    assert "Next steps" in text and "Milestones" in text
+    flat = " ".join(text.split())
+    for title in ("Where we are", "Overdue", "What we need from you this week", "Milestones"):
+        assert title in flat
+    assert "Off track" in flat
     assert "Needs attention" not in text and "Top risks" not in text and "Contacts" not in text
-    assert "target decision" in text
-    assert "+3 more in the plan" in " ".join(text.split())  # 17 in the window, 14 shown in light mode
+    assert "days late" in flat and "Needs owner" in flat
+    assert "+7 more in the plan" in flat  # 15 open items overdue, 8 shown
 
 
 def test_docx_is_a4_with_the_body_font_and_every_section(tmp_path):

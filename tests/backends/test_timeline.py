@@ -20,6 +20,7 @@ from map_workspace.backends.local.formatting import put_formula
 from map_workspace.backends.local.saving import write_workbook
 from map_workspace.backends.local.store import LocalPlanStore
 from map_workspace.backends.local.workbook_contract import code_name
+from map_workspace.backends.local.workbook_reading import read_snapshot
 from map_workspace.domain.model import Item, ItemType, Plan, Side, Status
 from map_workspace.layout import PLAN, PLAN_TAB, TIMELINE, column_letter
 from map_workspace.render import render_plan
@@ -253,3 +254,13 @@ def test_rows_the_buyer_adds_get_timeline_rows(tmp_path: Path) -> None:
     assert ws.cell(now, 1).value.startswith("=") and ws.cell(now + 1, 1).value is None
     week = column_letter(len(FIXED_COLUMNS))
     assert any(f"{week}2" in str(cf.sqref) for cf in ws.conditional_formatting)
+
+
+def test_a_libreoffice_save_keeps_the_timeline_found(computed: dict) -> None:
+    """Calc drops code names: the Timeline is still found by its hidden defined name, so the next
+    sync neither adds a second one nor reads its cells."""
+    result = next(Path(computed["work"], "out").glob("*.xlsx"))
+    snapshot = read_snapshot(result)
+    assert snapshot.tabs[TIMELINE].rows == ()
+    assert TIMELINE not in snapshot.extra_tabs
+    assert plan_sync(snapshot, computed["today"]).changes.timeline is None

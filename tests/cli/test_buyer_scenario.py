@@ -125,7 +125,10 @@ def test_buyer_edits_are_read_flagged_and_kept_and_a_second_sync_changes_nothing
     new_id = next(i for i, r in rows.items() if ws.cell(r, cols["activity"]).value.startswith("Reference call"))
     assert new_id.startswith("T-")
     assert ws.cell(rows[new_id], cols["baseline"]).value.date() == SYNC_DAY + timedelta(days=4)
-    history = [[c.value for c in r] for r in wb["History"].iter_rows(min_row=2)]
+    titles = [str(c.value).split(" (")[0] for c in wb["History"][1]]
+    # When · ID · Field · From · To · Note, leaving out the activity and who
+    keep = [i for i, title in enumerate(titles) if title not in ("Activity", "By")]
+    history = [[r[i] for i in keep] for r in wb["History"].iter_rows(min_row=2, values_only=True)]
     assert any(h[1] == story["deleted"] and "removed" in (h[5] or "") for h in history)
     assert any(h[1] == new_id and h[2] == "Row" for h in history)
     # The moved milestone slipped once; its baseline is the first agreed date.
@@ -204,7 +207,9 @@ def test_a_buyer_moving_the_target_decision_date_in_the_workbook(tmp_path):
     assert "decision.target_moved" in {f["code"] for f in synced["findings"]}
     wb = openpyxl.load_workbook(path)
     assert wb["Overview"].cell(row["Mutual goal"], 2).value == mutual.replace("2026-06-30", "2026-07-10")
-    history = [tuple(c.value for c in r[1:5]) for r in wb["History"].iter_rows(min_row=2)]
+    log = wb["History"]
+    column = {str(log.cell(1, c).value).removesuffix(" (auto)"): c - 1 for c in range(1, log.max_column + 1)}
+    history = [tuple(r[column[h]].value for h in ("ID", "Field", "From", "To")) for r in log.iter_rows(min_row=2)]
     assert ("", "Target decision date", "2026-06-30", "2026-07-10") in [
         (a or "", b, c, d) for a, b, c, d in history]
     ws = wb[PLAN]

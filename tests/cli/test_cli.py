@@ -134,11 +134,25 @@ def test_templates_list_show_check(tmp_path):
 def test_summary_json_and_light(tmp_path):
     create(tmp_path)
     out = json.loads(run("summary", "acme-rollout", "--dir", tmp_path, "--today", TODAY, "--json").output)
-    assert set(out) == {"document", "url", "pdf"} and out["pdf"] is None
-    assert Path(out["document"]).exists() and out["document"].endswith(".docx")
+    assert set(out) == {"document", "url", "pdf", "kept"} and out["pdf"] is None and out["kept"] == []
+    assert Path(out["document"]).exists() and out["document"].endswith("acme-rollout-summary.docx")
     light = json.loads(run("summary", "acme-rollout", "--light", "--dir", tmp_path, "--today", TODAY,
                            "--json").output)
-    assert Path(light["document"]).exists()
+    assert Path(light["document"]).exists() and light["document"].endswith("acme-rollout-summary-light.docx")
+    assert Path(out["document"]).exists()  # the light one did not overwrite the full one
+
+
+def test_summary_keep_leaves_dated_copies_that_later_runs_do_not_touch(tmp_path):
+    create(tmp_path)
+    kept = run("summary", "acme-rollout", "--keep", "--dir", tmp_path, "--today", TODAY)
+    dated = tmp_path / f"acme-rollout-summary-{TODAY}.docx"
+    assert dated.is_file() and f"Kept a dated copy: {dated.resolve()}" in kept.output
+    before = dated.read_bytes()
+    later = json.loads(run("summary", "acme-rollout", "--dir", tmp_path, "--today", "2026-03-09", "--json").output)
+    assert later["kept"] == [] and dated.read_bytes() == before
+    light = json.loads(run("summary", "acme-rollout", "--light", "--keep", "--dir", tmp_path, "--today",
+                           "2026-03-09", "--json").output)
+    assert light["kept"] == [str((tmp_path / "acme-rollout-summary-light-2026-03-09.docx").resolve())]
 
 
 def test_init_writes_config_that_later_commands_use(tmp_path):

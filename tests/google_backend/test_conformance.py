@@ -49,6 +49,7 @@ def run_everything(emulator, google_store, tmp_path) -> list[dict]:
     app.sync_plan(store, created.ref.id, config)
     app.write_summary(store, "acme-rollout", config, pdf=True)
     app.write_summary(store, "acme-rollout", config, light=True)
+    app.write_summary(store, "acme-rollout", config)  # rebuilt in place: documents.get, then batchUpdate
     app.publish_template(store, "enterprise", config)  # create_plan then passes its id to create
     app.create_plan(google_store(), app.CreateRequest("Beta deal", date(2026, 7, 31),
                                                       [Person.parse("Lee <lee@beta.example>")]), config)

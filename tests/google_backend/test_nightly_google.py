@@ -106,7 +106,10 @@ def set_cell(emulator, spreadsheet_id: str, item: str, header: str, text: str) -
 
 
 def history(emulator, spreadsheet_id: str) -> list[list[str]]:
-    return gspread_client(emulator).open_by_key(spreadsheet_id).worksheet("History").get_all_values()[1:]
+    """History rows as When · ID · Field · From · To · Note (the tab also names the activity and who)."""
+    rows = gspread_client(emulator).open_by_key(spreadsheet_id).worksheet("History").get_all_values()
+    keep = [i for i, title in enumerate(rows[0]) if title.split(" (")[0] not in ("Activity", "By")]
+    return [[row[i] for i in keep] for row in rows[1:]]
 
 
 def arrivals(entries, kind) -> list[float]:

@@ -178,6 +178,37 @@ def test_history_grows_its_grid_and_a_deleted_history_tab_comes_back(google_stor
     assert store.version(ref) == ""  # a re-created tab: the next nightly run reads the plan again
 
 
+def test_history_rows_carry_a_date_time_in_the_plans_zone_and_the_activity(google_store, buyer, emulator):
+    store = google_store()
+    ref, plan = create(store)
+    spreadsheet = buyer(DANA).open_by_key(ref.id)
+    plan_tab = spreadsheet.worksheet("Plan")
+    plan_tab.update_cell(2, plan_tab.row_values(1).index("Status") + 1, "Done")
+    sync(store, ref)
+    history = spreadsheet.worksheet("History")
+    titles = [t.split(" (")[0] for t in history.row_values(1)]
+    assert titles == ["When", "ID", "Activity", "Field", "From", "To", "By", "Note"]
+    rows = [dict(zip(titles, row, strict=False)) for row in history.get_all_values()[1:]]
+    done = next(r for r in rows if r["Field"] == "Status")
+    assert done["ID"] == plan.items[0].id and done["Activity"] == plan.items[0].activity
+    assert done["When"] == "2026-03-02 08:30"  # NOW is 09:30+01:00; the plan's zone is UTC
+    written = history.get("A2:A", value_render_option="UNFORMATTED_VALUE")
+    assert all(isinstance(cell, (int, float)) for row in written for cell in row)  # date-time serials, not text
+
+
+def test_slips_written_on_a_row_the_buyer_added_are_centred(google_store, buyer, emulator):
+    store = google_store()
+    ref, plan = create(store)
+    plan_tab = buyer(DANA).open_by_key(ref.id).worksheet("Plan")
+    header = plan_tab.row_values(1)
+    row = len(plan.items) + 2
+    plan_tab.update_cell(row, header.index("Activity") + 1, "Buyer-added: reference call with a bank")
+    sync(store, ref)
+    slips = plan_sheet(emulator, ref.id).cells[(row - 1, header.index("Slips (auto)"))]
+    assert slips["userEnteredValue"] == {"numberValue": 0}
+    assert slips["userEnteredFormat"]["horizontalAlignment"] == "CENTER"  # never "0Needs owner"
+
+
 def test_a_template_brands_the_plan_and_its_tabs_are_laid_out_again(google_store, buyer, emulator):
     publisher = google_store()
     template, _ = create(publisher, "Template source")
@@ -320,18 +351,43 @@ def test_the_summary_is_one_document_rebuilt_in_place_and_shared_read_only(googl
     ref, _ = create(store, "Acme 🚀 rollout 東京")
     config = Config(backend="google", google_api_root=emulator.base_url, today=TODAY)
     first = app.write_summary(store, ref.slug, config, pdf=True)
-    second = app.write_summary(google_store(), ref.slug, config, light=True)
+    second = app.write_summary(google_store(), ref.slug, config)
     assert first.document == second.document
     state = emulator.state()
     text = state["documents"][first.document]["text"]
     assert text.startswith("Mutual Action Plan — Acme 🚀 rollout 東京\n")
     assert "M-01 Discovery complete\tMon 27 Apr\tOpen\n" in text  # cells filled at UTF-16 indexes
-    assert "Needs attention" not in text and text.count("Milestones\n") == 1
+    assert text.count("Needs attention\n") == 1 and text.count("Milestones\n") == 1
     doc_file = next(f for f in state["files"] if f["id"] == first.document)
     assert doc_file["appProperties"]["anonymous"]["mapws_plan"] == ref.id  # per OAuth client, as Drive keeps them
     assert {(p.get("emailAddress"), p["role"]) for p in doc_file["permissions"]} >= {(DANA, "reader")}
     assert first.pdf == str(tmp_path / "acme-rollout-東京-summary.pdf")
     assert open(first.pdf, "rb").read(5) == b"%PDF-"
+
+
+def test_light_and_full_summaries_are_two_docs_and_keep_makes_a_dated_doc(google_store, emulator, tmp_path):
+    """Default: one Doc per kind rebuilt in place (the link the rep sent always shows the latest;
+    Docs' version history keeps the earlier ones); --keep adds a dated Doc the next run leaves alone."""
+    store = google_store(pdf_dir=tmp_path)
+    ref, _ = create(store)
+    config = Config(backend="google", google_api_root=emulator.base_url, today=TODAY)
+    full = app.write_summary(store, ref.slug, config, pdf=True)
+    light = app.write_summary(google_store(pdf_dir=tmp_path), ref.slug, config, light=True, pdf=True)
+    assert full.document != light.document
+    state = emulator.state()
+    assert "Needs attention" in state["documents"][full.document]["text"]
+    assert "What we need from you this week" in state["documents"][light.document]["text"]
+    assert full.pdf == str(tmp_path / "acme-rollout-summary.pdf")
+    assert light.pdf == str(tmp_path / "acme-rollout-summary-light.pdf")
+    kept = app.write_summary(google_store(pdf_dir=tmp_path), ref.slug, config, keep=True)
+    assert kept.document == full.document and len(kept.kept) == 1
+    state = emulator.state()
+    copy_file = next(f for f in state["files"] if f["id"] in kept.kept[0])
+    assert copy_file["name"].endswith(f"(summary {TODAY.isoformat()})")
+    assert "Needs attention" in state["documents"][copy_file["id"]]["text"]
+    assert {(p.get("emailAddress"), p["role"]) for p in copy_file["permissions"]} >= {(DANA, "reader")}
+    later = app.write_summary(google_store(), ref.slug, replace(config, today=TODAY + timedelta(days=7)))
+    assert later.document == full.document  # the dated copy is never taken for the live summary
 
 
 def test_a_summary_doc_the_user_deleted_is_made_again(google_store, emulator):

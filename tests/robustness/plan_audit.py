@@ -109,7 +109,11 @@ def audit_plan(base_url: str, spreadsheet_id: str, *, original_ids: Iterable[str
     audit = Audit(spreadsheet_id)
     problems = audit.problems
 
-    history = [tuple(c.text for c in row[:6]) + ("",) * (6 - len(row[:6])) for row in tabs.get(HISTORY, [])[1:]]
+    # When · ID · Field · From · To · Note, found by header (the tab also names the activity and who).
+    history_rows = tabs.get(HISTORY, [])
+    titles = [normalise_header(c.text) for c in history_rows[0]] if history_rows else []
+    wanted = [titles.index(name) if name in titles else None for name in ("when", "id", "field", "from", "to", "note")]
+    history = [tuple(_get(row, col).text if col is not None else "" for col in wanted) for row in history_rows[1:]]
     audit.history = [h for h in history if any(h)]
     keys = Counter(h[1:5] for h in audit.history)
     audit.history_duplicates = sum(n - 1 for n in keys.values() if n > 1)

@@ -262,8 +262,15 @@ def _check_reads(reads: dict[str, dict[str, Any]], result: SyncPlan, problems: l
 
 
 def _history(snapshot: Snapshot) -> list[tuple[str, ...]]:
+    """History rows as When · ID · Field · From · To · Note, found by header (the tab also names the
+    activity and who)."""
     grid = snapshot.tabs.get(HISTORY)
-    return [tuple(c.text for c in row) + ("",) * 6 for row in grid.rows[1:]] if grid else []
+    if not grid or not grid.rows:
+        return []
+    titles = [normalise_header(c.text) for c in grid.rows[0]]
+    wanted = [titles.index(name) if name in titles else None for name in ("when", "id", "field", "from", "to", "note")]
+    return [tuple(grid.cell(r, col).text if col is not None else "" for col in wanted)
+            for r in range(1, len(grid.rows))]
 
 
 def _check_history(spec: dict[str, Any], before: Snapshot, after: Snapshot, problems: list[str]) -> None:

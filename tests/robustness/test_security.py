@@ -676,7 +676,7 @@ def test_seller_internal_data_never_reaches_what_the_buyer_can_open_on_google(em
               if form.lower() in kept.lower()]
     keys_kept = {k for by_client in app_properties.values() for props in by_client.values() for k in props}
     assert keys_kept <= {"mapws", "mapws_deal", "mapws_plan_id", "mapws_schema", "mapws_plan",
-                         "mapws_template"}
+                         "mapws_template", "mapws_summary"}
 
     cells = notes = metadata = 0
     for entry in seen.values():

@@ -105,12 +105,13 @@ class FakePlanStore(PlanStore):
         self.calls.append(("version", ref.id))
         return str(self._stored(ref).version)
 
-    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
+    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool, keep: bool = False) -> SummaryResult:
         self.calls.append(("summary", ref.id))
         self._stored(ref)
         self.summaries[ref.id] = doc
-        return SummaryResult(f"fake-summary-{ref.id}", f"fake://{ref.id}/summary",
-                             f"fake-summary-{ref.id}.pdf" if pdf else None)
+        name = f"fake-summary{'-light' if doc.light else ''}-{ref.id}"
+        return SummaryResult(name, f"fake://{ref.id}/{name}", f"{name}.pdf" if pdf else None,
+                             (f"{name}-{doc.as_of}",) if keep else ())
 
     # --- capabilities, as the traits say ------------------------------------------------------------
 

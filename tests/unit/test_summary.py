@@ -330,25 +330,72 @@ def test_contacts_list_stakeholders_with_a_cap():
     assert len(table.rows) == 6 and table.more == 2
 
 
+def test_contacts_always_show_both_sides_leads_however_many_people_come_first():
+    buyers = [Stakeholder(f"Buyer {n}", Side.BUYER, f"Lead {n}", f"b{n}@acme.com") for n in range(1, 8)]
+    champion = Stakeholder("Dana Tanaka", Side.BUYER, "Champion (project lead)", "dana@acme.com")
+    rep = Stakeholder("Sam Rivera", Side.SELLER, "Account executive", "sam@globex.com")
+    people = [*buyers, champion, Stakeholder("Ivo Petrov", Side.SELLER, "Solutions engineer"), rep]
+    table = summarise(make_plan([task("T-01")], stakeholders=people)).section("contacts").table
+    names = [row[0] for row in table.rows]
+    assert names[:2] == ["Dana Tanaka", "Sam Rivera"]
+    assert len(table.rows) == 6 and table.more == 4
+    # Without a lead's title, the first person of each side leads it.
+    plain = [*buyers, Stakeholder("Ivo Petrov", Side.SELLER, "Solutions engineer")]
+    table = summarise(make_plan([task("T-01")], stakeholders=plain)).section("contacts").table
+    assert [row[0] for row in table.rows][:2] == ["Buyer 1", "Ivo Petrov"]
+
+
 # --- light mode -----------------------------------------------------------------------------------
 
 
-def test_light_mode_has_next_steps_and_milestones_and_where_we_are_in_the_subtitle():
+def test_light_mode_keeps_health_overdue_and_this_weeks_asks_and_stays_short():
     items = [task("T-01", status=Status.DONE), task("T-02", due_in=-4), task("T-03"), milestone("M-01")]
     risks = [Risk("R-01", "Budget", Level.HIGH, Level.HIGH)]
-    doc = summarise(make_plan(items, risks=risks, target_in=17), light=True)
+    doc = summarise(make_plan(items, risks=risks, target_in=17), light=True, health=Health.OFF_TRACK)
     assert doc.light
-    assert [s.key for s in doc.sections] == ["next_steps", "milestones"]
-    assert "1 of 4 done · 25%" in doc.subtitle
-    assert "target decision Fri 29 May" in doc.subtitle
+    assert [s.key for s in doc.sections] == ["where", "overdue", "asks", "milestones"]
+    where = dict(doc.section("where").facts)
+    assert where["Health"] == "Off track" and where["Progress"] == "1 of 4 done · 25%"
+    assert where["Target decision"] == "Fri 29 May"
+    assert column(doc, "overdue", 0) == ["T-02 Activity T-02"]
+    assert column(doc, "overdue", 3) == ["4 days late"]
     assert "Acme Corp" in doc.subtitle and "as of 2026-05-12" in doc.subtitle
 
 
-def test_light_mode_uses_its_own_larger_caps():
-    items = [task(f"T-{n:02d}", due_in=n % 14) for n in range(1, 21)]
-    caps = SummaryCaps(next_steps=3, light_next_steps=12)
-    assert len(summarise(make_plan(items), caps=caps).section("next_steps").table.rows) == 3
-    light = summarise(make_plan(items), caps=caps, light=True).section("next_steps").table
+def test_light_mode_says_what_we_need_from_the_buyer_this_week_with_owners_and_dates():
+    seller_side = replace(task("T-04", "Send the order form", due_in=2, owner="Sam Rivera"), side=Side.SELLER)
+    joint_with_rep = replace(task("T-05", "Demo", due_in=3, owner="Sam Rivera"), side=Side.JOINT)
+    joint_with_buyer = replace(task("T-06", "Pilot review", due_in=4, owner="Dana Tanaka"), side=Side.JOINT)
+    items = [task("T-01", "Sign the NDA", due_in=0), task("T-02", "Security questionnaire", due_in=7, owner=""),
+             task("T-03", "Budget approval", due_in=8), seller_side, joint_with_rep, joint_with_buyer,
+             task("T-07", "Late one", due_in=-2), task("T-08", "Done one", due_in=1, status=Status.DONE)]
+    people = [Stakeholder("Dana Tanaka", Side.BUYER, "Champion"), Stakeholder("Sam Rivera", Side.SELLER, "AE")]
+    doc = summarise(make_plan(items, stakeholders=people), light=True)
+    asks = doc.section("asks")
+    assert asks.title == "What we need from you this week"
+    assert asks.table.columns == ("What", "Who", "When")
+    assert asks.table.rows == (
+        ("T-01 Sign the NDA", "Dana Tanaka", "Tue 12 May"),
+        ("T-06 Pilot review", "Dana Tanaka", "Sat 16 May"),
+        ("T-02 Security questionnaire", "Needs owner", "Tue 19 May"),
+    )
+    nothing = summarise(make_plan([seller_side], stakeholders=people), light=True)
+    assert nothing.section("asks").table is None and "Nothing" in nothing.section("asks").text
+    assert "Nothing is overdue" in nothing.section("overdue").text
+
+
+def test_light_mode_overdue_items_are_all_counted_oldest_first():
+    items = [task(f"T-{n:02d}", due_in=-n) for n in range(1, 13)]
+    doc = summarise(make_plan(items), light=True, caps=SummaryCaps(light_overdue=5))
+    table = doc.section("overdue").table
+    assert [row[0][:4] for row in table.rows] == ["T-12", "T-11", "T-10", "T-09", "T-08"]
+    assert table.more == 7
+
+
+def test_light_mode_uses_its_own_caps():
+    items = [task(f"T-{n:02d}", due_in=n % 7) for n in range(1, 21)]
+    caps = SummaryCaps(light_asks=12)
+    light = summarise(make_plan(items), caps=caps, light=True).section("asks").table
     assert len(light.rows) == 12 and light.more == 8
 
 

@@ -188,7 +188,7 @@ def test_history_entries_carry_an_iso_timestamp_with_offset(created):
     when = history(result)[0].when
     assert datetime.fromisoformat(when).utcoffset() is not None
     grid = after.tabs[HISTORY]
-    assert grid.rows[-1][2].value == "Status"
+    assert grid.rows[-1][3].value == "Status"  # When · ID · Activity · Field
 
 
 def test_overview_last_changed_is_stamped_only_when_something_changed(created):

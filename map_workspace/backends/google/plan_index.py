@@ -28,8 +28,22 @@ _FILE_ID = re.compile(r"[A-Za-z0-9_-]{20,}")
 _SLUG_SHAPED = re.compile(r"[a-z0-9-]+")
 
 
+#: The kinds of summary a plan has, each its own Doc (``appProperties.mapws_summary``; a Doc
+#: made before light ones had their own is the full one).
+SUMMARY_KINDS = ("full", "light")
+
+
 def is_plan(item: dict[str, Any]) -> bool:
     return (item.get("appProperties") or {}).get("mapws") == "plan"
+
+
+def summary_kind(item: dict[str, Any]) -> str | None:
+    """"full" or "light" for a plan's live summary Doc; None for anything else (a dated copy too)."""
+    props = item.get("appProperties") or {}
+    if props.get("mapws") != "summary" or not props.get("mapws_plan"):
+        return None
+    kind = props.get("mapws_summary") or "full"
+    return kind if kind in SUMMARY_KINDS else None
 
 
 class PlanIndex:
@@ -43,8 +57,9 @@ class PlanIndex:
         self.page_size = MAX_PAGE_SIZE
         #: What Drive last said about each file mapws met, by ID.
         self.files: dict[str, dict[str, Any]] = {}
-        #: Each plan's summary document, for the plans whose summary lookup is done (None: there is none).
-        self.summaries: dict[str, dict[str, Any] | None] = {}
+        #: Each plan's summary documents by (plan ID, kind), for the plans whose summary lookup is
+        #: done (None: there is none).
+        self.summaries: dict[tuple[str, str], dict[str, Any] | None] = {}
         #: Files this machine created lately (Drive's search lags creates: recent.py).
         self.recent = recent_for(calls)
 
@@ -67,11 +82,12 @@ class PlanIndex:
         items = self.query(f"look up the plan '{slug}'", app_property_query("mapws_deal", slug), page_size=100)
         for item in items:
             if is_plan(item):
-                self.summaries.setdefault(item["id"], None)
+                for kind in SUMMARY_KINDS:
+                    self.summaries.setdefault((item["id"], kind), None)
         for item in items:
-            props = item.get("appProperties") or {}
-            if props.get("mapws") == "summary" and props.get("mapws_plan"):
-                self.summaries[props["mapws_plan"]] = item
+            summary = summary_kind(item)
+            if summary is not None:
+                self.summaries[((item.get("appProperties") or {})["mapws_plan"], summary)] = item
         return items
 
     def plans_tagged(self, slug: str) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from map_workspace.changes import ChangeSet, HistoryEntry, StateRow, merge_note
+from map_workspace.changes import ChangeSet, HistoryEntry, StateRow, history_columns, history_time, merge_note
 from map_workspace.domain.thresholds import Thresholds
 from map_workspace.errors import StructuralBreak
 from map_workspace.formulas import (
@@ -40,6 +40,7 @@ from map_workspace.layout import (
     HISTORY,
     OVERVIEW,
     OVERVIEW_FIELDS,
+    OVERVIEW_GUIDE,
     PLAN,
     PLAN_TAB,
     STATE,
@@ -101,6 +102,7 @@ PIXELS_PER_WIDTH = 7
 HEADER_FILL = "DCE6F1"
 SYNC_FILL = "E7E6E6"
 SYNC_HEADER_TEXT = "595959"
+GUIDE_TEXT = "1F3864"
 
 #: What a read must ask for in each cell's values so that smart chips are read: an @-mentioned
 #: owner's cell text is "@", the email is only in its chip run.
@@ -541,14 +543,17 @@ def _header_data(column: Column | None, cell: Cell) -> dict[str, Any]:
 def _data_cell(column: Column | None, cell: Cell) -> dict[str, Any]:
     data, _ = value_data(cell.value, cell.formula)
     wrap = "WRAP" if column is not None and column.wrap else ""
-    data = _with_format(data, wrapStrategy=wrap, verticalAlignment="TOP")
+    # Numbers and dates centred, so "0" never runs into the Flag beside it ("0Needs owner").
+    align = column.align.upper() if column is not None and column.align else ""
+    data = _with_format(data, wrapStrategy=wrap, verticalAlignment="TOP", horizontalAlignment=align)
     if cell.note:
         data["note"] = cell.note
     return data
 
 
-def _rows_request(sheet_id: int, rows: list[list[dict[str, Any]]], fields: str, row0: int = 0) -> dict[str, Any]:
-    return {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row0, "columnIndex": 0},
+def _rows_request(sheet_id: int, rows: list[list[dict[str, Any]]], fields: str, row0: int = 0,
+                  col0: int = 0) -> dict[str, Any]:
+    return {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row0, "columnIndex": col0},
                             "rows": [{"values": values} for values in rows], "fields": fields}}
 
 
@@ -606,6 +611,10 @@ def _overview_requests(grid: Grid, sheet_id: int) -> list[dict[str, Any]]:
         if r == 0:
             rows.append([_with_format(value_data(c.value, c.formula)[0],
                                       textFormat=_text_format(bold=True, size=14)) for c in row])
+            continue
+        if row and row[0].text == OVERVIEW_GUIDE:  # one line, running over the empty cell beside it
+            rows.append([_with_format(value_data(row[0].value)[0],
+                                      textFormat=_text_format(italic=True, colour=GUIDE_TEXT))])
             continue
         spec = fields.get(normalise_header(row[0].text)) if row else None
         synced = spec is not None and spec.owner is Owner.SYNC
@@ -768,6 +777,10 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
         info = _sheet_for(layout, write.tab, source)
         formula = None if write.formula is None else to_locale_syntax(write.formula, layout.locale)
         data, fields = value_data(write.value, formula)
+        column = _ALIGNED_SYNC_COLUMNS.get((write.tab, write.field))
+        if column is not None:  # a row the buyer added has no format yet: "0Needs owner" otherwise
+            data = _with_format(data, horizontalAlignment=column.align.upper())
+            fields = (*fields, "userEnteredFormat.horizontalAlignment")
         requests.append(_single_cell(info.sheet_id, write.row, write.col, data, fields))
     for note in changes.notes:
         info = _sheet_for(layout, note.tab, source)
@@ -878,6 +891,10 @@ def new_timeline_requests(layout: TimelineLayout, sheet_id: int, index: int | No
     return requests
 
 
+_ALIGNED_SYNC_COLUMNS = {(spec.name, column.key): column for spec in TABLE_TABS.values() for column in spec.columns
+                         if column.owner is Owner.SYNC and column.align}
+
+
 def _recreate_tab(layout: Layout, name: str, rows: int) -> tuple[SheetInfo, list[dict[str, Any]]]:
     """A contract tab the spreadsheet lost, added again with its header (at the end of the tabs)."""
     sheet_id = layout.new_sheet_id(name)
@@ -916,14 +933,23 @@ def _history_requests(snapshot: Snapshot, layout: Layout, entries: Sequence[Hist
             last = r + 1
     first_index = max(last, 1)  # 0-based index of the first new row (row 1 is the header)
     requests += _grow(info, first_index + len(entries))
-    columns = TABLE_TABS[HISTORY].columns
+    # Each column where the tab's header has it; a tab made before a column existed gets it after its own.
+    positions, added = history_columns(grid.rows[0] if grid is not None and grid.rows else
+                                       tuple(Cell(value=c.title) for c in TABLE_TABS[HISTORY].columns))
+    columns = {c.key: c for c in TABLE_TABS[HISTORY].columns}
+    by_title = {c.title: c for c in columns.values()}
+    for col, title in added:
+        requests.append(_rows_request(info.sheet_id, [[_header_data(by_title.get(title), Cell(value=title))]],
+                                      "userEnteredValue,userEnteredFormat,note", 0, col))
+    timezone = snapshot.meta.get("timezone", "")
+    width = max(positions.values()) + 1
     rows = []
     for entry in entries:
-        values = []
-        for c, value in enumerate(entry.cells()):
-            data, _ = value_data(value)
-            wrap = "WRAP" if c < len(columns) and columns[c].wrap else ""
-            values.append(_with_format(data, wrapStrategy=wrap, verticalAlignment="TOP"))
+        values: list[dict[str, Any]] = [{} for _ in range(width)]
+        for key, value in entry.values().items():
+            data, _ = value_data(history_time(value, timezone) if key == "when" else value)
+            values[positions[key]] = _with_format(data, wrapStrategy="WRAP" if columns[key].wrap else "",
+                                                  verticalAlignment="TOP")
         rows.append(values)
     requests.append(_rows_request(info.sheet_id, rows, "userEnteredValue,userEnteredFormat", first_index))
     return requests

@@ -26,7 +26,9 @@ Call plan (PRODUCT.md, Budgets; docs in ../shared/GOOGLE-API-NOTES.md):
 - list: one Drive ``files.list`` per 1,000 plans.
 - summary: the Doc is found with the plan (same Drive lookup by slug) or by one ``files.list``,
   created through Drive and written with one ``documents.batchUpdate``; later runs rebuild it in
-  place after one ``documents.get``. Sharing follows the plan's people.
+  place after one ``documents.get``. Sharing follows the plan's people. The full and the light
+  summary are two Docs; each keeps its link (Docs' version history holds the earlier runs), and
+  ``--keep`` adds a dated copy (one Drive ``files.copy``) that later runs leave alone.
 """
 
 from __future__ import annotations
@@ -149,8 +151,8 @@ class GooglePlanStore(PlanStore):
         """Drive's version moved by the product's own write alone counts as unchanged (versions.py)."""
         return self._versions.unchanged_since(stored, ref.version, self.listing.files.get(ref.id))
 
-    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
-        return self.summaries.write(ref, doc, pdf=pdf)
+    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool, keep: bool = False) -> SummaryResult:
+        return self.summaries.write(ref, doc, pdf=pdf, keep=keep)
 
     # --- capabilities ---------------------------------------------------------------------------
 

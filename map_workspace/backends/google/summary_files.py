@@ -1,9 +1,13 @@
-"""Each plan's summary as a Google Doc beside it: found with the plan (the same Drive lookup by
+"""Each plan's summaries as Google Docs beside it: found with the plan (the same Drive lookup by
 slug) or by one ``files.list``, created through Drive (so service accounts can too) and written with
-one ``documents.batchUpdate``; later runs rebuild it in place after one ``documents.get``. A retried
+one ``documents.batchUpdate``; later runs rebuild them in place after one ``documents.get``. A retried
 write reads the document again and replaces its whole body, so a write that landed before its answer
-was lost is never doubled. The plan's people may read it (never edit: it is rebuilt every run), and
-``--pdf`` exports it through Drive."""
+was lost is never doubled. The plan's people may read them (never edit: they are rebuilt every run),
+and ``--pdf`` exports through Drive.
+
+The full and the light summary are two Docs. Each is rebuilt in place rather than made anew, so the
+link the rep sent always opens the latest one, and Docs' version history keeps the earlier runs;
+``--keep`` adds a dated copy (Drive ``files.copy``), which is never taken for the live summary."""
 
 from __future__ import annotations
 
@@ -16,11 +20,11 @@ from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.docs_summary import DOCUMENT_MIME, rebuild_requests, summary_requests
 from map_workspace.backends.google.drive_files import FILE_FIELDS, app_property_query, docs_url, tags
 from map_workspace.backends.google.permissions import SUMMARY_ROLE, Permissions
-from map_workspace.backends.google.plan_index import PlanIndex
+from map_workspace.backends.google.plan_index import PlanIndex, summary_kind
 from map_workspace.backends.google.recent import still_there
 from map_workspace.errors import PlanNotFound, discard, file_error
 from map_workspace.ports import PlanRef, SummaryResult
-from map_workspace.summary import SummaryDoc
+from map_workspace.summary import SummaryDoc, summary_name
 
 
 def summary_notice(title: str) -> str:
@@ -41,38 +45,63 @@ class SummaryDocuments:
         #: Where ``--pdf`` exports go (the working folder unless given).
         self.pdf_dir = pdf_dir
 
-    def write(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
-        """One Google Doc per plan, beside it, rebuilt in place on later runs and shared (read-only)
-        with the plan's people; ``pdf`` exports it through Drive into ``pdf_dir``."""
+    def write(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool, keep: bool = False) -> SummaryResult:
+        """One Google Doc per plan and kind (full, light), beside it, rebuilt in place on later runs
+        and shared (read-only) with the plan's people; ``pdf`` exports it through Drive into
+        ``pdf_dir``; ``keep`` adds a dated copy of it, shared the same way."""
+        kind = "light" if doc.light else "full"
         summaries = self.index.summaries
-        if ref.id in summaries:
-            existing = summaries[ref.id]
+        if (ref.id, kind) in summaries:
+            existing = summaries[(ref.id, kind)]
         else:
             found = self.index.query("look up the plan's summary", app_property_query("mapws_plan", ref.id),
                                      page_size=10)
-            existing = found[0] if found else None
+            existing = next((f for f in found if summary_kind(f) == kind), None)
         if existing is None:  # Drive's search lags creates: a summary made moments ago is asked for by ID
-            made = still_there(self.calls, self.index.recent, f"summary:{ref.id}", FILE_FIELDS,
-                               lambda item: (item.get("appProperties") or {}).get("mapws_plan") == ref.id)
+            made = still_there(self.calls, self.index.recent, f"summary:{ref.id}:{kind}", FILE_FIELDS,
+                               lambda item: summary_kind(item) == kind
+                               and (item.get("appProperties") or {}).get("mapws_plan") == ref.id)
             existing = made[0] if made else None
         document = None
         if existing is not None:
             document = self._rebuild(existing, doc)
         if document is None:
-            document = self._new(ref, doc)
-        summaries[ref.id] = document
+            document = self._new(ref, doc, kind)
+        summaries[(ref.id, kind)] = document
         people = self.permissions.people_of(ref.id)
         if people:
             self.permissions.share(document["id"], people, role=SUMMARY_ROLE, notify=False,
                                    message=summary_notice(doc.title))
+        stem = summary_name(ref.slug or document["id"], doc)
         pdf_path, problem = None, None
-        if pdf:
-            try:
-                pdf_path = self._export_pdf(document["id"], ref.slug or document["id"])
-            except OSError as exc:  # the Doc is written; the PDF's folder refused it
-                problem = file_error(exc, self._pdf_path(ref.slug or document["id"]), doing="write")
+        kept: tuple[str, ...] = ()
+        try:
+            pdf_path = self._export_pdf(document["id"], stem) if pdf else None
+            if keep:
+                copy = self._dated_copy(ref, doc, kind, document["id"])
+                if people:
+                    self.permissions.share(copy["id"], people, role=SUMMARY_ROLE, notify=False,
+                                           message=summary_notice(doc.title))
+                kept = (copy.get("webViewLink") or docs_url(copy["id"]),)
+                if pdf_path is not None:
+                    dated = summary_name(ref.slug or document["id"], doc, dated=True)
+                    kept += (self._export_pdf(copy["id"], dated),)
+        except OSError as exc:  # the Doc is written; the PDF's folder refused it
+            problem = file_error(exc, self._pdf_path(stem), doing="write")
         return SummaryResult(document=document["id"], url=document.get("webViewLink") or docs_url(document["id"]),
-                             pdf=pdf_path, pdf_problem=problem)
+                             pdf=pdf_path, pdf_problem=problem, kept=kept)
+
+    def _dated_copy(self, ref: PlanRef, doc: SummaryDoc, kind: str, document_id: str) -> dict[str, Any]:
+        """A copy of the summary just written, named after its day and tagged so that no lookup
+        takes it for the live summary."""
+        calls = self.calls
+        body = {"name": f"{doc.title} ({_label(kind)} {doc.as_of})".replace("  ", " "),
+                "appProperties": tags({"mapws": "summary-copy", "mapws_plan": ref.id, "mapws_deal": ref.slug,
+                                       "mapws_summary": kind})}
+        item = calls.execute("keep a dated copy of the summary", lambda: calls.drive.files().copy(
+            fileId=document_id, body=body, supportsAllDrives=True, fields=FILE_FIELDS), document_id)
+        self.index.files[item["id"]] = item
+        return item
 
     def _rebuild(self, item: dict[str, Any], doc: SummaryDoc) -> dict[str, Any] | None:
         """Rewrite an existing summary in place; None when it is gone (then a new one is made)."""
@@ -84,19 +113,20 @@ class SummaryDocuments:
         self.index.files[item["id"]] = item
         return item
 
-    def _new(self, ref: PlanRef, doc: SummaryDoc) -> dict[str, Any]:
+    def _new(self, ref: PlanRef, doc: SummaryDoc, kind: str) -> dict[str, Any]:
         calls = self.calls
         plan = self.index.files.get(ref.id) or {}
         parents = plan.get("parents") or ([self.index.folder] if self.index.folder else None)
         body: dict[str, Any] = {
-            "name": f"{doc.title} (summary)", "mimeType": DOCUMENT_MIME,
-            "appProperties": tags({"mapws": "summary", "mapws_plan": ref.id, "mapws_deal": ref.slug}),
+            "name": f"{doc.title} ({_label(kind)})", "mimeType": DOCUMENT_MIME,
+            "appProperties": tags({"mapws": "summary", "mapws_plan": ref.id, "mapws_deal": ref.slug,
+                                   "mapws_summary": kind}),
         }
         if parents:
             body["parents"] = parents[:1]
         item = calls.execute("create the summary document", lambda: calls.drive.files().create(
             body=body, supportsAllDrives=True, fields=FILE_FIELDS), ref.id)
-        self.index.created(f"summary:{ref.id}", item)
+        self.index.created(f"summary:{ref.id}:{kind}", item)
         self._write(item["id"], doc, None)
         self.index.files[item["id"]] = item
         return item
@@ -134,14 +164,14 @@ class SummaryDocuments:
 
         calls.call("write the summary document", write, document_id)
 
-    def _pdf_path(self, slug: str) -> Path:
-        return (self.pdf_dir or Path.cwd()).resolve() / f"{slug}-summary.pdf"
+    def _pdf_path(self, stem: str) -> Path:
+        return (self.pdf_dir or Path.cwd()).resolve() / f"{stem}.pdf"
 
-    def _export_pdf(self, document_id: str, slug: str) -> str:
+    def _export_pdf(self, document_id: str, stem: str) -> str:
         calls = self.calls
         data = calls.execute("export the summary as PDF", lambda: calls.drive.files().export_media(
             fileId=document_id, mimeType="application/pdf"), document_id)
-        path = self._pdf_path(slug)
+        path = self._pdf_path(stem)
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
@@ -150,3 +180,8 @@ class SummaryDocuments:
         finally:
             discard(temp)
         return str(path)
+
+
+def _label(kind: str) -> str:
+    """How a Doc's name says which summary it is: "summary", "light summary"."""
+    return "light summary" if kind == "light" else "summary"

@@ -7,7 +7,9 @@ dropdowns and colour rules (:func:`refresh_formats`), never touching the buyer's
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from datetime import date, datetime
 
 from openpyxl import Workbook
@@ -34,11 +36,15 @@ from map_workspace.formulas import (
     thresholds_of,
 )
 from map_workspace.layout import (
+    CHECKINS,
     OVERVIEW,
     OVERVIEW_FIELDS,
+    OVERVIEW_GUIDE,
     OVERVIEW_TITLE,
     PLAN,
     PLAN_TAB,
+    RISKS,
+    STAKEHOLDERS,
     STATE,
     TABLE_TABS,
     TABS,
@@ -70,14 +76,21 @@ from map_workspace.timeline import (
 
 _HEADER_FILL = PatternFill("solid", start_color="DCE6F1", end_color="DCE6F1")
 _SYNC_FILL = PatternFill("solid", start_color="E7E6E6", end_color="E7E6E6")
-_HEADER_FONT = Font(bold=True)
-_SYNC_HEADER_FONT = Font(bold=True, italic=True, color="595959")
+#: Headers in the body's font: without a name, LibreOffice draws them in a wider serif.
+_HEADER_FONT = Font(name="Calibri", bold=True)
+_SYNC_HEADER_FONT = Font(name="Calibri", bold=True, italic=True, color="595959")
+_GUIDE_FONT = Font(name="Calibri", italic=True, color="1F3864")
 _TOP = Alignment(vertical="top")
 _WRAP = Alignment(vertical="top", wrap_text=True)
 _LEFT_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
-#: Points per line of 10–11 pt text; characters per unit of column width (Calibri, roughly).
+#: Points per line of 10–11 pt text; characters per unit of column width (Calibri, roughly), and
+#: fewer for bold headers, so a header never wraps onto the first row.
 _LINE_HEIGHT = 15
 _CHARS_PER_WIDTH = 1.15
+_HEADER_CHARS_PER_WIDTH = 0.85
+_MAX_HEIGHT = 409
+#: A Flag formula's static words, joined after its date word: ``&" · Needs owner"``.
+_STATIC_WORDS = re.compile(r'&"((?:[^"]|"")*)"')
 #: Text a spreadsheet would read as the start of a formula when the cell is edited.
 _FORMULA_LEAD = ("=", "+", "-", "@")
 
@@ -130,7 +143,10 @@ def _write_overview(ws: Worksheet, grid: Grid) -> None:
         for c, cell in enumerate(row, 1):
             put(ws.cell(r, c), cell)
         if r == 1:
-            ws.cell(1, 1).font = Font(bold=True, size=14)
+            ws.cell(1, 1).font = Font(name="Calibri", bold=True, size=14)
+            continue
+        if row and row[0].text == OVERVIEW_GUIDE:  # one line, running over the empty cell beside it
+            ws.cell(r, 1).font = _GUIDE_FONT
             continue
         field = fields.get(normalise_header(row[0].text)) if row else None
         ws.cell(r, 1).font = _HEADER_FONT
@@ -179,8 +195,10 @@ def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int, thresh
     ws.freeze_panes = "A2"
     widths = {i + 1: c.width for i, c in columns.items()}
     _fit_row_heights(ws, {i + 1: c.width for i, c in columns.items() if c.wrap}, first_row=2)
-    if any(len(str(ws.cell(1, col).value or "")) > width * _CHARS_PER_WIDTH for col, width in widths.items()):
-        ws.row_dimensions[1].height = 2 * _LINE_HEIGHT
+    header_lines = max((_lines(str(ws.cell(1, col).value or ""), width * _HEADER_CHARS_PER_WIDTH)
+                        for col, width in widths.items()), default=1)
+    if header_lines > 1:
+        ws.row_dimensions[1].height = header_lines * _LINE_HEIGHT
     if spec.name == PLAN:
         cols = plan_columns_at({c.key: i for i, c in columns.items()}, last_row)
         _add_colour_rules(ws, cols, 1, max(len(header), len(spec.columns)), thresholds)
@@ -197,8 +215,7 @@ def new_table_sheet(wb: Workbook, spec: TabSpec, before: str | None = None) -> W
     for c, column in enumerate(spec.columns, 1):
         cell = ws.cell(1, c)
         set_value(cell, column.title)
-        cell.font = _SYNC_HEADER_FONT if column.owner is Owner.SYNC else _HEADER_FONT
-        cell.fill = _SYNC_FILL if column.owner is Owner.SYNC else _HEADER_FILL
+        style_header_cell(cell, column)
         ws.column_dimensions[column_letter(c - 1)].width = column.width
     ws.freeze_panes = "A2"
     return ws
@@ -261,22 +278,108 @@ def _add_rules(ws: Worksheet, sqref: str, rules: tuple[ColourRule, ...]) -> None
         ws.conditional_formatting.add(sqref, cf_rule)
 
 
+def _lines(text: str, per_line: float) -> int:
+    per_line = max(1.0, per_line)
+    return sum(math.ceil(max(1, len(part)) / per_line) for part in text.split("\n")) if text else 1
+
+
+def _shown_text(value: object) -> str:
+    """The text a cell shows, near enough to size its row; for a Flag formula, its static words
+    after the longest date word it may show ("Stalled · Needs owner")."""
+    text = "" if value is None else str(value)
+    if not text.startswith("="):
+        return text
+    static = _STATIC_WORDS.search(text)
+    return "Stalled" + static[1].replace('""', '"') if static else ""
+
+
+def _height_for(ws: Worksheet, row: int, wrapped: dict[int, float]) -> float | None:
+    """The height row ``row`` needs for its wrapped columns (1-based column → width); None for one line."""
+    lines = 1
+    for col, width in wrapped.items():
+        text = _shown_text(ws.cell(row, col).value)
+        if text:
+            lines = max(lines, _lines(text, width * _CHARS_PER_WIDTH))
+    return min(_MAX_HEIGHT, lines * _LINE_HEIGHT) if lines > 1 else None
+
+
+def fit_row_height(ws: Worksheet, row: int, wrapped: dict[int, float]) -> None:
+    """Size one row for its wrapped columns (1-based column → width)."""
+    height = _height_for(ws, row, wrapped)
+    if height is not None:
+        ws.row_dimensions[row].height = height
+
+
+def style_header_cell(cell: SheetCell, column: Column) -> None:
+    synced = column.owner is Owner.SYNC
+    cell.font = _SYNC_HEADER_FONT if synced else _HEADER_FONT
+    cell.fill = _SYNC_FILL if synced else _HEADER_FILL
+    cell.alignment = _WRAP
+
+
 def _fit_row_heights(ws: Worksheet, wrapped: dict[int, float], first_row: int) -> None:
     """Give rows with wrapped text the height they need: neither Excel nor LibreOffice re-measures
     rows when it opens a file, so without this long text overlaps the next row."""
     for row in range(first_row, ws.max_row + 1):
-        lines = 1
-        for col, width in wrapped.items():
-            text = str(ws.cell(row, col).value or "")
-            if text and not text.startswith("="):
-                per_line = max(1.0, width * _CHARS_PER_WIDTH)
-                lines = max(lines, sum(math.ceil(max(1, len(part)) / per_line) for part in text.split("\n")))
-        if lines > 1:
-            ws.row_dimensions[row].height = min(409, lines * _LINE_HEIGHT)
+        height = _height_for(ws, row, wrapped)
+        if height is not None:
+            ws.row_dimensions[row].height = height
+
+
+#: Tabs whose rows buyers sort and fill: their heights follow the text again on every sync, since a
+#: sort moves text to rows sized for other text.
+SIZED_TABS = (PLAN, STAKEHOLDERS, RISKS, CHECKINS)
+
+
+def _is_product_height(height: float | None) -> bool:
+    """A height mapws set (whole lines) or none at all; a row the buyer sized by hand is theirs."""
+    return height is None or height == _MAX_HEIGHT or float(height) % _LINE_HEIGHT == 0
+
+
+def _wrapped_columns(ws: Worksheet, grid: Grid, spec: TabSpec) -> tuple[int, dict[int, float]]:
+    """The first data row and the wrapped columns (1-based → width as the sheet has it)."""
+    table = find_table(grid, spec)
+    wrapped: dict[int, float] = {}
+    for column in spec.columns:
+        index = table.columns.get(column.key)
+        if column.wrap and index is not None:
+            dimension = ws.column_dimensions.get(column_letter(index))
+            wrapped[index + 1] = (dimension.width if dimension is not None and dimension.width else column.width)
+    return table.header_row + 2, wrapped
+
+
+def _height_changes(ws: Worksheet, grid: Grid, spec: TabSpec) -> list[tuple[int, float | None]]:
+    first, wrapped = _wrapped_columns(ws, grid, spec)
+    changes = []
+    for row in range(first, ws.max_row + 1):
+        dimension = ws.row_dimensions.get(row)
+        current = dimension.height if dimension is not None else None
+        if _is_product_height(current):
+            wanted = _height_for(ws, row, wrapped)
+            if wanted != current:
+                changes.append((row, wanted))
+    return changes
+
+
+def row_heights_in_place(ws: Worksheet, grid: Grid, spec: TabSpec) -> bool:
+    """Every row mapws sizes has the height its text needs (a sort moves text, not heights)."""
+    return not _height_changes(ws, grid, spec)
+
+
+def refresh_row_heights(ws: Worksheet, grid: Grid, spec: TabSpec) -> None:
+    """Size each row for its text again (rows the buyer sized by hand are left alone)."""
+    for row, height in _height_changes(ws, grid, spec):
+        ws.row_dimensions[row].height = height
+
+
+@functools.cache
+def _alignment(wrap: bool, align: str, indent: int) -> Alignment:
+    return Alignment(horizontal=align or ("left" if indent else None), vertical="top", wrap_text=wrap or None,
+                     indent=indent)
 
 
 def style_data_cell(cell: SheetCell, column: Column) -> None:
-    cell.alignment = _WRAP if column.wrap else _TOP
+    cell.alignment = _alignment(column.wrap, column.align, column.indent)
     if column.kind is Kind.DATE and isinstance(cell.value, date):
         cell.number_format = DATE_FORMAT
 

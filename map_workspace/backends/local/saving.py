@@ -21,13 +21,17 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.worksheet.worksheet import Worksheet
 
 from map_workspace.backends.local.formatting import (
+    SIZED_TABS,
     comment,
+    fit_row_height,
     new_table_sheet,
     new_workbook,
     put_formula,
     refresh_formats,
+    refresh_row_heights,
     set_value,
     style_data_cell,
+    style_header_cell,
     timeline_rows,
     write_timeline,
 )
@@ -39,6 +43,8 @@ from map_workspace.backends.local.workbook_contract import (
     PRIVATE_META,
     backup_path,
     find_sheet,
+    mark_tabs,
+    timeline_sheet,
 )
 from map_workspace.backends.local.workbook_reading import (
     LoadWorkbook,
@@ -46,10 +52,18 @@ from map_workspace.backends.local.workbook_reading import (
     read_bytes,
     sheet_grid,
 )
-from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, StateRow, merge_note
+from map_workspace.changes import (
+    CellWrite,
+    ChangeSet,
+    HistoryEntry,
+    StateRow,
+    history_columns,
+    history_time,
+    merge_note,
+)
 from map_workspace.errors import MapwsError, PlanChanged, PlanLocked, StructuralBreak, discard, file_error
 from map_workspace.formulas import thresholds_of
-from map_workspace.layout import HISTORY, PLAN, STATE, TABLE_TABS, TIMELINE, Snapshot
+from map_workspace.layout import HISTORY, PLAN, STATE, TABLE_TABS, Cell, Owner, Snapshot
 from map_workspace.timeline import TimelineWrite
 
 # --- a new plan -----------------------------------------------------------------------------------
@@ -59,6 +73,8 @@ def write_workbook(path: Path, snapshot: Snapshot) -> None:
     """Write a new plan workbook from rendered grids, laid out and formatted as the contract says."""
     path = Path(path)
     wb = new_workbook(snapshot)
+    mark_tabs(wb)
+    wb.properties.lastModifiedBy = AUTHOR
     _set_meta(wb, snapshot.meta)
     _save_atomically(wb, path)
 
@@ -115,7 +131,7 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
     _apply_cells(wb, changes.cells, path)
     _apply_notes(wb, changes, path)
     if changes.history:
-        _append_history(wb, changes.history)
+        _append_history(wb, changes.history, snapshot.meta.get("timezone", ""))
     if changes.state is not None:
         _rewrite_state(wb, changes.state)
     if changes.formats_to_row is not None:
@@ -130,14 +146,19 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
         _write_timeline(wb, changes.timeline)
     if changes.meta:
         _set_meta(wb, changes.meta)
-    wb.properties.lastModifiedBy = AUTHOR  # the next read tells a person's save from mapws's own
+    for tab in SIZED_TABS:  # after a sort, text sits in rows sized for other text
+        sheet, tab_grid = find_sheet(wb, tab), snapshot.tabs.get(tab)
+        if sheet is not None and tab_grid is not None:
+            refresh_row_heights(sheet, tab_grid, TABLE_TABS[tab])
+    mark_tabs(wb)
+    wb.properties.lastModifiedBy = AUTHOR  # so the next read tells a buyer's save from this one
     check_not_locked(path)
     return _save_over(wb, path, data)
 
 
 def _write_timeline(wb: Workbook, change: TimelineWrite) -> None:
     """A Timeline the file lacks is created whole; one it has gets the new formula rows only."""
-    ws = find_sheet(wb, TIMELINE)
+    ws = timeline_sheet(wb)
     if ws is None:
         write_timeline(wb, change.layout)
     else:
@@ -163,6 +184,13 @@ def _apply_cells(wb: Workbook, writes: Iterable[CellWrite], path: Path) -> None:
             put_formula(cell, write.formula)
         else:
             set_value(cell, write.value)
+        column = _SYNC_COLUMNS.get((write.tab, write.field))
+        if column is not None:  # a row the buyer added has no style yet: "0Needs owner" otherwise
+            style_data_cell(cell, column)
+
+
+_SYNC_COLUMNS = {(spec.name, column.key): column for spec in TABLE_TABS.values() for column in spec.columns
+                 if column.owner is Owner.SYNC}
 
 
 def _unmerge_over(ws: Worksheet, row: int, col: int) -> None:
@@ -199,16 +227,24 @@ def _last_used_row(ws: Worksheet) -> int:
     return 0
 
 
-def _append_history(wb: Workbook, entries: Iterable[HistoryEntry]) -> None:
+def _append_history(wb: Workbook, entries: Iterable[HistoryEntry], timezone: str) -> None:
+    """History rows under the last one, each column where the tab's header has it (a tab made
+    before a column existed gets it after its own), the time as a date-time in the plan's zone."""
     ws = find_sheet(wb, HISTORY) or new_table_sheet(wb, TABLE_TABS[HISTORY], before=STATE)
+    positions, added = history_columns([Cell(value=c.value) for c in ws[1]])
+    columns = {c.key: c for c in TABLE_TABS[HISTORY].columns}
+    for col, title in added:
+        header = ws.cell(1, col + 1)
+        set_value(header, title)
+        style_header_cell(header, next(c for c in columns.values() if c.title == title))
     row = max(_last_used_row(ws), 1) + 1
-    columns = TABLE_TABS[HISTORY].columns
+    wrapped = {positions[key] + 1: column.width for key, column in columns.items() if column.wrap}
     for entry in entries:
-        for col, value in enumerate(entry.cells(), 1):
-            cell = ws.cell(row, col)
-            set_value(cell, value)
-            if col <= len(columns):
-                style_data_cell(cell, columns[col - 1])
+        for key, value in entry.values().items():
+            cell = ws.cell(row, positions[key] + 1)
+            set_value(cell, history_time(value, timezone) if key == "when" else value)
+            style_data_cell(cell, columns[key])
+        fit_row_height(ws, row, wrapped)
         row += 1
 
 

@@ -49,6 +49,20 @@ def is_plan_file(path: Path, root: Path) -> bool:
     return not (name.startswith("~$") or name.endswith(BACKUP_SUFFIX) or name.endswith(".tmp"))
 
 
+def _copy_file(source: Path, target: Path) -> Path:
+    """``source`` copied to ``target`` through a temporary file beside it (never half a file)."""
+    import secrets
+    import shutil
+
+    temp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        shutil.copyfile(source, temp)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
+
+
 class _ParsedWorkbooks:
     """The last few workbooks this store read, by (path, SHA-256 of the bytes parsed): a sync
     that writes right after reading saves a second parse. Each is handed out once, since apply
@@ -207,11 +221,15 @@ class LocalPlanStore(PlanStore):
                                "Give the folder that holds the plans (--dir, MAPWS_DIR or 'mapws init --dir'), "
                                "or create a plan there with 'mapws create'.")
 
-    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool) -> SummaryResult:
-        """``<slug>-summary.docx`` beside the plan workbook, and its PDF when asked."""
+    def write_summary(self, ref: PlanRef, doc: SummaryDoc, *, pdf: bool, keep: bool = False) -> SummaryResult:
+        """``<slug>-summary.docx`` (``<slug>-summary-light.docx`` for the light one) beside the plan
+        workbook, and its PDF when asked; ``keep`` also writes ``<slug>-summary-<date>.docx`` (and
+        PDF), which no later run overwrites unless it is for the same day."""
         from map_workspace.backends.local.docx_summary import render_docx
+        from map_workspace.summary import summary_name
 
-        target = Path(ref.id).parent / f"{ref.slug}-summary.docx"
+        folder = Path(ref.id).parent
+        target = folder / f"{summary_name(ref.slug, doc)}.docx"
         try:
             document = render_docx(doc, target).resolve()
         except OSError as exc:
@@ -227,4 +245,15 @@ class LocalPlanStore(PlanStore):
                 problem = file_error(exc, document.with_suffix(".pdf"), doing="write")
             except PlanError as exc:  # no LibreOffice, or a broken one
                 problem = exc
-        return SummaryResult(document=str(document), url=document.as_uri(), pdf=pdf_path, pdf_problem=problem)
+        kept: tuple[str, ...] = ()
+        if keep:
+            dated = folder / summary_name(ref.slug, doc, dated=True)
+            try:
+                kept = (str(render_docx(doc, dated.with_suffix(".docx")).resolve()),)
+                if pdf_path is not None:
+                    kept += (str(_copy_file(Path(pdf_path), dated.with_suffix(".pdf")).resolve()),)
+            except OSError as exc:
+                raise file_error(exc, dated.with_suffix(".docx"), doing="keep a dated copy of the summary",
+                                 after=f"The summary itself was written: {document}.") from exc
+        return SummaryResult(document=str(document), url=document.as_uri(), pdf=pdf_path, pdf_problem=problem,
+                             kept=kept)

@@ -19,11 +19,18 @@ from openpyxl.cell.rich_text import CellRichText
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
-from map_workspace.backends.local.formatting import formats_in_place
-from map_workspace.backends.local.workbook_contract import AUTHOR, BACKUP_SUFFIX, META_PREFIX, find_sheet
+from map_workspace.backends.local.formatting import SIZED_TABS, formats_in_place, row_heights_in_place
+from map_workspace.backends.local.workbook_contract import (
+    AUTHOR,
+    BACKUP_SUFFIX,
+    META_PREFIX,
+    contract_sheets,
+    markers_in_place,
+    timeline_sheet,
+)
 from map_workspace.errors import PlanError, PlanNotFound
 from map_workspace.formulas import thresholds_of
-from map_workspace.layout import PLAN, TABS, TIMELINE, Cell, Grid, ReadToken, Snapshot
+from map_workspace.layout import PLAN, TABLE_TABS, TABS, TIMELINE, Cell, Grid, ReadToken, Snapshot
 
 #: How a workbook's bytes are parsed (a store may wrap it, e.g. to count parses).
 LoadWorkbook = Callable[[bytes, Path], Workbook]
@@ -61,21 +68,27 @@ def read_workbook(path: Path, load: LoadWorkbook = load_plan_workbook) -> tuple[
     wb = load(data, path)
     tabs: dict[str, Grid] = {}
     extra: list[str] = []
-    found = {name: find_sheet(wb, name) for name in TABS}
+    sheets = contract_sheets(wb)
+    found = {name: sheets.get(name) for name in TABS}
     for name, sheet in found.items():
         if sheet is not None:
             tabs[name] = sheet_grid(sheet)
-    timeline = find_sheet(wb, TIMELINE)
+    timeline = timeline_sheet(wb)
     if timeline is not None:  # never read: the product only needs to know it is there
         tabs[TIMELINE] = Grid(title=timeline.title)
-    contract_sheets = {id(s) for s in (*found.values(), timeline) if s is not None}
-    extra += [sheet.title for sheet in wb.worksheets if id(sheet) not in contract_sheets]
+    contract_ids = {id(s) for s in (*found.values(), timeline) if s is not None}
+    extra += [sheet.title for sheet in wb.worksheets if id(sheet) not in contract_ids]
     extra += [cs.title for cs in wb.chartsheets]
     meta = {p.name[len(META_PREFIX):]: "" if p.value is None else str(p.value)
             for p in wb.custom_doc_props.props if p.name.startswith(META_PREFIX)}
     plan_sheet = found[PLAN]
+    # A save in LibreOffice Calc drops the tabs' code names and frozen header rows: the next write
+    # restores them (saving.apply_changes), so their absence counts as formats to put back.
     formats_ok = (plan_sheet is not None and PLAN in tabs
-                  and formats_in_place(plan_sheet, tabs[PLAN], thresholds_of(meta)))
+                  and formats_in_place(plan_sheet, tabs[PLAN], thresholds_of(meta))
+                  and markers_in_place(wb, sheets)
+                  and all(row_heights_in_place(sheets[tab], tabs[tab], TABLE_TABS[tab])
+                          for tab in SIZED_TABS if tab in tabs))
     editor = (wb.properties.lastModifiedBy or "").strip()
     snapshot = Snapshot(source=str(path.resolve()), meta=meta, tabs=tabs, formats_ok=formats_ok,
                         extra_tabs=tuple(extra), token=ReadToken(hashlib.sha256(data).hexdigest()),
