@@ -52,6 +52,7 @@ from map_workspace.timeline import (
     rows_for,
     timeline_layout,
     timeline_weeks,
+    weeks_to_cover,
 )
 
 
@@ -472,25 +473,31 @@ class _Planner:
     def _timeline(self, plan: Plan, meta: dict[str, str]) -> TimelineWrite | None:
         """The Timeline tab, product-owned: re-created when the file has none (an older plan, or
         the buyer deleted it: it holds only formulas, nothing of theirs), with the weeks the plan
-        recorded; formula rows added when the Plan grew near its last one. An existing Timeline
-        is never rewritten."""
+        recorded (more when the decision moved past them); formula rows added when the Plan grew
+        near its last one, week columns when the decision or an item moved past its last week.
+        What an existing Timeline holds is never rewritten."""
         table = self.r.tables[PLAN]
         last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])
         cols = self._plan_columns()
         recorded = layout_from_meta(self.r.meta, table.columns, cols.last_row, cols.tab)
         if TIMELINE not in self.r.snapshot.tabs:
             first, weeks = (recorded.first_week, recorded.weeks) if recorded else timeline_weeks(plan)
+            weeks = max(weeks, weeks_to_cover(plan, first))
             layout = timeline_layout(first, weeks, table.columns, cols.last_row, cols.tab,
                                      rows_for(last_data, cols.last_row))
             meta.update(layout.meta())
             return TimelineWrite(layout, 2)
-        if recorded is None or last_data + ROW_HEADROOM // 4 <= recorded.formula_rows:
+        if recorded is None:
             return None
-        layout = replace(recorded, rows=rows_for(last_data, cols.last_row))
-        if layout.formula_rows <= recorded.formula_rows:
+        rows = recorded.formula_rows
+        if last_data + ROW_HEADROOM // 4 > rows:
+            rows = max(rows, rows_for(last_data, cols.last_row))
+        weeks = max(recorded.weeks, weeks_to_cover(plan, recorded.first_week))
+        if (rows, weeks) == (recorded.formula_rows, recorded.weeks):
             return None
+        layout = replace(recorded, rows=rows, weeks=weeks)
         meta.update(layout.meta())
-        return TimelineWrite(layout, recorded.formula_rows + 1)
+        return TimelineWrite(layout, recorded.formula_rows + 1, recorded.weeks)
 
     # --- helpers --------------------------------------------------------------------------------
 

@@ -81,12 +81,12 @@ class TimelineLayout:
     def week(self, k: int) -> date:
         return self.first_week + timedelta(weeks=k)
 
-    def week_range(self) -> str:
-        """The A1 range of the week cells under the header."""
-        return f"{column_letter(self.first_week_col)}2:{column_letter(self.last_col)}{self.last_row}"
+    def week_range(self, from_week: int = 0) -> str:
+        """The A1 range of the week cells under the header (from week ``from_week`` on)."""
+        return f"{column_letter(self.first_week_col + from_week)}2:{column_letter(self.last_col)}{self.last_row}"
 
-    def header_range(self) -> str:
-        return f"{column_letter(self.first_week_col)}1:{column_letter(self.last_col)}1"
+    def header_range(self, from_week: int = 0) -> str:
+        return f"{column_letter(self.first_week_col + from_week)}1:{column_letter(self.last_col)}1"
 
     def meta(self) -> dict[str, str]:
         return {META_START: self.first_week.isoformat(), META_WEEKS: str(self.weeks), META_ROWS: str(self.formula_rows)}
@@ -99,10 +99,22 @@ class TimelineWrite:
 
     layout: TimelineLayout
     first_row: int = 2
+    #: Week columns from this one on are new to an existing Timeline (the decision moved later);
+    #: ``layout.weeks`` or more: none.
+    first_new_week: int = 0
 
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def weeks_to_cover(plan: Plan, first_week: date) -> int:
+    """The weeks a Timeline starting on ``first_week`` needs to reach the week after the decision
+    (or after the last due date)."""
+    dates = [d for i in plan.items for d in (i.baseline, i.due) if d is not None]
+    decision = plan.overview.target_decision
+    end = max([*dates, *([decision] if decision else [])], default=first_week) + timedelta(weeks=1)
+    return max(1, (monday(end) - first_week).days // 7 + 1)
 
 
 def timeline_weeks(plan: Plan) -> tuple[date, int]:
@@ -196,11 +208,12 @@ def _any_equal(ref: str, words: tuple[str, ...]) -> str:
     return "OR(" + ",".join(f"{ref}={quote(w)}" for w in words) + ")"
 
 
-def timeline_rules(layout: TimelineLayout) -> tuple[ColourRule, ...]:
+def timeline_rules(layout: TimelineLayout, from_week: int = 0) -> tuple[ColourRule, ...]:
     """The week cells' colour rules, first match wins, each written for the top-left week cell
     (row 2) and shifting with the range: done (green), overdue (red, from the due week to today's),
-    planned (blue), slipped (amber, from the baseline's week to the due week), today's week (pale)."""
-    w = f"{column_letter(layout.first_week_col)}$1"
+    planned (blue), slipped (amber, from the baseline's week to the due week), today's week (pale).
+    ``from_week``: for a range that starts at that week's column."""
+    w = f"{column_letter(layout.first_week_col + from_week)}$1"
     due, base, status = "N($E2)", "N($F2)", "$G2"
     dated = '$A2<>"",ISNUMBER($E2)'
     in_due_week = f"{due}>={w},{due}<{w}+7"
@@ -216,9 +229,9 @@ def timeline_rules(layout: TimelineLayout) -> tuple[ColourRule, ...]:
     )
 
 
-def today_header_rule(layout: TimelineLayout) -> ColourRule:
+def today_header_rule(layout: TimelineLayout, from_week: int = 0) -> ColourRule:
     """The header cell of today's week, for the header row's range."""
-    w = f"{column_letter(layout.first_week_col)}1"
+    w = f"{column_letter(layout.first_week_col + from_week)}1"
     return ColourRule("today_header", f"AND(TODAY()>={w},TODAY()<{w}+7)", "F1C232", "000000", True)
 
 

@@ -264,3 +264,25 @@ def test_a_libreoffice_save_keeps_the_timeline_found(computed: dict) -> None:
     assert snapshot.tabs[TIMELINE].rows == ()
     assert TIMELINE not in snapshot.extra_tabs
     assert plan_sync(snapshot, computed["today"]).changes.timeline is None
+
+
+def test_a_decision_moved_later_gets_its_weeks(tmp_path: Path) -> None:
+    store, ref, today = _store_plan(tmp_path)
+    _sync(store, ref, today)
+    had = int(store.read(ref).meta["timeline_weeks"])  # type: ignore[arg-type]
+    wb = load_workbook(ref.id)  # type: ignore[attr-defined]
+    overview = wb["Overview"]
+    row = next(r for r in range(1, overview.max_row + 1) if overview.cell(r, 1).value == "Target decision date")
+    decision = today + timedelta(days=42 + 7 * 6)
+    overview.cell(row, 2).value = decision
+    wb.save(ref.id)  # type: ignore[attr-defined]
+    changes = _sync(store, ref, today)
+    assert changes.timeline is not None and changes.timeline.first_new_week == had
+    layout = changes.timeline.layout
+    assert layout.weeks == had + 6 and layout.week(layout.weeks - 1) == monday(decision) + timedelta(weeks=1)
+    ws = load_workbook(ref.id)[TIMELINE]  # type: ignore[attr-defined]
+    new_col = layout.first_week_col + had + 1
+    assert ws.cell(1, new_col).value.date() == layout.week(had)
+    assert ws.cell(2, new_col).value.startswith("=") and ws.cell(layout.formula_rows, layout.last_col + 1).value
+    assert any(str(cf.sqref).startswith(f"{column_letter(new_col - 1)}2:") for cf in ws.conditional_formatting)
+    assert _sync(store, ref, today).timeline is None

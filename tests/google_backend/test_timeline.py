@@ -90,3 +90,32 @@ def test_a_deleted_timeline_is_restored_by_the_sync(google_store, buyer) -> None
     restored = spreadsheet.worksheet("Timeline (mapws)").get_all_values()
     assert [r[0] for r in restored[1:] if r and r[0]] == [i.id for i in plan.items]
     assert sync(store, ref).changes.timeline is None
+
+
+def test_a_decision_moved_later_gets_its_weeks(google_store, buyer) -> None:  # type: ignore[no-untyped-def]
+    """The buyer moves the decision and its milestone six weeks later: the sync adds the week
+    columns, and the milestone's diamond shows in the new week."""
+    store = google_store()
+    ref, plan = create(store)
+    spreadsheet = buyer(DANA).open_by_key(ref.id)
+    before = spreadsheet.worksheet(TIMELINE).get_all_values()[0]
+    decision = plan.overview.target_decision + timedelta(weeks=6)
+    overview = spreadsheet.worksheet("Overview")
+    label_row = next(r for r, row in enumerate(overview.get_all_values(), 1)
+                     if row and row[0] == "Target decision date")
+    overview.update_cell(label_row, 2, decision.isoformat())
+    sheet = spreadsheet.worksheet(PLAN)
+    milestone = next(i for i in reversed(plan.items) if i.type.value == "Milestone")
+    m_row = next(r for r, values in enumerate(sheet.get_all_values(), 1) if values and values[0] == milestone.id)
+    sheet.update_cell(m_row, PLAN_TAB.index("due") + 1, decision.isoformat())
+    had = len(before) - len(FIXED_COLUMNS)
+    result = sync(store, ref)
+    assert result.changes.timeline is not None and result.changes.timeline.first_new_week == had
+    layout = result.changes.timeline.layout
+    assert layout.week(layout.weeks - 1) == monday(decision) + timedelta(weeks=1)
+    values = spreadsheet.worksheet(TIMELINE).get_all_values()
+    assert len(values[0]) - len(FIXED_COLUMNS) == layout.weeks > had
+    shown = next(r for r in values[1:] if r and r[0] == milestone.id)
+    marks = shown[len(FIXED_COLUMNS):]
+    assert marks.count(DIAMOND) == 1 and marks.index(DIAMOND) >= had
+    assert sync(store, ref).changes.timeline is None

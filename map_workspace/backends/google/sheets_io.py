@@ -818,9 +818,69 @@ def _timeline_requests(snapshot: Snapshot, layout: Layout, change: TimelineWrite
             title += " (mapws)"
         sheet_id = layout.new_sheet_id(TIMELINE)  # added at the end of the tabs
         return new_timeline_requests(change.layout, sheet_id, None, title, layout.locale)
-    rows = _timeline_rows(change.layout, change.first_row, layout.locale)
-    return [*_grow(info, change.layout.formula_rows), _rows_request(info.sheet_id, rows, "userEnteredValue",
-                                                                    change.first_row - 1)]
+    timeline = change.layout
+    requests = _grow(info, timeline.formula_rows)
+    if change.first_new_week < timeline.weeks:  # week columns the decision moved into
+        if timeline.last_col + 1 > info.columns:
+            requests.append({"appendDimension": {"sheetId": info.sheet_id, "dimension": "COLUMNS",
+                                                 "length": timeline.last_col + 1 - info.columns}})
+            info.columns = timeline.last_col + 1
+        first_col = timeline.first_week_col + change.first_new_week
+        header = [_week_header(timeline, k) for k in range(change.first_new_week, timeline.weeks)]
+        cells = [[{"userEnteredValue": {"formulaValue": to_locale_syntax(f, layout.locale)},
+                   "userEnteredFormat": {"horizontalAlignment": "CENTER"}}
+                  for f in row_formulas(timeline, row)[first_col:]] for row in range(2, change.first_row)]
+        requests.append({"updateCells": {"start": {"sheetId": info.sheet_id, "rowIndex": 0, "columnIndex": first_col},
+                                         "rows": [{"values": values} for values in [header, *cells]],
+                                         "fields": "userEnteredValue,userEnteredFormat"}})
+        requests.append(_week_widths(info.sheet_id, first_col, timeline.last_col + 1))
+        requests += _timeline_rule_requests(timeline, info.sheet_id, change.first_new_week, layout.locale)
+    if change.first_row <= timeline.formula_rows:
+        rows = _timeline_rows(timeline, change.first_row, layout.locale)
+        requests.append(_rows_request(info.sheet_id, rows, "userEnteredValue", change.first_row - 1))
+    return requests
+
+
+_TIMELINE_HEADER_FORMAT = {"backgroundColorStyle": colour_style(SYNC_FILL), "verticalAlignment": "TOP",
+                           "textFormat": _text_format(bold=True, italic=True, colour=SYNC_HEADER_TEXT)}
+
+
+def _week_header(layout: TimelineLayout, k: int) -> dict[str, Any]:
+    return {"userEnteredValue": {"numberValue": serial(layout.week(k))},
+            "userEnteredFormat": {**_TIMELINE_HEADER_FORMAT, "horizontalAlignment": "CENTER",
+                                  "textRotation": {"angle": 90},
+                                  "numberFormat": {"type": "DATE", "pattern": WEEK_FORMAT}}}
+
+
+def _week_widths(sheet_id: int, start: int, end: int) -> dict[str, Any]:
+    return {"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": start, "endIndex": end},
+        "properties": {"pixelSize": round(WEEK_WIDTH * PIXELS_PER_WIDTH)}, "fields": "pixelSize"}}
+
+
+def _timeline_rule_requests(layout: TimelineLayout, sheet_id: int, from_week: int,
+                            locale: str) -> list[dict[str, Any]]:
+    """The colour rules of the week columns from ``from_week`` on, first match first (inserted at
+    the top: a Timeline grown later has its older columns' rules after them, over other cells)."""
+    first_col = layout.first_week_col + from_week
+    weeks = grid_range(sheet_id, 1, layout.last_row, first_col, layout.last_col + 1)
+    header_range = grid_range(sheet_id, 0, 1, first_col, layout.last_col + 1)
+    rules = [(weeks, rule) for rule in timeline_rules(layout, from_week)]
+    rules.append((header_range, today_header_rule(layout, from_week)))
+    requests = []
+    for n, (range_, rule) in enumerate(rules):
+        text_format: dict[str, Any] = {"foregroundColorStyle": colour_style(rule.font)}
+        if rule.bold:
+            text_format["bold"] = True
+        requests.append({"addConditionalFormatRule": {"index": n, "rule": {
+            "ranges": [range_],
+            "booleanRule": {
+                "condition": {"type": "CUSTOM_FORMULA",
+                              "values": [{"userEnteredValue": to_locale_syntax("=" + rule.formula, locale)}]},
+                "format": {"backgroundColorStyle": colour_style(rule.fill), "textFormat": text_format},
+            },
+        }}})
+    return requests
 
 
 #: Sheet ID of the Timeline in a spreadsheet mapws builds itself.
@@ -841,15 +901,9 @@ def new_timeline_requests(layout: TimelineLayout, sheet_id: int, index: int | No
     props["gridProperties"]["frozenColumnCount"] = layout.first_week_col
     if index is None:
         del props["index"]
-    header_format = {"backgroundColorStyle": colour_style(SYNC_FILL), "verticalAlignment": "TOP",
-                     "textFormat": _text_format(bold=True, italic=True, colour=SYNC_HEADER_TEXT)}
-    header = [{"userEnteredValue": {"stringValue": h}, "userEnteredFormat": header_format}
+    header = [{"userEnteredValue": {"stringValue": h}, "userEnteredFormat": _TIMELINE_HEADER_FORMAT}
               for h, _, _ in FIXED_COLUMNS]
-    header += [{"userEnteredValue": {"numberValue": serial(layout.week(k))},
-                "userEnteredFormat": {**header_format, "horizontalAlignment": "CENTER",
-                                      "textRotation": {"angle": 90},
-                                      "numberFormat": {"type": "DATE", "pattern": WEEK_FORMAT}}}
-               for k in range(layout.weeks)]
+    header += [_week_header(layout, k) for k in range(layout.weeks)]
     date_format = {"numberFormat": {"type": "DATE", "pattern": DATE_PATTERN}}
     rows = _timeline_rows(layout, 2, locale)
     for row in rows:
@@ -867,25 +921,8 @@ def new_timeline_requests(layout: TimelineLayout, sheet_id: int, index: int | No
             requests.append({"updateDimensionProperties": {
                 "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": c, "endIndex": c + 1},
                 "properties": {"hiddenByUser": True}, "fields": "hiddenByUser"}})
-    requests.append({"updateDimensionProperties": {
-        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": layout.first_week_col,
-                  "endIndex": layout.last_col + 1},
-        "properties": {"pixelSize": round(WEEK_WIDTH * PIXELS_PER_WIDTH)}, "fields": "pixelSize"}})
-    weeks = grid_range(sheet_id, 1, layout.last_row, layout.first_week_col, layout.last_col + 1)
-    header_range = grid_range(sheet_id, 0, 1, layout.first_week_col, layout.last_col + 1)
-    rules = [(weeks, rule) for rule in timeline_rules(layout)] + [(header_range, today_header_rule(layout))]
-    for n, (range_, rule) in enumerate(rules):
-        text_format: dict[str, Any] = {"foregroundColorStyle": colour_style(rule.font)}
-        if rule.bold:
-            text_format["bold"] = True
-        requests.append({"addConditionalFormatRule": {"index": n, "rule": {
-            "ranges": [range_],
-            "booleanRule": {
-                "condition": {"type": "CUSTOM_FORMULA",
-                              "values": [{"userEnteredValue": to_locale_syntax("=" + rule.formula, locale)}]},
-                "format": {"backgroundColorStyle": colour_style(rule.fill), "textFormat": text_format},
-            },
-        }}})
+    requests.append(_week_widths(sheet_id, layout.first_week_col, layout.last_col + 1))
+    requests += _timeline_rule_requests(layout, sheet_id, 0, locale)
     requests.append(protect_request(grid_range(sheet_id)))
     requests.append(metadata_request(KEY_TAB, TIMELINE, sheet_id))
     return requests

@@ -234,13 +234,7 @@ def write_timeline(wb: Workbook, layout: TimelineLayout) -> Worksheet:
         cell.font, cell.fill, cell.alignment = _SYNC_HEADER_FONT, _SYNC_FILL, _WRAP
         dim = ws.column_dimensions[column_letter(c - 1)]
         dim.width, dim.hidden = width, hidden
-    for k in range(layout.weeks):
-        cell = ws.cell(1, layout.first_week_col + k + 1)
-        set_value(cell, layout.week(k))
-        cell.number_format = WEEK_FORMAT
-        cell.font, cell.fill = _SYNC_HEADER_FONT, _SYNC_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="top", text_rotation=90)
-        ws.column_dimensions[column_letter(layout.first_week_col + k)].width = WEEK_WIDTH
+    _week_headers(ws, layout, 0)
     ws.row_dimensions[1].height = 50
     timeline_rows(ws, layout, 2)
     _add_rules(ws, layout.week_range(), timeline_rules(layout))
@@ -249,6 +243,35 @@ def write_timeline(wb: Workbook, layout: TimelineLayout) -> Worksheet:
     _print_setup(ws)
     ws.print_title_cols = "A:B"
     return ws
+
+
+def _week_headers(ws: Worksheet, layout: TimelineLayout, from_week: int) -> None:
+    for k in range(from_week, layout.weeks):
+        cell = ws.cell(1, layout.first_week_col + k + 1)
+        set_value(cell, layout.week(k))
+        cell.number_format = WEEK_FORMAT
+        cell.font, cell.fill = _SYNC_HEADER_FONT, _SYNC_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="top", text_rotation=90)
+        ws.column_dimensions[column_letter(layout.first_week_col + k)].width = WEEK_WIDTH
+
+
+def extend_timeline(ws: Worksheet, layout: TimelineLayout, first_row: int, first_new_week: int) -> None:
+    """An existing Timeline grown: week columns from ``first_new_week`` (header, formulas and
+    their own colour rules, the old ones untouched) and formula rows from ``first_row``."""
+    if first_new_week < layout.weeks:
+        _week_headers(ws, layout, first_new_week)
+        first_col = layout.first_week_col + first_new_week
+        centred = Alignment(horizontal="center", vertical="center")
+        for row in range(2, first_row):
+            formulas = row_formulas(layout, row)
+            for col in range(first_col, layout.last_col + 1):
+                cell = ws.cell(row, col + 1)
+                if cell.value in (None, ""):
+                    put_formula(cell, formulas[col])
+                    cell.alignment = centred
+        _add_rules(ws, layout.week_range(first_new_week), timeline_rules(layout, first_new_week))
+        _add_rules(ws, layout.header_range(first_new_week), (today_header_rule(layout, first_new_week),))
+    timeline_rows(ws, layout, first_row)
 
 
 def timeline_rows(ws: Worksheet, layout: TimelineLayout, first: int) -> None:

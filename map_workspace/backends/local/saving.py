@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from map_workspace.backends.local.formatting import (
     SIZED_TABS,
     comment,
+    extend_timeline,
     fit_row_height,
     new_table_sheet,
     new_workbook,
@@ -32,7 +33,6 @@ from map_workspace.backends.local.formatting import (
     set_value,
     style_data_cell,
     style_header_cell,
-    timeline_rows,
     write_timeline,
 )
 from map_workspace.backends.local.openpyxl_losses import check_safe_to_save
@@ -162,7 +162,7 @@ def _write_timeline(wb: Workbook, change: TimelineWrite) -> None:
     if ws is None:
         write_timeline(wb, change.layout)
     else:
-        timeline_rows(ws, change.layout, change.first_row)
+        extend_timeline(ws, change.layout, change.first_row, change.first_new_week)
 
 
 def _tab(wb: Workbook, name: str, path: Path) -> Worksheet:
