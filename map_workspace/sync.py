@@ -474,7 +474,7 @@ class _Planner:
         """The Timeline tab, product-owned: re-created when the file has none (an older plan, or
         the buyer deleted it: it holds only formulas, nothing of theirs), with the weeks the plan
         recorded (more when the decision moved past them); formula rows added when the Plan grew
-        near its last one, week columns when the decision or an item moved past its last week.
+        near its last one, week columns when the decision moved past its last week.
         What an existing Timeline holds is never rewritten."""
         table = self.r.tables[PLAN]
         last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])

@@ -109,9 +109,10 @@ def monday(day: date) -> date:
 
 
 def weeks_to_cover(plan: Plan, first_week: date) -> int:
-    """The weeks a Timeline starting on ``first_week`` needs to reach the week after the decision
-    (or after the last due date)."""
-    dates = [d for i in plan.items for d in (i.baseline, i.due) if d is not None]
+    """The weeks a Timeline starting on ``first_week`` needs to reach the week after the decision.
+    Only the decision counts: an item moved past it does not grow the Timeline (the sync flags it,
+    and a buyer's one date edit stays a small write)."""
+    dates: list[date] = []
     decision = plan.overview.target_decision
     end = max([*dates, *([decision] if decision else [])], default=first_week) + timedelta(weeks=1)
     return max(1, (monday(end) - first_week).days // 7 + 1)
