@@ -19,12 +19,14 @@ from map_workspace.layout import (
     STATE,
     STATE_TAB,
     SYNC_MARK,
+    TIMELINE,
     Cell,
     CellValue,
     Grid,
     Snapshot,
     normalise_header,
 )
+from map_workspace.timeline import TimelineWrite
 
 
 @dataclass(frozen=True)
@@ -163,11 +165,14 @@ class ChangeSet:
     #: plan outgrew them; ``None`` leaves them.
     formats_to_row: int | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    #: Formula rows to add to the Timeline tab (all of it, with the tab, when ``first_row`` is 2
+    #: and the file has none); ``None`` leaves the Timeline as it is.
+    timeline: TimelineWrite | None = None
 
     @property
     def is_empty(self) -> bool:
         return not (self.cells or self.notes or self.history or self.state is not None
-                    or self.formats_to_row is not None or self.meta)
+                    or self.formats_to_row is not None or self.meta or self.timeline is not None)
 
     @property
     def count(self) -> int:
@@ -175,7 +180,7 @@ class ChangeSet:
         format refreshes count as one change each when present)."""
         return (len(self.cells) + len(self.notes) + len(self.history)
                 + (1 if self.state is not None else 0) + (1 if self.formats_to_row is not None else 0)
-                + (1 if self.meta else 0))
+                + (1 if self.meta else 0) + (1 if self.timeline is not None else 0))
 
     def describe(self) -> list[dict[str, object]]:
         out: list[dict[str, object]] = [c.describe() for c in self.cells]
@@ -187,6 +192,9 @@ class ChangeSet:
             out.append({"kind": "formats", "to_row": self.formats_to_row})
         if self.meta:
             out.append({"kind": "meta", **self.meta})
+        if self.timeline is not None:
+            out.append({"kind": "timeline", "from_row": self.timeline.first_row,
+                        "to_row": self.timeline.layout.formula_rows})
         return out
 
 
@@ -246,6 +254,8 @@ def apply_in_memory(snapshot: Snapshot, changes: ChangeSet) -> Snapshot:
         tabs[STATE] = [[Cell(c.title) for c in STATE_TAB.columns]] + [
             [Cell(v if v != "" else None) for v in row.cells()] for row in changes.state
         ]
+    if changes.timeline is not None:
+        tabs.setdefault(TIMELINE, [])
     meta = {**snapshot.meta, **changes.meta}
     grids = {name: Grid(snapshot.tabs[name].title if name in snapshot.tabs else name,
                         tuple(tuple(r) for r in rows)) for name, rows in tabs.items()}

@@ -92,6 +92,9 @@ RISKS = "Risks"
 CHECKINS = "Check-ins"
 HISTORY = "History"
 STATE = "_mapws"
+#: The product's Timeline tab (map_workspace/timeline.py): formulas only, never read back, so it is
+#: not one of :data:`TABS`; a snapshot holds an empty grid under this name when the file has it.
+TIMELINE = "Timeline"
 
 PLAN_TAB = TabSpec(
     PLAN,

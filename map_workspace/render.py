@@ -25,6 +25,7 @@ from map_workspace.layout import (
     RISKS_TAB,
     STAKEHOLDERS_TAB,
     STATE_TAB,
+    TIMELINE,
     Cell,
     CellValue,
     Grid,
@@ -34,6 +35,7 @@ from map_workspace.layout import (
     formatted_rows,
     recorded_formatted_rows,
 )
+from map_workspace.timeline import fresh_layout
 
 
 def plan_columns(last_row: int) -> PlanColumns:
@@ -74,8 +76,10 @@ def render_plan(
         CHECKINS_TAB.name: _table(CHECKINS_TAB, [_checkin_row(c) for c in plan.checkins]),
         HISTORY_TAB.name: _table(HISTORY_TAB, []),
         STATE_TAB.name: _table(STATE_TAB, [tuple(_cell(v) for v in row.cells()) for row in state]),
+        TIMELINE: Grid(TIMELINE),  # its cells come from the layout in the meta (timeline.py)
     }
-    full_meta = {**meta, "formatted_rows": str(last_row), **thresholds_meta(thresholds)}
+    timeline = fresh_layout(plan, last_row)
+    full_meta = {**meta, "formatted_rows": str(last_row), **thresholds_meta(thresholds), **timeline.meta()}
     return Snapshot(source="", meta=full_meta, tabs=tabs)
 
 

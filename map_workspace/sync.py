@@ -40,6 +40,7 @@ from map_workspace.layout import (
     PLAN,
     RISKS,
     STAKEHOLDERS,
+    TIMELINE,
     Cell,
     CellValue,
     Snapshot,
@@ -47,6 +48,15 @@ from map_workspace.layout import (
     recorded_formatted_rows,
 )
 from map_workspace.reading import Reading, read_plan, status_label
+from map_workspace.timeline import (
+    ROW_HEADROOM,
+    TimelineWrite,
+    layout_from_meta,
+    rows_for,
+    timeline_layout,
+    timeline_weeks,
+    weeks_to_cover,
+)
 
 
 @dataclass(frozen=True)
@@ -167,15 +177,16 @@ class _Planner:
         meta: dict[str, str] = {}
         self._target(plan, meta)
         formats_to_row = self._formats(meta)
+        timeline = self._timeline(plan, meta)
         new_state = tuple(state[k] for k in sorted(state, key=_id_order))
         state_change = None if (r.state_present and new_state == tuple(
             r.state[k] for k in sorted(r.state, key=_id_order))) else new_state
         changed = bool(self.cells or self.notes or self.history or state_change is not None
-                       or formats_to_row is not None or meta)
+                       or formats_to_row is not None or meta or timeline is not None)
         if changed:
             self._stamp()
         changes = ChangeSet(tuple(self.cells), tuple(self.notes), tuple(self.history), state_change,
-                            formats_to_row, meta)
+                            formats_to_row, meta, timeline)
         return SyncPlan(changes, assessment, plan, findings, self.closed.words if self.closed else "")
 
     def _with_new_id(self, finding: Finding, new_ids: dict[tuple[str, int], CellValue]) -> Finding:
@@ -485,6 +496,35 @@ class _Planner:
         if target != covered:
             meta[META_FORMATTED_ROWS] = str(target)
         return target
+
+    def _timeline(self, plan: Plan, meta: dict[str, str]) -> TimelineWrite | None:
+        """The Timeline tab, product-owned: re-created when the file has none (an older plan, or
+        the buyer deleted it: it holds only formulas, nothing of theirs), with the weeks the plan
+        recorded (more when the decision moved past them); formula rows added when the Plan grew
+        near its last one, week columns when the decision moved past its last week.
+        What an existing Timeline holds is never rewritten."""
+        table = self.r.tables[PLAN]
+        last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])
+        cols = self._plan_columns()
+        recorded = layout_from_meta(self.r.meta, table.columns, cols.last_row, cols.tab)
+        if TIMELINE not in self.r.snapshot.tabs:
+            first, weeks = (recorded.first_week, recorded.weeks) if recorded else timeline_weeks(plan)
+            weeks = max(weeks, weeks_to_cover(plan, first))
+            layout = timeline_layout(first, weeks, table.columns, cols.last_row, cols.tab,
+                                     rows_for(last_data, cols.last_row))
+            meta.update(layout.meta())
+            return TimelineWrite(layout, 2)
+        if recorded is None:
+            return None
+        rows = recorded.formula_rows
+        if last_data + ROW_HEADROOM // 4 > rows:
+            rows = max(rows, rows_for(last_data, cols.last_row))
+        weeks = max(recorded.weeks, weeks_to_cover(plan, recorded.first_week))
+        if (rows, weeks) == (recorded.formula_rows, recorded.weeks):
+            return None
+        layout = replace(recorded, rows=rows, weeks=weeks)
+        meta.update(layout.meta())
+        return TimelineWrite(layout, recorded.formula_rows + 1, recorded.weeks)
 
     # --- helpers --------------------------------------------------------------------------------
 

@@ -20,13 +20,15 @@ from map_workspace.backends.local.store import LocalPlanStore
 from map_workspace.backends.local.workbook_contract import code_name, tab_marker
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
-from map_workspace.layout import CHECKINS, HISTORY, OVERVIEW, PLAN, RISKS, STAKEHOLDERS, STATE, TABS
+from map_workspace.layout import CHECKINS, HISTORY, OVERVIEW, PLAN, RISKS, STAKEHOLDERS, STATE, TABS, TIMELINE
 from tests.support.calc import calc_save
 from tests.support.plans import soffice_or_skip
 
 TODAY = date(2026, 12, 1)
 RENAMES = {OVERVIEW: "Summary", PLAN: "Action plan", STAKEHOLDERS: "People", RISKS: "Risk log",
-           CHECKINS: "Meetings", HISTORY: "Change log", STATE: "mapws state"}
+           CHECKINS: "Meetings", HISTORY: "Change log", STATE: "mapws state", TIMELINE: "Gantt"}
+#: The tabs of a new plan in order: the contract's, with the Timeline right after the Plan.
+ORDER = [*TABS[:2], TIMELINE, *TABS[2:]]
 VISIBLE_TABLES = (PLAN, STAKEHOLDERS, RISKS, CHECKINS, HISTORY)
 
 
@@ -57,7 +59,7 @@ def row_of(path: Path, tab_title: str, item_id: str) -> int:
 
 def assert_markers_in_place(path: Path, titles: dict[str, str]) -> None:
     wb = load_workbook(path)
-    for tab in TABS:
+    for tab in ORDER:
         ws = wb[titles.get(tab, tab)]
         assert ws.sheet_properties.codeName == code_name(tab), tab
         marker = wb.defined_names[tab_marker(tab)]
@@ -74,7 +76,7 @@ def test_a_calc_save_without_edits_is_read_whole_and_the_sync_restores_markers_a
     assert all(ws.freeze_panes is None for ws in calc_saved.worksheets)
     outcome = app.sync_plan(store, "globex-rollout", config)
     assert not [f for f in outcome.result.findings if f.code.startswith("layout.")]
-    assert load_workbook(path).sheetnames == list(TABS)
+    assert load_workbook(path).sheetnames == ORDER  # the Timeline found again, not added twice
     assert_markers_in_place(path, {})
     assert not app.sync_plan(store, "globex-rollout", config).written  # and then nothing more
 
@@ -95,14 +97,14 @@ def test_every_tab_renamed_and_edited_in_calc_is_still_the_plans(tmp_path, soffi
                 cell.value = None
         wb.save(path)
     t01 = row_of(path, PLAN, "T-01")
-    through_calc(soffice, path, renames=[(tab, RENAMES[tab]) for tab in TABS],
+    through_calc(soffice, path, renames=[(tab, RENAMES[tab]) for tab in ORDER],
                  edits=[(RENAMES[PLAN], f"G{t01}", "Done"), (RENAMES[PLAN], f"I{t01}", "2026-11-30")])
-    assert load_workbook(path).sheetnames == [RENAMES[tab] for tab in TABS]
+    assert load_workbook(path).sheetnames == [RENAMES[tab] for tab in ORDER]
     outcome = app.sync_plan(store, "globex-rollout", config)
     assert not [f for f in outcome.result.findings if f.code.startswith("layout.")], outcome.result.findings
     assert outcome.result.plan.risks and outcome.result.plan.risks[0].id == "R-01"
     wb = load_workbook(path)
-    assert wb.sheetnames == [RENAMES[tab] for tab in TABS]  # no second History, no new Risks
+    assert wb.sheetnames == [RENAMES[tab] for tab in ORDER]  # no second History, Risks or Timeline
     history = wb[RENAMES[HISTORY]]
     titles = [str(c.value).split(" (")[0] for c in history[1]]
     logged = [dict(zip(titles, row, strict=False)) for row in history.iter_rows(min_row=2, values_only=True)]

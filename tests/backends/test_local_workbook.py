@@ -45,6 +45,7 @@ from map_workspace.layout import (
     STATE_TAB,
     STATUS_CHOICES,
     TABS,
+    TIMELINE,
     Cell,
     Grid,
     Snapshot,
@@ -97,7 +98,8 @@ def _trimmed(rows) -> list[list[tuple[object, object]]]:  # type: ignore[no-unty
 def test_every_rendered_cell_reads_back_as_written(plan_file: Path) -> None:
     original = rendered()
     back = read_snapshot(plan_file)
-    assert list(back.tabs) == list(TABS)
+    assert list(back.tabs) == [*TABS, TIMELINE]  # the Timeline noted as there, never read
+    assert back.tabs[TIMELINE].rows == ()
     assert back.extra_tabs == ()
     for name in TABS:
         assert _trimmed(back.tabs[name].rows) == _trimmed(original.tabs[name].rows), name
@@ -144,9 +146,9 @@ def test_meta_lives_in_custom_document_properties(plan_file: Path) -> None:
 
 def test_workbook_follows_the_contract_layout(plan_file: Path) -> None:
     wb = load_workbook(plan_file)
-    assert wb.sheetnames == list(TABS)
+    assert wb.sheetnames == [*TABS[:2], TIMELINE, *TABS[2:]]  # the Timeline right after the Plan
     assert wb[STATE].sheet_state == "hidden"
-    visible = [name for name in TABS if name != STATE]
+    visible = [name for name in wb.sheetnames if name != STATE]
     assert all(wb[name].sheet_state == "visible" for name in visible)
     for name in (PLAN, STAKEHOLDERS, RISKS, "Check-ins", HISTORY):
         assert wb[name].freeze_panes == "A2", name

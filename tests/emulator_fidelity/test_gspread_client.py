@@ -99,3 +99,19 @@ def test_one_read_and_one_write_through_the_http_client(client, emulator):
     assert emulator.state()["spreadsheets"][spreadsheet_id]["sheets"][0]["notes"] == {
         "1,0": "[mapws] check owner"
     }
+
+
+def test_lookup_and_date_functions_the_timeline_uses(client, emulator):
+    """INDEX, MATCH (exact, text without case), N and WEEKDAY as Sheets computes them (Sheets'
+    function reference): an empty cell through INDEX is empty, a MATCH that finds nothing is #N/A,
+    2026-12-07 is a Monday."""
+    spreadsheet = client.open_by_key(emulator.seed_spreadsheet(
+        "Lookups", sheets={"Plan": [["ID", "Due"], ["T-01", "2026-12-07"], ["M-01", ""]]}))
+    worksheet = spreadsheet.add_worksheet("Timeline", rows=5, cols=12)
+    formulas = ['=INDEX(Plan!$A$1:$A$9,3)', '=MATCH("m-01",Plan!$A$1:$A$9,0)', '=""&INDEX(Plan!$B$1:$B$9,3)',
+                '=IFERROR(MATCH("X-9",Plan!$A$1:$A$9,0),"none")', '=N(Plan!$B$2)', '=N("text")',
+                '=WEEKDAY(Plan!$B$2,3)', '=WEEKDAY(Plan!$B$2)', '=WEEKDAY(Plan!$B$2,2)',
+                '=ISNUMBER(INDEX(Plan!$B$1:$B$9,3))']
+    worksheet.update([formulas], "A1", value_input_option="USER_ENTERED")
+    got = worksheet.get("A1:J1", value_render_option="UNFORMATTED_VALUE")[0]
+    assert got == ["M-01", 3, "", "none", 46363, 0, 0, 2, 1, False]

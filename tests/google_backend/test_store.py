@@ -227,7 +227,7 @@ def test_a_template_brands_the_plan_and_its_tabs_are_laid_out_again(google_store
     fresh = emulator.core.spreadsheets[template.id]
     protected = [len(s.protected_ranges) for s in spreadsheet.sheets]
     assert sum(protected) == sum(len(s.protected_ranges) for s in fresh.sheets)
-    assert sum(1 for m in spreadsheet.developer_metadata if m["metadataKey"] == KEY_TAB) == 7
+    assert sum(1 for m in spreadsheet.developer_metadata if m["metadataKey"] == KEY_TAB) == 8  # with the Timeline
 
 
 def test_sync_owned_ranges_are_protected_with_a_warning_only(google_store, emulator):
@@ -238,7 +238,8 @@ def test_sync_owned_ranges_are_protected_with_a_warning_only(google_store, emula
     assert all(p["warningOnly"] and p["description"] == PROTECTED_DESCRIPTION for _, p in protected)
     plan_columns = sorted(p["range"]["startColumnIndex"] for title, p in protected if title == PLAN)
     assert plan_columns == [0, 10, 11, 12]  # ID, Baseline, Slips, Flag
-    assert {title for title, _ in protected} == {"Overview", "Plan", "Stakeholders", "Risks", "History", "_mapws"}
+    assert {title for title, _ in protected} == {"Overview", "Plan", "Timeline", "Stakeholders", "Risks", "History",
+                                                 "_mapws"}
     assert next(s for s in spreadsheet.sheets if s.title == STATE).properties["hidden"] is True
     assert spreadsheet.properties["autoRecalc"] == "HOUR"
 

@@ -446,7 +446,67 @@ FUNCTIONS: dict[str, Callable[[_Parser, list[Callable[[], Any]]], Any]] = {
     "UPPER": lambda p, a: _text(_scalar(a[0]())).upper(),
     "LOWER": lambda p, a: _text(_scalar(a[0]())).lower(),
     "TRIM": lambda p, a: " ".join(_text(_scalar(a[0]())).split()),
+    "INDEX": lambda p, a: _index(a),
+    "MATCH": lambda p, a: _match(a),
+    "N": lambda p, a: _n(_scalar(a[0]())),
+    "WEEKDAY": lambda p, a: _weekday(a),
 }
+
+
+def _weekday(args: list[Callable[[], Any]]) -> float:
+    """WEEKDAY(date[, type]): type 1 Sunday 1 … Saturday 7, type 2 Monday 1 … Sunday 7, type 3
+    Monday 0 … Sunday 6; text that is not a number is #VALUE!."""
+    value = _scalar(args[0]())
+    kind = int(_number(_scalar(args[1]()))) if len(args) > 1 else 1
+    if kind not in (1, 2, 3):
+        raise Unsupported(f"WEEKDAY type {kind}")
+    monday0 = (int(_number(value)) - 2) % 7  # serial 2 (1900-01-01) was a Monday
+    return float({1: (monday0 + 1) % 7 + 1, 2: monday0 + 1, 3: monday0}[kind])
+
+
+def _rows_of(value: Any) -> list[list[Any]]:
+    return value.rows if isinstance(value, RangeValue) else [[value]]
+
+
+def _index(args: list[Callable[[], Any]]) -> Any:
+    """INDEX(range, row[, column]): one cell of the range (an empty cell is empty); 0 (a whole row
+    or column) is not supported; a position outside the range is #REF!."""
+    rows = _rows_of(args[0]())
+    row = int(_number(_scalar(args[1]()))) if len(args) > 1 else 1
+    col = int(_number(_scalar(args[2]()))) if len(args) > 2 else 1
+    if len(rows) == 1 and len(args) == 2:  # a single row: the position is the column
+        row, col = 1, row
+    if row == 0 or col == 0:
+        raise Unsupported("INDEX of a whole row or column")
+    if row < 0 or col < 0 or row > len(rows) or col > len(rows[0] if rows else ()):
+        raise FormulaError("REF", "Function INDEX parameter 2 value is out of range.")
+    return rows[row - 1][col - 1]
+
+
+def _match(args: list[Callable[[], Any]]) -> float:
+    """MATCH(value, range, 0): the 1-based position of the first equal cell (text compared without
+    case); #N/A when none. The sorted match types (1, -1) are not supported."""
+    wanted = _scalar(args[0]())
+    kind = int(_number(_scalar(args[2]()))) if len(args) > 2 else 1
+    if kind != 0:
+        raise Unsupported("MATCH on a sorted range")
+    rows = _rows_of(args[1]())
+    values = [row[0] for row in rows] if rows and len(rows[0]) == 1 else (rows[0] if rows else [])
+    for position, value in enumerate(values, 1):
+        if value is None or value == "" or isinstance(value, str) != isinstance(wanted, str):
+            continue
+        if _compare("=", value, wanted):
+            return float(position)
+    raise FormulaError("N_A", f"Did not find value '{_text(wanted)}' in MATCH evaluation.")
+
+
+def _n(value: Any) -> float:
+    """N(value): a number as it is, TRUE 1, anything else 0."""
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)):
+        return float(value)
+    return 0.0
 
 
 def _raise_div0() -> float:

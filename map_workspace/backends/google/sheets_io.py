@@ -46,6 +46,7 @@ from map_workspace.layout import (
     STATE,
     TABLE_TABS,
     TABS,
+    TIMELINE,
     Cell,
     CellValue,
     Column,
@@ -60,6 +61,17 @@ from map_workspace.layout import (
 )
 from map_workspace.locales import sheets_time_zone
 from map_workspace.reading import find_table
+from map_workspace.timeline import (
+    FIXED_COLUMNS,
+    WEEK_FORMAT,
+    WEEK_WIDTH,
+    TimelineLayout,
+    TimelineWrite,
+    layout_from_meta,
+    row_formulas,
+    timeline_rules,
+    today_header_rule,
+)
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DATE_PATTERN = "yyyy-mm-dd"
@@ -350,9 +362,16 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
                 located[name] = sheet
                 taken.add(id(sheet))
                 break
+    timeline = next((sheet for sheet in sheets
+                     if _metadata(sheet.get("developerMetadata")).get(KEY_TAB) == TIMELINE), None)
+    if timeline is not None:
+        taken.add(id(timeline))
     extra = tuple(str((s.get("properties") or {}).get("title", "")) for s in sheets if id(s) not in taken)
     locale = str((data.get("properties") or {}).get("locale") or "")
     tabs = {name: grid_from_sheet(located[name], locale) for name in TABS if name in located}
+    if timeline is not None:  # never read: the product only needs to know it is there
+        located[TIMELINE] = timeline
+        tabs[TIMELINE] = Grid(title=str((timeline.get("properties") or {}).get("title", TIMELINE)))
     layout = Layout(metadata_keys=sorted(top), version=version, locale=locale)
     for sheet in sheets:
         props = sheet.get("properties") or {}
@@ -738,6 +757,12 @@ def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing:
         used.add(ids[name])
     for name in TABS:
         requests += tab_requests(name, snapshot.tabs.get(name) or Grid(title=name), ids[name], last_row, thresholds)
+    timeline = layout_from_meta(snapshot.meta, {}, last_row)
+    if timeline is not None:
+        sheet_id = NEW_TIMELINE_ID
+        while sheet_id in used:
+            sheet_id += 1000
+        requests += new_timeline_requests(timeline, sheet_id, TABS.index(PLAN) + 1, TIMELINE)
     meta = dict(snapshot.meta)
     requests.append(metadata_request(KEY_PLAN_ID, str(meta.get("plan_id", ""))))
     requests.append(metadata_request(KEY_SCHEMA, str(meta.get("schema", ""))))
@@ -752,6 +777,9 @@ def template_cleanup_requests(structure: dict[str, Any]) -> tuple[list[dict[str,
     snapshot = parse_spreadsheet(structure, "")
     layout = Layout.of(snapshot)
     requests: list[dict[str, Any]] = []
+    timeline = layout.tabs.pop(TIMELINE, None)
+    if timeline is not None:  # the template's own Timeline: mapws lays the plan's out again
+        requests.append({"deleteSheet": {"sheetId": timeline.sheet_id}})
     for info in layout.tabs.values():
         sheet: dict[str, Any] = next((s for s in structure.get("sheets") or []
                       if int((s.get("properties") or {}).get("sheetId") or 0) == info.sheet_id), {})
@@ -818,8 +846,132 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
         # The windows the plan records after this change: the sync moves them with the config.
         thresholds = thresholds_of({**snapshot.meta, **changes.meta})
         requests += _format_requests(snapshot, layout, changes.formats_to_row, thresholds)
+    if changes.timeline is not None:
+        requests += _timeline_requests(snapshot, layout, changes.timeline)
     if changes.meta:
         requests += _meta_requests(snapshot, layout, changes.meta)
+    return requests
+
+
+def _timeline_requests(snapshot: Snapshot, layout: Layout, change: TimelineWrite) -> list[dict[str, Any]]:
+    """A Timeline the spreadsheet lacks is added whole (after the Plan; under another title when a
+    buyer's tab already has its name); one it has gets the new formula rows only."""
+    info = layout.tabs.get(TIMELINE)
+    if info is None:
+        titles = [*snapshot.extra_tabs, *(i.title for i in layout.tabs.values())]
+        taken = {t.strip().lower() for t in titles}
+        title = TIMELINE
+        while title.lower() in taken:
+            title += " (mapws)"
+        sheet_id = layout.new_sheet_id(TIMELINE)  # added at the end of the tabs
+        return new_timeline_requests(change.layout, sheet_id, None, title, layout.locale)
+    timeline = change.layout
+    requests = _grow(info, timeline.formula_rows)
+    if change.first_new_week < timeline.weeks:  # week columns the decision moved into
+        if timeline.last_col + 1 > info.columns:
+            requests.append({"appendDimension": {"sheetId": info.sheet_id, "dimension": "COLUMNS",
+                                                 "length": timeline.last_col + 1 - info.columns}})
+            info.columns = timeline.last_col + 1
+        first_col = timeline.first_week_col + change.first_new_week
+        header = [_week_header(timeline, k) for k in range(change.first_new_week, timeline.weeks)]
+        cells = [[{"userEnteredValue": {"formulaValue": to_locale_syntax(f, layout.locale)},
+                   "userEnteredFormat": {"horizontalAlignment": "CENTER"}}
+                  for f in row_formulas(timeline, row)[first_col:]] for row in range(2, change.first_row)]
+        requests.append({"updateCells": {"start": {"sheetId": info.sheet_id, "rowIndex": 0, "columnIndex": first_col},
+                                         "rows": [{"values": values} for values in [header, *cells]],
+                                         "fields": "userEnteredValue,userEnteredFormat"}})
+        requests.append(_week_widths(info.sheet_id, first_col, timeline.last_col + 1))
+        requests += _timeline_rule_requests(timeline, info.sheet_id, change.first_new_week, layout.locale)
+    if change.first_row <= timeline.formula_rows:
+        rows = _timeline_rows(timeline, change.first_row, layout.locale)
+        requests.append(_rows_request(info.sheet_id, rows, "userEnteredValue", change.first_row - 1))
+    return requests
+
+
+_TIMELINE_HEADER_FORMAT = {"backgroundColorStyle": colour_style(SYNC_FILL), "verticalAlignment": "TOP",
+                           "textFormat": _text_format(bold=True, italic=True, colour=SYNC_HEADER_TEXT)}
+
+
+def _week_header(layout: TimelineLayout, k: int) -> dict[str, Any]:
+    return {"userEnteredValue": {"numberValue": serial(layout.week(k))},
+            "userEnteredFormat": {**_TIMELINE_HEADER_FORMAT, "horizontalAlignment": "CENTER",
+                                  "textRotation": {"angle": 90},
+                                  "numberFormat": {"type": "DATE", "pattern": WEEK_FORMAT}}}
+
+
+def _week_widths(sheet_id: int, start: int, end: int) -> dict[str, Any]:
+    return {"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": start, "endIndex": end},
+        "properties": {"pixelSize": round(WEEK_WIDTH * PIXELS_PER_WIDTH)}, "fields": "pixelSize"}}
+
+
+def _timeline_rule_requests(layout: TimelineLayout, sheet_id: int, from_week: int,
+                            locale: str) -> list[dict[str, Any]]:
+    """The colour rules of the week columns from ``from_week`` on, first match first (inserted at
+    the top: a Timeline grown later has its older columns' rules after them, over other cells)."""
+    first_col = layout.first_week_col + from_week
+    weeks = grid_range(sheet_id, 1, layout.last_row, first_col, layout.last_col + 1)
+    header_range = grid_range(sheet_id, 0, 1, first_col, layout.last_col + 1)
+    rules = [(weeks, rule) for rule in timeline_rules(layout, from_week)]
+    rules.append((header_range, today_header_rule(layout, from_week)))
+    requests = []
+    for n, (range_, rule) in enumerate(rules):
+        text_format: dict[str, Any] = {"foregroundColorStyle": colour_style(rule.font)}
+        if rule.bold:
+            text_format["bold"] = True
+        requests.append({"addConditionalFormatRule": {"index": n, "rule": {
+            "ranges": [range_],
+            "booleanRule": {
+                "condition": {"type": "CUSTOM_FORMULA",
+                              "values": [{"userEnteredValue": to_locale_syntax("=" + rule.formula, locale)}]},
+                "format": {"backgroundColorStyle": colour_style(rule.fill), "textFormat": text_format},
+            },
+        }}})
+    return requests
+
+
+#: Sheet ID of the Timeline in a spreadsheet mapws builds itself.
+NEW_TIMELINE_ID = 150
+
+
+def _timeline_rows(layout: TimelineLayout, first: int, locale: str = "") -> list[list[dict[str, Any]]]:
+    return [[{"userEnteredValue": {"formulaValue": to_locale_syntax(f, locale)}} for f in row_formulas(layout, row)]
+            for row in range(first, layout.formula_rows + 1)]
+
+
+def new_timeline_requests(layout: TimelineLayout, sheet_id: int, index: int | None, title: str,
+                          locale: str = "") -> list[dict[str, Any]]:
+    """The Timeline tab: week headers, formula rows, colour rules, widths and its locating metadata.
+    Sheets keeps no print setup in the file (orientation and fit are chosen when printing)."""
+    columns = max(NEW_COLUMNS, layout.last_col + 1)
+    props = _sheet_properties(title, sheet_id, index or 0, max(NEW_ROWS, layout.last_row + 1), columns)
+    props["gridProperties"]["frozenColumnCount"] = layout.first_week_col
+    if index is None:
+        del props["index"]
+    header = [{"userEnteredValue": {"stringValue": h}, "userEnteredFormat": _TIMELINE_HEADER_FORMAT}
+              for h, _, _ in FIXED_COLUMNS]
+    header += [_week_header(layout, k) for k in range(layout.weeks)]
+    date_format = {"numberFormat": {"type": "DATE", "pattern": DATE_PATTERN}}
+    rows = _timeline_rows(layout, 2, locale)
+    for row in rows:
+        for c in (3, 4, 5):  # the milestone's week, Due, Baseline
+            row[c]["userEnteredFormat"] = date_format
+        for cell in row[layout.first_week_col:]:
+            cell["userEnteredFormat"] = {"horizontalAlignment": "CENTER"}
+    requests: list[dict[str, Any]] = [
+        {"addSheet": {"properties": props}},
+        _rows_request(sheet_id, [header, *rows], "userEnteredValue,userEnteredFormat"),
+    ]
+    for c, (_, width, hidden) in enumerate(FIXED_COLUMNS):
+        requests.append(_width_request(sheet_id, c, round(width * PIXELS_PER_WIDTH)))
+        if hidden:
+            requests.append({"updateDimensionProperties": {
+                "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": c, "endIndex": c + 1},
+                "properties": {"hiddenByUser": True}, "fields": "hiddenByUser"}})
+    requests.append(_week_widths(sheet_id, layout.first_week_col, layout.last_col + 1))
+    requests += _timeline_rule_requests(layout, sheet_id, 0, locale)
+    requests.append(protect_request(grid_range(sheet_id)))
+    requests.append(metadata_request(KEY_TAB, TIMELINE, sheet_id))
     return requests
 
 

@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from map_workspace.backends.local.workbook_contract import AUTHOR, DATE_FORMAT, code_name, find_sheet
 from map_workspace.domain.thresholds import Thresholds
 from map_workspace.formulas import (
+    ColourRule,
     PlanColumns,
     canonical_formula,
     colour_rules_from,
@@ -47,6 +48,7 @@ from map_workspace.layout import (
     STATE,
     TABLE_TABS,
     TABS,
+    TIMELINE,
     Cell,
     CellValue,
     Column,
@@ -61,6 +63,16 @@ from map_workspace.layout import (
     normalise_header,
 )
 from map_workspace.reading import find_table
+from map_workspace.timeline import (
+    FIXED_COLUMNS,
+    WEEK_FORMAT,
+    WEEK_WIDTH,
+    TimelineLayout,
+    layout_from_meta,
+    row_formulas,
+    timeline_rules,
+    today_header_rule,
+)
 
 _HEADER_FILL = PatternFill("solid", start_color="DCE6F1", end_color="DCE6F1")
 _SYNC_FILL = PatternFill("solid", start_color="E7E6E6", end_color="E7E6E6")
@@ -105,6 +117,9 @@ def new_workbook(snapshot: Snapshot) -> Workbook:
             ws.sheet_state = "hidden"
         else:
             _print_setup(ws)
+    layout = layout_from_meta(snapshot.meta, {}, last_row)
+    if layout is not None:
+        write_timeline(wb, layout)
     wb.active = 0
     deal = _overview_value(snapshot.tabs.get(OVERVIEW), "deal")
     wb.properties.title = f"{deal} — {OVERVIEW_TITLE}" if deal else OVERVIEW_TITLE
@@ -204,6 +219,86 @@ def new_table_sheet(wb: Workbook, spec: TabSpec, before: str | None = None) -> W
         ws.column_dimensions[column_letter(c - 1)].width = column.width
     ws.freeze_panes = "A2"
     return ws
+
+
+def write_timeline(wb: Workbook, layout: TimelineLayout) -> Worksheet:
+    """The Timeline tab, right after the Plan: week headers, one formula row per Plan row, the
+    colour rules, and print setup (landscape, one page wide)."""
+    plan = find_sheet(wb, PLAN)
+    index = wb.worksheets.index(plan) + 1 if plan is not None else None
+    ws = wb.create_sheet(TIMELINE, index)
+    ws.sheet_properties.codeName = code_name(TIMELINE)
+    for c, (header, width, hidden) in enumerate(FIXED_COLUMNS, 1):
+        cell = ws.cell(1, c)
+        set_value(cell, header)
+        cell.font, cell.fill, cell.alignment = _SYNC_HEADER_FONT, _SYNC_FILL, _WRAP
+        dim = ws.column_dimensions[column_letter(c - 1)]
+        dim.width, dim.hidden = width, hidden
+    _week_headers(ws, layout, 0)
+    ws.row_dimensions[1].height = 50
+    timeline_rows(ws, layout, 2)
+    _add_rules(ws, layout.week_range(), timeline_rules(layout))
+    _add_rules(ws, layout.header_range(), (today_header_rule(layout),))
+    ws.freeze_panes = ws.cell(2, layout.first_week_col + 1).coordinate
+    _print_setup(ws)
+    ws.print_title_cols = "A:B"
+    return ws
+
+
+def _week_headers(ws: Worksheet, layout: TimelineLayout, from_week: int) -> None:
+    for k in range(from_week, layout.weeks):
+        cell = ws.cell(1, layout.first_week_col + k + 1)
+        set_value(cell, layout.week(k))
+        cell.number_format = WEEK_FORMAT
+        cell.font, cell.fill = _SYNC_HEADER_FONT, _SYNC_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="top", text_rotation=90)
+        ws.column_dimensions[column_letter(layout.first_week_col + k)].width = WEEK_WIDTH
+
+
+def extend_timeline(ws: Worksheet, layout: TimelineLayout, first_row: int, first_new_week: int) -> None:
+    """An existing Timeline grown: week columns from ``first_new_week`` (header, formulas and
+    their own colour rules, the old ones untouched) and formula rows from ``first_row``."""
+    if first_new_week < layout.weeks:
+        _week_headers(ws, layout, first_new_week)
+        first_col = layout.first_week_col + first_new_week
+        centred = Alignment(horizontal="center", vertical="center")
+        for row in range(2, first_row):
+            formulas = row_formulas(layout, row)
+            for col in range(first_col, layout.last_col + 1):
+                cell = ws.cell(row, col + 1)
+                if cell.value in (None, ""):
+                    put_formula(cell, formulas[col])
+                    cell.alignment = centred
+        _add_rules(ws, layout.week_range(first_new_week), timeline_rules(layout, first_new_week))
+        _add_rules(ws, layout.header_range(first_new_week), (today_header_rule(layout, first_new_week),))
+    timeline_rows(ws, layout, first_row)
+
+
+def timeline_rows(ws: Worksheet, layout: TimelineLayout, first: int) -> None:
+    """The Timeline's formula rows from sheet row ``first`` to the layout's last; a cell something
+    else already holds is left as it is (a buyer's words are never overwritten)."""
+    centred = Alignment(horizontal="center", vertical="center")
+    for row in range(first, layout.formula_rows + 1):
+        for c, formula in enumerate(row_formulas(layout, row), 1):
+            cell = ws.cell(row, c)
+            if cell.value not in (None, ""):
+                continue
+            put_formula(cell, formula)
+            if c in (4, 5, 6):  # the milestone's week, Due, Baseline
+                cell.number_format = DATE_FORMAT
+            elif c > len(FIXED_COLUMNS):
+                cell.alignment = centred
+
+
+def _add_rules(ws: Worksheet, sqref: str, rules: tuple[ColourRule, ...]) -> None:
+    priority = max((r.priority or 0 for cf in ws.conditional_formatting for r in cf.rules), default=0)
+    for rule in rules:
+        priority += 1
+        fill = PatternFill("solid", start_color=rule.fill, end_color=rule.fill)
+        cf_rule = FormulaRule(formula=[rule.formula], fill=fill, font=Font(color=rule.font, bold=rule.bold),
+                              stopIfTrue=True)
+        cf_rule.priority = priority
+        ws.conditional_formatting.add(sqref, cf_rule)
 
 
 def _lines(text: str, per_line: float) -> int:

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from map_workspace.backends.local.formatting import (
     SIZED_TABS,
     comment,
+    extend_timeline,
     fit_row_height,
     new_table_sheet,
     new_workbook,
@@ -32,6 +33,7 @@ from map_workspace.backends.local.formatting import (
     set_value,
     style_data_cell,
     style_header_cell,
+    write_timeline,
 )
 from map_workspace.backends.local.openpyxl_losses import check_safe_to_save
 from map_workspace.backends.local.workbook_contract import (
@@ -42,6 +44,7 @@ from map_workspace.backends.local.workbook_contract import (
     backup_path,
     find_sheet,
     mark_tabs,
+    timeline_sheet,
 )
 from map_workspace.backends.local.workbook_reading import (
     LoadWorkbook,
@@ -61,6 +64,7 @@ from map_workspace.changes import (
 from map_workspace.errors import MapwsError, PlanChanged, PlanLocked, StructuralBreak, discard, file_error
 from map_workspace.formulas import thresholds_of
 from map_workspace.layout import HISTORY, PLAN, STATE, TABLE_TABS, Cell, Owner, Snapshot
+from map_workspace.timeline import TimelineWrite
 
 # --- a new plan -----------------------------------------------------------------------------------
 
@@ -138,6 +142,8 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
         # The windows the plan records after this change: the sync moves them with the config.
         thresholds = thresholds_of({**snapshot.meta, **changes.meta})
         refresh_formats(plan, grid, changes.formats_to_row, thresholds)
+    if changes.timeline is not None:
+        _write_timeline(wb, changes.timeline)
     if changes.meta:
         _set_meta(wb, changes.meta)
     for tab in SIZED_TABS:  # after a sort, text sits in rows sized for other text
@@ -148,6 +154,15 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
     wb.properties.lastModifiedBy = AUTHOR  # so the next read tells a buyer's save from this one
     check_not_locked(path)
     return _save_over(wb, path, data)
+
+
+def _write_timeline(wb: Workbook, change: TimelineWrite) -> None:
+    """A Timeline the file lacks is created whole; one it has gets the new formula rows only."""
+    ws = timeline_sheet(wb)
+    if ws is None:
+        write_timeline(wb, change.layout)
+    else:
+        extend_timeline(ws, change.layout, change.first_row, change.first_new_week)
 
 
 def _tab(wb: Workbook, name: str, path: Path) -> Worksheet:

@@ -121,6 +121,19 @@ def find_sheet(wb: Workbook, name: str) -> Worksheet | None:
     return contract_sheets(wb).get(name)
 
 
+def timeline_sheet(wb: Workbook) -> Worksheet | None:
+    """The product's Timeline tab: by its code name, else by its hidden defined name (a Calc save
+    drops code names); never by title, so a buyer's own tab called "Timeline" stays theirs."""
+    from map_workspace.layout import TIMELINE
+
+    wanted = code_name(TIMELINE)
+    for ws in wb.worksheets:
+        if ws.sheet_properties.codeName == wanted:
+            return ws
+    title = _marked_title(wb, TIMELINE)
+    return next((ws for ws in wb.worksheets if ws.title == title), None) if title is not None else None
+
+
 def markers_in_place(wb: Workbook, sheets: dict[str, Worksheet]) -> bool:
     """Every contract tab found carries its code name and its hidden defined name, and every visible
     table tab has its header row frozen (what a Calc save drops)."""
@@ -143,16 +156,20 @@ def mark_tabs(wb: Workbook) -> None:
     from openpyxl.utils import quote_sheetname
     from openpyxl.workbook.defined_name import DefinedName
 
-    from map_workspace.layout import OVERVIEW, STATE
+    from map_workspace.layout import OVERVIEW, STATE, TIMELINE
 
-    for tab, ws in contract_sheets(wb).items():
+    sheets = contract_sheets(wb)
+    timeline = timeline_sheet(wb)
+    if timeline is not None:
+        sheets[TIMELINE] = timeline
+    for tab, ws in sheets.items():
         ws.sheet_properties.codeName = code_name(tab)
         name = tab_marker(tab)
         defined = wb.defined_names.get(name)
         if defined is None or not defined.hidden or _marked_title(wb, tab) != ws.title:
             wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(ws.title)}!{_MARKER_CELL}",
                                                  hidden=True)
-        if tab not in (OVERVIEW, STATE) and ws.freeze_panes is None:
+        if tab not in (OVERVIEW, STATE, TIMELINE) and ws.freeze_panes is None:
             ws.freeze_panes = FROZEN_HEADER
 
 

@@ -26,10 +26,11 @@ from map_workspace.backends.local.workbook_contract import (
     META_PREFIX,
     contract_sheets,
     markers_in_place,
+    timeline_sheet,
 )
 from map_workspace.errors import PlanError, PlanNotFound
 from map_workspace.formulas import thresholds_of
-from map_workspace.layout import PLAN, TABLE_TABS, TABS, Cell, Grid, ReadToken, Snapshot
+from map_workspace.layout import PLAN, TABLE_TABS, TABS, TIMELINE, Cell, Grid, ReadToken, Snapshot
 
 #: How a workbook's bytes are parsed (a store may wrap it, e.g. to count parses).
 LoadWorkbook = Callable[[bytes, Path], Workbook]
@@ -72,7 +73,10 @@ def read_workbook(path: Path, load: LoadWorkbook = load_plan_workbook) -> tuple[
     for name, sheet in found.items():
         if sheet is not None:
             tabs[name] = sheet_grid(sheet)
-    contract_ids = {id(s) for s in found.values() if s is not None}
+    timeline = timeline_sheet(wb)
+    if timeline is not None:  # never read: the product only needs to know it is there
+        tabs[TIMELINE] = Grid(title=timeline.title)
+    contract_ids = {id(s) for s in (*found.values(), timeline) if s is not None}
     extra += [sheet.title for sheet in wb.worksheets if id(sheet) not in contract_ids]
     extra += [cs.title for cs in wb.chartsheets]
     meta = {p.name[len(META_PREFIX):]: "" if p.value is None else str(p.value)
