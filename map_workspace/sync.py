@@ -8,6 +8,7 @@ plans nothing.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
@@ -51,7 +52,9 @@ class Settings:
     """What a sync reasons with besides the plan and the date (from the configuration)."""
 
     default_locale: str = "en_US"
-    holidays: frozenset[date] = frozenset()
+    #: The config's working calendar (a WorkCalendar, or plain dates); a plan that records its own
+    #: calendar in its meta is synced on that one instead.
+    holidays: Collection[date] = frozenset()
     thresholds: Thresholds = Thresholds()
 
 
@@ -86,6 +89,7 @@ class _Planner:
         self.today = today
         self.when = when
         self.settings = settings
+        self.calendar = _plan_calendar(reading, today, settings)
         self.cells: list[CellWrite] = []
         self.notes: list[NoteWrite] = []
         self.history: list[HistoryEntry] = []
@@ -111,7 +115,7 @@ class _Planner:
         plan = replace(r.plan, items=tuple(items), risks=tuple(risks))
         ctx = Context(
             today=self.today,
-            holidays=self.settings.holidays,
+            holidays=self.calendar,
             thresholds=self.settings.thresholds,
             shortfall_days=_int(r.meta.get("shortfall_days")),
             decision_id=r.meta.get("decision_id", ""),
@@ -209,7 +213,7 @@ class _Planner:
             why = "; moved with the Target decision date" if item.id == self.moved_decision else ""
             if item.due > row.due:
                 slips += 1
-                days = business_days_between(row.due, item.due, self.settings.holidays)
+                days = business_days_between(row.due, item.due, self.calendar)
                 self.log(item.id, "Due", row.due, item.due, f"slipped {days} business day(s) (slip {slips}){why}")
             else:
                 self.log(item.id, "Due", row.due, item.due, f"moved earlier{why}")
@@ -471,6 +475,17 @@ class _Planner:
 META_TARGET = "target_decision"
 META_GOAL_DIGESTS = "goal_digests"
 GOAL_KEYS = ("mutual_goal", "buyer_goal", "seller_goal", "success_criteria")
+
+
+def _plan_calendar(r: Reading, today: date, settings: Settings) -> Collection[date]:
+    """The calendar the plan was made with (recorded in its meta), over the years around today and
+    its target; the config's for a plan that records none."""
+    from map_workspace.workdays import calendar_from_meta
+
+    target = r.plan.overview.target_decision
+    days = (today, target) if isinstance(target, date) else (today,)
+    recorded = calendar_from_meta(r.meta, *days)
+    return settings.holidays if recorded is None else recorded
 
 
 def goal_digests(overview: Overview) -> str:
