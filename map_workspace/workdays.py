@@ -29,7 +29,8 @@ META_CLOSURES = "calendar_closures"
 META_DATES = "calendar_dates"
 
 _CLOSURE = re.compile(r"^\s*(\d{4}-)?(\d{2})-(\d{2})\s*\.\.\s*(\d{4}-)?(\d{2})-(\d{2})\s*$")
-_CLOSURE_HINT = 'Write closures as MM-DD..MM-DD (every year) or YYYY-MM-DD..YYYY-MM-DD, e.g. closures = ["12-29..01-03"].'
+_CLOSURE_HINT = ("Write closures as MM-DD..MM-DD (every year) or YYYY-MM-DD..YYYY-MM-DD, "
+                 'e.g. closures = ["12-29..01-03"].')
 
 
 @functools.cache
