@@ -201,7 +201,7 @@ def _coerce_calendar(values: dict[str, Any], raw: dict[str, Any]) -> None:
         else:
             regions.append(check_region(str(entry)))
     values["holidays"] = frozenset(dates)
-    if regions:
+    if regions and values.get("holiday_regions") is None:  # --holidays wins over the file
         values["holiday_regions"] = tuple(regions)
     flag = values.get("holiday_regions")
     if isinstance(flag, str):  # --holidays JP,US or --holidays none

@@ -53,15 +53,21 @@ def check_region(code: str, supported: Mapping[str, Sequence[str]] | None = None
     country, _, subdivision = text.partition("-")
     if country in supported and (not subdivision or subdivision in supported[country]):
         return text
-    if country in supported:
+    if country in supported and supported[country]:
         near = difflib.get_close_matches(subdivision, list(supported[country]), n=3, cutoff=0.3)
         close = [f"{country}-{s}" for s in near] or [f"{country}-{s}" for s in list(supported[country])[:5]]
         raise UsageError(f"'{code}' is not a region of the holidays package: {country} has no subdivision "
                          f"'{subdivision}'. Closest: {', '.join(close)}.",
                          f'Use a country code, or country-subdivision, e.g. holidays = ["{close[0]}"] or '
                          f"--holidays {country}.")
+    if country in supported:
+        raise UsageError(f"'{code}' is not a region of the holidays package: {country} has no subdivisions.",
+                         f'Use the country code alone, e.g. holidays = ["{country}"] or --holidays {country}.')
     codes = [c for c in supported if len(c) == 2]
-    close = difflib.get_close_matches(country, codes, n=3, cutoff=0.3) or [c for c in codes if c[0] == country[:1]][:3]
+    # A typo keeps the first letter more often than not: those codes first, nearest second letter first.
+    same_start = sorted((c for c in codes if country[:1] == c[0]),
+                        key=lambda c: abs(ord(c[1]) - ord(country[1:2] or "A")))
+    close = list(dict.fromkeys(same_start[:3] + difflib.get_close_matches(country, codes, n=3, cutoff=0.3)))[:3]
     raise UsageError(f"'{code}' is not a country code of the holidays package. Closest: "
                      f"{', '.join(close) or 'none'}.",
                      'Use an ISO 3166 country code, optionally with a subdivision, e.g. holidays = ["US"], '
