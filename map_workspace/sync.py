@@ -66,6 +66,8 @@ class SyncPlan:
     assessment: Assessment
     plan: Plan
     findings: tuple[Finding, ...]
+    #: The working calendar it reasoned with (the plan's own, else the config's).
+    calendar: Collection[date] = frozenset()
 
 
 def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None,
@@ -151,7 +153,7 @@ class _Planner:
             self._stamp()
         changes = ChangeSet(tuple(self.cells), tuple(self.notes), tuple(self.history), state_change,
                             formats_to_row, meta)
-        return SyncPlan(changes, assessment, plan, findings)
+        return SyncPlan(changes, assessment, plan, findings, self.calendar)
 
     def _with_new_id(self, finding: Finding, new_ids: dict[tuple[str, int], CellValue]) -> Finding:
         """A reading finding on a row that only now got its ID names that ID (``new_ids``: the ID
