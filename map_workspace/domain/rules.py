@@ -292,8 +292,7 @@ def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
             findings.append(Finding.of("item.stalled", id=item.id, late=late))
         elif late >= 1:
             findings.append(Finding.of("item.overdue", id=item.id, late=late))
-        elif item.due <= add_business_days(ctx.today, t.due_soon_days, ctx.holidays):
-            # Due soon: within due_soon_days working days, as the live Flag's WORKDAY() counts.
+        elif -late <= t.due_soon_days:
             findings.append(Finding.of("item.due_soon", id=item.id, due=item.due))
     for item in plan.items:
         if item.is_milestone and item.is_open and item.slips >= t.repeated_slips:

@@ -186,18 +186,3 @@ def test_start_flag_schedules_from_that_day():
     assert min(i.due for i in new.plan.items) <= date(2027, 2, 5)
     assert new.schedule.start == date(2027, 2, 1)
 
-
-def test_due_soon_counts_working_days():
-    from map_workspace.domain.model import Item, ItemType, Overview, Plan, Side, Status
-    from map_workspace.domain.rules import Context, assess
-
-    def due_soon(due: date, today: date, cal) -> bool:
-        item = Item(id="T-01", type=ItemType.TASK, activity="Send the proposal", side=Side.SELLER,
-                    owner="Sam Rivera", due=due, status=Status.NOT_STARTED)
-        plan = Plan("p1", Overview("Acme", target_decision=MARCH_31), (item,))
-        return any(f.code == "item.due_soon" for f in assess(plan, Context(today=today, holidays=cal)).findings)
-
-    wednesday, monday = date(2027, 1, 13), date(2027, 1, 18)  # Mon 2027-01-18: Martin Luther King Jr. Day
-    assert due_soon(monday, wednesday, WEEKENDS_ONLY)  # Thu, Fri, Mon: three working days, five calendar days
-    assert due_soon(date(2027, 1, 19), wednesday, us_calendar())  # the holiday does not count
-    assert not due_soon(date(2027, 1, 19), wednesday, WEEKENDS_ONLY)
