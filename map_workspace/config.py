@@ -193,15 +193,18 @@ def _coerce_calendar(values: dict[str, Any], raw: dict[str, Any]) -> None:
                          'holidays = ["US"], ["US", "GB-ENG"] or ["2026-12-24"]')
     dates: set[date] = set()
     regions: list[str] = []
+    named_none = False
     for entry in holidays:
         if isinstance(entry, date):
             dates.add(entry)
+        elif str(entry).strip().lower() == "none":  # holidays = ["none"]: weekends only
+            named_none = True
         elif re.match(r"^\s*\d{4}-", str(entry)):
             dates.add(parse_day(str(entry), "holiday"))
         else:
             regions.append(check_region(str(entry)))
     values["holidays"] = frozenset(dates)
-    if regions and values.get("holiday_regions") is None:  # --holidays wins over the file
+    if (regions or named_none) and values.get("holiday_regions") is None:  # --holidays wins over the file
         values["holiday_regions"] = tuple(regions)
     flag = values.get("holiday_regions")
     if isinstance(flag, str):  # --holidays JP,US or --holidays none

@@ -123,6 +123,11 @@ def test_config_reads_region_codes_dates_and_closures(tmp_path):
     assert date(2027, 8, 16) in cal and date(2027, 8, 30) in cal  # a closure; the English summer bank holiday
     flag = load_config({"holiday_regions": "JP"}, environ={"MAPWS_CONFIG": str(path)})
     assert flag.holiday_regions == ("JP",)
+    assert load_config({"holiday_regions": "none"}, environ={"MAPWS_CONFIG": str(path)}).holiday_regions == ()
+    path.write_text('holidays = ["none", "2026-12-24"]\n')
+    weekends = load_config(environ={"MAPWS_CONFIG": str(path)})
+    assert weekends.holiday_regions == () and app.calendar_for(weekends, date(2026, 12, 1)).closed == {
+        date(2026, 12, 24)}
 
 
 @pytest.mark.parametrize(
