@@ -191,3 +191,25 @@ def test_start_flag_schedules_from_that_day():
     assert min(i.due for i in new.plan.items) <= date(2027, 2, 5)
     assert new.schedule.start == date(2027, 2, 1)
 
+
+
+def test_create_on_the_command_line(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from map_workspace.cli import cli
+
+    def create(*extra: str) -> tuple[int, dict]:
+        out = CliRunner().invoke(cli, ["create", "Acme rollout", "--decision-date", "2027-02-27", "--buyer",
+                                       "Dana Tanaka <dana@acme.com>", "--dir", str(tmp_path), "--today",
+                                       JAN_5.isoformat(), "--dry-run", "--json", *extra])
+        return out.exit_code, json.loads(out.stdout)
+
+    code, bad = create("--holidays", "JX")
+    assert code == 2 and "JP" in bad["error"]["message"]
+    code, made = create("--holidays", "JP", "--template", "light")
+    assert code == 0
+    assert made["schedule"]["calendar"] == {"holidays": ["JP"], "closures": []}
+    assert made["schedule"]["start"] == JAN_5.isoformat() and made["schedule"]["buffer_days"] > 0
+    assert any("Sat 2027-02-27" in w for w in made["warnings"])
