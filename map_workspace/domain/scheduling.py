@@ -124,10 +124,19 @@ def schedule_forward(
     findings = [*closed_day]
     if buffer > 0:
         findings.append(Finding.of("schedule.buffer", days=buffer, last=last, decision=decision))
-    return replace(
-        _schedule(template, dues, leads, people, extra_people, decision, names, start=first),
-        findings=tuple(findings), buffer_days=buffer,
-    )
+    schedule = _schedule(template, dues, leads, people, extra_people, decision, names, start=first)
+    if buffer > 0:  # the buffer shows on the decision milestone's row, where the buyer reads the date
+        note = buffer_note(buffer, last)
+        items = tuple(replace(i, notes=note) if i.activity == template.decision.activity and i.due == decision
+                      else i for i in schedule.items)
+        schedule = replace(schedule, items=items)
+    return replace(schedule, findings=tuple(findings), buffer_days=buffer)
+
+
+def buffer_note(days: int, last: date) -> str:
+    """The decision milestone's note on a plan scheduled with slack before it."""
+    return (f"Buffer: {days} business day{'s' if days != 1 else ''} kept before the decision "
+            f"(the last item before it is due {last.isoformat()}).")
 
 
 def _decision_closed(decision: date, holidays: Collection[date]) -> tuple[Finding, ...]:

@@ -60,6 +60,8 @@ def test_create_schedules_forward_from_today_with_a_buffer_before_the_decision()
     buffer = [f for f in schedule.findings if f.code == "schedule.buffer"]
     assert buffer and f"{schedule.buffer_days} business days" in buffer[0].message
     assert items["purchase_decision"].due == MARCH_31
+    # Visible in the plan too: the decision milestone's Notes say how much buffer it has.
+    assert items["purchase_decision"].notes.startswith(f"Buffer: {schedule.buffer_days} business days")
 
 
 def test_no_item_is_due_on_a_weekend_holiday_or_closure():
