@@ -196,6 +196,8 @@ class CreateRequest:
     commenter: bool = False
     #: The day work begins (``--start``); None: today.
     start: date | None = None
+    #: Schedule every item as late as the decision allows (backward from it) instead of from the start.
+    as_late_as_possible: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
 
     from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
     from map_workspace.domain.model import Overview, Person, Plan, Side
-    from map_workspace.domain.scheduling import schedule_forward
+    from map_workspace.domain.scheduling import schedule_backward, schedule_forward
     from map_workspace.render import render_plan
     from map_workspace.sync import META_GOAL_DIGESTS, META_TARGET, goal_digests, plan_sync
     from map_workspace.template_files import load_template
@@ -276,7 +278,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
         company_from_email(seller_people[0].email) if seller_people else "")
     start = req.start or today
     calendar = calendar_for(config, start, req.decision)
-    schedule = schedule_forward(
+    schedule = (schedule_backward if req.as_late_as_possible else schedule_forward)(
         template, req.decision, start, people, extra_people=extra, holidays=calendar,
         names={"deal": req.deal, "buyer_company": buyer_company or "the buyer",
                "seller_company": seller_company or "us"},

@@ -215,3 +215,10 @@ def test_create_on_the_command_line(tmp_path):
     assert made["schedule"]["calendar"] == {"holidays": ["JP"], "closures": []}
     assert made["schedule"]["start"] == JAN_5.isoformat() and made["schedule"]["buffer_days"] > 0
     assert any("Sat 2027-02-27" in w for w in made["warnings"])
+
+
+def test_as_late_as_possible_keeps_the_backward_schedule():
+    req = app.CreateRequest(deal="Acme rollout", decision=MARCH_31, buyers=[BUYER], as_late_as_possible=True)
+    new = app.build_new_plan(req, Config(), JAN_5, datetime(2027, 1, 5, tzinfo=UTC))
+    assert new.schedule.buffer_days == 0
+    assert min(i.due for i in new.plan.items) > date(2027, 1, 29)  # nothing due in the first weeks
