@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     # The services that create, sync and summarise import the domain where they run (below), so a
     # command that only lists or shares plans starts without loading it.
     from map_workspace.changes import ChangeSet, HistoryEntry
+    from map_workspace.domain.calendar import WorkCalendar
     from map_workspace.domain.model import Finding, Person, Plan
     from map_workspace.domain.templates import RoleSpec
     from map_workspace.layout import Snapshot
@@ -52,9 +53,21 @@ def make_store(config: Config) -> PlanStore:
 
 
 def settings_for(config: Config) -> Settings:
+    """What a sync reasons with. The calendar is the config's, for plans that do not record the
+    one they were made with (a plan that does is synced on its own: see sync.py)."""
     from map_workspace.sync import Settings
 
-    return Settings(default_locale=config.locale, holidays=config.holidays, thresholds=config.thresholds)
+    return Settings(default_locale=config.locale, holidays=calendar_for(config, today_for(config)),
+                    thresholds=config.thresholds)
+
+
+def calendar_for(config: Config, *days: date) -> WorkCalendar:
+    """The working calendar the config describes, for the years around ``days``: the regions named
+    in ``holidays``/``--holidays`` (else the locale's country), the closures and single dates."""
+    from map_workspace.workdays import build_calendar, default_regions, years_around
+
+    regions = config.holiday_regions if config.holiday_regions is not None else default_regions(config.locale)
+    return build_calendar(regions, config.closures, config.holidays, years=years_around(*days))
 
 
 def today_for(config: Config) -> date:
@@ -185,6 +198,10 @@ class CreateRequest:
     buyer_company: str = ""
     seller_company: str = ""
     commenter: bool = False
+    #: The day work begins (``--start``); None: today.
+    start: date | None = None
+    #: Schedule every item as late as the decision allows (backward from it) instead of from the start.
+    as_late_as_possible: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,10 +213,35 @@ class CreateResult:
     shared_with: tuple[str, ...]
     findings: tuple[Finding, ...]
     dry_run: bool = False
+    #: How it was scheduled: the first working day, the buffer before the decision, the calendar.
+    schedule: ScheduleFacts | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"plan": self.ref.id, "url": self.ref.url, "slug": self.ref.slug,
-                "items": len(self.plan.items), "shared_with": list(self.shared_with)}
+        out = {"plan": self.ref.id, "url": self.ref.url, "slug": self.ref.slug,
+               "items": len(self.plan.items), "shared_with": list(self.shared_with)}
+        if self.schedule is not None:
+            out["schedule"] = self.schedule.as_json()
+            out["warnings"] = [f.message for f in self.findings if f.code.startswith("schedule.")
+                               and f.severity.value == "warning"]
+        return out
+
+
+@dataclass(frozen=True)
+class ScheduleFacts:
+    """How ``create`` scheduled a plan: from ``start``, leaving ``buffer_days`` before the
+    decision, on ``calendar`` (its words) with ``regions`` and ``closures``."""
+
+    start: date
+    buffer_days: int
+    shortfall_days: int
+    calendar: str
+    regions: tuple[str, ...] = ()
+    closures: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "buffer_days": self.buffer_days,
+                "shortfall_days": self.shortfall_days,
+                "calendar": {"holidays": list(self.regions), "closures": list(self.closures)}}
 
 
 @dataclass(frozen=True)
@@ -211,6 +253,7 @@ class NewPlan:
     first_sync: SyncPlan
     #: What scheduling said (a compressed schedule names its shortfall), then the first sync's findings.
     findings: tuple[Finding, ...]
+    schedule: ScheduleFacts | None = None
 
 
 def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetime) -> NewPlan:
@@ -219,10 +262,11 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
 
     from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
     from map_workspace.domain.model import Overview, Person, Plan, Side
-    from map_workspace.domain.scheduling import schedule_backward
+    from map_workspace.domain.scheduling import schedule_backward, schedule_forward
     from map_workspace.render import render_plan
     from map_workspace.sync import META_GOAL_DIGESTS, META_TARGET, goal_digests, plan_sync
     from map_workspace.template_files import load_template
+    from map_workspace.workdays import calendar_meta
 
     if not req.buyers:
         raise UsageError("A plan needs at least one buyer contact.", 'Add --buyer "Name <email>".')
@@ -236,8 +280,10 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     buyer_company = req.buyer_company or company_from_email(req.buyers[0].email)
     seller_company = req.seller_company or config.seller_company or (
         company_from_email(seller_people[0].email) if seller_people else "")
-    schedule = schedule_backward(
-        template, req.decision, today, people, extra_people=extra, holidays=config.holidays,
+    start = req.start or today
+    calendar = calendar_for(config, start, req.decision)
+    schedule = (schedule_backward if req.as_late_as_possible else schedule_forward)(
+        template, req.decision, start, people, extra_people=extra, holidays=calendar,
         names={"deal": req.deal, "buyer_company": buyer_company or "the buyer",
                "seller_company": seller_company or "us"},
     )
@@ -265,16 +311,19 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     meta = {"plan_id": plan.plan_id, "schema": str(SCHEMA_VERSION), "template": template.name, "slug": slug,
             "locale": config.locale, "timezone": config.timezone, "shortfall_days": str(schedule.shortfall_days),
             "decision_id": decision, "created": now.isoformat(timespec="seconds"),
-            META_TARGET: req.decision.isoformat(), META_GOAL_DIGESTS: goal_digests(plan.overview)}
+            META_TARGET: req.decision.isoformat(), META_GOAL_DIGESTS: goal_digests(plan.overview),
+            "start": schedule.start.isoformat(), "buffer_days": str(schedule.buffer_days), **calendar_meta(calendar)}
     snapshot = render_plan(plan, state, meta)
     created = HistoryEntry(now.isoformat(timespec="seconds"), "", "Plan", "", template.name,
                            f"created from the '{template.name}' template, decision date "
                            f"{req.decision.isoformat()}")
-    first = plan_sync(snapshot, today, now=now, settings=settings_for(config))
+    first = plan_sync(snapshot, today, now=now, settings=replace(settings_for(config), holidays=calendar))
     changes = replace(first.changes, history=(created, *first.changes.history))
     scheduled = {f.code for f in schedule.findings}
     findings = schedule.findings + tuple(f for f in first.findings if f.code not in scheduled)
-    return NewPlan(apply_in_memory(snapshot, changes), plan, first, findings)
+    facts = ScheduleFacts(schedule.start, schedule.buffer_days, schedule.shortfall_days, calendar.describe(),
+                          calendar.regions, calendar.closures)
+    return NewPlan(apply_in_memory(snapshot, changes), plan, first, findings, facts)
 
 
 def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run: bool = False) -> CreateResult:
@@ -291,7 +340,7 @@ def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run
     if dry_run:
         ref = PlanRef(id=str((config.dir / f"{plan.slug}.xlsx").resolve()) if config.backend == "local" else "",
                       url="", slug=plan.slug, title=req.deal)
-        return CreateResult(ref, plan, emails, new.findings, dry_run=True)
+        return CreateResult(ref, plan, emails, new.findings, dry_run=True, schedule=new.schedule)
     # A published (branded) template is copied instead of building the plan from scratch.
     template_id = published_template(store, req.template, config)
     ref = store.create(new.snapshot, slug=plan.slug, title=req.deal, template_id=template_id)
@@ -299,7 +348,7 @@ def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run
     if store.traits.shares:
         shared = store.sharer().share(ref, emails, role="commenter" if req.commenter else "writer",
                                       message=invitation(req.deal, req.decision))
-    return CreateResult(ref, plan, shared, new.findings)
+    return CreateResult(ref, plan, shared, new.findings, schedule=new.schedule)
 
 
 def invitation(deal: str, decision: date | None) -> str:

@@ -296,6 +296,10 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
 @click.option("--internal-note", default=None, help="Seller-internal note: kept on your side, never in the plan.")
 @click.option("--allow-domain", "allow_domains", multiple=True, metavar="DOMAIN",
               help="Refuse buyers whose address is not at this domain. Repeatable (config: allow_domains).")
+@click.option("--start", default=None, metavar="YYYY-MM-DD", help="The day work begins (default: today).")
+@click.option("--holidays", "holiday_regions", default=None, metavar="CODES",
+              help="Public holidays: country or country-subdivision codes, e.g. JP or US,GB-ENG; 'none' for "
+                   "weekends only (default: config, else the locale's country).")
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @common_options
 @command_boundary
@@ -303,8 +307,9 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
 def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ...], sellers: tuple[str, ...],
            roles: tuple[str, ...], template: str, buyer_company: str | None, seller_company: str | None,
            commenter: bool, deal_value: float | None, forecast: str | None, internal_note: str | None,
-           allow_domains: tuple[str, ...], dry_run: bool) -> None:
-    """Create a plan from a template, scheduled back from the decision date.
+           allow_domains: tuple[str, ...], start: str | None, holiday_regions: str | None,
+           dry_run: bool) -> None:
+    """Create a plan from a template, scheduled from today on working days up to the decision date.
 
     \b
     Example:
@@ -316,13 +321,13 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
     from map_workspace.config import parse_day
     from map_workspace.private import PrivateDeal, parse_forecast
 
-    config = obj.config(allow_domains=allow_domains or None)
+    config = obj.config(allow_domains=allow_domains or None, holiday_regions=holiday_regions)
     role_map = _parse_roles(roles, "--role")
     req = app.CreateRequest(
         deal=deal, decision=parse_day(decision_date, "--decision-date"),
         buyers=_parse_people(buyers, "--buyer"), sellers=_parse_people(sellers, "--seller"), roles=role_map,
         template=template, buyer_company=buyer_company or "", seller_company=seller_company or "",
-        commenter=commenter,
+        commenter=commenter, start=parse_day(start, "--start") if start else None,
     )
     private = PrivateDeal(deal_value, parse_forecast(forecast), internal_note or "")
     store = obj.store(config)

@@ -7,6 +7,7 @@ config file (``config.toml`` in the user config dir, or ``MAPWS_CONFIG``) > defa
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -62,6 +63,10 @@ class Config:
     seller: str = ""
     seller_company: str = ""
     holidays: frozenset[date] = frozenset()
+    # Public-holiday regions of the holidays package ("JP", "GB-ENG"), from the codes in
+    # ``holidays`` or ``--holidays``; None: the country of the locale. Closures are day ranges.
+    holiday_regions: tuple[str, ...] | None = None
+    closures: tuple[str, ...] = ()
     thresholds: Thresholds = field(default_factory=Thresholds)
     source: str = ""  # the config file read, if any
 
@@ -117,7 +122,7 @@ def load_config(flags: Mapping[str, Any] | None = None, environ: Mapping[str, st
     elif environ.get("MAPWS_CONFIG") and not missing_ok:
         raise UsageError(f"MAPWS_CONFIG names {path}, which does not exist.",
                          "Create it with 'mapws init', or unset MAPWS_CONFIG.")
-    merged: dict[str, Any] = {k: v for k, v in raw.items() if k not in ("thresholds", "holidays")}
+    merged: dict[str, Any] = {k: v for k, v in raw.items() if k not in ("thresholds", "holidays", "closures")}
     for name, var in ENVIRONMENT.items():
         if environ.get(var):
             merged[name] = environ[var]
@@ -152,12 +157,7 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
             raise UsageError(f"max_rpm '{values['max_rpm']}' is not a whole number.", "Use e.g. 60.") from None
         if values["max_rpm"] < 1:
             raise UsageError("max_rpm must be at least 1.", "Use e.g. 60.")
-    holidays = raw.get("holidays", [])
-    if not isinstance(holidays, list):
-        raise UsageError("holidays in the config file must be a list of dates.", 'holidays = ["2026-12-25"]')
-    values["holidays"] = frozenset(
-        h if isinstance(h, date) else parse_day(str(h), "holiday") for h in holidays
-    )
+    _coerce_calendar(values, raw)
     th = raw.get("thresholds", {})
     if th:
         allowed = {f.name for f in fields(Thresholds)} - {"date_flags"}
@@ -181,6 +181,44 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
         values["allow_domains"] = normalise_domains(names)
     values["source"] = source
     return Config(**values)
+
+
+def _coerce_calendar(values: dict[str, Any], raw: dict[str, Any]) -> None:
+    """``holidays`` (region codes and single dates), ``--holidays`` and ``closures``, checked here so
+    a typo stops the command with the closest codes rather than a plan on the wrong days."""
+    from map_workspace.workdays import check_region, parse_closure
+
+    holidays = raw.get("holidays", [])
+    if not isinstance(holidays, list):
+        raise UsageError("holidays in the config file must be a list of region codes or dates.",
+                         'holidays = ["US"], ["US", "GB-ENG"] or ["2026-12-24"]')
+    dates: set[date] = set()
+    regions: list[str] = []
+    named_none = False
+    for entry in holidays:
+        if isinstance(entry, date):
+            dates.add(entry)
+        elif str(entry).strip().lower() == "none":  # holidays = ["none"]: weekends only
+            named_none = True
+        elif re.match(r"^\s*\d{4}-", str(entry)):
+            dates.add(parse_day(str(entry), "holiday"))
+        else:
+            regions.append(check_region(str(entry)))
+    values["holidays"] = frozenset(dates)
+    if (regions or named_none) and values.get("holiday_regions") is None:  # --holidays wins over the file
+        values["holiday_regions"] = tuple(regions)
+    flag = values.get("holiday_regions")
+    if isinstance(flag, str):  # --holidays JP,US or --holidays none
+        names = flag.replace(",", " ").split()
+        values["holiday_regions"] = () if [n.lower() for n in names] == ["none"] else tuple(
+            check_region(name) for name in names)
+    closures = raw.get("closures", [])
+    if not isinstance(closures, list):
+        raise UsageError("closures in the config file must be a list of day ranges.",
+                         'closures = ["12-29..01-03", "2027-08-13..2027-08-16"]')
+    for closure in closures:
+        parse_closure(str(closure))
+    values["closures"] = tuple(str(c).strip() for c in closures)
 
 
 def _check_place(values: dict[str, Any]) -> None:

@@ -100,9 +100,12 @@ def print_created(result: CreateResult, req: CreateRequest, *, dry_run: bool, as
         click.echo(f"  Link to send: {result.ref.url}")
     click.echo(f"  {len(result.plan.items)} items from the '{result.plan.template}' template, decision "
                f"{req.decision.isoformat()}")
+    if result.schedule is not None:
+        click.echo(f"  Scheduled from {result.schedule.start.isoformat()} on working days "
+                   f"({result.schedule.calendar})")
     for f in result.findings:
-        if f.code == "schedule.compressed":
-            click.echo(f"  ! {f.message}")
+        if f.code.startswith("schedule."):
+            click.echo(f"  {'!' if f.severity.value != 'info' else '·'} {f.message}")
     unassigned: dict[str, list[str]] = {}
     for item in result.plan.items:
         if not item.owner:

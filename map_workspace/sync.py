@@ -8,7 +8,7 @@ plans nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
@@ -64,7 +64,9 @@ class Settings:
     """What a sync reasons with besides the plan and the date (from the configuration)."""
 
     default_locale: str = "en_US"
-    holidays: frozenset[date] = frozenset()
+    #: The config's working calendar (a WorkCalendar, or plain dates); a plan that records its own
+    #: calendar in its meta is synced on that one instead.
+    holidays: Collection[date] = frozenset()
     thresholds: Thresholds = Thresholds()
 
 
@@ -78,6 +80,8 @@ class SyncPlan:
     findings: tuple[Finding, ...]
     #: "Closed — won on 2027-03-31" for a closed plan (``mapws close``), "" while it is open.
     closed: str = ""
+    #: The working calendar it reasoned with (the plan's own, else the config's).
+    calendar: Collection[date] = frozenset()
 
 
 def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None,
@@ -108,6 +112,7 @@ class _Planner:
         #: A closed plan (``mapws close``) flags no dates: its findings, Flag formulas and colour rules.
         self.closed = closure_of(reading.meta)
         self.settings = replace(settings, thresholds=replace(settings.thresholds, date_flags=self.closed is None))
+        self.calendar = _plan_calendar(reading, today, settings)
         self.cells: list[CellWrite] = []
         self.notes: list[NoteWrite] = []
         self.history: list[HistoryEntry] = []
@@ -144,7 +149,7 @@ class _Planner:
         plan = replace(r.plan, items=tuple(items), risks=tuple(risks))
         ctx = Context(
             today=self.today,
-            holidays=self.settings.holidays,
+            holidays=self.calendar,
             thresholds=self.settings.thresholds,
             shortfall_days=_int(r.meta.get("shortfall_days")),
             decision_id=r.meta.get("decision_id", ""),
@@ -187,7 +192,8 @@ class _Planner:
             self._stamp()
         changes = ChangeSet(tuple(self.cells), tuple(self.notes), tuple(self.history), state_change,
                             formats_to_row, meta, timeline)
-        return SyncPlan(changes, assessment, plan, findings, self.closed.words if self.closed else "")
+        return SyncPlan(changes, assessment, plan, findings, self.closed.words if self.closed else "",
+                        self.calendar)
 
     def _with_new_id(self, finding: Finding, new_ids: dict[tuple[str, int], CellValue]) -> Finding:
         """A reading finding on a row that only now got its ID names that ID (``new_ids``: the ID
@@ -250,7 +256,7 @@ class _Planner:
             why = "; moved with the Target decision date" if item.id == self.moved_decision else ""
             if item.due > row.due:
                 slips += 1
-                days = business_days_between(row.due, item.due, self.settings.holidays)
+                days = business_days_between(row.due, item.due, self.calendar)
                 self.log(item.id, "Due", row.due, item.due, f"slipped {days} business day(s) (slip {slips}){why}")
             else:
                 self.log(item.id, "Due", row.due, item.due, f"moved earlier{why}")
@@ -578,6 +584,17 @@ META_TARGET = "target_decision"
 TARGET_FIELD = "Target decision date"
 META_GOAL_DIGESTS = "goal_digests"
 GOAL_KEYS = ("mutual_goal", "buyer_goal", "seller_goal", "success_criteria")
+
+
+def _plan_calendar(r: Reading, today: date, settings: Settings) -> Collection[date]:
+    """The calendar the plan was made with (recorded in its meta), over the years around today and
+    its target; the config's for a plan that records none."""
+    from map_workspace.workdays import calendar_from_meta
+
+    target = r.plan.overview.target_decision
+    days = (today, target) if isinstance(target, date) else (today,)
+    recorded = calendar_from_meta(r.meta, *days)
+    return settings.holidays if recorded is None else recorded
 
 
 def goal_digests(overview: Overview) -> str:

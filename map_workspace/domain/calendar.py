@@ -1,21 +1,89 @@
 """Business-day arithmetic: plans are negotiated in working days, not calendar days.
 
-A business day is Monday to Friday and not one of the given holidays (holidays come from the
-config, so they are always passed in). Nothing here reads the clock.
+A business day is Monday to Friday and not one of the given holidays. The holidays are either a
+plain set of dates or a :class:`WorkCalendar` (a plan's public holidays and company closures, which
+is a collection of its closed dates, so every function here takes either). Nothing here reads the
+clock or any file: the calendar's dates are built outside the domain (``map_workspace/workdays.py``
+reads them from the ``holidays`` package) and passed in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 _NO_HOLIDAYS: frozenset[date] = frozenset()
 _ONE_DAY = timedelta(days=1)
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class WorkCalendar(Collection[date]):
+    """The days a plan is worked on: Monday to Friday less ``closed`` (public holidays of
+    ``regions`` and the company ``closures``, as dates over the years the plan spans).
+
+    ``regions`` ("US", "GB-ENG") and ``closures`` ("12-29..01-03", "2027-08-13..2027-08-16") are
+    the calendar's recipe, kept so a plan can store it and a later sync rebuild the same calendar;
+    ``dates`` are single days named in the config. As a collection it holds the closed dates, so
+    it goes wherever a set of holidays went. The default is weekends only.
+    """
+
+    closed: frozenset[date] = frozenset()
+    regions: tuple[str, ...] = ()
+    closures: tuple[str, ...] = ()
+    dates: tuple[date, ...] = ()
+    names: tuple[tuple[date, str], ...] = ()  # holiday names, for messages ("Christmas Day")
+
+    def __contains__(self, d: object) -> bool:
+        return d in self.closed
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self.closed)
+
+    def __len__(self) -> int:
+        return len(self.closed)
+
+    def is_working_day(self, d: date) -> bool:
+        return is_business_day(d, self.closed)
+
+    def why_closed(self, d: date) -> str:
+        """"a Saturday", "a holiday (Christmas Day)", "a company closure"; "" on a working day."""
+        if d.weekday() >= 5:
+            return "a " + ("Saturday" if d.weekday() == 5 else "Sunday")
+        if d not in self.closed:
+            return ""
+        name = dict(self.names).get(d)
+        return f"a holiday ({name})" if name else "a company closure"
+
+    def describe(self) -> str:
+        """The recipe in words: "US holidays, closures 12-29..01-03"; "weekends only" when empty."""
+        parts = [", ".join(self.regions) + " holidays"] if self.regions else []
+        if self.closures:
+            parts.append("closures " + ", ".join(self.closures))
+        if self.dates:
+            parts.append(f"{len(self.dates)} named day(s)")
+        return "; ".join(parts) or "weekends only"
+
+
+#: Monday to Friday, no holidays: the default wherever no calendar is given.
+WEEKENDS_ONLY = WorkCalendar()
+
+
+def day_label(d: date) -> str:
+    """"Sat 2027-02-27": a date with its weekday, as messages name a day."""
+    return f"{_DAY_NAMES[d.weekday()]} {d.isoformat()}"
 
 
 def is_business_day(d: date, holidays: Collection[date] = _NO_HOLIDAYS) -> bool:
     """Monday to Friday and not a holiday."""
     return d.weekday() < 5 and d not in holidays
+
+
+def working_days(start: date, end: date, holidays: Collection[date] = _NO_HOLIDAYS) -> list[date]:
+    """The business days from ``start`` through ``end``, both included."""
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)
+            if is_business_day(start + timedelta(days=i), holidays)]
 
 
 def add_business_days(d: date, n: int, holidays: Collection[date] = _NO_HOLIDAYS) -> date:
@@ -62,6 +130,8 @@ def next_business_day(d: date, holidays: Collection[date] = _NO_HOLIDAYS) -> dat
 def _business_days_in(after: date, up_to: date, holidays: Collection[date]) -> int:
     """Business days in the half-open range (after, up_to]; weekdays counted in O(1)."""
     weekdays = _weekdays_through(up_to) - _weekdays_through(after)
+    if isinstance(holidays, WorkCalendar):
+        holidays = holidays.closed
     closed = sum(1 for h in holidays if after < h <= up_to and h.weekday() < 5)
     return weekdays - closed
 

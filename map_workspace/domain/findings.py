@@ -487,6 +487,22 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
                  example={"decision": "2026-03-20", "available": 14, "template": "enterprise", "needed": 54,
                           "shortfall": 40}),
          }),
+    Rule("schedule.buffer", HEALTH, INFO,
+         "The plan keeps {days:days} of buffer between its last item ({last}) and the decision on {decision}.",
+         "Keep the buffer for what slips; 'mapws replan' moves a date and its dependents.",
+         "When the plan is created, items are scheduled forward from today (or `--start`) on working "
+         "days; the time left between the last item before the decision and the decision milestone is "
+         "this buffer. It absorbs slips before the decision date is at risk.",
+         "the plan's buffer before the decision (when it is created)",
+         {"days": 12, "last": "2027-03-12", "decision": "2027-03-31"}),
+    Rule("schedule.decision_closed", HEALTH, W,
+         "The decision date is {day}, {why}: it is kept as given.",
+         "Check the date with the buyer; a decision on a working day is easier to keep.",
+         "The decision date agreed with the buyer falls on a weekend, a public holiday of the plan's "
+         "calendar or a company closure. The plan keeps it (it is the buyer's date) and every other item "
+         "is due on a working day.",
+         "the decision date falls on a weekend, holiday or closure",
+         {"day": "Sat 2027-02-27", "why": "a Saturday"}, field="due"),
     Rule("decision.late", HEALTH, W,
          "The decision is projected for {projected}, {late} business day(s) after the target {target}.",
          "Look at what pushes it (overdue items and their dependents) at the next check-in, or agree a new "

@@ -7,7 +7,7 @@ code with its severity and words (and docs/findings.md is generated from it).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -33,7 +33,8 @@ class Context:
     """What the rules need besides the plan itself."""
 
     today: date
-    holidays: frozenset[date] = frozenset()
+    #: The plan's working calendar (a WorkCalendar, or plain dates): weekends only by default.
+    holidays: Collection[date] = frozenset()
     thresholds: Thresholds = field(default_factory=Thresholds)
     shortfall_days: int = 0
     decision_id: str = ""

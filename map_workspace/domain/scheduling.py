@@ -1,4 +1,9 @@
-"""Turn a template into dated plan rows, scheduled backward from the buyer's decision date.
+"""Turn a template into dated plan rows, on the plan's working days.
+
+``schedule_forward`` (what ``mapws create`` does) starts from today: the kick-off is due within
+the first five business days, each item its lead time after its latest prerequisite, and the time
+left between the last item and the decision is a buffer before the decision milestone. When the
+template does not fit, it schedules backward and compresses, as ``schedule_backward`` does:
 
 The decision milestone is due on the decision date. Everything that leads to it is placed as
 late as its successors allow (each successor's lead time, in business days, before it), so the
@@ -11,13 +16,17 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from map_workspace.domain.calendar import (
+    WEEKENDS_ONLY,
+    WorkCalendar,
     add_business_days,
     business_days_between,
+    day_label,
+    is_business_day,
     next_business_day,
     previous_business_day,
 )
@@ -52,6 +61,91 @@ class Schedule:
     findings: tuple[Finding, ...]
     shortfall_days: int
     start: date
+    #: Business days of slack between the last item before the decision and the decision.
+    buffer_days: int = 0
+
+
+#: The kick-off (an item with no prerequisite) is due within this many business days of the start.
+KICKOFF_WITHIN_DAYS = 5
+
+
+def schedule_forward(
+    template: Template,
+    decision: date,
+    start: date,
+    people: Mapping[str, Person],
+    *,
+    extra_people: Sequence[tuple[Side, Person]] = (),
+    holidays: Collection[date] = WEEKENDS_ONLY,
+    names: Mapping[str, str] | None = None,
+) -> Schedule:
+    """Schedule ``template`` from ``start`` (today, or the day work begins) on working days.
+
+    An item with no prerequisite is due its lead time after the first working day, but within
+    the first :data:`KICKOFF_WITHIN_DAYS`; every other item its lead time after its latest
+    prerequisite; the decision milestone on ``decision``, the slack before it reported as
+    ``buffer_days`` (and a ``schedule.buffer`` finding). A template that does not fit is
+    scheduled backward and compressed (``schedule.compressed``). A decision on a day off is kept,
+    with a ``schedule.decision_closed`` warning naming the day.
+    """
+    if decision <= start:
+        raise UsageError(
+            f"The decision date {decision.isoformat()} is not after the start ({start.isoformat()}): "
+            f"a plan needs at least one day before the decision.",
+            hint="Agree a decision date in the future with the buyer and pass it again.",
+        )
+    _check_people(template, people)
+    closed_day = _decision_closed(decision, holidays)
+    graph = _Graph(template)
+    leads = {a.key: a.lead_days for a in template.activities}
+    first = next_business_day(start, holidays)
+    anchor = previous_business_day(decision, holidays)
+    dues: dict[str, date] = {graph.decision: decision}
+    for key in graph.before:
+        if key == graph.decision:
+            continue
+        prerequisites = graph.prerequisites[key]
+        if prerequisites:
+            dues[key] = add_business_days(max(dues[p] for p in prerequisites), leads[key], holidays)
+        else:
+            dues[key] = add_business_days(first, min(leads[key], KICKOFF_WITHIN_DAYS - 1), holidays)
+    ready = [dues[p] for p in graph.prerequisites[graph.decision]]
+    needed = add_business_days(max(ready), leads[graph.decision], holidays) if ready else first
+    last = max((due for key, due in dues.items() if key != graph.decision), default=first)
+    if needed > anchor or last > anchor:
+        backward = schedule_backward(template, decision, start, people,
+                                     extra_people=extra_people, holidays=holidays, names=names)
+        return replace(backward, findings=closed_day + backward.findings)
+    for key in graph.order:
+        if key in graph.followers:
+            latest = max(dues[p] for p in graph.prerequisites[key])
+            dues[key] = next_business_day(add_business_days(latest, leads[key], holidays), holidays)
+    buffer = business_days_between(needed, anchor, holidays)
+    findings = [*closed_day]
+    if buffer > 0:
+        findings.append(Finding.of("schedule.buffer", days=buffer, last=last, decision=decision))
+    schedule = _schedule(template, dues, leads, people, extra_people, decision, names, start=first)
+    if buffer > 0:  # the buffer shows on the decision milestone's row, where the buyer reads the date
+        note = buffer_note(buffer, last)
+        items = tuple(replace(i, notes=note) if i.activity == template.decision.activity and i.due == decision
+                      else i for i in schedule.items)
+        schedule = replace(schedule, items=items)
+    return replace(schedule, findings=tuple(findings), buffer_days=buffer)
+
+
+def buffer_note(days: int, last: date) -> str:
+    """The decision milestone's note on a plan scheduled with slack before it."""
+    return (f"Buffer: {days} business day{'s' if days != 1 else ''} kept before the decision "
+            f"(the last item before it is due {last.isoformat()}).")
+
+
+def _decision_closed(decision: date, holidays: Collection[date]) -> tuple[Finding, ...]:
+    """A decision on a weekend, holiday or closure is accepted, with a warning naming the day."""
+    if is_business_day(decision, holidays):
+        return ()
+    why = holidays.why_closed(decision) if isinstance(holidays, WorkCalendar) else (
+        "a weekend day" if decision.weekday() >= 5 else "a holiday")
+    return (Finding.of("schedule.decision_closed", day=day_label(decision), why=why),)
 
 
 def schedule_backward(
@@ -61,10 +155,11 @@ def schedule_backward(
     people: Mapping[str, Person],
     *,
     extra_people: Sequence[tuple[Side, Person]] = (),
-    holidays: frozenset[date] = frozenset(),
+    holidays: Collection[date] = WEEKENDS_ONLY,
     names: Mapping[str, str] | None = None,
 ) -> Schedule:
-    """Schedule ``template`` so its decision milestone falls on ``decision``.
+    """Schedule ``template`` so its decision milestone falls on ``decision``, everything before
+    it as late as its successors allow.
 
     ``people`` maps role keys (``"buyer.champion"``) to people; an item whose role has nobody
     keeps an empty owner so the sync flags it, rather than a role or group name. ``names`` fills
@@ -97,10 +192,26 @@ def schedule_backward(
     start = graph.start(dues, leads, decision, holidays)
     if start < floor:  # clamped: nothing can start before today, so the plan starts on its first date
         start = min(dues[key] for key in graph.before)
+    return replace(_schedule(template, dues, leads, people, extra_people, decision, names, start=start),
+                   findings=tuple(findings), shortfall_days=shortfall)
 
+
+def _schedule(
+    template: Template,
+    dues: Mapping[str, date],
+    leads: Mapping[str, int],
+    people: Mapping[str, Person],
+    extra_people: Sequence[tuple[Side, Person]],
+    decision: date,
+    names: Mapping[str, str] | None,
+    *,
+    start: date,
+) -> Schedule:
+    """The plan's rows for these due dates and lead times (no findings, no shortfall)."""
+    graph_position = {a.key: i for i, a in enumerate(template.activities)}
     ids = _assign_ids(template, dues)
     owner_of = {role: person.name for role, person in people.items()}
-    in_date_order = sorted(template.activities, key=lambda a: (dues[a.key], graph.position[a.key]))
+    in_date_order = sorted(template.activities, key=lambda a: (dues[a.key], graph_position[a.key]))
     items = tuple(
         Item(
             id=ids[a.key],
@@ -134,8 +245,8 @@ def schedule_backward(
         stakeholders=_stakeholders(template, people, extra_people),
         risks=risks,
         goals=_fill_goals(template.goals, decision, names or {}),
-        findings=tuple(findings),
-        shortfall_days=shortfall,
+        findings=(),
+        shortfall_days=0,
         start=start,
     )
 
@@ -160,7 +271,7 @@ class _Graph:
         self,
         leads: Mapping[str, int],
         decision: date,
-        holidays: frozenset[date],
+        holidays: Collection[date],
         clamp_from: date | None = None,
     ) -> dict[str, date]:
         """Due dates for the given lead times; ``clamp_from`` pulls early dates up to that day."""
@@ -188,7 +299,7 @@ class _Graph:
         return dues
 
     def start(
-        self, dues: Mapping[str, date], leads: Mapping[str, int], decision: date, holidays: frozenset[date]
+        self, dues: Mapping[str, date], leads: Mapping[str, int], decision: date, holidays: Collection[date]
     ) -> date:
         """The first day work must begin: each pre-decision item's due date less its lead time."""
         anchor = previous_business_day(decision, holidays)
@@ -229,7 +340,7 @@ def _compress(
     needed: int,
     decision: date,
     floor: date,
-    holidays: frozenset[date],
+    holidays: Collection[date],
 ) -> tuple[dict[str, int], dict[str, date]]:
     """Shrink pre-decision lead times in proportion until the plan starts no earlier than ``floor``.
 

@@ -26,6 +26,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "nightly.md"
 CRON = DOC.parent / "examples" / "cron.txt"
 START, END = "<!-- cron-output:start -->", "<!-- cron-output:end -->"
 CREATED, NIGHT = date(2026, 11, 2), date(2027, 1, 5)
+#: Work on the plans starts in mid-December (create schedules from this day on working days).
+WORK_STARTS = date(2026, 12, 14)
 
 
 def cron_command() -> str:
@@ -45,7 +47,8 @@ def environment(home: Path) -> dict[str, str]:
 
 def _create(maps: Path, deal: str, *people: str) -> str:
     result = CliRunner().invoke(cli, ["create", deal, "--template", "light", "--decision-date", "2027-01-15",
-                                      *people, "--dir", str(maps), "--today", CREATED.isoformat(), "--json"])
+                                      *people, "--dir", str(maps), "--today", CREATED.isoformat(),
+                                      "--start", WORK_STARTS.isoformat(), "--json"])
     assert result.exit_code == 0, result.output
     return re.search(r'"plan": "([^"]+)"', result.output)[1]
 

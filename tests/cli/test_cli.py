@@ -29,7 +29,8 @@ def create(tmp_path, deal="Acme rollout", *extra):
 
 def test_create_json_shape_and_file(tmp_path):
     data = create(tmp_path)
-    assert set(data) == {"plan", "url", "slug", "items", "shared_with"}
+    assert set(data) == {"plan", "url", "slug", "items", "shared_with", "schedule", "warnings"}
+    assert set(data["schedule"]) == {"start", "buffer_days", "shortfall_days", "calendar"}
     assert data["slug"] == "acme-rollout"
     assert data["shared_with"] == []  # a local workbook is shared by sending the file
     assert Path(data["plan"]).is_absolute() and Path(data["plan"]).exists()

@@ -33,7 +33,9 @@ def night(tmp_path, day, *extra, code=0):
 def plans(tmp_path):
     for deal in ("Alpha deal", "Beta deal", "Gamma deal"):
         run("create", deal, "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>", "--seller",
-            "Sam Rivera <sam@seller.io>", "--dir", tmp_path / "maps", "--today", CREATED)
+            "Sam Rivera <sam@seller.io>", "--dir", tmp_path / "maps", "--today", CREATED,
+            # Work starts in two weeks: the first nights see a plan far from its dates.
+            "--start", CREATED + timedelta(days=14))
     return tmp_path
 
 

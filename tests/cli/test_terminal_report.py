@@ -89,23 +89,23 @@ def test_status_all_says_what_it_would_write_not_that_it_synced(plan, tmp_path):
 
 def test_each_finding_line_names_item_activity_cell_and_hint(plan):
     out = run("status", "acme-rollout", "--dir", plan["dir"], "--today", TODAY).stdout
-    t09 = plan["activities"]["T-09"]
-    line = next(ln for ln in out.splitlines() if f"T-09 {t09}: no owner" in ln)
+    t10 = plan["activities"]["T-10"]
+    line = next(ln for ln in out.splitlines() if f"T-10 {t10}: no owner" in ln)
     assert re.search(r"\(Plan!E\d+\)$", line), line
     hint = out.splitlines()[out.splitlines().index(line) + 1]
     assert hint.strip().startswith("→ Name one person from the Stakeholders tab")
     # No bare cell reference that reads like an error code, and no ID said twice.
     assert not re.search(r"(?<![!\w-])[A-Z]{1,2}\d+\b", out), out
-    assert "T-09 T-09" not in out
+    assert "T-10 T-10" not in out
     quiet = run("status", "acme-rollout", "--dir", plan["dir"], "--today", TODAY, "--quiet").stdout
-    assert f"T-09 {t09}: no owner" in quiet
+    assert f"T-10 {t10}: no owner" in quiet
     assert not [ln for ln in quiet.splitlines() if ln.strip().startswith("→")]
 
 
 def test_json_findings_keep_their_codes_and_name_the_activity(plan):
     out = as_json("status", "acme-rollout", "--dir", plan["dir"], "--today", TODAY)
-    t09 = next(f for f in out["findings"] if f["id"] == "T-09" and f["code"] == "owner.missing")
-    assert t09["activity"] == plan["activities"]["T-09"] and re.fullmatch(r"E\d+", t09["cell"])
+    t10 = next(f for f in out["findings"] if f["id"] == "T-10" and f["code"] == "owner.missing")
+    assert t10["activity"] == plan["activities"]["T-10"] and re.fullmatch(r"E\d+", t10["cell"])
 
 
 # --- item 3: what changed ----------------------------------------------------------------------
@@ -149,15 +149,15 @@ def test_night_without_a_terminal_prints_plain_text_per_plan_then_totals(plan, t
     assert lines[0].startswith("acme-rollout: ") and "change(s) written" in lines[0] and "At risk" in lines[0]
     assert lines[1] == "  What changed (last edited by Dana Tanaka):"
     assert f"    T-01 {acts['T-01']}: done" in lines
-    t09 = next(i for i, ln in enumerate(lines) if ln.startswith(f"  error   T-09 {acts['T-09']}: no owner (Plan!E"))
-    assert lines[t09 + 1].strip().startswith("→ Name one person")
+    t10 = next(i for i, ln in enumerate(lines) if ln.startswith(f"  error   T-10 {acts['T-10']}: no owner (Plan!E"))
+    assert lines[t10 + 1].strip().startswith("→ Name one person")
     assert "By owner:" in lines and lines[-1].startswith("1 of 1 plan(s) synced (0 unchanged, not read), 0 failed, ")
     # No table, no width limit: nothing boxed or cut to 80 columns.
     assert max(map(len, lines)) > 100 and "…" not in out and not set("┃━│─┏") & set(out)
     # The next night: unchanged, not read, and still says what needs doing.
     later = run("sync", "--all", "--dir", plan["dir"], "--today", TODAY, env=env).stdout
     assert later.startswith("acme-rollout: unchanged, nothing to write · ") and "What changed" not in later
-    assert f"T-09 {acts['T-09']}: no owner (Plan!E" in later
+    assert f"T-10 {acts['T-10']}: no owner (Plan!E" in later
 
 
 def test_a_renamed_tab_is_named_as_the_buyer_sees_it(plan):
@@ -165,4 +165,4 @@ def test_a_renamed_tab_is_named_as_the_buyer_sees_it(plan):
     wb[PLAN].title = "Action plan"
     wb.save(plan["path"])
     out = run("status", "acme-rollout", "--dir", plan["dir"], "--today", TODAY).stdout
-    assert re.search(rf"T-09 {re.escape(plan['activities']['T-09'])}: no owner \('Action plan'!E\d+\)$", out, re.M)
+    assert re.search(rf"T-10 {re.escape(plan['activities']['T-10'])}: no owner \('Action plan'!E\d+\)$", out, re.M)

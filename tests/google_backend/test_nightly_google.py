@@ -58,8 +58,9 @@ def create_plans(emulator, config: Config, count: int, store=None) -> list:
     """One plan made by the product (light template), the rest Drive copies of it with their own
     deal slug: setting up many plans costs one create."""
     store = store or make_store(emulator)
+    # Work starts on 2026-06-02, so on LATER two items are overdue (not stalled) and the next due soon.
     req = app.CreateRequest("Deal 0", date(2026, 6, 30), [Person.parse(BUYER)], [Person.parse(SELLER)],
-                            template="light")
+                            template="light", start=date(2026, 6, 2))
     first = app.create_plan(store, req, config).ref
     drive = drive_service(emulator)
     for i in range(1, count):

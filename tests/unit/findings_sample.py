@@ -149,7 +149,7 @@ def _created(decision: date = date(2026, 6, 30), today: date = CREATED, template
     return app.build_new_plan(req, Config(), today, NOW)
 
 
-def _synced(snapshot: Snapshot, today: date = date(2026, 3, 16)) -> list[Finding]:
+def _synced(snapshot: Snapshot, today: date = CREATED) -> list[Finding]:
     return list(plan_sync(snapshot, today, now=NOW.replace(day=today.day, month=today.month)).findings)
 
 
@@ -230,6 +230,8 @@ def _reading_cases() -> dict[str, list[Finding]]:
         ("compressed-by-one-day", date(2026, 3, 27), CREATED, "light"),
     ):
         cases[name] = [f for f in _created(decision, today, template).findings if f.code == "schedule.compressed"]
+    cases["decision-on-a-day-off"] = [f for f in _created(date(2026, 7, 4)).findings
+                                      if f.code.startswith("schedule.")]
     return cases
 
 

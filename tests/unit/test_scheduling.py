@@ -425,3 +425,39 @@ def test_random_dag_templates_keep_the_invariants(template, today, days_ahead, h
     schedule = schedule_backward(template, decision, today, {}, holidays=holidays)
     assert_invariants(schedule, template, decision, today, holidays)
     assert all(item.owner == "" for item in schedule.items)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    template=random_dag_templates(),
+    today=st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+    days_ahead=st.integers(1, 120),
+    holiday_offsets=st.frozensets(st.integers(-80, 130), max_size=8),
+)
+def test_forward_schedules_of_random_dag_templates_keep_the_invariants(template, today, days_ahead,
+                                                                      holiday_offsets):
+    from map_workspace.domain.scheduling import KICKOFF_WITHIN_DAYS, schedule_forward
+
+    decision = today + timedelta(days=days_ahead)
+    holidays = frozenset(today + timedelta(days=offset) for offset in holiday_offsets)
+    schedule = schedule_forward(template, decision, today, {}, holidays=holidays)
+    items = keyed(schedule, template)
+    by_id = {item.id: item for item in schedule.items}
+    after = followers_of_decision(template)
+    codes = [f.code for f in schedule.findings]
+    assert set(codes) <= {"schedule.buffer", "schedule.decision_closed", "schedule.compressed"}
+    assert ("schedule.decision_closed" in codes) == (not is_business_day(decision, holidays))
+    assert items[template.decision.key].due == decision
+    first = next_business_day(today, holidays)
+    for spec in template.activities:
+        item = items[spec.key]
+        assert item.due >= today
+        assert is_business_day(item.due, holidays) or item.due == decision, (spec.key, item.due)
+        assert (item.due >= decision) if spec.key in after else (item.due <= decision), spec.key
+        for dep_id in item.depends_on:
+            assert business_days_between(by_id[dep_id].due, item.due, holidays) >= item.lead_days, spec.key
+        if "schedule.compressed" not in codes and not spec.depends_on and spec.key != template.decision.key:
+            assert business_days_between(first, item.due, holidays) < KICKOFF_WITHIN_DAYS, spec.key
+    if "schedule.compressed" not in codes:
+        assert schedule.shortfall_days == 0 and schedule.buffer_days >= 0
+        assert ("schedule.buffer" in codes) == (schedule.buffer_days > 0)
