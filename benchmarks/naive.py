@@ -45,6 +45,7 @@ from map_workspace.layout import (
     STAKEHOLDERS,
     STATE,
     TABLE_TABS,
+    TIMELINE,
     Cell,
     CellValue,
     Grid,
@@ -241,6 +242,8 @@ def snapshot_from_records(records: dict[str, list[dict[str, Any]]], metadata: di
     spreadsheet metadata (developer metadata), no notes (records carry none)."""
     skeleton = parse_spreadsheet(metadata, source)
     tabs = {name: grid_from_records(name, rows) for name, rows in records.items()}
+    if TIMELINE in skeleton.tabs:  # its cells are formulas the core never reads: it only needs to know it is there
+        tabs.setdefault(TIMELINE, skeleton.tabs[TIMELINE])
     return Snapshot(source=source, meta=skeleton.meta, tabs=tabs, formats_ok=True,
                     extra_tabs=skeleton.extra_tabs)
 

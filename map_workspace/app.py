@@ -56,8 +56,10 @@ def settings_for(config: Config) -> Settings:
     """What a sync reasons with. The calendar is the config's, for plans that do not record the
     one they were made with (a plan that does is synced on its own: see sync.py)."""
     from map_workspace.sync import Settings
+    from map_workspace.workdays import DeferredCalendar
 
-    return Settings(default_locale=config.locale, holidays=calendar_for(config, today_for(config)),
+    today = today_for(config)
+    return Settings(default_locale=config.locale, holidays=DeferredCalendar(lambda: calendar_for(config, today)),
                     thresholds=config.thresholds)
 
 
@@ -266,7 +268,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     from map_workspace.render import render_plan
     from map_workspace.sync import META_GOAL_DIGESTS, META_TARGET, goal_digests, plan_sync
     from map_workspace.template_files import load_template
-    from map_workspace.workdays import calendar_meta
+    from map_workspace.workdays import calendar_meta, years_around
 
     if not req.buyers:
         raise UsageError("A plan needs at least one buyer contact.", 'Add --buyer "Name <email>".')
@@ -312,7 +314,8 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
             "locale": config.locale, "timezone": config.timezone, "shortfall_days": str(schedule.shortfall_days),
             "decision_id": decision, "created": now.isoformat(timespec="seconds"),
             META_TARGET: req.decision.isoformat(), META_GOAL_DIGESTS: goal_digests(plan.overview),
-            "start": schedule.start.isoformat(), "buffer_days": str(schedule.buffer_days), **calendar_meta(calendar)}
+            "start": schedule.start.isoformat(), "buffer_days": str(schedule.buffer_days),
+            **calendar_meta(calendar, years_around(start, req.decision))}
     snapshot = render_plan(plan, state, meta)
     created = HistoryEntry(now.isoformat(timespec="seconds"), "", "Plan", "", template.name,
                            f"created from the '{template.name}' template, decision date "

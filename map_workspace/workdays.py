@@ -10,7 +10,9 @@ A plan stores the recipe in its meta (:func:`calendar_meta`: ``calendar_regions`
 ``calendar_closures``, ``calendar_dates``), so a later sync rebuilds the calendar the plan was made
 with (:func:`calendar_from_meta`), whatever the rep's config says by then. The dates are built for
 the years around the plan (:func:`years_around`): the package computes any year, so nothing is
-hand-written and nothing goes stale.
+hand-written and nothing goes stale. The closed days computed at create are stored too
+(``calendar_closed`` for ``calendar_years``), so a sync within those years needs no ``holidays``
+import (a third of a second at start-up); outside them the recipe is built again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 
 from map_workspace.domain.calendar import WorkCalendar
@@ -27,6 +29,8 @@ from map_workspace.errors import UsageError
 META_REGIONS = "calendar_regions"
 META_CLOSURES = "calendar_closures"
 META_DATES = "calendar_dates"
+META_CLOSED = "calendar_closed"
+META_YEARS = "calendar_years"
 
 _CLOSURE = re.compile(r"^\s*(\d{4}-)?(\d{2})-(\d{2})\s*\.\.\s*(\d{4}-)?(\d{2})-(\d{2})\s*$")
 _CLOSURE_HINT = ("Write closures as MM-DD..MM-DD (every year) or YYYY-MM-DD..YYYY-MM-DD, "
@@ -143,10 +147,59 @@ def _build(regions: tuple[str, ...], closures: tuple[str, ...], dates: tuple[dat
                         dates=dates, names=tuple(sorted(names.items())))
 
 
-def calendar_meta(calendar: WorkCalendar) -> dict[str, str]:
-    """The meta entries a plan keeps its calendar's recipe in."""
-    return {META_REGIONS: ",".join(calendar.regions), META_CLOSURES: ",".join(calendar.closures),
-            META_DATES: ",".join(d.isoformat() for d in calendar.dates)}
+def calendar_meta(calendar: WorkCalendar, years: range | None = None) -> dict[str, str]:
+    """The meta entries a plan keeps its calendar's recipe in, and (``years``: those it was built
+    for) the closed days themselves, compact ("20261225")."""
+    out = {META_REGIONS: ",".join(calendar.regions), META_CLOSURES: ",".join(calendar.closures),
+           META_DATES: ",".join(d.isoformat() for d in calendar.dates)}
+    if years:
+        out[META_YEARS] = f"{years.start}-{years.stop - 1}"
+        out[META_CLOSED] = ",".join(f"{d:%Y%m%d}" for d in sorted(calendar.closed))
+    return out
+
+
+def _stored(meta: Mapping[str, str], years: range) -> WorkCalendar | None:
+    """The closed days the plan stored, when they cover ``years``; None otherwise."""
+    first, _, last = str(meta.get(META_YEARS) or "").partition("-")
+    if not (first.isdigit() and last.isdigit()) or not (int(first) <= years.start and years.stop - 1 <= int(last)):
+        return None
+    try:
+        closed = frozenset(date(int(t[:4]), int(t[4:6]), int(t[6:8]))
+                           for t in str(meta.get(META_CLOSED) or "").split(",") if t.strip())
+    except ValueError:
+        return None
+
+    def listed(key: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in str(meta.get(key) or "").split(",") if part.strip())
+
+    return WorkCalendar(closed=closed, regions=listed(META_REGIONS), closures=listed(META_CLOSURES))
+
+
+class DeferredCalendar(Collection[date]):
+    """A calendar built on first use: a sync reasons with the plan's own calendar when the plan
+    records one, so the config's is usually never needed (and ``holidays`` never imported)."""
+
+    def __init__(self, build: Callable[[], WorkCalendar]) -> None:
+        self._build = build
+        self._calendar: WorkCalendar | None = None
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = self._build()
+        return self._calendar
+
+    def __contains__(self, d: object) -> bool:
+        return d in self.calendar
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self.calendar)
+
+    def __len__(self) -> int:
+        return len(self.calendar)
+
+    def __getattr__(self, name: str) -> object:  # why_closed, is_working_day, names ...
+        return getattr(self.calendar, name)
 
 
 def calendar_from_meta(meta: Mapping[str, str], *days: date) -> WorkCalendar | None:
@@ -154,6 +207,9 @@ def calendar_from_meta(meta: Mapping[str, str], *days: date) -> WorkCalendar | N
     records none (made before calendars were stored: the config's calendar applies)."""
     if META_REGIONS not in meta:
         return None
+    stored = _stored(meta, years_around(*days))
+    if stored is not None:
+        return stored
 
     def listed(key: str) -> list[str]:
         return [part.strip() for part in str(meta.get(key) or "").split(",") if part.strip()]

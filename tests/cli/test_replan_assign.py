@@ -32,12 +32,12 @@ def test_replan_prints_the_moves_then_writes_them(plans):
     assert out.exit_code == 0, out.output
     lines = out.stdout.splitlines()
     assert lines[0].split() == ["ID", "Activity", "Due", "Why"]
-    assert lines[1].split()[0] == "T-12" and "2026-05-27 → 2026-06-10" in lines[1] and "new due date" in lines[1]
+    assert lines[1].split()[0] == "T-12" and "2026-04-13 → 2026-06-10" in lines[1] and "new due date" in lines[1]
     assert any(line.split()[0] == "M-06" and "needs 2 business day(s) after M-05" in line for line in lines)
-    assert lines[-1].startswith("acme-rollout: 9 item(s) moved · At risk · projected decision 2026-07-14")
-    assert "--decision-date 2026-07-14" in out.stderr  # the decision now falls after the target
+    assert lines[-1].startswith("acme-rollout: 13 item(s) moved · Off track · projected decision 2026-07-16")
+    assert "--decision-date 2026-07-16" in out.stderr  # the decision now falls after the target
     status = json.loads(mapws("status", "acme-rollout", "--dir", str(plans), "--json").stdout)
-    assert status["changes"] == 0 and status["projected_decision"] == "2026-07-14"
+    assert status["changes"] == 0 and status["projected_decision"] == "2026-07-16"
 
 
 def test_replan_json_and_dry_run(plans):
@@ -48,7 +48,7 @@ def test_replan_json_and_dry_run(plans):
     assert data["moved"] == [
         {"id": "M-06", "activity": "Purchase decision", "from": "2026-06-30", "to": "2026-07-14",
          "reason": "new decision date"},
-        {"id": "T-20", "activity": "Implementation planning", "from": "2026-07-06", "to": "2026-07-20",
+        {"id": "T-20", "activity": "Implementation planning", "from": "2026-07-07", "to": "2026-07-20",
          "reason": "needs 4 business day(s) after M-06, now due 2026-07-14"}]
     assert (data["projected_decision"], data["health"], data["dry_run"]) == ("2026-07-14", "on_track", True)
     assert data["plan"].endswith("acme-rollout.xlsx")
@@ -81,7 +81,7 @@ def test_assign_json_dry_run_and_write(plans):
     assert out.exit_code == 0, out.output
     assert out.stdout.splitlines() == [
         "buyer.cfo: Lee Chen <lee@acme.com> now owns M-03; added to Stakeholders",
-        "seller.se: Sam Rivera <sam@seller.io> now owns T-04, T-05, T-06, T-20"]
+        "seller.se: Sam Rivera <sam@seller.io> now owns T-04, T-05, T-07, T-20"]
     assert json.loads(dry.stdout) == {"plan": json.loads(dry.stdout)["plan"], "dry_run": True, "assigned": [
         {"role": "buyer.cfo", "person": "Lee Chen <lee@acme.com>", "items": ["M-03"], "kept": [],
          "added_to_stakeholders": True}]}

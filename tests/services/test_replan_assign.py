@@ -60,7 +60,8 @@ def test_replan_writes_once_and_reads_back_on_every_backend(store):
     assert sorted(r["id"] for r in marked) == sorted(m.id for m in result.replan.moves)
     out = result.as_json()
     assert set(out) >= {"plan", "moved", "projected_decision", "health"}
-    assert out["moved"][0] == {"id": "T-12", "activity": plan.item("T-12").activity, "from": "2026-05-27",
+    assert out["moved"][0] == {"id": "T-12", "activity": plan.item("T-12").activity,
+                               "from": plan.item("T-12").due.isoformat(),
                                "to": "2026-06-10", "reason": "new due date"}
     assert out["projected_decision"] == result.replan.moves[-2].after.isoformat()  # M-06, T-20 after it
 
