@@ -483,7 +483,8 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
                  "When the plan is created",
                  message="The decision date {decision} {available:leaves}, but the {template} template plans "
                          "{needed}: dates were compressed by {shortfall:days}.",
-                 hint="Agree realistic dates with the buyer, or move the decision date (mapws reschedule, later).",
+                 hint="Agree realistic dates with the buyer, or move the decision date later: "
+                      "mapws replan PLAN --decision-date DATE.",
                  example={"decision": "2026-03-20", "available": 14, "template": "enterprise", "needed": 54,
                           "shortfall": 40}),
          }),
