@@ -27,7 +27,7 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from map_workspace import formulas
+from map_workspace import formulas, timeline
 from map_workspace.cli import cli
 from map_workspace.layout import HISTORY, STATE, a1, normalise_header
 from map_workspace.sync import FLAG_WORDS
@@ -46,12 +46,14 @@ INJECTIONS = {
 }
 PAYLOADS = list(INJECTIONS.values())
 STAKEHOLDERS = ["Dana Tanaka", "田中 太郎", "Priya Shah", "Sam Rivera", "Alex Kim", "Alex Moreau"]
-#: The functions formulas.py uses (its docstring's list): nothing else may appear in a live formula.
+#: The functions formulas.py and timeline.py use (their docstrings' lists): nothing else may appear in a
+#: live formula.
 PRODUCT_FUNCTIONS = {"IF", "OR", "AND", "NOT", "ISNUMBER", "N", "TODAY", "COUNTIF", "COUNTA", "SUMPRODUCT",
-                     "ROUND"}
+                     "ROUND", "IFERROR", "INDEX", "MATCH", "WEEKDAY"}
 #: Every string literal formulas.py writes, besides the flag words the sync joins with " · ".
 PRODUCT_LITERALS = {"", "Stalled", "Overdue", "Due soon", " of ", " done · ", "%",
-                    *formulas.DONE_WORDS, *formulas.NA_WORDS, *formulas.BLOCKED_WORDS}
+                    *formulas.DONE_WORDS, *formulas.NA_WORDS, *formulas.BLOCKED_WORDS,
+                    timeline.DIAMOND, timeline._MILESTONE}
 _LITERAL = re.compile(r'"((?:[^"]|"")*)"')
 _FUNCTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 #: Tab → cells in it that must still hold each payload as text after the sync (at least).

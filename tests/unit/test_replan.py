@@ -87,8 +87,9 @@ def test_a_non_working_day_is_named():
 @pytest.fixture(scope="module")
 def created():
     req = app.CreateRequest("Acme rollout", date(2026, 6, 30), [Person.parse("Dana Tanaka <dana@acme.com>")],
-                            [Person.parse("Sam Rivera <sam@seller.io>")])
-    new = app.build_new_plan(req, Config(), CREATED, datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+                            [Person.parse("Sam Rivera <sam@seller.io>")],
+                            as_late_as_possible=True)  # the dates below are those of the backward schedule
+    new = app.build_new_plan(req, Config(holiday_regions=()), CREATED, datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     return new.snapshot
 
 
