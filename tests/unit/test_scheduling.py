@@ -97,7 +97,7 @@ def assert_invariants(schedule: Schedule, template: Template, decision: date, to
         assert finding.severity is Severity.WARNING and finding.id is None and finding.tab == "Plan"
         shortfall = schedule.shortfall_days
         assert f"compressed by {shortfall} business day" in finding.message
-        assert "mapws reschedule" in finding.hint
+        assert "mapws replan PLAN --decision-date DATE" in finding.hint
     else:
         assert schedule.findings == ()
         assert schedule.start >= next_business_day(today, holidays)
@@ -195,7 +195,7 @@ def test_very_near_decision_is_compressed_and_says_by_how_much(enterprise):
         f"dates were compressed by {planned - 9} business days."
     )
     assert schedule.findings[0].hint == (
-        "Agree realistic dates with the buyer, or move the decision date (mapws reschedule, later)."
+        "Agree realistic dates with the buyer, or move the decision date later: mapws replan PLAN --decision-date DATE."
     )
     assert schedule.start == MONDAY  # the compressed plan uses the time there is
     assert any(item.lead_days > 0 for item in schedule.items if item.due <= decision)
