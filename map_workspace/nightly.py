@@ -240,10 +240,12 @@ def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, Any]]]:
 # --- what a night remembers of a plan it need not plan again -------------------------------------
 
 def settings_key(config: Config) -> str:
-    """What the conclusions depend on besides the file and the day: mapws itself and the settings."""
-    settings = app.settings_for(config)
-    text = json.dumps([__version__, SCHEMA_VERSION, settings.default_locale, sorted(map(str, settings.holidays)),
-                       asdict(settings.thresholds)])
+    """What the conclusions depend on besides the file and the day: mapws itself and the settings.
+    The calendar enters as the config's recipe (regions, closures, single days), not as its built
+    dates: asked once per plan, it must not build a calendar (or import ``holidays``) each time."""
+    regions = None if config.holiday_regions is None else list(config.holiday_regions)
+    text = json.dumps([__version__, SCHEMA_VERSION, config.locale, regions, list(config.closures),
+                       sorted(map(str, config.holidays)), asdict(config.thresholds)])
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
