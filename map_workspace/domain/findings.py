@@ -240,7 +240,7 @@ ATTENTION, HEALTH, RISKS, LAYOUT = "The attention list", "Plan health", "Risks",
 _ONE_OWNER = 'every item has one named person as owner, not a team, the company or two people; "TBD" is no owner'
 _KNOWN_OWNER = "the owner is not in Stakeholders, or a first/family name matches several people"
 _READABLE_DATE = ("every open item has a date mapws can read (ISO, the locale's numeric form, month names, "
-                  "2026/05/15, 2026年5月15日)")
+                  "2026/05/15, 2026年5月15日, 令和8年5月15日, R8.5.15, full-width digits)")
 _DEPS_HOLD = "dependencies name existing items and form no cycle"
 _DEPS_TIMING = "an item due before, or less than its lead time after, what it depends on"
 _ATTENTION = "the night's attention list"

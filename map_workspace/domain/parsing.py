@@ -87,6 +87,15 @@ _SERIAL_TEXT = re.compile(r"\d+|\d{3,}\.\d+")
 _COMPACT_ISO = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _YEAR_FIRST = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})")
 _CJK_DATE = re.compile(r"(?:(\d{2,4})\s*[年년]\s*)?(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号일]")
+#: Japanese era dates: "令和8年5月15日", "令和元年5月1日", "R8.5.15", "H31/4/30" (NFKC has made "㋿" 令和
+#: and full-width digits half-width; the text is case-folded, so "R" is "r").
+_ERA_DATE = re.compile(
+    r"(?P<era>令和|平成|昭和|[rhs])\s*(?P<year>元|\d{1,2})\s*"
+    r"(?:年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日|[-/.]\s*(?P<m2>\d{1,2})\s*[-/.]\s*(?P<d2>\d{1,2}))"
+)
+#: Each era's first day; its year N is the Gregorian year of that day plus N - 1.
+_ERAS = {"令和": date(2019, 5, 1), "平成": date(1989, 1, 8), "昭和": date(1926, 12, 25)}
+_ERA_LETTERS = {"r": "令和", "h": "平成", "s": "昭和"}
 _NUMERIC_DATE = re.compile(r"(\d{1,4})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{1,4}))?")
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
@@ -144,6 +153,8 @@ def accepted_date_forms(locale: str) -> str:
         sep = _DAY_FIRST_EXAMPLE_SEPARATOR.get(language, "/")
         numeric, named = f"15{sep}05{sep}2026", "15 May 2026"
     elif order is DateOrder.YEAR_FIRST:
+        if re.split(r"[-_.@]", (locale or "").casefold())[0] == "ja":
+            return "2026-05-15, 2026/5/15, 2026年5月15日 or 令和8年5月15日"
         numeric, named = "2026/5/15", "May 15 2026"
     else:
         numeric, named = "5/15/2026", "May 15 2026"
@@ -226,6 +237,18 @@ def _from_cjk(match: re.Match[str], order: DateOrder, today: date | None) -> dat
     return _ymd(year, month, day) if year else _without_year(int(month), int(day), today)
 
 
+def _from_era(match: re.Match[str], order: DateOrder, today: date | None) -> date | None:
+    """A Japanese era date. A day before the era began names nothing ("令和元年4月30日" was Heisei);
+    a year past the era's end is read on (forms printed before 2019 said "平成32年")."""
+    era = _ERA_LETTERS.get(match["era"], match["era"])
+    first = _ERAS[era]
+    number = 1 if match["year"] == "元" else int(match["year"])
+    if number < 1:
+        return None
+    found = date(first.year + number - 1, int(match["m1"] or match["m2"]), int(match["d1"] or match["d2"]))
+    return found if found >= first else None
+
+
 def _from_numeric(match: re.Match[str], order: DateOrder, today: date | None) -> date | None:
     """Digits in the locale's order; in another order only when no other reading is a real day:
     "15/12" is 15 December in any locale (no month 15), "5/6/2026" outside the locale is refused."""
@@ -265,6 +288,7 @@ _DATE_SHAPES: tuple[tuple[re.Pattern[str], _DateBuilder], ...] = (
     (_SERIAL_TEXT, _from_serial_text),
     (_YEAR_FIRST, _from_year_first),
     (_CJK_DATE, _from_cjk),
+    (_ERA_DATE, _from_era),
     (_NUMERIC_DATE, _from_numeric),
 )
 
