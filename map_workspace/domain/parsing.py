@@ -537,8 +537,17 @@ class OwnerReading:
         return tuple(dict.fromkeys(p.stakeholder for p in self.people if p.stakeholder is not None))
 
 
-_HONORIFIC_WORDS = frozenset({"mr", "mrs", "ms", "mx", "miss", "dr", "prof", "professor", "さん", "様", "氏"})
-_HONORIFIC_ENDINGS = ("-san", "-sama", "さん", "さま", "様", "氏")
+#: Japanese job titles written after a family name the way an honorific is ("田中部長"), longest first.
+_JAPANESE_TITLES = ("本部長", "部長", "課長", "次長", "係長", "室長", "社長", "専務", "常務", "主任")
+_JAPANESE_HONORIFICS = ("さん", "さま", "様", "殿", "氏", "君", "くん")
+_HONORIFIC_WORDS = frozenset(
+    {"mr", "mrs", "ms", "mx", "miss", "dr", "prof", "professor", *_JAPANESE_HONORIFICS, *_JAPANESE_TITLES}
+)
+_HONORIFIC_ENDINGS = ("-san", "-sama", *_JAPANESE_HONORIFICS, *_JAPANESE_TITLES)
+#: Japanese words that make a name a group: a team, department (部, 課) or everyone concerned (各位).
+_JAPANESE_GROUP = re.compile(r".*(?:チーム|部門|グループ|各位|全員|担当者)|.+課|.{2,}部")
+#: Family names that end in 部 with two characters before it (阿部 and 服部 have one, so need none).
+_FAMILY_NAMES_IN_BU = frozenset({"長谷部", "日下部", "曽我部", "曾我部", "五十部", "宇佐部"})
 _GROUP_NOUNS = ("team", "department", "dept", "group", "committee", "office", "squad", "unit", "division")
 _GROUP_PATTERN = re.compile(
     r"(?:the )?[\w&'’ .-]*\b(?:" + "|".join(_GROUP_NOUNS) + r")|team\b.*|[\w ]*(?:チーム|部門|グループ)"
@@ -598,9 +607,14 @@ def _name_tokens(text: str) -> tuple[str, ...]:
 
 
 def _drop_honorific_ending(token: str) -> str:
-    for ending in _HONORIFIC_ENDINGS:
-        if token.endswith(ending) and len(token) > len(ending):
-            return token[: -len(ending)]
+    """"田中さん" → "田中", "田中部長様" → "田中" (a title and an honorific)."""
+    dropped = True
+    while dropped:
+        dropped = False
+        for ending in _HONORIFIC_ENDINGS:
+            if token.endswith(ending) and len(token) > len(ending):
+                token, dropped = token[: -len(ending)], True
+                break
     return token
 
 
@@ -675,7 +689,7 @@ def _read_piece(name: str, typed: str, people: Sequence[_Person], companies: Seq
         return _person_or_ambiguous(whole, typed)
     if _is_company(name, companies):
         return OwnerReading(OwnerKind.COMPANY, typed)
-    if _is_group(name):
+    if _is_group(name, people):
         return OwnerReading(OwnerKind.GROUP, typed)
     if _is_placeholder(name):
         return OwnerReading(OwnerKind.PLACEHOLDER, typed)
@@ -711,10 +725,10 @@ def _read_named_owner(
         return OwnerReading(OwnerKind.GROUP, typed)
     pieces = _pieces(name, _MULTI_SEPARATORS)
     if len(pieces) >= 2:
-        if all(_is_group(p) for p in pieces):
+        if all(_is_group(p, people) for p in pieces):
             return OwnerReading(OwnerKind.GROUP, typed)
         return OwnerReading(OwnerKind.MULTIPLE, typed, candidates=tuple(pieces))
-    if _is_group(name):
+    if _is_group(name, people):
         return OwnerReading(OwnerKind.GROUP, typed)
     if "," in name:
         return _read_comma_owner(name, typed, people)
@@ -802,9 +816,16 @@ def _is_group_word(text: str) -> bool:
     return key in GROUP_WORDS or key.rstrip(".!") in GROUP_WORDS
 
 
-def _is_group(text: str) -> bool:
-    """A listed word, or a team by its name: "the IT team", "Finance dept.", "team Alpha"."""
-    return _is_group_word(text) or bool(_GROUP_PATTERN.fullmatch(_clean(text).rstrip(".!")))
+def _is_group(text: str, people: Sequence[_Person] = ()) -> bool:
+    """A listed word, or a team by its name: "the IT team", "Finance dept.", "team Alpha", and in
+    Japanese "情報システム部", "経理課", "関係者各位", "経理担当者" — but not a listed person's
+    name ("長谷部" when 長谷部 誠 is a stakeholder) nor a name with an honorific ("長谷部さん")."""
+    key = _clean(text).rstrip(".!")
+    if _is_group_word(text) or _GROUP_PATTERN.fullmatch(key):
+        return True
+    if not _JAPANESE_GROUP.fullmatch(key) or key in _FAMILY_NAMES_IN_BU:
+        return False
+    return not _part_matches(text, people)
 
 
 def _is_company(text: str, companies: Sequence[str]) -> bool:

@@ -736,3 +736,74 @@ def test_impossible_era_dates_are_unparseable(typed):
 )
 def test_a_japanese_date_without_a_year_is_the_one_nearest_today(typed, today, expected):
     assert parse_date(typed, "ja_JP", today=today).value == expected
+
+
+# --- Japanese names (issue 14) ---------------------------------------------------------------------
+
+ICHIRO = Stakeholder("阿部 一郎", Side.BUYER, "承認者")
+MAKOTO = Stakeholder("長谷部 誠", Side.BUYER, "起案者")
+JA_PEOPLE = (TARO, HANAKO, ICHIRO, MAKOTO, SAM)
+
+
+@pytest.mark.parametrize(
+    ("typed", "who"),
+    [
+        ("田中様", TARO),
+        ("田中 様", TARO),
+        ("田中　様", TARO),
+        ("田中さん", TARO),
+        ("田中 さん", TARO),
+        ("田中さま", TARO),
+        ("田中殿", TARO),
+        ("田中 殿", TARO),
+        ("田中氏", TARO),
+        ("田中 氏", TARO),
+        ("田中君", TARO),
+        ("田中 君", TARO),
+        ("田中くん", TARO),
+        ("田中太郎", TARO),
+        ("田中太郎様", TARO),
+        ("田中 太郎 様", TARO),
+        ("太郎 田中", TARO),
+        ("田中部長", TARO),
+        ("田中 課長", TARO),
+        ("山本さん", HANAKO),
+        ("阿部", ICHIRO),
+        ("阿部さん", ICHIRO),
+        ("長谷部", MAKOTO),
+        ("長谷部様", MAKOTO),
+    ],
+)
+def test_japanese_honorifics_and_spacing_are_ignored(typed, who):
+    reading = read_owner(typed, JA_PEOPLE, ("株式会社アクメ",))
+    assert reading.kind is OwnerKind.PERSON, reading
+    assert reading.stakeholder == who
+
+
+def test_an_ambiguous_japanese_family_name_is_ambiguous():
+    jiro = Stakeholder("田中 次郎", Side.BUYER, "承認者")
+    for typed in ("田中様", "田中 さん", "田中"):
+        reading = read_owner(typed, (TARO, jiro), ())
+        assert reading.kind is OwnerKind.AMBIGUOUS, typed
+        assert reading.candidates == ("田中 太郎", "田中 次郎")
+    assert read_owner("田中太郎様", (TARO, jiro)).stakeholder == TARO
+    assert read_owner("田中 次郎 さん", (TARO, jiro)).stakeholder == jiro
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["情報システム部", "経理部", "法務部", "IT部", "事業本部", "経理課", "総務課", "法務チーム", "チーム",
+     "関係者各位", "各位", "全員", "営業部全員", "担当者", "経理担当者", "情シスのチーム", "購買部門"],
+)
+def test_japanese_group_words_are_groups(typed):
+    assert read_owner(typed, JA_PEOPLE, ()).kind is OwnerKind.GROUP
+
+
+@pytest.mark.parametrize("typed", ["未定", "担当者未定", "未定です"])
+def test_japanese_no_owner_words_are_placeholders(typed):
+    assert read_owner(typed, JA_PEOPLE, ()).kind is OwnerKind.PLACEHOLDER
+
+
+@pytest.mark.parametrize("typed", ["佐藤", "佐藤様", "服部さん", "日下部"])
+def test_an_unlisted_japanese_name_is_unknown_not_a_group(typed):
+    assert read_owner(typed, JA_PEOPLE, ()).kind is OwnerKind.UNKNOWN
