@@ -67,24 +67,10 @@ def backend(request, tmp_path):
     return request.param, store
 
 
-def test_a_japanese_plan_end_to_end(backend, tmp_path):
-    name, store = backend
+def japanese_plan_with_edits(name: str, store, tmp_path: Path):
+    """The ja-enterprise plan created in ja_JP, then fourteen buyer edits typed in Japanese."""
     created = app.create_plan(store, _request(), _config(name, tmp_path, TODAY))
-    plan = created.plan
-    by_text = {i.activity: i for i in plan.items}
-
-    # Scheduled on Japanese working days: no JP holiday, no 12/29-1/3 closure, the board on its day.
-    calendar = build_calendar(["JP"], ["12-29..01-03"], years=range(2025, 2029))
-    assert all(calendar.is_working_day(i.due) for i in plan.items if i.due != DECISION)
-    assert created.schedule.regions == ("JP",) and "12-29..01-03" in created.schedule.closures
-    meeting = MeetingDays.parse(load_template("ja-enterprise").activity("board_meeting").meeting)
-    assert meeting.next_on_or_after(by_text["経営会議"].due, calendar) == by_text["経営会議"].due
-    assert by_text["決裁"].due == DECISION and by_text["決裁"].owner == "山本 花子"
-    assert by_text["稟議起案"].owner == "田中 太郎"
-    assert not [f for f in created.findings if f.code == "schedule.fiscal_year_start"]
-
-    # Fourteen buyer edits, in Japanese.
-    ids = {i.activity: i.id for i in plan.items}
+    ids = {i.activity: i.id for i in created.plan.items}
     buyer = _buyer(name, store, created.ref)
     buyer.set(ids["キックオフ：目的・関係者・本計画の合意"], "Status", "完了")
     buyer.set(ids["要件ヒアリング：現状業務・課題・要件・決裁プロセス"], "Status", "済")
@@ -102,6 +88,24 @@ def test_a_japanese_plan_end_to_end(backend, tmp_path):
     buyer.add_row({"Type": "Task", "Activity": "社内説明会の実施", "Side": "Buyer", "Owner": "山本 さん",
                    "Due": "2026年12月10日"})
     buyer.save()
+    return created, ids
+
+
+def test_a_japanese_plan_end_to_end(backend, tmp_path):
+    name, store = backend
+    created, ids = japanese_plan_with_edits(name, store, tmp_path)
+    plan = created.plan
+    by_text = {i.activity: i for i in plan.items}
+
+    # Scheduled on Japanese working days: no JP holiday, no 12/29-1/3 closure, the board on its day.
+    calendar = build_calendar(["JP"], ["12-29..01-03"], years=range(2025, 2029))
+    assert all(calendar.is_working_day(i.due) for i in plan.items if i.due != DECISION)
+    assert created.schedule.regions == ("JP",) and "12-29..01-03" in created.schedule.closures
+    meeting = MeetingDays.parse(load_template("ja-enterprise").activity("board_meeting").meeting)
+    assert meeting.next_on_or_after(by_text["経営会議"].due, calendar) == by_text["経営会議"].due
+    assert by_text["決裁"].due == DECISION and by_text["決裁"].owner == "山本 花子"
+    assert by_text["稟議起案"].owner == "田中 太郎"
+    assert not [f for f in created.findings if f.code == "schedule.fiscal_year_start"]
 
     config = _config(name, tmp_path, SYNC_DAY)
     synced = app.sync_plan(store, created.ref.slug, config)
@@ -173,3 +177,90 @@ def test_a_decision_in_the_first_weeks_of_april_is_warned_at_create(backend, tmp
     # The config says the buyer's year starts in January: April is no longer its first weeks.
     other = app.build_new_plan(req, _config(name, tmp_path, TODAY, fiscal_year_start=1), TODAY, NOW)
     assert not [f for f in other.findings if f.code == "schedule.fiscal_year_start"]
+
+
+# --- the summary document renders Japanese -----------------------------------------------------------
+
+CJK_FONT = "Noto Sans CJK JP"
+#: What a glyph that fell back looks like once extracted: a white square, the replacement character.
+FALLBACK_MARKS = ("\u25a1", "\ufffd")
+
+
+def _cjk_font_or_skip() -> None:
+    """The PDF test needs fonts-noto-cjk, as it needs LibreOffice: skipped without it, failed in CI."""
+    import os
+    import shutil
+    import subprocess
+
+    listed = ""
+    if shutil.which("fc-list"):
+        listed = subprocess.run(["fc-list", f":family={CJK_FONT}", "family"], capture_output=True, text=True,
+                                timeout=60).stdout
+    if CJK_FONT not in listed:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CJK_FONT} (Debian's fonts-noto-cjk) is required in CI but was not found")
+        pytest.skip(f"{CJK_FONT} is not installed (apt-get install fonts-noto-cjk)")
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+def test_the_summary_docx_names_a_cjk_font_for_east_asian_text(tmp_path):
+    import zipfile
+
+    from map_workspace.backends.local.docx_summary import render_docx
+    from map_workspace.summary import build_summary
+    from map_workspace.sync import plan_sync
+
+    new = app.build_new_plan(_request(), Config(locale="ja_JP", today=TODAY), TODAY, NOW)
+    result = plan_sync(new.snapshot, TODAY, now=NOW)
+    path = render_docx(build_summary(result.plan, result.assessment, TODAY), tmp_path / "s.docx")
+    with zipfile.ZipFile(path) as archive:
+        styles = archive.read("word/styles.xml").decode()
+    import re
+
+    defaults = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S)[0]
+    assert f'w:eastAsia="{CJK_FONT}"' in defaults and "w:eastAsiaTheme" not in defaults
+    for style in ("Normal", "Heading2"):
+        block = re.search(rf'<w:style [^>]*w:styleId="{style}".*?</w:style>', styles, re.S)[0]
+        assert f'w:eastAsia="{CJK_FONT}"' in block and "w:eastAsiaTheme" not in block, style
+
+
+def test_the_japanese_summary_pdf_is_one_page_in_a_cjk_font(tmp_path):
+    """The ja-enterprise plan after fourteen buyer edits, its summary as PDF: one page, the Japanese
+    activity names in its text, and every CJK character drawn in a CJK font (a glyph that fell back
+    would be drawn in another font, or extracted as a box or U+FFFD)."""
+    from pypdf import PdfReader
+
+    from map_workspace.backends.local import office
+    from tests.backends.test_summary_pdf import _soffice_or_skip
+
+    _soffice_or_skip()
+    _cjk_font_or_skip()
+    store = BACKENDS["local"](tmp_path)
+    created, ids = japanese_plan_with_edits("local", store, tmp_path)
+    config = _config("local", tmp_path, SYNC_DAY)
+    app.sync_plan(store, created.ref.slug, config)
+    summary = app.write_summary(store, created.ref.slug, config, pdf=True)
+    assert summary.pdf_problem is None and office.find_soffice()
+    reader = PdfReader(str(summary.pdf))
+    assert len(reader.pages) == 1
+    drawn: list[tuple[str, str]] = []
+
+    def visit(text, cm, tm, font, size):
+        if text and font is not None:
+            drawn.append((text, str(font.get("/BaseFont", ""))))
+
+    text = reader.pages[0].extract_text(visitor_text=visit)
+    flat = "".join(text.split())
+    for words in ("基幹システム刷新", "株式会社アクメ", "セキュリティ審査", "正式見積書の提示", "要件ヒアリング完了"):
+        assert words in flat, words
+    assert not [m for m in FALLBACK_MARKS if m in text]
+    cjk_runs = [(t, f) for t, f in drawn if any(_is_cjk(ch) for ch in t)]
+    assert cjk_runs
+    assert all("NotoSansCJKjp" in f for _, f in cjk_runs), {f for _, f in cjk_runs}
+    # Nothing drawn in a font the document does not name (LibreOffice's last-resort fallback drew
+    # the spaces between Japanese words in DejaVu Serif while the .docx named no East Asian font).
+    fonts = {f.split("+")[-1] for _, f in drawn}
+    assert all(f.startswith(("Carlito", "NotoSansCJKjp")) for f in fonts), fonts
