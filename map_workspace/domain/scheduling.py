@@ -141,10 +141,11 @@ def fiscal_year_findings(decision: date, *, start_month: int | None, weeks: int)
     of ``start_month``; None: not known) is warned about: budgets are often not released yet."""
     if start_month is None:
         return ()
-    year_start = date(decision.year, start_month, 1)
-    released = year_start + timedelta(weeks=weeks)
-    if not year_start <= decision < released:
+    starts = (date(decision.year, start_month, 1), date(decision.year - 1, start_month, 1))
+    year_start = next((s for s in starts if s <= decision < s + timedelta(weeks=weeks)), None)
+    if year_start is None:
         return ()
+    released = year_start + timedelta(weeks=weeks)
     return (Finding.of("schedule.fiscal_year_start", decision=decision.isoformat(),
                        year_start=year_start.isoformat(), weeks=weeks,
                        released=released.isoformat()),)

@@ -549,3 +549,9 @@ def test_a_decision_in_the_first_weeks_of_the_fiscal_year_is_warned(decision, wa
 
 def test_no_fiscal_year_means_no_warning():
     assert fiscal_year_findings(date(2027, 4, 1), start_month=None, weeks=4) == ()
+
+
+def test_the_first_weeks_of_a_fiscal_year_may_run_into_the_next_calendar_year():
+    (finding,) = fiscal_year_findings(date(2027, 1, 8), start_month=12, weeks=6)
+    assert "2026-12-01" in finding.message
+    assert fiscal_year_findings(date(2027, 1, 13), start_month=12, weeks=6) == ()
