@@ -849,6 +849,7 @@ _DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)?"
 #: One date as people write it in an availability cell (the parts parse_date then reads).
 _ONE_DATE = (
     r"(?:\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"
+    r"|(?:令和|平成|昭和|(?<![a-z])[rhs])\s*(?:元|\d{1,2})\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\d{1,2}[-/.]\d{1,2})"
     r"|(?:\d{2,4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日"
     r"|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?"
     r"|\d{1,2}-\d{1,2}-\d{2,4}"

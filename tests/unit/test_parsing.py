@@ -807,3 +807,12 @@ def test_japanese_no_owner_words_are_placeholders(typed):
 @pytest.mark.parametrize("typed", ["佐藤", "佐藤様", "服部さん", "日下部"])
 def test_an_unlisted_japanese_name_is_unknown_not_a_group(typed):
     assert read_owner(typed, JA_PEOPLE, ()).kind is OwnerKind.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["出張 R8.5.11〜R8.5.15", "令和8年5月11日〜令和8年5月15日 不在", "休暇 ２０２６／５／１１～２０２６／５／１５",
+     "5月11日〜5月15日 出張"],
+)
+def test_japanese_availability_ranges(typed):
+    assert read_availability(typed, "ja_JP", today=TODAY).ranges == ((date(2026, 5, 11), MAY_15),)
