@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from map_workspace.changes import ChangeSet, HistoryEntry
     from map_workspace.domain.calendar import WorkCalendar
     from map_workspace.domain.model import Finding, Person, Plan
-    from map_workspace.domain.templates import RoleSpec
+    from map_workspace.domain.templates import RoleSpec, Template
     from map_workspace.layout import Snapshot
     from map_workspace.plan_edits import Assignment, Replan
     from map_workspace.sync import Settings, SyncPlan
@@ -63,13 +63,25 @@ def settings_for(config: Config) -> Settings:
                     thresholds=config.thresholds)
 
 
-def calendar_for(config: Config, *days: date) -> WorkCalendar:
+def calendar_for(config: Config, *days: date, template: Template | None = None) -> WorkCalendar:
     """The working calendar the config describes, for the years around ``days``: the regions named
-    in ``holidays``/``--holidays`` (else the locale's country), the closures and single dates."""
-    from map_workspace.workdays import build_calendar, default_regions, years_around
+    in ``holidays``/``--holidays`` (else the template's, else the locale's country), the closures
+    (the config's and the template's) and single dates."""
+    from map_workspace.workdays import build_calendar, check_region, default_regions, parse_closure, years_around
 
-    regions = config.holiday_regions if config.holiday_regions is not None else default_regions(config.locale)
-    return build_calendar(regions, config.closures, config.holidays, years=years_around(*days))
+    own = template.calendar if template is not None else None
+    if config.holiday_regions is not None:
+        regions = config.holiday_regions
+    elif own is not None and own.holidays:
+        regions = tuple(check_region(code) for code in own.holidays)
+    else:
+        regions = default_regions(config.locale)
+    closures = config.closures
+    if own is not None:
+        for closure in own.closures:
+            parse_closure(closure)
+        closures = tuple(dict.fromkeys((*closures, *own.closures)))
+    return build_calendar(regions, closures, config.holidays, years=years_around(*days))
 
 
 def today_for(config: Config) -> date:
@@ -264,7 +276,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
 
     from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
     from map_workspace.domain.model import Overview, Person, Plan, Side
-    from map_workspace.domain.scheduling import schedule_backward, schedule_forward
+    from map_workspace.domain.scheduling import fiscal_year_findings, schedule_backward, schedule_forward
     from map_workspace.render import render_plan
     from map_workspace.sync import META_GOAL_DIGESTS, META_TARGET, goal_digests, plan_sync
     from map_workspace.template_files import load_template
@@ -283,12 +295,16 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     seller_company = req.seller_company or config.seller_company or (
         company_from_email(seller_people[0].email) if seller_people else "")
     start = req.start or today
-    calendar = calendar_for(config, start, req.decision)
+    calendar = calendar_for(config, start, req.decision, template=template)
     schedule = (schedule_backward if req.as_late_as_possible else schedule_forward)(
         template, req.decision, start, people, extra_people=extra, holidays=calendar,
         names={"deal": req.deal, "buyer_company": buyer_company or "the buyer",
                "seller_company": seller_company or "us"},
     )
+    fiscal = fiscal_year_findings(
+        req.decision, start_month=config.fiscal_year_start or template.calendar.fiscal_year_start,
+        weeks=config.budget_release_weeks or template.calendar.budget_release_weeks)
+    schedule = replace(schedule, findings=schedule.findings + fiscal)
     slug = slugify(req.deal)
     plan = Plan(
         plan_id=token_hex(8),
@@ -304,7 +320,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
         slug=slug, template=template.name, locale=config.locale, timezone=config.timezone,
     )
     decision = next((i.id for i in plan.items if i.is_milestone and i.due == req.decision
-                     and "decision" in i.activity.lower()), "")
+                     and i.activity == template.decision.activity), "")
     if not decision:
         decision = next((i.id for i in plan.items if i.is_milestone and i.due == req.decision), "")
     state = [StateRow(i.id, i.activity, i.baseline, i.due, i.status.value if i.status else "", i.owner, 0,

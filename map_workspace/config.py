@@ -67,6 +67,10 @@ class Config:
     # ``holidays`` or ``--holidays``; None: the country of the locale. Closures are day ranges.
     holiday_regions: tuple[str, ...] | None = None
     closures: tuple[str, ...] = ()
+    # The buyer's fiscal year: its first month (1-12; None: the template's, if any) and the weeks
+    # after it starts during which a decision is warned about (budgets not yet released).
+    fiscal_year_start: int | None = None
+    budget_release_weeks: int | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     source: str = ""  # the config file read, if any
 
@@ -158,6 +162,7 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
         if values["max_rpm"] < 1:
             raise UsageError("max_rpm must be at least 1.", "Use e.g. 60.")
     _coerce_calendar(values, raw)
+    _coerce_fiscal_year(values)
     th = raw.get("thresholds", {})
     if th:
         allowed = {f.name for f in fields(Thresholds)} - {"date_flags"}
@@ -219,6 +224,20 @@ def _coerce_calendar(values: dict[str, Any], raw: dict[str, Any]) -> None:
     for closure in closures:
         parse_closure(str(closure))
     values["closures"] = tuple(str(c).strip() for c in closures)
+
+
+def _coerce_fiscal_year(values: dict[str, Any]) -> None:
+    """``fiscal_year_start`` (a month, 1-12) and ``budget_release_weeks`` (1 or more)."""
+    for name, low, high, hint in (("fiscal_year_start", 1, 12, "fiscal_year_start = 4 (April)"),
+                                  ("budget_release_weeks", 1, 52, "budget_release_weeks = 4")):
+        if values.get(name) is None:
+            continue
+        value = values[name]
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit() \
+                or not low <= int(value) <= high:
+            raise UsageError(f"{name} in the config file must be a whole number from {low} to {high}, got {value!r}.",
+                             f"Write e.g. {hint}.")
+        values[name] = int(value)
 
 
 def _check_place(values: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -629,10 +630,14 @@ def print_template(t: Template, as_json: bool) -> None:
             "roles": [{"key": r.key, "side": r.side.value, "title": r.title} for r in t.roles],
             "activities": [{"key": a.key, "type": a.type.value, "activity": a.activity, "side": a.side.value,
                             "owner_role": a.owner_role, "duration_days": a.duration_days,
-                            "buffer_days": a.buffer_days, "depends_on": list(a.depends_on)}
+                            "buffer_days": a.buffer_days, "depends_on": list(a.depends_on),
+                            **({"meeting": a.meeting} if a.meeting else {})}
                            for a in t.activities],
             "risks": [{"risk": r.risk, "probability": r.probability.value, "impact": r.impact.value}
                       for r in t.risks],
+            "calendar": {"holidays": list(t.calendar.holidays), "closures": list(t.calendar.closures),
+                         "fiscal_year_start": t.calendar.fiscal_year_start,
+                         "budget_release_weeks": t.calendar.budget_release_weeks},
         })
         return
     click.echo(f"{t.name}: {t.description}")
@@ -642,11 +647,27 @@ def print_template(t: Template, as_json: bool) -> None:
     click.echo("\nActivities:")
     for a in t.activities:
         deps = f" after {', '.join(a.depends_on)}" if a.depends_on else ""
-        days = f"{a.duration_days}+{a.buffer_days}d" if a.type.value == "Task" else "milestone"
-        click.echo(f"  {a.key:<24} {a.side.value:<7} {days:<10} {a.activity}{deps}")
+        days = f"{a.duration_days}+{a.buffer_days}d" if a.type.value == "Task" or a.lead_days else "milestone"
+        meeting = f" (on {a.meeting})" if a.meeting else ""
+        click.echo(f"  {a.key:<24} {a.side.value:<7} {days:<10} {a.activity}{deps}{meeting}")
+    calendar = _template_calendar(t)
+    if calendar:
+        click.echo(f"\nCalendar: {calendar}")
     click.echo("\nRisks:")
     for risk in t.risks:
         click.echo(f"  {risk.probability.value}/{risk.impact.value}: {risk.risk}")
+
+
+def _template_calendar(t: Template) -> str:
+    """"JP holidays; closures 12-29..01-03; fiscal year from April (…)"; "" when it says nothing."""
+    c = t.calendar
+    parts = [", ".join(c.holidays) + " holidays"] if c.holidays else []
+    if c.closures:
+        parts.append("closures " + ", ".join(c.closures))
+    if c.fiscal_year_start:
+        month = date(2000, c.fiscal_year_start, 1).strftime("%B")
+        parts.append(f"fiscal year from {month} (decisions in its first {c.budget_release_weeks} weeks warned)")
+    return "; ".join(parts)
 
 
 def print_template_check(file: Path, problems: Sequence[str], as_json: bool) -> None:

@@ -9,6 +9,7 @@ reads them from the ``holidays`` package) and passed in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -64,6 +65,56 @@ class WorkCalendar(Collection[date]):
         if self.dates:
             parts.append(f"{len(self.dates)} named day(s)")
         return "; ".join(parts) or "weekends only"
+
+
+_WEEKDAY_WORDS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4}
+_NTH_WORDS = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "last": -1}
+_MEETING_RULE = re.compile(
+    r"(?:(?P<nths>(?:1st|2nd|3rd|4th|last)(?:\s*(?:,|and)\s*(?:1st|2nd|3rd|4th|last))*)\s+)?"
+    r"(?P<day>mon|tue|wed|thu|fri)(?:day|sday|nesday|rsday|s|r|rs|urs)?\.?"
+)
+MEETING_RULE_FORMS = ('a weekday ("Tue": every week), or which ones of the month '
+                      '("2nd Tue", "2nd and 4th Tue", "last Fri")')
+
+
+@dataclass(frozen=True)
+class MeetingDays:
+    """The days a recurring meeting sits: a weekday, every week or on some of the month's
+    (``nths``: 1 to 4, -1 for the last). A meeting that falls on a closed day is skipped to the
+    next one (a board does not meet on a holiday), never moved to another weekday."""
+
+    weekday: int
+    nths: tuple[int, ...] = ()
+
+    @classmethod
+    def parse(cls, rule: str) -> MeetingDays:
+        """"Tue", "2nd Tue", "2nd and 4th Tuesday", "1st, 3rd Thu", "last Fri"; ValueError otherwise."""
+        m = _MEETING_RULE.fullmatch(re.sub(r"\s+", " ", str(rule).strip().casefold()))
+        if not m:
+            raise ValueError(f"not a meeting rule: {rule!r}")
+        nths = tuple(_NTH_WORDS[n] for n in re.findall(r"1st|2nd|3rd|4th|last", m["nths"] or ""))
+        return cls(_WEEKDAY_WORDS[m["day"]], tuple(sorted(set(nths))))
+
+    def sits_on(self, d: date) -> bool:
+        if d.weekday() != self.weekday:
+            return False
+        if not self.nths:
+            return True
+        nth = (d.day - 1) // 7 + 1
+        last = (d + timedelta(days=7)).month != d.month
+        return nth in self.nths or (last and -1 in self.nths)
+
+    def next_on_or_after(self, d: date, holidays: Collection[date] = _NO_HOLIDAYS) -> date:
+        """The first meeting day on or after ``d`` that is a working day."""
+        while not (self.sits_on(d) and is_business_day(d, holidays)):
+            d += _ONE_DAY
+        return d
+
+    def previous_on_or_before(self, d: date, holidays: Collection[date] = _NO_HOLIDAYS) -> date:
+        """The last meeting day on or before ``d`` that is a working day."""
+        while not (self.sits_on(d) and is_business_day(d, holidays)):
+            d -= _ONE_DAY
+        return d
 
 
 #: Monday to Friday, no holidays: the default wherever no calendar is given.

@@ -240,7 +240,7 @@ ATTENTION, HEALTH, RISKS, LAYOUT = "The attention list", "Plan health", "Risks",
 _ONE_OWNER = 'every item has one named person as owner, not a team, the company or two people; "TBD" is no owner'
 _KNOWN_OWNER = "the owner is not in Stakeholders, or a first/family name matches several people"
 _READABLE_DATE = ("every open item has a date mapws can read (ISO, the locale's numeric form, month names, "
-                  "2026/05/15, 2026年5月15日)")
+                  "2026/05/15, 2026年5月15日, 令和8年5月15日, R8.5.15, full-width digits)")
 _DEPS_HOLD = "dependencies name existing items and form no cycle"
 _DEPS_TIMING = "an item due before, or less than its lead time after, what it depends on"
 _ATTENTION = "the night's attention list"
@@ -504,6 +504,18 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "is due on a working day.",
          "the decision date falls on a weekend, holiday or closure",
          {"day": "Sat 2027-02-27", "why": "a Saturday"}, field="due"),
+    Rule("schedule.fiscal_year_start", HEALTH, W,
+         "The decision date {decision} falls in the first {weeks} weeks of the buyer's fiscal year "
+         "(it starts {year_start}), when budgets are often not released yet.",
+         "Ask the buyer whether the budget is approved before then; if not, agree a decision before "
+         "the fiscal year starts or after {released}.",
+         "The template (or `fiscal_year_start` in config.toml) says when the buyer's fiscal year starts "
+         "(April for most Japanese companies, whose year ends in March). A decision in its first weeks "
+         "(`budget_release_weeks`, default 4) often waits for the new year's budget to be released. "
+         "Confirm the budget with the buyer, or agree a date outside that window.",
+         "the decision date falls in the first weeks of the buyer's fiscal year (budgets not yet released)",
+         {"decision": "2027-04-09", "weeks": 4, "year_start": "2027-04-01", "released": "2027-04-29"},
+         field="due"),
     Rule("decision.late", HEALTH, W,
          "The decision is projected for {projected}, {late} business day(s) after the target {target}.",
          "Look at what pushes it (overdue items and their dependents) at the next check-in, or agree a new "

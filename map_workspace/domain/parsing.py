@@ -87,6 +87,15 @@ _SERIAL_TEXT = re.compile(r"\d+|\d{3,}\.\d+")
 _COMPACT_ISO = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _YEAR_FIRST = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})")
 _CJK_DATE = re.compile(r"(?:(\d{2,4})\s*[年년]\s*)?(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号일]")
+#: Japanese era dates: "令和8年5月15日", "令和元年5月1日", "R8.5.15", "H31/4/30" (NFKC has made "㋿" 令和
+#: and full-width digits half-width; the text is case-folded, so "R" is "r").
+_ERA_DATE = re.compile(
+    r"(?P<era>令和|平成|昭和|[rhs])\s*(?P<year>元|\d{1,2})\s*"
+    r"(?:年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日|[-/.]\s*(?P<m2>\d{1,2})\s*[-/.]\s*(?P<d2>\d{1,2}))"
+)
+#: Each era's first day; its year N is the Gregorian year of that day plus N - 1.
+_ERAS = {"令和": date(2019, 5, 1), "平成": date(1989, 1, 8), "昭和": date(1926, 12, 25)}
+_ERA_LETTERS = {"r": "令和", "h": "平成", "s": "昭和"}
 _NUMERIC_DATE = re.compile(r"(\d{1,4})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{1,4}))?")
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
@@ -144,6 +153,8 @@ def accepted_date_forms(locale: str) -> str:
         sep = _DAY_FIRST_EXAMPLE_SEPARATOR.get(language, "/")
         numeric, named = f"15{sep}05{sep}2026", "15 May 2026"
     elif order is DateOrder.YEAR_FIRST:
+        if re.split(r"[-_.@]", (locale or "").casefold())[0] == "ja":
+            return "2026-05-15, 2026/5/15, 2026年5月15日 or 令和8年5月15日"
         numeric, named = "2026/5/15", "May 15 2026"
     else:
         numeric, named = "5/15/2026", "May 15 2026"
@@ -226,6 +237,18 @@ def _from_cjk(match: re.Match[str], order: DateOrder, today: date | None) -> dat
     return _ymd(year, month, day) if year else _without_year(int(month), int(day), today)
 
 
+def _from_era(match: re.Match[str], order: DateOrder, today: date | None) -> date | None:
+    """A Japanese era date. A day before the era began names nothing ("令和元年4月30日" was Heisei);
+    a year past the era's end is read on (forms printed before 2019 said "平成32年")."""
+    era = _ERA_LETTERS.get(match["era"], match["era"])
+    first = _ERAS[era]
+    number = 1 if match["year"] == "元" else int(match["year"])
+    if number < 1:
+        return None
+    found = date(first.year + number - 1, int(match["m1"] or match["m2"]), int(match["d1"] or match["d2"]))
+    return found if found >= first else None
+
+
 def _from_numeric(match: re.Match[str], order: DateOrder, today: date | None) -> date | None:
     """Digits in the locale's order; in another order only when no other reading is a real day:
     "15/12" is 15 December in any locale (no month 15), "5/6/2026" outside the locale is refused."""
@@ -265,6 +288,7 @@ _DATE_SHAPES: tuple[tuple[re.Pattern[str], _DateBuilder], ...] = (
     (_SERIAL_TEXT, _from_serial_text),
     (_YEAR_FIRST, _from_year_first),
     (_CJK_DATE, _from_cjk),
+    (_ERA_DATE, _from_era),
     (_NUMERIC_DATE, _from_numeric),
 )
 
@@ -513,8 +537,17 @@ class OwnerReading:
         return tuple(dict.fromkeys(p.stakeholder for p in self.people if p.stakeholder is not None))
 
 
-_HONORIFIC_WORDS = frozenset({"mr", "mrs", "ms", "mx", "miss", "dr", "prof", "professor", "さん", "様", "氏"})
-_HONORIFIC_ENDINGS = ("-san", "-sama", "さん", "さま", "様", "氏")
+#: Japanese job titles written after a family name the way an honorific is ("田中部長"), longest first.
+_JAPANESE_TITLES = ("本部長", "部長", "課長", "次長", "係長", "室長", "社長", "専務", "常務", "主任")
+_JAPANESE_HONORIFICS = ("さん", "さま", "様", "殿", "氏", "君", "くん")
+_HONORIFIC_WORDS = frozenset(
+    {"mr", "mrs", "ms", "mx", "miss", "dr", "prof", "professor", *_JAPANESE_HONORIFICS, *_JAPANESE_TITLES}
+)
+_HONORIFIC_ENDINGS = ("-san", "-sama", *_JAPANESE_HONORIFICS, *_JAPANESE_TITLES)
+#: Japanese words that make a name a group: a team, department (部, 課) or everyone concerned (各位).
+_JAPANESE_GROUP = re.compile(r".*(?:チーム|部門|グループ|各位|全員|担当者)|.+課|.{2,}部")
+#: Family names that end in 部 with two characters before it (阿部 and 服部 have one, so need none).
+_FAMILY_NAMES_IN_BU = frozenset({"長谷部", "日下部", "曽我部", "曾我部", "五十部", "宇佐部"})
 _GROUP_NOUNS = ("team", "department", "dept", "group", "committee", "office", "squad", "unit", "division")
 _GROUP_PATTERN = re.compile(
     r"(?:the )?[\w&'’ .-]*\b(?:" + "|".join(_GROUP_NOUNS) + r")|team\b.*|[\w ]*(?:チーム|部門|グループ)"
@@ -574,9 +607,14 @@ def _name_tokens(text: str) -> tuple[str, ...]:
 
 
 def _drop_honorific_ending(token: str) -> str:
-    for ending in _HONORIFIC_ENDINGS:
-        if token.endswith(ending) and len(token) > len(ending):
-            return token[: -len(ending)]
+    """"田中さん" → "田中", "田中部長様" → "田中" (a title and an honorific)."""
+    dropped = True
+    while dropped:
+        dropped = False
+        for ending in _HONORIFIC_ENDINGS:
+            if token.endswith(ending) and len(token) > len(ending):
+                token, dropped = token[: -len(ending)], True
+                break
     return token
 
 
@@ -651,7 +689,7 @@ def _read_piece(name: str, typed: str, people: Sequence[_Person], companies: Seq
         return _person_or_ambiguous(whole, typed)
     if _is_company(name, companies):
         return OwnerReading(OwnerKind.COMPANY, typed)
-    if _is_group(name):
+    if _is_group(name, people):
         return OwnerReading(OwnerKind.GROUP, typed)
     if _is_placeholder(name):
         return OwnerReading(OwnerKind.PLACEHOLDER, typed)
@@ -687,10 +725,10 @@ def _read_named_owner(
         return OwnerReading(OwnerKind.GROUP, typed)
     pieces = _pieces(name, _MULTI_SEPARATORS)
     if len(pieces) >= 2:
-        if all(_is_group(p) for p in pieces):
+        if all(_is_group(p, people) for p in pieces):
             return OwnerReading(OwnerKind.GROUP, typed)
         return OwnerReading(OwnerKind.MULTIPLE, typed, candidates=tuple(pieces))
-    if _is_group(name):
+    if _is_group(name, people):
         return OwnerReading(OwnerKind.GROUP, typed)
     if "," in name:
         return _read_comma_owner(name, typed, people)
@@ -778,9 +816,16 @@ def _is_group_word(text: str) -> bool:
     return key in GROUP_WORDS or key.rstrip(".!") in GROUP_WORDS
 
 
-def _is_group(text: str) -> bool:
-    """A listed word, or a team by its name: "the IT team", "Finance dept.", "team Alpha"."""
-    return _is_group_word(text) or bool(_GROUP_PATTERN.fullmatch(_clean(text).rstrip(".!")))
+def _is_group(text: str, people: Sequence[_Person] = ()) -> bool:
+    """A listed word, or a team by its name: "the IT team", "Finance dept.", "team Alpha", and in
+    Japanese "情報システム部", "経理課", "関係者各位", "経理担当者" — but not a listed person's
+    name ("長谷部" when 長谷部 誠 is a stakeholder) nor a name with an honorific ("長谷部さん")."""
+    key = _clean(text).rstrip(".!")
+    if _is_group_word(text) or _GROUP_PATTERN.fullmatch(key):
+        return True
+    if not _JAPANESE_GROUP.fullmatch(key) or key in _FAMILY_NAMES_IN_BU:
+        return False
+    return not _part_matches(text, people)
 
 
 def _is_company(text: str, companies: Sequence[str]) -> bool:
@@ -804,6 +849,7 @@ _DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)?"
 #: One date as people write it in an availability cell (the parts parse_date then reads).
 _ONE_DATE = (
     r"(?:\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"
+    r"|(?:令和|平成|昭和|(?<![a-z])[rhs])\s*(?:元|\d{1,2})\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\d{1,2}[-/.]\d{1,2})"
     r"|(?:\d{2,4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日"
     r"|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?"
     r"|\d{1,2}-\d{1,2}-\d{2,4}"

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from map_workspace.domain.calendar import (
     WEEKENDS_ONLY,
+    MeetingDays,
     WorkCalendar,
     add_business_days,
     business_days_between,
@@ -109,6 +110,8 @@ def schedule_forward(
             dues[key] = add_business_days(max(dues[p] for p in prerequisites), leads[key], holidays)
         else:
             dues[key] = add_business_days(first, min(leads[key], KICKOFF_WITHIN_DAYS - 1), holidays)
+        if key in graph.meetings:  # a board meets on its own days: the first one it can take the item
+            dues[key] = graph.meetings[key].next_on_or_after(dues[key], holidays)
     ready = [dues[p] for p in graph.prerequisites[graph.decision]]
     needed = add_business_days(max(ready), leads[graph.decision], holidays) if ready else first
     last = max((due for key, due in dues.items() if key != graph.decision), default=first)
@@ -131,6 +134,21 @@ def schedule_forward(
                       else i for i in schedule.items)
         schedule = replace(schedule, items=items)
     return replace(schedule, findings=tuple(findings), buffer_days=buffer)
+
+
+def fiscal_year_findings(decision: date, *, start_month: int | None, weeks: int) -> tuple[Finding, ...]:
+    """A decision in the first ``weeks`` weeks of the buyer's fiscal year (which starts on the 1st
+    of ``start_month``; None: not known) is warned about: budgets are often not released yet."""
+    if start_month is None:
+        return ()
+    starts = (date(decision.year, start_month, 1), date(decision.year - 1, start_month, 1))
+    year_start = next((s for s in starts if s <= decision < s + timedelta(weeks=weeks)), None)
+    if year_start is None:
+        return ()
+    released = year_start + timedelta(weeks=weeks)
+    return (Finding.of("schedule.fiscal_year_start", decision=decision.isoformat(),
+                       year_start=year_start.isoformat(), weeks=weeks,
+                       released=released.isoformat()),)
 
 
 def buffer_note(days: int, last: date) -> str:
@@ -262,6 +280,7 @@ class _Graph:
         for a in template.activities:
             for dep in a.depends_on:
                 self.successors[dep].append(a.key)
+        self.meetings = {a.key: MeetingDays.parse(a.meeting) for a in template.activities if a.meeting}
         self.order = self._topological_order()
         self.followers = self._descendants(self.decision)
         # Everything not after the decision is planned before it (the decision itself included).
@@ -289,6 +308,8 @@ class _Graph:
                 )
             else:
                 due = last_before
+            if key in self.meetings:  # the last meeting that still leaves its successors their time
+                due = self.meetings[key].previous_on_or_before(due, holidays)
             if clamp_from is not None:
                 due = min(max(due, clamp_from), decision)
             dues[key] = due

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from map_workspace.domain.calendar import MEETING_RULE_FORMS, MeetingDays
 from map_workspace.domain.model import ItemType, Level, Side
 from map_workspace.errors import TemplateError
 
@@ -21,10 +22,14 @@ GOAL_PLACEHOLDERS: tuple[str, ...] = ("deal", "buyer_company", "seller_company",
 GOAL_KEYS: tuple[str, ...] = ("mutual", "buyer", "seller", "success_criteria", "cadence")
 
 _TOP_REQUIRED = ("description", "goals", "roles", "activities")
-_TOP_OPTIONAL = ("name", "risks")
+_TOP_OPTIONAL = ("name", "risks", "calendar")
 _ROLE_REQUIRED = ("key", "side", "title")
 _ACTIVITY_REQUIRED = ("key", "type", "activity", "side", "owner_role", "duration_days")
-_ACTIVITY_OPTIONAL = ("buffer_days", "depends_on", "decision")
+_ACTIVITY_OPTIONAL = ("buffer_days", "depends_on", "decision", "meeting")
+_CALENDAR_OPTIONAL = ("holidays", "closures", "fiscal_year_start", "budget_release_weeks")
+_CLOSURE = re.compile(r"^\s*(\d{4}-)?\d{2}-\d{2}\s*\.\.\s*(\d{4}-)?\d{2}-\d{2}\s*$")
+#: Weeks after the fiscal year starts during which budgets are taken as not yet released.
+DEFAULT_BUDGET_RELEASE_WEEKS = 4
 _RISK_REQUIRED = ("risk", "probability", "impact", "mitigation", "owner_role")
 
 _ROLE_KEY = re.compile(r"^(?P<side>buyer|seller)\.[a-z][a-z0-9_]*$")
@@ -50,6 +55,8 @@ class ActivitySpec:
     buffer_days: int
     depends_on: tuple[str, ...]
     decision: bool
+    #: A meeting's days ("2nd and 4th Tue"): the item is due on one of them ("" for any day).
+    meeting: str = ""
 
     @property
     def lead_days(self) -> int:
@@ -67,6 +74,18 @@ class RiskSpec:
 
 
 @dataclass(frozen=True)
+class TemplateCalendar:
+    """What a template says about the calendar its plans live on: public-holiday regions used when
+    the config names none, closures added to the config's, and the buyer's fiscal year (its first
+    month; a decision in its first ``budget_release_weeks`` weeks is warned about)."""
+
+    holidays: tuple[str, ...] = ()
+    closures: tuple[str, ...] = ()
+    fiscal_year_start: int | None = None
+    budget_release_weeks: int = DEFAULT_BUDGET_RELEASE_WEEKS
+
+
+@dataclass(frozen=True)
 class Template:
     name: str
     description: str
@@ -74,6 +93,7 @@ class Template:
     activities: tuple[ActivitySpec, ...]
     risks: tuple[RiskSpec, ...]
     goals: dict[str, str]
+    calendar: TemplateCalendar = TemplateCalendar()
 
     @property
     def decision(self) -> ActivitySpec:
@@ -115,6 +135,7 @@ def template_from_dict(data: Mapping[str, Any], name: str) -> Template:
                 buffer_days=a.get("buffer_days", 0),
                 depends_on=tuple(a.get("depends_on", ())),
                 decision=a.get("decision", False),
+                meeting=a.get("meeting", ""),
             )
             for a in data["activities"]
         ),
@@ -129,6 +150,16 @@ def template_from_dict(data: Mapping[str, Any], name: str) -> Template:
             for r in data.get("risks", ())
         ),
         goals={key: data["goals"][key] for key in GOAL_KEYS},
+        calendar=_calendar(data.get("calendar", {})),
+    )
+
+
+def _calendar(data: Mapping[str, Any]) -> TemplateCalendar:
+    return TemplateCalendar(
+        holidays=tuple(str(h).strip().upper() for h in data.get("holidays", ())),
+        closures=tuple(str(c).strip() for c in data.get("closures", ())),
+        fiscal_year_start=data.get("fiscal_year_start"),
+        budget_release_weeks=data.get("budget_release_weeks", DEFAULT_BUDGET_RELEASE_WEEKS),
     )
 
 
@@ -149,7 +180,34 @@ def check_template_data(data: Mapping[str, Any]) -> list[str]:
         _check_decision(data["activities"], problems)
     _check_risks(data.get("risks", []), role_keys, problems)
     _check_goals(data.get("goals"), problems)
+    _check_calendar(data.get("calendar", {}), problems)
     return problems
+
+
+def _check_calendar(calendar: Any, problems: list[str]) -> None:
+    if not isinstance(calendar, Mapping):
+        problems.append("calendar must be a [calendar] table")
+        return
+    _check_fields(calendar, (), _CALENDAR_OPTIONAL, "calendar", problems)
+    holidays = calendar.get("holidays", [])
+    if not isinstance(holidays, list) or not all(_is_nonblank_text(h) for h in holidays):
+        problems.append(f'calendar: holidays must be a list of region codes, e.g. ["JP"], got {_show(holidays)}')
+    closures = calendar.get("closures", [])
+    if not isinstance(closures, list):
+        problems.append(
+            f'calendar: closures must be a list of day ranges, e.g. ["12-29..01-03"], got {_show(closures)}')
+    else:
+        for closure in closures:
+            if not _is_text(closure) or not _CLOSURE.match(closure):
+                problems.append(f"calendar: closure {closure!r} is not a range: write MM-DD..MM-DD (every year) "
+                                f"or YYYY-MM-DD..YYYY-MM-DD, e.g. '12-29..01-03'")
+    month = calendar.get("fiscal_year_start", 1)
+    if not _is_int(month) or not 1 <= month <= 12:
+        problems.append(f"calendar: fiscal_year_start must be a month, 1 to 12, got {_show(month)}")
+    weeks = calendar.get("budget_release_weeks", 1)
+    if not _is_int(weeks) or weeks < 1:
+        problems.append(
+            f"calendar: budget_release_weeks must be a whole number of weeks, 1 or more, got {_show(weeks)}")
 
 
 # --- sections -------------------------------------------------------------------------------
@@ -255,6 +313,11 @@ def _check_activities(activities: Any, role_keys: set[str], problems: list[str])
                     f"{where}: depends_on must be a list of activity keys, e.g. ['arch_docs'], "
                     f"got {_show(deps)}"
                 )
+        if "meeting" in activity:
+            try:
+                MeetingDays.parse(activity["meeting"] if _is_text(activity["meeting"]) else "")
+            except ValueError:
+                problems.append(f"{where}: meeting must be {MEETING_RULE_FORMS}, got {_show(activity['meeting'])}")
         if "decision" in activity and not isinstance(activity["decision"], bool):
             problems.append(f"{where}: decision must be true or false, got {_show(activity['decision'])}")
     return keys

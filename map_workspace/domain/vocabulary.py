@@ -37,7 +37,7 @@ PLACEHOLDER_WORDS: frozenset[str] = frozenset(
     {
         "tbd", "tba", "tbc", "tbd.", "n/a", "na", "n.a.", "none", "nobody", "nobody yet", "no one", "no owner",
         "unassigned", "not assigned", "not yet assigned", "to be decided", "to be confirmed", "to be assigned",
-        "未定", "担当者未定", "未割当", "未定義",
+        "未定", "担当者未定", "未割当", "未定義", "未定です", "担当未定", "なし",
     }
 )
 

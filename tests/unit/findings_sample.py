@@ -232,6 +232,8 @@ def _reading_cases() -> dict[str, list[Finding]]:
         cases[name] = [f for f in _created(decision, today, template).findings if f.code == "schedule.compressed"]
     cases["decision-on-a-day-off"] = [f for f in _created(date(2026, 7, 4)).findings
                                       if f.code.startswith("schedule.")]
+    early = _created(date(2026, 4, 9), template="ja-enterprise")
+    cases["decision-early-in-the-fiscal-year"] = [f for f in early.findings if f.code == "schedule.fiscal_year_start"]
     return cases
 
 

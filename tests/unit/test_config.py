@@ -77,3 +77,15 @@ def test_time_zone_and_locale_are_checked_with_a_clear_message():
     assert (config.locale, config.timezone) == ("de_DE", "Europe/Berlin")
     assert (load_config({}, environ={}).timezone, load_config({"locale": "ja_JP"}, environ={}).locale) == (
         "UTC", "ja_JP")
+
+
+def test_the_fiscal_year_from_the_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("fiscal_year_start = 4\nbudget_release_weeks = 3\n")
+    c = load_config({}, environ={"MAPWS_CONFIG": str(path)})
+    assert (c.fiscal_year_start, c.budget_release_weeks) == (4, 3)
+    assert load_config({}, environ={}).fiscal_year_start is None
+    for bad in ("fiscal_year_start = 13\n", "fiscal_year_start = \"April\"\n", "budget_release_weeks = 0\n"):
+        path.write_text(bad)
+        with pytest.raises(UsageError, match="must be a whole number"):
+            load_config({}, environ={"MAPWS_CONFIG": str(path)})

@@ -255,7 +255,8 @@ def test_a_missing_year_without_today_is_unparseable(typed):
         ("en_US", "2026-05-15, 5/15/2026, May 15 2026 or 2026年5月15日"),
         ("en_GB", "2026-05-15, 15/05/2026, 15 May 2026 or 2026年5月15日"),
         ("de_DE", "2026-05-15, 15.05.2026, 15 May 2026 or 2026年5月15日"),
-        ("ja_JP", "2026-05-15, 2026/5/15, May 15 2026 or 2026年5月15日"),
+        ("ja_JP", "2026-05-15, 2026/5/15, 2026年5月15日 or 令和8年5月15日"),
+        ("zh_CN", "2026-05-15, 2026/5/15, May 15 2026 or 2026年5月15日"),
     ],
 )
 def test_accepted_forms_show_the_locales_own_example(locale, expected):
@@ -263,7 +264,7 @@ def test_accepted_forms_show_the_locales_own_example(locale, expected):
 
 
 def test_every_example_in_the_accepted_forms_parses_in_its_locale():
-    for locale in ("en_US", "en_GB", "de_DE", "nl_NL", "ja_JP", "fr_FR"):
+    for locale in ("en_US", "en_GB", "de_DE", "nl_NL", "ja_JP", "zh_CN", "fr_FR"):
         examples = accepted_date_forms(locale).replace(" or ", ", ").split(", ")
         assert [parse_date(e, locale).value for e in examples] == [MAY_15] * 4, locale
 
@@ -649,3 +650,169 @@ def test_availability_naming_days_mapws_cannot_read_is_unreadable(typed):
 def test_availability_constraints_without_days_are_not_unreadable(typed):
     reading = read_availability(typed, "en_US", DEC_10)
     assert reading.ranges == () and not reading.unreadable
+
+
+# --- Japanese dates (issue 14) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "5/15",
+        "5月15日",
+        "5月15日(金)",
+        "5月15日（金）",
+        "令和8年5月15日",
+        "令和８年５月１５日",
+        "令和8年5月15日(金)",
+        "令和 8 年 5 月 15 日",
+        "R8.5.15",
+        "R8/5/15",
+        "R8-5-15",
+        "r8.5.15",
+        "R08.05.15",
+        "Ｒ８．５．１５",
+        "R8年5月15日",
+        "㋿8年5月15日",
+        "２０２６／０５／１５",
+        "２０２６－０５－１５",
+        "２０２６．５．１５",
+        "２０２６年５月１５日（金）",
+        "５／１５",
+    ],
+)
+def test_japanese_forms_read_may_15(typed):
+    reading = parse_date(typed, "ja_JP", today=TODAY)
+    assert reading.value == MAY_15, typed
+    assert reading.problem is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("令和元年5月1日", date(2019, 5, 1)),
+        ("令和1年5月1日", date(2019, 5, 1)),
+        ("R1.5.1", date(2019, 5, 1)),
+        ("令和2年1月6日", date(2020, 1, 6)),
+        ("平成31年4月30日", date(2019, 4, 30)),
+        ("平成元年1月8日", date(1989, 1, 8)),
+        ("H31.4.30", date(2019, 4, 30)),
+        ("H30/12/28", date(2018, 12, 28)),
+        ("昭和64年1月7日", date(1989, 1, 7)),
+        ("S63.12.1", date(1988, 12, 1)),
+    ],
+)
+def test_japanese_era_years(typed, expected):
+    assert parse_date(typed, "ja_JP", today=TODAY).value == expected
+    # The era forms are unambiguous, so any locale reads them.
+    assert parse_date(typed, "en_US", today=TODAY).value == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "令和元年4月30日",  # Reiwa began on 2019-05-01
+        "平成元年1月7日",  # Heisei began on 1989-01-08
+        "令和0年5月1日",
+        "令和8年2月30日",
+        "R8.13.1",
+        "X8.5.15",
+        "令和8年",
+    ],
+)
+def test_impossible_era_dates_are_unparseable(typed):
+    assert parse_date(typed, "ja_JP", today=TODAY).problem == "unparseable"
+
+
+@pytest.mark.parametrize(
+    ("typed", "today", "expected"),
+    [
+        ("5/15", date(2026, 3, 1), date(2026, 5, 15)),
+        ("5月15日", date(2026, 3, 1), date(2026, 5, 15)),
+        ("1/8", date(2026, 12, 20), date(2027, 1, 8)),
+        ("1月8日", date(2026, 12, 20), date(2027, 1, 8)),
+        ("12/25", date(2027, 1, 6), date(2026, 12, 25)),
+    ],
+)
+def test_a_japanese_date_without_a_year_is_the_one_nearest_today(typed, today, expected):
+    assert parse_date(typed, "ja_JP", today=today).value == expected
+
+
+# --- Japanese names (issue 14) ---------------------------------------------------------------------
+
+ICHIRO = Stakeholder("阿部 一郎", Side.BUYER, "承認者")
+MAKOTO = Stakeholder("長谷部 誠", Side.BUYER, "起案者")
+JA_PEOPLE = (TARO, HANAKO, ICHIRO, MAKOTO, SAM)
+
+
+@pytest.mark.parametrize(
+    ("typed", "who"),
+    [
+        ("田中様", TARO),
+        ("田中 様", TARO),
+        ("田中　様", TARO),
+        ("田中さん", TARO),
+        ("田中 さん", TARO),
+        ("田中さま", TARO),
+        ("田中殿", TARO),
+        ("田中 殿", TARO),
+        ("田中氏", TARO),
+        ("田中 氏", TARO),
+        ("田中君", TARO),
+        ("田中 君", TARO),
+        ("田中くん", TARO),
+        ("田中太郎", TARO),
+        ("田中太郎様", TARO),
+        ("田中 太郎 様", TARO),
+        ("太郎 田中", TARO),
+        ("田中部長", TARO),
+        ("田中 課長", TARO),
+        ("山本さん", HANAKO),
+        ("阿部", ICHIRO),
+        ("阿部さん", ICHIRO),
+        ("長谷部", MAKOTO),
+        ("長谷部様", MAKOTO),
+    ],
+)
+def test_japanese_honorifics_and_spacing_are_ignored(typed, who):
+    reading = read_owner(typed, JA_PEOPLE, ("株式会社アクメ",))
+    assert reading.kind is OwnerKind.PERSON, reading
+    assert reading.stakeholder == who
+
+
+def test_an_ambiguous_japanese_family_name_is_ambiguous():
+    jiro = Stakeholder("田中 次郎", Side.BUYER, "承認者")
+    for typed in ("田中様", "田中 さん", "田中"):
+        reading = read_owner(typed, (TARO, jiro), ())
+        assert reading.kind is OwnerKind.AMBIGUOUS, typed
+        assert reading.candidates == ("田中 太郎", "田中 次郎")
+    assert read_owner("田中太郎様", (TARO, jiro)).stakeholder == TARO
+    assert read_owner("田中 次郎 さん", (TARO, jiro)).stakeholder == jiro
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["情報システム部", "経理部", "法務部", "IT部", "事業本部", "経理課", "総務課", "法務チーム", "チーム",
+     "関係者各位", "各位", "全員", "営業部全員", "担当者", "経理担当者", "情シスのチーム", "購買部門"],
+)
+def test_japanese_group_words_are_groups(typed):
+    assert read_owner(typed, JA_PEOPLE, ()).kind is OwnerKind.GROUP
+
+
+@pytest.mark.parametrize("typed", ["未定", "担当者未定", "未定です"])
+def test_japanese_no_owner_words_are_placeholders(typed):
+    assert read_owner(typed, JA_PEOPLE, ()).kind is OwnerKind.PLACEHOLDER
+
+
+@pytest.mark.parametrize("typed", ["佐藤", "佐藤様", "服部さん", "日下部"])
+def test_an_unlisted_japanese_name_is_unknown_not_a_group(typed):
+    assert read_owner(typed, JA_PEOPLE, ()).kind is OwnerKind.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["出張 R8.5.11〜R8.5.15", "令和8年5月11日〜令和8年5月15日 不在", "休暇 ２０２６／５／１１～２０２６／５／１５",
+     "5月11日〜5月15日 出張"],
+)
+def test_japanese_availability_ranges(typed):
+    assert read_availability(typed, "ja_JP", today=TODAY).ranges == ((date(2026, 5, 11), MAY_15),)

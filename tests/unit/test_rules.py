@@ -355,3 +355,41 @@ def test_availability_as_people_type_it_flags_an_item_due_while_away(availabilit
     found = codes(p)
     assert ("availability.conflict", "T-01") in found
     assert ("availability.conflict", "T-02") not in found
+
+
+JA_PEOPLE = (
+    Stakeholder("田中 太郎", Side.BUYER, "起案者", "taro@acme.co.jp"),
+    Stakeholder("田中 次郎", Side.BUYER, "承認者", "jiro@acme.co.jp"),
+    Stakeholder("山本 花子", Side.BUYER, "決裁者", "hanako@acme.co.jp"),
+    Stakeholder("Sam Rivera", Side.SELLER, "Account executive", "sam@seller.io"),
+)
+
+
+@pytest.mark.parametrize(
+    ("owner", "code"),
+    [
+        ("田中様", "owner.ambiguous"),
+        ("田中 さん", "owner.ambiguous"),
+        ("情報システム部", "owner.group"),
+        ("経理課", "owner.group"),
+        ("関係者各位", "owner.group"),
+        ("担当者", "owner.group"),
+        ("未定", "owner.missing"),
+        ("佐藤様", "owner.unknown"),
+    ],
+)
+def test_japanese_owners_that_are_not_one_known_person(owner, code):
+    found = codes(plan(item("T-01", owner=owner, side=Side.BUYER), people=JA_PEOPLE))
+    assert (code, "T-01") in found
+
+
+@pytest.mark.parametrize("owner", ["山本様", "山本 さん", "山本花子", "田中太郎", "田中 次郎 殿", "山本部長"])
+def test_japanese_owners_resolve_to_one_person(owner):
+    p = plan(item("T-01", owner=owner, side=Side.BUYER), people=JA_PEOPLE)
+    assert not {c for c in code_set(p) if c.startswith("owner.")}
+
+
+def test_an_ambiguous_japanese_family_name_names_both_people():
+    p = plan(item("T-01", owner="田中様", side=Side.BUYER), people=JA_PEOPLE)
+    found = [f for f in assess(p, Context(today=TODAY)).findings if f.code == "owner.ambiguous"]
+    assert [f.message for f in found] == ["Owner '田中様' could be 田中 太郎 or 田中 次郎."]

@@ -461,3 +461,97 @@ def test_forward_schedules_of_random_dag_templates_keep_the_invariants(template,
     if "schedule.compressed" not in codes:
         assert schedule.shortfall_days == 0 and schedule.buffer_days >= 0
         assert ("schedule.buffer" in codes) == (schedule.buffer_days > 0)
+
+
+# --- meeting days and the ringi chain (issue 14) ---------------------------------------------------
+
+from map_workspace.domain.calendar import MeetingDays, WorkCalendar  # noqa: E402
+from map_workspace.domain.scheduling import fiscal_year_findings, schedule_forward  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("rule", "day", "after", "before"),
+    [
+        ("Tue", date(2026, 6, 3), date(2026, 6, 9), date(2026, 6, 2)),
+        ("2nd Tue", date(2026, 6, 3), date(2026, 6, 9), date(2026, 5, 12)),
+        ("2nd and 4th Tue", date(2026, 6, 10), date(2026, 6, 23), date(2026, 6, 9)),
+        ("last Fri", date(2026, 6, 1), date(2026, 6, 26), date(2026, 5, 29)),
+        ("1st thursday", date(2026, 6, 4), date(2026, 6, 4), date(2026, 6, 4)),
+    ],
+)
+def test_meeting_days_next_and_previous(rule, day, after, before):
+    days = MeetingDays.parse(rule)
+    assert days.next_on_or_after(day) == after
+    assert days.previous_on_or_before(day) == before
+
+
+def test_a_meeting_on_a_holiday_is_the_next_meeting():
+    sports_day = date(2026, 10, 12)  # a Monday, 体育の日 in 2026
+    calendar = WorkCalendar(closed=frozenset({sports_day}))
+    assert MeetingDays.parse("2nd Mon").next_on_or_after(date(2026, 10, 1), calendar) == date(2026, 11, 9)
+
+
+def ja_calendar() -> WorkCalendar:
+    from map_workspace.workdays import build_calendar
+
+    return build_calendar(["JP"], ["12-29..01-03"], years=range(2025, 2029))
+
+
+def test_ja_enterprise_is_scheduled_on_japanese_working_days_with_the_board_on_its_meeting_day():
+    template = load_template("ja-enterprise")
+    calendar = ja_calendar()
+    start, decision = date(2026, 10, 1), date(2027, 2, 26)
+    schedule = schedule_forward(template, decision, start, PEOPLE, holidays=calendar)
+    assert not [f for f in schedule.findings if f.code == "schedule.compressed"]
+    by_text = {i.activity: i for i in schedule.items}
+    for item in schedule.items:
+        assert calendar.is_working_day(item.due), (item.activity, item.due)
+        assert not (item.due.month == 12 and item.due.day >= 29) and not (item.due.month == 1 and item.due.day <= 3)
+    board = by_text["経営会議"]
+    meeting = MeetingDays.parse(template.activity("board_meeting").meeting)
+    assert meeting.next_on_or_after(board.due, calendar) == board.due
+    assert by_text["決裁"].due == decision
+    chain = ["稟議起案", "課長承認", "部長承認", "合議（法務）", "経営会議", "決裁"]
+    dues = [by_text[a].due for a in chain]
+    assert dues == sorted(dues) and len(set(dues)) == len(dues)
+    council = {by_text[a].due for a in ("合議（法務）", "合議（情報システム）", "合議（経理・財務）")}
+    assert max(council) < board.due
+
+
+def test_ja_enterprise_backward_puts_the_board_on_a_meeting_day():
+    template = load_template("ja-enterprise")
+    calendar = ja_calendar()
+    schedule = schedule_backward(template, date(2027, 2, 26), date(2026, 10, 1), PEOPLE, holidays=calendar)
+    board = next(i for i in schedule.items if i.activity == "経営会議")
+    meeting = MeetingDays.parse(template.activity("board_meeting").meeting)
+    assert meeting.previous_on_or_before(board.due, calendar) == board.due
+
+
+@pytest.mark.parametrize(
+    ("decision", "warned"),
+    [
+        (date(2027, 3, 31), False),
+        (date(2027, 4, 1), True),
+        (date(2027, 4, 28), True),
+        (date(2027, 4, 29), False),
+        (date(2027, 10, 1), False),
+    ],
+)
+def test_a_decision_in_the_first_weeks_of_the_fiscal_year_is_warned(decision, warned):
+    found = fiscal_year_findings(decision, start_month=4, weeks=4)
+    assert bool(found) is warned
+    if warned:
+        (finding,) = found
+        assert finding.code == "schedule.fiscal_year_start"
+        assert finding.severity is Severity.WARNING
+        assert "2027-04-01" in finding.message and decision.isoformat() in finding.message
+
+
+def test_no_fiscal_year_means_no_warning():
+    assert fiscal_year_findings(date(2027, 4, 1), start_month=None, weeks=4) == ()
+
+
+def test_the_first_weeks_of_a_fiscal_year_may_run_into_the_next_calendar_year():
+    (finding,) = fiscal_year_findings(date(2027, 1, 8), start_month=12, weeks=6)
+    assert "2026-12-01" in finding.message
+    assert fiscal_year_findings(date(2027, 1, 13), start_month=12, weeks=6) == ()

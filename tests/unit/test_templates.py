@@ -18,7 +18,7 @@ from map_workspace.template_files import (
     template_dir,
 )
 
-SHIPPED = ("enterprise", "light")
+SHIPPED = ("enterprise", "ja-enterprise", "light")
 
 
 def minimal() -> dict:
@@ -443,3 +443,60 @@ def test_template_dir_is_the_checkout_folder_when_not_installed():
     if repo_copy.is_file():
         with (folder / "enterprise.toml").open("rb") as a, repo_copy.open("rb") as b:
             assert tomllib.load(a) == tomllib.load(b)
+
+
+# --- the ringi chain (issue 14) ----------------------------------------------------------------
+
+
+def test_ja_enterprise_lays_out_the_ringi_chain():
+    template = load_template("ja-enterprise")
+    titles = {r.key: r.title for r in template.roles}
+    assert {"決裁者", "承認者（課長）", "承認者（部長）"} <= set(titles.values())
+    assert "起案者" in titles["buyer.champion"]  # the champion drafts the ringi
+    by_text = {a.activity: a for a in template.activities}
+    draft, manager, director = by_text["稟議起案"], by_text["課長承認"], by_text["部長承認"]
+    council = [by_text["合議（法務）"], by_text["合議（情報システム）"], by_text["合議（経理・財務）"]]
+    board, decision = by_text["経営会議"], by_text["決裁"]
+    chain = [draft, manager, director, *council, board, decision]
+    assert all(a.type is ItemType.MILESTONE and a.lead_days > 0 for a in chain)
+    assert all(a.buffer_days > 0 for a in chain)
+    assert draft.owner_role == "buyer.champion"
+    # Serial approvals, then the three 合議 in parallel, then the board on its meeting day, then 決裁.
+    assert manager.depends_on == (draft.key,) and director.depends_on == (manager.key,)
+    assert all(c.depends_on == (director.key,) for c in council)
+    assert set(board.depends_on) == {c.key for c in council}
+    assert board.meeting
+    assert decision.decision and decision.depends_on == (board.key,)
+    assert titles[decision.owner_role] == "決裁者"
+    assert {titles[manager.owner_role], titles[director.owner_role]} == {"承認者（課長）", "承認者（部長）"}
+    # Discovery and validation as in the enterprise template, in Japanese.
+    assert {"要件ヒアリング完了", "技術検証完了"} <= set(by_text)
+    assert all(not a.activity.isascii() for a in template.activities)
+    # Japanese holidays and the year-end closure by default; April fiscal years.
+    assert template.calendar.holidays == ("JP",)
+    assert template.calendar.closures == ("12-29..01-03",)
+    assert template.calendar.fiscal_year_start == 4
+
+
+def test_a_template_calendar_is_checked():
+    def bad(data):
+        data["calendar"] = {"holidays": "JP", "closures": ["12-29-01-03"], "fiscal_year_start": 13,
+                            "budget_release_weeks": -1, "weekends": True}
+
+    problems = problems_after(bad)
+    assert "calendar: holidays must be a list of region codes, e.g. [\"JP\"], got 'JP'" in problems
+    assert any("calendar: closure '12-29-01-03'" in p for p in problems)
+    assert "calendar: fiscal_year_start must be a month, 1 to 12, got 13" in problems
+    assert "calendar: budget_release_weeks must be a whole number of weeks, 1 or more, got -1" in problems
+    assert any("calendar: unknown field 'weekends'" in p for p in problems)
+
+
+@pytest.mark.parametrize("rule", ["Tue", "2nd Tue", "2nd and 4th Tuesday", "1st, 3rd thu", "last Fri"])
+def test_a_meeting_rule_reads(rule):
+    assert problems_after(lambda d: activity(d, "decision").update(meeting=rule)) == []
+
+
+@pytest.mark.parametrize("rule", ["Saturday", "5th Tue", "monthly", "", 3])
+def test_a_bad_meeting_rule_is_a_problem(rule):
+    problems = problems_after(lambda d: activity(d, "decision").update(meeting=rule))
+    assert len(problems) == 1 and "meeting must be a weekday" in problems[0], problems

@@ -31,6 +31,9 @@ from map_workspace.errors import discard
 from map_workspace.summary import NEEDS_OWNER, Section, SummaryDoc, Table
 
 FONT = "Calibri"  # LibreOffice renders it with Carlito, which has the same metrics
+#: The font for East Asian text (Japanese plans): named, so LibreOffice does not draw boxes when its
+#: fallback finds nothing (Debian's fonts-noto-cjk; Word substitutes its own CJK font without it).
+EAST_ASIAN_FONT = "Noto Sans CJK JP"
 BODY_PT = 9
 TABLE_PT = 8
 TITLE_PT = 14
@@ -127,6 +130,10 @@ def _set_up_page(document: DocxDocument) -> None:
 
 
 def _set_up_styles(document: DocxDocument) -> None:
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
+    if run_defaults is not None:
+        _use_font(run_defaults)
     normal = document.styles["Normal"]
     _use_font(normal.element)
     normal.font.name = FONT
@@ -150,8 +157,11 @@ def _set_up_styles(document: DocxDocument) -> None:
 
 
 def _use_font(style_element: BaseOxmlElement) -> None:
-    """Drop the theme-font references of the default template, which win over a named font."""
-    run_properties = style_element.get_or_add_rPr()
+    """Drop the theme-font references of the default template, which win over a named font, and
+    name the fonts: ``FONT`` for Latin text, ``EAST_ASIAN_FONT`` for Japanese, Chinese and Korean."""
+    run_properties = style_element.find(qn("w:rPr"))
+    if run_properties is None:
+        run_properties = style_element.get_or_add_rPr()
     fonts = run_properties.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
@@ -160,6 +170,7 @@ def _use_font(style_element: BaseOxmlElement) -> None:
         fonts.attrib.pop(qn(attribute), None)
     for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
         fonts.set(qn(attribute), FONT)
+    fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
 
 
 # --- content ------------------------------------------------------------------------------------

@@ -1,0 +1,266 @@
+"""A Japanese plan end to end on every backend (issue 14): the ja-enterprise template created in
+the ja_JP locale (Japanese holidays, the year-end closure, the ringi chain), buyer edits typed in
+Japanese — era and full-width dates, honorifics, group words — a sync, and the summary."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from map_workspace import app
+from map_workspace.config import Config
+from map_workspace.domain.calendar import MeetingDays
+from map_workspace.domain.model import Person, Status
+from map_workspace.reading import read_plan
+from map_workspace.template_files import load_template
+from map_workspace.workdays import build_calendar
+from tests.backends.test_contract import BACKENDS
+
+TODAY = date(2026, 10, 1)
+NOW = datetime(2026, 10, 1, 9, 0, tzinfo=timezone(timedelta(hours=9)))
+SYNC_DAY = date(2026, 11, 2)
+DECISION = date(2027, 2, 26)
+CHAMPION = Person("田中 太郎", "taro@acme.example")
+ROLES = {
+    "buyer.decision_maker": Person("山本 花子", "hanako@acme.example"),
+    "buyer.manager": Person("佐藤 一郎", "ichiro@acme.example"),
+    "buyer.director": Person("鈴木 次郎", "jiro@acme.example"),
+    "buyer.legal": Person("高橋 三郎", "saburo@acme.example"),
+    "buyer.it": Person("阿部 誠", "makoto@acme.example"),
+    "buyer.finance": Person("伊藤 恵", "megumi@acme.example"),
+}
+
+
+def _config(backend: str, tmp_path: Path, today: date, **kw) -> Config:
+    google = {}
+    if backend == "google":
+        from tests.support.google import shared_emulator
+
+        google = {"google_api_root": shared_emulator().base_url}
+    return Config(backend=backend, dir=tmp_path / "maps", locale="ja_JP", timezone="Asia/Tokyo", today=today,
+                  **google, **kw)
+
+
+def _request() -> app.CreateRequest:
+    return app.CreateRequest("基幹システム刷新", DECISION, [CHAMPION], [Person("Sam Rivera", "sam@seller.example")],
+                             roles=dict(ROLES), template="ja-enterprise", buyer_company="株式会社アクメ",
+                             seller_company="Widgets Ltd")
+
+
+def _buyer(backend: str, store, ref):
+    from tests.support.robustness import SheetsBuyer, XlsxBuyer
+
+    if backend == "local":
+        return XlsxBuyer(Path(ref.id))
+    from tests.google_emulator.clients import gspread_client
+    from tests.support.google import buyer_credentials, shared_emulator
+
+    emulator = shared_emulator()
+    return SheetsBuyer(gspread_client(emulator, buyer_credentials(emulator, CHAMPION.email)).open_by_key(ref.id))
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request, tmp_path):
+    store = BACKENDS[request.param](tmp_path)
+    return request.param, store
+
+
+def japanese_plan_with_edits(name: str, store, tmp_path: Path):
+    """The ja-enterprise plan created in ja_JP, then fourteen buyer edits typed in Japanese."""
+    created = app.create_plan(store, _request(), _config(name, tmp_path, TODAY))
+    ids = {i.activity: i.id for i in created.plan.items}
+    buyer = _buyer(name, store, created.ref)
+    buyer.set(ids["キックオフ：目的・関係者・本計画の合意"], "Status", "完了")
+    buyer.set(ids["要件ヒアリング：現状業務・課題・要件・決裁プロセス"], "Status", "済")
+    buyer.set(ids["要件ヒアリング：現状業務・課題・要件・決裁プロセス"], "Done on", "令和8年10月14日")
+    buyer.set(ids["セキュリティチェックシートの送付"], "Owner", "田中様")
+    buyer.set(ids["セキュリティチェックシートの送付"], "Due", "R8.11.20")
+    buyer.set(ids["利用部門のフィードバック取りまとめ"], "Owner", "情報システム部")
+    buyer.set(ids["利用部門のフィードバック取りまとめ"], "Due", "２０２６／１１／２７")
+    buyer.set(ids["技術資料（システム構成）の提供"], "Notes", "先方の構成図を添付済み")
+    buyer.set(ids["情報システム部門との技術確認"], "Owner", "阿部さん")
+    buyer.set(ids["情報システム部門との技術確認"], "Due", "12月2日")
+    buyer.set(ids["課長承認"], "Owner", "未定")
+    buyer.set(ids["部長承認"], "Owner", "鈴木 部長")
+    buyer.set(ids["経営会議"], "Notes", "議題の締切は開催の1週間前")
+    buyer.add_row({"Type": "Task", "Activity": "社内説明会の実施", "Side": "Buyer", "Owner": "山本 さん",
+                   "Due": "2026年12月10日"})
+    buyer.save()
+    return created, ids
+
+
+def test_a_japanese_plan_end_to_end(backend, tmp_path):
+    name, store = backend
+    created, ids = japanese_plan_with_edits(name, store, tmp_path)
+    plan = created.plan
+    by_text = {i.activity: i for i in plan.items}
+
+    # Scheduled on Japanese working days: no JP holiday, no 12/29-1/3 closure, the board on its day.
+    calendar = build_calendar(["JP"], ["12-29..01-03"], years=range(2025, 2029))
+    assert all(calendar.is_working_day(i.due) for i in plan.items if i.due != DECISION)
+    assert created.schedule.regions == ("JP",) and "12-29..01-03" in created.schedule.closures
+    meeting = MeetingDays.parse(load_template("ja-enterprise").activity("board_meeting").meeting)
+    assert meeting.next_on_or_after(by_text["経営会議"].due, calendar) == by_text["経営会議"].due
+    assert by_text["決裁"].due == DECISION and by_text["決裁"].owner == "山本 花子"
+    assert by_text["稟議起案"].owner == "田中 太郎"
+    assert not [f for f in created.findings if f.code == "schedule.fiscal_year_start"]
+
+    config = _config(name, tmp_path, SYNC_DAY)
+    synced = app.sync_plan(store, created.ref.slug, config)
+    findings = {(f.code, f.id) for f in synced.result.findings}
+    assert not [f for f in synced.result.findings if f.code.startswith("date.")], synced.result.findings
+    assert ("owner.group", ids["利用部門のフィードバック取りまとめ"]) in findings
+    assert ("owner.missing", ids["課長承認"]) in findings
+    for item in ("セキュリティチェックシートの送付", "情報システム部門との技術確認", "部長承認"):
+        assert not [c for c, i in findings if i == ids[item] and c.startswith("owner.")], item
+    reading = read_plan(store.read(created.ref), today=SYNC_DAY)
+    read = {i.activity: i for i in reading.plan.items}
+    assert read["キックオフ：目的・関係者・本計画の合意"].status is Status.DONE
+    assert read["要件ヒアリング：現状業務・課題・要件・決裁プロセス"].status is Status.DONE
+    assert read["セキュリティチェックシートの送付"].due == date(2026, 11, 20)
+    assert read["利用部門のフィードバック取りまとめ"].due == date(2026, 11, 27)
+    assert read["情報システム部門との技術確認"].due == date(2026, 12, 2)
+    assert read["社内説明会の実施"].due == date(2026, 12, 10) and read["社内説明会の実施"].id
+    assert read["経営会議"].notes.startswith("議題の締切は開催の1週間前")
+    assert app.sync_plan(store, created.ref.slug, config).changes == 0  # converged
+
+    summary = app.write_summary(store, created.ref.slug, config)
+    text = _summary_text(name, summary)
+    for words in ("基幹システム刷新", "株式会社アクメ", "稟議起案", "山本 花子"):
+        assert words in text, words
+    assert "\ufffd" not in text and "?" * 3 not in text
+
+
+def _summary_text(name: str, summary) -> str:
+    if name == "local":
+        from docx import Document
+
+        document = Document(summary.document)
+        cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
+    # Google: the Doc read back through the Docs API, as a browser would get it.
+    from googleapiclient.discovery import build  # noqa: F401  (the real client, via the store)
+
+    from map_workspace.backends.google.clients import GoogleClients
+    from tests.support.google import shared_emulator
+
+    emulator = shared_emulator()
+    from google.auth.credentials import AnonymousCredentials
+
+    docs = GoogleClients(AnonymousCredentials(), emulator.base_url).docs()
+    body = docs.documents().get(documentId=summary.document).execute()["body"]["content"]
+    runs = []
+    for element in body:
+        for part in element.get("paragraph", {}).get("elements", []):
+            runs.append(part.get("textRun", {}).get("content", ""))
+        for row in element.get("table", {}).get("tableRows", []):
+            for cell in row.get("tableCells", []):
+                for inner in cell.get("content", []):
+                    for part in inner.get("paragraph", {}).get("elements", []):
+                        runs.append(part.get("textRun", {}).get("content", ""))
+    return "".join(runs)
+
+
+def test_a_decision_in_the_first_weeks_of_april_is_warned_at_create(backend, tmp_path):
+    name, store = backend
+    req = _request()
+    req = app.CreateRequest(req.deal, date(2027, 4, 13), req.buyers, req.sellers, roles=req.roles,
+                            template=req.template, buyer_company=req.buyer_company)
+    created = app.create_plan(store, req, _config(name, tmp_path, TODAY))
+    warned = [f for f in created.findings if f.code == "schedule.fiscal_year_start"]
+    assert [f.message for f in warned] == [
+        "The decision date 2027-04-13 falls in the first 4 weeks of the buyer's fiscal year (it starts "
+        "2027-04-01), when budgets are often not released yet."]
+    assert warned[0].message in created.as_json()["warnings"]
+    # The config says the buyer's year starts in January: April is no longer its first weeks.
+    other = app.build_new_plan(req, _config(name, tmp_path, TODAY, fiscal_year_start=1), TODAY, NOW)
+    assert not [f for f in other.findings if f.code == "schedule.fiscal_year_start"]
+
+
+# --- the summary document renders Japanese -----------------------------------------------------------
+
+CJK_FONT = "Noto Sans CJK JP"
+#: What a glyph that fell back looks like once extracted: a white square, the replacement character.
+FALLBACK_MARKS = ("\u25a1", "\ufffd")
+
+
+def _cjk_font_or_skip() -> None:
+    """The PDF test needs fonts-noto-cjk, as it needs LibreOffice: skipped without it, failed in CI."""
+    import os
+    import shutil
+    import subprocess
+
+    listed = ""
+    if shutil.which("fc-list"):
+        listed = subprocess.run(["fc-list", f":family={CJK_FONT}", "family"], capture_output=True, text=True,
+                                timeout=60).stdout
+    if CJK_FONT not in listed:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CJK_FONT} (Debian's fonts-noto-cjk) is required in CI but was not found")
+        pytest.skip(f"{CJK_FONT} is not installed (apt-get install fonts-noto-cjk)")
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+def test_the_summary_docx_names_a_cjk_font_for_east_asian_text(tmp_path):
+    import zipfile
+
+    from map_workspace.backends.local.docx_summary import render_docx
+    from map_workspace.summary import build_summary
+    from map_workspace.sync import plan_sync
+
+    new = app.build_new_plan(_request(), Config(locale="ja_JP", today=TODAY), TODAY, NOW)
+    result = plan_sync(new.snapshot, TODAY, now=NOW)
+    path = render_docx(build_summary(result.plan, result.assessment, TODAY), tmp_path / "s.docx")
+    with zipfile.ZipFile(path) as archive:
+        styles = archive.read("word/styles.xml").decode()
+    import re
+
+    defaults = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S)[0]
+    assert f'w:eastAsia="{CJK_FONT}"' in defaults and "w:eastAsiaTheme" not in defaults
+    for style in ("Normal", "Heading2"):
+        block = re.search(rf'<w:style [^>]*w:styleId="{style}".*?</w:style>', styles, re.S)[0]
+        assert f'w:eastAsia="{CJK_FONT}"' in block and "w:eastAsiaTheme" not in block, style
+
+
+def test_the_japanese_summary_pdf_is_one_page_in_a_cjk_font(tmp_path):
+    """The ja-enterprise plan after fourteen buyer edits, its summary as PDF: one page, the Japanese
+    activity names in its text, and every CJK character drawn in a CJK font (a glyph that fell back
+    would be drawn in another font, or extracted as a box or U+FFFD)."""
+    from pypdf import PdfReader
+
+    from map_workspace.backends.local import office
+    from tests.backends.test_summary_pdf import _soffice_or_skip
+
+    _soffice_or_skip()
+    _cjk_font_or_skip()
+    store = BACKENDS["local"](tmp_path)
+    created, ids = japanese_plan_with_edits("local", store, tmp_path)
+    config = _config("local", tmp_path, SYNC_DAY)
+    app.sync_plan(store, created.ref.slug, config)
+    summary = app.write_summary(store, created.ref.slug, config, pdf=True)
+    assert summary.pdf_problem is None and office.find_soffice()
+    reader = PdfReader(str(summary.pdf))
+    assert len(reader.pages) == 1
+    drawn: list[tuple[str, str]] = []
+
+    def visit(text, cm, tm, font, size):
+        if text and font is not None:
+            drawn.append((text, str(font.get("/BaseFont", ""))))
+
+    text = reader.pages[0].extract_text(visitor_text=visit)
+    flat = "".join(text.split())
+    for words in ("基幹システム刷新", "株式会社アクメ", "セキュリティ審査", "正式見積書の提示", "要件ヒアリング完了"):
+        assert words in flat, words
+    assert not [m for m in FALLBACK_MARKS if m in text]
+    cjk_runs = [(t, f) for t, f in drawn if any(_is_cjk(ch) for ch in t)]
+    assert cjk_runs
+    assert all("NotoSansCJKjp" in f for _, f in cjk_runs), {f for _, f in cjk_runs}
+    # Nothing drawn in a font the document does not name (LibreOffice's last-resort fallback drew
+    # the spaces between Japanese words in DejaVu Serif while the .docx named no East Asian font).
+    fonts = {f.split("+")[-1] for _, f in drawn}
+    assert all(f.startswith(("Carlito", "NotoSansCJKjp")) for f in fonts), fonts
