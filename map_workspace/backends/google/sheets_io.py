@@ -856,6 +856,10 @@ def template_cleanup_requests(structure: dict[str, Any]) -> tuple[list[dict[str,
     snapshot = parse_spreadsheet(structure, "")
     layout = Layout.of(snapshot)
     requests: list[dict[str, Any]] = []
+    names = set(LEAN_RANGES)
+    for named in structure.get("namedRanges") or []:  # a template made from a plan: laid out again
+        if named.get("name") in names and named.get("namedRangeId"):  # (before a sheet they mark goes)
+            requests.append({"deleteNamedRange": {"namedRangeId": named["namedRangeId"]}})
     timeline = layout.tabs.pop(TIMELINE, None)
     if timeline is not None:  # the template's own Timeline: mapws lays the plan's out again
         requests.append({"deleteSheet": {"sheetId": timeline.sheet_id}})
@@ -867,10 +871,6 @@ def template_cleanup_requests(structure: dict[str, Any]) -> tuple[list[dict[str,
         for protected in sheet.get("protectedRanges") or []:
             if protected.get("description") == PROTECTED_DESCRIPTION and "protectedRangeId" in protected:
                 requests.append({"deleteProtectedRange": {"protectedRangeId": protected["protectedRangeId"]}})
-    names = set(LEAN_RANGES)
-    for named in structure.get("namedRanges") or []:  # a template made from a plan: laid out again
-        if named.get("name") in names and named.get("namedRangeId"):
-            requests.append({"deleteNamedRange": {"namedRangeId": named["namedRangeId"]}})
     for key in PRODUCT_KEYS:
         requests.append({"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataKey": key}}}})
     return requests, layout.tabs
