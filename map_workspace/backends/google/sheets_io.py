@@ -317,6 +317,8 @@ class Layout:
     #: tab → [namedRangeId, sheet ID it points at, whether it marks the tab whole] of the product's
     #: named ranges as read (``range_name``).
     names: dict[str, list[Any]] = field(default_factory=dict)
+    #: How many conditional-format rules the Timeline holds (all the product's: it is formulas only).
+    timeline_rules: int = 0
 
     def names_in_place(self) -> bool:
         """Whether every tab read has its named range, marking all of it: a read of those ranges
@@ -338,7 +340,7 @@ class Layout:
         return cls(tabs, list(data.get("sheet_ids", [])), list(data.get("product_rules", [])),
                    int(data.get("rule_count", 0)), list(data.get("metadata_keys", [])),
                    str(data.get("version", "")), str(data.get("locale", "")),
-                   {str(k): list(v) for k, v in data.get("names", {}).items()})
+                   {str(k): list(v) for k, v in data.get("names", {}).items()}, int(data.get("timeline_rules", 0)))
 
     def new_sheet_id(self, name: str) -> int:
         """An unused sheet ID for a contract tab being (re-)created."""
@@ -408,6 +410,8 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
         layout.tabs[name] = SheetInfo(int(props.get("sheetId") or 0), str(props.get("title", "")),
                                       int(grid_props.get("rowCount") or 0), int(grid_props.get("columnCount") or 0))
     layout.names = _names_of(data.get("namedRanges"), located)
+    if timeline is not None:
+        layout.timeline_rules = len(timeline.get("conditionalFormats") or [])
     formats_ok = False
     if PLAN in located:
         rules = located[PLAN].get("conditionalFormats") or []
@@ -420,7 +424,8 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
                     token=ReadToken(version, layout.to_json()))
 
 
-def _names_of(named_ranges: Iterable[dict[str, Any]] | None, located: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
+def _names_of(named_ranges: Iterable[dict[str, Any]] | None,
+              located: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
     """The product's named ranges by tab: [id, sheet ID, whether it marks its located tab whole
     (the Timeline's marks only its first cell)]. Google omits zero indexes and an unbounded end."""
     by_name = {range_name(tab): tab for tab in NAMED_TABS}
@@ -951,6 +956,9 @@ def _timeline_requests(snapshot: Snapshot, layout: Layout, change: TimelineWrite
         return new_timeline_requests(change.layout, sheet_id, None, title, layout.locale)
     timeline = change.layout
     requests = _grow(info, timeline.formula_rows)
+    if change.rules_again:  # closed or reopened: every week's rules again, with or without the date flags
+        requests += [{"deleteConditionalFormatRule": {"sheetId": info.sheet_id, "index": index}}
+                     for index in reversed(range(layout.timeline_rules))]
     if change.first_new_week < timeline.weeks:  # week columns the decision moved into
         if timeline.last_col + 1 > info.columns:
             requests.append({"appendDimension": {"sheetId": info.sheet_id, "dimension": "COLUMNS",
@@ -965,7 +973,10 @@ def _timeline_requests(snapshot: Snapshot, layout: Layout, change: TimelineWrite
                                          "rows": [{"values": values} for values in [header, *cells]],
                                          "fields": "userEnteredValue,userEnteredFormat"}})
         requests.append(_week_widths(info.sheet_id, first_col, timeline.last_col + 1))
-        requests += _timeline_rule_requests(timeline, info.sheet_id, change.first_new_week, layout.locale)
+        if not change.rules_again:
+            requests += _timeline_rule_requests(timeline, info.sheet_id, change.first_new_week, layout.locale)
+    if change.rules_again:
+        requests += _timeline_rule_requests(timeline, info.sheet_id, 0, layout.locale)
     if change.first_row <= timeline.formula_rows:
         rows = _timeline_rows(timeline, change.first_row, layout.locale)
         requests.append(_rows_request(info.sheet_id, rows, "userEnteredValue", change.first_row - 1))
