@@ -753,7 +753,8 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
     checkin_row(snapshot, {})  # a plan with no Check-ins tab stops here, before any document is written
     day = on or today_for(config)
     result = plan_sync(snapshot, day, now=now_for(config), settings=settings_for(config))
-    agenda = build_agenda(result.plan, result.assessment, history_in_words(snapshot, result.plan), day)
+    agenda = build_agenda(result.plan, result.assessment, history_in_words(snapshot, result.plan), day,
+                          result.calendar)
     doc = agenda_document(agenda, result.plan, notes=notes, link=ref.url)
     text = agenda_markdown(doc) if markdown else ""
     document = url = ""
@@ -800,7 +801,7 @@ def write_calendar(store: PlanStore, plan: str, config: Config, *, output: Path 
     today = today_for(config)
     result = plan_sync(snapshot, today, now=now_for(config), settings=settings_for(config))
     events = calendar_events(result.plan, result.assessment, today, plan_key=result.plan.plan_id or ref.id,
-                             link=ref.url, checkins=CALENDAR_CHECKINS)
+                             link=ref.url, checkins=CALENDAR_CHECKINS, holidays=result.calendar)
     private = _private_store(config)
     try:
         events = [replace(e, sequence=private.event_sequence(f"{store.name}:{ref.id}", e.uid, e.start.isoformat()))

@@ -4,6 +4,7 @@ file (``icalendar``). Pure: no I/O; the SEQUENCE of each event is the caller's t
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -33,9 +34,10 @@ class CalendarEvent:
 
 
 def calendar_events(plan: Plan, assessment: Assessment, today: date, *, plan_key: str, link: str = "",
-                    checkins: int = 4) -> list[CalendarEvent]:
+                    checkins: int = 4, holidays: Collection[date] = frozenset()) -> list[CalendarEvent]:
     """Every milestone with a date (N/A ones left out), then the next ``checkins`` check-ins: from
-    the next one the Check-ins tab names, else the cadence after today."""
+    the next one the Check-ins tab names, else the cadence after today, each on a working day of
+    ``holidays`` (the plan's calendar: public holidays and company closures), as ``checkin`` puts it."""
     deal = " ".join(plan.overview.deal.split()) or plan.slug or "the plan"
     about = f"Mutual Action Plan: {deal}" + (f"\n{link}" if link else "")
     events = []
@@ -51,13 +53,13 @@ def calendar_events(plan: Plan, assessment: Assessment, today: date, *, plan_key
     for checkin in plan.checkins:
         if checkin.next is not None and checkin.next >= today:
             recorded.append(checkin.next)
-    day = min(recorded) if recorded else next_checkin(today, plan.overview.cadence)
+    day = min(recorded) if recorded else next_checkin(today, plan.overview.cadence, holidays)
     people = tuple((s.name, s.email) for s in plan.stakeholders if s.email.strip() and "@" in s.email)
     for _ in range(max(checkins, 0)):
         events.append(CalendarEvent(uid=f"{plan_key}-checkin-{day.isoformat()}@mapws", summary=f"{deal}: check-in",
                                     start=day, kind="checkin", description=f"Weekly check-in · {about}",
                                     attendees=people))
-        day = next_checkin(day, plan.overview.cadence)
+        day = next_checkin(day, plan.overview.cadence, holidays)
     return events
 
 

@@ -513,11 +513,12 @@ class _Planner:
         last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])
         cols = self._plan_columns()
         recorded = layout_from_meta(self.r.meta, table.columns, cols.last_row, cols.tab)
+        flags = self.settings.thresholds.date_flags  # off on a closed plan: its Timeline flags nothing
         if TIMELINE not in self.r.snapshot.tabs:
             first, weeks = (recorded.first_week, recorded.weeks) if recorded else timeline_weeks(plan)
             weeks = max(weeks, weeks_to_cover(plan, first))
             layout = timeline_layout(first, weeks, table.columns, cols.last_row, cols.tab,
-                                     rows_for(last_data, cols.last_row))
+                                     rows_for(last_data, cols.last_row), flags)
             meta.update(layout.meta())
             return TimelineWrite(layout, 2)
         if recorded is None:
@@ -526,11 +527,11 @@ class _Planner:
         if last_data + ROW_HEADROOM // 4 > rows:
             rows = max(rows, rows_for(last_data, cols.last_row))
         weeks = max(recorded.weeks, weeks_to_cover(plan, recorded.first_week))
-        if (rows, weeks) == (recorded.formula_rows, recorded.weeks):
+        if (rows, weeks, flags) == (recorded.formula_rows, recorded.weeks, recorded.flags):
             return None
-        layout = replace(recorded, rows=rows, weeks=weeks)
+        layout = replace(recorded, rows=rows, weeks=weeks, flags=flags)
         meta.update(layout.meta())
-        return TimelineWrite(layout, recorded.formula_rows + 1, recorded.weeks)
+        return TimelineWrite(layout, recorded.formula_rows + 1, recorded.weeks, flags != recorded.flags)
 
     # --- helpers --------------------------------------------------------------------------------
 

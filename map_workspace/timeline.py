@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from map_workspace.domain.model import ItemType, Plan
-from map_workspace.formulas import CLOSED_WORDS, DONE_WORDS, ColourRule, quote, sheet_ref
+from map_workspace.formulas import CLOSED_WORDS, DONE_WORDS, ColourRule, quote, sheet_ref, thresholds_of
 from map_workspace.layout import PLAN_TAB, TIMELINE, Cell, Grid, column_letter
 
 #: The Timeline's fixed columns before the weeks: (header, width, hidden).
@@ -64,6 +64,9 @@ class TimelineLayout:
     #: The last sheet row holding formulas (one per Plan row with room to spare; a sync adds rows
     #: as the Plan grows). ``last_row`` is how far the lookups and colour rules reach.
     rows: int = 0
+    #: Whether the colours flag dates (overdue, slipped): off on a closed plan, as its Plan's
+    #: (the plan's meta ``date_flags``).
+    flags: bool = True
 
     @property
     def formula_rows(self) -> int:
@@ -102,6 +105,9 @@ class TimelineWrite:
     #: Week columns from this one on are new to an existing Timeline (the decision moved later);
     #: ``layout.weeks`` or more: none.
     first_new_week: int = 0
+    #: The colour rules laid again over every week (the plan was closed or reopened: ``layout.flags``
+    #: changed); the old ones go.
+    rules_again: bool = False
 
 
 def monday(day: date) -> date:
@@ -137,24 +143,26 @@ def timeline_layout(
     last_row: int,
     plan_tab: str = PLAN_TAB.name,
     rows: int = 0,
+    flags: bool = True,
 ) -> TimelineLayout:
     """A layout from where the Plan's columns are (0-based, by key; a column not found keeps its
     place in a fresh plan)."""
     letters = {k: column_letter(plan_columns.get(k, PLAN_TAB.index(k))) for k in _LOOKED_UP}
-    return TimelineLayout(monday(first_week), max(1, weeks), last_row, letters, plan_tab, rows)
+    return TimelineLayout(monday(first_week), max(1, weeks), last_row, letters, plan_tab, rows, flags)
 
 
 def layout_from_meta(
     meta: Mapping[str, str], plan_columns: Mapping[str, int], last_row: int, plan_tab: str = PLAN_TAB.name
 ) -> TimelineLayout | None:
-    """The layout a plan's meta records; None when it records none (or nonsense)."""
+    """The layout a plan's meta records (its colours flag dates unless the meta says ``date_flags``
+    off); None when it records none (or nonsense)."""
     try:
         first = date.fromisoformat(str(meta[META_START]))
         weeks = int(str(meta[META_WEEKS]))
         rows = int(str(meta.get(META_ROWS, "0")))
     except (KeyError, ValueError):
         return None
-    return timeline_layout(first, weeks, plan_columns, last_row, plan_tab, rows)
+    return timeline_layout(first, weeks, plan_columns, last_row, plan_tab, rows, thresholds_of(meta).date_flags)
 
 
 # --- the cells ------------------------------------------------------------------------------------
@@ -213,13 +221,14 @@ def timeline_rules(layout: TimelineLayout, from_week: int = 0) -> tuple[ColourRu
     """The week cells' colour rules, first match wins, each written for the top-left week cell
     (row 2) and shifting with the range: done (green), overdue (red, from the due week to today's),
     planned (blue), slipped (amber, from the baseline's week to the due week), today's week (pale).
+    A closed plan's (``layout.flags`` off) flag nothing: no overdue, no slipped.
     ``from_week``: for a range that starts at that week's column."""
     w = f"{column_letter(layout.first_week_col + from_week)}$1"
     due, base, status = "N($E2)", "N($F2)", "$G2"
     dated = '$A2<>"",ISNUMBER($E2)'
     in_due_week = f"{due}>={w},{due}<{w}+7"
     is_open = f"NOT({_any_equal(status, CLOSED_WORDS)})"
-    return (
+    rules = (
         ColourRule("done", f"AND({dated},{_any_equal(status, DONE_WORDS)},{in_due_week})", "93C47D", "274E13"),
         ColourRule(
             "overdue", f"AND({dated},{is_open},{due}<TODAY(),{w}+7>{due},{w}<=TODAY())", "E06666", "FFFFFF", True
@@ -228,6 +237,11 @@ def timeline_rules(layout: TimelineLayout, from_week: int = 0) -> tuple[ColourRu
         ColourRule("slipped", f"AND({dated},ISNUMBER($F2),{base}<{due},{w}+7>{base},{w}<{due})", "F9CB9C", "7F6000"),
         ColourRule("today", f'AND($A2<>"",TODAY()>={w},TODAY()<{w}+7)', "FFF2CC"),
     )
+    return rules if layout.flags else tuple(r for r in rules if r.name not in DATE_RULES)
+
+
+#: The Timeline's rules that flag dates: a closed plan has none.
+DATE_RULES = frozenset({"overdue", "slipped"})
 
 
 def today_header_rule(layout: TimelineLayout, from_week: int = 0) -> ColourRule:

@@ -5,10 +5,12 @@ risks. Pure: no I/O; the day of the check-in and the History (already in words) 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from map_workspace.domain.calendar import is_business_day
 from map_workspace.domain.model import Assessment, Item, Plan, Risk, RiskStatus, Status
 
 #: How far "due in the next two weeks" looks ahead, in calendar days.
@@ -125,10 +127,11 @@ def cadence_days(cadence: str) -> int:
     return DEFAULT_CADENCE_DAYS
 
 
-def next_checkin(on: date, cadence: str) -> date:
-    """The check-in the cadence puts after ``on``, moved off a weekend to the Monday after."""
+def next_checkin(on: date, cadence: str, holidays: Collection[date] = frozenset()) -> date:
+    """The check-in the cadence puts after ``on``, moved off a weekend or a closed day of the plan's
+    calendar (``holidays``: its public holidays and company closures) to the next working day."""
     day = on + timedelta(days=cadence_days(cadence))
-    while day.weekday() >= 5:
+    while not is_business_day(day, holidays):
         day += timedelta(days=1)
     return day
 
@@ -140,9 +143,11 @@ def last_checkin(plan: Plan, before: date) -> date | None:
     return max(days, default=None)
 
 
-def build_agenda(plan: Plan, assessment: Assessment, changes: list[Change] | tuple[Change, ...], on: date) -> Agenda:
+def build_agenda(plan: Plan, assessment: Assessment, changes: list[Change] | tuple[Change, ...], on: date,
+                 holidays: Collection[date] = frozenset()) -> Agenda:
     """The agenda of a check-in on ``on``. ``changes`` is the whole History in words; only what was
-    logged since the last check-in (all of it for the first one) is kept."""
+    logged since the last check-in (all of it for the first one) is kept. The next check-in falls on
+    a working day of ``holidays`` (the plan's calendar)."""
     last = last_checkin(plan, on)
     since = last.isoformat() if last else ""
     changed = tuple(c for c in changes if c.at[:10] >= since and c.at[:10] <= on.isoformat())
@@ -170,7 +175,7 @@ def build_agenda(plan: Plan, assessment: Assessment, changes: list[Change] | tup
         if item.status is Status.BLOCKED:
             blocked.append(_entry(item))
     return Agenda(
-        on=on, last=last, next=next_checkin(on, plan.overview.cadence), changed=changed,
+        on=on, last=last, next=next_checkin(on, plan.overview.cadence, holidays), changed=changed,
         done=tuple(done), slipped=tuple(sorted(slipped, key=lambda i: -i.days)),
         overdue=tuple(sorted(overdue, key=lambda i: -i.days)), next_two_weeks=tuple(_by_due(soon)),
         needs_owner=tuple(_by_due(needs_owner)), risks=_top_risks(plan.risks), blocked=tuple(blocked),

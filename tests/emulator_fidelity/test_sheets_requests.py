@@ -370,3 +370,37 @@ def test_a_write_leaves_the_spreadsheet_it_started_from_as_it_was(emulator, shee
     with pytest.raises(HttpError):
         _batch(sheets, spreadsheet_id, *steps[0], {"deleteSheet": {"sheetId": 987654}})
     assert emulator.core.spreadsheets[spreadsheet_id] is before and pickle.dumps(before) == frozen
+
+
+def test_a_get_by_named_ranges_returns_only_the_sheets_they_cover(emulator, sheets):
+    """What the product's read relies on (Sheets API docs: "Limiting the range returns only the
+    portions of the spreadsheet that intersect the requested ranges"; named ranges are A1 notation):
+    sheets no range covers are left out, a range's sheet comes back with its data limited to the
+    range, spreadsheet-level fields come back whole, and a name the spreadsheet lacks is a 400
+    "Unable to parse range" for the whole call. A whole-sheet named range (a GridRange of its sheet
+    ID alone) stays unbounded when the grid grows."""
+    spreadsheet_id = emulator.seed_spreadsheet(
+        "Named", sheets={"Plan": [["ID", "Due"], ["T-01", 3]], "Gantt": [["ID", "W1"], ["T-01", "x"]],
+                         "Notes": [["ours"]]})
+    ids = {s["properties"]["title"]: s["properties"]["sheetId"]
+           for s in sheets.spreadsheets().get(spreadsheetId=spreadsheet_id).execute()["sheets"]}
+    _batch(sheets, spreadsheet_id,
+           {"addNamedRange": {"namedRange": {"name": "mark_Plan", "range": {"sheetId": ids["Plan"]}}}},
+           {"addNamedRange": {"namedRange": {"name": "mark_Gantt", "range": _grid(ids["Gantt"], 0, 1, 0, 1)}}},
+           {"appendDimension": {"sheetId": ids["Plan"], "dimension": "ROWS", "length": 10}})
+    fields = ("namedRanges(name,range),sheets(properties(title),"
+              "data(startRow,startColumn,rowData(values(userEnteredValue))))")
+    got = sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, ranges=["mark_Plan", "mark_Gantt"],
+                                    fields=fields).execute()
+    assert [s["properties"]["title"] for s in got["sheets"]] == ["Plan", "Gantt"]
+    rows = {s["properties"]["title"]: [[v["userEnteredValue"] for v in r["values"]] for d in s["data"]
+                                       for r in d["rowData"]] for s in got["sheets"]}
+    assert rows["Plan"] == [[{"stringValue": "ID"}, {"stringValue": "Due"}],
+                            [{"stringValue": "T-01"}, {"numberValue": 3}]]
+    assert rows["Gantt"] == [[{"stringValue": "ID"}]]
+    whole = {n["name"]: n["range"] for n in got["namedRanges"]}["mark_Plan"]
+    assert whole.get("sheetId", 0) == ids["Plan"] and set(whole) <= {"sheetId"}  # zeros are left out
+    with pytest.raises(HttpError) as refused:
+        sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, ranges=["mark_Plan", "mark_Risks"],
+                                  fields=fields).execute()
+    assert refused.value.resp.status == 400 and "Unable to parse range: mark_Risks" in str(refused.value)

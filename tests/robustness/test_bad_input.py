@@ -314,7 +314,10 @@ def _check_buyer_cells(before: Snapshot, after: Snapshot, before_cells: list[Sto
                        after_cells: list[StoredCell], problems: list[str]) -> tuple[int, int]:
     """(cells compared, cells changed): contract tabs through the store, buyer tabs as stored."""
     old, new = _buyer_cells(before), _buyer_cells(after)
-    for title in before.extra_tabs:
+    # the buyer's tabs: those the snapshot names, and (Google's read asks for the contract tabs only) the
+    # stored file's tabs the snapshot does not hold
+    titles = set(before.extra_tabs) | ({c.tab for c in before_cells} - {g.title for g in before.tabs.values()})
+    for title in sorted(titles):
         old.update({(title, c.ref): (c.kind, c.text) for c in before_cells if c.tab == title})
         new.update({(title, c.ref): (c.kind, c.text) for c in after_cells if c.tab == title})
     changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))

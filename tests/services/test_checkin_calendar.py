@@ -203,3 +203,18 @@ def test_checkin_notes_that_look_like_a_formula_stay_text(store, tmp_path):
     (_, row), = table.data()
     cell = table.get(row, "notes")
     assert cell.formula is None and cell.text == payload
+
+
+def test_the_next_checkins_fall_on_working_days_of_the_plans_calendar(store, tmp_path):
+    """Issue 11: a weekly check-in a week after Fri 2026-12-18 would be Christmas Day (the plan's
+    calendar: en_US → US holidays): the Check-ins row's next and the calendar's check-in events
+    both move to the next working day, Mon 2026-12-28, and no event falls on a holiday."""
+    ref, _, _ = new_plan(store)
+    cfg = _config(tmp_path, date(2026, 12, 18))
+    done = app.run_checkin(store, ref.id, cfg, markdown=True, dry_run=True)
+    assert done.agenda.next == date(2026, 12, 28)
+    cal = app.write_calendar(store, ref.id, _config(tmp_path, date(2026, 12, 18)), output=tmp_path / "plan.ics")
+    checkins = [date.fromisoformat(e["date"]) for e in cal.events if e["kind"] == "checkin"]
+    assert checkins[0] == date(2026, 12, 28), checkins
+    assert not {date(2026, 12, 25), date(2027, 1, 1)} & set(checkins)
+    assert all(d.weekday() < 5 for d in checkins)

@@ -203,3 +203,52 @@ def test_the_listing_tells_a_closed_plan_without_a_read_from_another_machine_too
     app.close_plan(store, ref.id, config(tmp_path, LATE), outcome=None)
     assert {r.id: r.closed for r in store.list_plans()} == {ref.id: "", other.id: ""}
     assert app.closed_plans(store, elsewhere, store.list_plans()) == {}
+
+
+#: The Timeline's week-cell fills that say time went by (issue 11): overdue red, slipped amber.
+TIMELINE_DATE_FILLS = {"E06666", "F9CB9C"}
+#: Every fill the Timeline's rules use: done, overdue, planned, slipped, today's week, today's header.
+RULE_FILLS = ("93C47D", "E06666", "6FA8DC", "F9CB9C", "FFF2CC", "F1C232")
+
+
+def timeline_fills(store, ref) -> list[str]:
+    """The fills of the Timeline tab's conditional-format rules, as the file holds them (RRGGBB)."""
+    from map_workspace.layout import TIMELINE
+
+    if store.name == "local":
+        from openpyxl import load_workbook
+
+        ws = load_workbook(ref.id)[TIMELINE]
+        return [str(r.dxf.fill.fgColor.rgb)[-6:].upper() for cf in ws.conditional_formatting for r in cf.rules]
+    from tests.google_emulator.clients import sheets_service
+    from tests.support.emulator import shared_emulator
+
+    data = sheets_service(shared_emulator()).spreadsheets().get(
+        spreadsheetId=ref.id, fields="sheets(properties(title),conditionalFormats(booleanRule(format)))",
+    ).execute()
+    timeline = next(s for s in data["sheets"] if s["properties"]["title"] == TIMELINE)
+    fills = []
+    for rule in timeline.get("conditionalFormats", []):
+        rgb = rule["booleanRule"]["format"]["backgroundColorStyle"]["rgbColor"]
+        got = [round(rgb.get(c, 0) * 255) for c in ("red", "green", "blue")]
+        # Sheets keeps colours to within one step of 255 (the emulator as Google): the nearest rule colour
+        fills.append(min(RULE_FILLS, key=lambda f: sum(abs(int(f[i:i + 2], 16) - v)
+                                                       for i, v in zip((0, 2, 4), got, strict=True))))
+    return fills
+
+
+def test_a_closed_plans_timeline_shows_nothing_overdue_or_slipped_and_reopen_brings_it_back(store, tmp_path):
+    """Issue 11: a closed plan stops flagging, its Timeline included: no overdue red, no slipped
+    amber, whatever the date; done and planned stay; a reopen lays them all again, once each."""
+    ref, _, _ = new_plan(store)
+    cfg = config(tmp_path, LATE)
+    before = timeline_fills(store, ref)
+    assert TIMELINE_DATE_FILLS <= set(before)
+    app.close_plan(store, ref.id, cfg, outcome="won", on=CLOSED)
+    closed = timeline_fills(store, ref)
+    assert not TIMELINE_DATE_FILLS & set(closed), closed
+    assert {"93C47D", "6FA8DC"} <= set(closed)  # done, planned
+    assert app.sync_plan(store, ref.id, cfg).written is False  # and it stays so
+    assert timeline_fills(store, ref) == closed
+    app.close_plan(store, ref.id, cfg, outcome=None)
+    assert sorted(timeline_fills(store, ref)) == sorted(before)

@@ -9,7 +9,14 @@ from typing import Any
 
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.retry import describe_failure
-from map_workspace.backends.google.sheets_io import READ_FIELDS, Layout, apply_requests, parse_spreadsheet
+from map_workspace.backends.google.sheets_io import (
+    LEAN_RANGES,
+    NAMED_TABS,
+    READ_FIELDS,
+    Layout,
+    apply_requests,
+    parse_spreadsheet,
+)
 from map_workspace.backends.google.versions import PlanVersions, version_order
 from map_workspace.changes import ChangeSet
 from map_workspace.errors import MapwsError, PlanChanged, PlanError
@@ -41,11 +48,37 @@ class PlanSheets:
         self.track_versions = track_versions
 
     def read(self, ref: PlanRef) -> Snapshot:
-        """One ``spreadsheets.get``. The snapshot keeps ``ref.version`` (seen before the read, so
-        the read is at least that new) for ``apply``'s check that nobody changed the file since."""
+        """One ``spreadsheets.get`` of the tabs' named ranges (``LEAN_RANGES``: every contract tab
+        whole, the Timeline's first cell). When the spreadsheet lacks one of them (Google's 400), or
+        one no longer marks its whole tab, a second ``spreadsheets.get`` reads every tab, as for a
+        plan made before the names existed; the sync then lays them again. The snapshot keeps
+        ``ref.version`` (seen before the read, so the read is at least that new) for ``apply``'s
+        check that nobody changed the file since.
+
+        A read by the names does not see tabs the buyer added: the sync needs them only to name a
+        tab it re-creates, which it does only after a whole read (a re-created tab's name was missing)."""
         label = ref.title or ref.slug or ref.id
+        file = f"'{label}' ({ref.id})" if label != ref.id else ref.id
+
+        def by_names() -> dict[str, Any] | None:
+            try:
+                return self.calls.sheets_http.fetch_sheet_metadata(
+                    ref.id, params={"fields": READ_FIELDS, "ranges": list(LEAN_RANGES)})
+            except Exception as exc:
+                failure = describe_failure(exc)
+                if failure is not None and failure.status == 400:
+                    return None  # a name the spreadsheet lacks: read every tab
+                raise
+
+        data = self.calls.call("read the plan", by_names, file)
+        if data is not None:
+            title = (data.get("properties") or {}).get("title") or label
+            snapshot = parse_spreadsheet(data, f"'{title}' ({ref.id})", ref.version)
+            layout = Layout.of(snapshot)
+            if set(layout.tabs) >= set(NAMED_TABS) and layout.names_in_place():
+                return snapshot
         data = self.calls.call("read the plan", lambda: self.calls.sheets_http.fetch_sheet_metadata(
-            ref.id, params={"fields": READ_FIELDS}), f"'{label}' ({ref.id})" if label != ref.id else ref.id)
+            ref.id, params={"fields": READ_FIELDS}), file)
         title = (data.get("properties") or {}).get("title") or label
         return parse_spreadsheet(data, f"'{title}' ({ref.id})", ref.version)
 

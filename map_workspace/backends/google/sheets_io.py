@@ -132,8 +132,24 @@ READ_FIELDS = (
     "developerMetadata(metadataId,metadataKey,metadataValue),"
     "conditionalFormats(ranges,booleanRule(condition(type,values))),"
     "data(startRow,startColumn,rowData(values(userEnteredValue,effectiveFormat(numberFormat(type)),note,"
-    f"{CHIP_FIELDS}))))"
+    f"{CHIP_FIELDS})))),namedRanges(namedRangeId,name,range)"
 )
+#: The tabs marked by a named range of their own (``range_name``): the contract tabs (the whole sheet)
+#: and the Timeline (its A1 only). The read asks for exactly these ranges (``LEAN_RANGES``), so the
+#: Timeline's formula cells, which the sync never uses, are not sent back. A read that names a
+#: range the spreadsheet lacks fails with Google's 400 "Unable to parse range": then (an older plan,
+#: a tab or name the buyer deleted) the whole spreadsheet is read as before and the sync lays the
+#: missing names again.
+NAMED_TABS = (*TABS, TIMELINE)
+
+
+def range_name(tab: str) -> str:
+    """The named range marking a tab ("mapws_tab_Checkins" for "Check-ins"; the same words as the
+    local backend's hidden defined names). Named ranges follow their sheet through renames."""
+    return "mapws_tab_" + re.sub(r"[^A-Za-z]", "", tab.title() if tab == STATE else tab)
+
+
+LEAN_RANGES = tuple(range_name(tab) for tab in NAMED_TABS)
 
 
 # --- values ---------------------------------------------------------------------------------------
@@ -298,6 +314,17 @@ class Layout:
     version: str = ""
     #: The spreadsheet's locale as read: formulas written to it use its syntax.
     locale: str = ""
+    #: tab → [namedRangeId, sheet ID it points at, whether it marks the tab whole] of the product's
+    #: named ranges as read (``range_name``).
+    names: dict[str, list[Any]] = field(default_factory=dict)
+    #: How many conditional-format rules the Timeline holds (all the product's: it is formulas only).
+    timeline_rules: int = 0
+
+    def names_in_place(self) -> bool:
+        """Whether every tab read has its named range, marking all of it: a read of those ranges
+        alone then returns every contract tab whole."""
+        return all(tab in self.names and self.names[tab][1] == info.sheet_id and self.names[tab][2]
+                   for tab, info in self.tabs.items())
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -312,7 +339,8 @@ class Layout:
         tabs = {name: SheetInfo(**info) for name, info in data.get("tabs", {}).items()}
         return cls(tabs, list(data.get("sheet_ids", [])), list(data.get("product_rules", [])),
                    int(data.get("rule_count", 0)), list(data.get("metadata_keys", [])),
-                   str(data.get("version", "")), str(data.get("locale", "")))
+                   str(data.get("version", "")), str(data.get("locale", "")),
+                   {str(k): list(v) for k, v in data.get("names", {}).items()}, int(data.get("timeline_rules", 0)))
 
     def new_sheet_id(self, name: str) -> int:
         """An unused sheet ID for a contract tab being (re-)created."""
@@ -381,6 +409,9 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
         grid_props = props.get("gridProperties") or {}
         layout.tabs[name] = SheetInfo(int(props.get("sheetId") or 0), str(props.get("title", "")),
                                       int(grid_props.get("rowCount") or 0), int(grid_props.get("columnCount") or 0))
+    layout.names = _names_of(data.get("namedRanges"), located)
+    if timeline is not None:
+        layout.timeline_rules = len(timeline.get("conditionalFormats") or [])
     formats_ok = False
     if PLAN in located:
         rules = located[PLAN].get("conditionalFormats") or []
@@ -388,9 +419,60 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
         layout.product_rules = [i for i, rule in enumerate(rules) if _is_product_rule(rule)]
         formats_ok = _formats_in_place(located[PLAN], tabs[PLAN], thresholds_of(meta)) and all(
             _dropdowns_in_place(sheet, tabs[name], TABLE_TABS[name]) for name, sheet in located.items()
-            if name in TABLE_TABS and _choice_columns(TABLE_TABS[name]))
+            if name in TABLE_TABS and _choice_columns(TABLE_TABS[name])) and layout.names_in_place()
     return Snapshot(source=source, meta=meta, tabs=tabs, formats_ok=formats_ok, extra_tabs=extra,
                     token=ReadToken(version, layout.to_json()))
+
+
+def _names_of(named_ranges: Iterable[dict[str, Any]] | None,
+              located: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
+    """The product's named ranges by tab: [id, sheet ID, whether it marks its located tab whole
+    (the Timeline's marks only its first cell)]. Google omits zero indexes and an unbounded end."""
+    by_name = {range_name(tab): tab for tab in NAMED_TABS}
+    found: dict[str, list[Any]] = {}
+    for named in named_ranges or ():
+        tab = by_name.get(str(named.get("name", "")))
+        if tab is None or tab in found:
+            continue
+        bounds = named.get("range") or {}
+        sheet_id = int(bounds.get("sheetId") or 0)
+        props = (located.get(tab) or {}).get("properties") or {}
+        grid = props.get("gridProperties") or {}
+        whole = (int(props.get("sheetId") or 0) == sheet_id and tab in located
+                 and not bounds.get("startRowIndex") and not bounds.get("startColumnIndex"))
+        if tab != TIMELINE:
+            whole = whole and all(bounds.get(end) is None or int(bounds[end]) >= int(grid.get(size) or 0)
+                                  for end, size in (("endRowIndex", "rowCount"), ("endColumnIndex", "columnCount")))
+        found[tab] = [str(named.get("namedRangeId", "")), sheet_id, whole]
+    return found
+
+
+def named_range_request(tab: str, sheet_id: int, named_id: str = "") -> dict[str, Any]:
+    """Add (or, given the id of one the spreadsheet has, point again) a tab's named range: the
+    whole sheet, or the Timeline's first cell."""
+    bounds = grid_range(sheet_id, 0, 1, 0, 1) if tab == TIMELINE else {"sheetId": sheet_id}
+    named = {"name": range_name(tab), "range": bounds}
+    if named_id:
+        return {"updateNamedRange": {"namedRange": {"namedRangeId": named_id, **named}, "fields": "name,range"}}
+    return {"addNamedRange": {"namedRange": named}}
+
+
+def _named_range_requests(layout: Layout, requests: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The named ranges a write leaves out of place: missing, pointing at a sheet no more in use
+    (a tab re-created), marking part of a tab, or of a tab this batch grows (in case Google keeps
+    a whole-sheet range at the grid's size when it is written)."""
+    grown = {int((r.get("appendDimension") or {}).get("sheetId") or 0) for r in requests if "appendDimension" in r}
+    out = []
+    for tab in NAMED_TABS:
+        info = layout.tabs.get(tab)
+        if info is None:
+            continue
+        named_id, sheet_id, whole = layout.names.get(tab) or ("", None, False)
+        if named_id and whole and sheet_id == info.sheet_id and (tab == TIMELINE or info.sheet_id not in grown):
+            continue
+        out.append(named_range_request(tab, info.sheet_id, named_id))
+        layout.names[tab] = [named_id or "", info.sheet_id, True]
+    return out
 
 
 # --- the product's colour rules and dropdowns ----------------------------------------------------
@@ -763,6 +845,8 @@ def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing:
         while sheet_id in used:
             sheet_id += 1000
         requests += new_timeline_requests(timeline, sheet_id, TABS.index(PLAN) + 1, TIMELINE)
+        ids[TIMELINE] = sheet_id
+    requests += [named_range_request(tab, sheet_id) for tab, sheet_id in ids.items()]
     meta = dict(snapshot.meta)
     requests.append(metadata_request(KEY_PLAN_ID, str(meta.get("plan_id", ""))))
     requests.append(metadata_request(KEY_SCHEMA, str(meta.get("schema", ""))))
@@ -777,6 +861,10 @@ def template_cleanup_requests(structure: dict[str, Any]) -> tuple[list[dict[str,
     snapshot = parse_spreadsheet(structure, "")
     layout = Layout.of(snapshot)
     requests: list[dict[str, Any]] = []
+    names = set(LEAN_RANGES)
+    for named in structure.get("namedRanges") or []:  # a template made from a plan: laid out again
+        if named.get("name") in names and named.get("namedRangeId"):  # (before a sheet they mark goes)
+            requests.append({"deleteNamedRange": {"namedRangeId": named["namedRangeId"]}})
     timeline = layout.tabs.pop(TIMELINE, None)
     if timeline is not None:  # the template's own Timeline: mapws lays the plan's out again
         requests.append({"deleteSheet": {"sheetId": timeline.sheet_id}})
@@ -850,7 +938,7 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
         requests += _timeline_requests(snapshot, layout, changes.timeline)
     if changes.meta:
         requests += _meta_requests(snapshot, layout, changes.meta)
-    return requests
+    return requests + _named_range_requests(layout, requests)
 
 
 def _timeline_requests(snapshot: Snapshot, layout: Layout, change: TimelineWrite) -> list[dict[str, Any]]:
@@ -864,9 +952,13 @@ def _timeline_requests(snapshot: Snapshot, layout: Layout, change: TimelineWrite
         while title.lower() in taken:
             title += " (mapws)"
         sheet_id = layout.new_sheet_id(TIMELINE)  # added at the end of the tabs
+        layout.tabs[TIMELINE] = SheetInfo(sheet_id, title)
         return new_timeline_requests(change.layout, sheet_id, None, title, layout.locale)
     timeline = change.layout
     requests = _grow(info, timeline.formula_rows)
+    if change.rules_again:  # closed or reopened: every week's rules again, with or without the date flags
+        requests += [{"deleteConditionalFormatRule": {"sheetId": info.sheet_id, "index": index}}
+                     for index in reversed(range(layout.timeline_rules))]
     if change.first_new_week < timeline.weeks:  # week columns the decision moved into
         if timeline.last_col + 1 > info.columns:
             requests.append({"appendDimension": {"sheetId": info.sheet_id, "dimension": "COLUMNS",
@@ -881,7 +973,10 @@ def _timeline_requests(snapshot: Snapshot, layout: Layout, change: TimelineWrite
                                          "rows": [{"values": values} for values in [header, *cells]],
                                          "fields": "userEnteredValue,userEnteredFormat"}})
         requests.append(_week_widths(info.sheet_id, first_col, timeline.last_col + 1))
-        requests += _timeline_rule_requests(timeline, info.sheet_id, change.first_new_week, layout.locale)
+        if not change.rules_again:
+            requests += _timeline_rule_requests(timeline, info.sheet_id, change.first_new_week, layout.locale)
+    if change.rules_again:
+        requests += _timeline_rule_requests(timeline, info.sheet_id, 0, layout.locale)
     if change.first_row <= timeline.formula_rows:
         rows = _timeline_rows(timeline, change.first_row, layout.locale)
         requests.append(_rows_request(info.sheet_id, rows, "userEnteredValue", change.first_row - 1))

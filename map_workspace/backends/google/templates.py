@@ -23,7 +23,8 @@ TEMPLATE_FIELDS = (
     "developerMetadata(metadataId,metadataKey,metadataValue),"
     "sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
     "developerMetadata(metadataId,metadataKey,metadataValue),"
-    "conditionalFormats(ranges,booleanRule(condition(type,values))),protectedRanges(protectedRangeId,description))"
+    "conditionalFormats(ranges,booleanRule(condition(type,values))),protectedRanges(protectedRangeId,description)),"
+    "namedRanges(namedRangeId,name)"
 )
 
 

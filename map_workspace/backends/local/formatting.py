@@ -255,9 +255,15 @@ def _week_headers(ws: Worksheet, layout: TimelineLayout, from_week: int) -> None
         ws.column_dimensions[column_letter(layout.first_week_col + k)].width = WEEK_WIDTH
 
 
-def extend_timeline(ws: Worksheet, layout: TimelineLayout, first_row: int, first_new_week: int) -> None:
+def extend_timeline(ws: Worksheet, layout: TimelineLayout, first_row: int, first_new_week: int, *,
+                    rules_again: bool = False) -> None:
     """An existing Timeline grown: week columns from ``first_new_week`` (header, formulas and
-    their own colour rules, the old ones untouched) and formula rows from ``first_row``."""
+    their own colour rules, the old ones untouched) and formula rows from ``first_row``.
+    ``rules_again`` (the plan was closed or reopened): every week's colour rules replace the old ones."""
+    if rules_again:
+        ws.conditional_formatting = ConditionalFormattingList()
+        _add_rules(ws, layout.week_range(), timeline_rules(layout))
+        _add_rules(ws, layout.header_range(), (today_header_rule(layout),))
     if first_new_week < layout.weeks:
         _week_headers(ws, layout, first_new_week)
         first_col = layout.first_week_col + first_new_week
@@ -269,8 +275,9 @@ def extend_timeline(ws: Worksheet, layout: TimelineLayout, first_row: int, first
                 if cell.value in (None, ""):
                     put_formula(cell, formulas[col])
                     cell.alignment = centred
-        _add_rules(ws, layout.week_range(first_new_week), timeline_rules(layout, first_new_week))
-        _add_rules(ws, layout.header_range(first_new_week), (today_header_rule(layout, first_new_week),))
+        if not rules_again:
+            _add_rules(ws, layout.week_range(first_new_week), timeline_rules(layout, first_new_week))
+            _add_rules(ws, layout.header_range(first_new_week), (today_header_rule(layout, first_new_week),))
     timeline_rows(ws, layout, first_row)
 
 

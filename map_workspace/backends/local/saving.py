@@ -162,7 +162,7 @@ def _write_timeline(wb: Workbook, change: TimelineWrite) -> None:
     if ws is None:
         write_timeline(wb, change.layout)
     else:
-        extend_timeline(ws, change.layout, change.first_row, change.first_new_week)
+        extend_timeline(ws, change.layout, change.first_row, change.first_new_week, rules_again=change.rules_again)
 
 
 def _tab(wb: Workbook, name: str, path: Path) -> Worksheet:
