@@ -404,3 +404,14 @@ def test_a_get_by_named_ranges_returns_only_the_sheets_they_cover(emulator, shee
         sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, ranges=["mark_Plan", "mark_Risks"],
                                   fields=fields).execute()
     assert refused.value.resp.status == 400 and "Unable to parse range: mark_Risks" in str(refused.value)
+
+
+def test_the_products_colours_come_back_from_sheets_as_the_same_eight_bits():
+    """Sheets keeps 8 bits per channel by flooring; a channel rounded down to 4 decimals came back one lower."""
+    from map_workspace.backends.google.sheets_io import rgb
+    from tests.google_emulator.sheets_model import clean_color
+
+    for hex_colour in ("E06666", "F6B26B", "93C47D", "FFFFFF", "010203", "FEFEFE"):
+        kept = clean_color(rgb(hex_colour))
+        back = "".join(f"{round(kept.get(name, 0.0) * 255):02X}" for name in ("red", "green", "blue"))
+        assert back == hex_colour

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from map_workspace.backends.google.sheets_io import rgb as _rgb
 from map_workspace.domain.model import Health
 from map_workspace.summary import NEEDS_OWNER, Section, SummaryDoc, Table, clean_text
 
@@ -63,10 +64,6 @@ class Style:
             return None
         return {"updateTextStyle": {"range": {"startIndex": start, "endIndex": end}, "textStyle": style,
                                     "fields": ",".join(style)}}
-
-
-def _rgb(hex_colour: str) -> dict[str, float]:
-    return {name: round(int(hex_colour[i:i + 2], 16) / 255, 4) for name, i in (("red", 0), ("green", 2), ("blue", 4))}
 
 
 @dataclass

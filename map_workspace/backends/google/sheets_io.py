@@ -16,6 +16,7 @@ How a plan is recognised and addressed:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -176,8 +177,13 @@ def from_serial(number: float) -> date | datetime:
 
 def rgb(hex_colour: str) -> dict[str, float]:
     value = hex_colour.lstrip("#")
-    red, green, blue = (int(value[i:i + 2], 16) / 255 for i in (0, 2, 4))
-    return {"red": round(red, 4), "green": round(green, 4), "blue": round(blue, 4)}
+    return {name: channel(int(value[i:i + 2], 16)) for name, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+def channel(eight_bits: int) -> float:
+    """A colour channel as Sheets takes it: 4 decimals, rounded up, since Sheets keeps 8 bits by flooring
+    (224/255 rounded to 0.8784 would come back as 223)."""
+    return math.ceil(eight_bits / 255 * 10_000) / 10_000
 
 
 def colour_style(hex_colour: str) -> dict[str, Any]:
