@@ -40,6 +40,9 @@ class SmtpSender:
         self._context = context or ssl.create_default_context()
         self._timeout = timeout
         self._password = (environ if environ is not None else os.environ).get(PASSWORD_ENV, "")
+        if self.address.user and not self._password:  # before anything is sent
+            raise UsageError(f"notify.smtp names the user {self.address.user}, but {PASSWORD_ENV} is not set.",
+                             f"Set {PASSWORD_ENV} in the environment (never in the config file).")
         self._smtp: smtplib.SMTP | None = None
         #: Why the server could not be reached, once it could not: the rest fail at once with it.
         self._unreachable = ""
@@ -63,10 +66,6 @@ class SmtpSender:
                 raise DeliveryFailed(f"{self.where} does not offer STARTTLS, and mapws will not send the password "
                                      "in clear.", "Use smtps://…:465, or a relay that offers STARTTLS.")
         if a.user:
-            if not self._password:
-                smtp.close()
-                raise UsageError(f"notify.smtp names the user {a.user}, but {PASSWORD_ENV} is not set.",
-                                 f"Set {PASSWORD_ENV} in the environment (never in the config file).")
             try:
                 smtp.login(a.user, self._password)
             except smtplib.SMTPException as exc:
