@@ -10,6 +10,7 @@ costs is one reminder that waits for the next one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -209,10 +210,10 @@ def _deliver(mails: list[tuple[Message, Any, str, str]], slack: Digest | None, s
 
     try:
         for message, what, html, fingerprint in mails:
-            name = what.name
-            mail = email_message(settings.sender or "mapws@localhost", message.to, name, message.subject,
+            mail = email_message(settings.sender or "mapws@localhost", message.to, what.name, message.subject,
                                  message.text, html)
-            one(message, fingerprint, lambda mail=mail: sender.send_mail(mail))  # type: ignore[union-attr]
+            assert sender is not None or dry_run
+            one(message, fingerprint, functools.partial(_send, sender, mail))
     finally:
         if sender is not None:
             sender.close()
@@ -221,6 +222,10 @@ def _deliver(mails: list[tuple[Message, Any, str, str]], slack: Digest | None, s
         message = Message("slack", "slack", tuple(_plan_name(p) for p in slack.plans), tuple(slack.item_ids),
                           slack.subject, "\n".join(b["text"]["text"] for b in payload["blocks"]))
         one(message, "", lambda: post_slack(settings.slack_webhook, payload))
+
+
+def _send(sender: Any, mail: Any) -> None:
+    sender.send_mail(mail)
 
 
 def opt_out(store: PlanStore, config: Config, email: str, plan: str | None = None) -> tuple[str, str, bool]:
