@@ -16,8 +16,7 @@ from typing import Any
 
 import platformdirs
 
-from map_workspace.domain.notify import NotifyRules
-from map_workspace.domain.thresholds import Thresholds
+from map_workspace.domain.thresholds import NotifyRules, Thresholds
 from map_workspace.errors import UsageError, discard, file_error
 from map_workspace.locales import is_time_zone, locale_problem, normalise_locale
 from map_workspace.sharing import normalise_domains
@@ -40,6 +39,31 @@ ENVIRONMENT = {
 }
 
 BACKENDS = ("local", "google")
+
+
+@dataclass(frozen=True)
+class SmtpAddress:
+    """Where mail goes: ``smtps://user@host:465`` (TLS from the first byte) or ``smtp://host:587``
+    (STARTTLS when the server offers it, required when a user is named)."""
+
+    host: str
+    port: int
+    tls: bool
+    user: str = ""
+
+
+def smtp_address(text: str) -> SmtpAddress:
+    """Parse ``notify.smtp``; ValueError (in words) for anything else, and for a password in it."""
+    match = re.fullmatch(r"(smtps?)://(?:([^@/]*)@)?([^:/@]+)(?::(\d+))?/?", text.strip())
+    if not match:
+        raise ValueError("it is not smtps://user@host:465 or smtp://host:587 (the value is not repeated here: it "
+                         "may hold a secret).")
+    scheme, user, host, port = match.groups()
+    if user and ":" in user:
+        raise ValueError("the address holds a password; the password never goes in the config file "
+                         "(set MAPWS_SMTP_PASSWORD).")
+    return SmtpAddress(host, int(port) if port else (465 if scheme == "smtps" else 587), scheme == "smtps",
+                       (user or "").replace("%40", "@"))
 
 
 @dataclass(frozen=True)
@@ -172,8 +196,6 @@ def _notify_settings(table: Any, environ: Mapping[str, str]) -> NotifySettings:
         raise UsageError(f"Unknown [notify] setting(s): {', '.join(bad)}.", f"Known: {', '.join(NOTIFY_KEYS)}.")
     smtp = str(table.get("smtp", "")).strip()
     if smtp:
-        from map_workspace.domain.notify import smtp_address
-
         try:
             smtp_address(smtp)
         except ValueError as exc:

@@ -15,7 +15,7 @@ import ssl
 from email.message import EmailMessage
 from typing import Any
 
-from map_workspace.domain.notify import SmtpAddress, smtp_address
+from map_workspace.config import SmtpAddress, smtp_address
 from map_workspace.errors import MapwsError, UsageError
 
 PASSWORD_ENV = "MAPWS_SMTP_PASSWORD"

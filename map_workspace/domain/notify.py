@@ -17,6 +17,7 @@ from datetime import date
 
 from map_workspace.domain.calendar import add_business_days, business_days_between, is_business_day
 from map_workspace.domain.model import Assessment, Finding, Item, Person, Plan, Side, Stakeholder
+from map_workspace.domain.thresholds import NotifyRules as NotifyRules
 
 #: Why someone got nothing, as ``mapws notify --json`` says it.
 SKIP_REASONS = ("opted_out", "sent_recently", "nothing_due", "non_working_day", "no_email")
@@ -24,18 +25,6 @@ KINDS = ("digest", "reminder", "slack")
 
 #: Role titles that make a stakeholder their side's lead (the summary's contacts use the same words).
 _LEAD_ROLE = re.compile(r"champion|account exec|\bae\b|チャンピオン|営業担当", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class NotifyRules:
-    """The fatigue rules, configurable under ``[notify]`` in config.toml."""
-
-    #: At most one reminder per person every this many business days.
-    every: int = 2
-    #: A person whose items did not change since their last reminder waits this many business days.
-    repeat_after: int = 5
-    #: Items due within this many business days (or overdue) are reminded of.
-    due_within: int = 3
 
 
 @dataclass(frozen=True)
@@ -168,31 +157,6 @@ class Outbox:
     #: The Slack message: the whole digest, or None.
     slack: Digest | None = None
     skipped: tuple[Skip, ...] = ()
-
-
-@dataclass(frozen=True)
-class SmtpAddress:
-    """Where mail goes: ``smtps://user@host:465`` (TLS from the first byte) or ``smtp://host:587``
-    (STARTTLS when the server offers it, required when a user is named)."""
-
-    host: str
-    port: int
-    tls: bool
-    user: str = ""
-
-
-def smtp_address(text: str) -> SmtpAddress:
-    """Parse ``notify.smtp``; ValueError (in words) for anything else, and for a password in it."""
-    match = re.fullmatch(r"(smtps?)://(?:([^@/]*)@)?([^:/@]+)(?::(\d+))?/?", text.strip())
-    if not match:
-        raise ValueError("it is not smtps://user@host:465 or smtp://host:587 (the value is not repeated here: it "
-                         "may hold a secret).")
-    scheme, user, host, port = match.groups()
-    if user and ":" in user:
-        raise ValueError("the address holds a password; the password never goes in the config file "
-                         "(set MAPWS_SMTP_PASSWORD).")
-    return SmtpAddress(host, int(port) if port else (465 if scheme == "smtps" else 587), scheme == "smtps",
-                       (user or "").replace("%40", "@"))
 
 
 # --- people ----------------------------------------------------------------------------------------

@@ -167,4 +167,4 @@ def bodies(message: EmailMessage) -> tuple[str, str]:
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     assert text is not None and html is not None, message.get_content_type()
-    return text.get_content(), html.get_content()
+    return text.get_content().replace("\r\n", "\n"), html.get_content().replace("\r\n", "\n")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from map_workspace.config import load_config
+from map_workspace.config import load_config, smtp_address
 from map_workspace.domain.calendar import WorkCalendar
 from map_workspace.domain.model import (
     Assessment,
@@ -31,7 +31,6 @@ from map_workspace.domain.notify import (
     plan_digests,
     plan_outbox,
     plan_reminders,
-    smtp_address,
 )
 from map_workspace.errors import UsageError
 
