@@ -54,7 +54,7 @@ class SmtpAddress:
 
 def smtp_address(text: str) -> SmtpAddress:
     """Parse ``notify.smtp``; ValueError (in words) for anything else, and for a password in it."""
-    match = re.fullmatch(r"(smtps?)://(?:([^@/]*)@)?([^:/@]+)(?::(\d+))?/?", text.strip())
+    match = re.fullmatch(r"(smtps?)://(?:([^/]*)@)?([^:/@]+)(?::(\d+))?/?", text.strip())
     if not match:
         raise ValueError("it is not smtps://user@host:465 or smtp://host:587 (the value is not repeated here: it "
                          "may hold a secret).")

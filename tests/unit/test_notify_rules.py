@@ -168,6 +168,8 @@ def test_smtp_addresses():
     assert smtp_address("smtps://sam@mail.seller.io:465") == smtp_address("smtps://sam@mail.seller.io")
     assert smtp_address("smtp://relay.local:587").tls is False
     assert smtp_address("smtp://sam%40seller.io@relay:2525").user == "sam@seller.io"
+    assert smtp_address("smtps://sam@seller.io@mail.seller.io:465") == smtp_address(
+        "smtps://sam%40seller.io@mail.seller.io")
     with pytest.raises(ValueError, match="password") as caught:
         smtp_address("smtps://sam:hunter2@mail.seller.io:465")
     assert "hunter2" not in str(caught.value)
