@@ -127,7 +127,6 @@ def notify(store: PlanStore, config: Config, *, plan: str | None = None, digest:
     """Tonight's digest, reminders and Slack message for every open plan (or ``plan``)."""
     from map_workspace.nightly import open_state
 
-    settings = config.notify
     today = app.today_for(config)
     result = NotifyResult(dry_run=dry_run)
     if plan:
@@ -138,27 +137,36 @@ def notify(store: PlanStore, config: Config, *, plan: str | None = None, digest:
         refs = [r for r in refs if r.id not in closed]
     state = open_state(store, config)
     try:
-        sent = _sent_before(state)
-        calendar = app.calendar_for(config, today)
-        last = max((s.day for s in sent if s.kind in ("digest", "slack") and s.day < today), default=None)
-        since = changes_since(today, last, calendar)
-        views = plan_views(store, refs, config, state, since, result.unread)
-        opt_outs = [OptOut(email, key) for email, key in state.opt_outs()]
-        outbox = plan_outbox(views, today, settings.rules, digest=digest, reminders=reminders,
-                             slack=digest and bool(settings.slack_webhook), calendar=calendar,
-                             digest_to=settings.digest_to, sent=sent, opt_outs=opt_outs, rep=config.seller)
-        result.skipped = list(outbox.skipped)
-        names = {v.key: _plan_name(v) for v in views}
-        mails = [*(_digest_mail(d, since) for d in outbox.digests),
-                 *(_reminder_mail(r, names) for r in outbox.reminders)]
-        if mails and not dry_run and not (settings.smtp and settings.sender):
-            raise UsageError("There is mail to send, but [notify] in the config file names no smtp server or no from.",
-                             '[notify]\nsmtp = "smtps://sam@mail.seller.io:465"\nfrom = "Sam Rivera <sam@seller.io>"\n'
-                             "(the password in MAPWS_SMTP_PASSWORD), or look first with --dry-run.")
-        _deliver(mails, outbox.slack, since, state, settings, today, result, dry_run, on_message)
+        with state.exclusive(wait=True):  # two notify runs at once must not both send
+            _notify_locked(store, config, refs, state, result, today, digest=digest, reminders=reminders,
+                           dry_run=dry_run, on_message=on_message)
     finally:
         state.close()
     return result
+
+
+def _notify_locked(store: PlanStore, config: Config, refs: Sequence[PlanRef], state: Any, result: NotifyResult,
+                   today: date, *, digest: bool, reminders: bool, dry_run: bool,
+                   on_message: Callable[[Message, MapwsError | None], None] | None) -> None:
+    settings = config.notify
+    sent = _sent_before(state)
+    calendar = app.calendar_for(config, today)
+    last = max((s.day for s in sent if s.kind in ("digest", "slack") and s.day < today), default=None)
+    since = changes_since(today, last, calendar)
+    views = plan_views(store, refs, config, state, since, result.unread)
+    opt_outs = [OptOut(email, key) for email, key in state.opt_outs()]
+    outbox = plan_outbox(views, today, settings.rules, digest=digest, reminders=reminders,
+                         slack=digest and bool(settings.slack_webhook), calendar=calendar,
+                         digest_to=settings.digest_to, sent=sent, opt_outs=opt_outs, rep=config.seller)
+    result.skipped = list(outbox.skipped)
+    names = {v.key: _plan_name(v) for v in views}
+    mails = [*(_digest_mail(d, since) for d in outbox.digests),
+             *(_reminder_mail(r, names) for r in outbox.reminders)]
+    if mails and not dry_run and not (settings.smtp and settings.sender):
+        raise UsageError("There is mail to send, but [notify] in the config file names no smtp server or no from.",
+                         '[notify]\nsmtp = "smtps://sam@mail.seller.io:465"\nfrom = "Sam Rivera <sam@seller.io>"\n'
+                         "(the password in MAPWS_SMTP_PASSWORD), or look first with --dry-run.")
+    _deliver(mails, outbox.slack, since, state, settings, today, result, dry_run, on_message)
 
 
 def _digest_mail(d: Digest, since: date) -> tuple[Message, Any, str, str]:

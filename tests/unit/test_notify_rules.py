@@ -3,6 +3,7 @@ the digest's subject and recipients, and the ``[notify]`` configuration."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -33,6 +34,7 @@ from map_workspace.domain.notify import (
     plan_reminders,
 )
 from map_workspace.errors import UsageError
+from map_workspace.messages import email_message, reminder_bodies
 
 FRIDAY = date(2026, 3, 20)
 RULES = NotifyRules()
@@ -195,3 +197,18 @@ def test_notify_config(tmp_path):
         with pytest.raises(UsageError) as caught:
             load_config({}, environ={"MAPWS_CONFIG": str(path)})
         assert said in caught.value.message and "hunter2" not in caught.value.message + caught.value.hint
+
+
+def test_buyer_text_is_escaped_in_html_and_kept_out_of_headers():
+    sneaky = view("acme", "Dana Tanaka", "dana@acme.example")
+    plan = sneaky.plan
+    items = tuple(i if i.id != "T-02" else Item("T-02", ItemType.TASK, "<script>alert(1)</script> & co", Side.BUYER,
+                                                "Dana Tanaka", i.due, status=Status.IN_PROGRESS) for i in plan.items)
+    plan = replace(plan, items=items, overview=Overview(deal="Acme\r\nBcc: evil@example.com"))
+    reminders, _ = plan_reminders([replace(sneaky, plan=plan)], FRIDAY, RULES)
+    dana = next(r for r in reminders if r.to == "dana@acme.example")
+    subject, text, html = reminder_bodies(dana)
+    assert "<script>" in text and "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
+    mail = email_message("Sam Rivera <sam@seller.example>", dana.to, dana.name, subject, text, html)
+    assert mail["Subject"] == "1 item due soon on Acme Bcc: evil@example.com" and mail["Bcc"] is None
+    assert [line for line in mail.as_string().splitlines() if line.startswith("Bcc")] == []
