@@ -762,7 +762,7 @@ def _notify(obj: CliContext, store: PlanStore, config: Config, *, plan: str | No
 
     result = notifying.notify(store, config, plan=plan, digest=digest, reminders=reminders, dry_run=dry_run,
                               on_message=said)
-    report.print_notified(result, obj.as_json, key=key)
+    report.print_notified(result, obj.as_json, verbose=obj.verbose, key=key)
     return result.exit_status
 
 

@@ -155,10 +155,15 @@ def reminder_context(reminder: Reminder) -> dict[str, Any]:
 
 
 def reminder_subject(reminder: Reminder) -> str:
-    count = len(reminder.item_ids)
+    """"Reminder for Acme rollout: 2 items overdue, 1 due soon"."""
+    items = [i for p in reminder.plans for i in p.items]
+    late = sum(1 for i in items if i.late > 0)
+    soon = len(items) - late
+    parts = ([f"{late} item{'s' if late != 1 else ''} overdue"] if late else []) + (
+        [f"{soon}{' item' + ('s' if soon != 1 else '') if not late else ''} due soon"] if soon else [])
     titles = [_line(p.title) for p in reminder.plans]
     where = titles[0] if len(titles) == 1 else f"{len(titles)} plans"
-    return f"{count} item{'s' if count != 1 else ''} due soon on {where}"
+    return f"Reminder for {where}: {', '.join(parts)}"
 
 
 def render(name: str, context: dict[str, Any]) -> str:

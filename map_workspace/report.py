@@ -210,16 +210,23 @@ def print_notify_message(message: Message, error: MapwsError | None, *, dry_run:
             click.echo(terminal_safe("      " + line))
 
 
-def print_notified(result: NotifyResult, as_json: bool, *, key: str = "") -> None:
-    """The end of ``mapws notify``: who got nothing and why, what failed, the count. ``key``: the
-    JSON goes under it (``sync --all --notify`` prints it as one more line after the night's)."""
+def print_notified(result: NotifyResult, as_json: bool, *, verbose: bool = False, key: str = "") -> None:
+    """The end of ``mapws notify``: who got nothing and why (each with ``verbose``, else counted by
+    reason), what failed, the count. ``key``: the JSON goes under it (``sync --all --notify`` prints
+    it as one more line after the night's)."""
     if as_json:
         echo_json({key: result.as_json()} if key else result.as_json())
         return
+    from collections import Counter
+
     for ref, error in result.unread:
         click.secho(terminal_safe(f"  {ref.slug or ref.id}: not read — {one_line(error.message)}"), fg="red", err=True)
-    for skip in result.skipped:
-        click.echo(terminal_safe(f"  skipped {skip.kind} to {skip.to}: {NOTIFY_WHY.get(skip.why, skip.why)}"))
+    if verbose:
+        for skip in result.skipped:
+            click.echo(terminal_safe(f"  skipped {skip.kind} to {skip.to}: {NOTIFY_WHY.get(skip.why, skip.why)}"))
+    elif result.skipped:
+        why = Counter(skip.why for skip in result.skipped)
+        click.echo("  skipped: " + ", ".join(f"{n} {NOTIFY_WHY.get(w, w)}" for w, n in sorted(why.items())))
     verb = "would be sent" if result.dry_run else "sent"
     failed = f", {len(result.failed)} failed" if result.failed else ""
     click.echo(f"{len(result.sent)} message(s) {verb}{failed}, {len(result.skipped)} skipped.")

@@ -94,7 +94,7 @@ def test_one_digest_for_the_rep_and_one_reminder_per_person(smtp):
     raw = jose.as_bytes()
     assert b"=?utf-8?" in raw and "José Núñez".encode() not in raw.split(b"\n\n", 1)[0]  # RFC 2047 header
     assert jose["To"].addresses[0].display_name == "José Núñez"
-    assert jose["Subject"].endswith("due soon on Globex pilot")
+    assert jose["Subject"].startswith("Reminder for Globex pilot: ") and "overdue" in jose["Subject"]
 
 
 def test_a_buyer_sees_only_their_own_items_and_nothing_seller_internal(smtp):

@@ -210,5 +210,5 @@ def test_buyer_text_is_escaped_in_html_and_kept_out_of_headers():
     subject, text, html = reminder_bodies(dana)
     assert "<script>" in text and "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
     mail = email_message("Sam Rivera <sam@seller.example>", dana.to, dana.name, subject, text, html)
-    assert mail["Subject"] == "1 item due soon on Acme Bcc: evil@example.com" and mail["Bcc"] is None
+    assert mail["Subject"] == "Reminder for Acme Bcc: evil@example.com: 1 item overdue" and mail["Bcc"] is None
     assert [line for line in mail.as_string().splitlines() if line.startswith("Bcc")] == []
