@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import jinja2
 
-    from map_workspace.domain.notify import Digest, PlanView, Reminder
+    from map_workspace.domain.notify import Digest, DueItem, PlanView, Reminder
 
 DIGEST_TEXT = """\
 Hello {{ name }},
@@ -106,6 +106,44 @@ due soon or past due. If one is already done, or its date needs to move, just up
 </div></body></html>
 """
 
+REMINDER_TEXT_JA = """\
+{{ name }} 様
+
+ご担当の項目のうち {{ count }} 件が、期限を過ぎているか、まもなく期限を迎えます。\
+すでに完了している項目や、日程の変更が必要な項目があれば、プランでそのまま更新してください。
+{% for p in plans %}
+== {{ p.title }}
+{% for i in p.entries %}  - {{ i.id }} {{ i.activity }}: {{ i.words }}
+{% endfor %}プランを開く: {{ p.link }}
+{% endfor %}
+いつもありがとうございます。
+{{ '-- ' }}
+このお知らせが不要でしたら、{{ rep }} に「停止」とご返信ください。
+"""
+
+REMINDER_HTML_JA = """\
+<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ subject }}</title></head>
+<body style="margin:0;padding:12px;font-family:-apple-system,'Hiragino Sans','Noto Sans CJK JP',Meiryo,sans-serif;
+font-size:15px;line-height:1.6;color:#1f2328;">
+<div style="max-width:600px;margin:0 auto;">
+<p>{{ name }} 様</p>
+<p>ご担当の項目のうち {{ count }} 件が、期限を過ぎているか、まもなく期限を迎えます。
+すでに完了している項目や、日程の変更が必要な項目があれば、プランでそのまま更新してください。</p>
+{% for p in plans %}
+<div style="border:1px solid #d0d7de;border-radius:6px;padding:10px 12px;margin:12px 0;">
+<h2 style="font-size:17px;margin:0 0 6px;"><a href="{{ p.link }}">{{ p.title }}</a></h2>
+<ul style="margin:0;padding-left:20px;">{% for i in p.entries %}<li><strong>{{ i.id }}</strong> {{ i.activity }}:
+{{ i.words }}</li>{% endfor %}</ul>
+<p style="margin:8px 0 0;"><a href="{{ p.link }}">プランを開く</a></p>
+</div>
+{% endfor %}
+<p>いつもありがとうございます。</p>
+<p style="color:#656d76;font-size:13px;">このお知らせが不要でしたら、{{ rep }} に「停止」とご返信ください。</p>
+</div></body></html>
+"""
+
 _COLOURS = {"on_track": "#1a7f37", "at_risk": "#9a6700", "off_track": "#cf222e"}
 
 
@@ -115,7 +153,8 @@ def _environment() -> jinja2.Environment:
 
     return jinja2.Environment(
         loader=jinja2.DictLoader({"digest.txt": DIGEST_TEXT, "digest.html": DIGEST_HTML,
-                                  "reminder.txt": REMINDER_TEXT, "reminder.html": REMINDER_HTML}),
+                                  "reminder.txt": REMINDER_TEXT, "reminder.html": REMINDER_HTML,
+                                  "reminder.ja.txt": REMINDER_TEXT_JA, "reminder.ja.html": REMINDER_HTML_JA}),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
@@ -144,24 +183,51 @@ def digest_context(digest: Digest, since: str) -> dict[str, Any]:
             "plans": [plan_facts(p) for p in digest.plans]}
 
 
+def language(locale: str) -> str:
+    """The language a reminder is written in: Japanese for a ja_* plan, else English."""
+    return "ja" if locale.lower().startswith("ja") else "en"
+
+
+_WEEKDAYS_JA = "月火水木金土日"
+
+
+def due_words(item: DueItem, lang: str) -> str:
+    """"2 day(s) overdue (was due 2026-03-18)", "due today", "due Tue 2026-03-24"; in Japanese
+    "2日超過（期限 2026/03/18）", "本日期限", "期限 2026/03/24（火）"."""
+    if lang != "ja":
+        return item.words
+    day = f"{item.due.year}/{item.due.month:02d}/{item.due.day:02d}"
+    if item.late > 0:
+        return f"{item.late}日超過（期限 {day}）"
+    if item.late == 0:
+        return f"本日期限（{day}）"
+    return f"期限 {day}（{_WEEKDAYS_JA[item.due.weekday()]}）"
+
+
 def reminder_context(reminder: Reminder) -> dict[str, Any]:
+    lang = language(reminder.locale)
     reps = sorted({p.rep for p in reminder.plans if p.rep})
     count = len(reminder.item_ids)
     return {"name": _line(reminder.name), "count": count, "subject": reminder_subject(reminder),
-            "rep": " or ".join(reps) or "the sender",
+            "rep": (" / " if lang == "ja" else " or ").join(reps) or ("担当者" if lang == "ja" else "the sender"),
             "plans": [{"title": _line(p.title), "link": p.link,
-                       "entries": [{"id": i.id, "activity": _line(i.activity), "words": i.words} for i in p.items]}
+                       "entries": [{"id": i.id, "activity": _line(i.activity), "words": due_words(i, lang)}
+                                   for i in p.items]}
                       for p in reminder.plans]}
 
 
 def reminder_subject(reminder: Reminder) -> str:
-    """"Reminder for Acme rollout: 2 items overdue, 1 due soon"."""
+    """"Reminder for Acme rollout: 2 items overdue, 1 due soon" (in the plan's language)."""
     items = [i for p in reminder.plans for i in p.items]
     late = sum(1 for i in items if i.late > 0)
     soon = len(items) - late
+    titles = [_line(p.title) for p in reminder.plans]
+    if language(reminder.locale) == "ja":
+        where = titles[0] if len(titles) == 1 else f"{len(titles)}件のプラン"
+        said = "、".join(([f"期限超過 {late}件"] if late else []) + ([f"まもなく期限 {soon}件"] if soon else []))
+        return f"【{where}】リマインダー: {said}"
     parts = ([f"{late} item{'s' if late != 1 else ''} overdue"] if late else []) + (
         [f"{soon}{' item' + ('s' if soon != 1 else '') if not late else ''} due soon"] if soon else [])
-    titles = [_line(p.title) for p in reminder.plans]
     where = titles[0] if len(titles) == 1 else f"{len(titles)} plans"
     return f"Reminder for {where}: {', '.join(parts)}"
 
@@ -177,8 +243,11 @@ def digest_bodies(digest: Digest, since: str) -> tuple[str, str, str]:
 
 
 def reminder_bodies(reminder: Reminder) -> tuple[str, str, str]:
+    """(subject, text, html), in the language of the reminder's plan."""
     context = reminder_context(reminder)
-    return context["subject"], render("reminder.txt", context), render("reminder.html", context)
+    suffix = ".ja" if language(reminder.locale) == "ja" else ""
+    return (context["subject"], render(f"reminder{suffix}.txt", context),
+            render(f"reminder{suffix}.html", context))
 
 
 def address(text: str) -> Address:

@@ -102,6 +102,8 @@ class PlanItems:
     items: tuple[DueItem, ...]
     #: The seller's rep on this plan, whom "reply 'stop'" names.
     rep: str = ""
+    #: The plan's locale: the reminder is written in its language.
+    locale: str = "en_US"
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ class Reminder:
     @property
     def item_ids(self) -> list[str]:
         return [i.id for p in self.plans for i in p.items]
+
+    @property
+    def locale(self) -> str:
+        """The language to write in: the first plan's (a person's plans are usually in one language)."""
+        return self.plans[0].locale if self.plans else "en_US"
 
     @property
     def fingerprint(self) -> str:
@@ -273,7 +280,8 @@ def plan_reminders(views: Sequence[PlanView], today: date, rules: NotifyRules, *
             closed |= set(by_key[k].calendar)
         parts = tuple(PlanItems(k, by_key[k].title, by_key[k].link,
                                 tuple(sorted(items, key=lambda i: (i.due, i.id))),
-                                rep_words(by_key[k].plan, rep)) for k, items in sorted(plans.items()))
+                                rep_words(by_key[k].plan, rep), by_key[k].plan.locale)
+                      for k, items in sorted(plans.items()))
         reminder = Reminder(email, names.get(email, email), parts)
         why = reminder_fatigue(reminder, today, rules, [s for s in sent if s.to == email and s.kind == "reminder"],
                                closed)

@@ -212,3 +212,19 @@ def test_buyer_text_is_escaped_in_html_and_kept_out_of_headers():
     mail = email_message("Sam Rivera <sam@seller.example>", dana.to, dana.name, subject, text, html)
     assert mail["Subject"] == "Reminder for Acme Bcc: evil@example.com: 1 item overdue" and mail["Bcc"] is None
     assert [line for line in mail.as_string().splitlines() if line.startswith("Bcc")] == []
+
+
+def test_a_reminder_is_written_in_the_plans_language():
+    tanaka = view("acme", "田中 太郎", "tanaka@acme.example")
+    japanese = replace(tanaka, plan=replace(tanaka.plan, locale="ja_JP", overview=Overview(deal="アクメ導入")))
+    reminders, _ = plan_reminders([japanese], FRIDAY, RULES)
+    mail = next(r for r in reminders if r.to == "tanaka@acme.example")
+    subject, text, html = reminder_bodies(mail)
+    assert subject == "【アクメ導入】リマインダー: 期限超過 1件"
+    assert text.startswith("田中 太郎 様") and "T-02 acme security review: 2日超過（期限 2026/03/18）" in text
+    assert "「停止」とご返信ください" in text and "Sam Rivera &lt;sam@seller.example&gt;" in html
+    assert '<html lang="ja">' in html and "プランを開く" in html
+    raw = email_message("Sam Rivera <sam@seller.example>", mail.to, mail.name, subject, text, html).as_bytes()
+    assert b"=?utf-8?" in raw.split(b"\n\n", 1)[0]  # the subject and name encoded for the header
+    english, _ = plan_reminders([ACME], FRIDAY, RULES)
+    assert reminder_bodies(english[0])[1].startswith("Hello ")
