@@ -21,7 +21,7 @@ TODAY = "2026-03-20"  # a Friday: items of plans made on 2026-03-02 are overdue 
 SAM = "Sam Rivera <sam@seller.example>"
 DANA = "Dana Tanaka <dana@acme.example>"
 JOSE = "José Núñez <jose@globex.example>"
-SECRETS = ("987654", "987,654", "SECRET-NOTE", "SECRET-REASON")
+SECRETS = ("987654", "987,654", "best case", "SECRET-NOTE", "SECRET-REASON")
 
 
 def run(env, *args, code=0):
@@ -46,7 +46,7 @@ def plans(tmp_path):
            "MAPWS_CONFIG": str(tmp_path / "config.toml"), "MAPWS_TODAY": "2026-03-02"}
     write_config(tmp_path / "config.toml", "smtp://127.0.0.1:1")
     run(env, "create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer", DANA, "--seller", SAM,
-        "--deal-value", "987654", "--forecast", "commit", "--internal-note", "SECRET-NOTE discount approved")
+        "--deal-value", "987654", "--forecast", "best case", "--internal-note", "SECRET-NOTE discount approved")
     run(env, "create", "Globex pilot", "--decision-date", "2026-07-15", "--buyer", JOSE, "--seller", SAM)
     run(env, "create", "Initech deal", "--decision-date", "2026-07-15", "--buyer", "ann@initech.example",
         "--seller", SAM)
