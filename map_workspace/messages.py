@@ -8,6 +8,7 @@ into a header only as one line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import jinja2
 
+    from map_workspace.domain.model import Finding
     from map_workspace.domain.notify import Digest, DueItem, PlanView, Reminder
 
 DIGEST_TEXT = """\
@@ -29,7 +31,8 @@ Progress: {{ p.progress }}
 Projected decision: {{ p.projected }}{% if p.target %} (target {{ p.target }}){% endif %}
 {% if p.findings %}Open findings:
 {% for f in p.findings %}  - {{ f }}
-{% endfor %}{% else %}No open findings.
+{% endfor %}{% if p.more %}  … and {{ p.more }} more in the plan
+{% endif %}{% else %}No open findings.
 {% endif %}{% if p.changes %}What changed since {{ since }}:
 {% for c in p.changes %}  - {{ c }}
 {% endfor %}{% else %}Nothing changed since {{ since }}.
@@ -56,7 +59,8 @@ font-size:15px;line-height:1.45;color:#1f2328;">
 Progress: {{ p.progress }}<br>
 Projected decision: {{ p.projected }}{% if p.target %} (target {{ p.target }}){% endif %}</p>
 {% if p.findings %}<p style="margin:6px 0 2px;font-weight:bold;">Open findings</p>
-<ul style="margin:0;padding-left:20px;">{% for f in p.findings %}<li>{{ f }}</li>{% endfor %}</ul>
+<ul style="margin:0;padding-left:20px;">{% for f in p.findings %}<li>{{ f }}</li>{% endfor %}
+{% if p.more %}<li>… and {{ p.more }} more in the plan</li>{% endif %}</ul>
 {% else %}<p style="margin:6px 0;">No open findings.</p>{% endif %}
 {% if p.changes %}<p style="margin:6px 0 2px;font-weight:bold;">What changed since {{ since }}</p>
 <ul style="margin:0;padding-left:20px;">{% for c in p.changes %}<li>{{ c }}</li>{% endfor %}</ul>
@@ -144,6 +148,9 @@ font-size:15px;line-height:1.6;color:#1f2328;">
 </div></body></html>
 """
 
+#: Findings a digest lists per plan (the most severe first); the rest are counted ("… and 12 more").
+FINDINGS_SHOWN = 15
+
 _COLOURS = {"on_track": "#1a7f37", "at_risk": "#9a6700", "off_track": "#cf222e"}
 
 
@@ -166,16 +173,39 @@ def _line(text: str) -> str:
 
 def plan_facts(view: PlanView) -> dict[str, Any]:
     """A plan as the digest shows it."""
-    from map_workspace.domain.notify import finding_words
-
     a = view.assessment
     target = view.plan.overview.target_decision
+    lines = digest_findings(view.findings)
     return {"title": _line(view.title), "link": view.link, "health": a.health.label,
             "colour": _COLOURS.get(a.health.value, "#1f2328"), "attention": view.needs_attention,
             "progress": a.progress.text,
             "projected": a.projected_decision.isoformat() if a.projected_decision else "not known",
             "target": target.isoformat() if target else "",
-            "findings": [finding_words(f) for f in view.findings], "changes": list(view.changes)}
+            "findings": lines[:FINDINGS_SHOWN], "more": max(0, len(lines) - FINDINGS_SHOWN),
+            "changes": list(view.changes)}
+
+
+#: The order a digest lists findings in: what is late first, then what blocks or waits on someone.
+_FIRST = ("item.stalled", "item.overdue", "item.blocked", "buyer.silent", "owner.missing", "item.due_soon")
+
+
+def digest_findings(findings: Sequence[Finding]) -> list[str]:
+    """The findings in words, the most pressing first (late, blocked, silent, unowned, due soon, then
+    the rest by severity), items without an owner said in one line."""
+    from map_workspace.domain.notify import finding_words
+
+    severity = {"error": 0, "warning": 1, "info": 2}
+    ranked = sorted(findings, key=lambda f: (_FIRST.index(f.code) if f.code in _FIRST else len(_FIRST),
+                                             severity.get(f.severity.value, 3)))
+    unowned = [f.id for f in ranked if f.code == "owner.missing" and f.id]
+    lines: list[str] = []
+    for f in ranked:
+        if f.code == "owner.missing" and f.id and len(unowned) > 1:
+            if f.id == unowned[0]:
+                lines.append(f"{len(unowned)} items have no owner: {', '.join(unowned)}")
+            continue
+        lines.append(finding_words(f))
+    return lines
 
 
 def digest_context(digest: Digest, since: str) -> dict[str, Any]:
@@ -281,8 +311,9 @@ def slack_message(digest: Digest, since: str) -> dict[str, Any]:
                  + (" · needs attention" if facts["attention"] else ""),
                  f"Progress: {facts['progress']} · projected decision {facts['projected']}"]
         lines += [f"• {_slack_escape(f)}" for f in facts["findings"][:10]]
-        if len(facts["findings"]) > 10:
-            lines.append(f"… and {len(facts['findings']) - 10} more")
+        more = len(facts["findings"]) - 10 + facts["more"]
+        if more > 0:
+            lines.append(f"… and {more} more")
         if facts["changes"]:
             lines.append(f"Changed since {since}: {len(facts['changes'])}")
             lines += [f"◦ {_slack_escape(c)}" for c in facts["changes"][:5]]

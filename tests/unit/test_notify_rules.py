@@ -228,3 +228,14 @@ def test_a_reminder_is_written_in_the_plans_language():
     assert b"=?utf-8?" in raw.split(b"\n\n", 1)[0]  # the subject and name encoded for the header
     english, _ = plan_reminders([ACME], FRIDAY, RULES)
     assert reminder_bodies(english[0])[1].startswith("Hello ")
+
+
+def test_the_digest_lists_what_is_late_first_and_unowned_items_in_one_line():
+    from map_workspace.messages import digest_findings
+
+    unowned = [Finding.of("owner.missing", id=i, suggest=("", "")) for i in ("T-03", "T-04")]
+    findings = (unowned[0], Finding.of("item.due_soon", id="T-09", due="Mon 2026-03-23"), unowned[1],
+                Finding.of("item.overdue", id="T-02", late=2))
+    assert digest_findings(findings) == ["T-02: 2 day(s) overdue", "2 items have no owner: T-03, T-04",
+                                         "T-09: due Mon 2026-03-23"]
+    assert digest_findings(findings[:1]) == ["T-03: no owner"]
