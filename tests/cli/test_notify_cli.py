@@ -282,3 +282,25 @@ def test_a_run_killed_mid_send_sends_nothing_twice(plans):
         assert not set(resent) & set(first)
         assert {s["why"] for s in rerun["skipped"] if s["to"] in ("sam@seller.example", "dana@acme.example")
                 and s["why"] != "nothing_due"} <= {"sent_recently"}
+
+
+def test_the_digest_says_what_changed_since_the_last_one_and_who(smtp):
+    import openpyxl
+
+    env, folder, sink = smtp
+    as_json(env, "notify", "--digest")  # Friday's digest
+    path = folder / "maps" / "acme-rollout.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb["Plan"]["G2"] = "Done"
+    wb.properties.lastModifiedBy = "Dana Tanaka"
+    wb.save(path)
+    monday = {**env, "MAPWS_TODAY": "2026-03-23"}
+    run(monday, "sync", "--all", "--notify", "--quiet")
+    digests = [m for m in sink.to("sam@seller.example") if m["Subject"].startswith("MAP digest")]
+    assert len(digests) == 2
+    friday_text, monday_text = bodies(digests[0])[0], bodies(digests[1])[0]
+    assert "Nothing changed since 2026-03-19." in friday_text
+    acme = monday_text.split("== Acme rollout")[1].split("== ")[0]
+    changed = acme.split("What changed since 2026-03-21:\n")[1].splitlines()[0]
+    assert changed.startswith("  - T-01 ") and changed.endswith(": done (by Dana Tanaka)")
+    assert "Nothing changed since 2026-03-21." in monday_text.split("== Globex pilot")[1]
