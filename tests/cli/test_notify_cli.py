@@ -304,3 +304,12 @@ def test_the_digest_says_what_changed_since_the_last_one_and_who(smtp):
     changed = acme.split("What changed since 2026-03-21:\n")[1].splitlines()[0]
     assert changed.startswith("  - T-01 ") and changed.endswith(": done (by Dana Tanaka)")
     assert "Nothing changed since 2026-03-21." in monday_text.split("== Globex pilot")[1]
+
+
+@pytest.mark.parametrize("args", [("--opt-out", "dana@acme.example", "acme-rollout"),
+                                  ("--opt-out", "dana@acme.example", "--dry-run"), ("--plan", "acme-rollout"),
+                                  ("acme-rollout", "--all"), ("--opt-out", "not an address")])
+def test_notify_usage_errors(plans, args):
+    env, folder = plans
+    out = as_json(env, "notify", *args, code=2)
+    assert out["error"]["code"] == "usage" and out["error"]["hint"]
