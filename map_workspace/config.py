@@ -204,6 +204,11 @@ def _notify_settings(table: Any, environ: Mapping[str, str]) -> NotifySettings:
     digest_to = table.get("digest_to", ())
     if isinstance(digest_to, str):
         digest_to = [digest_to]
+    for key, value in [("from", table.get("from", "")), *(("digest_to", a) for a in digest_to)]:
+        if str(value).strip() and not re.fullmatch(r"[^<>]*<\s*[^<>\s]+@[^<>\s]+\s*>\s*|\s*[^<>\s]+@[^<>\s]+\s*",
+                                                    str(value)):
+            raise UsageError(f"notify.{key} '{value}' is not an email address.",
+                             f'Write it as {key} = "Sam Rivera <sam@seller.io>" or {key} = "sam@seller.io".')
     numbers: dict[str, int] = {}
     for key in ("every", "repeat_after", "due_within"):
         if key in table:

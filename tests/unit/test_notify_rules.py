@@ -192,7 +192,9 @@ def test_notify_config(tmp_path):
     env = {"MAPWS_CONFIG": str(path), "MAPWS_SLACK_WEBHOOK": "http://127.0.0.1:9/env"}
     assert load_config({}, environ=env).notify.slack_webhook == "http://127.0.0.1:9/env"
     for bad, said in (('password = "hunter2"', "never goes in the config"), ("evry = 2", "Unknown [notify]"),
-                      ("every = -1", "negative"), ('smtp = "smtps://u:hunter2@h"', "password")):
+                      ("every = -1", "negative"), ('smtp = "smtps://u:hunter2@h"', "password"),
+                      ('from = "Sam Rivera"', "not an email"),
+                      ('digest_to = ["lee@seller.io", "Lee"]', "not an email")):
         path.write_text(f"[notify]\n{bad}\n", encoding="utf-8")
         with pytest.raises(UsageError) as caught:
             load_config({}, environ={"MAPWS_CONFIG": str(path)})
