@@ -244,7 +244,8 @@ def opt_out(store: PlanStore, config: Config, email: str, plan: str | None = Non
     ref = store.locate(plan) if plan else None
     state = open_state(store, config)
     try:
-        added = state.opt_out(address, plan_key(store, ref) if ref else "")
+        with state.exclusive(wait=True):  # a state kept in Drive is downloaded here and saved back after
+            added = state.opt_out(address, plan_key(store, ref) if ref else "")
     finally:
         state.close()
     return address, (ref.slug or ref.id) if ref else "", added
