@@ -60,3 +60,21 @@ def test_the_night_mails_google_links_and_the_buyers_change(env, emulator, buyer
         again = json.loads(run(night, "notify", "--json"))  # the night's snapshot: no read, nothing twice
         assert again["sent"] == [] and len(sink.received) == len(lines[-1]["notify"]["sent"])
         assert [api_of(e) for e in calls(emulator)] == ["drive"]  # the listing; no Sheets read
+
+
+def test_with_the_state_in_drive_opt_outs_and_what_was_sent_travel_with_it(env, emulator, tmp_path):
+    env = {**env, "MAPWS_STATE": "drive"}
+    with smtp_server() as sink:
+        (tmp_path / "config.toml").write_text(
+            f'[notify]\nsmtp = "smtp://127.0.0.1:{sink.port}"\nfrom = "Sam Rivera <sam@seller.example>"\n',
+            encoding="utf-8")
+        run(env, "create", "Acme rollout", "--template", "light", "--decision-date", "2026-06-30", "--buyer",
+            "Dana Tanaka <dana@acme.example>", "--seller", "Sam Rivera <sam@seller.example>")
+        run(env, "notify", "--opt-out", "dana@acme.example")
+        night = {**env, "MAPWS_TODAY": "2026-03-20"}
+        first = json.loads(run(night, "notify", "--json"))
+        assert {"to": "dana@acme.example", "why": "opted_out"} in first["skipped"]
+        assert [m["to"] for m in first["sent"]] == ["sam@seller.example", "sam@seller.example"]
+        again = json.loads(run(night, "notify", "--json"))  # another host: what was sent came from Drive
+        assert again["sent"] == [] and len(sink.received) == 2
+        assert any(f["name"].startswith("mapws") for f in emulator.state()["files"] if "state" in f["name"])
