@@ -272,6 +272,11 @@ def digest_bodies(digest: Digest, since: str) -> tuple[str, str, str]:
     return digest.subject, render("digest.txt", context), render("digest.html", context)
 
 
+def reply_to(reminder: Reminder) -> list[str]:
+    """The reps of the reminder's plans, whom "reply 'stop'" names."""
+    return sorted({p.rep for p in reminder.plans if p.rep})
+
+
 def reminder_bodies(reminder: Reminder) -> tuple[str, str, str]:
     """(subject, text, html), in the language of the reminder's plan."""
     context = reminder_context(reminder)
@@ -289,11 +294,16 @@ def address(text: str) -> Address:
     return Address(display_name=_line(person.name) if "<" in text else "", addr_spec=person.email)
 
 
-def email_message(sender: str, to: str, name: str, subject: str, text: str, html: str) -> EmailMessage:
-    """A mail with a plain-text and an HTML alternative."""
+def email_message(sender: str, to: str, name: str, subject: str, text: str, html: str,
+                  reply_to: Sequence[str] = ()) -> EmailMessage:
+    """A mail with a plain-text and an HTML alternative; ``reply_to``: the reps a reply ("stop")
+    should reach when they are not the sender."""
     msg = EmailMessage()
     msg["From"] = address(sender)
     msg["To"] = Address(display_name=_line(name) if name and name != to else "", addr_spec=to)
+    answer = [address(rep) for rep in reply_to if "@" in rep]
+    if answer and {a.addr_spec.lower() for a in answer} != {address(sender).addr_spec.lower()}:
+        msg["Reply-To"] = answer
     msg["Subject"] = _line(subject)
     msg["Message-ID"] = make_msgid(domain=address(sender).domain or None)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies are not sent back

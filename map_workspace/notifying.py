@@ -193,7 +193,7 @@ def _deliver(mails: list[tuple[Message, Any, str, str]], slack: Digest | None, s
              settings: Any, today: date, result: NotifyResult, dry_run: bool,
              on_message: Callable[[Message, MapwsError | None], None] | None) -> None:
     from map_workspace.delivery import DeliveryFailed, SmtpSender, post_slack
-    from map_workspace.messages import email_message, slack_message
+    from map_workspace.messages import email_message, reply_to, slack_message
 
     day = today.isoformat()
     sender = SmtpSender(settings.smtp) if mails and not dry_run else None
@@ -218,8 +218,9 @@ def _deliver(mails: list[tuple[Message, Any, str, str]], slack: Digest | None, s
 
     try:
         for message, what, html, fingerprint in mails:
+            reps = reply_to(what) if message.kind == "reminder" else []
             mail = email_message(settings.sender or "mapws@localhost", message.to, what.name, message.subject,
-                                 message.text, html)
+                                 message.text, html, reps)
             assert sender is not None or dry_run
             one(message, fingerprint, functools.partial(_send, sender, mail))
     finally:

@@ -34,7 +34,7 @@ from map_workspace.domain.notify import (
     plan_reminders,
 )
 from map_workspace.errors import UsageError
-from map_workspace.messages import email_message, reminder_bodies
+from map_workspace.messages import email_message, reminder_bodies, reply_to
 
 FRIDAY = date(2026, 3, 20)
 RULES = NotifyRules()
@@ -214,6 +214,9 @@ def test_buyer_text_is_escaped_in_html_and_kept_out_of_headers():
     mail = email_message("Sam Rivera <sam@seller.example>", dana.to, dana.name, subject, text, html)
     assert mail["Subject"] == "Reminder for Acme Bcc: evil@example.com: 1 item overdue" and mail["Bcc"] is None
     assert [line for line in mail.as_string().splitlines() if line.startswith("Bcc")] == []
+    assert mail["Reply-To"] is None  # the rep sends it: replies reach them already
+    relay = email_message("mapws <mapws@seller.example>", dana.to, dana.name, subject, text, html, reply_to(dana))
+    assert str(relay["Reply-To"]) == "Sam Rivera <sam@seller.example>"
 
 
 def test_a_reminder_is_written_in_the_plans_language():
