@@ -337,7 +337,9 @@ def plan_digests(views: Sequence[PlanView], today: date, *, calendar: Collection
         names.setdefault(email, lead.name)
     digests: list[Digest] = []
     for email, plans in sorted(groups.items()):
-        digest = Digest(email, names.get(email, email), tuple(plans))
+        # A plan the recipient opted out of is left out; opted out of all of them, they get none.
+        kept = [p for p in plans if not opted_out(email, p.key, opt_outs)]
+        digest = Digest(email, names.get(email, email), tuple(kept or plans))
         why = digest_fatigue(digest, today, calendar, [s for s in sent if s.to == email and s.kind == "digest"],
                              opt_outs)
         if why:

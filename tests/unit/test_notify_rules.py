@@ -150,6 +150,8 @@ def test_digest_per_seller_lead_or_to_the_configured_addresses():
     quiet = view("globex", "José Núñez", "jose@globex.example", health=Health.ON_TRACK)
     assert plan_digests([quiet], FRIDAY)[1][0].why == "nothing_due"
     assert plan_digests([acme], FRIDAY, opt_outs=[OptOut("sam@seller.example")])[1][0].why == "opted_out"
+    digests, _ = plan_digests([acme, calm], FRIDAY, opt_outs=[OptOut("sam@seller.example", "local:globex")])
+    assert [[p.key for p in d.plans] for d in digests] == [["local:acme"]]
 
 
 def test_the_outbox_and_slack_once_a_day():
