@@ -361,12 +361,14 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
               help="With --all on Google: sync each plan as its owner (service account with domain-wide "
               "delegation), so each rep's own per-minute quota is used; --max-rpm applies per owner.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no hints under the findings.")
+@click.option("--notify", "send_notify", is_flag=True,
+              help="With --all: then send the digest and reminders, as mapws notify does ([notify] in the config).")
 @common_options
 @command_boundary
 @click.pass_obj
 def sync(obj: CliContext, plan: str | None, all_plans: bool, dry_run: bool, strict: bool, fail_on: str | None,
          shard: str | None, max_rpm: int | None, workers: int | None, state: str | None, wait: bool,
-         impersonate_owners: bool, quiet: bool) -> None:
+         impersonate_owners: bool, quiet: bool, send_notify: bool) -> None:
     """Read a plan back, validate it, and write the sync-owned cells.
 
     Buyer cells are never changed: problems get a finding and a [mapws] note on the cell.
@@ -379,14 +381,18 @@ def sync(obj: CliContext, plan: str | None, all_plans: bool, dry_run: bool, stri
       mapws sync --all --json --fail-on overdue
       mapws sync --all --shard 0/4 --max-rpm 15
       mapws sync --all --backend google --state drive --quiet --json
+      mapws sync --all --notify
     """
     config = obj.config(max_rpm=max_rpm, state=state)
     store = obj.store(config)
     if all_plans == bool(plan):
         raise UsageError("Name one PLAN, or pass --all.", "Example: mapws sync acme-rollout")
+    if send_notify and not all_plans:
+        raise UsageError("--notify goes with --all (the nightly run).", "Example: mapws sync --all --notify")
     if all_plans:
         _night(obj, store, config, dry_run=dry_run, planned=dry_run, strict=strict, fail_on=fail_on, quiet=quiet,
-               shard=shard, workers=workers, wait=wait, impersonate_owners=impersonate_owners)
+               shard=shard, workers=workers, wait=wait, impersonate_owners=impersonate_owners,
+               send_notify=send_notify)
         return
     if impersonate_owners:
         raise UsageError("--impersonate-owners goes with --all.", "Example: mapws sync --all --impersonate-owners")
@@ -401,7 +407,7 @@ def sync(obj: CliContext, plan: str | None, all_plans: bool, dry_run: bool, stri
 
 
 def _night(obj: CliContext, store: PlanStore, config: Config, *, dry_run: bool, planned: bool, strict: bool = False,
-           fail_on: str | None = None, quiet: bool = False, **options: Any) -> None:
+           fail_on: str | None = None, quiet: bool = False, send_notify: bool = False, **options: Any) -> None:
     """``--all``: the nightly run, its lines as each plan finishes, then the totals and exit code."""
     from map_workspace import nightly
     from map_workspace.policy import check_policy
@@ -419,6 +425,10 @@ def _night(obj: CliContext, store: PlanStore, config: Config, *, dry_run: bool, 
         progress.stop()
     report.print_skipped(store.not_plans(), obj.as_json)
     report.print_night_end(night, obj.as_json, verbose=obj.verbose, hints=not quiet)
+    if send_notify:  # after the night: the plans are as the sync left them (read from the state it kept)
+        notified = _notify(obj, store, config, dry_run=dry_run, key="notify")
+        if notified is not ExitStatus.OK and night.exit_status is ExitStatus.OK:
+            sys.exit(notified)
     if night.exit_status is not ExitStatus.OK:
         sys.exit(night.exit_status)
     check_policy([r.outcome for r in night.runs if r.outcome is not None], strict=strict, fail_on=fail_on)
@@ -689,6 +699,71 @@ def changes(obj: CliContext, plan: str, since: str | None, since_checkin: bool) 
     result = app.plan_history(obj.store(config), plan, config, since=parse_day(since, "--since") if since else None,
                               since_checkin=since_checkin)
     report.print_changes(result, as_json=obj.as_json)
+
+
+@cli.command()
+@click.argument("plan", required=False)
+@click.option("--all", "all_plans", is_flag=True, help="Every open plan (the default when no PLAN is named).")
+@click.option("--digest", is_flag=True, help="Only the seller's digest (and the Slack message).")
+@click.option("--reminders", is_flag=True, help="Only the owners' reminders.")
+@click.option("--dry-run", is_flag=True, help="Say who would get what (the full text with -v); send nothing.")
+@click.option("--opt-out", "opt_out", default=None, metavar="EMAIL",
+              help="Stop reminders and digests to this address (about --plan only, else every plan).")
+@click.option("--plan", "opt_out_plan", default=None, metavar="PLAN", help="With --opt-out: only about this plan.")
+@common_options
+@command_boundary
+@click.pass_obj
+def notify(obj: CliContext, plan: str | None, all_plans: bool, digest: bool, reminders: bool, dry_run: bool,
+           opt_out: str | None, opt_out_plan: str | None) -> None:
+    """Send the seller's digest and the owners' reminders by mail (and the digest to Slack).
+
+    One digest per seller lead for all their plans (or to notify.digest_to): health, progress,
+    projected decision, what changed, open findings, the link. One reminder per person for
+    the items they own that are overdue or due soon, across plans; a buyer sees only their
+    own items. At most one reminder every notify.every business days, none on non-working
+    days, nothing twice the same day. Set [notify] smtp and from in the config; the password
+    comes from MAPWS_SMTP_PASSWORD.
+
+    \b
+    Examples:
+      mapws notify --dry-run -v
+      mapws notify --reminders --json
+      mapws notify acme-rollout --digest
+      mapws notify --opt-out dana@acme.com --plan acme-rollout
+    """
+    config = obj.config()
+    store = obj.store(config)
+    if opt_out:
+        if plan or all_plans or digest or reminders or dry_run:
+            raise UsageError("--opt-out stands alone (with --plan PLAN at most).",
+                             "Example: mapws notify --opt-out dana@acme.com --plan acme-rollout")
+        from map_workspace import notifying
+
+        email, name, added = notifying.opt_out(store, config, opt_out, opt_out_plan)
+        report.print_opted_out(email, name, added, obj.as_json)
+        return
+    if opt_out_plan:
+        raise UsageError("--plan goes with --opt-out; name the plan to notify about as PLAN.",
+                         "Example: mapws notify acme-rollout")
+    if plan and all_plans:
+        raise UsageError("Name one PLAN, or pass --all, not both.", "Example: mapws notify --all")
+    status = _notify(obj, store, config, plan=plan, digest=digest or not reminders,
+                     reminders=reminders or not digest, dry_run=dry_run)
+    if status is not ExitStatus.OK:
+        sys.exit(status)
+
+
+def _notify(obj: CliContext, store: PlanStore, config: Config, *, plan: str | None = None, digest: bool = True,
+            reminders: bool = True, dry_run: bool = False, key: str = "") -> ExitStatus:
+    from map_workspace import notifying
+
+    def said(message: notifying.Message, error: MapwsError | None) -> None:
+        report.print_notify_message(message, error, dry_run=dry_run, verbose=obj.verbose, as_json=obj.as_json)
+
+    result = notifying.notify(store, config, plan=plan, digest=digest, reminders=reminders, dry_run=dry_run,
+                              on_message=said)
+    report.print_notified(result, obj.as_json, verbose=obj.verbose, key=key)
+    return result.exit_status
 
 
 @cli.group()

@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
-from map_workspace.domain.thresholds import Thresholds
+from map_workspace.domain.thresholds import NotifyRules, Thresholds
 from map_workspace.errors import UsageError, discard, file_error
 from map_workspace.locales import is_time_zone, locale_problem, normalise_locale
 from map_workspace.sharing import normalise_domains
@@ -39,6 +39,50 @@ ENVIRONMENT = {
 }
 
 BACKENDS = ("local", "google")
+
+
+@dataclass(frozen=True)
+class SmtpAddress:
+    """Where mail goes: ``smtps://user@host:465`` (TLS from the first byte) or ``smtp://host:587``
+    (STARTTLS when the server offers it, required when a user is named)."""
+
+    host: str
+    port: int
+    tls: bool
+    user: str = ""
+
+
+def smtp_address(text: str) -> SmtpAddress:
+    """Parse ``notify.smtp``; ValueError (in words) for anything else, and for a password in it."""
+    match = re.fullmatch(r"(smtps?)://(?:([^/]*)@)?([^:/@]+)(?::(\d+))?/?", text.strip())
+    if not match:
+        raise ValueError("it is not smtps://user@host:465 or smtp://host:587 (the value is not repeated here: it "
+                         "may hold a secret).")
+    scheme, user, host, port = match.groups()
+    if user and ":" in user:
+        raise ValueError("the address holds a password; the password never goes in the config file "
+                         "(set MAPWS_SMTP_PASSWORD).")
+    return SmtpAddress(host, int(port) if port else (465 if scheme == "smtps" else 587), scheme == "smtps",
+                       (user or "").replace("%40", "@"))
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """``[notify]`` in config.toml: where mail and Slack messages go, and the fatigue rules. The SMTP
+    password is never here: it is read from ``MAPWS_SMTP_PASSWORD`` when a mail is sent."""
+
+    #: ``smtps://user@host:465`` (TLS from the start) or ``smtp://user@host:587`` (STARTTLS).
+    smtp: str = ""
+    #: The sender, ``"Sam Rivera <sam@seller.io>"``.
+    sender: str = ""
+    #: Who gets the seller's digest for every plan; empty: each plan's seller lead.
+    digest_to: tuple[str, ...] = ()
+    #: A Slack incoming webhook (or env ``MAPWS_SLACK_WEBHOOK``).
+    slack_webhook: str = ""
+    rules: NotifyRules = field(default_factory=NotifyRules)
+
+
+NOTIFY_KEYS = ("smtp", "from", "digest_to", "slack_webhook", "every", "repeat_after", "due_within")
 
 
 @dataclass(frozen=True)
@@ -72,6 +116,7 @@ class Config:
     fiscal_year_start: int | None = None
     budget_release_weeks: int | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     source: str = ""  # the config file read, if any
 
 
@@ -126,7 +171,7 @@ def load_config(flags: Mapping[str, Any] | None = None, environ: Mapping[str, st
     elif environ.get("MAPWS_CONFIG") and not missing_ok:
         raise UsageError(f"MAPWS_CONFIG names {path}, which does not exist.",
                          "Create it with 'mapws init', or unset MAPWS_CONFIG.")
-    merged: dict[str, Any] = {k: v for k, v in raw.items() if k not in ("thresholds", "holidays", "closures")}
+    merged: dict[str, Any] = {k: v for k, v in raw.items() if k not in ("thresholds", "holidays", "closures", "notify")}
     for name, var in ENVIRONMENT.items():
         if environ.get(var):
             merged[name] = environ[var]
@@ -138,7 +183,51 @@ def load_config(flags: Mapping[str, Any] | None = None, environ: Mapping[str, st
     if unknown:
         raise UsageError(f"Unknown setting(s) in {path}: {', '.join(unknown)}.",
                          f"Known settings: {', '.join(sorted(known - {'source', 'thresholds', 'holidays'}))}.")
-    return _coerce(merged, raw, source)
+    config = _coerce(merged, raw, source)
+    notify = _notify_settings(raw.get("notify", {}), environ)
+    return config if notify == config.notify else replace(config, notify=notify)
+
+
+def _notify_settings(table: Any, environ: Mapping[str, str]) -> NotifySettings:
+    """``[notify]``, checked here so a typo stops the command before any mail is sent."""
+    if not isinstance(table, dict):
+        raise UsageError("notify in the config file must be a table.", '[notify]\nsmtp = "smtps://sam@mail.seller.io:465"')
+    if "password" in table:
+        raise UsageError("notify.password: the SMTP password never goes in the config file.",
+                         "Remove it from the file and set MAPWS_SMTP_PASSWORD in the environment instead.")
+    bad = sorted(set(table) - set(NOTIFY_KEYS))
+    if bad:
+        raise UsageError(f"Unknown [notify] setting(s): {', '.join(bad)}.", f"Known: {', '.join(NOTIFY_KEYS)}.")
+    smtp = str(table.get("smtp", "")).strip()
+    if smtp:
+        try:
+            smtp_address(smtp)
+        except ValueError as exc:
+            raise UsageError(f"notify.smtp: {exc}", 'Use smtps://user@host:465 or smtp://user@host:587 (STARTTLS); '
+                             "the password comes from MAPWS_SMTP_PASSWORD.") from None
+    digest_to = table.get("digest_to", ())
+    if isinstance(digest_to, str):
+        digest_to = [digest_to]
+    for key, value in [("from", table.get("from", "")), *(("digest_to", a) for a in digest_to)]:
+        if str(value).strip() and not re.fullmatch(r"[^<>]*<\s*[^<>\s]+@[^<>\s]+\s*>\s*|\s*[^<>\s]+@[^<>\s]+\s*",
+                                                    str(value)):
+            raise UsageError(f"notify.{key} '{value}' is not an email address.",
+                             f'Write it as {key} = "Sam Rivera <sam@seller.io>" or {key} = "sam@seller.io".')
+    numbers: dict[str, int] = {}
+    for key in ("every", "repeat_after", "due_within"):
+        if key in table:
+            try:
+                numbers[key] = int(table[key])
+            except (TypeError, ValueError):
+                raise UsageError(f"notify.{key} '{table[key]}' is not a whole number of business days.",
+                                 f"Example: {key} = {getattr(NotifyRules(), key)}") from None
+            if numbers[key] < 0:
+                raise UsageError(f"notify.{key} cannot be negative.", f"Example: {key} = {getattr(NotifyRules(), key)}")
+    return NotifySettings(smtp=smtp, sender=str(table.get("from", "")).strip(),
+                          digest_to=tuple(str(a).strip() for a in digest_to if str(a).strip()),
+                          slack_webhook=(environ.get("MAPWS_SLACK_WEBHOOK")
+                                         or str(table.get("slack_webhook", ""))).strip(),
+                          rules=NotifyRules(**numbers))
 
 
 def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:

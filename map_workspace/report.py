@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from map_workspace.domain.templates import Template
     from map_workspace.errors import MapwsError
     from map_workspace.nightly import Night, PlanRun
+    from map_workspace.notifying import Message, NotifyResult
     from map_workspace.plan_edits import Replan
     from map_workspace.ports import PlanRef, SummaryResult
 
@@ -186,6 +187,62 @@ def print_changes(result: ChangesResult, as_json: bool) -> None:
         at = str(c["at"] or "")[:16].replace("T", " ")
         by = f" — by {one_line(c['by'])}" if c["by"] else ""
         click.echo(f"  {at:<16}  {one_line(c['text'])}{by}")
+
+
+#: ``mapws notify``'s reasons for sending nothing to someone, in words.
+NOTIFY_WHY = {"opted_out": "opted out", "sent_recently": "heard from us recently",
+              "nothing_due": "nothing due or overdue", "non_working_day": "not a working day on the plan's calendar",
+              "no_email": "no email address in Stakeholders"}
+
+
+def print_notify_message(message: Message, error: MapwsError | None, *, dry_run: bool, verbose: bool,
+                         as_json: bool) -> None:
+    """One line per message as it goes (the full text under it with ``--verbose`` and ``--dry-run``)."""
+    if as_json:
+        return
+    what = f"{message.kind} to {message.to}"
+    about = f"{len(message.plans)} plan(s), {len(message.items)} item(s)"
+    if error is not None:
+        click.secho(terminal_safe(f"  FAILED {what}: {one_line(error.message)}"), fg="red", err=True)
+        return
+    click.echo(terminal_safe(f"  {'would send' if dry_run else 'sent'} {what}: {one_line(message.subject)} ({about})"))
+    if dry_run and verbose:
+        for line in message.text.splitlines():
+            click.echo(terminal_safe("      " + line))
+
+
+def print_notified(result: NotifyResult, as_json: bool, *, verbose: bool = False, key: str = "") -> None:
+    """The end of ``mapws notify``: who got nothing and why (each with ``verbose``, else counted by
+    reason), what failed, the count. ``key``: the JSON goes under it (``sync --all --notify`` prints
+    it as one more line after the night's)."""
+    if as_json:
+        echo_json({key: result.as_json()} if key else result.as_json())
+        return
+    from collections import Counter
+
+    for ref, error in result.unread:
+        click.secho(terminal_safe(f"  {ref.slug or ref.id}: not read — {one_line(error.message)}"), fg="red", err=True)
+    if verbose:
+        for skip in result.skipped:
+            click.echo(terminal_safe(f"  skipped {skip.kind} to {skip.to}: {NOTIFY_WHY.get(skip.why, skip.why)}"))
+    elif result.skipped:
+        why = Counter(skip.why for skip in result.skipped)
+        click.echo("  skipped: " + ", ".join(f"{n} {NOTIFY_WHY.get(w, w)}" for w, n in sorted(why.items())))
+    verb = "would be sent" if result.dry_run else "sent"
+    failed = f", {len(result.failed)} failed" if result.failed else ""
+    click.echo(f"{len(result.sent)} message(s) {verb}{failed}, {len(result.skipped)} skipped.")
+    hint = next((error.hint for _, error in result.failed if error.hint), "")
+    if hint:
+        click.echo(f"  → {one_line(hint)}", err=True)
+
+
+def print_opted_out(email: str, plan: str, added: bool, as_json: bool) -> None:
+    if as_json:
+        echo_json({"opted_out": email, "plan": plan or None, "new": added})
+        return
+    about = f"about {terminal_safe(plan)}" if plan else "about any plan"
+    said = "no longer gets" if added else "already did not get"
+    click.echo(f"{terminal_safe(email)} {said} reminders or digests {about} (kept on your side, in the state store).")
 
 
 #: Why a spreadsheet in the plans folder is left alone.

@@ -46,6 +46,23 @@ CREATE TABLE IF NOT EXISTS runs (
     done INTEGER NOT NULL DEFAULT 0,
     failed INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS notifications (
+    recipient TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    day TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    plans TEXT NOT NULL DEFAULT '',
+    items TEXT NOT NULL DEFAULT '',
+    fingerprint TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'sent',
+    PRIMARY KEY (recipient, kind, day)
+);
+CREATE TABLE IF NOT EXISTS notify_opt_outs (
+    email TEXT NOT NULL,
+    plan_key TEXT NOT NULL DEFAULT '',
+    since TEXT NOT NULL,
+    PRIMARY KEY (email, plan_key)
+);
 """
 
 
@@ -211,6 +228,48 @@ class StateStore:
     def finish_run(self, run_id: int) -> None:
         with self._lock:
             self._db.execute("UPDATE runs SET finished = ? WHERE run_id = ?", (_now(), run_id))
+
+
+    # --- what was sent (mapws notify) --------------------------------------------------------------
+
+    def sending(self, recipient: str, kind: str, day: str, plans: list[str], items: list[str],
+                fingerprint: str = "") -> None:
+        """Record a message as about to be sent, committed before the first byte goes out: a run that
+        dies mid-send then finds it recorded and does not send it again (at most once a day)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO notifications (recipient, kind, day, sent_at, plans, items, fingerprint, "
+                "status) VALUES (?, ?, ?, ?, ?, ?, ?, 'sending')",
+                (recipient, kind, day, _now(), "\n".join(plans), "\n".join(items), fingerprint))
+
+    def sent(self, recipient: str, kind: str, day: str) -> None:
+        """The server took it."""
+        with self._lock:
+            self._db.execute("UPDATE notifications SET status = 'sent', sent_at = ? WHERE recipient = ? AND kind = ? "
+                             "AND day = ?", (_now(), recipient, kind, day))
+
+    def not_sent(self, recipient: str, kind: str, day: str) -> None:
+        """The server refused it, or could not be reached: the next run tries again."""
+        with self._lock:
+            self._db.execute("DELETE FROM notifications WHERE recipient = ? AND kind = ? AND day = ?",
+                             (recipient, kind, day))
+
+    def notifications(self) -> list[tuple[str, str, str, str, str]]:
+        """Every message recorded: (recipient, kind, day, fingerprint, status), oldest first."""
+        with self._lock:
+            return [tuple(row) for row in self._db.execute(  # type: ignore[misc]
+                "SELECT recipient, kind, day, fingerprint, status FROM notifications ORDER BY day")]
+
+    def opt_out(self, email: str, plan_key: str = "") -> bool:
+        """Stop mail to ``email`` (about one plan, or every plan); False when already stopped."""
+        with self._lock:
+            cur = self._db.execute("INSERT OR IGNORE INTO notify_opt_outs (email, plan_key, since) VALUES (?, ?, ?)",
+                                   (email.strip().lower(), plan_key, _now()))
+            return cur.rowcount > 0
+
+    def opt_outs(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return [(row[0], row[1]) for row in self._db.execute("SELECT email, plan_key FROM notify_opt_outs")]
 
 
 def _now() -> str:

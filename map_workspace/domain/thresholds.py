@@ -23,3 +23,15 @@ class Thresholds:
     #: False on a closed plan (``mapws close``): nothing is flagged by date any more, in the findings,
     #: the live Flag formulas or the colour rules. Set from the plan's meta, never from config.toml.
     date_flags: bool = True
+
+
+@dataclass(frozen=True)
+class NotifyRules:
+    """The fatigue rules, configurable under ``[notify]`` in config.toml."""
+
+    #: At most one reminder per person every this many business days.
+    every: int = 2
+    #: A person whose items did not change since their last reminder waits this many business days.
+    repeat_after: int = 5
+    #: Items due within this many business days (or overdue) are reminded of.
+    due_within: int = 3
