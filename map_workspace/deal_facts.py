@@ -131,8 +131,8 @@ def crm_ids_of(store: PlanStore, refs: Sequence[PlanRef], config: Config) -> dic
     """Each plan's CRM id as kept seller-side (``mapws link``, ``create --crm-id``), by plan ID; {} when
     none is kept (the CRM rows then join by exact deal name only).
 
-    The one place that knows where the id is kept: a ``crm_id`` column of the seller-side
-    ``private_deals`` table, looked for before it is read (a database from before the column has none)."""
+    The one place that knows where the id is kept: the seller-side ``crm_links`` table (plan key →
+    CRM id) that ``mapws link`` writes, read directly so a database from before it simply has none."""
     import sqlite3
 
     from map_workspace.config import default_state_path
@@ -145,16 +145,13 @@ def crm_ids_of(store: PlanStore, refs: Sequence[PlanRef], config: Config) -> dic
     except sqlite3.Error:
         return {}
     try:
-        columns = {row[1] for row in db.execute("PRAGMA table_info(private_deals)")}
-        if "crm_id" not in columns:
-            return {}
         prefix = f"{store.name}:"
-        rows = db.execute("SELECT plan_key, crm_id FROM private_deals WHERE crm_id IS NOT NULL AND crm_id != ''")
-        kept = {key[len(prefix):]: str(crm_id).strip() for key, crm_id in rows if key.startswith(prefix)}
-    except sqlite3.Error:
+        rows = db.execute("SELECT plan_key, crm_id FROM crm_links").fetchall()
+    except sqlite3.Error:  # no such table: no CRM id was ever recorded
         return {}
     finally:
         db.close()
+    kept = {key[len(prefix):]: str(crm_id).strip() for key, crm_id in rows if key.startswith(prefix) and crm_id}
     return {ref.id: kept[ref.id] for ref in refs if ref.id in kept}
 
 

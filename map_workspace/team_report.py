@@ -102,6 +102,11 @@ def _plain(value: Any) -> Any:
 
 # --- joining the CRM export to the plans -------------------------------------------------------------
 
+def _blank(value: Any) -> bool:
+    """None, NaN (pandas' empty cell) or ""."""
+    return value is None or value == "" or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
 def _same_id(a: str, b: str) -> bool:
     """Salesforce IDs come as 15 (case-sensitive) or 18 characters: the first 15 are the same record."""
     if a == b:
@@ -116,21 +121,27 @@ def join_crm(deals: Sequence[DealFacts], crm: CrmExport | None) -> tuple[pd.Data
     plans["crm_row"] = pd.NA
     if crm is None or not crm.deals:
         return plans, pd.DataFrame(columns=["crm_id", "name", "outcome", "created", "close_date", "amount"])
+    # By CRM id first, for every row; then by exact deal name, among the plans no row's id took
+    # (a plan named twice is not guessed between).
+    taken: dict[int, int] = {}
+    for row, deal in enumerate(crm.deals):
+        hit = [int(i) for i, crm_id in plans["crm_id"].items()
+               if not _blank(crm_id) and _same_id(str(crm_id), deal.crm_id)]
+        if len(hit) == 1 and hit[0] not in taken:
+            taken[hit[0]] = row
     by_name: dict[str, list[int]] = {}
     for i, name in plans["deal"].items():
-        by_name.setdefault(str(name), []).append(int(i))
-    taken: set[int] = set()
-    unmatched = []
+        if int(i) not in taken:
+            by_name.setdefault(str(name), []).append(int(i))
+    matched = set(taken.values())
     for row, deal in enumerate(crm.deals):
-        hit = [int(i) for i, crm_id in plans["crm_id"].items() if crm_id and _same_id(str(crm_id), deal.crm_id)]
-        if not hit:
-            named = [i for i in by_name.get(deal.name, []) if not plans.at[i, "crm_id"]]
-            hit = named if len(named) == 1 else []  # two plans of that name: not guessed
-        if len(hit) == 1 and hit[0] not in taken:
-            taken.add(hit[0])
-            plans.at[hit[0], "crm_row"] = row
-        else:
-            unmatched.append(deal)
+        named = by_name.get(deal.name, [])
+        if row not in matched and len(named) == 1 and named[0] not in taken:
+            taken[named[0]] = row
+            matched.add(row)
+    for i, row in taken.items():
+        plans.at[i, "crm_row"] = row
+    unmatched = [deal for row, deal in enumerate(crm.deals) if row not in matched]
     _merge_crm(plans, crm.deals)
     return plans, pd.DataFrame([_crm_row(d) for d in unmatched],
                                columns=["crm_id", "name", "outcome", "created", "close_date", "amount"])
@@ -148,14 +159,14 @@ def _merge_crm(plans: pd.DataFrame, crm_deals: Sequence[CrmDeal]) -> None:
     and its created date starts the cycle (the deal is older than its plan)."""
     for i, row in plans[plans["crm_row"].notna()].iterrows():
         deal = crm_deals[int(row["crm_row"])]
-        if not row["outcome"] and deal.closed:
+        if _blank(row["outcome"]) and deal.closed:
             plans.at[i, "outcome"] = deal.outcome
             plans.at[i, "closed_on"] = deal.close_date.isoformat() if deal.close_date else None
         if deal.created:
             plans.at[i, "created"] = deal.created.isoformat()
         if pd.isna(row["deal_value"]) and deal.amount is not None:
             plans.at[i, "deal_value"] = deal.amount
-        if not row["crm_id"]:
+        if _blank(row["crm_id"]):
             plans.at[i, "crm_id"] = deal.crm_id
 
 
