@@ -57,7 +57,9 @@ def _svg(figure: Any, salt: str) -> str:
 
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path"}):
-        figure.savefig(buffer, format="svg", bbox_inches="tight")
+        # No metadata block: no creation time (the same report gives the same page), no RDF links.
+        figure.savefig(buffer, format="svg", bbox_inches="tight",
+                       metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = buffer.getvalue()
     return text[text.index("<svg"):]
 
