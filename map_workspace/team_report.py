@@ -86,16 +86,13 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        if pd.isna(value):
-            return None
-        return int(value) if float(value).is_integer() and not isinstance(value, float) else float(value)
-    if hasattr(value, "item"):  # a numpy scalar
+    import numpy as np
+
+    if isinstance(value, np.generic):  # a numpy number or bool
         value = value.item()
-        return None if isinstance(value, float) and pd.isna(value) else value
-    if value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and pd.isna(value):
         return None
     return value
 
