@@ -665,6 +665,14 @@ def report_command(obj: CliContext, crm_file: Path | None, since: str | None, fm
         output = Path(f"mapws-report-{team.as_of.isoformat()}.{fmt}")
     written = write(team, fmt, output) if output is not None else None
     report.print_team_report(team, fmt=fmt, written=written, as_json=obj.as_json)
+    if team.failed:
+        from map_workspace.errors import PlanError
+
+        err = PlanError(f"{len(team.failed)} plan(s) could not be read and are left out of the report: "
+                        f"{', '.join(plan for plan, _ in team.failed)}.",
+                        "Run 'mapws sync PLAN' on each to see what is wrong with it.")
+        err.json_on_stdout = False  # stdout holds the report
+        raise err
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from map_workspace.config import Config
+from map_workspace.errors import MapwsError
 from map_workspace.ports import PlanRef, PlanStore
 
 if TYPE_CHECKING:
@@ -76,6 +77,9 @@ class Gathered:
     deals: tuple[DealFacts, ...]
     read: int
     remembered: int
+    #: Plans that could not be read (a damaged file, a refused read): (plan, what went wrong). The
+    #: report goes on without them and says so.
+    failed: tuple[tuple[str, str], ...] = ()
 
 
 def gather(store: PlanStore, config: Config) -> Gathered:
@@ -88,17 +92,20 @@ def gather(store: PlanStore, config: Config) -> Gathered:
     private = app.private_facts(store, refs, config)
     crm_ids = crm_ids_of(store, refs, config)
     state = _state_store(store, config)
-    deals = []
+    deals, failed = [], []
     try:
         for ref in refs:
-            snapshot, read = _snapshot(store, ref, state)
-            deals.append(facts_of(ref, snapshot, config, private=private[ref.id], closed=closed.get(ref.id),
-                                  crm_id=crm_ids.get(ref.id), read=read))
+            try:
+                snapshot, read = _snapshot(store, ref, state)
+                deals.append(facts_of(ref, snapshot, config, private=private[ref.id], closed=closed.get(ref.id),
+                                      crm_id=crm_ids.get(ref.id), read=read))
+            except MapwsError as exc:
+                failed.append((ref.slug or ref.id, exc.message))
     finally:
         if state is not None:
             state.close()
     n_read = sum(1 for d in deals if d.read)
-    return Gathered(tuple(deals), n_read, len(deals) - n_read)
+    return Gathered(tuple(deals), n_read, len(deals) - n_read, tuple(failed))
 
 
 def _state_store(store: PlanStore, config: Config) -> StateStore | None:

@@ -762,3 +762,5 @@ def _print_team_tables(team: Any) -> None:
     for line in team.method:
         console.print(f"  · {text(line)}")
     console.print(f"({team.plans_read} plan(s) read, {team.plans_remembered} from the state store unread.)")
+    for plan, why in team.failed:
+        console.print(f"[red]Left out {text(plan)}: {text(why)}[/]")

@@ -49,6 +49,8 @@ class TeamReport:
     significance: dict[str, Any] | None = None
     plans_read: int = 0
     plans_remembered: int = 0
+    #: Plans left out because they could not be read: (plan, why).
+    failed: tuple[tuple[str, str], ...] = ()
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by its title: an .xlsx sheet each, an HTML table each."""
@@ -74,6 +76,7 @@ class TeamReport:
             "cautions": self.cautions,
             "method": self.method,
             "plans": {"read": self.plans_read, "from_state_store": self.plans_remembered},
+            "failed_plans": [{"plan": plan, "error": why} for plan, why in self.failed],
         }
 
 
@@ -334,6 +337,8 @@ def make_report(store: Any, config: Any, *, crm_path: Any = None, since: date | 
     days = [as_of] + [date.fromisoformat(d) for f in gathered.deals for d in (f.planned_decision, f.closed_on) if d]
     days += [d.close_date for d in (crm.deals if crm else ()) if d.close_date]
     calendar = app.calendar_for(config, min(days), max(days))
-    return build(gathered.deals, crm, as_of=as_of, since=since,
+    team = build(gathered.deals, crm, as_of=as_of, since=since,
                  business_days=lambda a, b: business_days_between(a, b, calendar),
                  plans_read=gathered.read, plans_remembered=gathered.remembered)
+    team.failed = gathered.failed
+    return team

@@ -185,6 +185,8 @@ def render_html(report: TeamReport) -> str:
         _table("By seller", doc["by_seller"], list(report.by_seller.columns), "by_seller"),
     ]
     cautions = "".join(f'<p class="caution">{html.escape(c)}</p>' for c in report.cautions)
+    cautions += "".join(f'<p class="caution">Left out {html.escape(plan)}: {html.escape(why)}</p>'
+                        for plan, why in report.failed)
     sig = report.significance
     significance = (f"<p>{html.escape(sig['test'])}: p = {sig['p_value']}</p>" if sig else "")
     method = "".join(f"<li>{html.escape(m)}</li>" for m in report.method)

@@ -226,3 +226,16 @@ def test_no_other_command_imports_pandas_or_matplotlib(team):
         assert seen["code"] == 0 and seen["after"] == [], (args, seen)
     assert "pandas" in probe(["report", "--dir", str(root / "maps"), "--today", AS_OF, "--json"],
                              heavy)["after"]
+
+
+def test_a_damaged_plan_is_left_out_and_named(tmp_path):
+    env = {"MAPWS_BACKEND": "local", "MAPWS_DIR": str(tmp_path / "maps"), "MAPWS_STATE": str(tmp_path / "s.sqlite"),
+           "MAPWS_TODAY": "2026-02-02"}
+    run(env, "create", "Acme rollout", "--decision-date", "2026-05-29", "--buyer", "dana@acme.example", "--template",
+        "light", "--today", "2026-01-05")
+    (tmp_path / "maps" / "broken.xlsx").write_bytes(b"not a workbook")
+    result = run(env, "report", "--json", code=3)
+    doc = json.loads(result.stdout)
+    assert [p["deal"] for p in doc["pipeline"]] == ["Acme rollout"]
+    assert [f["plan"] for f in doc["failed_plans"]] == ["broken"] and doc["failed_plans"][0]["error"]
+    assert "1 plan(s) could not be read" in result.stderr and "mapws sync PLAN" in result.stderr
