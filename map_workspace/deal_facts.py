@@ -92,13 +92,17 @@ def gather(store: PlanStore, config: Config) -> Gathered:
     private = app.private_facts(store, refs, config)
     crm_ids = crm_ids_of(store, refs, config)
     state = _state_store(store, config)
+    drive = config.state.strip().lower() == "drive"
     deals, failed = [], []
     try:
         for ref in refs:
             try:
                 snapshot, read = _snapshot(store, ref, state)
-                deals.append(facts_of(ref, snapshot, config, private=private[ref.id], closed=closed.get(ref.id),
-                                      crm_id=crm_ids.get(ref.id), read=read))
+                facts = facts_of(ref, snapshot, config, private=private[ref.id], closed=closed.get(ref.id),
+                                 crm_id=crm_ids.get(ref.id), read=read)
+                deals.append(facts)
+                if read and facts.outcome and state is not None and not drive:
+                    _remember_closed(state, store, ref, snapshot)
             except MapwsError as exc:
                 failed.append((ref.slug or ref.id, exc.message))
     finally:
@@ -132,6 +136,26 @@ def _snapshot(store: PlanStore, ref: PlanRef, state: StateStore | None) -> tuple
             if ref.version and store.unchanged_since(remembered.version, ref) and remembered.snapshot is not None:
                 return remembered.snapshot, False
     return store.read(ref), True
+
+
+def _remember_closed(state: StateStore, store: PlanStore, ref: PlanRef, snapshot: Snapshot) -> None:
+    """Keep a closed plan's snapshot in the state store, as a night keeps the plans it syncs: the night
+    skips closed plans, so without this every report would read each of them again. The entry holds
+    no conclusions (``facts`` ""): a night that meets the plan again (reopened) plans it afresh. A
+    cache: a state store busy with a night is left alone."""
+    import sqlite3
+
+    from map_workspace.nightly import plan_key
+
+    version = snapshot.token.version
+    if not version:
+        return
+    key = plan_key(store, ref)
+    remembered = state.get(key)
+    try:
+        state.put(key, version, snapshot, remembered.synced_day if remembered else "", "")
+    except sqlite3.Error:
+        return
 
 
 def crm_ids_of(store: PlanStore, refs: Sequence[PlanRef], config: Config) -> dict[str, str]:

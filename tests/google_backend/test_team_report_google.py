@@ -45,6 +45,11 @@ def test_the_team_report_on_google(emulator, buyer, tmp_path):
     closed = {ids[d] for d in ("Acme rollout", "Globex pilot", "Initech renewal")}
     assert read == closed
     assert not [e for e in calls(emulator) if is_sheets_write(e)]  # a report writes nothing
+    # The closed plans' snapshots are kept now: the next report reads no plan at all.
+    emulator.log.clear()
+    again = json.loads(run(env, "report", "--crm", crm, "--json").stdout)
+    assert again["plans"] == {"read": 0, "from_state_store": 5} and again["outcomes"] == doc["outcomes"]
+    assert not [e for e in calls(emulator) if is_sheets_read(e)]
 
     page = tmp_path / "team.html"
     run(env, "report", "--crm", crm, "-o", page)
