@@ -696,7 +696,8 @@ def _print_team_tables(team: Any) -> None:
 
     from map_workspace.team_report import records
 
-    console = Console(highlight=False, soft_wrap=False)
+    # A terminal's own width; written to a file or a pipe, wide enough that no column is cut.
+    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
     health = {"off_track": "[red]Off track[/]", "at_risk": "[yellow]At risk[/]", "on_track": "[green]On track[/]"}
 
     def text(value: Any) -> str:

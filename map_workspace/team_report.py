@@ -237,7 +237,8 @@ def build(deals: Sequence[DealFacts], crm: CrmExport | None, *, as_of: date, sin
     method.append(
         "Outcomes: closed deals (won, lost, no decision; a CRM deal closed without a win counts as lost). With an "
         "accepted MAP: a plan the buyer edited at least once (a change the sync observed that mapws did not make "
-        "itself) or that had a check-in. Without: CRM deals with no plan, and plans the buyer never touched. Win "
+        "itself, and that no seller-side person saved, where the file says who) or that had a check-in. "
+        "Without: CRM deals with no plan, and plans the buyer never touched. Win "
         "rate = won / closed deals; cycle = created → close date in calendar days (the CRM's created date when "
         "the deal is in the export, else the plan's), median over the group's closed deals.")
     for key, words in (("with_map", "with an accepted MAP"), ("without_map", "without one")):
