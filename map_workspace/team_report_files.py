@@ -93,17 +93,15 @@ def charts(report: TeamReport) -> dict[str, str]:
           [WITH_COLOUR, WITHOUT_COLOUR], [f"{g['won']} of {g['deals']} won" for g in (w, wo)], "{:.0f}%")
     ax.set_ylabel("Win rate (%)")
     ax.set_ylim(0, 115)
-    ax.set_title("Win rate, with and without a MAP", fontsize=10)
     out["Win rate with and without a MAP"] = _svg(fig, "win-rate")
 
     fig = _figure()
     ax = fig.subplots()
     cycles = [g["median_cycle_days"] for g in (w, wo)]
     _bars(ax, labels, cycles, [WITH_COLOUR, WITHOUT_COLOUR], [f"{g['deals']} closed" for g in (w, wo)],
-          "{:.0f} days")
+          "{:g} days")
     ax.set_ylabel("Median cycle (days)")
     ax.set_ylim(0, max([c for c in cycles if c is not None] or [1]) * 1.3)
-    ax.set_title("Sales cycle, with and without a MAP", fontsize=10)
     out["Sales cycle with and without a MAP"] = _svg(fig, "cycle")
 
     fig = _figure()
@@ -114,7 +112,6 @@ def charts(report: TeamReport) -> dict[str, str]:
           ["#2e8b57", "#e69f00", "#c0392b"], [f"{r['won']} of {r['deals']}" for r in rows], "{:.0f}%")
     ax.set_ylabel("Win rate (%)")
     ax.set_ylim(0, 115)
-    ax.set_title("Slips and the outcome", fontsize=10)
     out["Slips and the outcome"] = _svg(fig, "slips")
 
     fig = _figure()
@@ -127,9 +124,11 @@ def charts(report: TeamReport) -> dict[str, str]:
         ax.annotate(str(v), (v, i), va="center", fontsize=8, xytext=(3, 0), textcoords="offset points")
     ax.set_xlabel("Open plans")
     ax.set_xlim(0, max(values + [1]) * 1.2)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.invert_yaxis()
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title("Pipeline health", fontsize=10)
     out["Pipeline health"] = _svg(fig, "health")
     return out
 
@@ -145,12 +144,12 @@ def _cell(value: Any) -> str:
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: list[str], key: str) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f'<th data-key="{html.escape(c)}">{html.escape(c.replace("_", " "))}</th>' for c in columns)
     body = "".join("<tr>" + "".join(f'<td data-key="{html.escape(c)}">{_cell(r.get(c))}</td>' for c in columns)
                    + "</tr>" for r in rows)
     empty = "" if rows else '<p class="empty">None.</p>'
-    return (f'<section><h2>{html.escape(title)}</h2><table id="{key}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>{empty}</section>")
+    return (f'<section><h2>{html.escape(title)}</h2><div class="scroll"><table id="{key}"><thead><tr>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table></div>{empty}</section>")
 
 
 STYLE = """
@@ -161,7 +160,8 @@ figure{margin:0;border:1px solid #e3e8ee;border-radius:6px;padding:.5rem}
 figure svg{display:block;width:100%;height:auto;min-width:18rem;max-width:28rem}
 figcaption{font-size:.85rem;color:#5b6b7b;text-align:center}
 table{border-collapse:collapse;font-size:.85rem;margin-top:.5rem} th,td{border-bottom:1px solid #e3e8ee;
-padding:.3rem .6rem;text-align:left;vertical-align:top} th{background:#f5f7fa}
+padding:.3rem .6rem;text-align:left;vertical-align:top;white-space:nowrap} th{background:#f5f7fa}
+.scroll{overflow-x:auto}
 .caution{background:#fff6e0;border-left:4px solid #e69f00;padding:.4rem .8rem}
 .method li{margin:.3rem 0;color:#3d4b59}
 """
