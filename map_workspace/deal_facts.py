@@ -92,7 +92,6 @@ def gather(store: PlanStore, config: Config) -> Gathered:
     private = app.private_facts(store, refs, config)
     crm_ids = crm_ids_of(store, refs, config)
     state = _state_store(store, config)
-    drive = config.state.strip().lower() == "drive"
     deals, failed = [], []
     try:
         for ref in refs:
@@ -101,7 +100,7 @@ def gather(store: PlanStore, config: Config) -> Gathered:
                 facts = facts_of(ref, snapshot, config, private=private[ref.id], closed=closed.get(ref.id),
                                  crm_id=crm_ids.get(ref.id), read=read)
                 deals.append(facts)
-                if read and facts.outcome and state is not None and not drive:
+                if read and facts.outcome and state is not None:
                     _remember_closed(state, store, ref, snapshot)
             except MapwsError as exc:
                 failed.append((ref.slug or ref.id, exc.message))
@@ -113,11 +112,13 @@ def gather(store: PlanStore, config: Config) -> Gathered:
 
 
 def _state_store(store: PlanStore, config: Config) -> StateStore | None:
-    """The nightly's state store when there is one (the report never creates one)."""
+    """The nightly's state store when there is one (the report never creates one). A state kept in
+    Drive (``--state drive``) is downloaded only under a night's lease, which a report must not take:
+    the report then reads every plan."""
     from map_workspace.nightly import open_state
 
     if config.state.strip().lower() == "drive":
-        return open_state(store, config)
+        return None
     path = Path(config.state).expanduser() if config.state else None
     from map_workspace.config import default_state_path
 
