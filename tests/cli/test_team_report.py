@@ -13,16 +13,7 @@ import openpyxl
 import pytest
 
 from tests.cli.test_imports import probe
-from tests.support.team import (
-    ACME_CRM_ID,
-    AS_OF,
-    HUBSPOT_EXPORT,
-    SALESFORCE_REPORT,
-    as_json,
-    link_crm,
-    make_team,
-    run,
-)
+from tests.support.team import AS_OF, HUBSPOT_EXPORT, SALESFORCE_REPORT, as_json, local_team, run
 
 
 def mark_done(plans: Path, slug: str) -> None:
@@ -38,16 +29,9 @@ def mark_done(plans: Path, slug: str) -> None:
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory):
-    """The team's plans (tests/support/team.py), made once for the module; tests copy nothing and
-    write only beside them."""
-    root = tmp_path_factory.mktemp("team")
-    env = {"MAPWS_BACKEND": "local", "MAPWS_DIR": str(root / "maps"), "MAPWS_STATE": str(root / "state.sqlite"),
-           "MAPWS_TODAY": AS_OF}
-    ids = make_team(env, lambda slug: mark_done(root / "maps", slug))
-    link_crm(root / "state.sqlite", f"local:{ids['Acme rollout']}", ACME_CRM_ID)
-    (root / "salesforce.csv").write_text(SALESFORCE_REPORT, encoding="utf-8")
-    (root / "hubspot.csv").write_text(HUBSPOT_EXPORT, encoding="utf-8")
-    return root, env, ids
+    """The team's plans (tests/support/team.py), made once per test process; tests only read them or
+    write beside them."""
+    return local_team(tmp_path_factory.mktemp, mark_done)
 
 
 def test_the_figures_with_a_salesforce_report(team):

@@ -12,21 +12,16 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_team_report import mark_done
-from tests.support.team import ACME_CRM_ID, AS_OF, SALESFORCE_REPORT, as_json, link_crm, make_team, run
+from tests.support.team import AS_OF, as_json, local_team, run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
 def page_and_figures(tmp_path_factory):
-    root = tmp_path_factory.mktemp("html")
-    env = {"MAPWS_BACKEND": "local", "MAPWS_DIR": str(root / "maps"), "MAPWS_STATE": str(root / "state.sqlite"),
-           "MAPWS_TODAY": AS_OF}
-    ids = make_team(env, lambda slug: mark_done(root / "maps", slug))
-    link_crm(root / "state.sqlite", f"local:{ids['Acme rollout']}", ACME_CRM_ID)
+    root, env, _ = local_team(tmp_path_factory.mktemp, mark_done)
     crm = root / "salesforce.csv"
-    crm.write_text(SALESFORCE_REPORT, encoding="utf-8")
-    page = root / "team.html"
+    page = tmp_path_factory.mktemp("html") / "team.html"
     said = run(env, "report", "--crm", crm, "--format", "html", "-o", page).stdout
     assert f"Wrote the report (html) to {page}" in said
     return page, as_json(env, "report", "--crm", crm)

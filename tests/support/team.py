@@ -42,6 +42,25 @@ DEALS = {
 ACME_CRM_ID = "0065g00000AcmeQAAR"
 
 
+_LOCAL_TEAM: dict[str, tuple[Path, dict[str, str], dict[str, str]]] = {}
+
+
+def local_team(make_dir: Callable[[str], Path], mark_done: Callable[[Path, str], None]) -> tuple[Path, dict[str, str],
+                                                                                                dict[str, str]]:
+    """The team on the local backend, made once per test process (its tests only read it or write
+    beside it): (folder, env, plan IDs by deal), with both CRM exports written in the folder."""
+    if "team" not in _LOCAL_TEAM:
+        root = make_dir("team")
+        env = {"MAPWS_BACKEND": "local", "MAPWS_DIR": str(root / "maps"),
+               "MAPWS_STATE": str(root / "state.sqlite"), "MAPWS_TODAY": AS_OF}
+        ids = make_team(env, lambda slug: mark_done(root / "maps", slug))
+        link_crm(root / "state.sqlite", f"local:{ids['Acme rollout']}", ACME_CRM_ID)
+        (root / "salesforce.csv").write_text(SALESFORCE_REPORT, encoding="utf-8")
+        (root / "hubspot.csv").write_text(HUBSPOT_EXPORT, encoding="utf-8")
+        _LOCAL_TEAM["team"] = (root, env, ids)
+    return _LOCAL_TEAM["team"]
+
+
 def run(env: dict[str, str], *args: Any, code: int = 0) -> Any:
     result = CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
     assert result.exit_code == code, (result.exit_code, result.output)
