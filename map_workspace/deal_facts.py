@@ -91,6 +91,7 @@ def gather(store: PlanStore, config: Config) -> Gathered:
     closed = app.closed_plans(store, config, refs)
     private = app.private_facts(store, refs, config)
     crm_ids = crm_ids_of(store, refs, config)
+    seen = buyer_edits_seen(store, refs, config)
     state = _state_store(store, config)
     deals, failed = [], []
     try:
@@ -98,7 +99,7 @@ def gather(store: PlanStore, config: Config) -> Gathered:
             try:
                 snapshot, read = _snapshot(store, ref, state)
                 facts = facts_of(ref, snapshot, config, private=private[ref.id], closed=closed.get(ref.id),
-                                 crm_id=crm_ids.get(ref.id), read=read)
+                                 crm_id=crm_ids.get(ref.id), buyer_seen=seen.get(ref.id), read=read)
                 deals.append(facts)
                 if read and facts.outcome and state is not None:
                     _remember_closed(state, store, ref, snapshot)
@@ -159,31 +160,52 @@ def _remember_closed(state: StateStore, store: PlanStore, ref: PlanRef, snapshot
         return
 
 
-def crm_ids_of(store: PlanStore, refs: Sequence[PlanRef], config: Config) -> dict[str, str]:
-    """Each plan's CRM id as kept seller-side (``mapws link``, ``create --crm-id``), by plan ID; {} when
-    none is kept (the CRM rows then join by exact deal name only).
-
-    The one place that knows where the id is kept: the seller-side ``crm_links`` table (plan key →
-    CRM id) that ``mapws link`` writes, read directly so a database from before it simply has none."""
+def _seller_side_rows(config: Config, query: str) -> list[tuple[Any, ...]]:
+    """Rows of a query on the seller-side database, opened read-only; [] when there is no database or
+    no such table (a database from before the table was added)."""
     import sqlite3
 
     from map_workspace.config import default_state_path
 
     path = app_private_path(config) or default_state_path()
     if not path.is_file():
-        return {}
+        return []
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
-        return {}
+        return []
     try:
-        prefix = f"{store.name}:"
-        rows = db.execute("SELECT plan_key, crm_id FROM crm_links").fetchall()
-    except sqlite3.Error:  # no such table: no CRM id was ever recorded
-        return {}
+        return db.execute(query).fetchall()
+    except sqlite3.Error:
+        return []
     finally:
         db.close()
-    kept = {key[len(prefix):]: str(crm_id).strip() for key, crm_id in rows if key.startswith(prefix) and crm_id}
+
+
+def buyer_edits_seen(store: PlanStore, refs: Sequence[PlanRef], config: Config) -> dict[str, date]:
+    """The day of the buyer's last edit each plan's nights saw in the file itself (Drive's last
+    modifying user, a workbook's last-modified-by; the ``plan_status`` table the nightly keeps for
+    ``mapws list``), by plan ID: more exact than the History, which dates an edit by the sync that
+    logged it."""
+    prefix = f"{store.name}:"
+    seen = {}
+    for key, at in _seller_side_rows(config, "SELECT plan_key, buyer_at FROM plan_status WHERE buyer_at != ''"):
+        day = _day(str(at))
+        if str(key).startswith(prefix) and day is not None:
+            seen[str(key)[len(prefix):]] = day
+    return {ref.id: seen[ref.id] for ref in refs if ref.id in seen}
+
+
+def crm_ids_of(store: PlanStore, refs: Sequence[PlanRef], config: Config) -> dict[str, str]:
+    """Each plan's CRM id as kept seller-side (``mapws link``, ``create --crm-id``), by plan ID; {} when
+    none is kept (the CRM rows then join by exact deal name only).
+
+    The one place that knows where the id is kept: the seller-side ``crm_links`` table (plan key →
+    CRM id) that ``mapws link`` writes."""
+    prefix = f"{store.name}:"
+    kept = {str(key)[len(prefix):]: str(crm_id).strip()
+            for key, crm_id in _seller_side_rows(config, "SELECT plan_key, crm_id FROM crm_links")
+            if str(key).startswith(prefix) and crm_id}
     return {ref.id: kept[ref.id] for ref in refs if ref.id in kept}
 
 
@@ -213,8 +235,9 @@ def buyer_edits(history: Sequence[HistoryRow], sellers: set[str]) -> list[Histor
 
 
 def facts_of(ref: PlanRef, snapshot: Snapshot, config: Config, *, private: Any = None, closed: Any = None,
-             crm_id: str | None = None, read: bool = True) -> DealFacts:
-    """One plan's facts from its snapshot: planned for today as a sync would (nothing is written)."""
+             crm_id: str | None = None, buyer_seen: date | None = None, read: bool = True) -> DealFacts:
+    """One plan's facts from its snapshot: planned for today as a sync would (nothing is written).
+    ``buyer_seen``: the day of the buyer's last edit as the nights saw it in the file, when known."""
     from map_workspace import app
     from map_workspace.domain.model import Side
     from map_workspace.domain.rules import decision_item
@@ -232,6 +255,7 @@ def facts_of(ref: PlanRef, snapshot: Snapshot, config: Config, *, private: Any =
     pending = [h for h in result.changes.history if not h.note.lower().startswith(OWN_NOTES) and h.field != "Plan"
                and not (h.by and h.by.strip().lower() in sellers)]
     days = [r.at.date() for r in edits if r.at is not None] + ([today] if pending else [])
+    days += [buyer_seen] if buyer_seen is not None else []
     last_edit = max(days) if days else None
     seller_lead = _seller_lead(plan.stakeholders)
     slipped = [i for i in plan.items if i.baseline and i.due and i.due > i.baseline]
@@ -254,7 +278,8 @@ def facts_of(ref: PlanRef, snapshot: Snapshot, config: Config, *, private: Any =
         overdue=sum(1 for f in result.findings if f.code in OVERDUE_CODES),
         next_milestone=nxt.activity if nxt else None, next_milestone_due=iso(nxt.due) if nxt else None,
         last_buyer_edit=iso(last_edit), days_since_buyer_edit=(today - last_edit).days if last_edit else None,
-        buyer_edits=len(edits) + len(pending), checkins=len(checkins), accepted=bool(edits or pending or checkins),
+        buyer_edits=len(edits) + len(pending), checkins=len(checkins),
+        accepted=bool(edits or pending or checkins or buyer_seen),
         deal_value=getattr(private, "deal_value", None), forecast=getattr(private, "forecast", "") or "",
         outcome=outcome or None, closed_on=closed_on, planned_decision=iso(planned), crm_id=crm_id or None,
         read=read,

@@ -230,3 +230,27 @@ def test_a_damaged_plan_is_left_out_and_named(tmp_path):
     assert [p["deal"] for p in doc["pipeline"]] == ["Acme rollout"]
     assert [f["plan"] for f in doc["failed_plans"]] == ["broken"] and doc["failed_plans"][0]["error"]
     assert "1 plan(s) could not be read" in result.stderr and "mapws sync PLAN" in result.stderr
+
+
+def test_the_buyers_last_edit_as_the_nights_saw_it_in_the_file(tmp_path):
+    """Where the nightly recorded who last changed the file (the ``plan_status`` table engineer
+    silence's nights keep for ``mapws list``), the report dates the buyer's last edit by it."""
+    import sqlite3
+
+    env = {"MAPWS_BACKEND": "local", "MAPWS_DIR": str(tmp_path / "maps"), "MAPWS_STATE": str(tmp_path / "s.sqlite"),
+           "MAPWS_TODAY": "2026-02-16"}
+    made = as_json(env, "create", "Hooli platform", "--decision-date", "2026-05-29", "--buyer", "gavin@hooli.example",
+                   "--template", "light", "--today", "2026-01-05")
+    run(env, "sync", "--all")
+    before = as_json(env, "report")["pipeline"][0]
+    assert (before["accepted"], before["days_since_buyer_edit"]) == (False, None)
+    db = sqlite3.connect(tmp_path / "s.sqlite")
+    db.execute("CREATE TABLE IF NOT EXISTS plan_status (plan_key TEXT PRIMARY KEY, buyer_at TEXT NOT NULL DEFAULT '',"
+               " buyer_by TEXT NOT NULL DEFAULT '', watched_since TEXT NOT NULL DEFAULT '',"
+               " day TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT '')")
+    db.execute("INSERT OR REPLACE INTO plan_status (plan_key, buyer_at, buyer_by) VALUES (?, ?, ?)",
+               (f"local:{made['plan']}", "2026-02-11T15:02:00+00:00", "Gavin Belson"))
+    db.commit()
+    db.close()
+    after = as_json(env, "report")["pipeline"][0]
+    assert (after["accepted"], after["days_since_buyer_edit"]) == (True, 5)
