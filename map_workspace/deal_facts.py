@@ -255,6 +255,8 @@ def facts_of(ref: PlanRef, snapshot: Snapshot, config: Config, *, private: Any =
     pending = [h for h in result.changes.history if not h.note.lower().startswith(OWN_NOTES) and h.field != "Plan"
                and not (h.by and h.by.strip().lower() in sellers)]
     days = [r.at.date() for r in edits if r.at is not None] + ([today] if pending else [])
+    if buyer_seen is not None and buyer_seen > today:  # a file saved "after" --today: no use for today's figures
+        buyer_seen = None
     days += [buyer_seen] if buyer_seen is not None else []
     last_edit = max(days) if days else None
     seller_lead = _seller_lead(plan.stakeholders)
