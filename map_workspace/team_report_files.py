@@ -26,26 +26,20 @@ def pipeline_csv(report: TeamReport) -> str:
 
 
 def write_xlsx(report: TeamReport, path: Path) -> None:
-    """One sheet per table, and a Method sheet with the words that say how each figure was made."""
+    """One sheet per table, and a Method sheet with the words that say how each figure was made.
+    Text is stored as text: a deal or milestone named "=HYPERLINK(…)" never becomes a formula."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for title, frame in report.tables().items():
-            _safe_text(frame).to_excel(writer, sheet_name=SHEET_NAMES[title], index=False)
+            frame.to_excel(writer, sheet_name=SHEET_NAMES[title], index=False)
         notes = pd.DataFrame({"method": [*report.method, *report.cautions]})
         notes.to_excel(writer, sheet_name="Method", index=False)
         for sheet in writer.book.worksheets:
             for column in sheet.columns:
+                for cell in column:
+                    if cell.data_type == "f":  # openpyxl reads text starting with "=" as a formula
+                        cell.data_type = "s"
                 width = max(len(str(c.value or "")) for c in column)
                 sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
-
-
-def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text that a spreadsheet would run as a formula (a deal or milestone named "=HYPERLINK(…)")
-    is written with a leading apostrophe's meaning: as text."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object:
-            out[column] = out[column].map(lambda v: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v)
-    return out
 
 
 # --- the HTML page --------------------------------------------------------------------------------

@@ -85,3 +85,20 @@ def test_projection_error_counts_working_days_on_the_calendar_given():
 
     holiday = build(plans, None, as_of=date(2026, 4, 10), business_days=working_days)
     assert sorted(holiday.projection["error_business_days"]) == [-3, 1]
+
+
+def test_buyer_and_seller_text_never_becomes_markup_or_a_formula(tmp_path):
+    import openpyxl
+
+    from map_workspace.team_report_files import render_html, write_xlsx
+
+    hostile = deal("<img src=x onerror=alert(1)>", next_milestone="=HYPERLINK(\"http://evil.example\",\"x\")",
+                   next_milestone_due="2026-03-01")
+    report = build([hostile, deal("@SUM(A1:A9)")], None, as_of=date(2026, 2, 1))
+    page = render_html(report)
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    write_xlsx(report, tmp_path / "r.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx")["Pipeline"]
+    cells = {c.value: c.data_type for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
+    assert cells['=HYPERLINK("http://evil.example","x")'] == "s" and cells["@SUM(A1:A9)"] == "s"
+    assert "f" not in cells.values()
