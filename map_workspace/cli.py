@@ -653,8 +653,12 @@ def report_command(obj: CliContext, crm_file: Path | None, since: str | None, fm
     from map_workspace.team_report import make_report
     from map_workspace.team_report_files import SUFFIXES, write
 
-    if fmt is None:
-        fmt = "json" if obj.as_json else SUFFIXES.get(output.suffix.lower(), "table") if output else "table"
+    if fmt is None and output is not None:
+        fmt = SUFFIXES.get(output.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"Which format for {output}? Its extension does not say.",
+                             "Name the file .html, .xlsx, .csv or .json, or give --format.")
+    fmt = fmt or ("json" if obj.as_json else "table")
     if fmt == "table" and output is not None:
         raise UsageError("A table is for the terminal; -o writes a file.",
                          "Give --format csv, xlsx, html or json with -o.")

@@ -254,3 +254,16 @@ def test_the_buyers_last_edit_as_the_nights_saw_it_in_the_file(tmp_path):
     db.close()
     after = as_json(env, "report")["pipeline"][0]
     assert (after["accepted"], after["days_since_buyer_edit"]) == (True, 5)
+
+
+def test_output_options(team, tmp_path):
+    root, env, ids = team
+    refused = run(env, "report", "--format", "table", "-o", tmp_path / "t.txt", code=2)
+    assert "-o writes a file" in refused.stderr and not (tmp_path / "t.txt").exists()
+    both = json.loads(run(env, "report", "--json", "-o", tmp_path / "t.html").stdout)
+    assert both["written"] == str(tmp_path / "t.html") and "outcomes" in both
+    assert (tmp_path / "t.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    unknown = run(env, "report", "-o", tmp_path / "t.txt", code=2)
+    assert "Its extension does not say" in unknown.stderr
+    bad = run(env, "report", "--since", "yesterday", "--json", code=2)
+    assert json.loads(bad.stdout)["error"]["code"] == "usage"
