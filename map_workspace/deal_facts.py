@@ -167,7 +167,7 @@ def _seller_side_rows(config: Config, query: str) -> list[tuple[Any, ...]]:
 
     from map_workspace.config import default_state_path
 
-    path = app_private_path(config) or default_state_path()
+    path = _seller_side_path(config) or default_state_path()
     if not path.is_file():
         return []
     try:
@@ -209,7 +209,8 @@ def crm_ids_of(store: PlanStore, refs: Sequence[PlanRef], config: Config) -> dic
     return {ref.id: kept[ref.id] for ref in refs if ref.id in kept}
 
 
-def app_private_path(config: Config) -> Path | None:
+def _seller_side_path(config: Config) -> Path | None:
+    """The seller-side database the config names (None: the default one); as ``app._private_path``."""
     return Path(config.state).expanduser() if config.state and config.state != "drive" else None
 
 

@@ -13,9 +13,6 @@ import pandas as pd
 
 from map_workspace.team_report import TeamReport, records
 
-#: Sheet names as Excel allows them (31 characters, none of []:*?/\).
-SHEET_NAMES = {"Pipeline": "Pipeline", "Outcomes": "Outcomes", "By slips": "By slips",
-               "By completion": "By completion", "Projection error": "Projection error", "By seller": "By seller"}
 HEALTH_WORDS = {"off_track": "Off track", "at_risk": "At risk", "on_track": "On track"}
 HEALTH_COLOURS = {"off_track": "#c0392b", "at_risk": "#e69f00", "on_track": "#2e8b57"}
 WITH_COLOUR, WITHOUT_COLOUR = "#1f6fb2", "#9aa5b1"
@@ -30,7 +27,7 @@ def write_xlsx(report: TeamReport, path: Path) -> None:
     Text is stored as text: a deal or milestone named "=HYPERLINK(…)" never becomes a formula."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for title, frame in report.tables().items():
-            frame.to_excel(writer, sheet_name=SHEET_NAMES[title], index=False)
+            frame.to_excel(writer, sheet_name=title, index=False)  # titles fit Excel's 31 characters
         notes = pd.DataFrame({"method": [*report.method, *report.cautions]})
         notes.to_excel(writer, sheet_name="Method", index=False)
         for sheet in writer.book.worksheets:
