@@ -15,6 +15,9 @@ import pytest
 from tests.cli.test_imports import probe
 from tests.support.team import AS_OF, HUBSPOT_EXPORT, SALESFORCE_REPORT, as_json, local_team, run
 
+#: One worker runs every test that uses the team (``--dist loadgroup``): it is made once per process.
+pytestmark = pytest.mark.xdist_group("team_report")
+
 
 def mark_done(plans: Path, slug: str) -> None:
     """The buyer opens the workbook and marks the first item Done."""

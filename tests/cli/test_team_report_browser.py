@@ -14,6 +14,10 @@ import pytest
 from tests.cli.test_team_report import mark_done
 from tests.support.team import AS_OF, as_json, local_team, run
 
+#: One worker runs every test that uses the team (``--dist loadgroup``): it is made once per process.
+pytestmark = pytest.mark.xdist_group("team_report")
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
