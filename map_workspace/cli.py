@@ -632,6 +632,63 @@ def list_command(obj: CliContext) -> None:
                        skipped=store.not_plans(), closed=app.closed_plans(store, config, refs))
 
 
+@cli.command(name="report")
+@click.option("--crm", "crm_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.csv",
+              help="A CRM export to join: a Salesforce Opportunity report or a HubSpot deals export (CSV).")
+@click.option("--since", default=None, metavar="YYYY-MM-DD",
+              help="Count only deals closed on or after this day (open plans are all shown).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "html"]), default=None,
+              help="table (default on a terminal), json, csv (the pipeline), xlsx (a sheet per table) or html "
+              "(one self-contained page with charts); default from -o's extension.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (xlsx and html default to mapws-report-DATE.xlsx/.html here).")
+@common_options
+@command_boundary
+@click.pass_obj
+def report_command(obj: CliContext, crm_file: Path | None, since: str | None, fmt: str | None,
+                   output: Path | None) -> None:
+    """The team's pipeline, and whether deals with a MAP close more often and faster — on your deals.
+
+    Every plan (unchanged ones from the nightly's state store, without reading them) with its
+    seller-side facts (value, forecast, how it closed); with --crm, the CRM's deals joined by CRM
+    id, else by exact deal name. Each figure is printed with how it was computed.
+
+    \b
+    Examples:
+      mapws report
+      mapws report --crm opportunities.csv --since 2026-01-01 --format html -o pipeline.html
+      mapws report --crm hubspot-deals.csv --json
+    """
+    from map_workspace.config import parse_day
+    from map_workspace.team_report import make_report
+    from map_workspace.team_report_files import SUFFIXES, write
+
+    if fmt is None and output is not None:
+        fmt = SUFFIXES.get(output.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"Which format for {output}? Its extension does not say.",
+                             "Name the file .html, .xlsx, .csv or .json, or give --format.")
+    fmt = fmt or ("json" if obj.as_json else "table")
+    if fmt == "table" and output is not None:
+        raise UsageError("A table is for the terminal; -o writes a file.",
+                         "Give --format csv, xlsx, html or json with -o.")
+    config = obj.config()
+    team = make_report(obj.store(config), config, crm_path=crm_file,
+                       since=parse_day(since, "--since") if since else None)
+    if fmt in ("xlsx", "html") and output is None:
+        output = Path(f"mapws-report-{team.as_of.isoformat()}.{fmt}")
+    written = write(team, fmt, output) if output is not None else None
+    report.print_team_report(team, fmt=fmt, written=written, as_json=obj.as_json)
+    if team.failed:
+        from map_workspace.errors import PlanError
+
+        err = PlanError(f"{len(team.failed)} plan(s) could not be read and are left out of the report: "
+                        f"{', '.join(plan for plan, _ in team.failed)}.",
+                        "Run 'mapws sync PLAN' on each to see what is wrong with it.")
+        err.json_on_stdout = False  # stdout holds the report
+        raise err
+
+
 @cli.command()
 @click.argument("plan")
 @click.option("--won", is_flag=True, help="The buyer decided for us.")

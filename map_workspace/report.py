@@ -747,3 +747,99 @@ def print_published(name: str, ref: PlanRef, as_json: bool) -> None:
     else:
         click.echo(f"Published the '{name}' template: {ref.url}")
         click.echo("Brand it in Sheets (logo, colours, extra tabs); 'mapws create' now copies it.")
+
+
+# --- the team report -------------------------------------------------------------------------------
+
+def print_team_report(team: Any, *, fmt: str, written: Path | None, as_json: bool) -> None:
+    """``mapws report``: the figures as tables with how each was made, or JSON, or where the file went.
+    With --json every format prints the report's JSON (and ``written`` when a file was written)."""
+    if as_json or (fmt == "json" and written is None):
+        echo_json({**team.as_json(), **({"written": str(written)} if written is not None else {})})
+        return
+    if written is not None:
+        click.echo(f"Wrote the report ({fmt}) to {written}")
+        return
+    if fmt == "csv":
+        from map_workspace.team_report_files import pipeline_csv
+
+        click.echo(pipeline_csv(team), nl=False)
+        return
+    _print_team_tables(team)
+
+
+def _print_team_tables(team: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from map_workspace.team_report import records
+
+    # A terminal's own width; written to a file or a pipe, wide enough that no column is cut.
+    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    health = {"off_track": "[red]Off track[/]", "at_risk": "[yellow]At risk[/]", "on_track": "[green]On track[/]"}
+
+    def text(value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, float):
+            return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+        return terminal_safe(value).replace("[", r"\[")
+
+    def rate(value: Any) -> str:
+        return "—" if value is None else f"{value * 100:.0f}%"
+
+    pipeline = Table(title=f"Pipeline: {len(team.pipeline)} open plan(s), riskiest first", title_justify="left")
+    for column in ("Deal", "Seller", "Health", "Progress", "Overdue", "Slips", "Target", "Projected",
+                   "Next milestone", "Buyer edit"):
+        pipeline.add_column(column)
+    for r in records(team.pipeline):
+        edited = "never" if r["days_since_buyer_edit"] is None else f"{r['days_since_buyer_edit']} d ago"
+        nxt = f"{text(r['next_milestone'])} ({r['next_milestone_due']})" if r["next_milestone"] else "—"
+        pipeline.add_row(text(r["deal"]), text(r["seller"]), health.get(r["health"], text(r["health"])),
+                         f"{r['progress']}%", text(r["overdue"]), f"{r['slips']} ({r['slip_days']} d)",
+                         text(r["target_decision"]), text(r["projected_decision"]), nxt, edited)
+    console.print(pipeline)
+
+    outcomes = Table(title="Outcomes of closed deals", title_justify="left")
+    for column in ("", "Deals", "Won", "Win rate", "Median cycle (days)"):
+        outcomes.add_column(column)
+    for key, words in (("with_map", "With an accepted MAP"), ("without_map", "Without one")):
+        g = team.outcomes[key]
+        outcomes.add_row(words, str(g["deals"]), str(g["won"]), rate(g["win_rate"]), text(g["median_cycle_days"]))
+    console.print(outcomes)
+    for line in team.cautions:
+        console.print(f"[yellow]{text(line)}[/]")
+    if team.significance:
+        console.print(f"{team.significance['test']}: p = {team.significance['p_value']}")
+
+    for title, frame, key in (("By slips", team.by_slips, "slips"), ("By completion at close", team.by_completion,
+                                                                      "completion")):
+        table = Table(title=title, title_justify="left")
+        for column in (key.capitalize(), "Deals", "Won", "Win rate", "Median cycle (days)"):
+            table.add_column(column)
+        for r in records(frame):
+            table.add_row(r[key], str(r["deals"]), str(r["won"]), rate(r["win_rate"]), text(r["median_cycle_days"]))
+        console.print(table)
+
+    p = team.projection_summary
+    console.print(f"Projection error of won deals: {p['won_deals']} deal(s), median "
+                  f"{text(p['median_business_days'])} business day(s) (positive: later than planned), mean absolute "
+                  f"{text(p['mean_absolute_business_days'])}.")
+
+    sellers = Table(title="Per seller", title_justify="left")
+    for column in ("Seller", "Plans", "Accepted", "Closed", "Won", "Win rate", "Median slips"):
+        sellers.add_column(column)
+    for r in records(team.by_seller):
+        sellers.add_row(text(r["seller"]), str(r["plans"]), str(r["accepted"]), str(r["closed"]), str(r["won"]),
+                        rate(r["win_rate"]), text(r["median_slips"]))
+    console.print(sellers)
+    if team.crm_source:
+        console.print(f"CRM rows that matched no plan: {team.unmatched_crm_rows}")
+    console.print("How these figures are made:")
+    for line in team.method:
+        console.print(f"  · {text(line)}")
+    console.print(f"({team.plans_read} plan(s) read, {team.plans_remembered} from the state store unread.)")
+    for plan, why in team.failed:
+        console.print(f"[red]Left out {text(plan)}: {text(why)}[/]")
