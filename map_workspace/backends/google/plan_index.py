@@ -149,6 +149,19 @@ class PlanIndex:
             return f"{name} <{email}>"
         return name or email
 
+    def last_change(self, file_id: str) -> str:
+        """When the file last changed (Drive's ``modifiedTime``, from the last lookup), when that
+        change was not made by this identity (``me``: mapws, or the rep it signs in as) nor by the
+        file's owner (the seller whose plan it is); "" otherwise or when unknown."""
+        item = self.files.get(file_id) or {}
+        user = item.get("lastModifyingUser") or {}
+        if not user or user.get("me"):
+            return ""
+        owners = {str(o.get("emailAddress") or "").lower() for o in item.get("owners") or []}
+        if str(user.get("emailAddress") or "").lower() in owners - {""}:
+            return ""
+        return str(item.get("modifiedTime") or "")
+
     def owner_of(self, ref: PlanRef) -> str:
         """The plan's owner as the listing named it ("" when unknown, e.g. on a Shared Drive)."""
         owners = (self.files.get(ref.id) or {}).get("owners") or []
