@@ -102,3 +102,12 @@ def test_plan_sync_reads_the_buyers_edit_from_the_snapshot_and_remembers_it():
     # Without what the seller side remembers, nothing is claimed.
     assert plan_sync(snapshot, later).buyer is None
     assert "buyer.silent" not in {f.code for f in plan_sync(snapshot, later).findings}
+
+
+def test_the_threshold_comes_from_config_toml(tmp_path):
+    from map_workspace.config import load_config
+
+    path = tmp_path / "c.toml"
+    path.write_text("[thresholds]\nbuyer_silent = 15\n")
+    assert load_config({}, environ={"MAPWS_CONFIG": str(path)}).thresholds.buyer_silent == 15
+    assert Thresholds().buyer_silent == 10
