@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime
 
 import openpyxl
@@ -49,6 +50,20 @@ def buyer_saves(path, when: str, by: str = "Dana Tanaka") -> None:
     os.utime(path, (stamp, stamp))
 
 
+def health_in_summary(path) -> str:
+    """The words after "Health" in the summary's "Where we are" facts."""
+    from docx import Document
+
+    document = Document(str(path))
+    texts = [p.text for p in document.paragraphs]
+    texts += [" ".join(c.text for c in row.cells) for t in document.tables for row in t.rows]
+    for text in texts:
+        found = re.search(r"\bHealth (On track|At risk|Off track)", text)
+        if found:
+            return found[1]
+    raise AssertionError(f"no Health in the summary: {texts[:12]}")
+
+
 def night(maps, env, day):
     lines = [json.loads(line) for line in run("sync", "--all", "--dir", maps, "--today", day, "--json",
                                               env=env).stdout.splitlines()]
@@ -84,6 +99,10 @@ def test_the_night_records_the_buyers_save_and_flags_silence_after_ten_business_
     assert entry["synced_on"] == "2027-03-17"
     text = run("list", "--dir", maps, "--today", "2027-03-17", env=env).stdout
     assert "(buyer silent)" in text and "14 days ago" in text
+    # The summary's health is the sync's, a step down, read from what the seller side remembers.
+    doc = json.loads(run("summary", "acme-rollout", "--dir", maps, "--today", "2027-03-17", "--json",
+                         env=env).stdout)["document"]
+    assert health_in_summary(doc) == {"at_risk": "At risk", "off_track": "Off track"}[silent["health"]]
     # A single sync says it too, and the buyer's next save ends it.
     said = run("sync", "acme-rollout", "--dir", maps, "--today", "2027-03-17", env=env).stdout
     assert "The buyer has not edited the plan for 10 business days" in said
