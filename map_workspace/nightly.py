@@ -20,7 +20,7 @@ from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -260,8 +260,10 @@ def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, An
         return ""
     a = result.assessment
     until = stable_until(result.plan, today, config.thresholds)
-    if result.silent_on is not None and today < result.silent_on < until:
-        until = result.silent_on  # the buyer's silence begins: the plan is planned again that day
+    if result.silent_on is not None:
+        # The buyer's silence begins on that day (planned again then); once it has, its message
+        # counts the days, as "N days overdue" does: planned again each day.
+        until = min(until, max(result.silent_on, today + timedelta(days=1)))
     return json.dumps({
         "since": today.isoformat(),
         "until": until.isoformat(),

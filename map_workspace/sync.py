@@ -206,7 +206,14 @@ class _Planner:
         changes = ChangeSet(tuple(self.cells), tuple(self.notes), tuple(self.history), state_change,
                             formats_to_row, meta, timeline)
         return SyncPlan(changes, assessment, plan, findings, self.closed.words if self.closed else "",
-                        self.calendar, buyer, silent_on(since, ctx) if since is not None else None)
+                        self.calendar, buyer, self._silent_on(plan, ctx))
+
+    @staticmethod
+    def _silent_on(plan: Plan, ctx: Context) -> date | None:
+        """The day the buyer's silence starts (or started) when it can (an open plan, dates flagged)."""
+        if ctx.buyer_since is None or not ctx.thresholds.date_flags or not any(i.is_open for i in plan.items):
+            return None
+        return silent_on(ctx.buyer_since, ctx)
 
     def _buyer(self, plan: Plan) -> tuple[BuyerWatch | None, date | None]:
         """The buyer's edits with the one just read (the file's last change, when it was neither

@@ -106,8 +106,12 @@ def test_the_night_records_the_buyers_save_and_flags_silence_after_ten_business_
     # A single sync says it too, and the buyer's next save ends it.
     said = run("sync", "acme-rollout", "--dir", maps, "--today", "2027-03-17", env=env).stdout
     assert "The buyer has not edited the plan for 10 business days" in said
-    buyer_saves(path, "2027-03-17T15:00:00")
-    [heard] = night(maps, env, "2027-03-18").values()
+    # The next night counts one more day, though the plan is unchanged (the message moves daily).
+    [next_day] = night(maps, env, "2027-03-18").values()
+    assert [f["message"] for f in next_day["findings"] if f["code"] == "buyer.silent"] == [
+        "The buyer has not edited the plan for 11 business days (last edit 2027-03-03 by Dana Tanaka)."]
+    buyer_saves(path, "2027-03-18T15:00:00")
+    [heard] = night(maps, env, "2027-03-19").values()
     assert "buyer.silent" not in {f["code"] for f in heard["findings"]}
 
 

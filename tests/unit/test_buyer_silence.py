@@ -111,3 +111,31 @@ def test_the_threshold_comes_from_config_toml(tmp_path):
     path.write_text("[thresholds]\nbuyer_silent = 15\n")
     assert load_config({}, environ={"MAPWS_CONFIG": str(path)}).thresholds.buyer_silent == 15
     assert Thresholds().buyer_silent == 10
+
+
+def test_the_night_plans_an_unchanged_plan_again_when_silence_begins_and_each_day_after():
+    """What a night remembers of an unchanged plan holds until the buyer's silence begins, and for one
+    day at a time once it has (its message counts the days)."""
+    import json
+
+    from map_workspace import nightly
+    from map_workspace.ports import PlanRef
+
+    req = app.CreateRequest("Acme rollout", date(2026, 9, 30), [Person.parse("Dana Tanaka <dana@acme.com>")],
+                            [Person.parse("Sam Rivera <sam@seller.io>")], start=date(2026, 6, 1))
+    config = Config()
+    snapshot = app.build_new_plan(req, config, date(2026, 3, 2), datetime(2026, 3, 2, 9, tzinfo=UTC)).snapshot
+
+    def until(today: date) -> str:
+        settings = replace(app.settings_for(config), buyer=BuyerWatch(None, date(2026, 3, 2)))
+        from map_workspace.changes import apply_in_memory
+
+        written = apply_in_memory(snapshot, plan_sync(snapshot, today, settings=settings).changes)
+        result = plan_sync(written, today, settings=settings)  # as the night finds it after its write
+        assert result.changes.is_empty
+        outcome = app.SyncOutcome(PlanRef("p", "", "acme-rollout"), result, written=False)
+        return json.loads(nightly.conclusions_of(outcome, {}, config, today))["until"]
+
+    assert until(date(2026, 3, 4)) == "2026-03-16"  # the day silence begins (nothing else is due before June)
+    assert until(date(2026, 3, 16)) == "2026-03-17"
+    assert until(date(2026, 3, 20)) == "2026-03-21"
