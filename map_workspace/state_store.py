@@ -1,7 +1,9 @@
 """What the nightly run remembers between nights: per plan, the version it last saw, the
 snapshot as it left it (so an unchanged plan costs no read) and what the last sync concluded with
-the day until which that holds (so an unchanged plan is not even planned again), and the runs
-themselves (so an overlapping run is refused and a crashed one is noticed).
+the day until which that holds (so an unchanged plan is not even planned again), what the last
+sync concluded and when the buyer last edited the plan (``plan_status``: ``mapws list`` shows it
+without reading a plan, and the buyer's silence is counted from it on nights the plan is not
+read), and the runs themselves (so an overlapping run is refused and a crashed one is noticed).
 
 SQLite in the user data dir by default (``--state PATH`` / ``MAPWS_STATE`` elsewhere); with
 ``--state drive`` the same database travels in a Drive file between runs
