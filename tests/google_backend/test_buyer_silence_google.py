@@ -77,3 +77,39 @@ def test_the_buyers_last_edit_from_the_listing_and_silence_after_ten_business_da
     assert entry["buyer_silent"] is True and entry["days_since_buyer_edit"] == (silent_day - day0).days
     text = run(env, "list", today=silent_day).stdout
     assert "At risk (buyer silent)" in text and f"{(silent_day - day0).days} days ago" in text
+
+
+def test_with_impersonate_owners_the_buyers_edit_comes_from_the_robots_listing(emulator, buyer, tmp_path):
+    """The owner's store reads the plan; the robot listed it: the buyer's edit still reaches the state,
+    and the owner's own writes (the file's owner is the last modifier) are not the buyer's."""
+    from dataclasses import replace
+
+    from map_workspace import app
+    from map_workspace.config import Config
+    from map_workspace.domain.model import Person
+    from tests.google_backend.test_nightly_google import ROBOT, service_account_key
+
+    key = service_account_key(tmp_path)
+    env = {"MAPWS_BACKEND": "google", "MAPWS_GOOGLE_API_ROOT": emulator.base_url,
+           "MAPWS_STATE": str(tmp_path / "state.sqlite"), "MAPWS_CREDENTIALS": str(key)}
+    day = emulator.core.clock.datetime().date()
+    robot = Config(backend="google", google_api_root=emulator.base_url, today=day, timezone="UTC",
+                   credentials=str(key))
+    rep = "ana@seller.example"
+    store = app.make_store(replace(robot, impersonate=rep))
+    req = app.CreateRequest("Acme rollout", day + timedelta(days=120), [Person.parse(f"Dana Tanaka <{BUYER}>")],
+                            [Person.parse("Sam Rivera <sam@seller.example>")], template="light")
+    ref = app.create_plan(store, req, robot).ref
+    store.share(ref, [ROBOT])
+    run(env, "sync", "--all", "--impersonate-owners", today=day)
+    [entry] = json.loads(run(env, "list", "--json", today=day).stdout)["plans"]
+    assert entry["buyer_last_edit"] is None  # the owner's writes are the seller's
+
+    emulator.name_user(BUYER, "Dana Tanaka")
+    sheet = buyer(BUYER).open_by_key(ref.id).worksheet("Plan")
+    values = sheet.get_all_values()
+    row = {r[0]: i + 1 for i, r in enumerate(values) if r and r[0]}
+    sheet.update_cell(row["T-01"], values[0].index("Status") + 1, "In progress")
+    run(env, "sync", "--all", "--impersonate-owners", today=day)
+    [entry] = json.loads(run(env, "list", "--json", today=day).stdout)["plans"]
+    assert entry["buyer_last_edit"]["by"] == f"Dana Tanaka <{BUYER}>"

@@ -75,7 +75,8 @@ class PlanIndex:
         props = item.get("appProperties") or {}
         return PlanRef(id=item["id"], url=item.get("webViewLink") or sheets_url(item["id"]),
                        slug=props.get("mapws_deal", ""), title=deal_from_file_title(item.get("name", "")),
-                       version=str(item.get("version") or ""), closed=props.get(CLOSED_TAG, ""))
+                       version=str(item.get("version") or ""), closed=props.get(CLOSED_TAG, ""),
+                       edited_at=self.last_change(item["id"]), edited_by=self.last_editor(item["id"]))
 
     def find_by_slug(self, slug: str) -> list[dict[str, Any]]:
         """Plans and summaries tagged with this deal slug, in one Drive call; summaries found here
