@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from map_workspace import SCHEMA_VERSION
 from map_workspace.config import Config, ConfigUpdate
-from map_workspace.errors import PdfMissing, PlanChanged, UsageError
+from map_workspace.errors import MapwsError, PdfMissing, PlanChanged, UsageError
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.ratelimit import RateLimiter, Unlimited
 from map_workspace.sharing import check_allowed_recipients
@@ -477,7 +477,10 @@ def sync_one(store: PlanStore, plan: str, config: Config, *, dry_run: bool = Fal
     ref = store.locate(plan)
     if dry_run:  # writes nothing, the state database included
         return sync_plan(store, ref, config, dry_run=True, buyer=buyer_watch_for(store, ref, config) or BuyerWatch())
-    state = StateStore(_private_path(config))
+    try:
+        state = StateStore(_private_path(config))
+    except MapwsError:  # a state database it cannot open must not stop the sync: nothing is remembered
+        return sync_plan(store, ref, config, buyer=buyer_watch_for(store, ref, config))
     try:
         key = f"{store.name}:{ref.id}"
         outcome = sync_plan(store, ref, config, buyer=state.buyer_watch(key))

@@ -178,3 +178,12 @@ def test_link_and_create_crm_id_are_kept_seller_side(plans, tmp_path):
     assert by_slug == {"acme-rollout": "006NEW", "globex-pilot": "14567890123"}
     bad = json.loads(run("link", "acme-rollout", "  ", "--dir", maps, "--json", code=2, env=env).stdout)
     assert "CRM id" in bad["error"]["message"] and bad["error"]["hint"]
+
+
+def test_a_single_sync_without_a_usable_state_database_still_syncs(plans, tmp_path):
+    maps, _ = plans
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the state's folder should be")
+    env = {"MAPWS_STATE": str(blocked / "state.sqlite")}
+    out = json.loads(run("sync", "acme-rollout", "--dir", maps, "--today", "2027-03-02", "--json", env=env).stdout)
+    assert out["plan"].endswith("acme-rollout.xlsx") and "error" not in out
