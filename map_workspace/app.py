@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from map_workspace import SCHEMA_VERSION
 from map_workspace.config import Config, ConfigUpdate
-from map_workspace.errors import PdfMissing, PlanChanged, UsageError
+from map_workspace.errors import MapwsError, PdfMissing, PlanChanged, UsageError
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.ratelimit import RateLimiter, Unlimited
 from map_workspace.sharing import check_allowed_recipients
@@ -24,9 +24,11 @@ if TYPE_CHECKING:
     from map_workspace.changes import ChangeSet, HistoryEntry
     from map_workspace.domain.calendar import WorkCalendar
     from map_workspace.domain.model import Finding, Person, Plan
+    from map_workspace.domain.silence import BuyerWatch
     from map_workspace.domain.templates import RoleSpec, Template
     from map_workspace.layout import Snapshot
     from map_workspace.plan_edits import Assignment, Replan
+    from map_workspace.state_store import StateStore
     from map_workspace.sync import Settings, SyncPlan
 
 Planned = TypeVar("Planned")
@@ -451,19 +453,21 @@ def finding_json(finding: Finding) -> dict[str, Any]:
 
 
 def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run: bool = False,
-              cached: Snapshot | None = None, limiter: RateLimiter | None = None) -> SyncOutcome:
+              cached: Snapshot | None = None, limiter: RateLimiter | None = None,
+              buyer: BuyerWatch | None = None) -> SyncOutcome:
     """Read, plan, write: the one sync loop (``sync PLAN``, ``status`` and every plan of ``sync --all``).
 
     ``cached`` is a snapshot of the file at ``ref.version`` kept from an earlier sync: it is planned
     instead of reading the file. A store that finds the plan changed since the read (or since the
     cached snapshot) writes nothing and raises PlanChanged: the plan is read and planned again (rows
-    may have moved), a few times at most. Each read and write takes a ``limiter`` slot."""
+    may have moved), a few times at most. Each read and write takes a ``limiter`` slot. ``buyer``:
+    what the seller side remembers of the buyer's edits (the buyer's silence is assessed with it)."""
     from map_workspace.changes import apply_in_memory
     from map_workspace.sync import plan_sync
 
     ref = plan if isinstance(plan, PlanRef) else store.locate(plan)
     limiter = limiter or Unlimited()
-    today, now, settings = today_for(config), now_for(config), settings_for(config)
+    today, now, settings = today_for(config), now_for(config), replace(settings_for(config), buyer=buyer)
     if cached is None:
         with limiter.slot("read"):
             snapshot = store.read(ref)
@@ -478,6 +482,77 @@ def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run:
     after = apply_in_memory(done.snapshot, done.result.changes)
     return SyncOutcome(done.ref, done.result, True, read, done.version,
                        replace(after, token=replace(after.token, version=done.version)), done.snapshot.edited_by)
+
+
+def sync_one(store: PlanStore, plan: str, config: Config, *, dry_run: bool = False) -> SyncOutcome:
+    """``mapws sync PLAN``: the one sync loop, with the buyer's last edit remembered seller-side (the
+    state database), and what it concluded kept there for ``mapws list``."""
+    from map_workspace.domain.silence import BuyerWatch
+    from map_workspace.state_store import StateStore
+
+    ref = store.locate(plan)
+    if dry_run:  # writes nothing, the state database included
+        return sync_plan(store, ref, config, dry_run=True, buyer=buyer_watch_for(store, ref, config) or BuyerWatch())
+    try:
+        state = StateStore(_private_path(config))
+    except MapwsError:  # a state database it cannot open must not stop the sync: nothing is remembered
+        return sync_plan(store, ref, config, buyer=buyer_watch_for(store, ref, config))
+    try:
+        key = f"{store.name}:{ref.id}"
+        outcome = sync_plan(store, ref, config, buyer=state.buyer_watch(key))
+        remember_status(state, key, outcome, today_for(config))
+    finally:
+        state.close()
+    return outcome
+
+
+def status_json(result: SyncPlan) -> str:
+    """What ``mapws list`` shows of a plan, as the sync concluded it (the state store keeps it)."""
+    import json
+
+    a = result.assessment
+    milestone = a.next_milestone
+    target = result.plan.overview.target_decision
+    return json.dumps({
+        "health": a.health.value, "progress": a.progress.as_json(),
+        "target_decision": target.isoformat() if target else None,
+        "projected_decision": a.projected_decision.isoformat() if a.projected_decision else None,
+        "next_milestone": ({"id": milestone.id, "activity": milestone.activity,
+                            "due": milestone.due.isoformat() if milestone.due else None} if milestone else None),
+        "buyer_silent": any(f.code == "buyer.silent" for f in result.findings),
+        "closed": result.closed,
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def remember_status(state: StateStore, key: str, outcome: SyncOutcome, today: date) -> None:
+    """Keep what a sync concluded (and the buyer's edits as it left them); an outcome the nightly
+    remembered without planning it changes nothing here."""
+    result = outcome.result
+    if result.buyer is None:
+        return
+    state.remember_status(key, today.isoformat(), status_json(result), result.buyer)
+
+
+def buyer_watch_for(store: PlanStore, ref: PlanRef, config: Config) -> BuyerWatch | None:
+    """What the seller side remembers of the buyer's edits to a plan, read-only, for the commands
+    that assess it besides the sync (summary, check-in, replan, assign), so they judge its health
+    as the sync does; None when nothing is remembered (then no claim is made)."""
+    from map_workspace.domain.silence import BuyerWatch, Touch
+    from map_workspace.state_store import remembered_statuses
+
+    status = remembered_statuses(_private_path(config)).get(f"{store.name}:{ref.id}")
+    if status is None:
+        return None
+    try:
+        since = date.fromisoformat(status.watched_since) if status.watched_since else None
+    except ValueError:
+        since = None
+    return BuyerWatch(Touch.parse(status.buyer_at, status.buyer_by), since)
+
+
+def plan_settings(store: PlanStore, ref: PlanRef, config: Config) -> Settings:
+    """``settings_for`` with what is remembered of the buyer's edits to this plan."""
+    return replace(settings_for(config), buyer=buyer_watch_for(store, ref, config))
 
 
 @dataclass(frozen=True)
@@ -557,7 +632,7 @@ def replan_plan(store: PlanStore, plan: str, config: Config, *, item: str = "", 
     from map_workspace.plan_edits import plan_replan
 
     ref = store.locate(plan)
-    today, now, settings = today_for(config), now_for(config), settings_for(config)
+    today, now, settings = today_for(config), now_for(config), plan_settings(store, ref, config)
     done = plan_and_apply(
         store, ref, store.read(ref),
         lambda s: plan_replan(s, today, item_id=item, due=due, decision=decision, now=now, settings=settings),
@@ -589,7 +664,7 @@ def assign_people(store: PlanStore, plan: str, people: dict[str, Person], config
         raise UsageError("Name at least one role.", 'Example: mapws assign acme-rollout buyer.cfo="Lee Chen '
                          '<lee@acme.com>"')
     ref = store.locate(plan)
-    today, now, settings = today_for(config), now_for(config), settings_for(config)
+    today, now, settings = today_for(config), now_for(config), plan_settings(store, ref, config)
     snapshot = store.read(ref)
     template, roles = plan_roles(snapshot)
     check_roles(people, [r.key for r in roles], template)
@@ -628,7 +703,7 @@ def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = 
     ref = store.locate(plan)
     snapshot = store.read(ref)
     today = today_for(config)
-    result = plan_sync(snapshot, today, now=now_for(config), settings=settings_for(config))
+    result = plan_sync(snapshot, today, now=now_for(config), settings=plan_settings(store, ref, config))
     doc = build_summary(result.plan, result.assessment, today, light=light)
     written = store.write_summary(ref, doc, pdf=pdf, keep=keep)
     problem = written.pdf_problem
@@ -752,7 +827,7 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
     snapshot = store.read(ref)
     checkin_row(snapshot, {})  # a plan with no Check-ins tab stops here, before any document is written
     day = on or today_for(config)
-    result = plan_sync(snapshot, day, now=now_for(config), settings=settings_for(config))
+    result = plan_sync(snapshot, day, now=now_for(config), settings=plan_settings(store, ref, config))
     agenda = build_agenda(result.plan, result.assessment, history_in_words(snapshot, result.plan), day,
                           result.calendar)
     doc = agenda_document(agenda, result.plan, notes=notes, link=ref.url)
@@ -826,6 +901,116 @@ def list_plans(store: PlanStore) -> list[PlanRef]:
     return store.list_plans()
 
 
+@dataclass(frozen=True)
+class PipelineRow:
+    """One plan as ``mapws list`` shows it: what the listing says, the seller-side facts, and what
+    the last sync concluded (``status``, from the state store; None when no sync recorded one)."""
+
+    ref: PlanRef
+    private: Any
+    closed: Any = None
+    status: Any = None
+    crm_id: str = ""
+    today: date | None = None
+
+    def fact(self, name: str) -> Any:
+        return (self.status.status if self.status is not None else {}).get(name)
+
+    @property
+    def buyer_last_edit(self) -> dict[str, str] | None:
+        if self.status is None or not self.status.buyer_at:
+            return None
+        return {"at": self.status.buyer_at, "by": self.status.buyer_by or None}
+
+    @property
+    def days_since_buyer_edit(self) -> int | None:
+        """Calendar days since the buyer's last edit; None when unknown or never."""
+        edit = self.buyer_last_edit
+        if edit is None or self.today is None:
+            return None
+        try:
+            return max((self.today - date.fromisoformat(edit["at"][:10])).days, 0)
+        except ValueError:
+            return None
+
+    def as_json(self) -> dict[str, Any]:
+        closed = self.closed
+        return {"plan": self.ref.id, "url": self.ref.url, "slug": self.ref.slug, "title": self.ref.title,
+                "private": vars(self.private) if not self.private.empty else None,
+                "closed": {"outcome": closed.outcome, "on": closed.on} if closed is not None else None,
+                "crm_id": self.crm_id or None,
+                "health": self.fact("health"), "progress": self.fact("progress"),
+                "target_decision": self.fact("target_decision"),
+                "projected_decision": self.fact("projected_decision"),
+                "next_milestone": self.fact("next_milestone"),
+                "buyer_last_edit": self.buyer_last_edit,
+                "days_since_buyer_edit": self.days_since_buyer_edit,
+                "buyer_silent": self.fact("buyer_silent"),
+                "synced_on": self.status.day if self.status is not None and self.status.day else None}
+
+
+def list_pipeline(store: PlanStore, config: Config) -> list[PipelineRow]:
+    """``mapws list``: every plan with what the state store remembers of its last sync (health,
+    progress, decision dates, next milestone, the buyer's last edit) and its seller-side facts —
+    without reading a plan: one listing and one read-only look at the state database."""
+    from map_workspace.state_store import remembered_statuses
+
+    refs = list_plans(store)
+    private = private_facts(store, refs, config)
+    closed = closed_plans(store, config, refs)
+    crm = crm_ids(store, config)
+    statuses = remembered_statuses(_private_path(config))
+    today = today_for(config)
+    return [PipelineRow(r, private[r.id], closed.get(r.id), statuses.get(f"{store.name}:{r.id}"), crm.get(r.id, ""),
+                        today) for r in refs]
+
+
+def crm_ids(store: PlanStore, config: Config) -> dict[str, str]:
+    """The recorded CRM ids of this store's plans, by plan ID (read-only; {} without a database)."""
+    from map_workspace.private import PrivateStore
+
+    private = PrivateStore.reader(_private_path(config))
+    if private is None:
+        return {}
+    try:
+        prefix = f"{store.name}:"
+        return {key[len(prefix):]: crm for key, crm in private.crm_ids().items() if key.startswith(prefix)}
+    finally:
+        private.close()
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """The CRM id ``mapws link`` recorded for a plan (or would, with ``dry_run``), and the one before."""
+
+    ref: PlanRef
+    crm_id: str
+    was: str = ""
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"plan": self.ref.id, "slug": self.ref.slug, "crm_id": self.crm_id, "was": self.was or None,
+                "dry_run": self.dry_run}
+
+
+def link_crm(store: PlanStore, plan: str, crm_id: str, config: Config, *, dry_run: bool = False) -> LinkResult:
+    """``mapws link``: record the plan's CRM id seller-side (never in the plan)."""
+    from map_workspace.private import parse_crm_id
+
+    crm_id = parse_crm_id(crm_id)
+    ref = store.locate(plan)
+    key = f"{store.name}:{ref.id}"
+    if dry_run:
+        return LinkResult(ref, crm_id, crm_ids(store, config).get(ref.id, ""), True)
+    private = _private_store(config)
+    try:
+        was = private.crm_id(key)
+        private.link_crm(key, crm_id)
+    finally:
+        private.close()
+    return LinkResult(ref, crm_id, was)
+
+
 def _private_path(config: Config) -> Path | None:
     return Path(config.state).expanduser() if config.state and config.state != "drive" else None
 
@@ -836,11 +1021,15 @@ def _private_store(config: Config):
     return PrivateStore(_private_path(config))
 
 
-def remember_private(store: PlanStore, ref: PlanRef, deal, config: Config) -> None:
-    """Seller-internal facts go to the seller's own database, keyed like the nightly state."""
+def remember_private(store: PlanStore, ref: PlanRef, deal, config: Config, crm_id: str = "") -> None:
+    """Seller-internal facts (and the CRM id, when given) go to the seller's own database, keyed
+    like the nightly state."""
     private = _private_store(config)
     try:
-        private.put(f"{store.name}:{ref.id}", deal)
+        if not deal.empty:
+            private.put(f"{store.name}:{ref.id}", deal)
+        if crm_id:
+            private.link_crm(f"{store.name}:{ref.id}", crm_id)
     finally:
         private.close()
 

@@ -294,6 +294,8 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
 @click.option("--deal-value", type=float, default=None, help="Seller-internal: kept on your side, never in the plan.")
 @click.option("--forecast", default=None, help="Seller-internal forecast category (pipeline, best case, commit, …).")
 @click.option("--internal-note", default=None, help="Seller-internal note: kept on your side, never in the plan.")
+@click.option("--crm-id", default=None, metavar="ID",
+              help="The deal's id in your CRM (Salesforce Opportunity ID, HubSpot Record ID): kept on your side.")
 @click.option("--allow-domain", "allow_domains", multiple=True, metavar="DOMAIN",
               help="Refuse buyers whose address is not at this domain. Repeatable (config: allow_domains).")
 @click.option("--start", default=None, metavar="YYYY-MM-DD", help="The day work begins (default: today).")
@@ -308,7 +310,7 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
            roles: tuple[str, ...], template: str, buyer_company: str | None, seller_company: str | None,
            commenter: bool, deal_value: float | None, forecast: str | None, internal_note: str | None,
            allow_domains: tuple[str, ...], start: str | None, holiday_regions: str | None,
-           dry_run: bool) -> None:
+           dry_run: bool, crm_id: str | None) -> None:
     """Create a plan from a template, scheduled from today on working days up to the decision date.
 
     \b
@@ -319,9 +321,10 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
     """
     from map_workspace import app
     from map_workspace.config import parse_day
-    from map_workspace.private import PrivateDeal, parse_forecast
+    from map_workspace.private import PrivateDeal, parse_crm_id, parse_forecast
 
     config = obj.config(allow_domains=allow_domains or None, holiday_regions=holiday_regions)
+    crm = parse_crm_id(crm_id) if crm_id is not None else ""
     role_map = _parse_roles(roles, "--role")
     req = app.CreateRequest(
         deal=deal, decision=parse_day(decision_date, "--decision-date"),
@@ -332,9 +335,9 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
     private = PrivateDeal(deal_value, parse_forecast(forecast), internal_note or "")
     store = obj.store(config)
     result = app.create_plan(store, req, config, dry_run=dry_run)
-    if not dry_run and not private.empty:
+    if not dry_run and not (private.empty and not crm):
         try:
-            app.remember_private(store, result.ref, private, config)
+            app.remember_private(store, result.ref, private, config, crm_id=crm)
         except MapwsError as exc:
             exc.message = f"The plan was created ({result.ref.id}), but not its seller-internal facts: {exc.message}"
             raise
@@ -400,7 +403,7 @@ def sync(obj: CliContext, plan: str | None, all_plans: bool, dry_run: bool, stri
     from map_workspace.policy import check_policy
 
     assert plan is not None
-    outcome = app.sync_plan(store, plan, config, dry_run=dry_run)
+    outcome = app.sync_one(store, plan, config, dry_run=dry_run)
     report.print_outcome(outcome, dry_run=dry_run, verbose=obj.verbose, as_json=obj.as_json, planned=dry_run,
                          hints=not quiet)
     check_policy([outcome], strict=strict, fail_on=fail_on)
@@ -458,7 +461,7 @@ def status(obj: CliContext, plan: str | None, all_plans: bool, quiet: bool) -> N
     from map_workspace import app
 
     assert plan is not None
-    outcome = app.sync_plan(obj.store(config), plan, config, dry_run=True)
+    outcome = app.sync_one(obj.store(config), plan, config, dry_run=True)
     report.print_outcome(outcome, dry_run=True, verbose=obj.verbose, as_json=obj.as_json, hints=not quiet)
 
 
@@ -617,19 +620,48 @@ def calendar(obj: CliContext, plan: str, output: Path | None) -> None:
 @command_boundary
 @click.pass_obj
 def list_command(obj: CliContext) -> None:
-    """List the plans in the plans folder.
+    """List the plans: the pipeline, one line per plan, as the last sync left it.
+
+    Health, progress, the target and projected decision, the next milestone and the days since
+    the buyer last edited the plan come from what the last sync (sync --all, or sync PLAN)
+    remembered on your side: no plan is read, and '—' means no sync has told yet.
 
     \b
-    Example:
+    Examples:
       mapws list --dir ~/maps
+      mapws list --json
     """
     from map_workspace import app
 
     config = obj.config()
     store = obj.store(config)
-    refs = app.list_plans(store)
-    report.print_plans(refs, app.private_facts(store, refs, config), config.dir, obj.as_json,
-                       skipped=store.not_plans(), closed=app.closed_plans(store, config, refs))
+    rows = app.list_pipeline(store, config)
+    report.print_pipeline(rows, config.dir, obj.as_json, skipped=store.not_plans())
+
+
+@cli.command()
+@click.argument("plan")
+@click.argument("crm_id", metavar="CRM_ID")
+@click.option("--dry-run", is_flag=True, help="Say what would be recorded; record nothing.")
+@common_options
+@command_boundary
+@click.pass_obj
+def link(obj: CliContext, plan: str, crm_id: str, dry_run: bool) -> None:
+    """Record the plan's CRM id (a Salesforce Opportunity ID, a HubSpot deal's Record ID).
+
+    It is kept on your side (the state database, with the deal value and how the deal closed),
+    never in the plan; list shows it and report joins CRM exports on it. Linking again replaces it.
+
+    \b
+    Examples:
+      mapws link acme-rollout 0065g00000AbCdE
+      mapws link acme-rollout 14567890123 --dry-run --json
+    """
+    from map_workspace import app
+
+    config = obj.config()
+    result = app.link_crm(obj.store(config), plan, crm_id, config, dry_run=dry_run)
+    report.print_linked(result, as_json=obj.as_json)
 
 
 @cli.command(name="report")

@@ -322,7 +322,7 @@ class Snapshot:
     on whether the validation and conditional-format rules are still in place; ``token`` is the
     backend's own note on the read (never a key in ``meta``). ``edited_by`` is who last changed the
     file, as the backend can tell (Drive's last modifying user; a workbook's last-modified-by), ""
-    when it cannot or when mapws itself saved it last."""
+    when it cannot or when mapws itself saved it last; ``edited_at`` when that change was made."""
 
     source: str
     meta: dict[str, str]
@@ -331,6 +331,8 @@ class Snapshot:
     extra_tabs: tuple[str, ...] = field(default=())
     token: ReadToken = field(default=ReadToken())
     edited_by: str = ""
+    #: When the file last changed (ISO 8601), when that change was not mapws's own; "" otherwise.
+    edited_at: str = ""
 
 
 def columns_by_position(spec: TabSpec, header: Iterable[Cell]) -> dict[int, Column]:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from map_workspace import SCHEMA_VERSION, __version__, app
 from map_workspace.changes import ChangeSet
 from map_workspace.config import Config
 from map_workspace.domain.model import Assessment, Finding, Health, Overview, Plan, Progress
+from map_workspace.domain.silence import BuyerWatch
 from map_workspace.domain.stability import stable_until
 from map_workspace.errors import ExitStatus, MapwsError, PlanError, UsageError
 from map_workspace.layout import Snapshot
@@ -258,9 +259,14 @@ def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, An
     if outcome.written or not result.changes.is_empty:
         return ""
     a = result.assessment
+    until = stable_until(result.plan, today, config.thresholds)
+    if result.silent_on is not None:
+        # The buyer's silence begins on that day (planned again then); once it has, its message
+        # counts the days, as "N days overdue" does: planned again each day.
+        until = min(until, max(result.silent_on, today + timedelta(days=1)))
     return json.dumps({
         "since": today.isoformat(),
-        "until": stable_until(result.plan, today, config.thresholds).isoformat(),
+        "until": until.isoformat(),
         "settings": settings_key(config),
         "findings": [{**f.as_json(), "activity": f.activity, "sheet": f.sheet} for f in result.findings],
         "progress": a.progress.as_json(), "health": a.health.value,
@@ -298,6 +304,8 @@ class Job:
     key: str
     cached: Snapshot | None
     remembered: Remembered | None
+    #: What the state store remembers of the buyer's edits (their silence is assessed with it).
+    buyer: BuyerWatch = field(default_factory=BuyerWatch)
 
 
 def prepare(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, today: date,
@@ -309,18 +317,19 @@ def prepare(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, t
     ref = replace(ref, version=ref.version or store.version(ref))
     remembered = state.get(key)
     if remembered is None or not ref.version or not (listing or store).unchanged_since(remembered.version, ref):
-        return Job(ref, key, None, remembered)
+        return Job(ref, key, None, remembered, state.buyer_watch(key))
     if remembered.facts:
         run = remembered_run(ref, remembered.facts, config, today)
         if run is not None:
             return run
-    return Job(ref, key, remembered.snapshot, remembered)
+    return Job(ref, key, remembered.snapshot, remembered, state.buyer_watch(key))
 
 
 def sync_job(store: PlanStore, job: Job, config: Config, limiter: RateLimiter, *, dry_run: bool = False,
              today: date | None = None) -> tuple[PlanRun, str]:
     """Sync one plan through the one sync loop; returns its run and its conclusions to remember."""
-    outcome = app.sync_plan(store, job.ref, config, dry_run=dry_run, cached=job.cached, limiter=limiter)
+    outcome = app.sync_plan(store, job.ref, config, dry_run=dry_run, cached=job.cached, limiter=limiter,
+                            buyer=job.buyer)
     digest = digest_of(outcome)
     facts = "" if dry_run else conclusions_of(outcome, digest, config, today or app.today_for(config))
     return PlanRun(job.ref, outcome, read=outcome.read, digest=digest), facts
@@ -341,6 +350,7 @@ def record(state: StateStore, job: Job, run: PlanRun, facts: str, today: date, b
         state.put(job.key, outcome.version, snapshot, day, facts)
     elif remembered is not None and (remembered.synced_day != day or remembered.facts != facts):
         state.touch(job.key, day, facts)
+    app.remember_status(state, job.key, outcome, today)
 
 
 def keeps_snapshot(job: Job, outcome: app.SyncOutcome) -> bool:

@@ -39,6 +39,11 @@ class PlanRef:
     #: The plan's closure ("won 2027-03-31", ``mapws close``) when the listing tells it for free (a
     #: workbook's document property, a Drive appProperty); "" when open or not told.
     closed: str = ""
+    #: When the file last changed (ISO 8601) and who changed it, when the listing tells it for free and
+    #: the change was not the product's own (Drive's ``modifiedTime``, ``lastModifyingUser``); "" otherwise.
+    #: The store that reads the plan may be another identity's (``--impersonate-owners``): it has these.
+    edited_at: str = ""
+    edited_by: str = ""
 
 
 @dataclass(frozen=True)

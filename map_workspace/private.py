@@ -1,6 +1,14 @@
-"""Seller-internal facts about a deal — value, forecast category, internal notes — and the rep's own
-setup (which published template to copy), kept on the seller's side only (the state database in
-the user data dir), never in a file the buyer can open."""
+"""Seller-internal facts about a deal — value, forecast category, internal notes, how it closed, its
+CRM id — and the rep's own setup (which published template to copy), kept on the seller's side only
+(the state database in the user data dir), never in a file the buyer can open.
+
+Plans are keyed as the nightly state keys them: ``"<backend>:<plan id>"`` ("local:/abs/path.xlsx",
+"google:<spreadsheet id>"). To read a plan's CRM id (``mapws link``, ``create --crm-id``)::
+
+    private = PrivateStore.reader()          # None when there is no database yet
+    crm = private.crm_id("google:1AbC…") if private else ""    # "" when none was recorded
+    every = private.crm_ids() if private else {}              # {plan key: CRM id}
+"""
 
 from __future__ import annotations
 
@@ -32,6 +40,11 @@ CREATE TABLE IF NOT EXISTS closed_plans (
     reason TEXT NOT NULL DEFAULT ''
 );
 
+CREATE TABLE IF NOT EXISTS crm_links (
+    plan_key TEXT PRIMARY KEY,
+    crm_id TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS calendar_events (
     plan_key TEXT NOT NULL,
     uid TEXT NOT NULL,
@@ -53,6 +66,16 @@ class PrivateDeal:
     @property
     def empty(self) -> bool:
         return self.deal_value is None and not self.forecast and not self.notes
+
+
+def parse_crm_id(text: str | None) -> str:
+    """A CRM id as given, trimmed; refused when it is empty or spans lines."""
+    value = (text or "").strip()
+    if not value or any(ch in value for ch in "\r\n\t") or len(value) > 200:
+        raise UsageError(f"'{text}' is not a CRM id.",
+                         "Give the deal's id in your CRM, e.g. a Salesforce Opportunity ID (0065g00000AbCdE) or a "
+                         "HubSpot deal's Record ID (14567890123).")
+    return value
 
 
 def parse_forecast(text: str | None) -> str:
@@ -148,6 +171,32 @@ class PrivateStore:
 
     def reopen_plan(self, plan_key: str) -> None:
         self._db.execute("DELETE FROM closed_plans WHERE plan_key = ?", (plan_key,))
+
+    def link_crm(self, plan_key: str, crm_id: str) -> None:
+        """Record the plan's CRM id ("" forgets it)."""
+        if crm_id:
+            self._db.execute("INSERT OR REPLACE INTO crm_links (plan_key, crm_id) VALUES (?, ?)", (plan_key, crm_id))
+        else:
+            self._db.execute("DELETE FROM crm_links WHERE plan_key = ?", (plan_key,))
+
+    def crm_id(self, plan_key: str) -> str:
+        """The plan's CRM id (a Salesforce Opportunity ID, a HubSpot deal's Record ID …), "" when none."""
+        import sqlite3
+
+        try:
+            row = self._db.execute("SELECT crm_id FROM crm_links WHERE plan_key = ?", (plan_key,)).fetchone()
+        except sqlite3.OperationalError:  # read-only, before any CRM id was recorded: no such table
+            return ""
+        return row[0] if row else ""
+
+    def crm_ids(self) -> dict[str, str]:
+        """Every recorded CRM id, by plan key."""
+        import sqlite3
+
+        try:
+            return dict(self._db.execute("SELECT plan_key, crm_id FROM crm_links").fetchall())
+        except sqlite3.OperationalError:  # read-only, before any CRM id was recorded: no such table
+            return {}
 
     def closed(self) -> dict[str, ClosedDeal]:
         """Every closed plan, by key: what ``sync --all`` skips without reading."""

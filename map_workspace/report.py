@@ -26,6 +26,8 @@ if TYPE_CHECKING:
         CloseResult,
         CreateRequest,
         CreateResult,
+        LinkResult,
+        PipelineRow,
         ReplanResult,
         ShareResult,
         SyncOutcome,
@@ -125,28 +127,72 @@ def print_created(result: CreateResult, req: CreateRequest, *, dry_run: bool, as
         click.echo(f"Next: open it, then run 'mapws sync {result.ref.slug}' after the buyer's edits.")
 
 
-def print_plans(refs: Sequence[PlanRef], private: dict[str, Any], where: Path, as_json: bool,
-                skipped: Sequence[str] = (), closed: dict[str, Any] | None = None) -> None:
-    """``mapws list``: each plan (its deal name, with the seller-internal facts kept for it, and how
-    it closed), then once each the spreadsheets that are not plans."""
-    closed = closed or {}
+#: What ``mapws list`` says where the last sync did not tell (or no sync recorded it yet).
+UNKNOWN = "—"
+_HEALTH_WORDS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
+
+
+def pipeline_cells(row: PipelineRow) -> tuple[str, ...]:
+    """One plan's line of ``mapws list``: plan, health, progress, decision, projected, next
+    milestone, days since the buyer's last edit ('—' where unknown)."""
+    health = _HEALTH_WORDS.get(str(row.fact("health") or ""), UNKNOWN)
+    if row.fact("buyer_silent"):
+        health += " (buyer silent)"
+    progress = row.fact("progress")
+    done = f"{progress['percent']}% ({progress['done']}/{progress['total']})" if isinstance(progress, dict) else UNKNOWN
+    milestone = row.fact("next_milestone")
+    nxt = (f"{milestone.get('id') or ''} {milestone.get('due') or ''}".strip() or UNKNOWN) if isinstance(
+        milestone, dict) else UNKNOWN
+    days = row.days_since_buyer_edit
+    if days is not None:
+        buyer = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
+    elif row.status is not None and row.status.watched_since:
+        buyer = f"none since {row.status.watched_since}"
+    else:
+        buyer = UNKNOWN
+    return (terminal_safe(row.ref.slug or row.ref.id), health, done, str(row.fact("target_decision") or UNKNOWN),
+            str(row.fact("projected_decision") or UNKNOWN), terminal_safe(nxt), buyer)
+
+
+_PIPELINE_HEAD = ("PLAN", "HEALTH", "PROGRESS", "DECISION", "PROJECTED", "NEXT MILESTONE", "BUYER'S LAST EDIT")
+
+
+def print_pipeline(rows: Sequence[PipelineRow], where: Path, as_json: bool, skipped: Sequence[str] = ()) -> None:
+    """``mapws list``: the pipeline, one line per plan as the last sync left it, with a second line
+    for its deal name and the seller-side facts (deal value, forecast, CRM id, how it closed); then
+    once each the spreadsheets that are not plans."""
     if as_json:
-        echo_json({"plans": [{"plan": r.id, "url": r.url, "slug": r.slug, "title": r.title,
-                              "private": vars(private[r.id]) if not private[r.id].empty else None,
-                              "closed": ({"outcome": closed[r.id].outcome, "on": closed[r.id].on}
-                                         if r.id in closed else None)}
-                             for r in refs],
+        echo_json({"plans": [row.as_json() for row in rows],
                    "skipped": [{"path": path, "reason": NOT_A_PLAN} for path in skipped]})
         return
-    if not refs:
+    if not rows:
         click.echo(f"No plans in {where}. Create one with 'mapws create' or try 'mapws demo'.")
-    for r in refs:
-        p = private[r.id]
-        extra = " · ".join(x for x in (f"{p.deal_value:,.0f}" if p.deal_value is not None else "", p.forecast) if x)
-        title = f"  {terminal_safe(r.title)}" if r.title else ""
-        shut = f"  closed: {closed[r.id].outcome} on {closed[r.id].on}" if r.id in closed else ""
-        click.echo(f"{r.slug:<32} {r.id}{title}" + (f"  [{extra}]" if extra else "") + shut)
+    else:
+        lines = [_PIPELINE_HEAD] + [pipeline_cells(row) for row in rows]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(_PIPELINE_HEAD))]
+        click.echo("  ".join(h.ljust(w) for h, w in zip(_PIPELINE_HEAD, widths, strict=True)).rstrip())
+        for row, cells in zip(rows, lines[1:], strict=True):
+            click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+            p = row.private
+            extra = [f"{p.deal_value:,.0f}" if p.deal_value is not None else "", p.forecast,
+                     f"CRM {terminal_safe(row.crm_id)}" if row.crm_id else ""]
+            if row.closed is not None:
+                extra.append(f"closed: {row.closed.outcome} on {row.closed.on}")
+            said = " · ".join(x for x in [terminal_safe(row.ref.title)] + extra if x)
+            if said:
+                click.echo(f"  {said}")
     print_skipped(skipped, as_json=False)
+
+
+def print_linked(result: LinkResult, as_json: bool) -> None:
+    """``mapws link``: the CRM id recorded (or that would be), and the one it replaced."""
+    if as_json:
+        echo_json(result.as_json())
+        return
+    name = terminal_safe(result.ref.slug or result.ref.id)
+    verb = "Would link" if result.dry_run else "Linked"
+    was = f" (was {terminal_safe(result.was)})" if result.was and result.was != result.crm_id else ""
+    click.echo(f"{verb} {name} to CRM id {terminal_safe(result.crm_id)}{was}: kept on your side, never in the plan.")
 
 
 def print_closed(result: CloseResult, as_json: bool) -> None:

@@ -1,7 +1,9 @@
 """What the nightly run remembers between nights: per plan, the version it last saw, the
 snapshot as it left it (so an unchanged plan costs no read) and what the last sync concluded with
-the day until which that holds (so an unchanged plan is not even planned again), and the runs
-themselves (so an overlapping run is refused and a crashed one is noticed).
+the day until which that holds (so an unchanged plan is not even planned again), what the last
+sync concluded and when the buyer last edited the plan (``plan_status``: ``mapws list`` shows it
+without reading a plan, and the buyer's silence is counted from it on nights the plan is not
+read), and the runs themselves (so an overlapping run is refused and a crashed one is noticed).
 
 SQLite in the user data dir by default (``--state PATH`` / ``MAPWS_STATE`` elsewhere); with
 ``--state drive`` the same database travels in a Drive file between runs
@@ -18,7 +20,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +29,7 @@ from map_workspace.config import default_state_path
 from map_workspace.errors import ExitStatus, FileRefused, MapwsError, file_error
 
 if TYPE_CHECKING:  # the codec (json, zlib, the layout) loads with the first snapshot encoded or decoded
+    from map_workspace.domain.silence import BuyerWatch
     from map_workspace.layout import Snapshot
 
 SCHEMA = """
@@ -37,6 +40,14 @@ CREATE TABLE IF NOT EXISTS plans (
     synced_day TEXT NOT NULL,
     synced_at TEXT NOT NULL,
     facts TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS plan_status (
+    plan_key TEXT PRIMARY KEY,
+    buyer_at TEXT NOT NULL DEFAULT '',
+    buyer_by TEXT NOT NULL DEFAULT '',
+    watched_since TEXT NOT NULL DEFAULT '',
+    day TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -93,6 +104,48 @@ class Remembered:
             return decode(self.blob)
         except (ValueError, KeyError, TypeError, zlib.error):
             return None
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    """What the last sync of a plan concluded, as ``mapws list`` shows it without reading the plan:
+    ``status`` is the JSON the sync left (health, progress, target and projected decision, next
+    milestone; {} when no sync recorded one), ``day`` the day of that sync, and the buyer's last
+    edit (``buyer_at`` ISO 8601, "" when none was seen since ``watched_since``)."""
+
+    status: dict[str, object]
+    day: str = ""
+    buyer_at: str = ""
+    buyer_by: str = ""
+    watched_since: str = ""
+
+
+def remembered_statuses(path: Path | None = None) -> dict[str, PlanStatus]:
+    """Every plan's last status by plan key ("local:/path/plan.xlsx"), read-only: {} when there is no
+    state database (or it predates statuses). Listing plans creates nothing and reads no plan."""
+    import json
+
+    target = Path(path) if path else default_state_path()
+    if not target.is_file():
+        return {}
+    try:
+        db = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return {}
+    try:
+        rows = db.execute("SELECT plan_key, buyer_at, buyer_by, watched_since, day, status FROM plan_status").fetchall()
+    except sqlite3.Error:  # no such table yet
+        return {}
+    finally:
+        db.close()
+    out = {}
+    for key, buyer_at, buyer_by, watched, day, status in rows:
+        try:
+            doc = json.loads(status) if status else {}
+        except ValueError:
+            doc = {}
+        out[key] = PlanStatus(doc if isinstance(doc, dict) else {}, day, buyer_at, buyer_by, watched)
+    return out
 
 
 def state_file_error(path: Path, exc: OSError | sqlite3.Error) -> MapwsError:
@@ -204,6 +257,36 @@ class StateStore:
             else:
                 self._db.execute("UPDATE plans SET synced_day = ?, synced_at = ?, facts = ? WHERE plan_key = ?",
                                  (synced_day, _now(), facts, plan_key))
+
+    # --- what list shows, and the buyer's last edit ------------------------------------------------
+
+    def buyer_watch(self, plan_key: str) -> BuyerWatch:
+        """What is remembered of the buyer's edits to the plan (nothing yet: an empty watch)."""
+        from map_workspace.domain.silence import BuyerWatch, Touch
+
+        with self._lock:
+            row = self._db.execute("SELECT buyer_at, buyer_by, watched_since FROM plan_status WHERE plan_key = ?",
+                                   (plan_key,)).fetchone()
+        if row is None:
+            return BuyerWatch()
+        try:
+            since = date.fromisoformat(row[2]) if row[2] else None
+        except ValueError:
+            since = None
+        return BuyerWatch(Touch.parse(row[0], row[1]), since)
+
+    def remember_status(self, plan_key: str, day: str, status: str, watch: BuyerWatch | None) -> None:
+        """The last sync's conclusions (JSON) for ``mapws list``, and the buyer's edits as it left them."""
+        at = watch.last.at.isoformat() if watch and watch.last else ""
+        by = watch.last.by if watch and watch.last else ""
+        since = watch.watched_since.isoformat() if watch and watch.watched_since else ""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO plan_status (plan_key, buyer_at, buyer_by, watched_since, day, status) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(plan_key) DO UPDATE SET buyer_at=excluded.buyer_at, "
+                "buyer_by=excluded.buyer_by, watched_since=excluded.watched_since, day=excluded.day, "
+                "status=excluded.status",
+                (plan_key, at, by, since, day, status))
 
     # --- runs ------------------------------------------------------------------------------------
 

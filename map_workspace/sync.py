@@ -18,7 +18,8 @@ from map_workspace.domain.calendar import business_days_between
 from map_workspace.domain.findings import FLAG_WORDS as FLAG_WORDS
 from map_workspace.domain.findings import NOTE_CODES
 from map_workspace.domain.model import Assessment, Finding, Item, Overview, Plan
-from map_workspace.domain.rules import Context, Thresholds, assess, decision_item, settle_closed_items
+from map_workspace.domain.rules import Context, Thresholds, assess, decision_item, settle_closed_items, silent_on
+from map_workspace.domain.silence import BuyerWatch, Touch, last_buyer_touch, silence_since
 from map_workspace.formulas import (
     META_DATE_FLAGS,
     PlanColumns,
@@ -68,6 +69,9 @@ class Settings:
     #: calendar in its meta is synced on that one instead.
     holidays: Collection[date] = frozenset()
     thresholds: Thresholds = Thresholds()
+    #: What the seller side remembers of the buyer's edits to this plan; None: the buyer's silence
+    #: is not assessed (a command that does not know it).
+    buyer: BuyerWatch | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,11 @@ class SyncPlan:
     closed: str = ""
     #: The working calendar it reasoned with (the plan's own, else the config's).
     calendar: Collection[date] = frozenset()
+    #: The buyer's edits as this sync leaves them (its last edit, now including the one just read),
+    #: for the state store; None when not assessed.
+    buyer: BuyerWatch | None = None
+    #: The day the buyer's silence starts (or started), when known: the nightly plans the plan again then.
+    silent_on: date | None = None
 
 
 def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None,
@@ -147,6 +156,7 @@ class _Planner:
         items, state = self._reconcile_items()
         risks = self._assign_risk_ids(state)
         plan = replace(r.plan, items=tuple(items), risks=tuple(risks))
+        buyer, since = self._buyer(plan)
         ctx = Context(
             today=self.today,
             holidays=self.calendar,
@@ -155,6 +165,9 @@ class _Planner:
             decision_id=r.meta.get("decision_id", ""),
             unseen=r.unseen,
             previous_target=self.target_move[0] if self.target_move else None,
+            buyer_since=since,
+            buyer_by=buyer.last.by if buyer and buyer.last else "",
+            buyer_edited=bool(buyer and buyer.last),
         )
         assessment = assess(plan, ctx)
         new_ids: dict[tuple[str, int], CellValue] = {}
@@ -193,7 +206,27 @@ class _Planner:
         changes = ChangeSet(tuple(self.cells), tuple(self.notes), tuple(self.history), state_change,
                             formats_to_row, meta, timeline)
         return SyncPlan(changes, assessment, plan, findings, self.closed.words if self.closed else "",
-                        self.calendar)
+                        self.calendar, buyer, self._silent_on(plan, ctx))
+
+    @staticmethod
+    def _silent_on(plan: Plan, ctx: Context) -> date | None:
+        """The day the buyer's silence starts (or started) when it can (an open plan, dates flagged)."""
+        if ctx.buyer_since is None or not ctx.thresholds.date_flags or not any(i.is_open for i in plan.items):
+            return None
+        return silent_on(ctx.buyer_since, ctx)
+
+    def _buyer(self, plan: Plan) -> tuple[BuyerWatch | None, date | None]:
+        """The buyer's edits with the one just read (the file's last change, when it was neither
+        mapws's nor a seller's), and the day their silence counts from (domain/silence.py)."""
+        watch = self.settings.buyer
+        if watch is None:
+            return None, None
+        snapshot = self.r.snapshot
+        listed = Touch.parse(snapshot.edited_at, snapshot.edited_by)
+        watch = replace(watch, last=last_buyer_touch(listed, watch.last, plan.stakeholders),
+                        watched_since=watch.watched_since or self.today)
+        created = Touch.parse(str(self.r.meta.get("created") or ""))
+        return watch, silence_since(watch.last, created.day if created else None, watch.watched_since)
 
     def _with_new_id(self, finding: Finding, new_ids: dict[tuple[str, int], CellValue]) -> Finding:
         """A reading finding on a row that only now got its ID names that ID (``new_ids``: the ID

@@ -145,6 +145,7 @@ PHRASES: dict[str, Callable[[Any], str]] = {
     "waiting": lambda ids: f" (waiting on {', '.join(ids)})" if ids else "",
     "days": business_days,
     "are": lambda n: "is" if n == 1 else "are",
+    "by": lambda who: f" by {who}" if who else "",
     "leaves": lambda n: f"leaves {business_days(n)}" if n > 0 else "leaves no business day",
 }
 
@@ -459,6 +460,24 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "counts each move. Health drops a step. Review the plan with the champion: are the dates still "
          "real?",
          "a milestone moved later twice or more: health drops a step", {"id": "M-02", "slips": 2}, field="due"),
+    Rule("buyer.silent", ATTENTION, W,
+         "The buyer has not edited the plan for {days:days} (last edit {since}{by:by}).",
+         "Ask the champion for one update, or hold the next check-in ('mapws checkin PLAN').",
+         "The plan has open items and nobody on the buyer's side has changed it for `buyer_silent` "
+         "business days (default 10) of the plan's calendar. A change is the buyer's when the file's last "
+         "modifier (Drive's last modifying user; a workbook's last-modified-by) is neither mapws nor "
+         "anyone the Stakeholders tab lists on the seller side. The last buyer edit is kept on the seller's "
+         "side (the state database), so it survives nights the plan is not read. A plan the buyer never "
+         "edited counts from the day it was created (for a plan older than this check, from the first "
+         "sync that watched it). Health drops a step. Closed plans are never silent.",
+         "the buyer has not edited the plan for `buyer_silent` business days: health drops a step",
+         {"days": 12, "since": "2027-01-04", "by": "Dana Tanaka"},
+         variants={
+             "never": Variant(
+                 "When the buyer has never edited the plan",
+                 message="The buyer has not edited the plan since it was created on {since} ({days:days}).",
+                 example={"days": 11, "since": "2027-01-04"}),
+         }),
     # --- plan health ---
     Rule("hygiene.too_many_open", HEALTH, W, "The plan has {open} open items (more than {limit}).",
          "Drop items that stopped mattering (status N/A) or merge small ones.",

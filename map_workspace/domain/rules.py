@@ -42,6 +42,12 @@ class Context:
     unseen: frozenset[str] = frozenset()
     #: The Overview's target decision date as the plan last had it, when it has changed since.
     previous_target: date | None = None
+    #: The buyer's silence is counted from this day (their last edit, else the plan's creation);
+    #: None: not known, no claim is made.
+    buyer_since: date | None = None
+    #: Who made the buyer's last edit ("" unknown); ``buyer_edited`` False: they never edited it.
+    buyer_by: str = ""
+    buyer_edited: bool = False
 
 
 def assess(plan: Plan, ctx: Context) -> Assessment:
@@ -56,6 +62,7 @@ def assess(plan: Plan, ctx: Context) -> Assessment:
     _check_due(plan, ctx, findings)
     _check_hygiene(plan, ctx, owners, findings)
     _check_target_move(plan, ctx, findings)
+    _check_silence(plan, ctx, findings)
     progress = compute_progress(plan.items)
     decision = decision_item(plan, ctx.decision_id)
     projected = projected_decision(plan, ctx, decision, cyclic)
@@ -321,6 +328,24 @@ def _check_target_move(plan: Plan, ctx: Context, findings: list[Finding]) -> Non
                                items=past, count=len(past)))
 
 
+def silent_on(since: date, ctx: Context) -> date:
+    """The day a buyer quiet since ``since`` counts as silent: ``buyer_silent`` business days of the
+    plan's calendar later."""
+    return add_business_days(since, ctx.thresholds.buyer_silent, ctx.holidays)
+
+
+def _check_silence(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
+    """An open plan the buyer has not edited for ``buyer_silent`` business days (never on a closed one)."""
+    since = ctx.buyer_since
+    if since is None or not ctx.thresholds.date_flags or not any(i.is_open for i in plan.items):
+        return
+    if ctx.today < silent_on(since, ctx):
+        return
+    days = business_days_between(since, ctx.today, ctx.holidays)
+    findings.append(Finding.of("buyer.silent", "" if ctx.buyer_edited else "never", days=days,
+                               since=since.isoformat(), by=ctx.buyer_by))
+
+
 # --- progress, projection, health ---------------------------------------------------------------
 
 def compute_progress(items: Sequence[Item]) -> Progress:
@@ -392,4 +417,6 @@ def _health(plan: Plan, ctx: Context, decision: Item | None, projected: date | N
     if ctx.shortfall_days > 0 or any(f.code == "item.stalled" and (it := plan.item(f.id or "")) is not None
                                      and it.is_milestone for f in findings):
         level = max(level, 1)
+    if any(f.code == "buyer.silent" for f in findings):  # a step below whatever the rest says
+        level += 1
     return (Health.ON_TRACK, Health.AT_RISK, Health.OFF_TRACK)[min(level, 2)]

@@ -20,6 +20,9 @@ class Thresholds:
     window_days: int = 365
     stalled_after_days: int = 7
     due_soon_days: int = 3
+    #: Business days (on the plan's calendar) without an edit by the buyer, while items are open,
+    #: before the plan gets ``buyer.silent`` and its health drops a step.
+    buyer_silent: int = 10
     #: False on a closed plan (``mapws close``): nothing is flagged by date any more, in the findings,
     #: the live Flag formulas or the colour rules. Set from the plan's meta, never from config.toml.
     date_flags: bool = True

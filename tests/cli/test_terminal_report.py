@@ -1,8 +1,9 @@
 """What the rep reads in the terminal after status and sync (issue 9, items 1–3), local backend."""
 
 import json
+import os
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -52,6 +53,8 @@ def plan(tmp_path):
         ws.cell(new_row, cols[key]).value = value
     wb.properties.lastModifiedBy = "Dana Tanaka"
     wb.save(path)
+    saved = datetime.fromisoformat(f"{TODAY}T09:00").timestamp() - 86400  # the buyer saved it the day before
+    os.utime(path, (saved, saved))
     return {"path": path, "dir": tmp_path, "activities": activities, "m01_due": due.date() if hasattr(due, "date")
             else due}
 

@@ -131,6 +131,9 @@ def _rule_cases() -> dict[str, list[Finding]]:
     cases["unseen"] = _assessed(
         _plan(i("T-01", owner="Zed Unknown", due=None), i("T-02", owner="")), unseen=frozenset({"stakeholders", "due"}),
     )
+    cases["buyer-silent"] = _assessed(_plan(i("T-01")), buyer_since=date(2026, 4, 13), buyer_edited=True,
+                                      buyer_by="Dana Tanaka")
+    cases["buyer-never-edited"] = _assessed(_plan(i("T-01")), buyer_since=date(2026, 4, 1))
     return cases
 
 

@@ -10,11 +10,11 @@ from map_workspace.errors import UsageError
 
 #: What mapws keeps of a Drive file: enough to address it, share like it, and detect changes.
 FILE_FIELDS = ("id,name,mimeType,webViewLink,version,parents,appProperties,permissions(type,role,emailAddress),"
-               "lastModifyingUser(displayName,emailAddress,me)")
+               "lastModifyingUser(displayName,emailAddress,me),modifiedTime")
 #: The listing also names each file's owner, so that ``--impersonate-owners`` can act as them, and
 #: when it changed last (with who, in FILE_FIELDS), so that the product's own write is told from an
 #: edit (versions.py).
-LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},modifiedTime,owners(emailAddress))"
+LIST_FIELDS = f"nextPageToken,files({FILE_FIELDS},owners(emailAddress))"
 #: The appProperty of a closed plan (``mapws close``): its outcome and day, as the plan's meta says
 #: it, so listing the plans tells which are closed without reading them.
 CLOSED_TAG = "mapws_closed"

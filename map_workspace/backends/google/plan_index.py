@@ -75,7 +75,8 @@ class PlanIndex:
         props = item.get("appProperties") or {}
         return PlanRef(id=item["id"], url=item.get("webViewLink") or sheets_url(item["id"]),
                        slug=props.get("mapws_deal", ""), title=deal_from_file_title(item.get("name", "")),
-                       version=str(item.get("version") or ""), closed=props.get(CLOSED_TAG, ""))
+                       version=str(item.get("version") or ""), closed=props.get(CLOSED_TAG, ""),
+                       edited_at=self.last_change(item["id"]), edited_by=self.last_editor(item["id"]))
 
     def find_by_slug(self, slug: str) -> list[dict[str, Any]]:
         """Plans and summaries tagged with this deal slug, in one Drive call; summaries found here
@@ -148,6 +149,19 @@ class PlanIndex:
         if name and email and name != email:
             return f"{name} <{email}>"
         return name or email
+
+    def last_change(self, file_id: str) -> str:
+        """When the file last changed (Drive's ``modifiedTime``, from the last lookup), when that
+        change was not made by this identity (``me``: mapws, or the rep it signs in as) nor by the
+        file's owner (the seller whose plan it is); "" otherwise or when unknown."""
+        item = self.files.get(file_id) or {}
+        user = item.get("lastModifyingUser") or {}
+        if not user or user.get("me"):
+            return ""
+        owners = {str(o.get("emailAddress") or "").lower() for o in item.get("owners") or []}
+        if str(user.get("emailAddress") or "").lower() in owners - {""}:
+            return ""
+        return str(item.get("modifiedTime") or "")
 
     def owner_of(self, ref: PlanRef) -> str:
         """The plan's owner as the listing named it ("" when unknown, e.g. on a Shared Drive)."""

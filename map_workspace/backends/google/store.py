@@ -137,9 +137,11 @@ class GooglePlanStore(PlanStore):
         return self.listing.list_plans()
 
     def read(self, ref: PlanRef) -> Snapshot:
-        """The plan as one Sheets read; who last edited it comes from the Drive lookup that found
-        it (listing or locating), at no call of its own."""
-        return replace(self.sheets.read(ref), edited_by=self.listing.last_editor(ref.id))
+        """The plan as one Sheets read; who last edited it, and when, comes from the Drive lookup
+        that found it (listing or locating), at no call of its own."""
+        known = ref.id in self.listing.files  # else another identity listed it (``--impersonate-owners``)
+        return replace(self.sheets.read(ref), edited_by=self.listing.last_editor(ref.id) if known else ref.edited_by,
+                       edited_at=self.listing.last_change(ref.id) if known else ref.edited_at)
 
     def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> str:
         version = self.sheets.apply(ref, snapshot, changes)

@@ -92,8 +92,19 @@ def read_workbook(path: Path, load: LoadWorkbook = load_plan_workbook) -> tuple[
     editor = (wb.properties.lastModifiedBy or "").strip()
     snapshot = Snapshot(source=str(path.resolve()), meta=meta, tabs=tabs, formats_ok=formats_ok,
                         extra_tabs=tuple(extra), token=ReadToken(hashlib.sha256(data).hexdigest()),
-                        edited_by="" if editor == AUTHOR else editor)
+                        edited_by="" if editor == AUTHOR else editor,
+                        edited_at="" if editor == AUTHOR else _modified_at(path))
     return snapshot, wb
+
+
+def _modified_at(path: Path) -> str:
+    """The file's modification time (local time, with its offset), "" when it cannot be told."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="seconds")
+    except OSError:
+        return ""
 
 
 def read_snapshot(path: Path) -> Snapshot:
