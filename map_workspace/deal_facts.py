@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from map_workspace.layout import Snapshot
     from map_workspace.reading import HistoryRow
     from map_workspace.state_store import StateStore
-    from map_workspace.sync import SyncPlan
+    from map_workspace.sync import Settings, SyncPlan
 
 #: History notes of rows mapws wrote for its own commands (create, replan, assign, close): not the
 #: buyer's edits.
@@ -99,7 +99,8 @@ def gather(store: PlanStore, config: Config) -> Gathered:
             try:
                 snapshot, read = _snapshot(store, ref, state)
                 facts = facts_of(ref, snapshot, config, private=private[ref.id], closed=closed.get(ref.id),
-                                 crm_id=crm_ids.get(ref.id), buyer_seen=seen.get(ref.id), read=read)
+                                 crm_id=crm_ids.get(ref.id), buyer_seen=seen.get(ref.id), read=read,
+                                 settings=app.plan_settings(store, ref, config))
                 deals.append(facts)
                 if read and facts.outcome and state is not None:
                     _remember_closed(state, store, ref, snapshot)
@@ -236,9 +237,12 @@ def buyer_edits(history: Sequence[HistoryRow], sellers: set[str]) -> list[Histor
 
 
 def facts_of(ref: PlanRef, snapshot: Snapshot, config: Config, *, private: Any = None, closed: Any = None,
-             crm_id: str | None = None, buyer_seen: date | None = None, read: bool = True) -> DealFacts:
+             crm_id: str | None = None, buyer_seen: date | None = None, read: bool = True,
+             settings: Settings | None = None) -> DealFacts:
     """One plan's facts from its snapshot: planned for today as a sync would (nothing is written).
-    ``buyer_seen``: the day of the buyer's last edit as the nights saw it in the file, when known."""
+    ``buyer_seen``: the day of the buyer's last edit as the nights saw it in the file, when known;
+    ``settings``: the sync's settings for this plan (``app.plan_settings``: with the buyer's remembered
+    edits, so the health is the one the sync and ``list`` show)."""
     from map_workspace import app
     from map_workspace.domain.model import Side
     from map_workspace.domain.rules import decision_item
@@ -246,7 +250,8 @@ def facts_of(ref: PlanRef, snapshot: Snapshot, config: Config, *, private: Any =
     from map_workspace.sync import plan_sync
 
     today = app.today_for(config)
-    result: SyncPlan = plan_sync(snapshot, today, now=app.now_for(config), settings=app.settings_for(config))
+    settings = settings or app.settings_for(config)
+    result: SyncPlan = plan_sync(snapshot, today, now=app.now_for(config), settings=settings)
     plan, a = result.plan, result.assessment
     sellers = {s.name.strip().lower() for s in plan.stakeholders if s.side is Side.SELLER and s.name}
     sellers |= {s.email.strip().lower() for s in plan.stakeholders if s.side is Side.SELLER and s.email}
