@@ -369,7 +369,24 @@ def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run
     if store.traits.shares:
         shared = store.sharer().share(ref, emails, role="commenter" if req.commenter else "writer",
                                       message=invitation(req.deal, req.decision))
+    remember_created(f"{store.name}:{ref.id}", new.first_sync, config, today)
     return CreateResult(ref, plan, shared, new.findings, schedule=new.schedule)
+
+
+def remember_created(key: str, first: SyncPlan, config: Config, today: date) -> None:
+    """What create concluded, kept as a sync's would be, so ``mapws list`` shows a new plan at once
+    (the buyer's silence is watched from today). A state database it cannot open changes nothing."""
+    from map_workspace.domain.silence import BuyerWatch
+    from map_workspace.state_store import StateStore
+
+    try:
+        state = StateStore(_private_path(config))
+    except MapwsError:
+        return
+    try:
+        state.remember_status(key, today.isoformat(), status_json(first), BuyerWatch(None, today))
+    finally:
+        state.close()
 
 
 def invitation(deal: str, decision: date | None) -> str:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from map_workspace.textwidth import display_width, pad
+
 if TYPE_CHECKING:
     from map_workspace.app import (
         AssignResult,
@@ -169,10 +171,10 @@ def print_pipeline(rows: Sequence[PipelineRow], where: Path, as_json: bool, skip
         click.echo(f"No plans in {where}. Create one with 'mapws create' or try 'mapws demo'.")
     else:
         lines = [_PIPELINE_HEAD] + [pipeline_cells(row) for row in rows]
-        widths = [max(len(line[i]) for line in lines) for i in range(len(_PIPELINE_HEAD))]
-        click.echo("  ".join(h.ljust(w) for h, w in zip(_PIPELINE_HEAD, widths, strict=True)).rstrip())
+        widths = [max(display_width(line[i]) for line in lines) for i in range(len(_PIPELINE_HEAD))]
+        click.echo("  ".join(pad(h, w) for h, w in zip(_PIPELINE_HEAD, widths, strict=True)).rstrip())
         for row, cells in zip(rows, lines[1:], strict=True):
-            click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+            click.echo("  ".join(pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip())
             p = row.private
             extra = [f"{p.deal_value:,.0f}" if p.deal_value is not None else "", p.forecast,
                      f"CRM {terminal_safe(row.crm_id)}" if row.crm_id else ""]
@@ -379,9 +381,9 @@ def print_replan_table(replan: Replan) -> None:
     rows += [(m.id, one_line(m.activity, TABLE_ACTIVITY),
               f"{m.before.isoformat() if m.before else '?'} → {m.after.isoformat()}", one_line(m.reason))
              for m in replan.moves]
-    widths = [max(len(r[k]) for r in rows) for k in range(3)]
+    widths = [max(display_width(r[k]) for r in rows) for k in range(3)]
     for r in rows:
-        click.echo("  " + "  ".join(r[k].ljust(widths[k]) for k in range(3)) + "  " + r[3])
+        click.echo("  " + "  ".join(pad(r[k], widths[k]) for k in range(3)) + "  " + r[3])
 
 
 def print_replanned(result: ReplanResult, as_json: bool) -> None:

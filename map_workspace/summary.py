@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from map_workspace.domain.model import Assessment, Item, Plan, Risk, RiskStatus, Side, Stakeholder, Status
+from map_workspace.textwidth import display_width
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def shorten(value: object, limit: int, *, at_word: bool = True) -> str:
         return "…"
     room, kept = limit - 1, 0
     for index, char in enumerate(text):
-        room -= _char_width(char)
+        room -= display_width(char)
         if room < 0:
             break
         kept = index + 1
@@ -200,13 +201,6 @@ def shorten(value: object, limit: int, *, at_word: bool = True) -> str:
     return cut.rstrip(" ,;:-·–—") + "…"
 
 
-def display_width(text: str) -> int:
-    """Columns ``text`` takes, wide (East Asian) characters counting two."""
-    return sum(_char_width(char) for char in text)
-
-
-def _char_width(char: str) -> int:
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def format_day(day: date, today: date) -> str:

@@ -139,8 +139,11 @@ def test_a_sellers_save_is_not_the_buyers(plans):
     assert entry["buyer_last_edit"] is None
 
 
-def test_list_is_the_pipeline_and_says_dash_before_any_sync(plans):
+def test_list_is_the_pipeline_and_says_dash_before_any_sync(plans, tmp_path):
     maps, env = plans
+    [created] = listed(maps, env, "2027-03-01")  # create keeps what it concluded, as a sync would
+    assert created["health"] == "on_track" and created["synced_on"] == CREATED
+    env = {"MAPWS_STATE": str(tmp_path / "another-state.sqlite")}  # a plan no state database knows yet
     [before] = listed(maps, env, "2027-03-01")
     assert before["health"] is None and before["progress"] is None and before["days_since_buyer_edit"] is None
     text = run("list", "--dir", maps, "--today", "2027-03-01", env=env).stdout

@@ -64,3 +64,22 @@ def test_a_night_over_a_folder_that_does_not_exist_exits_2_naming_it(tmp_path):
         result = run(command, "--all", "--dir", missing, "--json", code=2,
                      env={"MAPWS_STATE": str(tmp_path / "state.sqlite")})
         assert str(missing) in json.loads(result.stdout)["error"]["message"]
+
+
+def test_list_shows_a_new_plan_at_once_and_lines_up_japanese_deal_names(tmp_path):
+    """create keeps what it concluded as a sync would, so the pipeline view is not all dashes until
+    the first night; wide (East Asian) characters count two columns."""
+    plans = tmp_path / "plans"
+    run("create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+        "--dir", plans, "--today", TODAY)
+    run("create", "基幹システム刷新", "--decision-date", "2026-06-30", "--buyer", "田中 太郎 <taro@acme.co.jp>",
+        "--dir", plans, "--today", TODAY, env={"MAPWS_LOCALE": "ja_JP"})
+    data = json.loads(run("list", "--dir", plans, "--json").stdout)
+    assert [(p["health"], p["progress"]["total"], p["projected_decision"], p["synced_on"]) for p in data["plans"]] \
+        == [("on_track", 26, "2026-06-30", TODAY)] * 2
+    lines = [line for line in run("list", "--dir", plans).stdout.splitlines() if line and not line.startswith(" ")]
+    assert len(lines) == 3
+    from map_workspace.textwidth import display_width
+
+    health_column = {display_width(line[: line.index("On track" if "On" in line else "HEALTH")]) for line in lines}
+    assert len(health_column) == 1, lines
