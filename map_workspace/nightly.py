@@ -260,7 +260,7 @@ def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, An
     a = result.assessment
     return json.dumps({
         "since": today.isoformat(),
-        "until": stable_until(result.plan, today, config.thresholds).isoformat(),
+        "until": stable_until(result.plan, today, config.thresholds, result.calendar).isoformat(),
         "settings": settings_key(config),
         "findings": [{**f.as_json(), "activity": f.activity, "sheet": f.sheet} for f in result.findings],
         "progress": a.progress.as_json(), "health": a.health.value,

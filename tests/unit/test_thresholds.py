@@ -47,7 +47,7 @@ def _flags(snapshot) -> list[str]:  # type: ignore[no-untyped-def]
 def _windows(formula: str) -> tuple[int, int]:
     """(stalled, due soon) days a live flag formula was written with."""
     stalled = re.search(r"TODAY\(\)-[A-Z]+\d+>=(\d+)", formula)
-    soon = re.search(r"-TODAY\(\)<=(\d+)", formula)
+    soon = re.search(r"<=WORKDAY\(TODAY\(\),(\d+),", formula)
     assert stalled and soon, formula
     return int(stalled[1]), int(soon[1])
 
@@ -58,7 +58,7 @@ def test_formulas_carry_the_windows_they_are_given() -> None:
     assert _windows(flag_formula(7, cols, "Needs owner", thresholds=Thresholds())) == (7, 3)
     rules = {r.name: r.formula for r in colour_rules(cols, CUSTOM)}
     assert rules["stalled"].endswith(">=10)")
-    assert rules["due_soon"].endswith("<=5)")
+    assert rules["due_soon"].endswith("<=WORKDAY(TODAY(),5,INDIRECT(\"'_mapws'!$L$2:$L$1000\")))")
 
 
 @pytest.mark.parametrize("days", [Thresholds(), CUSTOM, Thresholds(stalled_after_days=30, due_soon_days=0)])
