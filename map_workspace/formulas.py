@@ -274,7 +274,8 @@ def _colour_rule_patterns() -> list[re.Pattern[str]]:
     days = (str(_MARK_DAYS.stalled_after_days), str(_MARK_DAYS.due_soon_days))
     patterns = []
     cols = PlanColumns(*marks)
-    for formula in [rule.formula for rule in colour_rules(cols, _MARK_DAYS)] + [_calendar_days_due_soon(cols, _MARK_DAYS)]:
+    formulas = [rule.formula for rule in colour_rules(cols, _MARK_DAYS)] + [_calendar_days_due_soon(cols, _MARK_DAYS)]
+    for formula in formulas:
         text = canonical_formula(formula)
         for mark in marks:
             text = text.replace(mark + "2", mark)

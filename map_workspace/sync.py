@@ -525,7 +525,7 @@ class _Planner:
     def _plan_years(self, plan: Plan, state: dict[str, StateRow]) -> range:
         """The years the plan's dates span: due dates, baselines, the target decision and its start."""
         days = [d for d in (*(i.due for i in plan.items), *(row.baseline for row in state.values()),
-                            plan.overview.target_decision, _iso_date(self.r.meta.get("start")))
+                            plan.overview.target_decision, _iso_date(self.r.meta.get("start", "")))
                 if isinstance(d, date)]
         if not days:
             return range(self.today.year, self.today.year + 1)
@@ -690,13 +690,6 @@ def _day_or_value(value: object) -> object:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
         return date(1899, 12, 30) + timedelta(days=int(value))
     return value
-
-
-def _iso_date(text: object) -> date | None:
-    try:
-        return date.fromisoformat(str(text or "").strip())
-    except ValueError:
-        return None
 
 
 def _comparable(value: object) -> object:

@@ -138,7 +138,8 @@ def test_working_day_functions_the_due_soon_flag_uses(client, emulator):
                 f'=WORKDAY(DATE(2027,1,2),1,{days})', f'=WORKDAY(DATE(2027,1,2),0,{days})',
                 f'=WORKDAY(DATE(2027,1,4),-1,{days})', f'=NETWORKDAYS(DATE(2026,12,28),DATE(2027,1,8),{days})',
                 f'=NETWORKDAYS(DATE(2027,1,8),DATE(2026,12,28),{days})', '=NETWORKDAYS(DATE(2027,1,2),DATE(2027,1,3))',
-                f'=WORKDAY(DATE(2027,1,15),1,INDIRECT("{days}"))', '=IFERROR(WORKDAY(DATE(2027,1,1),1,Text!$A$1:$A$2),"bad")',
+                f'=WORKDAY(DATE(2027,1,15),1,INDIRECT("{days}"))',
+                '=IFERROR(WORKDAY(DATE(2027,1,1),1,Text!$A$1:$A$2),"bad")',
                 f'=DATE(2027,1,5)<=WORKDAY(DATE(2026,12,31),2,{days})']
     worksheet.update([formulas], "A1", value_input_option="USER_ENTERED")
     got = worksheet.get("A1:K1", value_render_option="UNFORMATTED_VALUE")[0]
