@@ -75,7 +75,27 @@ def rows_of(snapshot, tab: str) -> list[list[str]]:  # type: ignore[no-untyped-d
     return [[c.text for c in row] for row in snapshot.tabs[tab].rows[1:] if any(c.text for c in row)]
 
 
-def test_thirteen_weeks_of_a_plan(store, tmp_path):
+#: The live words of the Flag formula, by the finding the sync reports for the same item.
+LIVE_WORDS = {"item.stalled": "Stalled", "item.overdue": "Overdue", "item.due_soon": "Due soon"}
+
+
+def live_flags(store, ref, monkeypatch, today: date) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Google: each item's live Flag word as the buyer sees it on ``today`` (the emulator computes
+    the formulas, WORKDAY over the plan's closed days included, with TODAY() set to that day)."""
+    from tests.support.emulator import shared_emulator
+
+    monkeypatch.setattr(shared_emulator().core, "fixed_today", today)
+    values = buyer_of(store, ref).sh.values_get("'Plan'", params={"valueRenderOption": "UNFORMATTED_VALUE"})["values"]
+    flag = next(i for i, text in enumerate(values[0]) if str(text).startswith("Flag"))
+    words = {}
+    for row in values[1:]:
+        if row and row[0]:
+            word = str(row[flag] if flag < len(row) else "").split(" · ")[0]
+            words[row[0]] = word if word in LIVE_WORDS.values() else ""
+    return words
+
+
+def test_thirteen_weeks_of_a_plan(store, tmp_path, monkeypatch):
     (tmp_path / "maps").mkdir()
     req = app.CreateRequest("Acme rollout", DECISION, [Person.parse(BUYER)], [Person.parse(SELLER)], template="light")
     created = app.create_plan(store, req, config(tmp_path, CREATED))
@@ -97,6 +117,9 @@ def test_thirteen_weeks_of_a_plan(store, tmp_path):
     def sync(n: int) -> Any:
         outcome = app.sync_plan(store, slug, config(tmp_path, week(n)))
         seen[n] = outcome
+        if store.name == "google":  # the sheet's live flags say what the sync found, that week
+            found = {f.id: LIVE_WORDS[f.code] for f in outcome.result.findings if f.code in LIVE_WORDS}
+            assert live_flags(store, ref, monkeypatch, week(n)) == {i: found.get(i, "") for i in dues}, n
         return outcome
 
     def checkin(n: int, notes: str = "") -> Any:
