@@ -28,7 +28,7 @@ import pytest
 from map_workspace import app
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
-from map_workspace.layout import CHECKINS, HISTORY, OVERVIEW, PLAN
+from map_workspace.layout import CHECKINS, CLOSED_DAYS_COLUMN, CLOSED_DAYS_HEADER, HISTORY, OVERVIEW, PLAN
 from map_workspace.sync import DATE_CODES, plan_sync
 from tests.backends.test_contract import BACKENDS
 from tests.support.robustness import SheetsBuyer, XlsxBuyer
@@ -244,3 +244,111 @@ WEEKLY = {
 MOVED = [("T-03", date(2027, 1, 22), date(2027, 1, 28)), ("M-01", date(2027, 1, 15), date(2027, 1, 28)),
          ("T-04", date(2027, 1, 21), date(2027, 2, 2)), ("T-05", date(2027, 2, 2), date(2027, 2, 12)),
          ("M-02", date(2027, 2, 2), date(2027, 2, 12))]
+
+
+# --- an older plan: "due soon" moves to working days on its next sync -------------------------------
+
+OLD_SOON = "-TODAY()<=3"
+
+
+def _make_older(store, ref) -> None:  # type: ignore[no-untyped-def]
+    """Turn a new plan into one made before "due soon" counted working days: its Flag formulas and
+    its due-soon colour rule count calendar days, and its state tab holds no closed days."""
+    def older(formula: str) -> str:
+        return (formula.replace("<=WORKDAY(TODAY(),3,INDIRECT(\"'_mapws'!$L$2:$L$1000\"))", OLD_SOON)
+                .replace("<=WORKDAY(TODAY(),3,'_mapws'!$L$2:$L$1000)", OLD_SOON))
+
+    if store.name == "local":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(ref.id)
+        for row in wb[PLAN].iter_rows(min_row=2):
+            cell = row[12]
+            if isinstance(cell.value, str) and "WORKDAY" in cell.value:
+                cell.value = older(cell.value)
+        for cf in wb[PLAN].conditional_formatting:
+            for rule in cf.rules:
+                if rule.formula and "WORKDAY" in rule.formula[0]:
+                    rule.formula = [older(rule.formula[0])]
+        state = wb["_mapws"]
+        for r in range(1, state.max_row + 1):
+            state.cell(r, CLOSED_DAYS_COLUMN + 1).value = None
+        wb.save(ref.id)
+        return
+    from tests.google_emulator.clients import sheets_service
+    from tests.support.emulator import shared_emulator
+
+    api = sheets_service(shared_emulator()).spreadsheets()
+    data = api.get(spreadsheetId=ref.id, includeGridData=True,
+                   fields="sheets(properties(sheetId,title),conditionalFormats,"
+                          "data(rowData(values(userEnteredValue))))").execute()
+    requests: list[dict[str, Any]] = []
+    for sheet in data["sheets"]:
+        sheet_id, title = sheet["properties"]["sheetId"], sheet["properties"]["title"]
+        if title == "_mapws":
+            requests.append({"updateCells": {"range": {"sheetId": sheet_id, "startColumnIndex": CLOSED_DAYS_COLUMN,
+                                                       "endColumnIndex": CLOSED_DAYS_COLUMN + 1},
+                                             "fields": "userEnteredValue"}})
+        if title != PLAN:
+            continue
+        for index, rule in enumerate(sheet.get("conditionalFormats", [])):
+            value = rule["booleanRule"]["condition"]["values"][0]
+            if "WORKDAY" in value["userEnteredValue"]:
+                value["userEnteredValue"] = older(value["userEnteredValue"])
+                requests.append({"updateConditionalFormatRule": {"sheetId": sheet_id, "index": index, "rule": rule}})
+        for r, row in enumerate(sheet["data"][0].get("rowData", [])):
+            values = row.get("values", [])
+            formula = values[12].get("userEnteredValue", {}).get("formulaValue", "") if len(values) > 12 else ""
+            if "WORKDAY" in formula:
+                requests.append({"updateCells": {
+                    "start": {"sheetId": sheet_id, "rowIndex": r, "columnIndex": 12},
+                    "rows": [{"values": [{"userEnteredValue": {"formulaValue": older(formula)}}]}],
+                    "fields": "userEnteredValue"}})
+    api.batchUpdate(spreadsheetId=ref.id, body={"requests": requests}).execute()
+
+
+def _rule_formulas(store, ref) -> list[str]:  # type: ignore[no-untyped-def]
+    if store.name == "local":
+        from openpyxl import load_workbook
+
+        ws = load_workbook(ref.id)[PLAN]
+        return [f for cf in ws.conditional_formatting for r in cf.rules for f in (r.formula or ())[:1]]
+    from tests.google_emulator.clients import sheets_service
+    from tests.support.emulator import shared_emulator
+
+    data = sheets_service(shared_emulator()).spreadsheets().get(
+        spreadsheetId=ref.id, fields="sheets(properties(title),conditionalFormats(booleanRule(condition(values))))",
+    ).execute()
+    plan = next(s for s in data["sheets"] if s["properties"]["title"] == PLAN)
+    return [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in plan.get("conditionalFormats", [])]
+
+
+def test_an_older_plan_counts_working_days_after_its_next_sync(store, tmp_path):
+    (tmp_path / "maps").mkdir()
+    req = app.CreateRequest("Acme rollout", DECISION, [Person.parse(BUYER)], [Person.parse(SELLER)], template="light")
+    ref = app.create_plan(store, req, config(tmp_path, CREATED)).ref
+    _make_older(store, ref)
+    old = store.read(ref)
+    assert not old.formats_ok
+    flags = [row[12].formula or "" for row in old.tabs[PLAN].rows[1:] if len(row) > 12 and row[0].text]
+    assert len(flags) == 9 and all(OLD_SOON in f and "WORKDAY" not in f for f in flags)
+    assert sum(OLD_SOON in f for f in _rule_formulas(store, ref)) == 1
+
+    outcome = app.sync_plan(store, "acme-rollout", config(tmp_path, week(1)))
+    assert outcome.written
+    after = store.read(ref)
+    flags = [row[12].formula or "" for row in after.tabs[PLAN].rows[1:] if len(row) > 12 and row[0].text]
+    assert len(flags) == 9 and all("WORKDAY(TODAY(),3,'_mapws'!$L$2:$L$1000)" in f and OLD_SOON not in f
+                                   for f in flags)
+    rules = _rule_formulas(store, ref)
+    assert len(rules) == 5 and not any(OLD_SOON in f for f in rules)
+    assert sum("WORKDAY(TODAY(),3,INDIRECT(" in f for f in rules) == 1
+    # The plan's closed weekdays for the years its dates span (2027): US holidays Mon to Fri.
+    state = after.tabs["_mapws"]
+    days = [state.cell(r, CLOSED_DAYS_COLUMN).value for r in range(len(state.rows))]
+    assert days[0] == CLOSED_DAYS_HEADER
+    assert [d for d in days[1:] if d] == [
+        date(2027, 1, 1), date(2027, 1, 18), date(2027, 2, 15), date(2027, 5, 31), date(2027, 6, 18),
+        date(2027, 7, 5), date(2027, 9, 6), date(2027, 10, 11), date(2027, 11, 11), date(2027, 11, 25),
+        date(2027, 12, 24), date(2027, 12, 31)]
+    assert app.sync_plan(store, "acme-rollout", config(tmp_path, week(1))).changes == 0
