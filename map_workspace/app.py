@@ -729,7 +729,8 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
     (or returned as Markdown), and a Check-ins row with the date, the agenda, the notes and the next
     check-in the Overview's cadence puts after it."""
     from map_workspace.agenda_doc import agenda_document, agenda_markdown
-    from map_workspace.domain.agenda import build_agenda
+    from map_workspace.changes import history_time
+    from map_workspace.domain.agenda import META_LAST_CHECKIN, build_agenda
     from map_workspace.sync import plan_sync
 
     ref = store.locate(plan)
@@ -737,7 +738,8 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
     checkin_row(snapshot, {})  # a plan with no Check-ins tab stops here, before any document is written
     day = on or today_for(config)
     result = plan_sync(snapshot, day, now=now_for(config), settings=settings_for(config))
-    agenda = build_agenda(result.plan, result.assessment, history_in_words(snapshot, result.plan), day)
+    agenda = build_agenda(result.plan, result.assessment, history_in_words(snapshot, result.plan), day,
+                          last_at=snapshot.meta.get(META_LAST_CHECKIN, ""))
     doc = agenda_document(agenda, result.plan, notes=notes, link=ref.url)
     text = agenda_markdown(doc) if markdown else ""
     document = url = ""
@@ -752,6 +754,9 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
         "timeline_changes": slips, "agenda": where or ("Markdown (printed)" if markdown else ""),
         "notes": notes.strip(), "next": agenda.next,
     })
+    # When it ran, in the History's local time: the next check-in counts what was logged after it.
+    ran = history_time(now_for(config).isoformat(timespec="seconds"), snapshot.meta.get("timezone", ""))
+    changes = replace(changes, meta={META_LAST_CHECKIN: ran.isoformat() if isinstance(ran, datetime) else str(ran)})
     if not dry_run:
         store.apply(ref, snapshot, changes)
     return CheckinResult(ref, agenda, document, url, text, dry_run, changes.describe() if dry_run else [])
