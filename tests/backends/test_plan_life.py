@@ -140,6 +140,10 @@ def test_thirteen_weeks_of_a_plan(store, tmp_path, monkeypatch):
     buyer.set("T-03", "Due", date(2027, 1, 22))
     buyer.save()
     sync(2)
+    since = app.plan_history(store, slug, config(tmp_path, week(2)), since_checkin=True)
+    # What changed since last week's check-in: this week's edits only (week 1's were on its agenda).
+    assert [(c["id"], c["field"], c["after"]) for c in since.changes] == [("T-02", "Status", "Done"),
+                                                                         ("T-03", "Due", "2027-01-22")]
     checkin(2)
 
     # Week 3: the demo slipped again; the rep agrees a new date and moves what depends on it.
