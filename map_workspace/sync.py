@@ -46,6 +46,7 @@ from map_workspace.layout import (
     TIMELINE,
     Cell,
     CellValue,
+    Grid,
     Snapshot,
     parse_a1,
     recorded_formatted_rows,
@@ -511,10 +512,8 @@ class _Planner:
         """The plan's closed weekdays under their header in the hidden state tab, for the years its
         dates span: the holidays of the live formulas' WORKDAY ("due soon" on working days, as the
         findings count it). Only cells that differ are written; an older plan gets them on its next
-        sync. A state tab the file lost gets them the sync after it is restored."""
-        if not self.r.state_present:
-            return
-        grid = self.r.snapshot.tabs[STATE]
+        sync. A state tab the file lost is made again by this sync, closed days included."""
+        grid = self.r.snapshot.tabs.get(STATE) or Grid(STATE)
         wanted: list[CellValue] = [CLOSED_DAYS_HEADER, *closed_days_for(self.calendar, self._plan_years(plan, state))]
         have = [_day_or_value(grid.cell(row, CLOSED_DAYS_COLUMN).value) for row in range(len(grid.rows))]
         for row in range(max(len(wanted), len(have))):

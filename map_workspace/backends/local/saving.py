@@ -128,12 +128,12 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
     check_safe_to_save(path, data)
     _check_unchanged(path, snapshot, data)
     wb = parsed if parsed is not None and snapshot.token.version else load(data, path)
+    if changes.state is not None:  # first: a state tab the file lost is made before the closed days go in it
+        _rewrite_state(wb, changes.state)
     _apply_cells(wb, changes.cells, path)
     _apply_notes(wb, changes, path)
     if changes.history:
         _append_history(wb, changes.history, snapshot.meta.get("timezone", ""))
-    if changes.state is not None:
-        _rewrite_state(wb, changes.state)
     if changes.formats_to_row is not None:
         plan = find_sheet(wb, PLAN)
         if plan is None:
