@@ -837,7 +837,8 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
     (or returned as Markdown), and a Check-ins row with the date, the agenda, the notes and the next
     check-in the Overview's cadence puts after it."""
     from map_workspace.agenda_doc import agenda_document, agenda_markdown
-    from map_workspace.domain.agenda import build_agenda
+    from map_workspace.changes import history_time
+    from map_workspace.domain.agenda import META_LAST_CHECKIN, build_agenda
     from map_workspace.sync import plan_sync
 
     ref = store.locate(plan)
@@ -846,7 +847,7 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
     day = on or today_for(config)
     result = plan_sync(snapshot, day, now=now_for(config), settings=plan_settings(store, ref, config))
     agenda = build_agenda(result.plan, result.assessment, history_in_words(snapshot, result.plan), day,
-                          result.calendar)
+                          result.calendar, last_at=snapshot.meta.get(META_LAST_CHECKIN, ""))
     doc = agenda_document(agenda, result.plan, notes=notes, link=ref.url)
     text = agenda_markdown(doc) if markdown else ""
     document = url = ""
@@ -861,6 +862,9 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
         "timeline_changes": slips, "agenda": where or ("Markdown (printed)" if markdown else ""),
         "notes": notes.strip(), "next": agenda.next,
     })
+    # When it ran, in the History's local time: the next check-in counts what was logged after it.
+    ran = history_time(now_for(config).isoformat(timespec="seconds"), snapshot.meta.get("timezone", ""))
+    changes = replace(changes, meta={META_LAST_CHECKIN: ran.isoformat() if isinstance(ran, datetime) else str(ran)})
     if not dry_run:
         store.apply(ref, snapshot, changes)
     return CheckinResult(ref, agenda, document, url, text, dry_run, changes.describe() if dry_run else [])
@@ -1265,12 +1269,22 @@ class ChangesResult:
                 "changes": list(self.changes)}
 
 
+def _local_time(text: str) -> datetime | None:
+    """A recorded local time ("2027-01-12T16:50:36"), without a zone; None when it is not one."""
+    try:
+        return datetime.fromisoformat(text.strip()).replace(tzinfo=None) if text.strip() else None
+    except ValueError:
+        return None
+
+
 def plan_history(store: PlanStore, plan: str, config: Config, *, since: date | None = None,
                  since_checkin: bool = False) -> ChangesResult:
     """What changed in a plan, from its History tab: one entry per observed change with the activity,
     field, before → after, when and (where the backend could tell) who, and the same in words as
-    the sync says it. ``since_checkin`` starts at the last Check-ins row's date."""
+    the sync says it. ``since_checkin`` starts at the last Check-ins row's date — after the time that
+    check-in ran, when the plan recorded it (what was logged before it was on its agenda)."""
     from map_workspace.changes import HistoryEntry, edit_in_words
+    from map_workspace.domain.agenda import META_LAST_CHECKIN
     from map_workspace.reading import read_history, read_plan
 
     if since is not None and since_checkin:
@@ -1282,10 +1296,14 @@ def plan_history(store: PlanStore, plan: str, config: Config, *, since: date | N
     if since_checkin:
         dated = [c.date for c in reading.plan.checkins if c.date]
         since, since_what = (dated[-1], "checkin") if dated else (None, "no-checkin")
+    ran = _local_time(snapshot.meta.get(META_LAST_CHECKIN, "")) if since_checkin else None
+    after = ran if ran is not None and ran.date() == since else None
     named = {i.id: i.activity for i in reading.plan.items} | {r.id: r.risk for r in reading.plan.risks if r.id}
     out = []
     for row in read_history(snapshot):
         if since is not None and (row.at is None or row.at.date() < since):
+            continue
+        if after is not None and row.at is not None and row.at.replace(tzinfo=None) <= after:
             continue
         activity = row.activity or ((row.to or row.from_) if row.field == "Row" else named.get(row.id, ""))
         entry = HistoryEntry(when=row.when, id=row.id, field=row.field, from_=row.from_, to=row.to, note=row.note)

@@ -251,9 +251,17 @@ def apply_in_memory(snapshot: Snapshot, changes: ChangeSet) -> Snapshot:
                 shown = history_time(value, timezone) if key == "when" else value
                 put(HISTORY, last + 2 + k, positions[key], Cell(shown or None))
     if changes.state is not None:
-        tabs[STATE] = [[Cell(c.title) for c in STATE_TAB.columns]] + [
+        # The state's own columns are rewritten; what sits beside them (the closed days) stays.
+        width = len(STATE_TAB.columns)
+        beside = [row[width:] for row in tabs.get(STATE, [])]
+        rows = [[Cell(c.title) for c in STATE_TAB.columns]] + [
             [Cell(v if v != "" else None) for v in row.cells()] for row in changes.state
         ]
+        rows += [[] for _ in range(len(beside) - len(rows))]
+        for row, kept in zip(rows, beside, strict=False):
+            if kept:
+                row += [Cell()] * (width - len(row)) + kept
+        tabs[STATE] = rows
     if changes.timeline is not None:
         tabs.setdefault(TIMELINE, [])
     meta = {**snapshot.meta, **changes.meta}

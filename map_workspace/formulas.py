@@ -2,7 +2,11 @@
 
 They are built from the column letters the sync found (columns are found by header, so a buyer
 inserting a column moves them) and use only functions all three engines know: IF, OR, AND,
-ISNUMBER, N, TODAY, COUNTIF, COUNTA, SUMPRODUCT, ROUND — no LET, no array literals.
+ISNUMBER, N, TODAY, COUNTIF, COUNTA, SUMPRODUCT, ROUND, WORKDAY, INDIRECT — no LET, no array literals.
+
+"Due soon" counts working days, as the sync does: an open item is due soon when its Due is no later
+than ``WORKDAY(TODAY(), M, closed days)``, the closed days being the plan's weekday holidays and
+closures, which the sync keeps in a column of the hidden state tab (:data:`CLOSED_DAYS_RANGE`).
 
 The date windows (stalled after N days late, due soon within M days) are the ones the sync's
 findings use: :class:`~map_workspace.domain.rules.Thresholds`, configurable in config.toml. A plan
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from map_workspace.domain.model import Status
 from map_workspace.domain.thresholds import Thresholds
 from map_workspace.domain.vocabulary import STATUS_WORDS
-from map_workspace.layout import MIN_FORMATTED_ROWS, PLAN_TAB, column_letter
+from map_workspace.layout import CLOSED_DAYS_COLUMN, MIN_FORMATTED_ROWS, PLAN_TAB, STATE, column_letter
 from map_workspace.locales import uses_semicolons
 
 #: Meta keys recording the windows a plan's formulas and colour rules were written with.
@@ -28,6 +32,11 @@ META_STALLED = "stalled_after_days"
 META_DUE_SOON = "due_soon_days"
 #: Meta key: "off" once the plan is closed (``mapws close``): formulas and colour rules flag no dates.
 META_DATE_FLAGS = "date_flags"
+
+#: The plan's closed weekdays (public holidays, company closures) under their header in the hidden
+#: state tab: the holidays of the live formulas' WORKDAY. A whole column would take the header's
+#: text in, which WORKDAY refuses; 1000 rows is the height a new state tab has on every backend.
+CLOSED_DAYS_RANGE = f"'{STATE}'!${column_letter(CLOSED_DAYS_COLUMN)}$2:${column_letter(CLOSED_DAYS_COLUMN)}$1000"
 
 DONE_WORDS = STATUS_WORDS[Status.DONE]
 NA_WORDS = STATUS_WORDS[Status.NA]
@@ -117,7 +126,7 @@ def live_flag(row: int, cols: PlanColumns, thresholds: Thresholds) -> str:
         f"IF({_any_equal(status, CLOSED_WORDS)},\"\","
         f"IF(NOT(ISNUMBER({due})),\"\","
         f"IF({due}<TODAY(),IF(TODAY()-{due}>={stalled},\"Stalled\",\"Overdue\"),"
-        f"IF({due}-TODAY()<={soon},\"Due soon\",\"\"))))"
+        f"IF({due}<=WORKDAY(TODAY(),{soon},{CLOSED_DAYS_RANGE}),\"Due soon\",\"\"))))"
     )
 
 
@@ -176,6 +185,9 @@ def colour_rules(cols: PlanColumns, thresholds: Thresholds) -> tuple[ColourRule,
     # AND() evaluates every argument, so date arithmetic on a text date ("TBD") would make the
     # whole rule an error rather than FALSE; N() reads text as 0 and keeps the rule a plain FALSE.
     day = f"N({due})"
+    # A colour rule may not name another tab in Sheets (it refuses the rule): INDIRECT reaches the
+    # closed days instead, in LibreOffice and Excel alike.
+    soon_end = f"WORKDAY(TODAY(),{soon},INDIRECT({quote(CLOSED_DAYS_RANGE)}))"
     kept = (
         ColourRule("done", f"AND({act}<>\"\",{_any_equal(status, DONE_WORDS)})", "D9EAD3", "274E13"),
         ColourRule("blocked", f"AND({act}<>\"\",{_any_equal(status, BLOCKED_WORDS)})", "E6CFCF", "5B3A3A"),
@@ -186,7 +198,7 @@ def colour_rules(cols: PlanColumns, thresholds: Thresholds) -> tuple[ColourRule,
         *kept,
         ColourRule("stalled", f"{dated},TODAY()-{day}>={stalled})", "990000", "FFFFFF", True),
         ColourRule("overdue", f"{dated},{day}<TODAY())", "F4CCCC", "990000", True),
-        ColourRule("due_soon", f"{dated},{day}>=TODAY(),{day}-TODAY()<={soon})", "FFE599", "7F6000"),
+        ColourRule("due_soon", f"{dated},{day}>=TODAY(),{day}<={soon_end})", "FFE599", "7F6000"),
     )
 
 
@@ -261,8 +273,10 @@ def _colour_rule_patterns() -> list[re.Pattern[str]]:
     marks = ("\x01", "\x02", "\x03")
     days = (str(_MARK_DAYS.stalled_after_days), str(_MARK_DAYS.due_soon_days))
     patterns = []
-    for rule in colour_rules(PlanColumns(*marks), _MARK_DAYS):
-        text = canonical_formula(rule.formula)
+    cols = PlanColumns(*marks)
+    formulas = [rule.formula for rule in colour_rules(cols, _MARK_DAYS)] + [_calendar_days_due_soon(cols, _MARK_DAYS)]
+    for formula in formulas:
+        text = canonical_formula(formula)
         for mark in marks:
             text = text.replace(mark + "2", mark)
         pattern = re.escape(text)
@@ -270,9 +284,21 @@ def _colour_rule_patterns() -> list[re.Pattern[str]]:
             pattern = pattern.replace(re.escape(mark), r"\$?[A-Z]{1,3}\d+")
         for number in days:
             pattern = pattern.replace(number, r"-?\d+")
+        # INDIRECT's text names a range: any case reaches the same cells.
+        days_text = re.escape(quote(CLOSED_DAYS_RANGE))
+        pattern = pattern.replace(days_text, f"(?i:{days_text})")
         patterns.append(re.compile(pattern))
     return patterns
 
+
+
+def _calendar_days_due_soon(cols: PlanColumns, thresholds: Thresholds) -> str:
+    """The "due soon" rule as plans made before it counted working days have it: still the
+    product's, so their next sync replaces it."""
+    due, status, act = f"${cols.due}2", f"${cols.status}2", f"${cols.activity}2"
+    day = f"N({due})"
+    return (f"AND({act}<>\"\",ISNUMBER({due}),NOT({_any_equal(status, CLOSED_WORDS)}),{day}>=TODAY(),"
+            f"{day}-TODAY()<={int(thresholds.due_soon_days)})")
 
 
 def is_colour_rule_formula(formula: str) -> bool:

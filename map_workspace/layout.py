@@ -189,6 +189,12 @@ STATE_TAB = TabSpec(
     hidden=True,
 )
 
+#: Where the hidden state tab keeps the plan's closed weekdays (0-based column: L, one empty column
+#: after the state's own): a "Closed days" header, then one date a row, written by the sync from the
+#: plan's calendar for the years its dates span. The live "due soon" formulas' WORKDAY reads them.
+CLOSED_DAYS_COLUMN = len(STATE_TAB.columns) + 1
+CLOSED_DAYS_HEADER = "Closed days"
+
 
 @dataclass(frozen=True)
 class OverviewField:

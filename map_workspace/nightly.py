@@ -259,7 +259,7 @@ def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, An
     if outcome.written or not result.changes.is_empty:
         return ""
     a = result.assessment
-    until = stable_until(result.plan, today, config.thresholds)
+    until = stable_until(result.plan, today, config.thresholds, result.calendar)
     if result.silent_on is not None:
         # The buyer's silence begins on that day (planned again then); once it has, its message
         # counts the days, as "N days overdue" does: planned again each day.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow, note_block
 from map_workspace.domain import parsing
@@ -32,6 +32,8 @@ from map_workspace.formulas import (
     thresholds_of,
 )
 from map_workspace.layout import (
+    CLOSED_DAYS_COLUMN,
+    CLOSED_DAYS_HEADER,
     FORMAT_HEADROOM,
     META_CLOSED,
     META_FORMATTED_ROWS,
@@ -41,9 +43,11 @@ from map_workspace.layout import (
     PLAN,
     RISKS,
     STAKEHOLDERS,
+    STATE,
     TIMELINE,
     Cell,
     CellValue,
+    Grid,
     Snapshot,
     parse_a1,
     recorded_formatted_rows,
@@ -191,6 +195,7 @@ class _Planner:
         self._sync_owned_plan_cells(plan, state, findings)
         self._notes(plan, findings)
         self._owns(plan, assessment)
+        self._closed_days(plan, state)
         self._overview(plan, assessment)
         meta: dict[str, str] = {}
         self._target(plan, meta)
@@ -536,6 +541,28 @@ class _Planner:
             meta[META_FORMATTED_ROWS] = str(target)
         return target
 
+    def _closed_days(self, plan: Plan, state: dict[str, StateRow]) -> None:
+        """The plan's closed weekdays under their header in the hidden state tab, for the years its
+        dates span: the holidays of the live formulas' WORKDAY ("due soon" on working days, as the
+        findings count it). Only cells that differ are written; an older plan gets them on its next
+        sync. A state tab the file lost is made again by this sync, closed days included."""
+        grid = self.r.snapshot.tabs.get(STATE) or Grid(STATE)
+        wanted: list[CellValue] = [CLOSED_DAYS_HEADER, *closed_days_for(self.calendar, self._plan_years(plan, state))]
+        have = [_day_or_value(grid.cell(row, CLOSED_DAYS_COLUMN).value) for row in range(len(grid.rows))]
+        for row in range(max(len(wanted), len(have))):
+            want = wanted[row] if row < len(wanted) else None
+            if _comparable(have[row] if row < len(have) else None) != _comparable(want):
+                self.cells.append(CellWrite(STATE, row + 1, CLOSED_DAYS_COLUMN, want, None, "closed_days"))
+
+    def _plan_years(self, plan: Plan, state: dict[str, StateRow]) -> range:
+        """The years the plan's dates span: due dates, baselines, the target decision and its start."""
+        days = [d for d in (*(i.due for i in plan.items), *(row.baseline for row in state.values()),
+                            plan.overview.target_decision, _iso_date(self.r.meta.get("start", "")))
+                if isinstance(d, date)]
+        if not days:
+            return range(self.today.year, self.today.year + 1)
+        return range(min(d.year for d in days), max(d.year for d in days) + 1)
+
     def _timeline(self, plan: Plan, meta: dict[str, str]) -> TimelineWrite | None:
         """The Timeline tab, product-owned: re-created when the file has none (an older plan, or
         the buyer deleted it: it holds only formulas, nothing of theirs), with the weeks the plan
@@ -676,6 +703,26 @@ def _id_at(r: Reading, tab: str, row: int) -> str | None:
     if table is None or "id" not in table.columns:
         return None
     return table.grid.cell(row - 1, table.columns["id"]).text or None
+
+
+#: At most this many closed days are written: the formulas read the state tab's rows 2 to 1000.
+_MAX_CLOSED_DAYS = 999
+
+
+def closed_days_for(calendar: Collection[date], years: range) -> list[date]:
+    """The calendar's closed weekdays in ``years``, in order (a weekend is never a working day:
+    WORKDAY needs no holiday for it)."""
+    days = sorted(d for d in calendar if d.weekday() < 5 and d.year in years)
+    return days[:_MAX_CLOSED_DAYS]
+
+
+def _day_or_value(value: object) -> object:
+    """A cell of the closed-days column as the sync compares it: a date whatever form it came back in."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return date(1899, 12, 30) + timedelta(days=int(value))
+    return value
 
 
 def _comparable(value: object) -> object:

@@ -23,6 +23,10 @@ DEFAULT_CADENCE_DAYS = 7
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
+#: Meta key: when the last check-in ran, in the History's local time ("2027-01-12T16:50:36").
+META_LAST_CHECKIN = "last_checkin_at"
+
+
 @dataclass(frozen=True)
 class Change:
     """One observed change, as the History logged it and as people say it."""
@@ -143,14 +147,28 @@ def last_checkin(plan: Plan, before: date) -> date | None:
     return max(days, default=None)
 
 
+def _moment(at: str) -> str:
+    """A History time as compared: "2027-01-12T16:50:36" whether it was written with a T or a space."""
+    return at.strip().replace(" ", "T", 1)[:19]
+
+
 def build_agenda(plan: Plan, assessment: Assessment, changes: list[Change] | tuple[Change, ...], on: date,
-                 holidays: Collection[date] = frozenset()) -> Agenda:
+                 holidays: Collection[date] = frozenset(), last_at: str = "") -> Agenda:
     """The agenda of a check-in on ``on``. ``changes`` is the whole History in words; only what was
     logged since the last check-in (all of it for the first one) is kept. The next check-in falls on
-    a working day of ``holidays`` (the plan's calendar)."""
+    a working day of ``holidays`` (the plan's calendar).
+
+    ``last_at`` is when the last check-in ran, in the History's local time ("2027-01-12T16:50:36"),
+    when the plan recorded it: a change logged that day before it (the sync run just before the
+    meeting) was on that agenda and is not counted again; one logged after it is. Without it the
+    whole day of the last check-in counts again."""
     last = last_checkin(plan, on)
     since = last.isoformat() if last else ""
-    changed = tuple(c for c in changes if c.at[:10] >= since and c.at[:10] <= on.isoformat())
+    timed = last is not None and _moment(last_at)[:10] == since
+    if timed:
+        changed = tuple(c for c in changes if _moment(c.at) > _moment(last_at) and c.at[:10] <= on.isoformat())
+    else:
+        changed = tuple(c for c in changes if c.at[:10] >= since and c.at[:10] <= on.isoformat())
     done_ids = {c.id for c in changed if c.field == "Status" and c.after == "Done"}
     no_owner = {f.id for f in assessment.findings if f.id and f.code == "owner.missing"}
 
@@ -160,7 +178,9 @@ def build_agenda(plan: Plan, assessment: Assessment, changes: list[Change] | tup
         if item.status is Status.NA:
             continue
         if not item.is_open:
-            recent = item.done_on is not None and (last is None or item.done_on >= last) and item.done_on <= on
+            after_last = last is None or item.done_on is not None and (
+                item.done_on > last if timed else item.done_on >= last)
+            recent = item.done_on is not None and after_last and item.done_on <= on
             if recent or item.id in done_ids:
                 done.append(_entry(item, done_on=item.done_on))
             continue

@@ -446,7 +446,8 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "matters.",
          _ATTENTION, {"id": "T-07", "late": 14}, field="due"),
     Rule("item.due_soon", ATTENTION, INFO, "{id} is due {due}.", "",
-         "An open item is due within `due_soon_days` (default 3) days. Shown with `--verbose`, and in the "
+         "An open item is due within `due_soon_days` (default 3) working days of the plan's calendar. "
+         "Shown with `--verbose`, and in the "
          "night's digest, as a reminder; nothing needs fixing.",
          _ATTENTION, {"id": "T-12", "due": "2026-05-07"}, field="due"),
     Rule("item.blocked", ATTENTION, W, "{id} is blocked{waiting:waiting}.",

@@ -285,8 +285,15 @@ def _check_availability(plan: Plan, ctx: Context, readings: dict[str, parsing.Ow
                     break
 
 
+def due_soon_until(today: date, thresholds: Thresholds, holidays: Collection[date] = frozenset()) -> date:
+    """The last due date that is "due soon" today: ``due_soon_days`` working days after today on the
+    plan's calendar, as the sheet's ``WORKDAY(TODAY(), days, closed days)`` counts them."""
+    return add_business_days(today, thresholds.due_soon_days, holidays)
+
+
 def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
     t = ctx.thresholds
+    soon_until = due_soon_until(ctx.today, t, ctx.holidays)
     by_id = {i.id: i for i in plan.items if i.id}
     for item in plan.items:
         if item.status is Status.BLOCKED:
@@ -299,7 +306,7 @@ def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
             findings.append(Finding.of("item.stalled", id=item.id, late=late))
         elif late >= 1:
             findings.append(Finding.of("item.overdue", id=item.id, late=late))
-        elif -late <= t.due_soon_days:
+        elif item.due <= soon_until:
             findings.append(Finding.of("item.due_soon", id=item.id, due=item.due))
     for item in plan.items:
         if item.is_milestone and item.is_open and item.slips >= t.repeated_slips:

@@ -9,12 +9,13 @@ that day from the plan as the sync read it, and the thresholds it was assessed w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, timedelta
 
+from map_workspace.domain.calendar import add_business_days
 from map_workspace.domain.model import Plan
 from map_workspace.domain.parsing import read_availability
-from map_workspace.domain.rules import Thresholds
+from map_workspace.domain.rules import Thresholds, due_soon_until
 
 _DAY = timedelta(days=1)
 #: A date typed without a year is read in the year nearest today; it is read one year later only
@@ -22,11 +23,13 @@ _DAY = timedelta(days=1)
 _YEARLESS_FLIP = timedelta(days=182)
 
 
-def stable_until(plan: Plan, today: date, thresholds: Thresholds | None = None) -> date:
+def stable_until(plan: Plan, today: date, thresholds: Thresholds | None = None,
+                 holidays: Collection[date] = frozenset()) -> date:
     """The first day after ``today`` on which ``plan_sync`` of the same file may say something
     else than it says ``today``; every day before it gives the same changes and findings.
 
-    ``plan`` is the plan as the sync read and reconciled it (``SyncPlan.plan``)."""
+    ``plan`` is the plan as the sync read and reconciled it (``SyncPlan.plan``); ``holidays`` the
+    calendar it reasoned with (``SyncPlan.calendar``): "due soon" counts its working days."""
     tomorrow = today + _DAY
     t = thresholds or Thresholds()
     if t.due_soon_days < 0 or t.stalled_after_days < 1 or t.window_days < 0:
@@ -50,12 +53,20 @@ def stable_until(plan: Plan, today: date, thresholds: Thresholds | None = None) 
         if item.is_open:
             if item.due < today:
                 return tomorrow  # "N days overdue", and the projection starts from today
-            candidates += [item.due - timedelta(days=t.due_soon_days), item.due + _DAY]
+            candidates += [_due_soon_from(item.due, t, holidays), item.due + _DAY]
     for person in plan.stakeholders:
         if person.availability:
             typed += read_availability(person.availability, plan.locale, today).typed
     candidates += _yearless_flips(typed)
     return min(c for c in candidates if c > today)
+
+
+def _due_soon_from(due: date, t: Thresholds, holidays: Collection[date]) -> date:
+    """The first day on which an item due ``due`` is "due soon" (``due_soon_until`` reaches it)."""
+    day = add_business_days(due, -(t.due_soon_days + 1), holidays) + _DAY
+    while due_soon_until(day, t, holidays) < due:
+        day += _DAY
+    return day
 
 
 def _yearless_flips(dates: Iterable[date]) -> list[date]:

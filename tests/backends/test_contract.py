@@ -163,5 +163,6 @@ def test_changed_thresholds_rewrite_flags_and_colour_rules_once(store):
         assert after.formats_ok
         assert (after.meta["stalled_after_days"], after.meta["due_soon_days"]) == windows
         flags = [row[PLAN_TAB.index("flag")].formula for row in after.tabs[PLAN].rows[1:]]
-        assert flags and all(f">={windows[0]}," in (f or "") and f"<={windows[1]}," in (f or "") for f in flags)
+        assert flags and all(f">={windows[0]}," in (f or "") and f"WORKDAY(TODAY(),{windows[1]}," in (f or "")
+                             for f in flags)
         assert plan_sync(after, TODAY, now=NOW, settings=settings).changes.is_empty

@@ -22,6 +22,7 @@ from map_workspace.backends.local.saving import apply_changes, write_workbook
 from map_workspace.backends.local.store import LocalPlanStore
 from map_workspace.backends.local.workbook_reading import read_snapshot
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry
+from map_workspace.domain.calendar import add_business_days
 from map_workspace.domain.model import Item, ItemType, Plan, Side, Status
 from map_workspace.domain.rules import Thresholds
 from map_workspace.formulas import (
@@ -31,7 +32,18 @@ from map_workspace.formulas import (
     is_colour_rule_formula,
     thresholds_of,
 )
-from map_workspace.layout import OVERVIEW, OVERVIEW_FIELDS, PLAN, PLAN_TAB, Cell, Grid, column_letter
+from map_workspace.layout import (
+    CLOSED_DAYS_COLUMN,
+    CLOSED_DAYS_HEADER,
+    OVERVIEW,
+    OVERVIEW_FIELDS,
+    PLAN,
+    PLAN_TAB,
+    STATE,
+    Cell,
+    Grid,
+    column_letter,
+)
 from map_workspace.render import plan_columns, render_plan
 from map_workspace.sync import Settings, plan_sync
 from tests.support.plans import meta_for, recalculated, small_plan, soffice_or_skip, state_for
@@ -41,8 +53,8 @@ DEFAULT_DAYS = Thresholds()
 NOT_STARTED, IN_PROGRESS, DONE, BLOCKED, NA = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE,
                                               Status.BLOCKED, Status.NA)
 
-# (activity, status or status text as typed, due in days from today or text, owner,
-#  expected Flag, expected first colour rule that matches or None)
+# (activity, status or status text as typed, due in days from today (working days when ahead) or
+#  text, owner, expected Flag, expected first colour rule that matches or None)
 ROWS: list[tuple[str, Status | str, int | str | None, str, str, str | None]] = [
     ("overdue 2 days", NOT_STARTED, -2, "Dana", "Overdue", "overdue"),
     ("stalled 10 days", IN_PROGRESS, -10, "Dana", "Stalled", "stalled"),
@@ -70,13 +82,18 @@ EXPECTED_OVERDUE = 6
 STATIC_FLAG_ROW = 10  # the 10th item carries the sync's static words
 
 
+def _days_from(today: date, days: int) -> date:
+    """Calendar days back (late counts calendar days), working days ahead ("due soon" counts those)."""
+    return add_business_days(today, days) if days > 0 else today + timedelta(days=days)
+
+
 def _plan(today: date) -> Plan:
     items = []
     for n, (activity, status, due, owner, _flag, _rule) in enumerate(ROWS, 1):
         typed = status if isinstance(status, str) else ""
         items.append(Item(
             id=f"T-{n:02d}", type=ItemType.TASK, activity=activity, side=Side.BUYER, owner=owner,
-            due=today + timedelta(days=due) if isinstance(due, int) else None,
+            due=_days_from(today, due) if isinstance(due, int) else None,
             due_text=due if isinstance(due, str) else "",
             status=None if typed else status, status_text=typed,
         ))
@@ -177,7 +194,7 @@ def test_a_libreoffice_save_keeps_formats_and_is_safe_to_write(computed: dict, t
 
 #: config.toml's [thresholds] for this part: stalled after 10 days late, due soon within 5 days.
 CUSTOM = Thresholds(stalled_after_days=10, due_soon_days=5)
-#: (activity, status, due in days from today) at the edges of each window, under CUSTOM and
+#: (activity, status, due in days from today: working days ahead) at the edges of each window, under CUSTOM and
 #: under the defaults the plan was first written with (7 and 3), so a stale formula shows.
 EDGES: list[tuple[str, Status, int]] = [
     ("11 days late", NOT_STARTED, -11),
@@ -199,7 +216,7 @@ LIVE_WORDS = {"Stalled", "Overdue", "Due soon"}
 
 def _edge_plan(today: date) -> Plan:
     items = tuple(
-        Item(f"T-{n:02d}", ItemType.TASK, activity, Side.BUYER, "Dana Tanaka", today + timedelta(days=due),
+        Item(f"T-{n:02d}", ItemType.TASK, activity, Side.BUYER, "Dana Tanaka", _days_from(today, due),
              status=status, done_on=today if status is DONE else None)
         for n, (activity, status, due) in enumerate(EDGES, 1)
     )
@@ -270,3 +287,90 @@ def test_with_custom_windows_the_sheet_shows_what_the_sync_found(custom_windows:
     # The edges fall where CUSTOM puts them, not where the defaults would.
     assert [w for _a, w, _r in said] == ["Stalled", "Stalled", "Overdue", "Overdue", "Overdue", "Due soon",
                                         "Due soon", "Due soon", "", ""]
+
+
+# --- "due soon" on the plan's working days: a holiday moves it --------------------------------------
+
+#: (activity, due in working days from today, weekends only): with a holiday on the first working
+#: day after today, three working days reach one day further.
+HOLIDAY_ROWS: list[tuple[str, int]] = [
+    ("due in 3 working days", 3),
+    ("due in 4 working days: soon only because of the holiday", 4),
+    ("due in 5 working days", 5),
+]
+
+
+@pytest.fixture(scope="module")
+def holiday_week(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A plan written before "due soon" counted working days (its Flag formulas count calendar
+    days, it has no closed days), synced through the store on a calendar with a holiday on the next
+    working day; its colour rules (as the file holds them) copied into helper cells; computed by
+    LibreOffice."""
+    soffice_or_skip()
+    today = date.today()
+    holiday = add_business_days(today, 1)
+    items = tuple(Item(f"T-{n:02d}", ItemType.TASK, activity, Side.BUYER, "Dana Tanaka", add_business_days(today, due))
+                  for n, (activity, due) in enumerate(HOLIDAY_ROWS, 1))
+    plan = replace(small_plan(today), items=items, risks=())
+    snapshot = render_plan(plan, state_for(plan), meta_for(plan))
+    grid = snapshot.tabs[PLAN]
+    flag = PLAN_TAB.index("flag")
+    older = [list(row) for row in grid.rows]
+    for sheet_row, row in enumerate(older[1:], 2):  # the Flag formula as plans had it before
+        due = f"F{sheet_row}"
+        row[flag] = Cell(formula=str(row[flag].formula).replace(
+            f"{due}<=WORKDAY(TODAY(),3,'_mapws'!$L$2:$L$1000)", f"{due}-TODAY()<=3"))
+    snapshot = replace(snapshot, tabs={**snapshot.tabs, PLAN: Grid(PLAN, tuple(map(tuple, older)))})
+    work = tmp_path_factory.mktemp("holiday")
+    store = LocalPlanStore(work / "maps")
+    ref = store.create(snapshot, slug=plan.slug, title="")
+    settings = Settings(holidays=frozenset({holiday}))
+    sync = plan_sync(store.read(ref), today, settings=settings)
+    store.apply(ref, store.read(ref), sync.changes)
+    synced = store.read(ref)
+    assert plan_sync(synced, today, settings=settings).changes.is_empty
+    wb = load_workbook(ref.id)
+    ws = wb[PLAN]
+    rules = sorted((rule for cf in ws.conditional_formatting for rule in cf.rules
+                    if rule.formula and is_colour_rule_formula(rule.formula[0])), key=lambda r: r.priority)
+    width = len(PLAN_TAB.columns)
+    for sheet_row in range(2, len(HOLIDAY_ROWS) + 2):
+        for i, rule in enumerate(rules):
+            ws.cell(sheet_row, width + 1 + i).value = "=" + _shift(rule.formula[0], sheet_row)
+    probe = work / "probe.xlsx"
+    wb.save(probe)
+    started = date.today()
+    result = recalculated(probe, work / "out")
+    if date.today() != started:
+        pytest.skip("the date changed while LibreOffice ran; run again")
+    without = plan_sync(synced, today)  # the same plan on weekends only
+    return {"wb": load_workbook(result, data_only=True), "findings": sync.findings, "without": without.findings,
+            "names": [str(r.formula[0]) for r in rules], "width": width, "holiday": holiday, "synced": synced}
+
+
+def test_the_closed_days_are_written_beside_the_state_on_the_first_sync(holiday_week: dict) -> None:
+    state = holiday_week["synced"].tabs[STATE]
+    assert state.cell(0, CLOSED_DAYS_COLUMN).value == CLOSED_DAYS_HEADER
+    assert [state.cell(r, CLOSED_DAYS_COLUMN).value for r in range(1, len(state.rows))
+            if state.cell(r, CLOSED_DAYS_COLUMN).value] == [holiday_week["holiday"]]
+
+
+def test_a_holiday_makes_an_item_due_soon_in_the_sheet_as_in_the_sync(holiday_week: dict) -> None:
+    ws = holiday_week["wb"][PLAN]
+    width, flag_col = holiday_week["width"], PLAN_TAB.index("flag") + 1
+    names = [rule.name for rule in colour_rules(plan_columns(500), DEFAULT_DAYS)]
+    found = {f.id for f in holiday_week["findings"] if f.code == "item.due_soon"}
+    without = {f.id for f in holiday_week["without"] if f.code == "item.due_soon"}
+    seen, said = [], []
+    for n, (activity, _due) in enumerate(HOLIDAY_ROWS, 1):
+        sheet_row = n + 1
+        assert ws.cell(sheet_row, 3).value == activity
+        hits = [ws.cell(sheet_row, width + 1 + i).value for i in range(len(names))]
+        assert all(isinstance(h, bool) for h in hits), f"{activity}: {hits}"
+        first = next((name for name, hit in zip(names, hits, strict=True) if hit), None)
+        seen.append((activity, str(ws.cell(sheet_row, flag_col).value or ""), first))
+        soon = f"T-{n:02d}" in found
+        said.append((activity, "Due soon" if soon else "", "due_soon" if soon else None))
+    assert seen == said
+    assert found == {"T-01", "T-02"}
+    assert without == {"T-01"}  # on weekends only, four working days out is not soon

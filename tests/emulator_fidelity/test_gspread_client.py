@@ -115,3 +115,34 @@ def test_lookup_and_date_functions_the_timeline_uses(client, emulator):
     worksheet.update([formulas], "A1", value_input_option="USER_ENTERED")
     got = worksheet.get("A1:J1", value_render_option="UNFORMATTED_VALUE")[0]
     assert got == ["M-01", 3, "", "none", 46363, 0, 0, 2, 1, False]
+
+
+def _serial(day):
+    return (day - __import__("datetime").date(1899, 12, 30)).days
+
+
+def test_working_day_functions_the_due_soon_flag_uses(client, emulator):
+    """WORKDAY and NETWORKDAYS with a holidays range, as Sheets computes them (Sheets' function
+    reference): Monday to Friday less the holidays; WORKDAY never counts its start, which need not
+    be a working day, and goes back for a negative count; NETWORKDAYS counts both ends and is
+    negative backwards; empty cells in the range are skipped, text in it is #VALUE!; INDIRECT reaches
+    the range from an A1 text (how a colour rule names another tab). 2027-01-01 is a Friday."""
+    from datetime import date
+
+    spreadsheet = client.open_by_key(emulator.seed_spreadsheet(
+        "Working days", sheets={"_mapws": [["Closed days"], ["2027-01-01"], [""], ["2027-01-18"]],
+                                "Text": [["2027-01-01"], ["soon"]]}))
+    worksheet = spreadsheet.add_worksheet("Plan", rows=5, cols=12)
+    days = "'_mapws'!$A$2:$A$1000"
+    formulas = [f'=WORKDAY(DATE(2026,12,30),3,{days})', '=WORKDAY(DATE(2026,12,30),3)',
+                f'=WORKDAY(DATE(2027,1,2),1,{days})', f'=WORKDAY(DATE(2027,1,2),0,{days})',
+                f'=WORKDAY(DATE(2027,1,4),-1,{days})', f'=NETWORKDAYS(DATE(2026,12,28),DATE(2027,1,8),{days})',
+                f'=NETWORKDAYS(DATE(2027,1,8),DATE(2026,12,28),{days})', '=NETWORKDAYS(DATE(2027,1,2),DATE(2027,1,3))',
+                f'=WORKDAY(DATE(2027,1,15),1,INDIRECT("{days}"))',
+                '=IFERROR(WORKDAY(DATE(2027,1,1),1,Text!$A$1:$A$2),"bad")',
+                f'=DATE(2027,1,5)<=WORKDAY(DATE(2026,12,31),2,{days})']
+    worksheet.update([formulas], "A1", value_input_option="USER_ENTERED")
+    got = worksheet.get("A1:K1", value_render_option="UNFORMATTED_VALUE")[0]
+    assert got == [_serial(date(2027, 1, 5)), _serial(date(2027, 1, 4)), _serial(date(2027, 1, 4)),
+                   _serial(date(2027, 1, 2)), _serial(date(2026, 12, 31)), 9, -9, 0,
+                   _serial(date(2027, 1, 19)), "bad", True]

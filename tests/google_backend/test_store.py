@@ -119,8 +119,8 @@ def test_changed_thresholds_replace_the_products_colour_rules_and_keep_the_buyer
     rules = plan_sheet(emulator, ref.id).conditional_formats
     formulas = [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules]
     assert len(rules) == product + 1 and formulas.count("=$B2=\"Milestone\"") == 1
-    assert sum(">=10)" in f for f in formulas) == 1 and sum("<=5)" in f for f in formulas) == 1
-    assert not any(">=7)" in f or "<=3)" in f for f in formulas)
+    assert sum(">=10)" in f for f in formulas) == 1 and sum("WORKDAY(TODAY(),5," in f for f in formulas) == 1
+    assert not any(">=7)" in f or "WORKDAY(TODAY(),3," in f for f in formulas)
     assert plan_sync(store.read(ref), TODAY, now=NOW, settings=custom).changes.is_empty
 
 

@@ -450,7 +450,84 @@ FUNCTIONS: dict[str, Callable[[_Parser, list[Callable[[], Any]]], Any]] = {
     "MATCH": lambda p, a: _match(a),
     "N": lambda p, a: _n(_scalar(a[0]())),
     "WEEKDAY": lambda p, a: _weekday(a),
+    "WORKDAY": lambda p, a: _workday(a),
+    "NETWORKDAYS": lambda p, a: _networkdays(a),
+    "INDIRECT": lambda p, a: _indirect(p, a),
 }
+
+
+def _day_serial(value: Any, function: str, parameter: int) -> int:
+    """A date argument as Sheets takes it: a number (or a numeric text) truncated to a whole day;
+    other text is #VALUE!, as Sheets words it."""
+    if isinstance(value, str) and value.strip():
+        try:
+            return int(float(value))
+        except ValueError:
+            raise FormulaError("VALUE", f"{function} parameter {parameter} expects number values. But '{value}' "
+                                        "is a text and cannot be coerced to a number.") from None
+    return int(_number(value))
+
+
+def _holidays(args: list[Callable[[], Any]], index: int, function: str) -> set[int]:
+    """The optional holidays argument: a range or a single date; empty cells are skipped, text is #VALUE!."""
+    if len(args) <= index:
+        return set()
+    value = args[index]()
+    cells = value.flat() if isinstance(value, RangeValue) else [value]
+    days = set()
+    for cell in cells:
+        if cell is None or cell == "":
+            continue
+        if isinstance(cell, str):
+            raise FormulaError("VALUE", f"{function} parameter {index + 1} expects number values. But '{cell}' "
+                                        "is a text and cannot be coerced to a number.")
+        days.add(int(_number(cell)))
+    return days
+
+
+def _working(serial: int, holidays: set[int]) -> bool:
+    return (serial - 2) % 7 < 5 and serial not in holidays  # serial 2 (1900-01-01) was a Monday
+
+
+def _workday(args: list[Callable[[], Any]]) -> float:
+    """WORKDAY(start, days[, holidays]): the date ``days`` working days (Monday to Friday, not a
+    holiday) after ``start`` (before it when negative); ``start`` itself is never counted and
+    need not be a working day; 0 days is ``start``."""
+    if len(args) < 2:
+        raise FormulaError("N_A", "Wrong number of arguments to WORKDAY.")
+    start = _day_serial(_scalar(args[0]()), "WORKDAY", 1)
+    days = int(_number(_scalar(args[1]())))
+    holidays = _holidays(args, 2, "WORKDAY")
+    step = 1 if days > 0 else -1
+    day, left = start, abs(days)
+    while left:
+        day += step
+        if _working(day, holidays):
+            left -= 1
+    return float(day)
+
+
+def _networkdays(args: list[Callable[[], Any]]) -> float:
+    """NETWORKDAYS(start, end[, holidays]): the working days from ``start`` to ``end``, both
+    counted; negative when ``end`` is before ``start``."""
+    if len(args) < 2:
+        raise FormulaError("N_A", "Wrong number of arguments to NETWORKDAYS.")
+    start = _day_serial(_scalar(args[0]()), "NETWORKDAYS", 1)
+    end = _day_serial(_scalar(args[1]()), "NETWORKDAYS", 2)
+    holidays = _holidays(args, 2, "NETWORKDAYS")
+    low, high = min(start, end), max(start, end)
+    count = sum(1 for day in range(low, high + 1) if _working(day, holidays))
+    return float(count if end >= start else -count)
+
+
+def _indirect(parser: _Parser, args: list[Callable[[], Any]]) -> RangeValue:
+    """INDIRECT("'Tab'!A1:B2"): the range an A1 text names (a colour rule's way to another tab)."""
+    text = _text(_scalar(args[0]())).strip()
+    tokens = tokenize(text)
+    if len(tokens) != 1 or tokens[0][0] != "ref":
+        raise FormulaError("REF", f"Function INDIRECT parameter 1 value is '{text}'. It is not a valid cell/range "
+                                  "reference.")
+    return parser.reference(tokens[0][1])
 
 
 def _weekday(args: list[Callable[[], Any]]) -> float:

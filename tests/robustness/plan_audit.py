@@ -29,6 +29,7 @@ from map_workspace import app
 from map_workspace.backends.google.store import GooglePlanStore
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
+from map_workspace.formulas import CLOSED_DAYS_RANGE
 from map_workspace.layout import HISTORY, NOTE_MARK, PLAN, PLAN_TAB, STATE, normalise_header
 from tests.google_emulator.clients import gspread_client
 
@@ -98,7 +99,8 @@ def _get(row: list[Cell], col: int | None) -> Cell:
 
 
 def _rows_named(formula: str) -> set[int]:
-    return {int(m) for m in _ROW_REFERENCE.findall(_STRING.sub("", formula))}
+    """The Plan rows a formula names (the plan's closed days, a fixed range of the state tab, aside)."""
+    return {int(m) for m in _ROW_REFERENCE.findall(_STRING.sub("", formula.replace(CLOSED_DAYS_RANGE, "")))}
 
 
 def audit_plan(base_url: str, spreadsheet_id: str, *, original_ids: Iterable[str] = ()) -> Audit:

@@ -49,11 +49,11 @@ STAKEHOLDERS = ["Dana Tanaka", "田中 太郎", "Priya Shah", "Sam Rivera", "Ale
 #: The functions formulas.py and timeline.py use (their docstrings' lists): nothing else may appear in a
 #: live formula.
 PRODUCT_FUNCTIONS = {"IF", "OR", "AND", "NOT", "ISNUMBER", "N", "TODAY", "COUNTIF", "COUNTA", "SUMPRODUCT",
-                     "ROUND", "IFERROR", "INDEX", "MATCH", "WEEKDAY"}
+                     "ROUND", "IFERROR", "INDEX", "MATCH", "WEEKDAY", "WORKDAY", "INDIRECT"}
 #: Every string literal formulas.py writes, besides the flag words the sync joins with " · ".
 PRODUCT_LITERALS = {"", "Stalled", "Overdue", "Due soon", " of ", " done · ", "%",
                     *formulas.DONE_WORDS, *formulas.NA_WORDS, *formulas.BLOCKED_WORDS,
-                    timeline.DIAMOND, timeline._MILESTONE}
+                    timeline.DIAMOND, timeline._MILESTONE, formulas.CLOSED_DAYS_RANGE}
 _LITERAL = re.compile(r'"((?:[^"]|"")*)"')
 _FUNCTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 #: Tab → cells in it that must still hold each payload as text after the sync (at least).

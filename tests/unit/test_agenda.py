@@ -99,3 +99,22 @@ def test_a_long_activity_is_shortened_in_a_change_so_the_change_shows():
     text = section.table.rows[0][0]
     assert text.endswith(": due moved 2027-02-05 → 2027-02-12 (slip 5)")
     assert "…" in text
+
+
+def test_what_the_last_check_in_already_had_is_not_counted_again():
+    """The last check-in ran on Tue 02-02 at 10:00, right after a sync logged T-07 done (09:58); the
+    buyer marked T-08 done after the meeting (15:00). The next agenda has T-08, not T-07 — and, for a
+    plan that never recorded when its check-in ran, the whole of 02-02 as before."""
+    last_day = date(2027, 2, 2)
+    items = (_item("T-07", date(2027, 2, 1), Status.DONE, done_on=last_day),
+             _item("T-08", date(2027, 2, 3), Status.DONE, done_on=last_day))
+    plan = Plan("p", Overview(deal="Acme"), items, checkins=(CheckIn(last_day),))
+    changes = [Change("2027-02-02T09:58:00", "T-07", "Activity T-07", "Status", "Not started", "Done", "", "done"),
+               Change("2027-02-02 15:00:00", "T-08", "Activity T-08", "Status", "Not started", "Done", "", "done")]
+    timed = build_agenda(plan, _assessment(), changes, ON, last_at="2027-02-02T10:00:00")
+    assert [c.id for c in timed.changed] == ["T-08"] and [i.id for i in timed.done] == ["T-08"]
+    untimed = build_agenda(plan, _assessment(), changes, ON)
+    assert [c.id for c in untimed.changed] == ["T-07", "T-08"] and [i.id for i in untimed.done] == ["T-07", "T-08"]
+    # Run again the same day, a check-in is measured from the one before: the stamp of the first run is not used.
+    again = build_agenda(plan, _assessment(), changes, last_day, last_at="2027-02-02T10:00:00")
+    assert again.last is None and [c.id for c in again.changed] == ["T-07", "T-08"]

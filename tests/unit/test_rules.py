@@ -233,6 +233,21 @@ def test_overdue_stalled_due_soon_and_blocked():
     assert "T-01" in blocked.message
 
 
+def test_due_soon_counts_the_plans_working_days():
+    """Three working days from Thursday 2026-05-07: Fri, Mon, Tue — or Fri, Tue, Wed when Monday
+    is a holiday; a weekend never counts. The sheet's WORKDAY(TODAY(), 3, closed days) says the same."""
+    thursday = date(2026, 5, 7)
+    p = plan(item("T-01", due=date(2026, 5, 12)), item("T-02", due=date(2026, 5, 13)),
+             item("T-03", due=date(2026, 5, 9)))
+    found = {i for c, i in codes(p) if c == "item.due_soon"}
+    assert {i for c, i in [(f.code, f.id) for f in assess(p, Context(today=thursday)).findings]
+            if c == "item.due_soon"} == {"T-01", "T-03"}
+    closed = frozenset({date(2026, 5, 11)})
+    soon = {f.id for f in assess(p, Context(today=thursday, holidays=closed)).findings if f.code == "item.due_soon"}
+    assert soon == {"T-01", "T-02", "T-03"}
+    assert found == set()  # seen from Monday 2026-05-04, all three are further off
+
+
 def test_hygiene_too_many_open_items_and_buyer_item_owned_by_seller():
     many = plan(*[item(f"T-{n:02d}", due=date(2026, 5, 20)) for n in range(1, 32)])
     assert "hygiene.too_many_open" in code_set(many)

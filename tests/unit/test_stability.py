@@ -97,7 +97,21 @@ def test_a_plan_far_from_its_dates_is_stable_until_the_due_soon_window():
     early = CREATED - timedelta(days=21)
     plan = plan_sync(BASE, early).plan
     first_due = min(i.due for i in plan.items if i.due and i.is_open)
-    assert stable_until(plan, early, Thresholds(due_soon_days=3)) == first_due - timedelta(days=3)
+    # "Due soon" counts working days: three of them before a Wednesday is the Friday before.
+    assert first_due.weekday() == 2
+    assert stable_until(plan, early, Thresholds(due_soon_days=3)) == first_due - timedelta(days=5)
+
+
+def test_the_due_soon_window_counts_the_plans_working_days():
+    """An item due the Tuesday after a Monday holiday is due soon from the Wednesday before (three
+    working days: Thu, Fri, Tue), not from the Friday; the night plans it again that Wednesday."""
+    early = CREATED - timedelta(days=21)
+    plan = plan_sync(BASE, early).plan
+    due = date(2026, 5, 26)  # Memorial Day is Monday 2026-05-25
+    holiday = frozenset({date(2026, 5, 25)})
+    plan = replace(plan, items=(replace(plan.items[0], due=due),))
+    assert stable_until(plan, date(2026, 5, 1), Thresholds(due_soon_days=3), holiday) == date(2026, 5, 20)
+    assert stable_until(plan, date(2026, 5, 1), Thresholds(due_soon_days=3)) == date(2026, 5, 21)
 
 
 def test_new_year_is_always_a_stable_date_boundary():

@@ -11,7 +11,7 @@ from map_workspace import app
 from map_workspace.changes import apply_in_memory
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
-from map_workspace.layout import OVERVIEW, TABLE_TABS, Owner
+from map_workspace.layout import CLOSED_DAYS_COLUMN, OVERVIEW, STATE, TABLE_TABS, Owner
 from map_workspace.sync import plan_sync
 from tests.unit.snapshot_edit import SnapshotEditor
 
@@ -76,6 +76,8 @@ def test_no_changeset_ever_writes_a_buyer_cell(edits):
         if write.tab == OVERVIEW:
             assert write.col == 1 and write.field in {"progress", "overdue", "next_milestone",
                                                       "projected_decision", "health", "last_changed"}
+        elif write.tab == STATE and write.field == "closed_days":
+            assert write.col == CLOSED_DAYS_COLUMN  # the plan's closed days, beside the hidden state
         else:
             sync_owned = {c.key for c in TABLE_TABS[write.tab].columns if c.owner is Owner.SYNC}
             assert write.field in sync_owned

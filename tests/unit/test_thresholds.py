@@ -16,6 +16,7 @@ from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.domain.rules import Thresholds
 from map_workspace.formulas import (
+    CLOSED_WORDS,
     PlanColumns,
     colour_rules,
     flag_formula,
@@ -47,7 +48,7 @@ def _flags(snapshot) -> list[str]:  # type: ignore[no-untyped-def]
 def _windows(formula: str) -> tuple[int, int]:
     """(stalled, due soon) days a live flag formula was written with."""
     stalled = re.search(r"TODAY\(\)-[A-Z]+\d+>=(\d+)", formula)
-    soon = re.search(r"-TODAY\(\)<=(\d+)", formula)
+    soon = re.search(r"<=WORKDAY\(TODAY\(\),(\d+),", formula)
     assert stalled and soon, formula
     return int(stalled[1]), int(soon[1])
 
@@ -58,7 +59,7 @@ def test_formulas_carry_the_windows_they_are_given() -> None:
     assert _windows(flag_formula(7, cols, "Needs owner", thresholds=Thresholds())) == (7, 3)
     rules = {r.name: r.formula for r in colour_rules(cols, CUSTOM)}
     assert rules["stalled"].endswith(">=10)")
-    assert rules["due_soon"].endswith("<=5)")
+    assert rules["due_soon"].endswith("<=WORKDAY(TODAY(),5,INDIRECT(\"'_mapws'!$L$2:$L$1000\")))")
 
 
 @pytest.mark.parametrize("days", [Thresholds(), CUSTOM, Thresholds(stalled_after_days=30, due_soon_days=0)])
@@ -118,3 +119,12 @@ def test_a_plan_from_before_windows_were_recorded_reads_as_the_defaults() -> Non
     unrecorded = replace(old, meta=meta)
     assert plan_sync(unrecorded, CREATED, now=NOW).changes.is_empty
     assert plan_sync(unrecorded, CREATED, now=NOW, settings=Settings(thresholds=CUSTOM)).changes.meta
+
+
+def test_a_due_soon_rule_from_before_working_days_is_still_the_products() -> None:
+    """Plans made before "due soon" counted working days have a calendar-day rule: the product's,
+    so the next sync replaces it rather than keeping it beside the new one as a buyer's rule."""
+    older = ('AND($C2<>"",ISNUMBER($F2),NOT(OR(' + ",".join(f'$G2="{w}"' for w in CLOSED_WORDS)
+             + ')),N($F2)>=TODAY(),N($F2)-TODAY()<=3)')
+    assert is_colour_rule_formula(older)
+    assert not is_colour_rule_formula(older.replace("<=3", "<3"))

@@ -914,6 +914,8 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
     layout = Layout.of(snapshot)
     source = snapshot.source
     requests: list[dict[str, Any]] = []
+    if changes.state is not None:  # first: a state tab the file lost is added before the closed days go in it
+        requests += _state_requests(snapshot, layout, changes.state)
     for write in changes.cells:
         info = _sheet_for(layout, write.tab, source)
         formula = None if write.formula is None else to_locale_syntax(write.formula, layout.locale)
@@ -934,8 +936,6 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
         requests.append(_single_cell(info.sheet_id, note.row, note.col, data, ("note",)))
     if changes.history:
         requests += _history_requests(snapshot, layout, changes.history)
-    if changes.state is not None:
-        requests += _state_requests(snapshot, layout, changes.state)
     if changes.formats_to_row is not None:
         # The windows the plan records after this change: the sync moves them with the config.
         thresholds = thresholds_of({**snapshot.meta, **changes.meta})

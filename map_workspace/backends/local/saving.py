@@ -63,7 +63,7 @@ from map_workspace.changes import (
 )
 from map_workspace.errors import MapwsError, PlanChanged, PlanLocked, StructuralBreak, discard, file_error
 from map_workspace.formulas import thresholds_of
-from map_workspace.layout import HISTORY, PLAN, STATE, TABLE_TABS, Cell, Owner, Snapshot
+from map_workspace.layout import CLOSED_DAYS_COLUMN, HISTORY, PLAN, STATE, TABLE_TABS, Cell, Owner, Snapshot
 from map_workspace.timeline import TimelineWrite
 
 # --- a new plan -----------------------------------------------------------------------------------
@@ -128,12 +128,12 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
     check_safe_to_save(path, data)
     _check_unchanged(path, snapshot, data)
     wb = parsed if parsed is not None and snapshot.token.version else load(data, path)
+    if changes.state is not None:  # first: a state tab the file lost is made before the closed days go in it
+        _rewrite_state(wb, changes.state)
     _apply_cells(wb, changes.cells, path)
     _apply_notes(wb, changes, path)
     if changes.history:
         _append_history(wb, changes.history, snapshot.meta.get("timezone", ""))
-    if changes.state is not None:
-        _rewrite_state(wb, changes.state)
     if changes.formats_to_row is not None:
         plan = find_sheet(wb, PLAN)
         if plan is None:
@@ -256,7 +256,8 @@ def _rewrite_state(wb: Workbook, rows: Iterable[StateRow]) -> None:
         ws = new_table_sheet(wb, TABLE_TABS[STATE])
         ws.sheet_state = "hidden"
     wanted = [tuple(None if value == "" else value for value in row.cells()) for row in rows]
-    width = max([ws.max_column, *(len(row) for row in wanted)])
+    # The closed days beside the state (the live formulas' holidays) are the sync's cell writes.
+    width = min(max([ws.max_column, *(len(row) for row in wanted)]), CLOSED_DAYS_COLUMN)
     last = max(ws.max_row, len(wanted) + 1)
     for r in range(2, last + 1):
         values = wanted[r - 2] if r - 2 < len(wanted) else ()
