@@ -374,9 +374,9 @@ def create_plan(store: PlanStore, req: CreateRequest, config: Config, *, dry_run
 
 
 def remember_created(key: str, first: SyncPlan, config: Config, today: date) -> None:
-    """What create concluded, kept as a sync's would be, so ``mapws list`` shows a new plan at once
-    (the buyer's silence is watched from today). A state database it cannot open changes nothing."""
-    from map_workspace.domain.silence import BuyerWatch
+    """What create concluded, kept as a sync's would be, so ``mapws list`` shows a new plan at once.
+    The buyer's silence is watched from the first sync, as for any plan (so replan, assign and
+    check-in judge health as that sync does). A state database it cannot open changes nothing."""
     from map_workspace.state_store import StateStore
 
     try:
@@ -384,7 +384,7 @@ def remember_created(key: str, first: SyncPlan, config: Config, today: date) -> 
     except MapwsError:
         return
     try:
-        state.remember_status(key, today.isoformat(), status_json(first), BuyerWatch(None, today))
+        state.remember_status(key, today.isoformat(), status_json(first), None)
     finally:
         state.close()
 
