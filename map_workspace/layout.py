@@ -7,6 +7,7 @@ pure core works from that. Columns are found by header text and rows by ID, neve
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -257,8 +258,13 @@ def header_of(tab: str, key: str | None) -> str | None:
 
 def normalise_header(text: object) -> str:
     """Header text as compared: no sync mark, no case, single spaces."""
-    s = str(text or "").replace(SYNC_MARK.strip(), "")
-    return re.sub(r"\s+", " ", s).strip().lower()
+    return _normalised_header(str(text or ""))
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalised_header(s: str) -> str:
+    """Every plan read compares the same few hundred header-row texts: each is normalised once."""
+    return re.sub(r"\s+", " ", s.replace(SYNC_MARK.strip(), "")).strip().lower()
 
 
 # --- the backend-neutral picture of a plan file -------------------------------------------------
