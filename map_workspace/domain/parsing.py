@@ -591,7 +591,23 @@ def _full_keys(tokens: Sequence[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
+#: The last Stakeholders list read into a directory, and its directory: a plan's owners are read
+#: one item at a time against the same list, which is read once (the list is kept, so its
+#: identity cannot be reused by another list meanwhile).
+_LAST_DIRECTORY: tuple[Sequence[Stakeholder], tuple[_Person, ...]] | None = None
+
+
 def _directory(stakeholders: Sequence[Stakeholder]) -> tuple[_Person, ...]:
+    global _LAST_DIRECTORY
+    last = _LAST_DIRECTORY
+    if last is not None and last[0] is stakeholders and isinstance(stakeholders, tuple):
+        return last[1]
+    people = _read_directory(stakeholders)
+    _LAST_DIRECTORY = (stakeholders, people)
+    return people
+
+
+def _read_directory(stakeholders: Sequence[Stakeholder]) -> tuple[_Person, ...]:
     people = []
     for stakeholder in stakeholders:
         tokens = _name_tokens(stakeholder.name or "")

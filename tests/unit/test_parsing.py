@@ -649,3 +649,16 @@ def test_availability_naming_days_mapws_cannot_read_is_unreadable(typed):
 def test_availability_constraints_without_days_are_not_unreadable(typed):
     reading = read_availability(typed, "en_US", DEC_10)
     assert reading.ranges == () and not reading.unreadable
+
+
+def test_the_owners_of_one_plan_are_read_against_one_directory_built_once() -> None:
+    """Each item's Owner cell is read against the same Stakeholders: the names are tokenised once,
+    and another list (another plan) gets its own directory."""
+    from map_workspace.domain import parsing
+
+    dana = (Stakeholder("Dana Tanaka", Side.BUYER, "Champion", "dana@acme.com"),)
+    sam = (Stakeholder("Sam Rivera", Side.SELLER, "AE", "sam@seller.io"),)
+    assert parsing._directory(dana) is parsing._directory(dana)
+    assert [p.stakeholder.name for p in parsing._directory(sam)] == ["Sam Rivera"]
+    assert read_owner("Dana", dana).stakeholder == dana[0] and read_owner("Dana", sam).stakeholder is None
+    assert read_owner("Sam", list(sam)).stakeholder == sam[0]  # a list is read each time (it could change)
