@@ -61,7 +61,9 @@ def test_a_local_sync_imports_nothing_from_google(tmp_path):
     seen = probe(["sync", "acme-rollout", "--dir", str(tmp_path), "--today", "2026-03-03", "--json"], GOOGLE)
     assert seen["code"] == 0
     assert seen["after"] == []
-    listed = probe(["list", "--dir", str(tmp_path), "--json"], (*GOOGLE, "rich", "openpyxl", "map_workspace.nightly"))
+    # Listing reads each workbook's document properties: none of the contract's tabs, no time zones.
+    listed = probe(["list", "--dir", str(tmp_path), "--json"],
+                   (*GOOGLE, "rich", "openpyxl", "map_workspace.nightly", "map_workspace.layout", "zoneinfo"))
     assert listed["code"] == 0 and listed["after"] == []
 
 
