@@ -453,7 +453,14 @@ def parse_id(text: object) -> tuple[str, int] | None:
     """``("T", 3)`` from "T-03", "t3", "T03", "T-003" or " t - 3 "; ``None`` for anything else."""
     if text is None:
         return None
-    match = _ID.fullmatch(unicodedata.normalize("NFKC", str(text)).strip().casefold())
+    return _parse_id_text(str(text))
+
+
+# A plan's IDs are read many times (the Plan and state tabs, every Depends on cell) and the same
+# IDs recur from plan to plan over a night: each text is read once a process (the answer is immutable).
+@functools.lru_cache(maxsize=4096)
+def _parse_id_text(text: str) -> tuple[str, int] | None:
+    match = _ID.fullmatch(unicodedata.normalize("NFKC", text).strip().casefold())
     if not match or int(match[2]) < 1:
         return None
     return match[1].upper(), int(match[2])
@@ -463,7 +470,12 @@ def parse_depends(text: object) -> DependsReading:
     """Task and milestone IDs in a ``Depends on`` cell, separated however the buyer liked."""
     if _is_blank(text):
         return DependsReading((), ())
-    joined = _SPACED_ID.sub(lambda m: m[1] + "-", str(text))
+    return _parse_depends_text(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_depends_text(text: str) -> DependsReading:
+    joined = _SPACED_ID.sub(lambda m: m[1] + "-", text)
     ids: list[str] = []
     bad: list[str] = []
     for token in _DEPENDS_SEPARATORS.split(joined):
