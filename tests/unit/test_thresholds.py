@@ -118,3 +118,13 @@ def test_a_plan_from_before_windows_were_recorded_reads_as_the_defaults() -> Non
     unrecorded = replace(old, meta=meta)
     assert plan_sync(unrecorded, CREATED, now=NOW).changes.is_empty
     assert plan_sync(unrecorded, CREATED, now=NOW, settings=Settings(thresholds=CUSTOM)).changes.meta
+
+
+def test_a_rows_live_flag_is_built_once_a_process_for_its_columns_and_thresholds() -> None:
+    """Each sync builds every item row's flag: the same rows recur from plan to plan over a night."""
+    cols = PlanColumns()
+    first = live_flag(7, cols, CUSTOM)
+    before = live_flag.cache_info()
+    assert live_flag(7, PlanColumns(), Thresholds(stalled_after_days=10, due_soon_days=5)) == first
+    assert live_flag.cache_info().hits == before.hits + 1
+    assert _windows(live_flag(7, cols, Thresholds())) == (7, 3) and _windows(first) == (10, 5)
