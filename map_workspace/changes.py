@@ -212,6 +212,8 @@ def merge_note(existing: str, lines: tuple[str, ...]) -> str:
 
 def note_block(note: str) -> tuple[str, ...]:
     """The product's lines in a note, without the mark."""
+    if not note or NOTE_MARK not in note:
+        return ()  # most cells (a sync looks at every cell of four tabs): no note, or the buyer's only
     return tuple(ln[len(NOTE_MARK):].strip() for ln in (note or "").split("\n") if ln.startswith(NOTE_MARK))
 
 

@@ -115,6 +115,9 @@ def _meta_int(meta: Mapping[str, str], key: str, default: int) -> int:
         return default
 
 
+# Every sync writes (or compares) each item row's flag formula, and the same rows recur from plan to
+# plan over a night: each (row, columns, thresholds) is built once a process.
+@functools.lru_cache(maxsize=4096)
 def live_flag(row: int, cols: PlanColumns, thresholds: Thresholds) -> str:
     """The date-dependent flag of one row, as an expression (no leading ``=``); on a closed plan
     (``thresholds.date_flags`` off) none: an item left open never turns "Overdue"."""

@@ -7,11 +7,18 @@ pure core works from that. Columns are found by header text and rows by ID, neve
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+
+# The closed plan's meta key, the Overview's title and the deal in a file's title: defined where the
+# listings (which need nothing else of the contract) find them, part of the contract all the same.
+from map_workspace.file_marks import META_CLOSED as META_CLOSED
+from map_workspace.file_marks import OVERVIEW_TITLE as OVERVIEW_TITLE
+from map_workspace.file_marks import deal_from_file_title as deal_from_file_title
 
 
 class Owner(StrEnum):
@@ -224,13 +231,6 @@ OVERVIEW_FIELDS = (
     OverviewField("Last changed by sync", "last_changed", Owner.SYNC),
 )
 
-#: Meta key of a closed plan (``mapws close``): its outcome and the day it closed, "won 2027-03-31"
-#: ("" once reopened). Backends also show it where their listing reads it for free (a workbook's
-#: ``mapws.closed`` document property, a Drive ``mapws_closed`` appProperty).
-META_CLOSED = "closed"
-
-#: Overview: a title row, then one row per field: label in column A, value in column B.
-OVERVIEW_TITLE = "Mutual Action Plan"
 #: The one line under the title that tells the buyer what to do (row 2 of a new plan).
 OVERVIEW_GUIDE = "Mark items Done, move dates, name owners in the Plan tab — the flags update themselves."
 
@@ -263,8 +263,13 @@ def header_of(tab: str, key: str | None) -> str | None:
 
 def normalise_header(text: object) -> str:
     """Header text as compared: no sync mark, no case, single spaces."""
-    s = str(text or "").replace(SYNC_MARK.strip(), "")
-    return re.sub(r"\s+", " ", s).strip().lower()
+    return _normalised_header(str(text or ""))
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalised_header(s: str) -> str:
+    """Every plan read compares the same few hundred header-row texts: each is normalised once."""
+    return re.sub(r"\s+", " ", s.replace(SYNC_MARK.strip(), "")).strip().lower()
 
 
 # --- the backend-neutral picture of a plan file -------------------------------------------------
@@ -408,13 +413,3 @@ def formats_last_row(snapshot: Snapshot) -> int:
     """How far a backend writing ``snapshot`` as a new file lays out the Plan's formats."""
     plan = snapshot.tabs.get(PLAN)
     return recorded_formatted_rows(snapshot.meta) or formatted_rows(max(0, len(plan.rows) - 1) if plan else 0)
-
-
-def deal_from_file_title(title: str) -> str:
-    """The deal name in a plan file's title, as ``create`` names the file ("Acme rollout — Mutual
-    Action Plan" → "Acme rollout"); a title named otherwise is returned as it is."""
-    suffix = f" — {OVERVIEW_TITLE}"
-    title = title.strip()
-    if title == OVERVIEW_TITLE:
-        return ""
-    return title[: -len(suffix)].strip() if title.endswith(suffix) else title

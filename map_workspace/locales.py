@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-import zoneinfo
 
 #: Sheets locales that write formulas with "," between arguments and "." for decimals.
 COMMA_LOCALES = frozenset(
@@ -64,6 +63,8 @@ def locale_problem(locale: str) -> str:
 
 @functools.cache
 def _zones() -> frozenset[str]:
+    import zoneinfo  # here: only a configured time zone is checked against the list (most commands have none)
+
     return frozenset(zoneinfo.available_timezones())
 
 

@@ -298,14 +298,22 @@ def remembered_run(ref: PlanRef, facts: str, config: Config, today: date) -> Pla
 
 @dataclass
 class Job:
-    """A plan that must be planned tonight: read (``cached`` None) or from its stored snapshot."""
+    """A plan that must be planned tonight: read, or (``unchanged``) planned from its stored snapshot."""
 
     ref: PlanRef
     key: str
-    cached: Snapshot | None
     remembered: Remembered | None
     #: What the state store remembers of the buyer's edits (their silence is assessed with it).
     buyer: BuyerWatch = field(default_factory=BuyerWatch)
+    #: Unchanged since it was remembered: planned from the stored snapshot instead of read.
+    unchanged: bool = False
+
+    @property
+    def cached(self) -> Snapshot | None:
+        """The stored snapshot to plan instead of reading (None: read the plan; a damaged entry is read
+        too). Decoded on first use: by the worker process that plans it, not by the parent that hands
+        the job over (which would decode every plan in turn, then send each one over as objects)."""
+        return self.remembered.snapshot if self.unchanged and self.remembered is not None else None
 
 
 def prepare(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, today: date,
@@ -317,12 +325,12 @@ def prepare(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, t
     ref = replace(ref, version=ref.version or store.version(ref))
     remembered = state.get(key)
     if remembered is None or not ref.version or not (listing or store).unchanged_since(remembered.version, ref):
-        return Job(ref, key, None, remembered, state.buyer_watch(key))
+        return Job(ref, key, remembered, state.buyer_watch(key))
     if remembered.facts:
         run = remembered_run(ref, remembered.facts, config, today)
         if run is not None:
             return run
-    return Job(ref, key, remembered.snapshot, remembered, state.buyer_watch(key))
+    return Job(ref, key, remembered, state.buyer_watch(key), unchanged=True)
 
 
 def sync_job(store: PlanStore, job: Job, config: Config, limiter: RateLimiter, *, dry_run: bool = False,
@@ -513,7 +521,7 @@ def _over_processes(store: PlanStore, config: Config, refs: list[PlanRef], state
             run, facts = sync_or_fail(store, job, config, limiter, dry_run, today)
             yield finished(run, job, facts)
 
-    if sum(1 for j in jobs if j.cached is None) < PROCESS_POOL_MIN:
+    if sum(1 for j in jobs if not j.unchanged) < PROCESS_POOL_MIN:
         yield from in_process(jobs)  # too few to read for starting processes to pay off
         return
     left: list[Job] = []

@@ -8,6 +8,7 @@ findings. Everything here is pure and never raises on what a buyer can type.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -476,7 +477,14 @@ def parse_id(text: object) -> tuple[str, int] | None:
     """``("T", 3)`` from "T-03", "t3", "T03", "T-003" or " t - 3 "; ``None`` for anything else."""
     if text is None:
         return None
-    match = _ID.fullmatch(unicodedata.normalize("NFKC", str(text)).strip().casefold())
+    return _parse_id_text(str(text))
+
+
+# A plan's IDs are read many times (the Plan and state tabs, every Depends on cell) and the same
+# IDs recur from plan to plan over a night: each text is read once a process (the answer is immutable).
+@functools.lru_cache(maxsize=4096)
+def _parse_id_text(text: str) -> tuple[str, int] | None:
+    match = _ID.fullmatch(unicodedata.normalize("NFKC", text).strip().casefold())
     if not match or int(match[2]) < 1:
         return None
     return match[1].upper(), int(match[2])
@@ -486,7 +494,12 @@ def parse_depends(text: object) -> DependsReading:
     """Task and milestone IDs in a ``Depends on`` cell, separated however the buyer liked."""
     if _is_blank(text):
         return DependsReading((), ())
-    joined = _SPACED_ID.sub(lambda m: m[1] + "-", str(text))
+    return _parse_depends_text(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_depends_text(text: str) -> DependsReading:
+    joined = _SPACED_ID.sub(lambda m: m[1] + "-", text)
     ids: list[str] = []
     bad: list[str] = []
     for token in _DEPENDS_SEPARATORS.split(joined):
@@ -628,7 +641,23 @@ def _full_keys(tokens: Sequence[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
+#: The last Stakeholders list read into a directory, and its directory: a plan's owners are read
+#: one item at a time against the same list, which is read once (the list is kept, so its
+#: identity cannot be reused by another list meanwhile).
+_LAST_DIRECTORY: tuple[Sequence[Stakeholder], tuple[_Person, ...]] | None = None
+
+
 def _directory(stakeholders: Sequence[Stakeholder]) -> tuple[_Person, ...]:
+    global _LAST_DIRECTORY
+    last = _LAST_DIRECTORY
+    if last is not None and last[0] is stakeholders and isinstance(stakeholders, tuple):
+        return last[1]
+    people = _read_directory(stakeholders)
+    _LAST_DIRECTORY = (stakeholders, people)
+    return people
+
+
+def _read_directory(stakeholders: Sequence[Stakeholder]) -> tuple[_Person, ...]:
     people = []
     for stakeholder in stakeholders:
         tokens = _name_tokens(stakeholder.name or "")
@@ -857,35 +886,43 @@ _ONE_DATE = (
     rf"|{_DAY_NUMBER}\s+(?:of\s+)?{_MONTH_WORD}(?:,?\s+\d{{4}})?)"
 )
 _TO = r"\s*(?:-|–|—|~|〜|～|to|until|till|through|thru|bis|au)\s*"
-_AVAILABILITY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
-        # "2026-01-11 to 2026-01-15", "Jan 11 - Jan 15", "1/11-1/15", "1/11〜1/15"
-        ("range", rf"(?P<a>{_ONE_DATE}){_TO}(?P<b>{_ONE_DATE})"),
-        # "Jan 11-15", "Jan 11–15", "January 11 to 15, 2027"
-        ("month_days", rf"(?P<m>{_MONTH_WORD})\s+(?P<d1>{_DAY_NUMBER}){_TO}(?P<d2>{_DAY_NUMBER})"
-                       r"(?:,?\s+(?P<y>\d{4}))?(?![\d/.])"),
-        # "11-15 Jan", "11 to 15 January 2027"
-        ("days_month", rf"(?<![\d/.])(?P<d1>{_DAY_NUMBER}){_TO}(?P<d2>{_DAY_NUMBER})\s+(?:of\s+)?(?P<m>{_MONTH_WORD})"
-                       r"(?:,?\s+(?P<y>\d{4}))?"),
-        # "available until Jan 15": away from the day after
-        ("available_until", rf"\bavailable\s+(?:until|till|through|thru|to)\s+(?P<a>{_ONE_DATE})"),
-        # "available from Jan 18", "back Jan 18", "returns on 1/18": away until the day before
-        ("back", rf"\b(?:available\s+(?:from|again)|back(?:\s+(?:on|from))?|returns?(?:\s+on)?|returning(?:\s+on)?)"
-                 rf"\s+(?P<a>{_ONE_DATE})"),
-        # "PTO until Jan 15", "out till 1/15", "available after Jan 15": away until then
-        ("until", rf"\b(?:until|till|through|thru|up\s+to|available\s+after)\s+(?P<a>{_ONE_DATE})"),
-        # "out from Jan 11", "leaving 1/11", "starting Jan 11": away from then on
-        ("from", rf"\b(?:from|starting|leaving)\s+(?P<a>{_ONE_DATE})"),
-    )
+#: The shapes an availability cell's ranges take, as patterns (compiled on first use: see
+#: ``_availability_patterns``).
+_AVAILABILITY_SHAPES: tuple[tuple[str, str], ...] = (
+    # "2026-01-11 to 2026-01-15", "Jan 11 - Jan 15", "1/11-1/15", "1/11〜1/15"
+    ("range", rf"(?P<a>{_ONE_DATE}){_TO}(?P<b>{_ONE_DATE})"),
+    # "Jan 11-15", "Jan 11–15", "January 11 to 15, 2027"
+    ("month_days", rf"(?P<m>{_MONTH_WORD})\s+(?P<d1>{_DAY_NUMBER}){_TO}(?P<d2>{_DAY_NUMBER})"
+                   r"(?:,?\s+(?P<y>\d{4}))?(?![\d/.])"),
+    # "11-15 Jan", "11 to 15 January 2027"
+    ("days_month", rf"(?<![\d/.])(?P<d1>{_DAY_NUMBER}){_TO}(?P<d2>{_DAY_NUMBER})\s+(?:of\s+)?(?P<m>{_MONTH_WORD})"
+                   r"(?:,?\s+(?P<y>\d{4}))?"),
+    # "available until Jan 15": away from the day after
+    ("available_until", rf"\bavailable\s+(?:until|till|through|thru|to)\s+(?P<a>{_ONE_DATE})"),
+    # "available from Jan 18", "back Jan 18", "returns on 1/18": away until the day before
+    ("back", rf"\b(?:available\s+(?:from|again)|back(?:\s+(?:on|from))?|returns?(?:\s+on)?|returning(?:\s+on)?)"
+             rf"\s+(?P<a>{_ONE_DATE})"),
+    # "PTO until Jan 15", "out till 1/15", "available after Jan 15": away until then
+    ("until", rf"\b(?:until|till|through|thru|up\s+to|available\s+after)\s+(?P<a>{_ONE_DATE})"),
+    # "out from Jan 11", "leaving 1/11", "starting Jan 11": away from then on
+    ("from", rf"\b(?:from|starting|leaving)\s+(?P<a>{_ONE_DATE})"),
 )
 #: Words that say an availability cell talks about days, so one mapws cannot read is reported.
-_TIME_OFF_WORDS = re.compile(
+_TIME_OFF_WORDS = (
     r"\d|\b(?:out|off|leave|pto|ooo|vacation|holidays?|travel\w*|away|back|until|till|sabbatical|parental|"
     r"maternity|paternity|sick|absent|unavailable)\b|"
     # A month's name, but "may" only before a day: "may be late" is not a date.
-    + _MONTH_WORD.replace("|may|", "|") + r"|\bmay\s*\d|休|不在|出張",
-    re.IGNORECASE,
+    + _MONTH_WORD.replace("|may|", "|") + r"|\bmay\s*\d|休|不在|出張"
 )
+
+
+@functools.cache
+def _availability_patterns() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], re.Pattern[str]]:
+    """The shapes compiled, and the time-off words: built with the first availability cell read, not
+    at import (these patterns are long: compiling them was a third of this module's import, which
+    every command that reads a plan pays, with or without an Availability cell)."""
+    shapes = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _AVAILABILITY_SHAPES)
+    return shapes, re.compile(_TIME_OFF_WORDS, re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -908,7 +945,8 @@ def read_availability(text: object, locale: str = "en_US", today: date | None = 
     ranges: list[tuple[date, date]] = []
     typed: list[date] = []
     rest = s
-    for kind, shape in _AVAILABILITY_SHAPES:
+    shapes, time_off_words = _availability_patterns()
+    for kind, shape in shapes:
         for m in list(shape.finditer(rest)):
             found = _availability_range(kind, m, locale, today)
             if found is None:
@@ -917,7 +955,7 @@ def read_availability(text: object, locale: str = "en_US", today: date | None = 
             typed += found[1]
             rest = rest[:m.start()] + " " * (m.end() - m.start()) + rest[m.end():]
     ranges.sort()
-    unreadable = not ranges and bool(_TIME_OFF_WORDS.search(s))
+    unreadable = not ranges and bool(time_off_words.search(s))
     return AvailabilityReading(tuple(ranges), tuple(typed), unreadable)
 
 

@@ -61,7 +61,9 @@ def test_a_local_sync_imports_nothing_from_google(tmp_path):
     seen = probe(["sync", "acme-rollout", "--dir", str(tmp_path), "--today", "2026-03-03", "--json"], GOOGLE)
     assert seen["code"] == 0
     assert seen["after"] == []
-    listed = probe(["list", "--dir", str(tmp_path), "--json"], (*GOOGLE, "rich", "openpyxl", "map_workspace.nightly"))
+    # Listing reads each workbook's document properties: none of the contract's tabs, no time zones.
+    listed = probe(["list", "--dir", str(tmp_path), "--json"],
+                   (*GOOGLE, "rich", "openpyxl", "map_workspace.nightly", "map_workspace.layout", "zoneinfo"))
     assert listed["code"] == 0 and listed["after"] == []
 
 
@@ -69,3 +71,25 @@ def test_a_usage_error_prints_without_loading_the_services(tmp_path):
     """The error boundary itself is light: a refused option costs no domain import."""
     seen = probe(["templates", "check", str(tmp_path / "missing.toml")], HEAVY)
     assert seen["code"] == 2 and seen["after"] == []
+
+
+LONG_PATTERNS = """
+import json, re
+compiled = []
+original = re.compile
+re.compile = lambda pattern, flags=0: compiled.append(len(str(pattern))) or original(pattern, flags)
+import map_workspace.domain.parsing as parsing
+at_import = [n for n in compiled if n > 500]
+parsing.read_availability("PTO Jan 11-15", "en_US")
+print(json.dumps({"at_import": at_import, "after_a_cell": [n for n in compiled if n > 500]}))
+"""
+
+
+def test_the_availability_patterns_are_compiled_with_the_first_availability_cell_not_at_import():
+    """They are the longest patterns mapws has: every command that reads a plan imports the parsing
+    module, few plans have an Availability cell filled in."""
+    out = subprocess.run([sys.executable, "-c", LONG_PATTERNS], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.splitlines()[-1])
+    assert seen["at_import"] == []
+    assert len(seen["after_a_cell"]) >= 5  # the longest shapes of a range, and the words of time off

@@ -116,3 +116,19 @@ def test_a_done_item_whose_date_moves_is_not_in_the_nights_slipped_list(fake_sto
     fake_store.edit(ref, moved)
     runs = night(fake_store, StateStore(tmp_path / "state.sqlite"), date(2026, 3, 3))
     assert [e["id"] for e in runs[0].digest["slipped"]] == [second]
+
+
+def test_an_unchanged_plan_to_plan_again_is_decoded_by_whoever_plans_it(fake_store: FakePlanStore,
+                                                                         tmp_path: Path) -> None:
+    """Deciding what to do with a plan costs no decoding: a night over worker processes hands each
+    one the stored bytes, and only the process that plans the plan decodes its snapshot."""
+    fill(fake_store, ["Acme rollout"])
+    state = StateStore(tmp_path / "state.sqlite")
+    night(fake_store, state, date(2026, 3, 3))
+    later = date(2026, 5, 20)  # items overdue by then: last night's conclusions no longer hold
+    ref = fake_store.list_plans()[0]
+    job = nightly.prepare(fake_store, ref, Config(backend="fake", today=later), state, later)
+    assert isinstance(job, nightly.Job) and job.unchanged
+    assert job.remembered is not None and "snapshot" not in vars(job.remembered)
+    assert job.cached is not None and job.cached.tabs  # decoded on first use, then kept
+    assert vars(job.remembered)["snapshot"] is job.cached

@@ -816,3 +816,30 @@ def test_an_unlisted_japanese_name_is_unknown_not_a_group(typed):
 )
 def test_japanese_availability_ranges(typed):
     assert read_availability(typed, "ja_JP", today=TODAY).ranges == ((date(2026, 5, 11), MAY_15),)
+
+
+def test_the_owners_of_one_plan_are_read_against_one_directory_built_once() -> None:
+    """Each item's Owner cell is read against the same Stakeholders: the names are tokenised once,
+    and another list (another plan) gets its own directory."""
+    from map_workspace.domain import parsing
+
+    dana = (Stakeholder("Dana Tanaka", Side.BUYER, "Champion", "dana@acme.com"),)
+    sam = (Stakeholder("Sam Rivera", Side.SELLER, "AE", "sam@seller.io"),)
+    assert parsing._directory(dana) is parsing._directory(dana)
+    assert [p.stakeholder.name for p in parsing._directory(sam)] == ["Sam Rivera"]
+    assert read_owner("Dana", dana).stakeholder == dana[0] and read_owner("Dana", sam).stakeholder is None
+    assert read_owner("Sam", list(sam)).stakeholder == sam[0]  # a list is read each time (it could change)
+
+
+def test_an_id_or_depends_on_text_read_again_is_not_parsed_again() -> None:
+    """IDs recur on every tab of a plan and from plan to plan over a night: each text is read once
+    a process, and gives the same answer from then on."""
+    from map_workspace.domain import parsing
+
+    first = parse_depends("T-03, m2 and T 4")
+    misses = (parsing._parse_id_text.cache_info().misses, parsing._parse_depends_text.cache_info().misses)
+    assert parse_depends("T-03, m2 and T 4") == first and parse_id(" t - 3 ") == parse_id(" t - 3 ") == ("T", 3)
+    assert parse_id("T-03") == ("T", 3) and parse_id(None) is None and parse_id("X-1") is None
+    again = (parsing._parse_id_text.cache_info().misses, parsing._parse_depends_text.cache_info().misses)
+    assert again[1] == misses[1] and again[0] <= misses[0] + 2  # " t - 3 " and "X-1" are new texts
+    assert first.ids == ("T-03", "M-02", "T-04")

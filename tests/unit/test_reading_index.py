@@ -99,3 +99,16 @@ def test_a_3000_item_sync_gives_the_copy_an_id_and_notes_every_ownerless_row() -
     assert noted == {(n + 1, owner) for n in range(10, ITEMS, 10)}
     missing = [f for f in result.findings if f.code == "owner.missing"]
     assert len(missing) == len(noted) and all(f.cell == f"E{int(f.id[2:]) + 1}" for f in missing)
+
+
+def test_a_plan_read_again_normalises_no_header_text_again(reading: Reading) -> None:
+    """Every plan of a night has the same header rows: their texts are normalised once a process."""
+    from map_workspace import layout
+
+    snapshot = reading.snapshot
+    read_plan(snapshot, today=TODAY)
+    before = layout._normalised_header.cache_info()
+    again = read_plan(snapshot, today=TODAY)
+    after = layout._normalised_header.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits
+    assert again.tables[PLAN].columns == reading.tables[PLAN].columns

@@ -128,3 +128,13 @@ def test_a_due_soon_rule_from_before_working_days_is_still_the_products() -> Non
              + ')),N($F2)>=TODAY(),N($F2)-TODAY()<=3)')
     assert is_colour_rule_formula(older)
     assert not is_colour_rule_formula(older.replace("<=3", "<3"))
+
+
+def test_a_rows_live_flag_is_built_once_a_process_for_its_columns_and_thresholds() -> None:
+    """Each sync builds every item row's flag: the same rows recur from plan to plan over a night."""
+    cols = PlanColumns()
+    first = live_flag(7, cols, CUSTOM)
+    before = live_flag.cache_info()
+    assert live_flag(7, PlanColumns(), Thresholds(stalled_after_days=10, due_soon_days=5)) == first
+    assert live_flag.cache_info().hits == before.hits + 1
+    assert _windows(live_flag(7, cols, Thresholds())) == (7, 3) and _windows(first) == (10, 5)

@@ -99,7 +99,7 @@ def render_docx(doc: SummaryDoc, path: Path) -> Path:
     # Looked up by name once: each lookup searches every style.
     heading = cast(ParagraphStyle, document.styles["Heading 2"])
     for section in doc.sections:
-        _render_section(document, section, heading)
+        _render_section(document, section, heading.style_id)
 
     footer = document.sections[0].footer.paragraphs[0]
     _text(footer, doc.footer, size=SMALL_PT, colour=MUTED)
@@ -176,8 +176,10 @@ def _use_font(style_element: BaseOxmlElement) -> None:
 # --- content ------------------------------------------------------------------------------------
 
 
-def _render_section(document: DocxDocument, section: Section, heading: ParagraphStyle) -> None:
-    document.add_paragraph(section.title, style=heading)
+def _render_section(document: DocxDocument, section: Section, heading_id: str) -> None:
+    # The style set by its ID, as python-docx's ``style=`` ends up doing: that path first searches
+    # every style of the document for the default one (to leave a default style unnamed), each time.
+    document.add_paragraph(section.title)._p.style = heading_id
     if section.facts:
         _facts_table(document, section.facts)
     if section.table is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from map_workspace.layout import META_CLOSED
+from map_workspace.file_marks import META_CLOSED, deal_from_file_title
 
 if TYPE_CHECKING:  # the plans registry (mapws list) names backups without loading openpyxl
     from openpyxl import Workbook
@@ -213,8 +213,6 @@ def read_marks(path: Path) -> WorkbookMarks:
     The two small parts are found through the archive's central directory directly (about 0.2 ms a
     workbook, where :mod:`zipfile` takes 1.4 ms: a night lists 1,000 plans); anything unusual
     (ZIP64, encryption, another compression) is read by :mod:`zipfile` instead."""
-    from map_workspace.layout import deal_from_file_title
-
     try:
         parts = _fast_parts(path)
         if parts is None:
