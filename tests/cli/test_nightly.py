@@ -124,6 +124,32 @@ def test_after_a_crash_the_next_run_resumes_and_no_history_row_is_doubled(plans,
         assert len(rows) == 1, (slug, rows)
 
 
+def test_a_plan_written_after_the_night_hashed_it_is_remembered_as_it_was_read(plans):
+    """The race behind a killed worker: the night hashes a plan, a worker process syncs and saves it
+    and dies before answering, and this process syncs it again from the file the worker left. What is
+    remembered is the version actually read (not the hash taken before), so the next night reads nothing."""
+    from map_workspace import app, nightly
+    from map_workspace.app import make_store
+    from map_workspace.ratelimit import Unlimited
+
+    day = date(2026, 5, 25)  # items overdue: the plan is written
+    config = load_config({"dir": plans / "maps", "today": day.isoformat()})
+    store = make_store(config)
+    ref = store.locate("alpha-deal")
+    state = StateStore(plans / "state.sqlite")
+    try:
+        job = nightly.prepare(store, ref, config, state, day)
+        assert isinstance(job, nightly.Job) and job.ref.version
+        assert app.sync_plan(store, job.ref, config).written  # the worker's sync, its answer lost
+        run, facts = nightly.sync_job(store, job, config, Unlimited(), today=day)
+        assert run.outcome.read and not run.outcome.written
+        nightly.record(state, job, run, facts, day)
+    finally:
+        state.close()
+    results, totals = night(plans, day)
+    assert results["alpha-deal"]["unchanged"] is True and results["alpha-deal"]["changes"] == 0
+
+
 def test_every_plan_is_in_exactly_one_shard(plans):
     seen = []
     for i in range(3):
