@@ -12,6 +12,7 @@ from map_workspace.cli import cli
 from map_workspace.config import load_config
 from map_workspace.demo import BuyerEdits
 from map_workspace.state_store import StateStore
+from tests.support.plans import create_local
 
 CREATED = date(2026, 3, 2)
 
@@ -32,10 +33,10 @@ def night(tmp_path, day, *extra, code=0):
 @pytest.fixture
 def plans(tmp_path):
     for deal in ("Alpha deal", "Beta deal", "Gamma deal"):
-        run("create", deal, "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>", "--seller",
-            "Sam Rivera <sam@seller.io>", "--dir", tmp_path / "maps", "--today", CREATED,
-            # Work starts in two weeks: the first nights see a plan far from its dates.
-            "--start", CREATED + timedelta(days=14))
+        create_local(tmp_path / "maps", deal, "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+                     "--seller", "Sam Rivera <sam@seller.io>", "--today", CREATED,
+                     # Work starts in two weeks: the first nights see a plan far from its dates.
+                     "--start", CREATED + timedelta(days=14))
     return tmp_path
 
 
