@@ -494,8 +494,10 @@ def sync_plan(store: PlanStore, plan: str | PlanRef, config: Config, *, dry_run:
                           lambda result: result.changes, dry_run=dry_run, limiter=limiter)
     read = cached is None or done.reread
     if done.version is None:
-        return SyncOutcome(done.ref, done.result, False, read, done.ref.version or done.snapshot.token.version,
-                           done.snapshot, edited_by=done.snapshot.edited_by)
+        # Read: the version of what was read (the file may have moved past the ref's since it was
+        # listed, e.g. written by a worker process that died before answering); cached: the ref's.
+        seen = (done.snapshot.token.version if read else "") or done.ref.version or done.snapshot.token.version
+        return SyncOutcome(done.ref, done.result, False, read, seen, done.snapshot, edited_by=done.snapshot.edited_by)
     after = apply_in_memory(done.snapshot, done.result.changes)
     return SyncOutcome(done.ref, done.result, True, read, done.version,
                        replace(after, token=replace(after.token, version=done.version)), done.snapshot.edited_by)

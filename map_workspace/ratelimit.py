@@ -25,23 +25,37 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._sent: dict[str, deque[float]] = {}
+        self._flying: dict[str, int] = {}  # slots whose answer has not come back: they hold their place
         self._lock = threading.Lock()
+        self._ended = threading.Condition(self._lock)
         self.waited_s = 0.0
         self.counts: dict[str, int] = {}
 
     def acquire(self, kind: str) -> float:
         """Block until one more ``kind`` request fits in the window, then count it (from now,
         the time returned)."""
+        return self._admit(kind, in_flight=False)
+
+    def _admit(self, kind: str, *, in_flight: bool) -> float:
+        """Wait for a place: fewer than ``per_minute`` counted in the window plus those in flight.
+        ``in_flight``: the place is held until :meth:`slot` ends, however long that takes."""
         while True:
             with self._lock:
                 now = self._clock()
                 sent = self._sent.setdefault(kind, deque())
                 while sent and now - sent[0] >= self.window:
                     sent.popleft()
-                if len(sent) < self.per_minute:
-                    sent.append(now)
+                flying = self._flying.get(kind, 0)
+                if len(sent) + flying < self.per_minute:
+                    if in_flight:
+                        self._flying[kind] = flying + 1
+                    else:
+                        sent.append(now)
                     self.counts[kind] = self.counts.get(kind, 0) + 1
                     return now
+                if not sent:  # every place is held by a request still in flight: wait for an answer
+                    self._ended.wait(self.window)
+                    continue
                 wait = self.window - (now - sent[0])
             self.waited_s += wait
             self._sleep(max(wait, 0.001))
@@ -53,20 +67,19 @@ class RateLimiter:
         Google charges a request when it arrives, somewhere between sending and the answer. Counted
         from the send, the window of request N+1 can open before Google's window of request 1 has
         closed (when request 1 was slower to arrive), and Google answers 429; the retry then takes a
-        place the limiter gave to someone else, and 429s cascade. Counted from the answer, the
-        limiter's window always closes after Google's (costing a request's duration per window)."""
-        sent_at = self.acquire(kind)
+        place the limiter gave to someone else, and 429s cascade. So a request in flight holds its
+        place however long it takes (even longer than a window, as on a loaded machine), and once
+        answered it is counted from the answer: the limiter's window always closes after Google's
+        (costing a request's duration per window)."""
+        self._admit(kind, in_flight=True)
         try:
             yield
         finally:
             with self._lock:
-                sent = self._sent.get(kind)
-                if sent is not None:
-                    try:
-                        sent.remove(sent_at)
-                    except ValueError:
-                        pass  # already out of the window: count it again from now, to be safe
-                    sent.append(self._clock())  # every other place was taken before now: still in order
+                self._flying[kind] -= 1
+                # Every other counted place was taken before now: the deque stays in order.
+                self._sent.setdefault(kind, deque()).append(self._clock())
+                self._ended.notify_all()
 
 
 class Unlimited(RateLimiter):
@@ -79,3 +92,8 @@ class Unlimited(RateLimiter):
         with self._lock:
             self.counts[kind] = self.counts.get(kind, 0) + 1
         return 0.0
+
+    @contextmanager
+    def slot(self, kind: str) -> Iterator[None]:
+        self.acquire(kind)
+        yield

@@ -14,6 +14,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests.support.lean_discovery import lean_discovery  # noqa: E402
+
 #: The robustness figures are printed once at the end, merged across xdist workers.
 pytest_plugins = ["tests.robustness.report"]
 
@@ -45,6 +47,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue
         if module in LIBREOFFICE_MODULES:
             item.add_marker(pytest.mark.xdist_group("libreoffice"))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    lean_discovery()  # googleapiclient, once something imported it, without its costly docstrings
 
 
 @pytest.fixture(autouse=True)

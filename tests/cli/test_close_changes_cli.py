@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from map_workspace.cli import cli
+from tests.support.plans import create_local
 
 BUYER = "Dana Tanaka <dana@acme.com>"
 
@@ -19,8 +20,7 @@ def run(*args, code=0):
 
 @pytest.fixture
 def plan(tmp_path):
-    run("create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer", BUYER, "--dir", tmp_path,
-        "--today", "2026-03-02")
+    create_local(tmp_path, "Acme rollout", "--decision-date", "2026-06-30", "--buyer", BUYER, "--today", "2026-03-02")
     return tmp_path
 
 

@@ -12,6 +12,7 @@ from map_workspace.cli import cli
 from map_workspace.config import load_config
 from map_workspace.demo import BuyerEdits
 from map_workspace.state_store import StateStore
+from tests.support.plans import create_local
 
 CREATED = date(2026, 3, 2)
 
@@ -32,10 +33,10 @@ def night(tmp_path, day, *extra, code=0):
 @pytest.fixture
 def plans(tmp_path):
     for deal in ("Alpha deal", "Beta deal", "Gamma deal"):
-        run("create", deal, "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>", "--seller",
-            "Sam Rivera <sam@seller.io>", "--dir", tmp_path / "maps", "--today", CREATED,
-            # Work starts in two weeks: the first nights see a plan far from its dates.
-            "--start", CREATED + timedelta(days=14))
+        create_local(tmp_path / "maps", deal, "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+                     "--seller", "Sam Rivera <sam@seller.io>", "--today", CREATED,
+                     # Work starts in two weeks: the first nights see a plan far from its dates.
+                     "--start", CREATED + timedelta(days=14))
     return tmp_path
 
 
@@ -122,6 +123,32 @@ def test_after_a_crash_the_next_run_resumes_and_no_history_row_is_doubled(plans,
     for slug in ("alpha-deal", "beta-deal", "gamma-deal"):
         rows = [r for r in history_rows(plans / "maps" / f"{slug}.xlsx") if r[2] == "Status"]
         assert len(rows) == 1, (slug, rows)
+
+
+def test_a_plan_written_after_the_night_hashed_it_is_remembered_as_it_was_read(plans):
+    """The race behind a killed worker: the night hashes a plan, a worker process syncs and saves it
+    and dies before answering, and this process syncs it again from the file the worker left. What is
+    remembered is the version actually read (not the hash taken before), so the next night reads nothing."""
+    from map_workspace import app, nightly
+    from map_workspace.app import make_store
+    from map_workspace.ratelimit import Unlimited
+
+    day = date(2026, 5, 25)  # items overdue: the plan is written
+    config = load_config({"dir": plans / "maps", "today": day.isoformat()})
+    store = make_store(config)
+    ref = store.locate("alpha-deal")
+    state = StateStore(plans / "state.sqlite")
+    try:
+        job = nightly.prepare(store, ref, config, state, day)
+        assert isinstance(job, nightly.Job) and job.ref.version
+        assert app.sync_plan(store, job.ref, config).written  # the worker's sync, its answer lost
+        run, facts = nightly.sync_job(store, job, config, Unlimited(), today=day)
+        assert run.outcome.read and not run.outcome.written
+        nightly.record(state, job, run, facts, day)
+    finally:
+        state.close()
+    results, totals = night(plans, day)
+    assert results["alpha-deal"]["unchanged"] is True and results["alpha-deal"]["changes"] == 0
 
 
 def test_every_plan_is_in_exactly_one_shard(plans):

@@ -10,9 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from map_workspace.cli import cli
+from tests.support.plans import create_local
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
@@ -26,10 +25,8 @@ def env(tmp_path):
     home = tmp_path / "home"
     (home / "maps").mkdir(parents=True)
     for deal in ("Alpha deal", "Beta deal", "Gamma deal", "Delta deal"):
-        result = CliRunner().invoke(cli, ["create", deal, "--decision-date", "2027-06-30", "--buyer",
-                                          "Dana Tanaka <dana@acme.com>", "--seller", "Sam Rivera <sam@s.io>",
-                                          "--dir", str(home / "maps"), "--today", "2026-03-02"])
-        assert result.exit_code == 0, result.output
+        create_local(home / "maps", deal, "--decision-date", "2027-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+                     "--seller", "Sam Rivera <sam@s.io>", "--today", "2026-03-02")
     return {"PATH": f"{script.parent}{os.pathsep}{os.environ['PATH']}", "HOME": str(home),
             "XDG_DATA_HOME": str(home / ".local/share"), "XDG_CONFIG_HOME": str(home / ".config"),
             "NO_GCE_CHECK": "true", "LANG": "C.UTF-8"}

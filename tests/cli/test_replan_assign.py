@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from map_workspace.cli import cli
+from tests.support.plans import create_local
 
 
 def mapws(*args: str, today: str = "2026-03-09"):
@@ -17,9 +18,8 @@ def mapws(*args: str, today: str = "2026-03-09"):
 
 @pytest.fixture
 def plans(tmp_path):
-    made = mapws("create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
-                 "--seller", "Sam Rivera <sam@seller.io>", "--dir", str(tmp_path), today="2026-03-02")
-    assert made.exit_code == 0, made.output
+    create_local(tmp_path, "Acme rollout", "--decision-date", "2026-06-30", "--buyer", "Dana Tanaka <dana@acme.com>",
+                 "--seller", "Sam Rivera <sam@seller.io>", "--today", "2026-03-02")
     return tmp_path
 
 

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from map_workspace.cli import cli
 from map_workspace.layout import PLAN, normalise_header
+from tests.support.plans import create_local
 
 CREATED = "2026-11-02"
 TODAY = "2026-12-21"
@@ -36,9 +37,8 @@ def columns(ws):
 @pytest.fixture
 def plan(tmp_path):
     """A 13-week plan the buyer edited in Excel: T-01 done, M-01 moved later, T-20 deleted, a row added."""
-    out = as_json("create", "Acme rollout", "--decision-date", "2027-02-26", "--buyer", BUYER, "--seller",
-                  "Sam Rivera <sam@seller.io>", "--dir", tmp_path, "--today", CREATED)
-    path = out["plan"]
+    path = create_local(tmp_path, "Acme rollout", "--decision-date", "2027-02-26", "--buyer", BUYER, "--seller",
+                        "Sam Rivera <sam@seller.io>", "--today", CREATED)
     wb = openpyxl.load_workbook(path)
     ws = wb[PLAN]
     cols, rows = columns(ws)

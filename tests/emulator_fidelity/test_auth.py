@@ -61,7 +61,7 @@ def test_service_account_jwt_and_impersonation(emulator):
         "mapws-sync@emulator-tests.iam.gserviceaccount.com",
         "rep@seller.example",
     ]
-    owners = {f["name"]: f["owner"] for f in emulator.state()["files"]}
+    owners = {f["name"]: f["owner"] for f in emulator.state(spreadsheets=False)["files"]}
     assert owners == {
         "By the robot": "mapws-sync@emulator-tests.iam.gserviceaccount.com",
         "By the rep": "rep@seller.example",

@@ -190,7 +190,7 @@ def test_permissions_and_notifications(emulator, drive):
         ("owner", "anonymous"),
         ("writer", "buyer@acme.example"),
     }
-    assert emulator.state()["notifications"] == [
+    assert emulator.state(spreadsheets=False)["notifications"] == [
         {
             "fileId": file_id,
             "to": "buyer@acme.example",
@@ -282,7 +282,7 @@ def test_batch_of_permission_creates(emulator, drive):
     inner = [e for e in emulator.log_entries() if e.get("batch") and e["path"] != "/batch/drive/v3"]
     assert [e["status"] for e in inner] == [200, 200, 404]
     assert len({e["batch"] for e in inner}) == 1
-    assert [n["sent"] for n in emulator.state()["notifications"]] == [False, False]
+    assert [n["sent"] for n in emulator.state(spreadsheets=False)["notifications"]] == [False, False]
 
 
 def test_changes_feed(emulator, drive):

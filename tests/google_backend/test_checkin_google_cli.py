@@ -34,7 +34,7 @@ def test_checkin_writes_a_google_doc_and_calendar_links_the_plan(env, emulator, 
     out = json.loads(run(env, "checkin", "acme-rollout", "--notes", "Kick-off booked", "--json"))
     assert out["document"].startswith("https://docs.google.com/document/d/")
     assert out["checkin"]["next"] == "2026-03-16"  # the light template meets every two weeks
-    files = emulator.state()["files"]
+    files = emulator.state(spreadsheets=False)["files"]
     agenda = next(f for f in files if f["name"] == "Check-in — Acme rollout — 2026-03-02 (agenda)")
     assert out["document"].split("/d/")[1].split("/")[0] == agenda["id"]
     dana = [p for p in agenda["permissions"] if p.get("emailAddress") == "dana@acme.example"]

@@ -50,7 +50,7 @@ def test_from_a_folder_to_a_shared_synced_plan(env, emulator, buyer, tmp_path):
     assert any(e["path"].endswith(f"/files/{published['id']}/copy") for e in sent)  # the branded template
     assert len([e for e in sent if "/permissions" not in e["path"]]) <= 4
     sheet_id = created["plan"]
-    file = next(f for f in emulator.state()["files"] if f["id"] == sheet_id)
+    file = next(f for f in emulator.state(spreadsheets=False)["files"] if f["id"] == sheet_id)
     assert file["parents"] == [init["folder"]]
     dana = [p for p in file["permissions"] if p.get("emailAddress") == "dana@acme.example"]
     assert [(p["type"], p["role"]) for p in dana] == [("user", "writer")]

@@ -116,7 +116,7 @@ def test_a_folder_not_shared_reads_the_same_from_check_init_and_create(emulator,
     (error,) = {json.dumps(error, sort_keys=True) for _, error, _ in seen}
     assert json.loads(error)["message"] == f"{ROBOT} cannot see the folder {hidden}."
     assert "--create-folder" in json.loads(error)["hint"]
-    assert not [f for f in emulator.state()["files"] if f["name"] != "Made in the Drive UI"
+    assert not [f for f in emulator.state(spreadsheets=False)["files"] if f["name"] != "Made in the Drive UI"
                 and hidden in (f.get("parents") or [])]
 
 

@@ -34,7 +34,7 @@ def create(store, emulator, deal="Acme rollout", buyer="Dana Tanaka <dana@acme.e
 
 
 def live_files(emulator, kind: str, client: str = "anonymous") -> list[dict]:
-    return [f for f in emulator.state()["files"] if not f["trashed"]
+    return [f for f in emulator.state(spreadsheets=False)["files"] if not f["trashed"]
             and (f["appProperties"].get(client) or {}).get("mapws") == kind]
 
 
@@ -49,7 +49,7 @@ def test_a_buyer_without_a_google_account_gets_the_plan_and_its_summary(emulator
     summary = app.write_summary(store, created.ref.slug, config_for(emulator))
     again = app.write_summary(google_store(), created.ref.slug, config_for(emulator))  # a rerun shares nothing
     assert again.document == summary.document
-    sent = [n for n in emulator.state()["notifications"] if n["fileId"] == summary.document]
+    sent = [n for n in emulator.state(spreadsheets=False)["notifications"] if n["fileId"] == summary.document]
     assert len(sent) == 1 and sent[0]["to"] == "kim@outlook-buyer.example" and sent[0]["role"] == "reader"
     assert sent[0]["sent"] and "summary" in sent[0]["message"] and "Acme rollout" in sent[0]["message"]
 
@@ -59,7 +59,7 @@ def test_buyers_with_a_google_account_get_the_summary_without_an_email(emulator,
     store = google_store()
     created = create(store, emulator)
     summary = app.write_summary(store, created.ref.slug, config_for(emulator))
-    sent = [n for n in emulator.state()["notifications"] if n["fileId"] == summary.document]
+    sent = [n for n in emulator.state(spreadsheets=False)["notifications"] if n["fileId"] == summary.document]
     assert [(n["to"], n["sent"]) for n in sent] == [("dana@acme.example", False)]
 
 
@@ -79,7 +79,7 @@ def test_any_deal_name_fits_drives_app_properties(emulator, google_store, deal):
         assert len(key.encode()) + len(value.encode()) <= 124
     assert app.sync_plan(google_store(), created.ref.slug, config_for(emulator)).ref.id == created.ref.id
     summary = app.write_summary(google_store(), created.ref.slug, config_for(emulator))
-    assert summary.document in emulator.state()["documents"]
+    assert summary.document in emulator.state(spreadsheets=False)["documents"]
     with pytest.raises(Exception, match="already exists"):
         create(google_store(), emulator, deal=deal)
 
@@ -98,7 +98,8 @@ def test_a_half_made_plan_in_a_shared_drive_is_trashed_and_the_next_create_goes_
     store = bot_store(emulator, drive_id, retry=RetryPolicy(max_retries=0))
     with pytest.raises(Exception, match="lay out the new plan"):
         create(store, emulator)
-    assert [f["trashed"] for f in emulator.state()["files"] if f["mimeType"].endswith("spreadsheet")] == [True]
+    files = emulator.state(spreadsheets=False)["files"]
+    assert [f["trashed"] for f in files if f["mimeType"].endswith("spreadsheet")] == [True]
     created = create(bot_store(emulator, drive_id), emulator)
     assert [f["id"] for f in live_files(emulator, "plan", BOT)] == [created.ref.id]
 
@@ -118,7 +119,7 @@ def test_a_duplicate_state_file_in_a_shared_drive_is_trashed_and_the_night_goes_
     store._sleep = another_run_created_one_first
     with store.exclusive():
         held = store.file_id
-    files = [f for f in emulator.state()["files"] if f["id"] != drive_id]
+    files = [f for f in emulator.state(spreadsheets=False)["files"] if f["id"] != drive_id]
     assert sorted(f["trashed"] for f in files) == [False, True]
     assert held == next(f["id"] for f in files if not f["trashed"])
     store.close()
@@ -133,20 +134,21 @@ def test_a_retried_first_summary_write_does_not_duplicate_the_document(emulator,
     created = create(store, emulator)
     emulator.lose_answer("docs.documents.batchUpdate", lost)  # applied, but the client hears a failure
     summary = app.write_summary(store, created.ref.slug, config_for(emulator))
-    text = emulator.state()["documents"][summary.document]["text"]
+    text = emulator.state(spreadsheets=False)["documents"][summary.document]["text"]
     assert text.count("Mutual Action Plan — Acme rollout") == 1 and text.count("Milestones\n") == 1
     again = app.write_summary(google_store(), created.ref.slug, config_for(emulator))
-    assert emulator.state()["documents"][again.document]["text"] == text
+    assert emulator.state(spreadsheets=False)["documents"][again.document]["text"] == text
 
 
 def test_a_retried_summary_rebuild_does_not_fail_on_its_own_landed_write(emulator, google_store):
     store = google_store()
     created = create(store, emulator)
     first = app.write_summary(store, created.ref.slug, config_for(emulator))
-    text = emulator.state()["documents"][first.document]["text"]
+    text = emulator.state(spreadsheets=False)["documents"][first.document]["text"]
     emulator.lose_answer("docs.documents.batchUpdate", 503)
     again = app.write_summary(google_store(), created.ref.slug, config_for(emulator))
-    assert again.document == first.document and emulator.state()["documents"][first.document]["text"] == text
+    documents = emulator.state(spreadsheets=False)["documents"]
+    assert again.document == first.document and documents[first.document]["text"] == text
 
 
 # --- 8. Drive's search lags a create; files.get does not -------------------------------------------

@@ -31,7 +31,7 @@ def test_share_and_create_take_both_forms_of_a_person(env, emulator):
     assert created["shared_with"] == ["dana@acme.example"]
     shared = run(env, "share", "acme-rollout", "Lee Chen <lee@acme.example>", "ann@acme.example")
     assert shared["shared_with"] == ["lee@acme.example", "ann@acme.example"]
-    file = next(f for f in emulator.state()["files"] if f["id"] == created["plan"])
+    file = next(f for f in emulator.state(spreadsheets=False)["files"] if f["id"] == created["plan"])
     assert {"lee@acme.example", "ann@acme.example"} <= {p.get("emailAddress") for p in file["permissions"]}
 
     refused = run(env, "share", "acme-rollout", "Lee Chen", code=2)["error"]

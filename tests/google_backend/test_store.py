@@ -261,7 +261,7 @@ def test_share_sends_only_user_permissions_with_the_message(google_store, emulat
     assert [e["body"] for e in sent] == [{"type": "user", "role": "commenter", "emailAddress": "a@x.example"},
                                          {"type": "user", "role": "commenter", "emailAddress": "B@y.example"}]
     assert all(e["query"]["sendNotificationEmail"] == ["true"] for e in sent)
-    assert [n["message"] for n in emulator.state()["notifications"]] == ["Our plan for you"] * 2
+    assert [n["message"] for n in emulator.state(spreadsheets=False)["notifications"]] == ["Our plan for you"] * 2
     assert store.share(ref, ["a@x.example"], role="commenter") == ()  # already has it: no second email
     with pytest.raises(UsageError):
         store.share(ref, ["not an address"])
@@ -354,7 +354,7 @@ def test_the_summary_is_one_document_rebuilt_in_place_and_shared_read_only(googl
     first = app.write_summary(store, ref.slug, config, pdf=True)
     second = app.write_summary(google_store(), ref.slug, config)
     assert first.document == second.document
-    state = emulator.state()
+    state = emulator.state(spreadsheets=False)
     text = state["documents"][first.document]["text"]
     assert text.startswith("Mutual Action Plan — Acme 🚀 rollout 東京\n")
     m01 = next(i for i in plan.items if i.id == "M-01")
@@ -377,14 +377,14 @@ def test_light_and_full_summaries_are_two_docs_and_keep_makes_a_dated_doc(google
     full = app.write_summary(store, ref.slug, config, pdf=True)
     light = app.write_summary(google_store(pdf_dir=tmp_path), ref.slug, config, light=True, pdf=True)
     assert full.document != light.document
-    state = emulator.state()
+    state = emulator.state(spreadsheets=False)
     assert "Needs attention" in state["documents"][full.document]["text"]
     assert "What we need from you this week" in state["documents"][light.document]["text"]
     assert full.pdf == str(tmp_path / "acme-rollout-summary.pdf")
     assert light.pdf == str(tmp_path / "acme-rollout-summary-light.pdf")
     kept = app.write_summary(google_store(pdf_dir=tmp_path), ref.slug, config, keep=True)
     assert kept.document == full.document and len(kept.kept) == 1
-    state = emulator.state()
+    state = emulator.state(spreadsheets=False)
     copy_file = next(f for f in state["files"] if f["id"] in kept.kept[0])
     assert copy_file["name"].endswith(f"(summary {TODAY.isoformat()})")
     assert "Needs attention" in state["documents"][copy_file["id"]]["text"]
@@ -400,7 +400,7 @@ def test_a_summary_doc_the_user_deleted_is_made_again(google_store, emulator):
     first = app.write_summary(store, ref.slug, config)
     store.calls.drive.files().delete(fileId=first.document).execute()
     again = app.write_summary(google_store(), ref.slug, config)
-    assert again.document != first.document and again.document in emulator.state()["documents"]
+    assert again.document != first.document and again.document in emulator.state(spreadsheets=False)["documents"]
 
 
 # --- the retry policy and error mapping, unit by unit ---------------------------------------------

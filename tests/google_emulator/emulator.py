@@ -102,9 +102,11 @@ class Emulator:
         self.reset()
         self.core.restore(saved)
 
-    def state(self) -> dict[str, Any]:
+    def state(self, *, spreadsheets: bool = True) -> dict[str, Any]:
+        """Files, documents, notifications, the change count and (unless ``spreadsheets=False``,
+        which is much cheaper) every spreadsheet's formatted values and notes."""
         with self.core.lock:
-            return snapshot(self.core)
+            return snapshot(self.core, spreadsheets=spreadsheets)
 
     def file_version(self, file_id: str) -> int:
         with self.core.lock:

@@ -316,7 +316,7 @@ def check_sharing(emulator: Emulator, principal: str) -> int:
     assert bodies and all(b["type"] == "user" and "@" in b.get("emailAddress", "") for b in bodies), bodies
     assert {b["role"] for b in bodies} <= {"writer", "commenter", "reader"}
     assert not any({"domain", "allowFileDiscovery"} & set(b) for b in bodies), bodies
-    wide = [(f["name"], p) for f in emulator.state()["files"] for p in f["permissions"]
+    wide = [(f["name"], p) for f in emulator.state(spreadsheets=False)["files"] for p in f["permissions"]
             if p["type"] in ("anyone", "domain")]
     assert wide == []
     return len(sent)
@@ -538,7 +538,7 @@ def test_allow_domain_refuses_outside_addresses_before_anything_is_created_or_sh
     env = {"MAPWS_BACKEND": "google", "MAPWS_GOOGLE_API_ROOT": emulator.base_url, "MAPWS_TODAY": TODAY,
            "MAPWS_STATE": str(tmp_path / "state.sqlite"), "MAPWS_CREDENTIALS": str(key),
            "MAPWS_FOLDER": shared_drive_folder(emulator)}
-    files_before = len(emulator.state()["files"])
+    files_before = len(emulator.state(spreadsheets=False)["files"])
     refusals = 0
     for extra in ([], ["--dry-run"]):
         error = refused(env, "create", "Evil deal", "--decision-date", "2026-06-30", *extra,
@@ -549,7 +549,7 @@ def test_allow_domain_refuses_outside_addresses_before_anything_is_created_or_sh
                                     "(acme.example, acme-corp.example).")
         assert "nothing was created or shared" in error["hint"]
     # Nothing was created, and not one request for it went out: no file, no layout, no permission.
-    assert len(emulator.state()["files"]) == files_before
+    assert len(emulator.state(spreadsheets=False)["files"]) == files_before
     assert [e for e in emulator.log_entries() if e["method"] != "GET" and e["path"] != "/token"] == []
 
     created = json.loads(CliRunner().invoke(cli, [
@@ -670,7 +670,8 @@ def test_seller_internal_data_never_reaches_what_the_buyer_can_open_on_google(em
     # appProperties are private to the app's Cloud project: the buyer's client gets none, and what
     # the product keeps there names the plan only.
     assert "appProperties" not in visible
-    app_properties = {f["name"]: f["appProperties"] for f in emulator.state()["files"] if f["appProperties"]}
+    files = emulator.state(spreadsheets=False)["files"]
+    app_properties = {f["name"]: f["appProperties"] for f in files if f["appProperties"]}
     kept = json.dumps(app_properties)
     leaks += [f"{what} in appProperties" for what, forms in internal.items() for form in forms
               if form.lower() in kept.lower()]

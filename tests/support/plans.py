@@ -139,3 +139,31 @@ def recalculated(src: Path, outdir: Path) -> Path:
     out = recalculate_xlsx(src, outdir)
     assert out.is_file() and out.stat().st_size > 0
     return out
+
+
+#: Workbooks ``mapws create`` wrote in this process, by its arguments: (file name, bytes).
+_CREATED: dict[tuple[str, ...], tuple[str, bytes]] = {}
+
+
+def create_local(folder: Path, *args: object) -> Path:
+    """``mapws create ARGS --dir FOLDER`` on the local backend, for fixtures that make the same plans
+    for test after test: the first call in a process runs the command, later calls with the same
+    ARGS get a byte copy of the workbook it wrote (the same plan, created a few seconds earlier).
+    Only for a clean environment (no config file, no MAPWS_* variables), as every test starts."""
+    from click.testing import CliRunner
+
+    from map_workspace.cli import cli
+
+    key = tuple(str(a) for a in args)
+    folder = Path(folder)
+    if key in _CREATED:
+        name, data = _CREATED[key]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+        return folder / name
+    before = set(folder.glob("*.xlsx")) if folder.is_dir() else set()
+    result = CliRunner().invoke(cli, ["create", *key, "--dir", str(folder)], catch_exceptions=False)
+    assert result.exit_code == 0, (result.exit_code, result.output)
+    (made,) = set(folder.glob("*.xlsx")) - before
+    _CREATED[key] = (made.name, made.read_bytes())
+    return made

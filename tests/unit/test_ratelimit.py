@@ -113,3 +113,20 @@ def test_a_slot_counts_its_request_from_when_the_answer_came_back():
         pass  # both earlier places ended at t=10, still in the window at t=60: it waits until t=70
     assert clock.now >= 70.0
     assert limiter.counts["read"] == 3
+
+
+def test_a_request_still_in_flight_a_window_later_keeps_its_place():
+    """Google may count a request at any moment until its answer comes back, so a request in flight
+    holds its place however long it takes. (On a loaded machine a read outlived the emulator's
+    scaled window; its place went to a fourth read and Google saw four in a minute, the limit three.)"""
+    clock = FakeClock()
+    limiter = RateLimiter(1, clock=clock, sleep=clock.sleep)
+    admitted = threading.Event()
+    other = threading.Thread(target=lambda: (limiter.acquire("read"), admitted.set()))
+    with limiter.slot("read"):  # sent at t=0
+        clock.now = 61.0  # a window later, still no answer
+        other.start()
+        assert not admitted.wait(0.3), "a second request was sent while the first was in flight"
+    other.join(5)
+    assert admitted.is_set() and clock.now >= 121.0  # counted from the first one's answer at t=61
+    assert limiter.counts["read"] == 2
