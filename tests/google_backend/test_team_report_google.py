@@ -20,7 +20,7 @@ def test_the_team_report_on_google(emulator, buyer, tmp_path):
         sheet = buyer(buyers[slug]).open_by_key(plan["plan"]).worksheet("Plan")
         sheet.update_cell(2, sheet.row_values(1).index("Status") + 1, "Done")
 
-    ids = make_team(env, mark_done)
+    ids = make_team(env, mark_done, time_passes=lambda: emulator.advance_clock(60))
     link_crm(tmp_path / "state.sqlite", f"google:{ids['Acme rollout']}", ACME_CRM_ID)
     crm = tmp_path / "salesforce.csv"
     crm.write_text(SALESFORCE_REPORT, encoding="utf-8")
