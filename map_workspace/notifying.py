@@ -75,7 +75,8 @@ class NotifyResult:
 def plan_views(store: PlanStore, refs: Sequence[PlanRef], config: Config, state: Any, since: date,
                unread: list[tuple[PlanRef, MapwsError]]) -> list[PlanView]:
     """Each plan as notifying sees it: planned as a sync would (``status``), from the snapshot the
-    nightly kept when the file has not changed since (no read), else read."""
+    nightly kept when the file has not changed since (no read), else read; with what the state store
+    remembers of the buyer's edits, so the buyer's silence is in the digest as in ``list``."""
     from map_workspace.nightly import plan_key
 
     views = []
@@ -87,7 +88,7 @@ def plan_views(store: PlanStore, refs: Sequence[PlanRef], config: Config, state:
             cached = None
             if remembered is not None and ref.version and store.unchanged_since(remembered.version, ref):
                 cached = remembered.snapshot
-            outcome = app.sync_plan(store, ref, config, dry_run=True, cached=cached)
+            outcome = app.sync_plan(store, ref, config, dry_run=True, cached=cached, buyer=state.buyer_watch(key))
         except MapwsError as exc:
             unread.append((ref, exc))
             continue

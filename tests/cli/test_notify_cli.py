@@ -229,6 +229,19 @@ def test_sync_all_then_notify(smtp):
     assert run(env, "sync", "acme-rollout", "--notify", code=2)
 
 
+def test_the_digest_names_a_silent_buyer_as_list_does(smtp):
+    """Watched since the first night and untouched for 14 business days: the digest says the buyer is
+    silent, as ``list`` and the night do."""
+    env, folder, sink = smtp
+    run({**env, "MAPWS_TODAY": "2026-03-02"}, "sync", "--all")
+    run(env, "sync", "--all")
+    assert {p["slug"]: p["buyer_silent"] for p in as_json(env, "list")["plans"]}["acme-rollout"] is True
+    as_json(env, "notify", "--digest")
+    digest = next(m for m in sink.to("sam@seller.example") if m["Subject"].startswith("MAP digest"))
+    for body in bodies(digest):
+        assert "The buyer has not edited the plan since it was created on 2026-03-02" in body
+
+
 def test_starttls_with_a_password_from_the_environment(plans, monkeypatch):
     env, folder = plans
     cert, key = self_signed(folder)
