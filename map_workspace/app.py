@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from map_workspace.domain.templates import RoleSpec, Template
     from map_workspace.layout import Snapshot
     from map_workspace.plan_edits import Assignment, Replan
-    from map_workspace.state_store import StateStore
+    from map_workspace.state_store import PlanStatus, StateStore
     from map_workspace.sync import Settings, SyncPlan
 
 Planned = TypeVar("Planned")
@@ -552,14 +552,18 @@ def remember_status(state: StateStore, key: str, outcome: SyncOutcome, today: da
     state.remember_status(key, today.isoformat(), status_json(result), result.buyer)
 
 
-def buyer_watch_for(store: PlanStore, ref: PlanRef, config: Config) -> BuyerWatch | None:
+def buyer_watch_for(store: PlanStore, ref: PlanRef, config: Config,
+                    statuses: Mapping[str, PlanStatus] | None = None) -> BuyerWatch | None:
     """What the seller side remembers of the buyer's edits to a plan, read-only, for the commands
-    that assess it besides the sync (summary, check-in, replan, assign), so they judge its health
-    as the sync does; None when nothing is remembered (then no claim is made)."""
+    that assess it besides the sync (summary, check-in, replan, assign, report), so they judge its
+    health as the sync does; None when nothing is remembered (then no claim is made). ``statuses``:
+    the state database's, when the caller read them once for many plans."""
     from map_workspace.domain.silence import BuyerWatch, Touch
     from map_workspace.state_store import remembered_statuses
 
-    status = remembered_statuses(_private_path(config)).get(f"{store.name}:{ref.id}")
+    if statuses is None:
+        statuses = remembered_statuses(_private_path(config))
+    status = statuses.get(f"{store.name}:{ref.id}")
     if status is None:
         return None
     try:
@@ -569,9 +573,17 @@ def buyer_watch_for(store: PlanStore, ref: PlanRef, config: Config) -> BuyerWatc
     return BuyerWatch(Touch.parse(status.buyer_at, status.buyer_by), since)
 
 
-def plan_settings(store: PlanStore, ref: PlanRef, config: Config) -> Settings:
-    """``settings_for`` with what is remembered of the buyer's edits to this plan."""
-    return replace(settings_for(config), buyer=buyer_watch_for(store, ref, config))
+def plan_settings(store: PlanStore, ref: PlanRef, config: Config, *,
+                  statuses: Mapping[str, PlanStatus] | None = None, base: Settings | None = None) -> Settings:
+    """``settings_for`` (or ``base``) with what is remembered of the buyer's edits to this plan."""
+    return replace(base or settings_for(config), buyer=buyer_watch_for(store, ref, config, statuses))
+
+
+def remembered_plan_statuses(config: Config) -> dict[str, PlanStatus]:
+    """Every plan's last status as the state database keeps it (read-only; {} without one)."""
+    from map_workspace.state_store import remembered_statuses
+
+    return remembered_statuses(_private_path(config))
 
 
 @dataclass(frozen=True)
@@ -976,13 +988,11 @@ def list_pipeline(store: PlanStore, config: Config) -> list[PipelineRow]:
     """``mapws list``: every plan with what the state store remembers of its last sync (health,
     progress, decision dates, next milestone, the buyer's last edit) and its seller-side facts —
     without reading a plan: one listing and one read-only look at the state database."""
-    from map_workspace.state_store import remembered_statuses
-
     refs = list_plans(store)
     private = private_facts(store, refs, config)
     closed = closed_plans(store, config, refs)
     crm = crm_ids(store, config)
-    statuses = remembered_statuses(_private_path(config))
+    statuses = remembered_plan_statuses(config)
     today = today_for(config)
     return [PipelineRow(r, private[r.id], closed.get(r.id), statuses.get(f"{store.name}:{r.id}"), crm.get(r.id, ""),
                         today) for r in refs]

@@ -6,7 +6,7 @@ CRM id). No pandas here: the figures are made from these rows by ``team_report``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -19,7 +19,7 @@ from map_workspace.ports import PlanRef, PlanStore
 if TYPE_CHECKING:
     from map_workspace.layout import Snapshot
     from map_workspace.reading import HistoryRow
-    from map_workspace.state_store import StateStore
+    from map_workspace.state_store import PlanStatus, StateStore
     from map_workspace.sync import Settings, SyncPlan
 
 #: History notes of rows mapws wrote for its own commands (create, replan, assign, close): not the
@@ -90,8 +90,9 @@ def gather(store: PlanStore, config: Config) -> Gathered:
     refs = app.list_plans(store)
     closed = app.closed_plans(store, config, refs)
     private = app.private_facts(store, refs, config)
-    crm_ids = crm_ids_of(store, refs, config)
-    seen = buyer_edits_seen(store, refs, config)
+    crm_ids = app.crm_ids(store, config)  # kept seller-side by `mapws link` / `create --crm-id`
+    statuses, settings = app.remembered_plan_statuses(config), app.settings_for(config)
+    seen = buyer_edits_seen(refs, statuses, f"{store.name}:")
     state = _state_store(store, config)
     deals, failed = [], []
     try:
@@ -100,7 +101,7 @@ def gather(store: PlanStore, config: Config) -> Gathered:
                 snapshot, read = _snapshot(store, ref, state)
                 facts = facts_of(ref, snapshot, config, private=private[ref.id], closed=closed.get(ref.id),
                                  crm_id=crm_ids.get(ref.id), buyer_seen=seen.get(ref.id), read=read,
-                                 settings=app.plan_settings(store, ref, config))
+                                 settings=app.plan_settings(store, ref, config, statuses=statuses, base=settings))
                 deals.append(facts)
                 if read and facts.outcome and state is not None:
                     _remember_closed(state, store, ref, snapshot)
@@ -161,58 +162,13 @@ def _remember_closed(state: StateStore, store: PlanStore, ref: PlanRef, snapshot
         return
 
 
-def _seller_side_rows(config: Config, query: str) -> list[tuple[Any, ...]]:
-    """Rows of a query on the seller-side database, opened read-only; [] when there is no database or
-    no such table (a database from before the table was added)."""
-    import sqlite3
-
-    from map_workspace.config import default_state_path
-
-    path = _seller_side_path(config) or default_state_path()
-    if not path.is_file():
-        return []
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return []
-    try:
-        return db.execute(query).fetchall()
-    except sqlite3.Error:
-        return []
-    finally:
-        db.close()
-
-
-def buyer_edits_seen(store: PlanStore, refs: Sequence[PlanRef], config: Config) -> dict[str, date]:
+def buyer_edits_seen(refs: Sequence[PlanRef], statuses: Mapping[str, PlanStatus], prefix: str) -> dict[str, date]:
     """The day of the buyer's last edit each plan's nights saw in the file itself (Drive's last
     modifying user, a workbook's last-modified-by; the ``plan_status`` table the nightly keeps for
     ``mapws list``), by plan ID: more exact than the History, which dates an edit by the sync that
     logged it."""
-    prefix = f"{store.name}:"
-    seen = {}
-    for key, at in _seller_side_rows(config, "SELECT plan_key, buyer_at FROM plan_status WHERE buyer_at != ''"):
-        day = _day(str(at))
-        if str(key).startswith(prefix) and day is not None:
-            seen[str(key)[len(prefix):]] = day
-    return {ref.id: seen[ref.id] for ref in refs if ref.id in seen}
-
-
-def crm_ids_of(store: PlanStore, refs: Sequence[PlanRef], config: Config) -> dict[str, str]:
-    """Each plan's CRM id as kept seller-side (``mapws link``, ``create --crm-id``), by plan ID; {} when
-    none is kept (the CRM rows then join by exact deal name only).
-
-    The one place that knows where the id is kept: the seller-side ``crm_links`` table (plan key →
-    CRM id) that ``mapws link`` writes."""
-    prefix = f"{store.name}:"
-    kept = {str(key)[len(prefix):]: str(crm_id).strip()
-            for key, crm_id in _seller_side_rows(config, "SELECT plan_key, crm_id FROM crm_links")
-            if str(key).startswith(prefix) and crm_id}
-    return {ref.id: kept[ref.id] for ref in refs if ref.id in kept}
-
-
-def _seller_side_path(config: Config) -> Path | None:
-    """The seller-side database the config names (None: the default one); as ``app._private_path``."""
-    return Path(config.state).expanduser() if config.state and config.state != "drive" else None
+    seen = {ref.id: _day(statuses[prefix + ref.id].buyer_at) for ref in refs if prefix + ref.id in statuses}
+    return {plan_id: day for plan_id, day in seen.items() if day is not None}
 
 
 def _day(text: str) -> date | None:
