@@ -126,7 +126,7 @@ class Finding:
                         if rest.startswith(verb):
                             return rest[len(verb):]
                     return rest
-        if len(text) > 1 and text[0].isupper() and text[1].islower():
+        if said.get("lower_first", True) and len(text) > 1 and text[0].isupper() and text[1].islower():
             return text[0].lower() + text[1:]
         return text
 
@@ -179,6 +179,8 @@ def _phrases(lang: str) -> dict[str, Callable[[Any], str]]:
         "title": lambda text: str(text).title(),
         "status": looked_up("statuses", str.lower),
         "column": looked_up("columns", str.title),
+        "tab": looked_up("tabs", str),
+        "type": looked_up("types", str),
         "waiting": lambda ids: p("waiting", ids=p("comma").join(ids)) if ids else "",
         "days": lambda n: business_days(n, lang),
         "are": lambda n: p("is") if n == 1 else p("are"),
@@ -501,12 +503,12 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
     Rule("item.overdue", ATTENTION, W,
          "An open item's due date has passed. The sheet's Flag column and colours show this live; the "
          "sync lists it for the night's digest. Check in with the owner: mark it Done, or agree a new date.",
-         _ATTENTION, {"id": "T-09", "late": 6}, field="due"),
+         _ATTENTION, {"id": "T-09", "late": 6, "due": "2026-05-08"}, field="due"),
     Rule("item.stalled", ATTENTION, W,
          "An open item is overdue by `stalled_after_days` (default 7) or more. A stalled milestone puts "
          "health at At risk or worse. Agree a new date with its owner, or mark it Done or N/A if it no longer "
          "matters.",
-         _ATTENTION, {"id": "T-07", "late": 14}, field="due"),
+         _ATTENTION, {"id": "T-07", "late": 14, "due": "2026-05-01"}, field="due"),
     Rule("item.due_soon", ATTENTION, INFO,
          "An open item is due within `due_soon_days` (default 3) working days of the plan's calendar. "
          "Shown with `--verbose`, and in the "
