@@ -455,13 +455,15 @@ class _Planner:
 
     def _notes(self, plan: Plan, findings: tuple[Finding, ...]) -> None:
         want: dict[tuple[str, int, int], list[str]] = {}
+        gap = catalog.words(self.lang)("findings.phrases.sentence_gap")
         for f in findings:
             if not f.code.startswith(NOTE_CODES):
                 continue
             key = self.r.position_of(f)
             if key is None:
                 continue
-            line = " ".join(f"{f.message} {f.hint}".split())  # one line each: the block is line-based
+            # One line each (the block is line-based), its sentences spaced as the language spaces them.
+            line = gap.join(" ".join(text.split()) for text in (f.message, f.hint) if text.strip())
             lines = want.setdefault(key, [])
             if line not in lines:
                 lines.append(line)
