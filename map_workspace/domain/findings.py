@@ -134,6 +134,7 @@ class Finding:
 # --- phrases: the conditional words a template may ask for ---------------------------------------
 
 
+@functools.cache
 def role_words(role: str, lang: str = catalog.DEFAULT) -> str:
     """``buyer.it_lead`` → ``buyer's IT lead``: how a hint names a template role (a title the
     language's catalog does not name is said from its words, acronyms in capitals)."""
@@ -147,6 +148,7 @@ def role_words(role: str, lang: str = catalog.DEFAULT) -> str:
     return w("findings.phrases.role", side=w.table("findings.phrases.sides").get(side, side), title=said)
 
 
+@functools.cache
 def business_days(n: int, lang: str = catalog.DEFAULT) -> str:
     return catalog.words(lang)("findings.phrases.business_day" if n == 1 else "findings.phrases.business_days", n=n)
 
@@ -233,9 +235,10 @@ class _Wording:
                    None if form == "%Y-%m-%d" else form)
 
     def word(self, code: str, values: dict[str, Any]) -> tuple[str, str]:
-        """(message, hint) of ``code`` for these values (``values`` gains the phrased ones)."""
-        values = dict(values) if self.date_format is None else {
-            k: self._date(v) if k not in _AS_TYPED else v for k, v in values.items()}
+        """(message, hint) of ``code`` for these values (``values`` may gain the phrased ones, kept
+        beside the data they were made from)."""
+        if self.date_format is not None:  # a new dict: the finding keeps the data as the rule passed it
+            values = {k: self._date(v) if k not in _AS_TYPED else v for k, v in values.items()}
         try:
             for key, name, phrase in self.phrased:
                 values[key] = phrase(values[name])
