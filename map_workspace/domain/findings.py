@@ -170,8 +170,36 @@ def _phrases(lang: str) -> dict[str, Callable[[Any], str]]:
         words = w.table(f"findings.phrases.{table}")
         return lambda value: words.get(str(value)) or fallback(str(value))
 
+    def choices(forms: Any) -> str:
+        """Forms to pick from, "a, b or c" (a tuple, or the text English made of them)."""
+        parts = list(forms) if not isinstance(forms, str) else re.split(r", | or ", forms)
+        if len(parts) < 2:
+            return "".join(parts)
+        return p("comma").join(parts[:-1]) + p("or_last") + parts[-1]
+
+    def day(text: Any) -> str:
+        """A day as a finding names it ("Sat 2027-02-27"), in the language's form when it has one."""
+        form = p("day_form")
+        found = _ISO_DAY.search(str(text))
+        if not form or found is None:
+            return str(text)
+        d = date.fromisoformat(found[0])
+        return d.strftime(form.replace("{weekday}", w.get("findings.phrases.weekdays")[d.weekday()]))
+
+    closed = w.table("findings.phrases.closed")
+
+    def why_closed(text: Any) -> str:
+        """Why a day is closed ("a Saturday", "a holiday (Christmas Day)") in the language's words."""
+        named = re.fullmatch(r"a holiday \((.+)\)", str(text))
+        if named:
+            return p("holiday_named", name=named[1])
+        return str(closed.get(str(text), text))
+
     return {
         "subject": lambda item_id: item_id or p("this_item"),
+        "choices": choices,
+        "day": day,
+        "why": why_closed,
         "suggested": suggested,
         "and": lambda names: p("and").join(names),
         "or": lambda names: p("or").join(names),

@@ -93,3 +93,19 @@ def test_said_of_item_drops_the_subject_in_each_language():
     assert f.worded("ja").said_of_item == "自分自身を前提にしています"
     unknown = Finding.of("availability.unreadable", person="Priya Shah", text="soon", lang="ja")
     assert unknown.said_of_item.startswith("Priya Shahさん")  # no capital lowered in Japanese
+
+
+def test_words_a_rule_passes_in_english_are_said_in_japanese():
+    closed = Finding.of("schedule.decision_closed", day="Sat 2027-02-27", why="a Saturday", lang="ja")
+    assert closed.message == "決定日 2027/02/27（土）は土曜日ですが、指定どおりにしています。"
+    holiday = Finding.of("schedule.decision_closed", day="Tue 2027-02-23", why="a holiday (天皇誕生日)")
+    assert holiday.worded("ja").message.startswith("決定日 2027/02/23（火）は祝日（天皇誕生日）")
+    forms = "2026-05-15, 2026/5/15, 2026年5月15日 or 令和8年5月15日"
+    assert Finding.of("date.missing", id="T-01", forms=forms).hint.endswith(f"write it as {forms}.")
+    assert Finding.of("date.missing", id="T-01", forms=forms, lang="ja").hint == (
+        "担当者と期限を決め、2026-05-15、2026/5/15、2026年5月15日、または令和8年5月15日 "
+        "のいずれかの形で書いてください。")
+    kind = Finding.of("type.unknown", id="T-01", text="Epic", read_as="Task", lang="ja")
+    assert "タスクとして読みました" in kind.message
+    started = Finding.of("dep.started_early", id="T-11", status="In progress", dep="T-01", lang="ja")
+    assert started.message.startswith("T-11 は「進行中」ですが")
