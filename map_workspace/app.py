@@ -787,6 +787,8 @@ class CheckinResult:
 def history_in_words(snapshot: Snapshot, plan: Plan) -> list:
     """The History tab as :class:`~map_workspace.domain.agenda.Change` lines, each in the words
     ``changes.edit_in_words`` gives it, the activity taken from the plan when History lacks it."""
+    from map_workspace import history_words
+    from map_workspace.catalog import DEFAULT as DEFAULT_LANGUAGE
     from map_workspace.catalog import plan_language
     from map_workspace.changes import HistoryEntry, edit_in_words
     from map_workspace.domain.agenda import Change
@@ -798,7 +800,13 @@ def history_in_words(snapshot: Snapshot, plan: Plan) -> list:
         entry = HistoryEntry(row.when, row.id, row.field, row.from_, row.to, row.note, row.activity, row.by)
         item = plan.item(entry.id) if entry.id else None
         activity = entry.activity or (item.activity if item is not None else "")
-        out.append(Change(entry.when, entry.id, " ".join(activity.split()), entry.field, entry.from_, entry.to,
+        # Field and statuses as the agenda reasons with them (the canonical words, whatever language
+        # logged the row); the line itself in the plan's language.
+        key = history_words.field_key(entry.field)
+        field = history_words.field(key, DEFAULT_LANGUAGE) if key else entry.field
+        before, after = ((history_words.status_key(entry.from_), history_words.status_key(entry.to))
+                         if key == "status" else (entry.from_, entry.to))
+        out.append(Change(entry.when, entry.id, " ".join(activity.split()), field, before, after,
                           entry.by, edit_in_words(entry, activity, lang)))
     return out
 

@@ -133,3 +133,16 @@ def test_replan_logs_its_reasons_in_the_plans_language(english):
     english_moved = plan_replan(english, TODAY, item_id="T-02", due=date(2026, 5, 29))
     assert [h.note for h in english_moved.changes.history if h.field == "Due"][0].startswith(
         "replanned: new due date; slipped")
+
+
+def test_the_agenda_reads_a_japanese_history_as_it_reads_an_english_one(english):
+    snapshot = in_language(english, "ja")
+    ed = SnapshotEditor(snapshot)
+    ed.set("T-01", "status", "Done")
+    ed.set("T-01", "done_on", TODAY)
+    result = sync(ed.snapshot)
+    after = apply_in_memory(ed.snapshot, result.changes)
+    assert [(h.field, h.from_, h.to) for h in result.changes.history if h.id == "T-01"] == [("状況", "未着手", "完了")]
+    changes = [c for c in app.history_in_words(after, result.plan) if c.id == "T-01"]
+    assert [(c.field, c.after) for c in changes] == [("Status", "Done")]  # as the agenda reasons with it
+    assert changes[0].words.endswith(": 完了")
