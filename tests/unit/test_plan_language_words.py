@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from map_workspace import app
+from map_workspace import app, catalog, history_words
 from map_workspace.changes import HistoryEntry, apply_in_memory, edit_in_words, note_block
 from map_workspace.config import Config
+from map_workspace.domain.findings import placeholders
 from map_workspace.domain.model import Person
 from map_workspace.plan_edits import plan_replan
 from map_workspace.sync import plan_sync
@@ -146,3 +147,23 @@ def test_the_agenda_reads_a_japanese_history_as_it_reads_an_english_one(english)
     changes = [c for c in app.history_in_words(after, result.plan) if c.id == "T-01"]
     assert [(c.field, c.after) for c in changes] == [("Status", "Done")]  # as the agenda reasons with it
     assert changes[0].words.endswith(": 完了")
+
+
+@pytest.mark.parametrize("lang", [lang for lang in catalog.languages() if lang != catalog.DEFAULT])
+@pytest.mark.parametrize("section", ["fields", "notes", "values", "statuses", "said"])
+def test_every_history_word_has_its_own_translation_with_the_same_values(lang, section):
+    english = catalog.words(catalog.DEFAULT).table(f"history.{section}")
+    theirs = catalog.words(lang)._tree["history"][section]
+    assert set(theirs) == set(english), f"catalogs/{lang}/history.toml [{section}]"
+    for key, text in english.items():
+        assert placeholders(theirs[key]) == placeholders(text), (section, key)
+
+
+def test_the_recognisers_tell_every_note_apart_in_every_language():
+    for lang in catalog.languages():
+        for key in ("new_row", "new_risk", "row_restored", "undone", "undone_id", "moved_earlier"):
+            assert key in history_words.notes_in(history_words.note(key, lang)), (lang, key)
+        slipped = history_words.note("slipped", lang, days=3, slips=2)
+        assert history_words.notes_in(slipped)["slipped"]["slips"] == "2"
+        assert history_words.field_key(history_words.field("due", lang)) == "due"
+        assert history_words.status_key(history_words.status("Done", lang)) == "Done"
