@@ -276,6 +276,8 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     """Schedule the template, lay the plan out and fold in its first sync, all in memory."""
     from secrets import token_hex
 
+    from map_workspace import history_words
+    from map_workspace.catalog import plan_language
     from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
     from map_workspace.domain.model import Overview, Person, Plan, Side
     from map_workspace.domain.scheduling import fiscal_year_findings, schedule_backward, schedule_forward
@@ -335,13 +337,15 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
             "start": schedule.start.isoformat(), "buffer_days": str(schedule.buffer_days),
             **calendar_meta(calendar, years_around(start, req.decision))}
     snapshot = render_plan(plan, state, meta)
-    created = HistoryEntry(now.isoformat(timespec="seconds"), "", "Plan", "", template.name,
-                           f"created from the '{template.name}' template, decision date "
-                           f"{req.decision.isoformat()}")
+    lang = plan_language(meta)
+    created = HistoryEntry(now.isoformat(timespec="seconds"), "", history_words.field("plan", lang), "",
+                           template.name, history_words.note("created", lang, template=template.name,
+                                                             decision=req.decision.isoformat()))
     first = plan_sync(snapshot, today, now=now, settings=replace(settings_for(config), holidays=calendar))
     changes = replace(first.changes, history=(created, *first.changes.history))
     scheduled = {f.code for f in schedule.findings}
-    findings = schedule.findings + tuple(f for f in first.findings if f.code not in scheduled)
+    findings = tuple(f.worded(lang) for f in schedule.findings) + tuple(
+        f for f in first.findings if f.code not in scheduled)
     facts = ScheduleFacts(schedule.start, schedule.buffer_days, schedule.shortfall_days, calendar.describe(),
                           calendar.regions, calendar.closures)
     return NewPlan(apply_in_memory(snapshot, changes), plan, first, findings, facts)
@@ -426,16 +430,18 @@ class SyncOutcome:
 
     def changed(self) -> list[dict[str, str]]:
         """The edits the sync observed since the last one (its History rows), each in words too."""
+        from map_workspace import history_words
         from map_workspace.changes import edit_in_words
 
         plan = self.result.plan
         named = {i.id: i.activity for i in plan.items} | {r.id: r.risk for r in plan.risks if r.id}
 
         def activity(h: HistoryEntry) -> str:  # a deleted row is gone from the plan: its History says it
-            return (h.to or h.from_) if h.field == "Row" else named.get(h.id, "")
+            return (h.to or h.from_) if history_words.field_key(h.field) == "row" else named.get(h.id, "")
 
+        lang = self.result.lang
         return [{"id": h.id, "field": h.field, "from": h.from_, "to": h.to, "note": h.note,
-                 "text": edit_in_words(h, activity(h))} for h in self.result.changes.history]
+                 "text": edit_in_words(h, activity(h), lang)} for h in self.result.changes.history]
 
     def as_json(self, *, planned: bool = False) -> dict[str, Any]:
         a = self.result.assessment
@@ -781,17 +787,27 @@ class CheckinResult:
 def history_in_words(snapshot: Snapshot, plan: Plan) -> list:
     """The History tab as :class:`~map_workspace.domain.agenda.Change` lines, each in the words
     ``changes.edit_in_words`` gives it, the activity taken from the plan when History lacks it."""
+    from map_workspace import history_words
+    from map_workspace.catalog import DEFAULT as DEFAULT_LANGUAGE
+    from map_workspace.catalog import plan_language
     from map_workspace.changes import HistoryEntry, edit_in_words
     from map_workspace.domain.agenda import Change
     from map_workspace.reading import read_history
 
     out = []
+    lang = plan_language(snapshot.meta)
     for row in read_history(snapshot):
         entry = HistoryEntry(row.when, row.id, row.field, row.from_, row.to, row.note, row.activity, row.by)
         item = plan.item(entry.id) if entry.id else None
         activity = entry.activity or (item.activity if item is not None else "")
-        out.append(Change(entry.when, entry.id, " ".join(activity.split()), entry.field, entry.from_, entry.to,
-                          entry.by, edit_in_words(entry, activity)))
+        # Field and statuses as the agenda reasons with them (the canonical words, whatever language
+        # logged the row); the line itself in the plan's language.
+        key = history_words.field_key(entry.field)
+        field = history_words.field(key, DEFAULT_LANGUAGE) if key else entry.field
+        before, after = ((history_words.status_key(entry.from_), history_words.status_key(entry.to))
+                         if key == "status" else (entry.from_, entry.to))
+        out.append(Change(entry.when, entry.id, " ".join(activity.split()), field, before, after,
+                          entry.by, edit_in_words(entry, activity, lang)))
     return out
 
 
@@ -1184,6 +1200,8 @@ def close_plan(store: PlanStore, plan: str, config: Config, *, outcome: str | No
     DATE", and nothing is flagged by date any more: findings, Flag formulas and colour rules) and,
     seller-side only, with its reason, so ``sync --all`` skips the plan without reading it and
     ``list`` shows it closed. ``outcome`` None reopens it: all of that undone."""
+    from map_workspace import history_words
+    from map_workspace.catalog import plan_language
     from map_workspace.changes import HistoryEntry
     from map_workspace.layout import META_CLOSED
     from map_workspace.private import ClosedDeal
@@ -1209,10 +1227,12 @@ def close_plan(store: PlanStore, plan: str, config: Config, *, outcome: str | No
         marked = replace(snapshot, meta={**snapshot.meta, META_CLOSED: value})
         changes = plan_sync(marked, today, now=now, settings=settings_for(config)).changes
         if value != snapshot.meta.get(META_CLOSED, ""):
-            logged = HistoryEntry(when=now.isoformat(timespec="seconds"), id="", field="Plan",
-                                  from_=before.words if before else "Open",
-                                  to=closure.words if closure else "Reopened",
-                                  note="mapws close" if closure else "mapws close --reopen")
+            lang = plan_language(snapshot.meta)
+            logged = HistoryEntry(when=now.isoformat(timespec="seconds"), id="",
+                                  field=history_words.field("plan", lang),
+                                  from_=_closure_words(before, "open", lang),
+                                  to=_closure_words(closure, "reopened", lang),
+                                  note=history_words.note("closed" if closure else "reopened", lang))
             changes = replace(changes, meta={**changes.meta, META_CLOSED: value},
                               history=(*changes.history, logged))
         done = CloseResult(ref, outcome, closure.on if closure else None, reason,
@@ -1289,12 +1309,23 @@ def _local_time(text: str) -> datetime | None:
         return None
 
 
+def _closure_words(closure: Any, otherwise: str, lang: str) -> str:
+    """A closure (sync.Closure) as History's From/To says it, or ``otherwise``'s word for an open plan."""
+    from map_workspace import history_words
+
+    if closure is None:
+        return history_words.value(otherwise, lang)
+    return history_words.closure(closure.outcome, closure.on.isoformat(), lang)
+
+
 def plan_history(store: PlanStore, plan: str, config: Config, *, since: date | None = None,
                  since_checkin: bool = False) -> ChangesResult:
     """What changed in a plan, from its History tab: one entry per observed change with the activity,
     field, before → after, when and (where the backend could tell) who, and the same in words as
     the sync says it. ``since_checkin`` starts at the last Check-ins row's date — after the time that
     check-in ran, when the plan recorded it (what was logged before it was on its agenda)."""
+    from map_workspace import history_words
+    from map_workspace.catalog import plan_language
     from map_workspace.changes import HistoryEntry, edit_in_words
     from map_workspace.domain.agenda import META_LAST_CHECKIN
     from map_workspace.reading import read_history, read_plan
@@ -1317,9 +1348,10 @@ def plan_history(store: PlanStore, plan: str, config: Config, *, since: date | N
             continue
         if after is not None and row.at is not None and row.at.replace(tzinfo=None) <= after:
             continue
-        activity = row.activity or ((row.to or row.from_) if row.field == "Row" else named.get(row.id, ""))
+        activity = row.activity or ((row.to or row.from_) if history_words.field_key(row.field) == "row"
+                                    else named.get(row.id, ""))
         entry = HistoryEntry(when=row.when, id=row.id, field=row.field, from_=row.from_, to=row.to, note=row.note)
         out.append({"at": row.at.isoformat() if row.at else (row.when or None), "id": row.id or None,
                     "activity": activity or None, "field": row.field, "before": row.from_, "after": row.to,
-                    "by": row.by or None, "text": edit_in_words(entry, activity)})
+                    "by": row.by or None, "text": edit_in_words(entry, activity, plan_language(snapshot.meta))})
     return ChangesResult(ref, since, tuple(out), since_what)

@@ -6,12 +6,12 @@ without the buyer's own note text, which the backend keeps when it merges them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from map_workspace import catalog, history_words
 from map_workspace.layout import (
     HISTORY,
     HISTORY_TAB,
@@ -273,42 +273,53 @@ def apply_in_memory(snapshot: Snapshot, changes: ChangeSet) -> Snapshot:
                     snapshot.extra_tabs, snapshot.token)
 
 
-_SLIP = re.compile(r"\(slip (\d+)\)")
-
-
-def edit_in_words(entry: HistoryEntry, activity: str = "") -> str:
-    """One observed edit (a History row the sync logged) as a person says it: "M-01 Technical
-    win: due moved 2026-12-24 → 2027-01-07 (slip 2)", "T-01 Kickoff: done", "T-21 …: added"."""
-    what = _edit_words(entry)
+def edit_in_words(entry: HistoryEntry, activity: str = "", lang: str = catalog.DEFAULT) -> str:
+    """One observed edit (a History row the sync logged, in whatever language it was logged) as a
+    person says it in ``lang``: "M-01 Technical win: due moved 2026-12-24 → 2027-01-07 (slip 2)",
+    "T-01 Kickoff: done", "T-21 …: added"."""
+    what = _edit_words(entry, lang)
+    field = history_words.field_key(entry.field)
     subject = " ".join(x for x in (entry.id, " ".join(activity.split())) if x) or (
-        "Plan" if entry.field == "Plan" else "Overview")
+        _said(lang, "plan") if field == "plan" else _said(lang, "overview"))
     return f"{subject}: {what}"
 
 
-def _edit_words(e: HistoryEntry) -> str:
+def _said(lang: str, key: str, **values: object) -> str:
+    return catalog.words(lang)(f"history.said.{key}", **values)
+
+
+def _edit_words(e: HistoryEntry, lang: str) -> str:
     old, new = e.from_, e.to
-    if e.field == "Plan":  # the plan itself: created, closed, reopened
+    field = history_words.field_key(e.field)
+    notes = history_words.notes_in(e.note)
+    empty = _said(lang, "empty")
+    if field == "plan":  # the plan itself: created, closed, reopened
         return f"{old} → {new}" if old else (e.note or new)
-    if e.note.startswith("edit to a sync-owned cell undone"):
-        return f"{e.field} edit undone ('{old}' → {new}): mapws keeps this cell"
-    if e.field == "Row":
-        if e.note.startswith("new"):
-            return "added"
-        if e.note == "row restored":
-            return "restored"
-        return "deleted"
-    if e.field == "ID":
-        return f"given its own ID (its row repeated {old})"
-    if e.field == "Due":
-        slip = _SLIP.search(e.note)
-        return f"due moved {old} → {new} ({f'slip {slip[1]}' if slip else 'earlier'})"
-    if e.field == "Status":
-        if new == "Done":
-            return "done"
-        return f"status set to {new}" if not old else f"status {old} → {new or '(empty)'}"
-    if e.field == "Owner":
+    if history_words.opens_with(e.note, "undone", "undone_id"):
+        return _said(lang, "undone", field=history_words.field(field, lang) if field else e.field, old=old, new=new)
+    if field == "row":
+        if "new_row" in notes or "new_risk" in notes:
+            return _said(lang, "added")
+        if "row_restored" in notes:
+            return _said(lang, "restored")
+        return _said(lang, "deleted")
+    if field == "id":
+        return _said(lang, "own_id", old=old)
+    if field == "due":
+        slipped = notes.get("slipped")
+        if slipped:
+            return _said(lang, "slipped", old=old, new=new, slips=slipped.get("slips", ""))
+        return _said(lang, "earlier", old=old, new=new)
+    if field == "status":
+        old, new = (history_words.status(history_words.status_key(x), lang) for x in (old, new))
+        if history_words.status_key(e.to) == "Done":
+            return _said(lang, "done")
+        return _said(lang, "status_set", new=new) if not old else _said(lang, "status", old=old, new=new or empty)
+    if field == "owner":
         if not old:
-            return f"owner set to {new}"
-        return f"owner {old} → {new}" if new else f"owner cleared (was {old})"
-    words = f"{e.field} {old or '(empty)'} → {new or '(empty)'}"
-    return f"{words} ({e.note})" if e.note else words
+            return _said(lang, "owner_set", new=new)
+        return _said(lang, "owner", old=old, new=new) if new else _said(lang, "owner_cleared", old=old)
+    name = history_words.field(field, lang) if field else e.field
+    if e.note:
+        return _said(lang, "changed_why", field=name, old=old or empty, new=new or empty, note=e.note)
+    return _said(lang, "changed", field=name, old=old or empty, new=new or empty)

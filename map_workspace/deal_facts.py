@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from map_workspace import history_words
 from map_workspace.config import Config
 from map_workspace.errors import MapwsError
 from map_workspace.ports import PlanRef, PlanStore
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 #: History notes of rows mapws wrote for its own commands (create, replan, assign, close): not the
 #: buyer's edits.
-OWN_NOTES = ("created from", "replanned", "assigned", "mapws close")
+OWN_NOTES = ("created", "replanned", "assigned", "closed", "reopened")
 #: An item overdue, and one overdue long enough to be stalled: both are overdue items.
 OVERDUE_CODES = ("item.overdue", "item.stalled")
 
@@ -183,8 +184,7 @@ def buyer_edits(history: Sequence[HistoryRow], sellers: set[str]) -> list[Histor
     the rows mapws wrote for its own commands and edits saved by a seller-side person."""
     out = []
     for row in history:
-        note = row.note.strip().lower()
-        if row.field == "Plan" or note.startswith(OWN_NOTES):
+        if history_words.field_key(row.field) == "plan" or history_words.opens_with(row.note, *OWN_NOTES):
             continue
         if row.by and row.by.strip().lower() in sellers:
             continue

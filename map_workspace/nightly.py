@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from map_workspace import SCHEMA_VERSION, __version__, app
+from map_workspace import SCHEMA_VERSION, __version__, app, history_words
 from map_workspace.changes import ChangeSet
 from map_workspace.config import Config
 from map_workspace.domain.model import Assessment, Finding, Health, Overview, Plan, Progress
@@ -233,7 +233,8 @@ def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, Any]]]:
             out[DIGEST[f.code]].append(entry(f.id))
     for h in result.changes.history:
         # A Done or N/A item whose date moves is not slipping (slip warnings stop once it is done).
-        if h.field == "Due" and h.note.startswith("slipped") and (h.id not in items or items[h.id].is_open):
+        if (history_words.field_key(h.field) == "due" and history_words.opens_with(h.note, "slipped")
+                and (h.id not in items or items[h.id].is_open)):
             out["slipped"].append(entry(h.id))
     return {k: v for k, v in out.items() if v}
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
+from map_workspace import history_words
+from map_workspace.catalog import plan_language
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, apply_in_memory
 from map_workspace.domain import parsing
 from map_workspace.domain.model import Item, Person, Plan, Side, Stakeholder
@@ -35,9 +37,19 @@ from map_workspace.sync import TARGET_FIELD, Settings, SyncPlan, plan_sync
 #: The settings of a plan without a config (tests, and the defaults of config.toml).
 DEFAULTS = Settings()
 
-#: How History marks the rows of a command's own changes.
+#: How History marks the rows of a command's own changes (keys of catalogs/<lang>/history.toml's notes).
 REPLANNED = "replanned"
 ASSIGNED = "assigned"
+
+
+def _why(reason: str, lang: str) -> str:
+    """A move's reason (domain/replanning.py says it in English: "new due date", "follows T-03, now
+    due …") in the plan's language, read back through History's words; as given when it is none."""
+    found = history_words.notes_in(reason)
+    for key in ("needs", "follows", "asked_item", "asked_decision"):
+        if key in found:
+            return history_words.note(key, lang, **found[key])
+    return reason
 
 
 @dataclass(frozen=True)
@@ -92,10 +104,11 @@ def plan_replan(snapshot: Snapshot, today: date, *, item_id: str = "", due: date
         warnings.append(f"{seed} is now due on {day}, not a working day.")
     moves = propagate(plan, seed, new, reason=reason, holidays=settings.holidays)
     writes = _due_writes(reading, plan, moves)
-    reasons = {(m.id, "Due"): f"{REPLANNED}: {m.reason}" for m in moves}
+    lang = plan_language(snapshot.meta)
+    reasons = {(m.id, "due"): history_words.note(REPLANNED, lang, why=_why(m.reason, lang)) for m in moves}
     if decision is not None:
         writes += _target_write(reading, plan, decision)
-        reasons[("", TARGET_FIELD)] = f"{REPLANNED}: {ASKED_DECISION}"
+        reasons[("", TARGET_FIELD)] = history_words.note(REPLANNED, lang, why=_why(ASKED_DECISION, lang))
     edited = apply_in_memory(snapshot, ChangeSet(cells=tuple(writes)))
     after = plan_sync(edited, today, now=now, settings=settings, reasons=reasons)
     if decision is not None:
@@ -193,6 +206,7 @@ def plan_assign(snapshot: Snapshot, people: Mapping[str, Person], roles: Sequenc
     table = reading.tables[PLAN]
     companies = [c for c in (plan.overview.buyer_company, plan.overview.seller_company) if c]
     writes: list[CellWrite] = []
+    lang = plan_language(snapshot.meta)
     reasons: dict[tuple[str, str], str] = {}
     found: list[tuple[str, Person, list[str], list[tuple[str, str]]]] = []
     for role, person in people.items():
@@ -210,7 +224,7 @@ def plan_assign(snapshot: Snapshot, people: Mapping[str, Person], roles: Sequenc
                                  "Put the header 'Owner' back on the column, then run assign again.")
             writes.append(CellWrite(PLAN, ref.sheet_row, table.columns["owner"], person.name, field="owner",
                                     id=item.id))
-            reasons[(item.id, "Owner")] = f"{ASSIGNED}: {role}"
+            reasons[(item.id, "owner")] = history_words.note(ASSIGNED, lang, roles=role)
             items.append(item.id)
         found.append((role, person, items, kept))
     rows, added = _new_stakeholders(reading, plan.stakeholders, people, spec)
@@ -221,8 +235,9 @@ def plan_assign(snapshot: Snapshot, people: Mapping[str, Person], roles: Sequenc
         edited = apply_in_memory(snapshot, ChangeSet(cells=tuple(writes)))
         after = plan_sync(edited, today, now=now, settings=settings, reasons=reasons)
         when = (now or datetime.combine(today, time(), tzinfo=UTC)).isoformat(timespec="seconds")
-        joined = tuple(HistoryEntry(when=when, id="", field="Stakeholders", from_="", to=str(p),
-                                    note=f"{ASSIGNED}: {', '.join(r for r, q in people.items() if q == p)}")
+        joined = tuple(HistoryEntry(when=when, id="", field=history_words.field("stakeholders", lang), from_="",
+                                    to=str(p), note=history_words.note(ASSIGNED, lang, roles=history_words.listed(
+                                        lang, (r for r, q in people.items() if q == p))))
                        for p in added)
         changes = replace(after.changes, cells=tuple(writes) + after.changes.cells,
                           history=after.changes.history + joined)

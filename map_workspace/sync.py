@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from map_workspace import catalog, history_words
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow, note_block
 from map_workspace.domain import parsing
 from map_workspace.domain.calendar import business_days_between
@@ -39,7 +40,6 @@ from map_workspace.layout import (
     META_FORMATTED_ROWS,
     MIN_FORMATTED_ROWS,
     OVERVIEW,
-    OVERVIEW_FIELDS,
     PLAN,
     RISKS,
     STAKEHOLDERS,
@@ -95,6 +95,8 @@ class SyncPlan:
     buyer: BuyerWatch | None = None
     #: The day the buyer's silence starts (or started), when known: the nightly plans the plan again then.
     silent_on: date | None = None
+    #: The plan's language: what its findings, notes and History rows are worded in.
+    lang: str = catalog.DEFAULT
 
 
 def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None,
@@ -104,9 +106,10 @@ def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None
 
 def plan_sync(snapshot: Snapshot, today: date, *, now: datetime | None = None,
               settings: Settings = Settings(), reasons: Mapping[tuple[str, str], str] | None = None) -> SyncPlan:
-    """``reasons``: the History note for changes a command made itself, by (ID, field) — ``mapws
+    """``reasons``: the History note for changes a command made itself, by (ID, field key) — ``mapws
     replan`` plans its moves into the snapshot and marks each Due row "replanned: …" this way (the
-    sync's own words, such as the slip count, follow it)."""
+    sync's own words, such as the slip count, follow it). Notes, History and the findings are in
+    the plan's language (``catalog.plan_language``)."""
     reading = read_plan(snapshot, default_locale=settings.default_locale, today=today)
     when = (now or datetime.combine(today, time(), tzinfo=UTC)).isoformat(timespec="seconds")
     return _Planner(reading, today, when, settings, reasons or {}).run()
@@ -117,6 +120,8 @@ class _Planner:
                  reasons: Mapping[tuple[str, str], str]) -> None:
         self.r = reading
         self.reasons = reasons
+        #: The plan's language: its notes, History rows and findings are written in it.
+        self.lang = catalog.plan_language(reading.meta)
         self.target_move: tuple[date, date] | None = None
         self.decision_id = ""  # the decision milestone, when the target moved
         self.moved_decision = ""
@@ -140,17 +145,22 @@ class _Planner:
         self._new_rows: set[str] = set()
         self._due_logged: set[str] = set()
 
-    def log(self, item_id: str, field: str, old: object, new: object, note: str = "") -> None:
-        reason = self.reasons.get((item_id, field))
-        if reason:
-            note = f"{reason}; {note}" if note else reason
-        activity = self.activities.get(item_id) or ((_show(new) or _show(old)) if field == "Row" else "")
-        self.history.append(HistoryEntry(self.when, item_id, field, _show(old), _show(new), note,
-                                         activity=activity, by=self.by))
-        if field == "Row" and note.startswith("new"):
-            self._new_rows.add(item_id)
-        if field == "Due":
+    def log(self, item_id: str, key: str, old: object, new: object, *why: str) -> None:
+        """A History row: ``key`` names the field ("due"), ``why`` the notes already in words
+        (:meth:`said`), after the reason a command gave for the change."""
+        note = history_words.joined(self.lang, self.reasons.get((item_id, key), ""), *why)
+        activity = self.activities.get(item_id) or ((_show(new) or _show(old)) if key == "row" else "")
+        shown_old, shown_new = _show(old), _show(new)
+        if key == "status":
+            shown_old, shown_new = (history_words.status(x, self.lang) for x in (shown_old, shown_new))
+        self.history.append(HistoryEntry(self.when, item_id, history_words.field(key, self.lang), shown_old,
+                                         shown_new, note, activity=activity, by=self.by))
+        if key == "due":
             self._due_logged.add(item_id)
+
+    def said(self, key: str, **values: object) -> str:
+        """A History note in the plan's language."""
+        return history_words.note(key, self.lang, **values)
 
     # --- the steps ------------------------------------------------------------------------------
 
@@ -191,7 +201,8 @@ class _Planner:
         named = {i.id: i.activity for i in plan.items} | {x.id: x.risk for x in plan.risks if x.id}
         renamed = {tab: grid.title for tab, grid in r.snapshot.tabs.items() if grid.title and grid.title != tab}
         findings = tuple(replace(f, cell=f.cell or r.cell_of(f), activity=f.activity or named.get(f.id or "", ""),
-                                 sheet=f.sheet or renamed.get(f.tab, "")) for f in findings)
+                                 sheet=f.sheet or renamed.get(f.tab, "")).worded(self.lang) for f in findings)
+        assessment = replace(assessment, findings=tuple(f.worded(self.lang) for f in assessment.findings))
         self._sync_owned_plan_cells(plan, state, findings)
         self._notes(plan, findings)
         self._owns(plan, assessment)
@@ -211,7 +222,7 @@ class _Planner:
         changes = ChangeSet(tuple(self.cells), tuple(self.notes), tuple(self.history), state_change,
                             formats_to_row, meta, timeline)
         return SyncPlan(changes, assessment, plan, findings, self.closed.words if self.closed else "",
-                        self.calendar, buyer, self._silent_on(plan, ctx))
+                        self.calendar, buyer, self._silent_on(plan, ctx), self.lang)
 
     @staticmethod
     def _silent_on(plan: Plan, ctx: Context) -> date | None:
@@ -269,17 +280,16 @@ class _Planner:
             seen.add(new_id)
             self._write(PLAN, ref.sheet_row, "id", new_id, new_id)
             if item.id:
-                self.log(new_id, "ID", item.id, new_id, f"row {ref.sheet_row} repeated the ID {item.id}; "
-                         "a copied row gets its own ID")
+                self.log(new_id, "id", item.id, new_id, self.said("repeated_id", row=ref.sheet_row, id=item.id))
             elif ref.id_text:
-                self.log(new_id, "ID", ref.id_text, new_id, "edit to a sync-owned cell undone: IDs are "
-                         "given by mapws")
-            self.log(new_id, "Row", "", item.activity, "new row added")
+                self.log(new_id, "id", ref.id_text, new_id, self.said("undone_id"))
+            self.log(new_id, "row", "", item.activity, self.said("new_row"))
+            self._new_rows.add(new_id)
             state[new_id] = StateRow(new_id, item.activity, item.due, item.due, status_label(item), item.owner)
             items.append(replace(item, id=new_id, baseline=item.due, slips=0))
         for item_id, row in list(state.items()):
             if item_id[0] in "TM" and item_id not in seen and not row.removed:
-                self.log(item_id, "Row", row.activity, "", "row removed from the plan")
+                self.log(item_id, "row", row.activity, "", self.said("row_removed"))
                 state[item_id] = replace(row, removed=True)
         return items, state
 
@@ -287,25 +297,25 @@ class _Planner:
         row = state.get(item.id) or StateRow(item.id, item.activity, item.due, item.due, status_label(item),
                                              item.owner)
         if row.removed:
-            self.log(item.id, "Row", "", item.activity, "row restored")
+            self.log(item.id, "row", "", item.activity, self.said("row_restored"))
             row = replace(row, removed=False)
         slips, due = row.slips, row.due
         if item.due is not None and row.due is not None and item.due != row.due:
-            why = "; moved with the Target decision date" if item.id == self.moved_decision else ""
+            why = self.said("with_target") if item.id == self.moved_decision else ""
             if item.due > row.due:
                 slips += 1
                 days = business_days_between(row.due, item.due, self.calendar)
-                self.log(item.id, "Due", row.due, item.due, f"slipped {days} business day(s) (slip {slips}){why}")
+                self.log(item.id, "due", row.due, item.due, self.said("slipped", days=days, slips=slips), why)
             else:
-                self.log(item.id, "Due", row.due, item.due, f"moved earlier{why}")
+                self.log(item.id, "due", row.due, item.due, self.said("moved_earlier"), why)
         if item.due is not None:
             due = item.due
         baseline = row.baseline or item.due
         status = status_label(item)
         if status != row.status:
-            self.log(item.id, "Status", row.status, status)
+            self.log(item.id, "status", row.status, status)
         if item.owner != row.owner:
-            self.log(item.id, "Owner", row.owner, item.owner)
+            self.log(item.id, "owner", row.owner, item.owner)
         state[item.id] = replace(row, activity=item.activity, baseline=baseline, due=due, status=status,
                                  owner=item.owner, slips=slips)
         return replace(item, baseline=baseline, slips=slips, lead_days=row.lead_days, role=row.role)
@@ -351,7 +361,7 @@ class _Planner:
         if self.target_move is not None:
             old, new = self.target_move
             moved_by = ("", TARGET_FIELD) in self.reasons  # a command moved it, not an edit on the Overview
-            self.log("", TARGET_FIELD, old, new, "" if moved_by else "changed on the Overview")
+            self.log("", TARGET_FIELD, old, new, "" if moved_by else self.said("on_overview"))
             for key in GOAL_KEYS:
                 text = getattr(plan.overview, key)
                 row = self.r.overview_rows.get(key)
@@ -359,7 +369,7 @@ class _Planner:
                     continue
                 moved = text.replace(old.isoformat(), new.isoformat())
                 self.cells.append(CellWrite(OVERVIEW, row, 1, moved, None, key))
-                self.log("", header_label(key), text, moved, "kept in step with the Target decision date")
+                self.log("", key, text, moved, self.said("goal_in_step"))
                 digests[key] = _digest(moved)
         # A plan made before the meta kept these gets them with its first move (nothing to write before).
         want = {META_TARGET: target.isoformat(), META_GOAL_DIGESTS: _digests_text(digests)}
@@ -385,7 +395,8 @@ class _Planner:
             new_id = parsing.format_id("R", next_no)
             next_no += 1
             self._write(RISKS, ref.sheet_row, "id", new_id, new_id)
-            self.log(new_id, "Row", "", risk.risk, "new risk added")
+            self.log(new_id, "row", "", risk.risk, self.said("new_risk"))
+            self._new_rows.add(new_id)
             out.append(replace(risk, id=new_id))
         for risk in out:
             if risk.id not in state:
@@ -395,7 +406,7 @@ class _Planner:
         ids = {x.id for x in out}
         for rid, row in list(state.items()):
             if rid.startswith("R-") and rid not in ids and not row.removed:
-                self.log(rid, "Row", row.activity, "", "risk removed from the plan")
+                self.log(rid, "row", row.activity, "", self.said("risk_removed"))
                 state[rid] = replace(row, removed=True)
         return out
 
@@ -418,7 +429,7 @@ class _Planner:
                 cell = table.get(row_cells, "flag")
                 if cell.formula != formula:
                     if cell.formula is None and cell.value not in (None, ""):
-                        self.log(item.id, "Flag", cell.text, "(formula)", "edit to a sync-owned cell undone")
+                        self.log(item.id, "flag", cell.text, self._formula_word(), self.said("undone"))
                     self._write(PLAN, ref.sheet_row, "flag", None, item.id, formula=formula)
 
     def _ensure(self, tab: str, sheet_row: int, row_cells: tuple[Cell, ...], key: str, want: CellValue,
@@ -433,7 +444,7 @@ class _Planner:
             return
         self._write(tab, sheet_row, key, want, item_id)
         if not self._written_for_new_row(item_id) and have not in (None, "") and not self._known_change(item_id, key):
-            self.log(item_id, table_header(tab, key), cell.text, want, "edit to a sync-owned cell undone")
+            self.log(item_id, key, cell.text, want, self.said("undone"))
 
     def _written_for_new_row(self, item_id: str) -> bool:
         return item_id in self._new_rows
@@ -444,13 +455,15 @@ class _Planner:
 
     def _notes(self, plan: Plan, findings: tuple[Finding, ...]) -> None:
         want: dict[tuple[str, int, int], list[str]] = {}
+        gap = catalog.words(self.lang)("findings.phrases.sentence_gap")
         for f in findings:
             if not f.code.startswith(NOTE_CODES):
                 continue
             key = self.r.position_of(f)
             if key is None:
                 continue
-            line = " ".join(f"{f.message} {f.hint}".split())  # one line each: the block is line-based
+            # One line each (the block is line-based), its sentences spaced as the language spaces them.
+            line = gap.join(" ".join(text.split()) for text in (f.message, f.hint) if text.strip())
             lines = want.setdefault(key, [])
             if line not in lines:
                 lines.append(line)
@@ -510,8 +523,7 @@ class _Planner:
             if formula is not None:
                 if cell.formula != formula:
                     if cell.formula is None and cell.value not in (None, ""):
-                        self.log("", key.replace("_", " ").title(), cell.text, "(formula)",
-                                 "edit to a sync-owned cell undone")
+                        self.log("", key, cell.text, self._formula_word(), self.said("undone"))
                     self.cells.append(CellWrite(OVERVIEW, row, 1, None, formula, key))
             elif _comparable(cell.value) != _comparable(value) or cell.formula is not None:
                 self.cells.append(CellWrite(OVERVIEW, row, 1, value, None, key))
@@ -603,6 +615,9 @@ class _Planner:
             covered = max(covered, last_data + FORMAT_HEADROOM)
         return plan_columns_at(table.columns, covered, table.grid.title or PLAN)
 
+    def _formula_word(self) -> str:
+        return history_words.value("formula", self.lang)
+
     def _write(self, tab: str, sheet_row: int, key: str, value: CellValue, item_id: str | None,
                formula: str | None = None) -> None:
         col = self.r.tables[tab].columns[key]
@@ -641,8 +656,8 @@ def closure_of(meta: dict[str, str]) -> Closure | None:
 #: Meta keys: the target decision date the plan last had, and digests of the goal texts mapws wrote
 #: that quote it (``mutual_goal=3f2a…;seller_goal=…``), so a moved target moves them and nothing typed.
 META_TARGET = "target_decision"
-#: How History names the Overview's target decision date.
-TARGET_FIELD = "Target decision date"
+#: The History field key of the Overview's target decision date (its words: catalogs/<lang>/history.toml).
+TARGET_FIELD = "target"
 META_GOAL_DIGESTS = "goal_digests"
 GOAL_KEYS = ("mutual_goal", "buyer_goal", "seller_goal", "success_criteria")
 
@@ -685,17 +700,6 @@ def _iso_date(text: str) -> date | None:
         return date.fromisoformat(text.strip()) if text.strip() else None
     except ValueError:
         return None
-
-
-def header_label(key: str) -> str:
-    """The Overview's label of a field ("mutual_goal" → "Mutual goal"), as History names it."""
-    return next((f.label for f in OVERVIEW_FIELDS if f.key == key), key)
-
-
-def table_header(tab: str, key: str) -> str:
-    from map_workspace.layout import TABLE_TABS
-
-    return TABLE_TABS[tab].column(key).header
 
 
 def _id_at(r: Reading, tab: str, row: int) -> str | None:

@@ -303,9 +303,9 @@ def _check_due(plan: Plan, ctx: Context, findings: list[Finding]) -> None:
             continue
         late = (ctx.today - item.due).days
         if late >= t.stalled_after_days:
-            findings.append(Finding.of("item.stalled", id=item.id, late=late))
+            findings.append(Finding.of("item.stalled", id=item.id, late=late, due=item.due))
         elif late >= 1:
-            findings.append(Finding.of("item.overdue", id=item.id, late=late))
+            findings.append(Finding.of("item.overdue", id=item.id, late=late, due=item.due))
         elif item.due <= soon_until:
             findings.append(Finding.of("item.due_soon", id=item.id, due=item.due))
     for item in plan.items:
