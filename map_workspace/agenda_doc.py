@@ -8,7 +8,7 @@ from datetime import date
 from map_workspace import catalog
 from map_workspace.domain.agenda import Agenda, AgendaItem, Change
 from map_workspace.domain.model import Plan
-from map_workspace.summary import Section, SummaryDoc, Table, count_days, format_day, shorten
+from map_workspace.summary import Section, SummaryDoc, Table, count_days, date_widths, format_day, shorten
 
 #: Changes listed in the document; the rest are one "+N more" away (all of them in --json).
 CHANGES_SHOWN = 40
@@ -64,16 +64,19 @@ def agenda_sections(agenda: Agenda, lang: str = catalog.DEFAULT) -> tuple[Sectio
     sections.append(_section(say, "changed", ("change", "by", "when"), rows, (12.2, 3.6, 2.2), since=since,
                              cap=CHANGES_SHOWN))
     rows = tuple((say.label(i), say.owner(i.owner), say.day(i.done_on) if i.done_on else none) for i in agenda.done)
-    sections.append(_section(say, "done", ("what", "who", "done_on"), rows, (11.2, 4.6, 2.2), since=since))
+    sections.append(_section(say, "done", ("what", "who", "done_on"), rows, (11.2, 4.6, 2.2), since=since,
+                             dates=(2,)))
     rows = tuple((say.label(i), say.owner(i.owner), say("slip_span", baseline=say.day(i.baseline), due=say.day(i.due)),
                   count_days(i.days, lang)) for i in agenda.slipped)
     sections.append(_section(say, "slipped", ("what", "who", "baseline_due", "slip"), rows, (8.0, 3.8, 4.2, 2.0)))
     rows = tuple((say.label(i), say.owner(i.owner), say.day(i.due), count_days(i.days, lang)) for i in agenda.overdue)
-    sections.append(_section(say, "overdue", ("what", "who", "due", "late"), rows, (9.8, 4.0, 2.2, 2.0)))
+    sections.append(_section(say, "overdue", ("what", "who", "due", "late"), rows, (9.8, 4.0, 2.2, 2.0),
+                             dates=(2,)))
     rows = tuple((say.label(i), say.owner(i.owner), say.day(i.due)) for i in agenda.next_two_weeks)
-    sections.append(_section(say, "next_two_weeks", ("what", "who", "when"), rows, (11.2, 4.6, 2.2)))
+    sections.append(_section(say, "next_two_weeks", ("what", "who", "when"), rows, (11.2, 4.6, 2.2),
+                             dates=(2,)))
     rows = tuple((say.label(i), say.day(i.due)) for i in agenda.needs_owner)
-    sections.append(_section(say, "needs_owner", ("what", "due"), rows, (15.8, 2.2)))
+    sections.append(_section(say, "needs_owner", ("what", "due"), rows, (15.8, 2.2), dates=(1,)))
     rows = tuple((shorten(f"{r.id} {r.risk}" if r.id else r.risk, 80),
                   say.summary(f"level.{r.impact}") if r.impact else none,
                   shorten(r.mitigation, 100) or none, say.owner(r.owner))
@@ -83,12 +86,13 @@ def agenda_sections(agenda: Agenda, lang: str = catalog.DEFAULT) -> tuple[Sectio
 
 
 def _section(say: _Say, key: str, columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...],
-             widths: tuple[float, ...], *, since: str = "", cap: int = 0) -> Section:
+             widths: tuple[float, ...], *, since: str = "", cap: int = 0, dates: tuple[int, ...] = ()) -> Section:
     title = say(f"{key}.title", since=since)
     if not rows:
         return Section(title, text=say(f"{key}.empty"), key=key)
     shown, more = (rows[:cap], len(rows) - cap) if cap and len(rows) > cap else (rows, 0)
-    return Section(title, table=Table(say.columns(*columns), shown, more, widths, say.lang), key=key)
+    table = Table(say.columns(*columns), shown, more, date_widths(widths, dates, say.lang), say.lang)
+    return Section(title, table=table, key=key)
 
 
 def agenda_document(agenda: Agenda, plan: Plan, *, notes: str = "", link: str = "",

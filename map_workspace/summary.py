@@ -211,6 +211,19 @@ def format_day(day: date, today: date, lang: str = catalog.DEFAULT) -> str:
     return say(key, weekday=weekdays[day.weekday()], day=day.day, month=months[day.month - 1], year=day.year)
 
 
+def date_widths(widths: tuple[float, ...], dates: tuple[int, ...], lang: str = catalog.DEFAULT) -> tuple[float, ...]:
+    """``widths`` with the columns ``dates`` (which hold a day) at least as wide as a day takes in
+    ``lang`` (``summary.date.column_cm``: "2026年11月6日(金)" is wider than "Fri 6 Nov"), the room
+    taken from the first column, so that a date never wraps onto two lines."""
+    out = list(widths)
+    want = float(catalog.words(lang).get("summary.date.column_cm"))
+    for index in dates:
+        extra = max(0.0, want - out[index])
+        out[index] += extra
+        out[0] -= extra
+    return tuple(round(w, 2) for w in out)
+
+
 def count_days(count: int, lang: str = catalog.DEFAULT, *, late: bool = False) -> str:
     """"1 day", "3 days" ("3 days late" with ``late``) in ``lang``."""
     form = "one" if count == 1 else "other"
@@ -280,8 +293,8 @@ class _Say:
         return tuple(self(f"columns.{key}") for key in keys)
 
     def table(self, keys: tuple[str, ...], rows: tuple[tuple[str, ...], ...], more: int,
-              widths: tuple[float, ...]) -> Table:
-        return Table(self.columns(*keys), rows, more, widths, self.lang)
+              widths: tuple[float, ...], *, dates: tuple[int, ...] = ()) -> Table:
+        return Table(self.columns(*keys), rows, more, date_widths(widths, dates, self.lang), self.lang)
 
     def label(self, item: Item, limit: int) -> str:
         """"T-03 Security questionnaire": the ID helps find the row; buyer-added rows may have none."""
@@ -363,7 +376,8 @@ def _next_steps(plan: Plan, say: _Say) -> Section:
     if not rows:
         return Section(title, text=say("next_steps.empty"), key="next_steps")
     shown, more = _capped(rows, caps.next_steps)
-    return Section(title, table=say.table(("what", "who", "when"), shown, more, (11.2, 4.6, 2.2)), key="next_steps")
+    table = say.table(("what", "who", "when"), shown, more, (11.2, 4.6, 2.2), dates=(2,))
+    return Section(title, table=table, key="next_steps")
 
 
 def _overdue(plan: Plan, say: _Say) -> Section:
@@ -377,8 +391,8 @@ def _overdue(plan: Plan, say: _Say) -> Section:
     rows = [(say.label(i, caps.attention_activity_chars), say.owner(i), say.day(i.due or today),
              say.days((today - (i.due or today)).days, late=True)) for i in late]
     shown, more = _capped(rows, caps.light_overdue)
-    return Section(title, table=say.table(("what", "who", "due", "late"), shown, more, (9.0, 4.6, 2.2, 2.2)),
-                   key="overdue")
+    table = say.table(("what", "who", "due", "late"), shown, more, (9.0, 4.6, 2.2, 2.2), dates=(2,))
+    return Section(title, table=table, key="overdue")
 
 
 def _asks(plan: Plan, say: _Say) -> Section:
@@ -401,7 +415,8 @@ def _asks(plan: Plan, say: _Say) -> Section:
     if not rows:
         return Section(title, text=say("asks.empty"), key="asks")
     shown, more = _capped(rows, caps.light_asks)
-    return Section(title, table=say.table(("what", "who", "when"), shown, more, (11.2, 4.6, 2.2)), key="asks")
+    table = say.table(("what", "who", "when"), shown, more, (11.2, 4.6, 2.2), dates=(2,))
+    return Section(title, table=table, key="asks")
 
 
 def _needs_attention(plan: Plan, assessment: Assessment, say: _Say) -> Section:
@@ -483,7 +498,8 @@ def _milestones(plan: Plan, say: _Say) -> Section:
         )
         for m in shown
     )
-    table = say.table(("milestone", "due", "status"), rows, len(milestones) - len(shown), (12.8, 2.2, 3.0))
+    table = say.table(("milestone", "due", "status"), rows, len(milestones) - len(shown), (12.8, 2.2, 3.0),
+                      dates=(1, 2))
     return Section(title, table=table, key="milestones")
 
 
