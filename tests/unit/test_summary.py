@@ -480,7 +480,7 @@ def test_a_japanese_plans_summary_is_written_in_japanese():
     assert facts["健全性"] == "要注意"
     assert facts["目標決定日"] == "2026年5月15日(金)"
     assert facts["見込み決定日"] == "2026年5月22日(金) — 目標より7日遅れ"
-    assert facts["次のマイルストーン"] == "M-01 稟議起案 · 2026年5月15日(金)"
+    assert facts["次の節目"] == "M-01 稟議起案 · 2026年5月15日(金)"
     assert doc.section("next_steps").table.columns == ("項目", "担当者", "期限")
     attention = {row[0]: row[2] for row in doc.section("attention").table.rows}
     assert attention["T-02 Activity T-02"] == "3日遅れ"
