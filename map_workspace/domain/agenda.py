@@ -172,7 +172,7 @@ def build_agenda(plan: Plan, assessment: Assessment, changes: list[Change] | tup
         changed = tuple(c for c in changes if _moment(c.at) > _moment(last_at) and c.at[:10] <= on.isoformat())
     else:
         changed = tuple(c for c in changes if c.at[:10] >= since and c.at[:10] <= on.isoformat())
-    done_ids = {c.id for c in changed if c.field == "Status" and c.after == "Done"}
+    done_ids = {c.id for c in changed if c.field.casefold() == "status" and c.after == Status.DONE.value}
     no_owner = {f.id for f in assessment.findings if f.id and f.code == "owner.missing"}
 
     done, slipped, overdue, soon, needs_owner, blocked = [], [], [], [], [], []
