@@ -32,6 +32,14 @@ class _Say:
     def day(self, day: date | None) -> str:
         return format_day(day, self.on, self.lang) if day else self.summary("milestones.no_date")
 
+    def logged(self, at: str) -> str:
+        """The day a History time names, as the language writes it ("2027-02-03", "2027年2月3日(水)")."""
+        try:
+            day = date.fromisoformat(at[:10])
+        except ValueError:
+            return at[:10]
+        return self("logged", iso=day.isoformat(), day=self.day(day))
+
     def columns(self, *keys: str) -> tuple[str, ...]:
         """Column names: the agenda's own, else the summary's."""
         agenda = self.words.table("agenda.columns")
@@ -60,7 +68,7 @@ def agenda_sections(agenda: Agenda, lang: str = catalog.DEFAULT) -> tuple[Sectio
     sections: list[Section] = []
     rows: tuple[tuple[str, ...], ...]
 
-    rows = tuple((_change(c), shorten(c.by, 30, at_word=False) or none, c.at[:10]) for c in agenda.changed)
+    rows = tuple((_change(c), shorten(c.by, 30, at_word=False) or none, say.logged(c.at)) for c in agenda.changed)
     sections.append(_section(say, "changed", ("change", "by", "when"), rows, (12.2, 3.6, 2.2), since=since,
                              cap=CHANGES_SHOWN))
     rows = tuple((say.label(i), say.owner(i.owner), say.day(i.done_on) if i.done_on else none) for i in agenda.done)

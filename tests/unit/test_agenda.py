@@ -141,5 +141,9 @@ def test_a_japanese_agenda_document_is_in_japanese():
     assert doc.section("needs_owner").table.rows[0] == ("T-05 Activity T-05", "2027年3月30日(火)")
     assert doc.section("risks").table.columns == ("リスク", "影響", "対策", "担当者")
     assert doc.footer.startswith("2027年2月9日(火)の定例の議題")
+    change = Change("2027-02-03T09:00:00", "T-03", "Activity T-03", "Due", "2027-02-05", "2027-02-12", "Ann",
+                    "T-03 Activity T-03: 期限 2027/02/05 → 2027/02/12")
+    logged = agenda_document(build_agenda(_plan(), _assessment(), [change], ON), _plan(), lang="ja")
+    assert logged.section("changed").table.rows[0][1:] == ("Ann", "2027年2月3日(水)")
     english = agenda_document(agenda, _plan())
     assert english.title == "Check-in — Acme — 2027-02-09" and english.section("slipped").title == "Slipped"
