@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from map_workspace import catalog
 from map_workspace.domain.agenda import Agenda, AgendaItem, Change
 from map_workspace.domain.model import Plan
-from map_workspace.summary import NEEDS_OWNER, Section, SummaryDoc, Table, format_day, shorten
+from map_workspace.summary import Section, SummaryDoc, Table, count_days, date_widths, format_day, shorten
 
 #: Changes listed in the document; the rest are one "+N more" away (all of them in --json).
 CHANGES_SHOWN = 40
@@ -15,12 +16,40 @@ CHANGES_SHOWN = 40
 ACTIVITY_IN_CHANGE = 44
 
 
-def _label(item: AgendaItem) -> str:
-    return shorten(f"{item.id} {item.activity}" if item.id else item.activity or "(no activity text)", 70)
+class _Say:
+    """The agenda's words in the plan's language: its own (``agenda.*``) and the summary's."""
 
+    def __init__(self, lang: str, on: date) -> None:
+        self.lang, self.on = lang, on
+        self.words = catalog.words(lang)
 
-def _owner(item: AgendaItem) -> str:
-    return shorten(item.owner, 30, at_word=False) or NEEDS_OWNER
+    def __call__(self, key: str, /, **values: object) -> str:
+        return self.words(f"agenda.{key}", **values)
+
+    def summary(self, key: str, /, **values: object) -> str:
+        return self.words(f"summary.{key}", **values)
+
+    def day(self, day: date | None) -> str:
+        return format_day(day, self.on, self.lang) if day else self.summary("milestones.no_date")
+
+    def logged(self, at: str) -> str:
+        """The day a History time names, as the language writes it ("2027-02-03", "2027年2月3日(水)")."""
+        try:
+            day = date.fromisoformat(at[:10])
+        except ValueError:
+            return at[:10]
+        return self("logged", iso=day.isoformat(), day=self.day(day))
+
+    def columns(self, *keys: str) -> tuple[str, ...]:
+        """Column names: the agenda's own, else the summary's."""
+        agenda = self.words.table("agenda.columns")
+        return tuple(self(f"columns.{k}") if k in agenda else self.summary(f"columns.{k}") for k in keys)
+
+    def label(self, item: AgendaItem) -> str:
+        return shorten(f"{item.id} {item.activity}" if item.id else item.activity or self.summary("no_activity"), 70)
+
+    def owner(self, text: str) -> str:
+        return shorten(text, 30, at_word=False) or self.summary("needs_owner")
 
 
 def _change(change: Change) -> str:
@@ -31,73 +60,69 @@ def _change(change: Change) -> str:
     return shorten(words, 160)
 
 
-def _day(day: date | None, today: date) -> str:
-    return format_day(day, today) if day else "No date"
-
-
-def _days(count: int) -> str:
-    return f"{count} day" if count == 1 else f"{count} days"
-
-
-def agenda_sections(agenda: Agenda) -> tuple[Section, ...]:
-    """The agenda's sections, in the order a check-in goes through them."""
-    on = agenda.on
-    since = f"since the last check-in ({format_day(agenda.last, on)})" if agenda.last else "so far"
+def agenda_sections(agenda: Agenda, lang: str = catalog.DEFAULT) -> tuple[Section, ...]:
+    """The agenda's sections, in the order a check-in goes through them, in the plan's language."""
+    say = _Say(lang, agenda.on)
+    since = say("since_last", day=say.day(agenda.last)) if agenda.last else say("since_start")
+    none = say.summary("none")
     sections: list[Section] = []
     rows: tuple[tuple[str, ...], ...]
 
-    rows = tuple((_change(c), shorten(c.by, 30, at_word=False) or "—", c.at[:10]) for c in agenda.changed)
-    sections.append(_section(f"What changed {since}", "changed", ("Change", "By", "When"), rows,
-                             "Nothing changed in the plan.", (12.2, 3.6, 2.2), cap=CHANGES_SHOWN))
-    rows = tuple((_label(i), _owner(i), _day(i.done_on, on) if i.done_on else "—") for i in agenda.done)
-    sections.append(_section(f"Done {since}", "done", ("What", "Who", "Done on"), rows,
-                             "Nothing was marked done.", (11.2, 4.6, 2.2)))
-    rows = tuple((_label(i), _owner(i), f"{_day(i.baseline, on)} → {_day(i.due, on)}", _days(i.days))
-                 for i in agenda.slipped)
-    sections.append(_section("Slipped", "slipped", ("What", "Who", "Baseline → due", "Slip"), rows,
-                             "Nothing has slipped from its baseline.", (8.0, 3.8, 4.2, 2.0)))
-    rows = tuple((_label(i), _owner(i), _day(i.due, on), _days(i.days)) for i in agenda.overdue)
-    sections.append(_section("Overdue", "overdue", ("What", "Who", "Due", "Late"), rows,
-                             "Nothing is overdue.", (9.8, 4.0, 2.2, 2.0)))
-    rows = tuple((_label(i), _owner(i), _day(i.due, on)) for i in agenda.next_two_weeks)
-    sections.append(_section("Due in the next two weeks", "next_two_weeks", ("What", "Who", "When"), rows,
-                             "Nothing is due in the next two weeks.", (11.2, 4.6, 2.2)))
-    rows = tuple((_label(i), _day(i.due, on)) for i in agenda.needs_owner)
-    sections.append(_section("Needs an owner", "needs_owner", ("What", "Due"), rows,
-                             "Every open item has an owner.", (15.8, 2.2)))
-    rows = tuple((shorten(f"{r.id} {r.risk}" if r.id else r.risk, 80), r.impact or "—",
-                  shorten(r.mitigation, 100) or "—", shorten(r.owner, 30, at_word=False) or NEEDS_OWNER)
+    rows = tuple((_change(c), shorten(c.by, 30, at_word=False) or none, say.logged(c.at)) for c in agenda.changed)
+    sections.append(_section(say, "changed", ("change", "by", "when"), rows, (12.2, 3.6, 2.2), since=since,
+                             cap=CHANGES_SHOWN))
+    rows = tuple((say.label(i), say.owner(i.owner), say.day(i.done_on) if i.done_on else none) for i in agenda.done)
+    sections.append(_section(say, "done", ("what", "who", "done_on"), rows, (11.2, 4.6, 2.2), since=since,
+                             dates=(2,)))
+    rows = tuple((say.label(i), say.owner(i.owner), say("slip_span", baseline=say.day(i.baseline), due=say.day(i.due)),
+                  count_days(i.days, lang)) for i in agenda.slipped)
+    sections.append(_section(say, "slipped", ("what", "who", "baseline_due", "slip"), rows, (8.0, 3.8, 4.2, 2.0)))
+    rows = tuple((say.label(i), say.owner(i.owner), say.day(i.due), count_days(i.days, lang)) for i in agenda.overdue)
+    sections.append(_section(say, "overdue", ("what", "who", "due", "late"), rows, (9.8, 4.0, 2.2, 2.0),
+                             dates=(2,)))
+    rows = tuple((say.label(i), say.owner(i.owner), say.day(i.due)) for i in agenda.next_two_weeks)
+    sections.append(_section(say, "next_two_weeks", ("what", "who", "when"), rows, (11.2, 4.6, 2.2),
+                             dates=(2,)))
+    rows = tuple((say.label(i), say.day(i.due)) for i in agenda.needs_owner)
+    sections.append(_section(say, "needs_owner", ("what", "due"), rows, (15.8, 2.2), dates=(1,)))
+    rows = tuple((shorten(f"{r.id} {r.risk}" if r.id else r.risk, 80),
+                  say.summary(f"level.{r.impact}") if r.impact else none,
+                  shorten(r.mitigation, 100) or none, say.owner(r.owner))
                  for r in agenda.risks)
-    sections.append(_section("Top open risks", "risks", ("Risk", "Impact", "Mitigation", "Owner"), rows,
-                             "No open risks.", (6.0, 1.2, 7.2, 3.6)))
+    sections.append(_section(say, "risks", ("risk", "impact", "mitigation", "owner"), rows, (6.0, 1.2, 7.2, 3.6)))
     return tuple(sections)
 
 
-def _section(title: str, key: str, columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], empty: str,
-             widths: tuple[float, ...], *, cap: int = 0) -> Section:
+def _section(say: _Say, key: str, columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...],
+             widths: tuple[float, ...], *, since: str = "", cap: int = 0, dates: tuple[int, ...] = ()) -> Section:
+    title = say(f"{key}.title", since=since)
     if not rows:
-        return Section(title, text=empty, key=key)
+        return Section(title, text=say(f"{key}.empty"), key=key)
     shown, more = (rows[:cap], len(rows) - cap) if cap and len(rows) > cap else (rows, 0)
-    return Section(title, table=Table(columns, shown, more, widths), key=key)
+    table = Table(say.columns(*columns), shown, more, date_widths(widths, dates, say.lang), say.lang)
+    return Section(title, table=table, key=key)
 
 
-def agenda_document(agenda: Agenda, plan: Plan, *, notes: str = "", link: str = "") -> SummaryDoc:
-    """The agenda as a document: a title naming the deal and the day, the check-in's facts, then
-    each section."""
+def agenda_document(agenda: Agenda, plan: Plan, *, notes: str = "", link: str = "",
+                    lang: str = catalog.DEFAULT) -> SummaryDoc:
+    """The agenda as a document in the plan's language ``lang``: a title naming the deal and the
+    day, the check-in's facts, then each section."""
     on = agenda.on
+    say = _Say(lang, on)
     deal = shorten(plan.overview.deal, 60)
-    title = f"Check-in — {deal} — {on.isoformat()}" if deal else f"Check-in — {on.isoformat()}"
-    parties = " and ".join(shorten(c, 60) for c in (plan.overview.buyer_company, plan.overview.seller_company)
-                           if c.strip())
-    subtitle = f"{parties} · {format_day(on, on)}" if parties else format_day(on, on)
-    facts = [("Last check-in", format_day(agenda.last, on) if agenda.last else "None yet (first check-in)"),
-             ("Next check-in", format_day(agenda.next, on))]
+    day = {"day": say.day(on), "iso": on.isoformat()}  # a catalog says which
+    title = say("title", deal=deal, **day) if deal else say("title_no_deal", **day)
+    parties = say("parties_joiner").join(
+        shorten(c, 60) for c in (plan.overview.buyer_company, plan.overview.seller_company) if c.strip())
+    subtitle = say("subtitle", parties=parties, day=say.day(on)) if parties else say.day(on)
+    facts = [(say("head.last"), say.day(agenda.last) if agenda.last else say("head.first")),
+             (say("head.next"), say.day(agenda.next))]
     if notes.strip():
-        facts.append(("Notes", shorten(notes, 400)))
-    head = Section("This check-in", facts=tuple(facts), key="checkin")
-    footer = (f"Agenda of the check-in on {on.isoformat()}, made from the shared plan"
-              f"{f' ({link})' if link.startswith('http') else ''}. The plan is the source of truth.")
-    return SummaryDoc(title, subtitle, (head, *agenda_sections(agenda)), footer, kind=f"checkin-{on.isoformat()}")
+        facts.append((say("head.notes"), shorten(notes, 400)))
+    head = Section(say("head.title"), facts=tuple(facts), key="checkin")
+    footer = say("footer", **day, link=say("footer_link", link=link) if link.startswith("http") else "")
+    return SummaryDoc(title, subtitle, (head, *agenda_sections(agenda, lang)), footer,
+                      kind=f"checkin-{on.isoformat()}", lang=lang)
 
 
 def agenda_markdown(doc: SummaryDoc) -> str:

@@ -734,6 +734,7 @@ def plan_roles(snapshot: Snapshot) -> tuple[str, list[RoleSpec]]:
 
 def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = False, pdf: bool = False,
                   keep: bool = False):
+    from map_workspace.catalog import plan_language
     from map_workspace.summary import build_summary
     from map_workspace.sync import plan_sync
 
@@ -741,7 +742,7 @@ def write_summary(store: PlanStore, plan: str, config: Config, *, light: bool = 
     snapshot = store.read(ref)
     today = today_for(config)
     result = plan_sync(snapshot, today, now=now_for(config), settings=plan_settings(store, ref, config))
-    doc = build_summary(result.plan, result.assessment, today, light=light)
+    doc = build_summary(result.plan, result.assessment, today, light=light, lang=plan_language(snapshot.meta))
     written = store.write_summary(ref, doc, pdf=pdf, keep=keep)
     problem = written.pdf_problem
     if problem is None:
@@ -867,6 +868,7 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
     (or returned as Markdown), and a Check-ins row with the date, the agenda, the notes and the next
     check-in the Overview's cadence puts after it."""
     from map_workspace.agenda_doc import agenda_document, agenda_markdown
+    from map_workspace.catalog import plan_language, words
     from map_workspace.changes import history_time
     from map_workspace.domain.agenda import META_LAST_CHECKIN, build_agenda
     from map_workspace.sync import plan_sync
@@ -878,18 +880,21 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
     result = plan_sync(snapshot, day, now=now_for(config), settings=plan_settings(store, ref, config))
     agenda = build_agenda(result.plan, result.assessment, history_in_words(snapshot, result.plan), day,
                           result.calendar, last_at=snapshot.meta.get(META_LAST_CHECKIN, ""))
-    doc = agenda_document(agenda, result.plan, notes=notes, link=ref.url)
+    lang = plan_language(snapshot.meta)
+    say = words(lang)
+    doc = agenda_document(agenda, result.plan, notes=notes, link=ref.url, lang=lang)
     text = agenda_markdown(doc) if markdown else ""
     document = url = ""
     if not markdown and not dry_run:
         written = store.write_summary(ref, doc, pdf=False)
         document, url = written.document, written.url
     where = url if url.startswith("http") else document
-    blockers = ", ".join(i.id for i in agenda.blocked if i.id)
-    slips = ", ".join(f"{i.id} +{i.days}d" for i in agenda.slipped if i.id)
+    joiner = say("agenda.row.joiner")  # the row in the plan's language
+    blockers = joiner.join(i.id for i in agenda.blocked if i.id)
+    slips = joiner.join(say("agenda.row.slip", id=i.id, days=i.days) for i in agenda.slipped if i.id)
     changes = checkin_row(snapshot, {
-        "date": day, "done_since_last": ", ".join(i.id for i in agenda.done if i.id), "blockers": blockers,
-        "timeline_changes": slips, "agenda": where or ("Markdown (printed)" if markdown else ""),
+        "date": day, "done_since_last": joiner.join(i.id for i in agenda.done if i.id), "blockers": blockers,
+        "timeline_changes": slips, "agenda": where or (say("agenda.row.markdown") if markdown else ""),
         "notes": notes.strip(), "next": agenda.next,
     })
     # When it ran, in the History's local time: the next check-in counts what was logged after it.

@@ -1,4 +1,6 @@
-"""The digest and the reminders in words: jinja2 templates for the text and HTML bodies, an
+"""The digest and the reminders in words: jinja2 templates for the text and HTML bodies (files beside
+each language's catalog, ``catalogs/<lang>/reminder.txt``; the words code puts together in
+``catalogs/<lang>/mail.toml``), an
 ``EmailMessage`` with both alternatives and properly encoded headers, and the Slack Block Kit
 message. Nothing is sent here (``delivery.py`` sends).
 
@@ -15,138 +17,13 @@ from email.utils import make_msgid
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from map_workspace import catalog
+
 if TYPE_CHECKING:
     import jinja2
 
     from map_workspace.domain.model import Finding
     from map_workspace.domain.notify import Digest, DueItem, PlanView, Reminder
-
-DIGEST_TEXT = """\
-Hello {{ name }},
-
-{{ subject }}.
-{% for p in plans %}
-== {{ p.title }} — {{ p.health }}{% if p.attention %} (needs attention){% endif %}
-Progress: {{ p.progress }}
-Projected decision: {{ p.projected }}{% if p.target %} (target {{ p.target }}){% endif %}
-{% if p.findings %}Open findings:
-{% for f in p.findings %}  - {{ f }}
-{% endfor %}{% if p.more %}  … and {{ p.more }} more in the plan
-{% endif %}{% else %}No open findings.
-{% endif %}{% if p.changes %}What changed since {{ since }}:
-{% for c in p.changes %}  - {{ c }}
-{% endfor %}{% else %}Nothing changed since {{ since }}.
-{% endif %}Open the plan: {{ p.link }}
-{% endfor %}
-{{ '-- ' }}
-mapws · stop this digest: mapws notify --opt-out {{ to }}
-"""
-
-DIGEST_HTML = """\
-<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ subject }}</title></head>
-<body style="margin:0;padding:12px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;
-font-size:15px;line-height:1.45;color:#1f2328;">
-<div style="max-width:600px;margin:0 auto;">
-<p>Hello {{ name }},</p>
-<p><strong>{{ subject }}</strong>.</p>
-{% for p in plans %}
-<div style="border:1px solid #d0d7de;border-radius:6px;padding:10px 12px;margin:12px 0;">
-<h2 style="font-size:17px;margin:0 0 6px;"><a href="{{ p.link }}">{{ p.title }}</a></h2>
-<p style="margin:0 0 6px;"><span style="font-weight:bold;color:{{ p.colour }};">{{ p.health }}</span>
-{% if p.attention %} · needs attention{% endif %}<br>
-Progress: {{ p.progress }}<br>
-Projected decision: {{ p.projected }}{% if p.target %} (target {{ p.target }}){% endif %}</p>
-{% if p.findings %}<p style="margin:6px 0 2px;font-weight:bold;">Open findings</p>
-<ul style="margin:0;padding-left:20px;">{% for f in p.findings %}<li>{{ f }}</li>{% endfor %}
-{% if p.more %}<li>… and {{ p.more }} more in the plan</li>{% endif %}</ul>
-{% else %}<p style="margin:6px 0;">No open findings.</p>{% endif %}
-{% if p.changes %}<p style="margin:6px 0 2px;font-weight:bold;">What changed since {{ since }}</p>
-<ul style="margin:0;padding-left:20px;">{% for c in p.changes %}<li>{{ c }}</li>{% endfor %}</ul>
-{% else %}<p style="margin:6px 0;">Nothing changed since {{ since }}.</p>{% endif %}
-<p style="margin:8px 0 0;"><a href="{{ p.link }}">Open the plan</a></p>
-</div>
-{% endfor %}
-<p style="color:#656d76;font-size:13px;">mapws · stop this digest: <code>mapws notify --opt-out {{ to }}</code></p>
-</div></body></html>
-"""
-
-REMINDER_TEXT = """\
-Hello {{ name }},
-
-A friendly note: {{ count }} item{{ "s" if count != 1 else "" }} you own {{ "are" if count != 1 else "is" }} \
-due soon or past due. If one is already done, or its date needs to move, just update it in the plan.
-{% for p in plans %}
-== {{ p.title }}
-{% for i in p.entries %}  - {{ i.id }} {{ i.activity }}: {{ i.words }}
-{% endfor %}Open the plan: {{ p.link }}
-{% endfor %}
-Thank you!
-{{ '-- ' }}
-Too many of these? Reply 'stop' to {{ rep }} and they stop.
-"""
-
-REMINDER_HTML = """\
-<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ subject }}</title></head>
-<body style="margin:0;padding:12px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;
-font-size:15px;line-height:1.45;color:#1f2328;">
-<div style="max-width:600px;margin:0 auto;">
-<p>Hello {{ name }},</p>
-<p>A friendly note: {{ count }} item{{ "s" if count != 1 else "" }} you own {{ "are" if count != 1 else "is" }}
-due soon or past due. If one is already done, or its date needs to move, just update it in the plan.</p>
-{% for p in plans %}
-<div style="border:1px solid #d0d7de;border-radius:6px;padding:10px 12px;margin:12px 0;">
-<h2 style="font-size:17px;margin:0 0 6px;"><a href="{{ p.link }}">{{ p.title }}</a></h2>
-<ul style="margin:0;padding-left:20px;">{% for i in p.entries %}<li><strong>{{ i.id }}</strong> {{ i.activity }}:
-{{ i.words }}</li>{% endfor %}</ul>
-<p style="margin:8px 0 0;"><a href="{{ p.link }}">Open the plan</a></p>
-</div>
-{% endfor %}
-<p>Thank you!</p>
-<p style="color:#656d76;font-size:13px;">Too many of these? Reply 'stop' to {{ rep }} and they stop.</p>
-</div></body></html>
-"""
-
-REMINDER_TEXT_JA = """\
-{{ name }} 様
-
-ご担当の項目のうち {{ count }} 件が、期限を過ぎているか、まもなく期限を迎えます。\
-すでに完了している項目や、日程の変更が必要な項目があれば、プランでそのまま更新してください。
-{% for p in plans %}
-== {{ p.title }}
-{% for i in p.entries %}  - {{ i.id }} {{ i.activity }}: {{ i.words }}
-{% endfor %}プランを開く: {{ p.link }}
-{% endfor %}
-いつもありがとうございます。
-{{ '-- ' }}
-このお知らせが不要でしたら、{{ rep }} に「停止」とご返信ください。
-"""
-
-REMINDER_HTML_JA = """\
-<!doctype html>
-<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ subject }}</title></head>
-<body style="margin:0;padding:12px;font-family:-apple-system,'Hiragino Sans','Noto Sans CJK JP',Meiryo,sans-serif;
-font-size:15px;line-height:1.6;color:#1f2328;">
-<div style="max-width:600px;margin:0 auto;">
-<p>{{ name }} 様</p>
-<p>ご担当の項目のうち {{ count }} 件が、期限を過ぎているか、まもなく期限を迎えます。
-すでに完了している項目や、日程の変更が必要な項目があれば、プランでそのまま更新してください。</p>
-{% for p in plans %}
-<div style="border:1px solid #d0d7de;border-radius:6px;padding:10px 12px;margin:12px 0;">
-<h2 style="font-size:17px;margin:0 0 6px;"><a href="{{ p.link }}">{{ p.title }}</a></h2>
-<ul style="margin:0;padding-left:20px;">{% for i in p.entries %}<li><strong>{{ i.id }}</strong> {{ i.activity }}:
-{{ i.words }}</li>{% endfor %}</ul>
-<p style="margin:8px 0 0;"><a href="{{ p.link }}">プランを開く</a></p>
-</div>
-{% endfor %}
-<p>いつもありがとうございます。</p>
-<p style="color:#656d76;font-size:13px;">このお知らせが不要でしたら、{{ rep }} に「停止」とご返信ください。</p>
-</div></body></html>
-"""
 
 #: Findings a digest lists per plan (the most severe first); the rest are counted ("… and 12 more").
 FINDINGS_SHOWN = 15
@@ -156,14 +33,25 @@ _COLOURS = {"on_track": "#1a7f37", "at_risk": "#9a6700", "off_track": "#cf222e"}
 
 @cache
 def _environment() -> jinja2.Environment:
+    """The mail templates are files beside each language's catalog (``catalogs/<lang>/reminder.txt``),
+    named ``<lang>/<name>``; a language without its own template of a mail uses English's."""
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.DictLoader({"digest.txt": DIGEST_TEXT, "digest.html": DIGEST_HTML,
-                                  "reminder.txt": REMINDER_TEXT, "reminder.html": REMINDER_HTML,
-                                  "reminder.ja.txt": REMINDER_TEXT_JA, "reminder.ja.html": REMINDER_HTML_JA}),
+        loader=jinja2.FunctionLoader(_template_source),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def _template_source(name: str) -> str | None:
+    from importlib import resources
+
+    lang, _, file = name.partition("/")
+    for folder in dict.fromkeys((lang, catalog.DEFAULT)):
+        found = resources.files("map_workspace").joinpath("catalogs", folder, file)
+        if found.is_file():
+            return found.read_text(encoding="utf-8")
+    return None
 
 
 def _line(text: str) -> str:
@@ -213,33 +101,31 @@ def digest_context(digest: Digest, since: str) -> dict[str, Any]:
             "plans": [plan_facts(p) for p in digest.plans]}
 
 
-def language(locale: str) -> str:
-    """The language a reminder is written in: Japanese for a ja_* plan, else English."""
-    return "ja" if locale.lower().startswith("ja") else "en"
-
-
-_WEEKDAYS_JA = "月火水木金土日"
-
-
 def due_words(item: DueItem, lang: str) -> str:
-    """"2 day(s) overdue (was due 2026-03-18)", "due today", "due Tue 2026-03-24"; in Japanese
-    "2日超過（期限 2026/03/18）", "本日期限", "期限 2026/03/24（火）"."""
-    if lang != "ja":
-        return item.words
-    day = f"{item.due.year}/{item.due.month:02d}/{item.due.day:02d}"
+    """"2 day(s) overdue (was due 2026-03-18)", "due today (2026-03-20)", "due Tue 2026-03-24"; in
+    Japanese "2日超過（期限 2026/03/18）", "本日期限（2026/03/20）", "期限 2026/03/24（火）"."""
+    say = catalog.words(lang)
+    due = item.due
+    day = say("mail.due.day", iso=due.isoformat(), year=due.year, month=due.month, dom=due.day)
+    values = {"iso": due.isoformat(), "day": day, "weekday": say.get("mail.due.weekdays")[due.weekday()]}
     if item.late > 0:
-        return f"{item.late}日超過（期限 {day}）"
+        return say("mail.due.late", count=item.late, **values)
     if item.late == 0:
-        return f"本日期限（{day}）"
-    return f"期限 {day}（{_WEEKDAYS_JA[item.due.weekday()]}）"
+        return say("mail.due.today", **values)
+    return say("mail.due.later", **values)
 
 
 def reminder_context(reminder: Reminder) -> dict[str, Any]:
-    lang = language(reminder.locale)
-    reps = sorted({p.rep for p in reminder.plans if p.rep})
-    count = len(reminder.item_ids)
-    return {"name": _line(reminder.name), "count": count, "subject": reminder_subject(reminder),
-            "rep": (" / " if lang == "ja" else " or ").join(reps) or ("担当者" if lang == "ja" else "the sender"),
+    from markupsafe import Markup
+
+    lang = reminder.language
+    say = catalog.words(lang)
+    reps = say("mail.reminder.reps_joiner").join(reply_to(reminder))
+    return {"name": _line(reminder.name), "count": len(reminder.item_ids), "subject": reminder_subject(reminder),
+            "stop": say("mail.reminder.stop", rep=reps) if reps else say("mail.reminder.stop_no_rep"),
+            # The catalog's words are ours, trusted as they are; the reps' names are escaped.
+            "stop_html": Markup(say.get("mail.reminder.stop")).format(rep=reps) if reps
+            else Markup(say("mail.reminder.stop_no_rep")),
             "plans": [{"title": _line(p.title), "link": p.link,
                        "entries": [{"id": i.id, "activity": _line(i.activity), "words": due_words(i, lang)}
                                    for i in p.items]}
@@ -247,19 +133,21 @@ def reminder_context(reminder: Reminder) -> dict[str, Any]:
 
 
 def reminder_subject(reminder: Reminder) -> str:
-    """"Reminder for Acme rollout: 2 items overdue, 1 due soon" (in the plan's language)."""
+    """"Reminder for Acme rollout: 2 items overdue, 1 due soon", "【アクメ導入】リマインダー: 期限超過 1件"
+    (in the plan's language)."""
+    say = catalog.words(reminder.language)
     items = [i for p in reminder.plans for i in p.items]
     late = sum(1 for i in items if i.late > 0)
     soon = len(items) - late
+
+    def counted(key: str, count: int) -> str:
+        return say(f"mail.reminder.{key}.{'one' if count == 1 else 'other'}", count=count)
+
+    parts = ([counted("late", late)] if late else []) + (
+        [counted("soon_after" if late else "soon", soon)] if soon else [])
     titles = [_line(p.title) for p in reminder.plans]
-    if language(reminder.locale) == "ja":
-        where = titles[0] if len(titles) == 1 else f"{len(titles)}件のプラン"
-        said = "、".join(([f"期限超過 {late}件"] if late else []) + ([f"まもなく期限 {soon}件"] if soon else []))
-        return f"【{where}】リマインダー: {said}"
-    parts = ([f"{late} item{'s' if late != 1 else ''} overdue"] if late else []) + (
-        [f"{soon}{' item' + ('s' if soon != 1 else '') if not late else ''} due soon"] if soon else [])
-    where = titles[0] if len(titles) == 1 else f"{len(titles)} plans"
-    return f"Reminder for {where}: {', '.join(parts)}"
+    where = titles[0] if len(titles) == 1 else say("mail.reminder.plans", count=len(titles))
+    return say("mail.reminder.subject", where=where, said=say("mail.reminder.joiner").join(parts))
 
 
 def render(name: str, context: dict[str, Any]) -> str:
@@ -269,7 +157,8 @@ def render(name: str, context: dict[str, Any]) -> str:
 def digest_bodies(digest: Digest, since: str) -> tuple[str, str, str]:
     """(subject, text, html)."""
     context = digest_context(digest, since)
-    return digest.subject, render("digest.txt", context), render("digest.html", context)
+    # The seller's digest is English, whatever the plans' languages.
+    return digest.subject, render("en/digest.txt", context), render("en/digest.html", context)
 
 
 def reply_to(reminder: Reminder) -> list[str]:
@@ -280,9 +169,8 @@ def reply_to(reminder: Reminder) -> list[str]:
 def reminder_bodies(reminder: Reminder) -> tuple[str, str, str]:
     """(subject, text, html), in the language of the reminder's plan."""
     context = reminder_context(reminder)
-    suffix = ".ja" if language(reminder.locale) == "ja" else ""
-    return (context["subject"], render(f"reminder{suffix}.txt", context),
-            render(f"reminder{suffix}.html", context))
+    lang = reminder.language
+    return context["subject"], render(f"{lang}/reminder.txt", context), render(f"{lang}/reminder.html", context)
 
 
 def address(text: str) -> Address:

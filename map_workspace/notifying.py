@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from map_workspace import app
+from map_workspace.catalog import META_LANGUAGE
 from map_workspace.config import Config
 from map_workspace.domain.notify import (
     Digest,
@@ -95,7 +96,8 @@ def plan_views(store: PlanStore, refs: Sequence[PlanRef], config: Config, state:
         result = outcome.result
         assert outcome.after is not None
         views.append(PlanView(key, result.plan, result.assessment, result.findings, ref.url, result.calendar,
-                              tuple(changes_in_words(outcome.after, result.plan, since))))
+                              tuple(changes_in_words(outcome.after, result.plan, since)),
+                              language=outcome.after.meta.get(META_LANGUAGE, "")))
     return views
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from map_workspace import catalog
 from map_workspace.domain.calendar import is_business_day
 from map_workspace.domain.model import Assessment, Item, Plan, Risk, RiskStatus, Status
 
@@ -112,22 +113,24 @@ class Agenda:
         }
 
 
+#: The catalog's cadence words (``agenda.cadence.<key>``, every language) and the days they mean,
+#: in the order they are looked for ("biweekly" before anything weekly).
+_CADENCE_WORDS = (("every_two_weeks", 14), ("every_day", 1), ("every_month", 28), ("every_week", 7))
+
+
 def cadence_days(cadence: str) -> int:
-    """Days between check-ins as the Overview's cadence says it: "Weekly, 30 minutes" → 7, "Every
-    two weeks" / "biweekly" / "fortnightly" → 14, "every 10 days" → 10, "monthly" → 28; anything
-    else → weekly."""
+    """Days between check-ins as the Overview's cadence says it, in any language: "Weekly, 30
+    minutes" / "毎週30分" → 7, "Every two weeks" / "biweekly" / "fortnightly" / "隔週" → 14, "every 10
+    days" → 10, "monthly" / "月次" → 28; anything else → weekly."""
     text = cadence.strip().lower()
     match = re.search(r"every\s+(\d+|one|two|three|four|five|six)\s+(day|week|month)", text)
     if match:
         count = int(match[1]) if match[1].isdigit() else _NUMBERS[match[1]]
         unit = {"day": 1, "week": 7, "month": 28}[match[2]]
         return max(1, count * unit)
-    if re.search(r"bi-?weekly|fortnight", text):
-        return 14
-    if "daily" in text or "every day" in text:
-        return 1
-    if "month" in text:
-        return 28
+    for key, days in _CADENCE_WORDS:
+        if any(word.lower() in text for word in catalog.in_every_language(f"agenda.cadence.{key}") if word):
+            return days
     return DEFAULT_CADENCE_DAYS
 
 
@@ -169,7 +172,7 @@ def build_agenda(plan: Plan, assessment: Assessment, changes: list[Change] | tup
         changed = tuple(c for c in changes if _moment(c.at) > _moment(last_at) and c.at[:10] <= on.isoformat())
     else:
         changed = tuple(c for c in changes if c.at[:10] >= since and c.at[:10] <= on.isoformat())
-    done_ids = {c.id for c in changed if c.field == "Status" and c.after == "Done"}
+    done_ids = {c.id for c in changed if c.field.casefold() == "status" and c.after == Status.DONE.value}
     no_owner = {f.id for f in assessment.findings if f.id and f.code == "owner.missing"}
 
     done, slipped, overdue, soon, needs_owner, blocked = [], [], [], [], [], []

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from map_workspace import catalog
 from map_workspace.domain.calendar import add_business_days, business_days_between, is_business_day
 from map_workspace.domain.model import Assessment, Finding, Item, Person, Plan, Side, Stakeholder
 from map_workspace.domain.thresholds import NotifyRules as NotifyRules
@@ -59,6 +60,8 @@ class PlanView:
     calendar: Collection[date] = frozenset()
     #: What changed since the last digest, each already in words ("T-02 Security review: done").
     changes: tuple[str, ...] = ()
+    #: The plan's recorded language (its meta ``language``; "" when it has none): reminders are in it.
+    language: str = ""
 
     @property
     def title(self) -> str:
@@ -104,6 +107,8 @@ class PlanItems:
     rep: str = ""
     #: The plan's locale: the reminder is written in its language.
     locale: str = "en_US"
+    #: The plan's recorded language (meta ``language``); "" for a plan made before plans had one.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,15 @@ class Reminder:
 
     @property
     def locale(self) -> str:
-        """The language to write in: the first plan's (a person's plans are usually in one language)."""
+        """The first plan's locale (a person's plans are usually in one language)."""
         return self.plans[0].locale if self.plans else "en_US"
+
+    @property
+    def language(self) -> str:
+        """The language to write in: the first plan's recorded language, else its locale's (a ja_JP
+        plan made before plans recorded their language got Japanese reminders, and still does)."""
+        recorded = self.plans[0].language if self.plans else ""
+        return recorded if recorded in catalog.languages() else catalog.language_of(self.locale)
 
     @property
     def fingerprint(self) -> str:
@@ -280,7 +292,7 @@ def plan_reminders(views: Sequence[PlanView], today: date, rules: NotifyRules, *
             closed |= set(by_key[k].calendar)
         parts = tuple(PlanItems(k, by_key[k].title, by_key[k].link,
                                 tuple(sorted(items, key=lambda i: (i.due, i.id))),
-                                rep_words(by_key[k].plan, rep), by_key[k].plan.locale)
+                                rep_words(by_key[k].plan, rep), by_key[k].plan.locale, by_key[k].language)
                       for k, items in sorted(plans.items()))
         reminder = Reminder(email, names.get(email, email), parts)
         why = reminder_fatigue(reminder, today, rules, [s for s in sent if s.to == email and s.kind == "reminder"],

@@ -67,9 +67,21 @@ def backend(request, tmp_path):
     return request.param, store
 
 
+def in_japanese(store, ref) -> None:
+    """Record the plan's language as ``create --lang ja`` does (the meta key ``language``), for a
+    create that does not record it yet; a plan that has it already keeps it."""
+    from map_workspace.catalog import META_LANGUAGE
+    from map_workspace.changes import ChangeSet
+
+    snapshot = store.read(ref)
+    if snapshot.meta.get(META_LANGUAGE) != "ja":
+        store.apply(ref, snapshot, ChangeSet(meta={META_LANGUAGE: "ja"}))
+
+
 def japanese_plan_with_edits(name: str, store, tmp_path: Path):
-    """The ja-enterprise plan created in ja_JP, then fourteen buyer edits typed in Japanese."""
+    """The ja-enterprise plan created in ja_JP (in Japanese), then fourteen buyer edits typed in Japanese."""
     created = app.create_plan(store, _request(), _config(name, tmp_path, TODAY))
+    in_japanese(store, created.ref)
     ids = {i.activity: i.id for i in created.plan.items}
     buyer = _buyer(name, store, created.ref)
     buyer.set(ids["キックオフ：目的・関係者・本計画の合意"], "Status", "完了")
@@ -128,9 +140,11 @@ def test_a_japanese_plan_end_to_end(backend, tmp_path):
 
     summary = app.write_summary(store, created.ref.slug, config)
     text = _summary_text(name, summary)
-    for words in ("基幹システム刷新", "株式会社アクメ", "稟議起案", "山本 花子"):
+    for words in ("基幹システム刷新", "株式会社アクメ", "稟議起案", "山本 花子", *JAPANESE_HEADINGS,
+                  "2026年11月2日(月)時点", "健全性", "進捗", "目標決定日", "2027年2月26日(金)"):
         assert words in text, words
     assert "\ufffd" not in text and "?" * 3 not in text
+    assert not [w for w in ("Where we are", "Milestones", "Needs owner", "Progress", "days late") if w in text]
 
 
 def _summary_text(name: str, summary) -> str:
@@ -182,6 +196,9 @@ def test_a_decision_in_the_first_weeks_of_april_is_warned_at_create(backend, tmp
 # --- the summary document renders Japanese -----------------------------------------------------------
 
 CJK_FONT = "Noto Sans CJK JP"
+#: The headings of a Japanese plan's summary (catalogs/ja/summary.toml).
+JAPANESE_HEADINGS = ("相互行動計画", "現在の状況", "今後2週間の予定", "要対応", "マイルストーン", "主なリスク",
+                     "連絡先")
 #: What a glyph that fell back looks like once extracted: a white square, the replacement character.
 FALLBACK_MARKS = ("\u25a1", "\ufffd")
 
@@ -254,9 +271,16 @@ def test_the_japanese_summary_pdf_is_one_page_in_a_cjk_font(tmp_path):
 
     text = reader.pages[0].extract_text(visitor_text=visit)
     flat = "".join(text.split())
-    for words in ("基幹システム刷新", "株式会社アクメ", "セキュリティ審査", "正式見積書の提示", "要件ヒアリング完了"):
+    for words in ("基幹システム刷新", "株式会社アクメ", "セキュリティ審査", "正式見積書の提示", "要件ヒアリング完了",
+                  *JAPANESE_HEADINGS, "2026年11月2日(月)時点", "健全性"):
         assert words in flat, words
     assert not [m for m in FALLBACK_MARKS if m in text]
+    # Every font the PDF embeds is Carlito or Noto CJK, and none of them drew a .notdef glyph (a
+    # box): each character drawn maps back to itself through the font's ToUnicode table.
+    embedded = _embedded_fonts(reader)
+    assert embedded and all(f.startswith(("Carlito", "NotoSansCJK")) for f in embedded), embedded
+    assert any(f.startswith("NotoSansCJK") for f in embedded), embedded
+    assert _notdef_glyphs_drawn(reader) == 0
     cjk_runs = [(t, f) for t, f in drawn if any(_is_cjk(ch) for ch in t)]
     assert cjk_runs
     assert all("NotoSansCJKjp" in f for _, f in cjk_runs), {f for _, f in cjk_runs}
@@ -264,3 +288,91 @@ def test_the_japanese_summary_pdf_is_one_page_in_a_cjk_font(tmp_path):
     # the spaces between Japanese words in DejaVu Serif while the .docx named no East Asian font).
     fonts = {f.split("+")[-1] for _, f in drawn}
     assert all(f.startswith(("Carlito", "NotoSansCJKjp")) for f in fonts), fonts
+
+
+def _embedded_fonts(reader) -> set[str]:
+    """The base names (subset prefix dropped) of the fonts the PDF's pages use."""
+    names = set()
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            names.add(str(font.get("/BaseFont", "")).lstrip("/").split("+")[-1])
+    return names
+
+
+def _notdef_glyphs_drawn(reader) -> int:
+    """How many characters a page draws as the font's .notdef glyph (the box drawn for a character
+    the font lacks): each code a text operator shows is looked up in the embedded font program
+    (fontTools) — in a Type 1 font its glyph is named .notdef, in a TrueType subset its outline is the
+    .notdef outline (LibreOffice renames the glyphs it keeps)."""
+    from pypdf.generic import ArrayObject, NumberObject
+
+    count = 0
+    for page in reader.pages:
+        boxes = {name: _box_codes(ref.get_object()) for name, ref in page["/Resources"]["/Font"].items()}
+        current: set[int] = set()
+        for operands, operator in page.get_contents().operations:
+            if operator == b"Tf":
+                current = boxes[operands[0]]
+            elif operator in (b"Tj", b"TJ"):
+                parts = operands[0] if isinstance(operands[0], ArrayObject) else [operands[0]]
+                for part in parts:
+                    if not isinstance(part, NumberObject | int | float):
+                        raw = part.original_bytes if hasattr(part, "original_bytes") else bytes(part)
+                        count += sum(code in current for code in raw)
+    return count
+
+
+def _box_codes(font) -> set[int]:
+    """The one-byte codes of a simple embedded font that draw its .notdef glyph."""
+    import io
+    import tempfile
+
+    from fontTools.t1Lib import T1Font
+    from fontTools.ttLib import TTFont
+
+    descriptor = font["/FontDescriptor"].get_object()
+    if "/FontFile2" in descriptor:
+        tt = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+        glyphs = tt["glyf"]
+
+        def outline(name: str) -> tuple:
+            glyph = glyphs[name]
+            if glyph.numberOfContours == 0:
+                return ()
+            coordinates, ends, _ = glyph.getCoordinates(glyphs)
+            return tuple(map(tuple, coordinates)), tuple(ends)
+
+        box = outline(".notdef")
+        return {code & 0xFF for table in tt["cmap"].tables for code, name in table.cmap.items()
+                if name == ".notdef" or outline(name) == box}
+    data = descriptor["/FontFile"].get_object().get_data()
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/font.pfa"
+        with open(path, "wb") as out:
+            out.write(data)
+        program = T1Font(path, kind="OTHER")
+        program.parse()
+    encoding = program.font["Encoding"]
+    return {code for code, name in enumerate(encoding) if name == ".notdef"}
+
+
+def test_the_box_detector_sees_a_character_no_font_has(tmp_path):
+    """The check above is not vacuous: Egyptian hieroglyphs (in no installed font) are drawn as boxes."""
+    from pypdf import PdfReader
+
+    from map_workspace.backends.local import office
+    from map_workspace.backends.local.docx_summary import render_docx
+    from map_workspace.summary import Section, SummaryDoc
+    from tests.backends.test_summary_pdf import _soffice_or_skip
+
+    _soffice_or_skip()
+    _cjk_font_or_skip()
+    plain = SummaryDoc("計画 x", "sub", (Section("見出し", text="本文"),), "footer")
+    boxed = SummaryDoc("計画 \U00013000 x", "sub", (Section("見出し", text="本文 \U00013001"),), "footer")
+    counts = []
+    for name, doc in (("plain", plain), ("boxed", boxed)):
+        pdf = office.convert(render_docx(doc, tmp_path / f"{name}.docx"), "pdf", tmp_path)
+        counts.append(_notdef_glyphs_drawn(PdfReader(str(pdf))))
+    assert counts[0] == 0 and counts[1] >= 2, counts

@@ -218,3 +218,27 @@ def test_the_next_checkins_fall_on_working_days_of_the_plans_calendar(store, tmp
     assert checkins[0] == date(2026, 12, 28), checkins
     assert not {date(2026, 12, 25), date(2027, 1, 1)} & set(checkins)
     assert all(d.weekday() < 5 for d in checkins)
+
+
+def test_a_japanese_plans_checkin_agenda_and_row_are_in_japanese(store, tmp_path):
+    """A plan recorded in Japanese (meta ``language``, as ``create --lang ja`` records it): the agenda's
+    headings, its empty-section words and the Check-ins row (a slip, the printed agenda) in Japanese."""
+    from map_workspace.catalog import META_LANGUAGE
+
+    ref, _, plan = new_plan(store)
+    store.apply(ref, store.read(ref), ChangeSet(meta={META_LANGUAGE: "ja"}))
+    t02 = plan.item("T-02")
+    assert t02 is not None and t02.due is not None
+    _buyer_edits(store, ref, {("T-02", "due"): t02.due + timedelta(days=7)})
+    result = app.run_checkin(store, ref.id, _config(tmp_path, TODAY), markdown=True)
+    text = result.markdown
+    assert text.startswith("# 定例 — Acme rollout — ")
+    for heading in ("## 今回の定例", "## これまでの変更", "## 基準日から遅れた項目", "## 担当者未定",
+                    "## 主な未解決リスク"):
+        assert heading in text, heading
+    assert "| 項目 | 担当者 | 基準日 → 期限 | 遅延 |" in text
+    assert "**次回の定例:**" in text and "年" in text and "(" in text
+    assert not [w for w in ("Check-in", "Needs an owner", "Slipped", "Top open risks", "No date") if w in text]
+    table, rows = _checkin_rows(store, ref)
+    assert table.text(rows[-1], "agenda") == "Markdown（画面に出力）"
+    assert "T-02 +7日" in table.text(rows[-1], "timeline_changes")

@@ -37,3 +37,22 @@ def test_an_unreadable_plan_is_named_and_the_others_still_go(fake_store: FakePla
         assert state.notifications() == []  # a dry run records nothing
     finally:
         state.close()
+
+
+def test_a_plan_recorded_in_japanese_sends_japanese_reminders_and_the_seller_an_english_digest(
+        fake_store: FakePlanStore, tmp_path) -> None:
+    """The language comes from the plan's meta (``create --lang ja`` records it), not its locale
+    (en_US here); the seller's digest stays English."""
+    from map_workspace.catalog import META_LANGUAGE
+    from map_workspace.changes import ChangeSet
+
+    config = Config(backend="fake", today=date(2026, 3, 20), state=str(tmp_path / "state.sqlite"))
+    acme = make(fake_store, "Acme rollout", "Dana Tanaka <dana@acme.com>")
+    ref = fake_store.locate(acme)
+    fake_store.apply(ref, fake_store.read(ref), ChangeSet(meta={META_LANGUAGE: "ja"}))
+    result = notifying.notify(fake_store, config, dry_run=True)
+    reminders = [m for m in result.sent if m.kind == "reminder"]
+    assert reminders and all(m.subject.startswith("【Acme rollout】リマインダー") for m in reminders), reminders
+    assert all("様" in m.text and "Hello" not in m.text for m in reminders)
+    digests = [m for m in result.sent if m.kind == "digest"]
+    assert digests and all(m.text.startswith("Hello ") for m in digests)

@@ -118,3 +118,32 @@ def test_what_the_last_check_in_already_had_is_not_counted_again():
     # Run again the same day, a check-in is measured from the one before: the stamp of the first run is not used.
     again = build_agenda(plan, _assessment(), changes, last_day, last_at="2027-02-02T10:00:00")
     assert again.last is None and [c.id for c in again.changed] == ["T-07", "T-08"]
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("毎週30分", 7), ("隔週、30分", 14), ("２週間ごと", 14), ("月次", 28), ("毎月第2火曜", 28), ("毎日", 1),
+    ("随時", 7),
+])
+def test_cadence_days_in_japanese(text, days):
+    assert cadence_days(text) == days
+
+
+def test_a_japanese_agenda_document_is_in_japanese():
+    agenda = build_agenda(_plan(), _assessment(), [], ON)
+    doc = agenda_document(agenda, _plan(), notes="予算確認", lang="ja")
+    assert doc.title == "定例 — Acme — 2027年2月9日(火)" and doc.lang == "ja"
+    head = dict(doc.section("checkin").facts)
+    assert head == {"前回の定例": "2027年2月2日(火)", "次回の定例": "2027年2月23日(火)", "メモ": "予算確認"}
+    assert doc.section("changed").title == "前回の定例（2027年2月2日(火)）以降の変更"
+    assert doc.section("changed").text == "計画に変更はありません。"
+    assert doc.section("slipped").table.rows[0][2:] == ("2027年2月5日(金) → 2027年2月12日(金)", "7日")
+    assert doc.section("overdue").table.rows[0][3] == "6日"
+    assert doc.section("needs_owner").table.rows[0] == ("T-05 Activity T-05", "2027年3月30日(火)")
+    assert doc.section("risks").table.columns == ("リスク", "影響", "対策", "担当者")
+    assert doc.footer.startswith("2027年2月9日(火)の定例の議題")
+    change = Change("2027-02-03T09:00:00", "T-03", "Activity T-03", "Due", "2027-02-05", "2027-02-12", "Ann",
+                    "T-03 Activity T-03: 期限 2027/02/05 → 2027/02/12")
+    logged = agenda_document(build_agenda(_plan(), _assessment(), [change], ON), _plan(), lang="ja")
+    assert logged.section("changed").table.rows[0][1:] == ("Ann", "2027年2月3日(水)")
+    english = agenda_document(agenda, _plan())
+    assert english.title == "Check-in — Acme — 2027-02-09" and english.section("slipped").title == "Slipped"

@@ -246,3 +246,42 @@ def test_the_digest_lists_what_is_late_first_and_unowned_items_in_one_line():
     assert digest_findings(findings) == ["T-02: 2 day(s) overdue", "2 items have no owner: T-03, T-04",
                                          "T-09: due Mon 2026-03-23"]
     assert digest_findings(findings[:1]) == ["T-03: no owner"]
+
+
+def test_a_japanese_reminder_without_a_rep_asks_to_reply_to_the_person_in_charge_without_a_stray_space():
+    tanaka = view("acme", "田中 太郎", "tanaka@acme.example")
+    japanese = replace(tanaka, plan=replace(tanaka.plan, locale="ja_JP", overview=Overview(deal="アクメ導入")))
+    reminders, _ = plan_reminders([japanese], FRIDAY, RULES)
+    mail = next(r for r in reminders if r.to == "tanaka@acme.example")
+    nobody = replace(mail, plans=tuple(replace(p, rep="") for p in mail.plans))
+    _, text, html = reminder_bodies(nobody)
+    assert "このお知らせが不要でしたら、担当者に「停止」とご返信ください。" in text
+    assert "担当者に「停止」" in html and "担当者 に" not in text + html
+    _, text, html = reminder_bodies(mail)
+    assert "Sam Rivera <sam@seller.example> に「停止」" in text
+    assert "Sam Rivera &lt;sam@seller.example&gt; に「停止」" in html
+    english = next(r for r in plan_reminders([ACME], FRIDAY, RULES)[0] if r.to == "dana@acme.example")
+    _, text, html = reminder_bodies(replace(english, plans=tuple(replace(p, rep="") for p in english.plans)))
+    assert "Reply 'stop' to the sender and they stop." in text and "Reply 'stop' to the sender" in html
+
+
+def test_a_reminder_follows_the_plans_recorded_language_over_its_locale():
+    """A plan recorded in Japanese writes Japanese reminders whatever its locale, and one recorded in
+    English writes English ones in ja_JP; a plan that recorded none keeps its locale's language."""
+    tanaka = view("acme", "田中 太郎", "tanaka@acme.example")
+    recorded_ja = replace(tanaka, language="ja")
+    mail = next(r for r in plan_reminders([recorded_ja], FRIDAY, RULES)[0] if r.to == "tanaka@acme.example")
+    subject, text, _ = reminder_bodies(mail)
+    assert subject == "【Acme】リマインダー: 期限超過 1件" and "2日超過（期限 2026/03/18）" in text
+    recorded_en = replace(tanaka, plan=replace(tanaka.plan, locale="ja_JP"), language="en")
+    mail = next(r for r in plan_reminders([recorded_en], FRIDAY, RULES)[0] if r.to == "tanaka@acme.example")
+    subject, text, _ = reminder_bodies(mail)
+    assert subject == "Reminder for Acme: 1 item overdue" and "2 day(s) overdue (was due 2026-03-18)" in text
+
+
+def test_a_reminder_across_plans_counts_them_in_the_plans_language():
+    sam = [r for r in plan_reminders([replace(ACME, language="ja"), replace(GLOBEX, language="ja")], FRIDAY,
+                                     RULES)[0] if r.to == "sam@seller.example"][0]
+    subject, text, _ = reminder_bodies(sam)
+    assert subject == "【2件のプラン】リマインダー: まもなく期限 2件"
+    assert "期限 2026/03/23（月）" in text

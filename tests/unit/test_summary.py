@@ -456,3 +456,71 @@ def test_summary_is_pure_for_a_given_day():
     assert build_summary(plan, assessment, TODAY) == build_summary(plan, assessment, TODAY)
     later = build_summary(plan, replace(assessment), TODAY + timedelta(days=1))
     assert "as of 2026-05-13" in later.subtitle
+
+
+# --- the plan's language (issue 14) ---------------------------------------------------------------
+
+
+def test_a_japanese_plans_summary_is_written_in_japanese():
+    blocked = replace(task("T-04", due_in=20), status=Status.BLOCKED, depends_on=("T-02",))
+    items = [task("T-01", status=Status.DONE), task("T-02", due_in=-3), task("T-03", owner=""), blocked,
+             milestone("M-01", "稟議起案", due_in=3), milestone("M-02", "要件確定", status=Status.DONE,
+                                                           done_on=TODAY - timedelta(days=2))]
+    risks = [Risk("R-01", "予算凍結", Level.HIGH, Level.HIGH, "早期に稟議を起案", "田中 太郎")]
+    people = [Stakeholder("田中 太郎", Side.BUYER, "チャンピオン", "taro@acme.example")]
+    plan = make_plan(items, risks=risks, stakeholders=people, target_in=3)
+    doc = summarise(plan, projected_in=10, health=Health.AT_RISK, lang="ja")
+    assert doc.lang == "ja" and doc.title == "相互行動計画 — Acme rollout"
+    assert doc.subtitle == "Acme Corp・Globex · 2026年5月12日(火)時点"
+    assert doc.footer.startswith("2026年5月12日(火)時点の共有計画の概要です。")
+    assert [s.title for s in doc.sections] == ["現在の状況", "今後2週間の予定", "要対応", "マイルストーン",
+                                               "主なリスク", "連絡先"]
+    facts = dict(doc.section("where").facts)
+    assert facts["進捗"] == "6件中2件完了 · 33%"
+    assert facts["健全性"] == "要注意"
+    assert facts["目標決定日"] == "2026年5月15日(金)"
+    assert facts["見込み決定日"] == "2026年5月22日(金) — 目標より7日遅れ"
+    assert facts["次の節目"] == "M-01 稟議起案 · 2026年5月15日(金)"
+    assert doc.section("next_steps").table.columns == ("項目", "担当者", "期限")
+    attention = {row[0]: row[2] for row in doc.section("attention").table.rows}
+    assert attention["T-02 Activity T-02"] == "3日遅れ"
+    assert attention["T-03 Activity T-03"] == "担当者が必要"
+    assert attention["T-04 Activity T-04"] == "ブロック中：T-02 Activity T-02待ち"
+    assert column(doc, "attention", 1)[-1] == "担当者未定"
+    assert column(doc, "milestones", 2) == ["未着手", "完了 ✓ 2026年5月10日(日)"]
+    assert doc.section("risks").table.rows[0][1] == "高"
+    assert doc.section("contacts").table.rows[0][1] == "顧客"
+    english = {"Progress", "Health", "Where we are", "Needs owner", "late", "Done", "more in the plan"}
+    everything = " ".join([doc.title, doc.subtitle, doc.footer] + [
+        " ".join([s.title, s.text, *(f for fact in s.facts for f in fact),
+                  *((*s.table.columns, *(c for r in s.table.rows for c in r)) if s.table else ())])
+        for s in doc.sections])
+    assert not [word for word in english if word in everything]
+
+
+def test_the_more_line_and_the_light_summary_follow_the_plans_language():
+    plan = make_plan([task(f"T-{n:02d}", due_in=-n) for n in range(1, 12)])
+    light = summarise(plan, light=True, lang="ja")
+    assert [s.title for s in light.sections] == ["現在の状況", "期限超過", "今週お願いしたいこと", "マイルストーン"]
+    assert light.section("overdue").table.more_text == "ほか3件は計画を参照"
+    assert light.section("asks").text == "今週、御社側で期限の項目はありません。"
+    assert summarise(plan, light=True).section("overdue").table.more_text == "+3 more in the plan"
+
+
+def test_renderers_colour_the_same_words_in_every_language():
+    from map_workspace.summary import cell_tone, fact_health
+
+    for value in ("3 days late", "1 day late", "3日遅れ", "Needs owner", "担当者未定"):
+        assert cell_tone(value) == "alert", value
+    for value in ("Done ✓ Tue 12 May", "完了 ✓ 2026年5月10日(日)", "Done ✓"):
+        assert cell_tone(value) == "good", value
+    for value in ("Open", "未着手", "Fri 15 May", "Dana Tanaka", "T-03 3日遅れの件"):
+        assert cell_tone(value) == "", value
+    assert fact_health("健全性", "要注意") is Health.AT_RISK and fact_health("Health", "Off track") is Health.OFF_TRACK
+    assert fact_health("進捗", "要注意") is None
+
+
+def test_japanese_dates_carry_the_year_and_the_weekday():
+    assert format_day(date(2026, 5, 15), TODAY, "ja") == "2026年5月15日(金)"
+    assert format_day(date(2027, 1, 4), TODAY, "ja") == "2027年1月4日(月)"
+    assert format_day(date(2026, 5, 15), TODAY) == "Fri 15 May"

@@ -16,21 +16,20 @@ Text is inserted as text only: nothing in it is markup, a field or a link.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from map_workspace.backends.google.sheets_io import rgb as _rgb
 from map_workspace.domain.model import Health
-from map_workspace.summary import NEEDS_OWNER, Section, SummaryDoc, Table, clean_text
+from map_workspace.summary import Section, SummaryDoc, Table, cell_tone, clean_text, fact_health
 
 ACCENT = "1F3864"
 MUTED = "59616E"
 ALERT = "A61B1B"
 GOOD = "1E6B34"
 WARN = "9A5B00"
-HEALTH_COLOURS = {Health.ON_TRACK.label: GOOD, Health.AT_RISK.label: WARN, Health.OFF_TRACK.label: ALERT}
-_LATE = re.compile(r"^\d+ days? late\b")
+HEALTH_COLOURS = {Health.ON_TRACK: GOOD, Health.AT_RISK: WARN, Health.OFF_TRACK: ALERT}
+_TONE_COLOURS = {"alert": ALERT, "good": GOOD}
 TABLE_PT = 9
 SMALL_PT = 8
 
@@ -103,7 +102,8 @@ def _section(section: Section) -> list[Block]:
         label_text = clean_text(label) + ": "
         text = label_text + clean_text(value)
         spans = [(0, u16(label_text), Style(bold=True, colour=MUTED))]
-        colour = HEALTH_COLOURS.get(value) if label == "Health" else None
+        health = fact_health(label, value)
+        colour = HEALTH_COLOURS[health] if health is not None else None
         if colour:
             spans.append((u16(label_text), u16(text), Style(bold=True, colour=colour)))
         out.append(Paragraph(text, spans=spans))
@@ -124,11 +124,7 @@ def _table(model: Table, *, alert_last_column: bool) -> TableBlock:
         styles[(0, c)] = Style(bold=True, colour=ACCENT, size=TABLE_PT)
     for r, row in enumerate(rows[1:], 1):
         for c, value in enumerate(row):
-            colour = ""
-            if (alert_last_column and c == last) or value == NEEDS_OWNER or _LATE.match(value):
-                colour = ALERT
-            elif value.startswith("Done ✓"):
-                colour = GOOD
+            colour = ALERT if alert_last_column and c == last else _TONE_COLOURS.get(cell_tone(value), "")
             styles[(r, c)] = Style(colour=colour, size=TABLE_PT)
     return TableBlock(rows, styles)
 

@@ -7,7 +7,6 @@ its row caps and cell lengths, which the PDF test checks against a worst-case pl
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from pathlib import Path
 from typing import cast
@@ -28,7 +27,7 @@ from docx.text.paragraph import Paragraph
 
 from map_workspace.domain.model import Health
 from map_workspace.errors import discard
-from map_workspace.summary import NEEDS_OWNER, Section, SummaryDoc, Table
+from map_workspace.summary import Section, SummaryDoc, Table, cell_tone, fact_health
 
 FONT = "Calibri"  # LibreOffice renders it with Carlito, which has the same metrics
 #: The font for East Asian text (Japanese plans): named, so LibreOffice does not draw boxes when its
@@ -71,8 +70,8 @@ _CHILD_ORDER = {
     ),
 }
 
-_LATE = re.compile(r"^\d+ days? late\b")
-_HEALTH_COLOURS = {Health.ON_TRACK.label: GOOD, Health.AT_RISK.label: WARN, Health.OFF_TRACK.label: ALERT}
+_HEALTH_COLOURS = {Health.ON_TRACK: GOOD, Health.AT_RISK: WARN, Health.OFF_TRACK: ALERT}
+_TONE_COLOURS = {"alert": ALERT, "good": GOOD}
 
 
 def render_docx(doc: SummaryDoc, path: Path) -> Path:
@@ -202,7 +201,8 @@ def _facts_table(document: DocxDocument, facts: tuple[tuple[str, str], ...]) -> 
         row, column = divmod(index, 2)
         cells = table.rows[row].cells
         _text(cells[column * 2].paragraphs[0], label, bold=True, colour=MUTED)
-        colour = _HEALTH_COLOURS.get(value) if label == "Health" else None
+        health = fact_health(label, value)
+        colour = _HEALTH_COLOURS[health] if health is not None else None
         value_cell = cells[column * 2 + 1]
         if index == len(facts) - 1 and column == 0:
             value_cell = value_cell.merge(cells[3])  # a last fact alone on its row gets the full width
@@ -227,11 +227,7 @@ def _table(document: DocxDocument, model: Table, *, alert_last_column: bool) -> 
     for row, values in zip(table.rows[1:], model.rows, strict=True):
         _keep_row_together(row)
         for column, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-            colour = None
-            if (alert_last_column and column == last) or _LATE.match(value) or value == NEEDS_OWNER:
-                colour = ALERT
-            elif value.startswith("Done ✓"):
-                colour = GOOD
+            colour = ALERT if alert_last_column and column == last else _TONE_COLOURS.get(cell_tone(value))
             _text(cell.paragraphs[0], value, size=TABLE_PT, colour=colour)
 
 

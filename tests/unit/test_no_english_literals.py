@@ -1,0 +1,160 @@
+"""No English literals on buyer-facing code paths (issue 14): every word a buyer reads comes from a
+message catalog (``map_workspace/catalogs/<lang>/*.toml``), so a Japanese plan is Japanese
+throughout and a third language is a catalog, not code.
+
+The test parses each module of ``BUYER_FACING`` (ast) and fails on a string literal that looks like
+English words — two words or more ("Needs owner", f"{n} days late"), or one capitalised word
+("Overdue") — unless it is a docstring, the message of an exception (errors are the seller's, in
+English), a regular expression (``re.compile(...)``), inside a function only the seller sees
+(``SELLER_ONLY``), or a technical string of
+``ALLOWED`` (font and style names, mail headers...). Identifiers, keys, format codes, URLs, CSS and
+API field names have no spaces and never look like words to it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: The modules a buyer reads the output of. Add a module here once its words come from a catalog
+#: (the sheet's and the findings' modules join as their work lands).
+BUYER_FACING: tuple[str, ...] = (
+    "map_workspace/summary.py",
+    "map_workspace/backends/local/docx_summary.py",
+    "map_workspace/backends/google/docs_summary.py",
+    "map_workspace/domain/agenda.py",
+    "map_workspace/agenda_doc.py",
+    "map_workspace/messages.py",
+)
+
+#: Functions (and methods, "Class.method") of a buyer-facing module whose words only the seller
+#: reads: the seller's digest and its Slack message stay English.
+SELLER_ONLY: dict[str, frozenset[str]] = {
+    "map_workspace/messages.py": frozenset({"plan_facts", "digest_findings", "slack_message"}),
+}
+
+#: Strings that look like words but are names a program reads: fonts, Word styles, mail headers.
+ALLOWED: frozenset[str] = frozenset({
+    "Calibri", "Noto Sans CJK JP", "Normal", "Heading 2",  # fonts and Word's style names
+    "From", "To", "Subject", "Reply-To", "Message-ID",  # mail headers
+})
+
+_WORD = r"[A-Za-z][a-z]+"
+#: Two words apart by a space ("Needs owner", "days late", "as of" — not "sans-serif" or
+#: "google-apps"), or a capitalised word alone ("Overdue", "Done ✓").
+_ENGLISH = re.compile(rf"\b{_WORD}\b[,;:]?\s+[·—–]?\s*\b[A-Za-z]+\b|^\s*[A-Z][a-z]{{2,}}\b[^A-Za-z]*$")
+#: Calls whose string arguments are patterns a program reads, not words: ``re.compile(...)``...
+_PATTERN_CALLS = frozenset({"compile", "search", "match", "fullmatch", "sub", "findall", "split"})
+
+
+def looks_english(text: str) -> bool:
+    """Whether ``text`` reads as English words to a person (placeholders ``{name}`` aside)."""
+    if text.strip() in ALLOWED:
+        return False
+    words = re.sub(r"\{[^{}]*\}", " ", text)
+    return bool(_ENGLISH.search(words))
+
+
+def english_literals(source: str, seller_only: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
+    """(line, text) of every string literal in ``source`` that looks like English words, outside
+    docstrings, exception messages and the functions ``seller_only`` names."""
+    tree = ast.parse(source)
+    skipped: set[int] = set()  # id() of nodes not to look into
+
+    def skip(node: ast.AST) -> None:
+        skipped.update(id(inner) for inner in ast.walk(node))
+
+    def visit(node: ast.AST, scope: tuple[str, ...]) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = scope
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                inner = (*scope, child.name)
+                if child.name in seller_only or ".".join(inner) in seller_only:
+                    skip(child)
+                body = child.body
+                if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                    skip(body[0])  # the docstring
+            elif isinstance(child, ast.Raise):
+                skip(child)
+            elif (isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute)
+                  and isinstance(child.func.value, ast.Name) and child.func.value.id == "re"
+                  and child.func.attr in _PATTERN_CALLS):
+                skip(child)  # a regular expression
+            visit(child, inner)
+
+    module_doc = tree.body[0] if tree.body else None
+    if isinstance(module_doc, ast.Expr) and isinstance(module_doc.value, ast.Constant):
+        skip(module_doc)
+    visit(tree, ())
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
+                           for v in node.values)
+            skip(node)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        else:
+            continue
+        if looks_english(text):
+            found.append((node.lineno, text))
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("module", BUYER_FACING)
+def test_a_buyer_facing_module_has_no_english_literals(module):
+    source = (ROOT / module).read_text(encoding="utf-8")
+    found = english_literals(source, SELLER_ONLY.get(module, frozenset()))
+    assert not found, (f"{module}: English words in code a buyer reads; put them in "
+                       f"map_workspace/catalogs/<lang>/*.toml: {found}")
+
+
+def test_the_scan_finds_english_in_a_small_source():
+    source = '''
+"""A module docstring: English is fine here."""
+KEY = "next_steps"
+URL = "https://example.com/a-b?c=d"
+STYLE = "font-family:sans-serif;margin:0 0 6px"
+FONT = "Calibri"
+TITLE = "Where we are"
+ALONE = "Overdue"
+
+
+def late(days):
+    """Docstrings are for people reading code."""
+    if days < 0:
+        raise ValueError(f"days must not be negative, got {days}")
+    return f"{days} days late"
+
+
+def words(say):
+    return say("summary.where.title", day="2026-05-15")
+
+
+LEAD = re.compile(r"champion|account exec")
+
+
+def digest():
+    return "Seller only words"
+'''
+    found = english_literals(source, frozenset({"digest"}))
+    assert [text for _, text in found] == ["Where we are", "Overdue", "{} days late"]
+    assert [line for line, _ in found] == [7, 8, 15]
+    assert english_literals('NAME = "Done ✓"\n') == [(1, "Done ✓")]
+
+
+@pytest.mark.parametrize(("text", "english"), [
+    ("Needs owner", True), ("+{count} more in the plan", True), ("Done ✓", True), ("Progress", True),
+    ("担当者未定", False), ("{count}日遅れ", False), ("summary.columns.what", False), ("w:eastAsia", False),
+    ("application/vnd.google-apps.document", False), ("T-", False), (" · ", False), ("utf-8", False),
+    ("NORMAL_TEXT", False), ("Noto Sans CJK JP", False), ("checkin-", False), ("%Y-%m-%d", False),
+])
+def test_what_looks_english(text, english):
+    assert looks_english(text) is english
