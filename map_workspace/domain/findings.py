@@ -503,10 +503,11 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
                  "When the plan is created",
                  message="The decision date {decision} {available:leaves}, but the {template} template plans "
                          "{needed}: dates were compressed by {shortfall:days}.",
-                 hint="Agree realistic dates with the buyer, or move the decision date later: "
-                      "mapws replan PLAN --decision-date DATE.",
+                 hint="The earliest decision date the {template} template fits is {earliest}: agree it with "
+                      "the buyer (mapws replan PLAN --decision-date {earliest}), or agree realistic dates for "
+                      "the compressed items.",
                  example={"decision": "2026-03-20", "available": 14, "template": "enterprise", "needed": 54,
-                          "shortfall": 40}),
+                          "shortfall": 40, "earliest": "2026-05-15"}),
          }),
     Rule("schedule.buffer", HEALTH, INFO,
          "The plan keeps {days:days} of buffer between its last item ({last}) and the decision on {decision}.",
@@ -515,7 +516,18 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "days; the time left between the last item before the decision and the decision milestone is "
          "this buffer. It absorbs slips before the decision date is at risk.",
          "the plan's buffer before the decision (when it is created)",
-         {"days": 12, "last": "2027-03-12", "decision": "2027-03-31"}),
+         {"days": 12, "last": "2027-03-12", "decision": "2027-03-31"},
+         variants={
+             "chain": Variant(
+                 "When the plan is created from a template with an approval chain",
+                 message="The plan keeps {days:days} of buffer between its last item before the approval "
+                         "chain ({last}) and the chain's first step, {first} on {starts}; the chain then runs "
+                         "to the decision on {decision}.",
+                 hint="Keep the buffer for what slips before the chain starts; 'mapws replan' moves a date "
+                      "and its dependents.",
+                 example={"days": 12, "last": "2027-01-08", "first": "稟議起案", "starts": "2027-01-27",
+                          "decision": "2027-02-26"}),
+         }),
     Rule("schedule.decision_closed", HEALTH, W,
          "The decision date is {day}, {why}: it is kept as given.",
          "Check the date with the buyer; a decision on a working day is easier to keep.",

@@ -1,0 +1,200 @@
+"""The ringi chain as a first-class pattern (issue 14): ``create`` lays the approval chain of the
+ja-enterprise template out backward from the decision date (稟議起案 → 課長承認 → 部長承認 → 合議 ×3 →
+経営会議 on its meeting day → 決裁), the discovery and validation work forward from today, and says
+when the chain does not fit, naming the earliest decision that does."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from map_workspace import app
+from map_workspace.config import Config
+from map_workspace.domain.calendar import (
+    MeetingDays,
+    WorkCalendar,
+    add_business_days,
+    business_days_between,
+    previous_business_day,
+)
+from map_workspace.domain.model import Person, Severity
+from map_workspace.domain.scheduling import earliest_decision, schedule_forward
+from map_workspace.domain.templates import check_template_data
+from map_workspace.template_files import load_template
+from map_workspace.workdays import build_calendar
+
+CHAMPION = Person("田中 太郎", "taro@acme.example")
+PEOPLE = {
+    "buyer.champion": CHAMPION,
+    "buyer.decision_maker": Person("山本 花子", "hanako@acme.example"),
+    "buyer.manager": Person("佐藤 一郎", "ichiro@acme.example"),
+    "buyer.director": Person("鈴木 次郎", "jiro@acme.example"),
+    "seller.ae": Person("Sam Rivera", "sam@seller.example"),
+}
+CHAIN = ("ringi_draft", "manager_approval", "director_approval", "council_legal", "council_it", "council_finance",
+         "board_meeting")
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_template("ja-enterprise")
+
+
+@pytest.fixture(scope="module")
+def calendar() -> WorkCalendar:
+    return build_calendar(["JP"], ["12-29..01-03"], years=range(2025, 2029))
+
+
+def by_key(schedule, template) -> dict:
+    items = {i.activity: i for i in schedule.items}
+    return {a.key: items[a.activity] for a in template.activities}
+
+
+def lead(template, key: str) -> int:
+    return template.activity(key).lead_days
+
+
+def test_the_template_marks_the_approval_chain(template):
+    assert {a.key for a in template.activities if a.approval_chain} == set(CHAIN)
+
+
+def test_the_chain_is_laid_out_backward_from_the_decision(template, calendar):
+    """Decision Fri 2027-02-26: the 4th Tuesday (02-23) is 天皇誕生日, so the board sits on the 2nd
+    Tuesday (02-09), the last meeting that leaves 決裁 its lead time; each step before it its lead
+    time before the next; discovery starts at once and the buffer sits before 稟議起案."""
+    start, decision = date(2026, 10, 1), date(2027, 2, 26)
+    schedule = schedule_forward(template, decision, start, PEOPLE, holidays=calendar)
+    items = by_key(schedule, template)
+    assert items["decision"].due == decision
+    board = items["board_meeting"].due
+    latest = add_business_days(previous_business_day(decision, calendar), -lead(template, "decision"), calendar)
+    assert board == MeetingDays.parse("2nd and 4th Tue").previous_on_or_before(latest, calendar) == date(2027, 2, 9)
+    councils = {items[k].due for k in ("council_legal", "council_it", "council_finance")}
+    assert councils == {add_business_days(board, -lead(template, "board_meeting"), calendar)}
+    council = councils.pop()
+    director = items["director_approval"].due
+    assert director == min(add_business_days(council, -lead(template, k), calendar)
+                           for k in ("council_legal", "council_it", "council_finance"))
+    manager = items["manager_approval"].due
+    assert manager == add_business_days(director, -lead(template, "director_approval"), calendar)
+    draft = items["ringi_draft"].due
+    assert draft == add_business_days(manager, -lead(template, "manager_approval"), calendar)
+    # The work before the chain starts now, not weeks later: the kick-off within a week.
+    assert items["kickoff"].due <= date(2026, 10, 8)
+    documents = items["ringi_documents"].due
+    assert documents < date(2026, 12, 1) < draft
+    buffer = business_days_between(add_business_days(documents, lead(template, "ringi_draft"), calendar), draft,
+                                   calendar)
+    assert schedule.buffer_days == buffer > 20 and schedule.shortfall_days == 0
+    (found,) = schedule.findings
+    assert found.code == "schedule.buffer" and found.severity is Severity.INFO
+    assert found.message == (
+        f"The plan keeps {buffer} business days of buffer between its last item before the approval chain "
+        f"({documents.isoformat()}) and the chain's first step, 稟議起案 on {draft.isoformat()}; the chain then runs "
+        f"to the decision on 2027-02-26.")
+    assert items["ringi_draft"].notes.startswith(f"Buffer: {buffer} business days kept before this step")
+    assert not items["decision"].notes
+
+
+def test_the_board_sits_on_the_fourth_tuesday_when_it_is_a_working_day(template, calendar):
+    schedule = schedule_forward(template, date(2027, 3, 26), date(2026, 10, 1), PEOPLE, holidays=calendar)
+    assert by_key(schedule, template)["board_meeting"].due == date(2027, 3, 23)
+
+
+def test_the_chain_steps_over_the_year_end_closure_and_new_year_holidays(template, calendar):
+    """Decision Fri 2027-01-15: the board on Tue 01-12 (2nd Tuesday), the councils before 成人の日
+    (Mon 01-11), and the approvals back across the 12/29-1/3 closure."""
+    schedule = schedule_forward(template, date(2027, 1, 15), date(2026, 9, 1), PEOPLE, holidays=calendar)
+    items = by_key(schedule, template)
+    assert items["board_meeting"].due == date(2027, 1, 12)
+    assert items["council_legal"].due == date(2027, 1, 7)
+    assert items["director_approval"].due == date(2026, 12, 23)  # Jan 6, 5, 4, Dec 28, 25, 24, 23
+    for item in schedule.items:
+        assert calendar.is_working_day(item.due), (item.activity, item.due)
+
+
+def test_a_chain_that_does_not_fit_names_the_earliest_decision(template, calendar):
+    """From Thu 2026-12-03 the plan cannot reach 決裁 by 2027-02-26 (what README's example used to do):
+    the rep is told by how much and the first decision date that fits, and that date does fit."""
+    start = date(2026, 12, 3)
+    schedule = schedule_forward(template, date(2027, 2, 26), start, PEOPLE, holidays=calendar)
+    (found,) = [f for f in schedule.findings if f.code == "schedule.compressed"]
+    earliest = earliest_decision(template, start, calendar)
+    assert schedule.shortfall_days > 0
+    assert found.hint.startswith(f"The earliest decision date the ja-enterprise template fits is {earliest}:")
+    assert f"mapws replan PLAN --decision-date {earliest.isoformat()}" in found.hint
+    fits = schedule_forward(template, earliest, start, PEOPLE, holidays=calendar)
+    assert fits.shortfall_days == 0 and not [f for f in fits.findings if f.code == "schedule.compressed"]
+    items = by_key(fits, template)
+    assert MeetingDays.parse("2nd and 4th Tue").sits_on(items["board_meeting"].due)
+    day_before = previous_business_day(earliest - timedelta(days=1), calendar)
+    assert schedule_forward(template, day_before, start, PEOPLE, holidays=calendar).shortfall_days > 0
+
+
+def test_stakeholders_and_owners_carry_the_ringi_roles(template, calendar):
+    schedule = schedule_forward(template, date(2027, 2, 26), date(2026, 10, 1), PEOPLE, holidays=calendar)
+    roles = {s.name: s.role for s in schedule.stakeholders}
+    assert "起案者" in roles["田中 太郎"] and roles["山本 花子"] == "決裁者"
+    assert roles["佐藤 一郎"].startswith("承認者") and roles["鈴木 次郎"].startswith("承認者")
+    items = by_key(schedule, template)
+    assert items["ringi_draft"].owner == "田中 太郎"
+    assert items["manager_approval"].owner == "佐藤 一郎" and items["director_approval"].owner == "鈴木 次郎"
+    assert items["board_meeting"].owner == items["decision"].owner == "山本 花子"
+    assert items["council_legal"].owner == ""  # nobody named for 法務 yet: flagged, not a role name
+
+
+NOW = datetime(2026, 10, 1, 9, 0, tzinfo=timezone(timedelta(hours=9)))
+
+
+def _created(decision: date, tmp_path, **config):
+    request = app.CreateRequest("基幹システム刷新", decision, [CHAMPION], [PEOPLE["seller.ae"]],
+                                roles={k: v for k, v in PEOPLE.items() if k.startswith("buyer.") and v != CHAMPION},
+                                template="ja-enterprise")
+    settings = Config(backend="local", dir=tmp_path, locale="ja_JP", timezone="Asia/Tokyo", today=NOW.date(),
+                      **config)
+    return app.build_new_plan(request, settings, NOW.date(), NOW)
+
+
+@pytest.mark.parametrize(("decision", "config", "warned"), [
+    (date(2027, 4, 9), {}, True),  # the template's April year, four weeks
+    (date(2027, 4, 30), {}, False),
+    (date(2027, 3, 31), {}, False),
+    (date(2027, 4, 30), {"budget_release_weeks": 6}, True),
+    (date(2027, 4, 9), {"fiscal_year_start": 1}, False),  # the config's January year overrides April
+    (date(2027, 1, 22), {"fiscal_year_start": 1}, True),
+])
+def test_create_warns_of_a_decision_early_in_the_fiscal_year(tmp_path, decision, config, warned):
+    created = _created(decision, tmp_path, **config)
+    fiscal = [f for f in created.findings if f.code == "schedule.fiscal_year_start"]
+    assert bool(fiscal) is warned
+
+
+def test_create_schedules_on_the_japanese_calendar_by_default(tmp_path, calendar):
+    created = _created(date(2027, 2, 26), tmp_path)
+    assert created.schedule.regions == ("JP",) and created.schedule.closures == ("12-29..01-03",)
+    assert all(calendar.is_working_day(i.due) for i in created.plan.items)
+    board = next(i for i in created.plan.items if i.activity == "経営会議")
+    assert board.due == date(2027, 2, 9)
+
+
+def _template(**chain_flags) -> dict:
+    def activity(key, *deps, **extra):
+        return {"key": key, "type": "Milestone", "activity": key, "side": "Buyer", "owner_role": "buyer.champion",
+                "duration_days": 1, "depends_on": list(deps), **extra}
+
+    return {
+        "description": "d", "goals": {k: "x" for k in ("mutual", "buyer", "seller", "success_criteria", "cadence")},
+        "roles": [{"key": "buyer.champion", "side": "Buyer", "title": "起案者"}],
+        "activities": [activity("prep"), activity("draft", "prep", **chain_flags.get("draft", {})),
+                       activity("side_task", "draft"), activity("decision", "draft", decision=True)],
+    }
+
+
+def test_a_chain_step_must_lead_into_the_decision_through_the_chain():
+    assert check_template_data(_template()) == []
+    problems = check_template_data(_template(draft={"approval_chain": True}))
+    assert problems == ["activity 'draft': approval_chain = true, but activity 'side_task' depends on it without "
+                        "being part of the chain: the chain runs into the decision (mark them approval_chain too)"]
+    assert check_template_data(_template(draft={"approval_chain": "yes"}))[0] == (
+        "activity 'draft': approval_chain must be true or false, got 'yes'")
