@@ -64,6 +64,9 @@ class Schedule:
     start: date
     #: Business days of slack between the last item before the decision and the decision.
     buffer_days: int = 0
+    #: The IDs of the approval chain's steps, and the meeting days of the items that sit on them.
+    chain: tuple[str, ...] = ()
+    meetings: tuple[tuple[str, str], ...] = ()
 
 
 #: The kick-off (an item with no prerequisite) is due within this many business days of the start.
@@ -340,6 +343,8 @@ def _schedule(
         findings=(),
         shortfall_days=0,
         start=start,
+        chain=tuple(ids[a.key] for a in in_date_order if a.approval_chain and not a.decision),
+        meetings=tuple((ids[a.key], a.meeting) for a in in_date_order if a.meeting),
     )
 
 

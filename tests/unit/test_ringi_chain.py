@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from map_workspace import app
+from map_workspace.changes import apply_in_memory
 from map_workspace.config import Config
 from map_workspace.domain.calendar import (
     MeetingDays,
@@ -21,6 +22,9 @@ from map_workspace.domain.calendar import (
 from map_workspace.domain.model import Person, Severity
 from map_workspace.domain.scheduling import earliest_decision, schedule_forward
 from map_workspace.domain.templates import check_template_data
+from map_workspace.plan_edits import plan_replan
+from map_workspace.reading import read_plan
+from map_workspace.sync import Settings
 from map_workspace.template_files import load_template
 from map_workspace.workdays import build_calendar
 
@@ -198,3 +202,67 @@ def test_a_chain_step_must_lead_into_the_decision_through_the_chain():
                         "being part of the chain: the chain runs into the decision (mark them approval_chain too)"]
     assert check_template_data(_template(draft={"approval_chain": "yes"}))[0] == (
         "activity 'draft': approval_chain must be true or false, got 'yes'")
+
+
+# --- replan keeps the chain and the board's meeting days --------------------------------------------
+
+REPLAN_DAY = date(2026, 11, 2)
+REPLAN_NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone(timedelta(hours=9)))
+
+
+@pytest.fixture(scope="module")
+def ja_plan(tmp_path_factory):
+    return _created(date(2027, 2, 26), tmp_path_factory.mktemp("ja")).snapshot
+
+
+def _replanned(snapshot, **asked):
+    # The rep's config knows no Japanese holiday: the plan's own calendar (its meta) is what counts.
+    r = plan_replan(snapshot, REPLAN_DAY, now=REPLAN_NOW, settings=Settings(holidays=frozenset()), **asked)
+    after = apply_in_memory(snapshot, r.changes)
+    return r, {i.activity: i for i in read_plan(after).plan.items}
+
+
+def _chain_dates(items) -> dict[str, date]:
+    return {a: items[a].due for a in ("稟議起案", "課長承認", "部長承認", "合議（法務）", "経営会議", "決裁")}
+
+
+def test_a_later_decision_lays_the_chain_out_again_with_the_board_on_its_meeting_day(ja_plan, template, calendar):
+    r, items = _replanned(ja_plan, decision=date(2027, 3, 26))
+    fresh = by_key(schedule_forward(template, date(2027, 3, 26), date(2026, 10, 1), PEOPLE, holidays=calendar),
+                   template)
+    assert _chain_dates(items) == {fresh[k].activity: fresh[k].due for k in
+                                   ("ringi_draft", "manager_approval", "director_approval", "council_legal",
+                                    "board_meeting", "decision")}
+    assert items["経営会議"].due == date(2027, 3, 23)
+    assert items["要件ヒアリング完了"].due == date(2026, 10, 14)  # the work before the chain keeps its dates
+    relaid = {m.activity: m.reason for m in r.moves}
+    assert relaid["経営会議"] == "approval chain laid out again from the decision"
+    assert not r.warnings
+
+
+def test_an_earlier_decision_brings_the_chain_forward_onto_an_earlier_meeting(ja_plan):
+    """Decision Fri 2027-01-29: the board on the 4th Tuesday, 01-26, back across the year-end closure."""
+    r, items = _replanned(ja_plan, decision=date(2027, 1, 29))
+    assert items["経営会議"].due == date(2027, 1, 26)
+    dates = list(_chain_dates(items).values())
+    assert dates == sorted(dates) and dates[-1] == date(2027, 1, 29)
+    assert not [w for w in r.warnings if "Still due after the decision" in w]
+
+
+def test_a_decision_too_close_for_the_chain_says_so(ja_plan):
+    r, items = _replanned(ja_plan, decision=date(2026, 11, 20))
+    assert any(w.startswith("The approval chain does not fit before the decision on 2026-11-20") for w in r.warnings)
+    assert all(d >= REPLAN_DAY for d in _chain_dates(items).values())  # never a date in the past
+
+
+def test_a_slip_into_the_chain_moves_the_board_to_its_next_meeting_day(ja_plan):
+    """合議（法務） slips a week past the board's lead time: the board moves to the next 2nd or 4th
+    Tuesday that keeps its two days, never to the Thursday after."""
+    items = {i.activity: i for i in read_plan(ja_plan).plan.items}
+    council = items["合議（法務）"]
+    r, moved = _replanned(ja_plan, item_id=council.id, due=date(2027, 2, 12))
+    assert moved["経営会議"].due == date(2027, 3, 9)  # 02-16 + 2 → 02-18; 02-23 is a holiday; 03-09
+    board = next(m for m in r.moves if m.activity == "経営会議")
+    assert board.reason.endswith("on the next meeting day")
+    assert moved["決裁"].due == date(2027, 3, 11)
+    assert any("--decision-date 2027-03-11" in w for w in r.warnings)
