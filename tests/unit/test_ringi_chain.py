@@ -24,9 +24,10 @@ from map_workspace.domain.scheduling import earliest_decision, schedule_forward
 from map_workspace.domain.templates import check_template_data
 from map_workspace.plan_edits import plan_replan
 from map_workspace.reading import read_plan
-from map_workspace.sync import Settings
+from map_workspace.sync import Settings, plan_sync
 from map_workspace.template_files import load_template
 from map_workspace.workdays import build_calendar
+from tests.unit.snapshot_edit import SnapshotEditor
 
 CHAMPION = Person("田中 太郎", "taro@acme.example")
 PEOPLE = {
@@ -266,3 +267,55 @@ def test_a_slip_into_the_chain_moves_the_board_to_its_next_meeting_day(ja_plan):
     assert board.reason.endswith("on the next meeting day")
     assert moved["決裁"].due == date(2027, 3, 11)
     assert any("--decision-date 2027-03-11" in w for w in r.warnings)
+
+
+# --- what a Japanese buyer types, read by the sync of a ja plan (issue 14's Dates and Names) ------
+
+SYNC_DAY = date(2026, 10, 5)
+
+
+def _synced_edits(snapshot, edits):
+    editor = SnapshotEditor(snapshot)
+    for item_id, key, value in edits:
+        editor.set(item_id, key, value)
+    edited = editor.snapshot
+    synced = plan_sync(edited, SYNC_DAY, now=REPLAN_NOW, settings=Settings(default_locale="ja_JP"))
+    return synced, {i.id: i for i in read_plan(edited, default_locale="ja_JP", today=SYNC_DAY).plan.items}
+
+
+@pytest.mark.parametrize("typed", [
+    "12/10", "12月10日", "１２月１０日", "令和9年5月14日", "R9.5.14", "２０２７／０５／１４",
+    "2027年5月14日", "2027年5月14日(金)", "R9/5/14", "令和９年５月１４日",
+])
+def test_a_japanese_date_is_read_in_a_ja_plan(ja_plan, typed):
+    """Without a year, the date nearest the day it is read (12/10 in October 2026: 2026-12-10)."""
+    item_id = next(i.id for i in read_plan(ja_plan).plan.items if i.activity == "導入計画の策定")
+    synced, items = _synced_edits(ja_plan, [(item_id, "due", typed)])
+    expected = date(2026, 12, 10) if "10" in typed or "１０" in typed else date(2027, 5, 14)
+    assert items[item_id].due == expected
+    assert not [f for f in synced.findings if f.code.startswith("date.") and f.id == item_id]
+
+
+@pytest.mark.parametrize(("typed", "code"), [
+    ("田中様", None), ("田中 さん", None), ("田中　さん", None), ("田中太郎", None), ("田中 太郎 様", None),
+    ("情報システム部", "owner.group"), ("経理課", "owner.group"), ("法務チーム", "owner.group"),
+    ("関係者各位", "owner.group"), ("全員", "owner.group"), ("担当者", "owner.group"),
+    ("未定", "owner.missing"),
+])
+def test_a_japanese_owner_is_read_in_a_ja_plan(ja_plan, typed, code):
+    item_id = next(i.id for i in read_plan(ja_plan).plan.items if i.activity == "合議（法務）")
+    synced, _ = _synced_edits(ja_plan, [(item_id, "owner", typed)])
+    owner = sorted(f.code for f in synced.findings if f.id == item_id and f.code.startswith("owner."))
+    assert owner == ([code] if code else [])
+
+
+def test_a_family_name_two_people_share_is_asked_about(tmp_path):
+    request = app.CreateRequest("基幹システム刷新", date(2027, 2, 26), [CHAMPION], [PEOPLE["seller.ae"]],
+                                roles={"buyer.legal": Person("田中 次郎", "jiro.tanaka@acme.example")},
+                                template="ja-enterprise")
+    settings = Config(backend="local", dir=tmp_path, locale="ja_JP", timezone="Asia/Tokyo", today=NOW.date())
+    snapshot = app.build_new_plan(request, settings, NOW.date(), NOW).snapshot
+    item_id = next(i.id for i in read_plan(snapshot).plan.items if i.activity == "課長承認")
+    for typed, code in (("田中様", ["owner.ambiguous"]), ("田中 さん", ["owner.ambiguous"]), ("田中太郎", [])):
+        synced, _ = _synced_edits(snapshot, [(item_id, "owner", typed)])
+        assert sorted(f.code for f in synced.findings if f.id == item_id and f.code.startswith("owner.")) == code
