@@ -5,9 +5,12 @@ when the chain does not fit, naming the earliest decision that does."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from map_workspace import app
 from map_workspace.changes import apply_in_memory
@@ -21,7 +24,7 @@ from map_workspace.domain.calendar import (
 )
 from map_workspace.domain.model import Person, Severity
 from map_workspace.domain.scheduling import earliest_decision, schedule_forward
-from map_workspace.domain.templates import check_template_data
+from map_workspace.domain.templates import check_template_data, template_from_dict
 from map_workspace.plan_edits import plan_replan
 from map_workspace.reading import read_plan
 from map_workspace.sync import Settings, plan_sync
@@ -319,3 +322,74 @@ def test_a_family_name_two_people_share_is_asked_about(tmp_path):
     for typed, code in (("田中様", ["owner.ambiguous"]), ("田中 さん", ["owner.ambiguous"]), ("田中太郎", [])):
         synced, _ = _synced_edits(snapshot, [(item_id, "owner", typed)])
         assert sorted(f.code for f in synced.findings if f.id == item_id and f.code.startswith("owner.")) == code
+
+
+# --- random templates with an approval chain ---------------------------------------------------------
+
+@st.composite
+def chained_templates(draw):
+    """Random work before the chain, a random approval chain (serial and parallel steps, one perhaps
+    on meeting days) that runs into the decision, and perhaps items after it."""
+    activities: list[dict] = []
+
+    def add(key, deps, **extra):
+        activities.append({"key": key, "type": "Milestone", "activity": key, "side": "Buyer",
+                           "owner_role": "buyer.champion", "duration_days": draw(st.integers(0, 6)),
+                           "buffer_days": draw(st.integers(0, 3)), "depends_on": deps, **extra})
+
+    pre = [f"p{n}" for n in range(draw(st.integers(0, 5)))]
+    for n, key in enumerate(pre):
+        add(key, draw(st.lists(st.sampled_from(pre[:n]), unique=True, max_size=2)) if n else [])
+    steps = [f"c{n}" for n in range(draw(st.integers(1, 5)))]
+    for n, key in enumerate(steps):
+        earlier = steps[:n] or pre
+        add(key, draw(st.lists(st.sampled_from(earlier), unique=True, min_size=1, max_size=2)) if earlier else [],
+            approval_chain=True)
+    sinks = [k for k in steps if not any(k in a["depends_on"] for a in activities)]
+    board = draw(st.sampled_from([*steps, ""]))
+    if board:
+        next(a for a in activities if a["key"] == board)["meeting"] = draw(
+            st.sampled_from(["Tue", "2nd and 4th Tue", "last Fri", "1st Mon"]))
+    add("decision", sinks, decision=True)
+    for n in range(draw(st.integers(0, 2))):
+        add(f"f{n}", ["decision"])
+    data = _template()
+    data["activities"] = activities
+    return template_from_dict(data, "chained")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    template=chained_templates(),
+    today=st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+    days_ahead=st.integers(1, 150),
+    holiday_offsets=st.frozensets(st.integers(-80, 160), max_size=8),
+)
+def test_random_chains_end_at_the_decision_and_keep_every_lead_time(template, today, days_ahead, holiday_offsets):
+    decision = today + timedelta(days=days_ahead)
+    holidays = frozenset(today + timedelta(days=offset) for offset in holiday_offsets)
+    schedule = schedule_forward(template, decision, today, {}, holidays=holidays)
+    items = by_key(schedule, template)
+    anchor = previous_business_day(decision, holidays)
+    assert items[template.decision.key].due == decision
+    compressed = [f for f in schedule.findings if f.code == "schedule.compressed"]
+    if compressed:
+        (earliest,) = re.findall(r"--decision-date (\d{4}-\d{2}-\d{2})", compressed[0].hint)
+        assert date.fromisoformat(earliest) > decision
+        return
+    assert schedule.buffer_days >= 0
+    for a in template.activities:
+        item = items[a.key]
+        assert item.due >= today
+        for dep in a.depends_on:
+            due = anchor if a.key == template.decision.key else item.due
+            assert business_days_between(items[dep].due, due, holidays) >= a.lead_days, (dep, a.key)
+        if a.meeting:
+            assert MeetingDays.parse(a.meeting).sits_on(item.due) and item.due not in holidays
+        if a.approval_chain:  # as late as the next steps allow: the last (meeting) day that keeps them
+            later = [b for b in template.activities if a.key in b.depends_on]
+            latest = min(add_business_days(anchor if b.decision else items[b.key].due, -b.lead_days, holidays)
+                         for b in later)
+            if a.meeting:
+                latest = MeetingDays.parse(a.meeting).previous_on_or_before(latest, holidays)
+            assert item.due == previous_business_day(latest, holidays), a.key
