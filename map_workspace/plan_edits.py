@@ -24,9 +24,11 @@ from map_workspace.domain.replanning import (
     Move,
     chain_from_meta,
     due_after_decision,
+    earliest_chain_decision,
     non_working_day,
     propagate,
     relay_chain,
+    too_early,
 )
 from map_workspace.domain.rules import decision_item
 from map_workspace.domain.templates import RoleSpec
@@ -101,11 +103,14 @@ def plan_replan(snapshot: Snapshot, today: date, *, item_id: str = "", due: date
     if decision is not None and chain:  # the ringi chain keeps its place before the decision
         relaid = relay_chain(plan, seed, decision, chain, meetings=meetings, holidays=calendar)
         soonest = next_business_day(today, calendar)
-        early = [m.id for m in relaid if m.after < soonest]
+        early = too_early(plan, relaid, chain, soonest, calendar)
         if early:
+            fits = earliest_chain_decision(plan, seed, decision, chain, soonest, meetings=meetings, holidays=calendar)
             warnings.append(f"The approval chain does not fit before the decision on {decision.isoformat()}: "
-                            f"{', '.join(early)} would be due before today and stay on {soonest.isoformat()}. "
-                            f"Agree a later decision date with the buyer.")
+                            f"{', '.join(early)} would be due before today or sooner than the work before it "
+                            f"allows (none is moved before {soonest.isoformat()}). The earliest decision date the "
+                            f"chain fits is {fits.isoformat()}: agree it with the buyer "
+                            f"(mapws replan {slug} --decision-date {fits.isoformat()}).")
         moves += tuple(replace(m, after=max(m.after, soonest)) for m in relaid)
     writes = _due_writes(reading, plan, moves)
     reasons = {(m.id, "Due"): f"{REPLANNED}: {m.reason}" for m in moves}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from map_workspace.domain.calendar import (
     MeetingDays,
@@ -160,6 +160,35 @@ def relay_chain(plan: Plan, decision_id: str, decision: date, chain: Collection[
             if due != step.due:
                 moves.append(Move(step_id, step.activity, step.due, due, CHAIN_RELAID))
     return tuple(sorted(moves, key=lambda m: (m.after, m.id)))
+
+
+def too_early(plan: Plan, moves: Sequence[Move], chain: Collection[str], soonest: date,
+              holidays: Collection[date] = frozenset()) -> tuple[str, ...]:
+    """The IDs of the chain's moved steps that land before ``soonest`` (the first working day from today)
+    or sooner than their lead time after a prerequisite outside the chain (the work before it)."""
+    by_id = {i.id: i for i in plan.items if i.id}
+    early = []
+    for move in moves:
+        step = by_id[move.id]
+        outside = [by_id[d].due for d in step.depends_on if d in by_id and d not in chain and by_id[d].due]
+        floor = max([soonest, *(add_business_days(d, step.lead_days, holidays) for d in outside if d)])
+        if move.after < floor:
+            early.append(move.id)
+    return tuple(early)
+
+
+def earliest_chain_decision(plan: Plan, decision_id: str, decision: date, chain: Collection[str], soonest: date, *,
+                            meetings: Mapping[str, MeetingDays] | None = None,
+                            holidays: Collection[date] = frozenset()) -> date:
+    """The first working day from ``decision`` on which the approval chain, laid out again backward
+    from it (:func:`relay_chain`), fits after today and the work before it (:func:`too_early`)."""
+    day = decision
+    for _ in range(366):
+        moves = relay_chain(plan, decision_id, day, chain, meetings=meetings, holidays=holidays)
+        if not too_early(plan, moves, chain, soonest, holidays):
+            return day
+        day = next_business_day(day + timedelta(days=1), holidays)
+    return day
 
 
 def _movable(item: Item) -> bool:

@@ -253,10 +253,19 @@ def test_an_earlier_decision_brings_the_chain_forward_onto_an_earlier_meeting(ja
     assert not [w for w in r.warnings if "Still due after the decision" in w]
 
 
-def test_a_decision_too_close_for_the_chain_says_so(ja_plan):
+def test_a_decision_too_close_for_the_chain_says_so(ja_plan, calendar):
     r, items = _replanned(ja_plan, decision=date(2026, 11, 20))
-    assert any(w.startswith("The approval chain does not fit before the decision on 2026-11-20") for w in r.warnings)
+    (warning,) = [w for w in r.warnings if w.startswith("The approval chain does not fit before the decision on "
+                                                        "2026-11-20")]
     assert all(d >= REPLAN_DAY for d in _chain_dates(items).values())  # never a date in the past
+    (earliest,) = re.findall(r"--decision-date (\d{4}-\d{2}-\d{2})", warning)
+    fits, items = _replanned(ja_plan, decision=date.fromisoformat(earliest))
+    assert not [w for w in fits.warnings if "does not fit" in w]
+    documents = items["稟議資料の準備（見積書・導入効果・比較表）"].due
+    assert items["稟議起案"].due >= add_business_days(documents, items["稟議起案"].lead_days, calendar)
+    assert MeetingDays.parse("2nd and 4th Tue").sits_on(items["経営会議"].due)
+    late, _ = _replanned(ja_plan, decision=date.fromisoformat(earliest) - timedelta(days=1))
+    assert [w for w in late.warnings if "does not fit" in w]
 
 
 def test_a_slip_into_the_chain_moves_the_board_to_its_next_meeting_day(ja_plan):
