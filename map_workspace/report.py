@@ -112,6 +112,8 @@ def print_created(result: CreateResult, req: CreateRequest, *, dry_run: bool, as
     for f in result.findings:
         if f.code.startswith("schedule."):
             click.echo(f"  {'!' if f.severity.value != 'info' else '·'} {f.message}")
+            if f.severity.value != "info" and f.hint:  # what to do: the earliest decision that fits, …
+                click.echo(f"    → {f.hint}")
     unassigned: dict[str, list[str]] = {}
     for item in result.plan.items:
         if not item.owner:

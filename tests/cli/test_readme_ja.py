@@ -58,3 +58,15 @@ def test_the_japanese_example_shows_what_create_makes(tmp_path):
     assert f"keeps {buffer} business days of buffer" in result.output
     board = next(i for i in plan.items if i.activity == "経営会議")
     assert f"{board.id}  {board.due.isoformat()}  経営会議" in shown
+
+
+def test_create_tells_the_rep_the_earliest_decision_when_the_chain_does_not_fit(tmp_path):
+    """The README's example made two months later (Thu 2026-12-03): too close, and the rep reads
+    which decision date fits."""
+    env, args, _ = _example()
+    env = {**env, "MAPWS_TODAY": "2026-12-03", "MAPWS_DIR": str(tmp_path), "MAPWS_BACKEND": "local"}
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "dates were compressed by 9 business days" in result.output
+    assert ("    → The earliest decision date the ja-enterprise template fits is 2027-03-11: agree it with the buyer "
+            "(mapws replan PLAN --decision-date 2027-03-11)") in result.output
