@@ -280,6 +280,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     from map_workspace.catalog import plan_language
     from map_workspace.changes import HistoryEntry, StateRow, apply_in_memory
     from map_workspace.domain.model import Overview, Person, Plan, Side
+    from map_workspace.domain.replanning import chain_meta
     from map_workspace.domain.scheduling import fiscal_year_findings, schedule_backward, schedule_forward
     from map_workspace.render import render_plan
     from map_workspace.sync import META_GOAL_DIGESTS, META_TARGET, goal_digests, plan_sync
@@ -335,6 +336,7 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
             "decision_id": decision, "created": now.isoformat(timespec="seconds"),
             META_TARGET: req.decision.isoformat(), META_GOAL_DIGESTS: goal_digests(plan.overview),
             "start": schedule.start.isoformat(), "buffer_days": str(schedule.buffer_days),
+            **chain_meta(schedule.chain, schedule.meetings),
             **calendar_meta(calendar, years_around(start, req.decision))}
     snapshot = render_plan(plan, state, meta)
     lang = plan_language(meta)

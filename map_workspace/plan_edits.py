@@ -17,15 +17,20 @@ from map_workspace import history_words
 from map_workspace.catalog import plan_language
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, apply_in_memory
 from map_workspace.domain import parsing
+from map_workspace.domain.calendar import next_business_day
 from map_workspace.domain.model import Item, Person, Plan, Side, Stakeholder
 from map_workspace.domain.parsing import OwnerKind
 from map_workspace.domain.replanning import (
     ASKED_DECISION,
     ASKED_ITEM,
     Move,
+    chain_from_meta,
     due_after_decision,
+    earliest_chain_decision,
     non_working_day,
     propagate,
+    relay_chain,
+    too_early,
 )
 from map_workspace.domain.rules import decision_item
 from map_workspace.domain.templates import RoleSpec
@@ -99,10 +104,26 @@ def plan_replan(snapshot: Snapshot, today: date, *, item_id: str = "", due: date
             raise UsageError(f"The decision milestone {milestone.id} is already {milestone.status}.",
                              "A done decision keeps its date.")
         seed, new, reason = milestone.id, decision, ASKED_DECISION
-    day = non_working_day(new, settings.holidays)
+    calendar = before.calendar  # the plan's own (its meta), else the config's
+    day = non_working_day(new, calendar)
     if day:
         warnings.append(f"{seed} is now due on {day}, not a working day.")
-    moves = propagate(plan, seed, new, reason=reason, holidays=settings.holidays)
+    chain, meetings = chain_from_meta(snapshot.meta)
+    if seed in meetings and not meetings[seed].sits_on(new):
+        warnings.append(f"{seed} is now due on {new.isoformat()}, not one of its meeting days.")
+    moves = propagate(plan, seed, new, reason=reason, holidays=calendar, meetings=meetings)
+    if decision is not None and chain:  # the ringi chain keeps its place before the decision
+        relaid = relay_chain(plan, seed, decision, chain, meetings=meetings, holidays=calendar)
+        soonest = next_business_day(today, calendar)
+        early = too_early(plan, relaid, chain, soonest, calendar)
+        if early:
+            fits = earliest_chain_decision(plan, seed, decision, chain, soonest, meetings=meetings, holidays=calendar)
+            warnings.append(f"The approval chain does not fit before the decision on {decision.isoformat()}: "
+                            f"{', '.join(early)} would be due before today or sooner than the work before it "
+                            f"allows (none is moved before {soonest.isoformat()}). The earliest decision date the "
+                            f"chain fits is {fits.isoformat()}: agree it with the buyer "
+                            f"(mapws replan {slug} --decision-date {fits.isoformat()}).")
+        moves += tuple(replace(m, after=max(m.after, soonest)) for m in relaid)
     writes = _due_writes(reading, plan, moves)
     lang = plan_language(snapshot.meta)
     reasons = {(m.id, "due"): history_words.note(REPLANNED, lang, why=_why(m.reason, lang)) for m in moves}

@@ -112,6 +112,8 @@ def print_created(result: CreateResult, req: CreateRequest, *, dry_run: bool, as
     for f in result.findings:
         if f.code.startswith("schedule."):
             click.echo(f"  {'!' if f.severity.value != 'info' else '·'} {f.message}")
+            if f.severity.value != "info" and f.hint:  # what to do: the earliest decision that fits, …
+                click.echo(f"    → {f.hint}")
     unassigned: dict[str, list[str]] = {}
     for item in result.plan.items:
         if not item.owner:
@@ -736,7 +738,8 @@ def print_template(t: Template, as_json: bool) -> None:
             "activities": [{"key": a.key, "type": a.type.value, "activity": a.activity, "side": a.side.value,
                             "owner_role": a.owner_role, "duration_days": a.duration_days,
                             "buffer_days": a.buffer_days, "depends_on": list(a.depends_on),
-                            **({"meeting": a.meeting} if a.meeting else {})}
+                            **({"meeting": a.meeting} if a.meeting else {}),
+                            **({"approval_chain": True} if a.approval_chain else {})}
                            for a in t.activities],
             "risks": [{"risk": r.risk, "probability": r.probability.value, "impact": r.impact.value}
                       for r in t.risks],
@@ -754,7 +757,8 @@ def print_template(t: Template, as_json: bool) -> None:
         deps = f" after {', '.join(a.depends_on)}" if a.depends_on else ""
         days = f"{a.duration_days}+{a.buffer_days}d" if a.type.value == "Task" or a.lead_days else "milestone"
         meeting = f" (on {a.meeting})" if a.meeting else ""
-        click.echo(f"  {a.key:<24} {a.side.value:<7} {days:<10} {a.activity}{deps}{meeting}")
+        chain = " [approval chain]" if a.approval_chain else ""
+        click.echo(f"  {a.key:<24} {a.side.value:<7} {days:<10} {a.activity}{deps}{meeting}{chain}")
     calendar = _template_calendar(t)
     if calendar:
         click.echo(f"\nCalendar: {calendar}")

@@ -588,14 +588,20 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
              "create": Variant(
                  "When the plan is created",
                  example={"decision": "2026-03-20", "available": 14, "template": "enterprise", "needed": 54,
-                          "shortfall": 40}),
+                          "shortfall": 40, "earliest": "2026-05-15"}),
          }),
     Rule("schedule.buffer", HEALTH, INFO,
          "When the plan is created, items are scheduled forward from today (or `--start`) on working "
          "days; the time left between the last item before the decision and the decision milestone is "
          "this buffer. It absorbs slips before the decision date is at risk.",
          "the plan's buffer before the decision (when it is created)",
-         {"days": 12, "last": "2027-03-12", "decision": "2027-03-31"}),
+         {"days": 12, "last": "2027-03-12", "decision": "2027-03-31"},
+         variants={
+             "chain": Variant(
+                 "When the plan is created from a template with an approval chain",
+                 example={"days": 12, "last": "2027-01-08", "first": "稟議起案", "starts": "2027-01-27",
+                          "decision": "2027-02-26"}),
+         }),
     Rule("schedule.decision_closed", HEALTH, W,
          "The decision date agreed with the buyer falls on a weekend, a public holiday of the plan's "
          "calendar or a company closure. The plan keeps it (it is the buyer's date) and every other item "

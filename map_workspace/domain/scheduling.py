@@ -64,6 +64,9 @@ class Schedule:
     start: date
     #: Business days of slack between the last item before the decision and the decision.
     buffer_days: int = 0
+    #: The IDs of the approval chain's steps, and the meeting days of the items that sit on them.
+    chain: tuple[str, ...] = ()
+    meetings: tuple[tuple[str, str], ...] = ()
 
 
 #: The kick-off (an item with no prerequisite) is due within this many business days of the start.
@@ -85,9 +88,13 @@ def schedule_forward(
     An item with no prerequisite is due its lead time after the first working day, but within
     the first :data:`KICKOFF_WITHIN_DAYS`; every other item its lead time after its latest
     prerequisite; the decision milestone on ``decision``, the slack before it reported as
-    ``buffer_days`` (and a ``schedule.buffer`` finding). A template that does not fit is
-    scheduled backward and compressed (``schedule.compressed``). A decision on a day off is kept,
-    with a ``schedule.decision_closed`` warning naming the day.
+    ``buffer_days`` (and a ``schedule.buffer`` finding). The template's approval chain (its
+    ``approval_chain`` steps: 稟議起案 → 承認 → 合議 → 経営会議) is laid out backward from the decision
+    instead, each step its lead time before the next and a meeting on the last meeting day that
+    leaves the next step its time, so the buffer sits before the chain's first step. A template that
+    does not fit is scheduled backward and compressed (``schedule.compressed``, naming the earliest
+    decision that fits). A decision on a day off is kept, with a ``schedule.decision_closed``
+    warning naming the day.
     """
     if decision <= start:
         raise UsageError(
@@ -101,7 +108,64 @@ def schedule_forward(
     leads = {a.key: a.lead_days for a in template.activities}
     first = next_business_day(start, holidays)
     anchor = previous_business_day(decision, holidays)
-    dues: dict[str, date] = {graph.decision: decision}
+    dues = {**_as_early(graph, leads, first, holidays), graph.decision: decision}
+    needed, last = _earliest(graph, dues, leads, first, holidays)
+    if needed > anchor or last > anchor:
+        backward = schedule_backward(template, decision, start, people,
+                                     extra_people=extra_people, holidays=holidays, names=names)
+        return replace(backward, findings=closed_day + backward.findings)
+    if graph.chain:  # the approval chain runs backward from the decision; the work before it stays early
+        late = graph.dates(leads, decision, holidays)
+        dues.update({key: late[key] for key in graph.chain})
+    for key in graph.order:
+        if key in graph.followers:
+            latest = max(dues[p] for p in graph.prerequisites[key])
+            dues[key] = next_business_day(add_business_days(latest, leads[key], holidays), holidays)
+    buffer, last, first_step = _slack(graph, dues, leads, decision, holidays)
+    findings = [*closed_day]
+    schedule = _schedule(template, dues, leads, people, extra_people, decision, names, start=first)
+    if buffer > 0:  # the buffer shows on the row where it ends, where the buyer reads the date
+        step = template.activity(first_step) if first_step else None
+        if step is None:
+            findings.append(Finding.of("schedule.buffer", days=buffer, last=last, decision=decision))
+        else:
+            findings.append(Finding.of("schedule.buffer", "chain", days=buffer, last=last, first=step.activity,
+                                       starts=dues[step.key], decision=decision))
+        ends = step or template.decision
+        note = buffer_note(buffer, last, chain=step is not None)
+        items = tuple(replace(i, notes=note) if i.activity == ends.activity and i.due == dues[ends.key]
+                      else i for i in schedule.items)
+        schedule = replace(schedule, items=items)
+    return replace(schedule, findings=tuple(findings), buffer_days=buffer)
+
+
+def earliest_decision(template: Template, start: date, holidays: Collection[date] = WEEKENDS_ONLY) -> date:
+    """The first decision date ``template`` fits from ``start`` without compressing a lead time:
+    every item as early as its prerequisites allow, a meeting on the first meeting day after."""
+    graph = _Graph(template)
+    leads = {a.key: a.lead_days for a in template.activities}
+    first = next_business_day(start, holidays)
+    return next_business_day(max(_earliest(graph, _as_early(graph, leads, first, holidays), leads, first, holidays)),
+                             holidays)
+
+
+def _earliest_backward(graph: _Graph, leads: Mapping[str, int], decision: date, floor: date, estimate: date,
+                       holidays: Collection[date]) -> date:
+    """The first business day after ``decision``, from ``estimate`` on, that lays the plan out backward
+    without starting before ``floor`` (``estimate``: the earliest decision scheduled forward)."""
+    day = next_business_day(max(estimate, decision + timedelta(days=1)), holidays)
+    for _ in range(366):  # a year of business days: beyond it, the estimate is the honest answer
+        if graph.start(graph.dates(leads, day, holidays), leads, day, holidays) >= floor:
+            return day
+        day = next_business_day(day + timedelta(days=1), holidays)
+    return next_business_day(max(estimate, decision + timedelta(days=1)), holidays)
+
+
+def _as_early(graph: _Graph, leads: Mapping[str, int], first: date, holidays: Collection[date]) -> dict[str, date]:
+    """Due dates of the items before the decision (not the decision), each as early as it can be: an
+    item with no prerequisite its lead time after ``first`` but within :data:`KICKOFF_WITHIN_DAYS`,
+    every other item its lead time after its latest prerequisite, a meeting on its next meeting day."""
+    dues: dict[str, date] = {}
     for key in graph.before:
         if key == graph.decision:
             continue
@@ -112,28 +176,36 @@ def schedule_forward(
             dues[key] = add_business_days(first, min(leads[key], KICKOFF_WITHIN_DAYS - 1), holidays)
         if key in graph.meetings:  # a board meets on its own days: the first one it can take the item
             dues[key] = graph.meetings[key].next_on_or_after(dues[key], holidays)
+    return dues
+
+
+def _earliest(graph: _Graph, dues: Mapping[str, date], leads: Mapping[str, int], first: date,
+              holidays: Collection[date]) -> tuple[date, date]:
+    """For items due as early as they can be: the first day the decision can be (its lead time after
+    its latest prerequisite) and the last item's due date before it."""
     ready = [dues[p] for p in graph.prerequisites[graph.decision]]
     needed = add_business_days(max(ready), leads[graph.decision], holidays) if ready else first
     last = max((due for key, due in dues.items() if key != graph.decision), default=first)
-    if needed > anchor or last > anchor:
-        backward = schedule_backward(template, decision, start, people,
-                                     extra_people=extra_people, holidays=holidays, names=names)
-        return replace(backward, findings=closed_day + backward.findings)
-    for key in graph.order:
-        if key in graph.followers:
-            latest = max(dues[p] for p in graph.prerequisites[key])
-            dues[key] = next_business_day(add_business_days(latest, leads[key], holidays), holidays)
-    buffer = business_days_between(needed, anchor, holidays)
-    findings = [*closed_day]
-    if buffer > 0:
-        findings.append(Finding.of("schedule.buffer", days=buffer, last=last, decision=decision))
-    schedule = _schedule(template, dues, leads, people, extra_people, decision, names, start=first)
-    if buffer > 0:  # the buffer shows on the decision milestone's row, where the buyer reads the date
-        note = buffer_note(buffer, last)
-        items = tuple(replace(i, notes=note) if i.activity == template.decision.activity and i.due == decision
-                      else i for i in schedule.items)
-        schedule = replace(schedule, items=items)
-    return replace(schedule, findings=tuple(findings), buffer_days=buffer)
+    return needed, last
+
+
+def _slack(
+    graph: _Graph, dues: Mapping[str, date], leads: Mapping[str, int], decision: date, holidays: Collection[date]
+) -> tuple[int, date, str]:
+    """Business days the work before the decision (or before the approval chain) can slip before a
+    date of the chain or the decision itself moves: the buffer, the last item before it, and the
+    chain's first step it ends at ("" when it ends at the decision)."""
+    anchor = previous_business_day(decision, holidays)
+    ends = {graph.decision, *graph.chain}
+    edges = [(p, s) for s in ends for p in graph.prerequisites[s] if p not in ends]
+    if not edges:
+        return 0, next_business_day(decision, holidays), ""
+    def room(p: str, s: str) -> int:
+        due = anchor if s == graph.decision else dues[s]
+        return business_days_between(add_business_days(dues[p], leads[s], holidays), due, holidays)
+    tightest = min(edges, key=lambda edge: (room(*edge), graph.position[edge[1]]))
+    last = max(dues[k] for k in graph.before if k not in ends)
+    return max(0, room(*tightest)), last, "" if tightest[1] == graph.decision else tightest[1]
 
 
 def fiscal_year_findings(decision: date, *, start_month: int | None, weeks: int) -> tuple[Finding, ...]:
@@ -151,9 +223,11 @@ def fiscal_year_findings(decision: date, *, start_month: int | None, weeks: int)
                        released=released.isoformat()),)
 
 
-def buffer_note(days: int, last: date) -> str:
-    """The decision milestone's note on a plan scheduled with slack before it."""
-    return (f"Buffer: {days} business day{'s' if days != 1 else ''} kept before the decision "
+def buffer_note(days: int, last: date, *, chain: bool = False) -> str:
+    """The decision milestone's note on a plan scheduled with slack before it (``chain``: the note of
+    the approval chain's first step, where the buffer ends)."""
+    before = "this step of the approval chain" if chain else "the decision"
+    return (f"Buffer: {days} business day{'s' if days != 1 else ''} kept before {before} "
             f"(the last item before it is due {last.isoformat()}).")
 
 
@@ -206,7 +280,10 @@ def schedule_backward(
         shortfall = needed - available
         leads, dues = _compress(graph, planned_leads, needed, decision, floor, holidays)
         findings.append(Finding.of("schedule.compressed", "create", decision=decision, available=available,
-                                template=template.name, needed=needed, shortfall=shortfall))
+                                template=template.name, needed=needed, shortfall=shortfall,
+                                earliest=_earliest_backward(graph, planned_leads, decision, floor,
+                                                            earliest_decision(template, today, holidays),
+                                                            holidays).isoformat()))
     start = graph.start(dues, leads, decision, holidays)
     if start < floor:  # clamped: nothing can start before today, so the plan starts on its first date
         start = min(dues[key] for key in graph.before)
@@ -266,6 +343,8 @@ def _schedule(
         findings=(),
         shortfall_days=0,
         start=start,
+        chain=tuple(ids[a.key] for a in in_date_order if a.approval_chain and not a.decision),
+        meetings=tuple((ids[a.key], a.meeting) for a in in_date_order if a.meeting),
     )
 
 
@@ -281,6 +360,8 @@ class _Graph:
             for dep in a.depends_on:
                 self.successors[dep].append(a.key)
         self.meetings = {a.key: MeetingDays.parse(a.meeting) for a in template.activities if a.meeting}
+        #: The approval chain's steps (laid out backward from the decision by ``schedule_forward``).
+        self.chain = {a.key for a in template.activities if a.approval_chain and not a.decision}
         self.order = self._topological_order()
         self.followers = self._descendants(self.decision)
         # Everything not after the decision is planned before it (the decision itself included).

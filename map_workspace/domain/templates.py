@@ -25,7 +25,7 @@ _TOP_REQUIRED = ("description", "goals", "roles", "activities")
 _TOP_OPTIONAL = ("name", "risks", "calendar")
 _ROLE_REQUIRED = ("key", "side", "title")
 _ACTIVITY_REQUIRED = ("key", "type", "activity", "side", "owner_role", "duration_days")
-_ACTIVITY_OPTIONAL = ("buffer_days", "depends_on", "decision", "meeting")
+_ACTIVITY_OPTIONAL = ("buffer_days", "depends_on", "decision", "meeting", "approval_chain")
 _CALENDAR_OPTIONAL = ("holidays", "closures", "fiscal_year_start", "budget_release_weeks")
 _CLOSURE = re.compile(r"^\s*(\d{4}-)?\d{2}-\d{2}\s*\.\.\s*(\d{4}-)?\d{2}-\d{2}\s*$")
 #: Weeks after the fiscal year starts during which budgets are taken as not yet released.
@@ -57,6 +57,9 @@ class ActivitySpec:
     decision: bool
     #: A meeting's days ("2nd and 4th Tue"): the item is due on one of them ("" for any day).
     meeting: str = ""
+    #: A step of the approval chain that ends at the decision (稟議 → 承認 → 合議 → 経営会議 → 決裁):
+    #: ``create`` lays the chain out backward from the decision date, the rest forward from today.
+    approval_chain: bool = False
 
     @property
     def lead_days(self) -> int:
@@ -136,6 +139,7 @@ def template_from_dict(data: Mapping[str, Any], name: str) -> Template:
                 depends_on=tuple(a.get("depends_on", ())),
                 decision=a.get("decision", False),
                 meeting=a.get("meeting", ""),
+                approval_chain=a.get("approval_chain", False),
             )
             for a in data["activities"]
         ),
@@ -178,6 +182,7 @@ def check_template_data(data: Mapping[str, Any]) -> list[str]:
     if activity_keys is not None:
         _check_dependencies(data["activities"], activity_keys, problems)
         _check_decision(data["activities"], problems)
+        _check_approval_chain(data["activities"], problems)
     _check_risks(data.get("risks", []), role_keys, problems)
     _check_goals(data.get("goals"), problems)
     _check_calendar(data.get("calendar", {}), problems)
@@ -318,8 +323,9 @@ def _check_activities(activities: Any, role_keys: set[str], problems: list[str])
                 MeetingDays.parse(activity["meeting"] if _is_text(activity["meeting"]) else "")
             except ValueError:
                 problems.append(f"{where}: meeting must be {MEETING_RULE_FORMS}, got {_show(activity['meeting'])}")
-        if "decision" in activity and not isinstance(activity["decision"], bool):
-            problems.append(f"{where}: decision must be true or false, got {_show(activity['decision'])}")
+        for flag in ("decision", "approval_chain"):
+            if flag in activity and not isinstance(activity[flag], bool):
+                problems.append(f"{where}: {flag} must be true or false, got {_show(activity[flag])}")
     return keys
 
 
@@ -382,6 +388,32 @@ def _check_decision(activities: list[Any], problems: list[str]) -> None:
                 f"{_label('activity', activity, index)}: decision = true but type is "
                 f"{_show(activity.get('type'))}: the purchase decision must be a Milestone"
             )
+
+
+def _check_approval_chain(activities: list[Any], problems: list[str]) -> None:
+    """The approval chain runs into the decision: whatever depends on a step of it is another step or
+    the decision itself, and every step has such a dependent (the chain is laid out backward from it)."""
+    tables = [(i, a) for i, a in enumerate(activities, start=1) if isinstance(a, Mapping)]
+    chain = {a.get("key") for _, a in tables if a.get("approval_chain") is True and not a.get("decision")}
+    ends = chain | {a.get("key") for _, a in tables if a.get("decision") is True}
+    dependents: dict[Any, list[tuple[int, Mapping[str, Any]]]] = {}
+    for index, activity in tables:
+        deps = activity.get("depends_on", [])
+        for dep in deps if isinstance(deps, list) else []:
+            if _is_text(dep):
+                dependents.setdefault(dep, []).append((index, activity))
+    for index, activity in tables:
+        key = activity.get("key")
+        if key not in chain:
+            continue
+        where = _label("activity", activity, index)
+        outside = [_label("activity", a, i) for i, a in dependents.get(key, []) if a.get("key") not in ends]
+        if outside:
+            problems.append(f"{where}: approval_chain = true, but {', '.join(outside)} depends on it without being "
+                            f"part of the chain: the chain runs into the decision (mark them approval_chain too)")
+        elif not dependents.get(key):
+            problems.append(f"{where}: approval_chain = true, but nothing depends on it: a step of the chain leads "
+                            f"to the decision (add it to the next step's depends_on)")
 
 
 def _check_risks(risks: Any, role_keys: set[str], problems: list[str]) -> None:

@@ -27,3 +27,16 @@ def test_show_gives_milestone_lead_times_meeting_days_and_the_calendar():
     assert board_json["meeting"] == "2nd and 4th Tue"
     assert shown["calendar"] == {"holidays": ["JP"], "closures": ["12-29..01-03"], "fiscal_year_start": 4,
                                  "budget_release_weeks": 4}
+
+
+def test_show_marks_the_approval_chain():
+    out = run("templates", "show", "ja-enterprise")
+    marked = [line.split()[0] for line in out.splitlines() if line.endswith("[approval chain]")]
+    assert marked == ["ringi_draft", "manager_approval", "director_approval", "council_legal", "council_it",
+                      "council_finance", "board_meeting"]
+    board = next(line for line in out.splitlines() if line.strip().startswith("board_meeting"))
+    assert board.endswith("(on 2nd and 4th Tue) [approval chain]")
+    shown = json.loads(run("templates", "show", "ja-enterprise", "--json"))
+    assert [a["key"] for a in shown["activities"] if a.get("approval_chain")] == [
+        "ringi_draft", "manager_approval", "director_approval", "council_legal", "council_it", "council_finance",
+        "board_meeting"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from map_workspace.domain.calendar import (
     previous_business_day,
 )
 from map_workspace.domain.model import ItemType, Person, RiskStatus, Severity, Side, Status
-from map_workspace.domain.scheduling import Schedule, schedule_backward
+from map_workspace.domain.scheduling import Schedule, earliest_decision, schedule_backward, schedule_forward
 from map_workspace.domain.templates import Template, template_from_dict
 from map_workspace.domain.vocabulary import GROUP_WORDS
 from map_workspace.errors import UsageError
@@ -97,7 +98,11 @@ def assert_invariants(schedule: Schedule, template: Template, decision: date, to
         assert finding.severity is Severity.WARNING and finding.id is None and finding.tab == "Plan"
         shortfall = schedule.shortfall_days
         assert f"compressed by {shortfall} business day" in finding.message
-        assert "mapws replan PLAN --decision-date DATE" in finding.hint
+        earliest = re.search(r"--decision-date (\d{4}-\d{2}-\d{2})", finding.hint)
+        assert earliest and date.fromisoformat(earliest[1]) > decision
+        assert date.fromisoformat(earliest[1]) >= earliest_decision(template, today, holidays)
+        assert not schedule_backward(template, date.fromisoformat(earliest[1]), today, PEOPLE,
+                                     holidays=holidays).shortfall_days
     else:
         assert schedule.findings == ()
         assert schedule.start >= next_business_day(today, holidays)
@@ -194,9 +199,13 @@ def test_very_near_decision_is_compressed_and_says_by_how_much(enterprise):
         f"The decision date 2026-06-12 leaves 9 business days, but the enterprise template plans {planned}: "
         f"dates were compressed by {planned - 9} business days."
     )
+    earliest = earliest_decision(enterprise, MONDAY)
     assert schedule.findings[0].hint == (
-        "Agree realistic dates with the buyer, or move the decision date later: mapws replan PLAN --decision-date DATE."
+        f"The earliest decision date the enterprise template fits is {earliest.isoformat()}: agree it with the buyer "
+        f"(mapws replan PLAN --decision-date {earliest}), or agree realistic dates for the compressed items."
     )
+    assert schedule_forward(enterprise, earliest, MONDAY, PEOPLE).shortfall_days == 0
+    assert schedule_forward(enterprise, earliest - timedelta(days=1), MONDAY, PEOPLE).shortfall_days > 0
     assert schedule.start == MONDAY  # the compressed plan uses the time there is
     assert any(item.lead_days > 0 for item in schedule.items if item.due <= decision)
     assert_invariants(schedule, enterprise, decision, MONDAY)
@@ -466,7 +475,7 @@ def test_forward_schedules_of_random_dag_templates_keep_the_invariants(template,
 # --- meeting days and the ringi chain (issue 14) ---------------------------------------------------
 
 from map_workspace.domain.calendar import MeetingDays, WorkCalendar  # noqa: E402
-from map_workspace.domain.scheduling import fiscal_year_findings, schedule_forward  # noqa: E402
+from map_workspace.domain.scheduling import fiscal_year_findings  # noqa: E402
 
 
 @pytest.mark.parametrize(
