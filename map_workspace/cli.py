@@ -302,6 +302,8 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
 @click.option("--holidays", "holiday_regions", default=None, metavar="CODES",
               help="Public holidays: country or country-subdivision codes, e.g. JP or US,GB-ENG; 'none' for "
                    "weekends only (default: config, else the locale's country).")
+@click.option("--lang", "language", default=None, metavar="LANG",
+              help="The plan's language: en or ja (default: config 'language', else the locale's, ja_JP → ja).")
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @common_options
 @command_boundary
@@ -310,7 +312,7 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
            roles: tuple[str, ...], template: str, buyer_company: str | None, seller_company: str | None,
            commenter: bool, deal_value: float | None, forecast: str | None, internal_note: str | None,
            allow_domains: tuple[str, ...], start: str | None, holiday_regions: str | None,
-           dry_run: bool, crm_id: str | None) -> None:
+           language: str | None, dry_run: bool, crm_id: str | None) -> None:
     """Create a plan from a template, scheduled from today on working days up to the decision date.
 
     \b
@@ -323,7 +325,7 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
     from map_workspace.config import parse_day
     from map_workspace.private import PrivateDeal, parse_crm_id, parse_forecast
 
-    config = obj.config(allow_domains=allow_domains or None, holiday_regions=holiday_regions)
+    config = obj.config(allow_domains=allow_domains or None, holiday_regions=holiday_regions, language=language)
     crm = parse_crm_id(crm_id) if crm_id is not None else ""
     role_map = _parse_roles(roles, "--role")
     req = app.CreateRequest(

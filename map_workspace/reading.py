@@ -7,7 +7,6 @@ What cannot be read safely (the Plan tab gone, its ID or Activity column gone) i
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -29,11 +28,9 @@ from map_workspace.errors import SchemaTooNew, StructuralBreak
 from map_workspace.layout import (
     CHECKINS,
     CHECKINS_TAB,
-    HEADER_SYNONYMS,
     HISTORY,
     HISTORY_TAB,
     OVERVIEW,
-    OVERVIEW_FIELDS,
     PLAN,
     PLAN_TAB,
     RISKS,
@@ -47,7 +44,9 @@ from map_workspace.layout import (
     Snapshot,
     TabSpec,
     a1,
+    header_names,
     normalise_header,
+    overview_labels,
     parse_a1,
 )
 
@@ -176,17 +175,9 @@ def find_table(grid: Grid, spec: TabSpec) -> Table:
     return Table(spec.name, best_row, best_cols, grid)
 
 
-@functools.cache
 def _header_names(spec: TabSpec) -> dict[str, tuple[str, ...]]:
-    """Header text (normalised) → the column keys it may name, exact header first."""
-    names: dict[str, list[str]] = {}
-    for column in spec.columns:
-        names.setdefault(normalise_header(column.header), []).append(column.key)
-    for column in spec.columns:
-        for synonym in HEADER_SYNONYMS.get(column.key, ()):
-            if column.key not in names.setdefault(synonym, []):
-                names[synonym].append(column.key)
-    return {k: tuple(v) for k, v in names.items()}
+    """Header text (normalised, in any language) → the column keys it may name, exact header first."""
+    return header_names(spec.name)
 
 
 def read_plan(snapshot: Snapshot, *, default_locale: str = "en_US", today: date | None = None) -> Reading:
@@ -269,7 +260,7 @@ def _read_overview(
 ) -> tuple[Overview, dict[str, int], list[Finding]]:
     rows: dict[str, int] = {}
     values: dict[str, Cell] = {}
-    labels = {normalise_header(f.label): f.key for f in OVERVIEW_FIELDS}
+    labels = overview_labels()
     if grid is not None:
         for r, row in enumerate(grid.rows):
             if not row:

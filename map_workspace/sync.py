@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from map_workspace import catalog
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, NoteWrite, StateRow, note_block
 from map_workspace.domain import parsing
 from map_workspace.domain.calendar import business_days_between
@@ -124,6 +125,8 @@ class _Planner:
         self.when = when
         #: A closed plan (``mapws close``) flags no dates: its findings, Flag formulas and colour rules.
         self.closed = closure_of(reading.meta)
+        #: The plan's language: what the sync writes into the sheet (flags, formulas' words, repairs).
+        self.lang = catalog.plan_language(reading.meta)
         self.settings = replace(settings, thresholds=replace(settings.thresholds, date_flags=self.closed is None))
         self.calendar = _plan_calendar(reading, today, settings)
         self.cells: list[CellWrite] = []
@@ -404,7 +407,7 @@ class _Planner:
         cols = self._plan_columns()
         flags: dict[str, list[str]] = {}
         for f in findings:
-            word = FLAG_WORDS.get(f.code)
+            word = flag_word(f.code, self.lang)
             if word and f.id and f.tab == PLAN and word not in flags.setdefault(f.id, []):
                 flags[f.id].append(word)
         for item, ref in zip(plan.items, self.r.item_rows, strict=True):
@@ -578,7 +581,7 @@ class _Planner:
             first, weeks = (recorded.first_week, recorded.weeks) if recorded else timeline_weeks(plan)
             weeks = max(weeks, weeks_to_cover(plan, first))
             layout = timeline_layout(first, weeks, table.columns, cols.last_row, cols.tab,
-                                     rows_for(last_data, cols.last_row), flags)
+                                     rows_for(last_data, cols.last_row), flags, self.lang)
             meta.update(layout.meta())
             return TimelineWrite(layout, 2)
         if recorded is None:
@@ -601,7 +604,7 @@ class _Planner:
         last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])
         if last_data + FORMAT_HEADROOM // 4 > covered:
             covered = max(covered, last_data + FORMAT_HEADROOM)
-        return plan_columns_at(table.columns, covered, table.grid.title or PLAN)
+        return plan_columns_at(table.columns, covered, table.grid.title or PLAN, self.lang)
 
     def _write(self, tab: str, sheet_row: int, key: str, value: CellValue, item_id: str | None,
                formula: str | None = None) -> None:
@@ -685,6 +688,13 @@ def _iso_date(text: str) -> date | None:
         return date.fromisoformat(text.strip()) if text.strip() else None
     except ValueError:
         return None
+
+
+def flag_word(code: str, lang: str) -> str:
+    """The word the sync puts in the Flag column for a finding, in the plan's language ("" for none)."""
+    if not FLAG_WORDS.get(code):
+        return ""
+    return str(catalog.words(lang).table("sheet.flag_words").get(code) or FLAG_WORDS[code])
 
 
 def header_label(key: str) -> str:
