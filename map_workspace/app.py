@@ -330,7 +330,8 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
     state += [StateRow(r.id, r.risk) for r in plan.risks]
     meta = {"plan_id": plan.plan_id, "schema": str(SCHEMA_VERSION), "template": template.name, "slug": slug,
             "locale": config.locale, "timezone": config.timezone,
-            catalog.META_LANGUAGE: catalog.language_of(config.locale, config.language), "shortfall_days": str(schedule.shortfall_days),
+            catalog.META_LANGUAGE: catalog.language_of(config.locale, config.language),
+            "shortfall_days": str(schedule.shortfall_days),
             "decision_id": decision, "created": now.isoformat(timespec="seconds"),
             META_TARGET: req.decision.isoformat(), META_GOAL_DIGESTS: goal_digests(plan.overview),
             "start": schedule.start.isoformat(), "buffer_days": str(schedule.buffer_days),

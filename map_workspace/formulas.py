@@ -119,7 +119,7 @@ def plan_columns_at(columns: Mapping[str, int], last_row: int, tab: str = "Plan"
 
 def sheet_ref(tab: str) -> str:
     """A tab name as a formula reference, quoted when it needs to be."""
-    return tab if tab.isalnum() else "'" + tab.replace("'", "''") + "'"
+    return tab if tab.isascii() and tab.isalnum() else "'" + tab.replace("'", "''") + "'"
 
 
 def thresholds_of(meta: Mapping[str, str]) -> Thresholds:

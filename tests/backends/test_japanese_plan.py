@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from map_workspace import app
+from map_workspace import app, catalog
 from map_workspace.config import Config
 from map_workspace.domain.calendar import MeetingDays
 from map_workspace.domain.model import Person, Status
+from map_workspace.layout import CHECKINS, HISTORY, OVERVIEW, PLAN, RISKS, STAKEHOLDERS, TIMELINE
 from map_workspace.reading import read_plan
 from map_workspace.template_files import load_template
 from map_workspace.workdays import build_calendar
@@ -68,27 +69,37 @@ def backend(request, tmp_path):
 
 
 def japanese_plan_with_edits(name: str, store, tmp_path: Path):
-    """The ja-enterprise plan created in ja_JP, then fourteen buyer edits typed in Japanese."""
+    """The ja-enterprise plan created in ja_JP (a Japanese plan: the locale's language), then
+    fourteen buyer edits typed in Japanese, into the Japanese headers."""
     created = app.create_plan(store, _request(), _config(name, tmp_path, TODAY))
     ids = {i.activity: i.id for i in created.plan.items}
     buyer = _buyer(name, store, created.ref)
-    buyer.set(ids["キックオフ：目的・関係者・本計画の合意"], "Status", "完了")
-    buyer.set(ids["要件ヒアリング：現状業務・課題・要件・決裁プロセス"], "Status", "済")
-    buyer.set(ids["要件ヒアリング：現状業務・課題・要件・決裁プロセス"], "Done on", "令和8年10月14日")
-    buyer.set(ids["セキュリティチェックシートの送付"], "Owner", "田中様")
-    buyer.set(ids["セキュリティチェックシートの送付"], "Due", "R8.11.20")
-    buyer.set(ids["利用部門のフィードバック取りまとめ"], "Owner", "情報システム部")
-    buyer.set(ids["利用部門のフィードバック取りまとめ"], "Due", "２０２６／１１／２７")
-    buyer.set(ids["技術資料（システム構成）の提供"], "Notes", "先方の構成図を添付済み")
-    buyer.set(ids["情報システム部門との技術確認"], "Owner", "阿部さん")
-    buyer.set(ids["情報システム部門との技術確認"], "Due", "12月2日")
-    buyer.set(ids["課長承認"], "Owner", "未定")
-    buyer.set(ids["部長承認"], "Owner", "鈴木 部長")
-    buyer.set(ids["経営会議"], "Notes", "議題の締切は開催の1週間前")
-    buyer.add_row({"Type": "Task", "Activity": "社内説明会の実施", "Side": "Buyer", "Owner": "山本 さん",
-                   "Due": "2026年12月10日"})
+    buyer.set(ids["キックオフ：目的・関係者・本計画の合意"], "状況", "完了")
+    buyer.set(ids["要件ヒアリング：現状業務・課題・要件・決裁プロセス"], "状況", "済")
+    buyer.set(ids["要件ヒアリング：現状業務・課題・要件・決裁プロセス"], "完了日", "令和8年10月14日")
+    buyer.set(ids["セキュリティチェックシートの送付"], "担当者", "田中様")
+    buyer.set(ids["セキュリティチェックシートの送付"], "期限", "R8.11.20")
+    buyer.set(ids["セキュリティチェックシートの送付"], "状況", "進行中")
+    buyer.set(ids["利用部門のフィードバック取りまとめ"], "担当者", "情報システム部")
+    buyer.set(ids["利用部門のフィードバック取りまとめ"], "期限", "２０２６／１１／２７")
+    buyer.set(ids["技術資料（システム構成）の提供"], "メモ", "先方の構成図を添付済み")
+    buyer.set(ids["技術資料（システム構成）の提供"], "状況", "Done")  # English, in a Japanese plan
+    buyer.set(ids["情報システム部門との技術確認"], "担当者", "阿部さん")
+    buyer.set(ids["情報システム部門との技術確認"], "期限", "12月2日")
+    buyer.set(ids["課長承認"], "担当者", "未定")
+    buyer.set(ids["部長承認"], "担当者", "鈴木 部長")
+    buyer.set(ids["経営会議"], "メモ", "議題の締切は開催の1週間前")
+    buyer.add_row({"種別": "タスク", "項目": "社内説明会の実施", "担当側": "購入側", "担当者": "山本 さん",
+                   "期限": "2026年12月10日"})
     buyer.save()
     return created, ids
+
+
+#: A Japanese plan's tabs, as the sheet shows them (the Timeline as 日程).
+JA_TABS = {OVERVIEW: "概要", PLAN: "計画", STAKEHOLDERS: "関係者", RISKS: "リスク", CHECKINS: "定例", HISTORY: "履歴",
+           TIMELINE: "日程"}
+JA_PLAN_HEADERS = ["ID（自動）", "種別", "項目", "担当側", "担当者", "期限", "状況", "前提", "完了日", "メモ",
+                   "基準日（自動）", "遅延回数（自動）", "フラグ（自動）"]
 
 
 def test_a_japanese_plan_end_to_end(backend, tmp_path):
@@ -111,19 +122,43 @@ def test_a_japanese_plan_end_to_end(backend, tmp_path):
     synced = app.sync_plan(store, created.ref.slug, config)
     findings = {(f.code, f.id) for f in synced.result.findings}
     assert not [f for f in synced.result.findings if f.code.startswith("date.")], synced.result.findings
+    assert not [f for f in synced.result.findings if f.code.startswith("status.")], synced.result.findings
     assert ("owner.group", ids["利用部門のフィードバック取りまとめ"]) in findings
     assert ("owner.missing", ids["課長承認"]) in findings
     for item in ("セキュリティチェックシートの送付", "情報システム部門との技術確認", "部長承認"):
         assert not [c for c, i in findings if i == ids[item] and c.startswith("owner.")], item
-    reading = read_plan(store.read(created.ref), today=SYNC_DAY)
+    snapshot = store.read(created.ref)
+    reading = read_plan(snapshot, today=SYNC_DAY)
     read = {i.activity: i for i in reading.plan.items}
     assert read["キックオフ：目的・関係者・本計画の合意"].status is Status.DONE
     assert read["要件ヒアリング：現状業務・課題・要件・決裁プロセス"].status is Status.DONE
+    assert read["要件ヒアリング：現状業務・課題・要件・決裁プロセス"].done_on == date(2026, 10, 14)
+    assert read["技術資料（システム構成）の提供"].status is Status.DONE
+    assert read["セキュリティチェックシートの送付"].status is Status.IN_PROGRESS
     assert read["セキュリティチェックシートの送付"].due == date(2026, 11, 20)
     assert read["利用部門のフィードバック取りまとめ"].due == date(2026, 11, 27)
     assert read["情報システム部門との技術確認"].due == date(2026, 12, 2)
     assert read["社内説明会の実施"].due == date(2026, 12, 10) and read["社内説明会の実施"].id
     assert read["経営会議"].notes.startswith("議題の締切は開催の1週間前")
+
+    # The sheet is Japanese: its tabs, headers, dropdown words, flags and progress line.
+    assert snapshot.meta[catalog.META_LANGUAGE] == "ja"
+    assert {tab: grid.title for tab, grid in snapshot.tabs.items() if tab in JA_TABS} == JA_TABS
+    plan_grid = snapshot.tabs[PLAN]
+    assert [c.text for c in plan_grid.rows[0]][:len(JA_PLAN_HEADERS)] == JA_PLAN_HEADERS
+    row_of = {row[0].text: row for row in plan_grid.rows[1:] if row and row[0].text}
+    untouched = row_of[ids["稟議起案"]]
+    assert [untouched[i].text for i in (1, 3, 6)] == ["マイルストーン" if by_text["稟議起案"].is_milestone else "タスク",
+                                                      "購入側", "未着手"]
+    flag = row_of[ids["課長承認"]][12].formula or ""
+    assert "担当者未定" in flag and '"期限超過"' in flag and '"停滞"' in flag and '"期限間近"' in flag
+    assert "Needs owner" not in flag and '"Overdue"' not in flag
+    overview = {row[0].text: row[1] for row in snapshot.tabs[OVERVIEW].rows[2:] if len(row) > 1}
+    assert '"件中"' in (overview["進捗"].formula or "") and '"件完了 · "' in (overview["進捗"].formula or "")
+    assert overview["目標決定日"].value == DECISION
+    history = snapshot.tabs[HISTORY].rows[0]
+    assert [c.text for c in history][:2] == ["日時（自動）", "ID（自動）"]
+    assert _date_format(name, store, created.ref) == "yyyy/mm/dd"
     assert app.sync_plan(store, created.ref.slug, config).changes == 0  # converged
 
     summary = app.write_summary(store, created.ref.slug, config)
@@ -131,6 +166,22 @@ def test_a_japanese_plan_end_to_end(backend, tmp_path):
     for words in ("基幹システム刷新", "株式会社アクメ", "稟議起案", "山本 花子"):
         assert words in text, words
     assert "\ufffd" not in text and "?" * 3 not in text
+
+
+def _date_format(name: str, store, ref) -> str:
+    """The number format of the first item's Due cell, as the buyer's spreadsheet program shows it."""
+    if name == "local":
+        from openpyxl import load_workbook
+
+        return load_workbook(ref.id)["計画"]["F2"].number_format
+    from tests.google_emulator.clients import gspread_client
+    from tests.support.google import buyer_credentials, shared_emulator
+
+    emulator = shared_emulator()
+    sheet = gspread_client(emulator, buyer_credentials(emulator, CHAMPION.email)).open_by_key(ref.id)
+    data = sheet.fetch_sheet_metadata(params={"includeGridData": "true", "ranges": "'計画'!F2"})
+    cell = data["sheets"][0]["data"][0]["rowData"][0]["values"][0]
+    return cell["userEnteredFormat"]["numberFormat"]["pattern"]
 
 
 def _summary_text(name: str, summary) -> str:
