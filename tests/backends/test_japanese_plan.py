@@ -148,8 +148,8 @@ def test_a_japanese_plan_end_to_end(backend, tmp_path):
     assert [c.text for c in plan_grid.rows[0]][:len(JA_PLAN_HEADERS)] == JA_PLAN_HEADERS
     row_of = {row[0].text: row for row in plan_grid.rows[1:] if row and row[0].text}
     untouched = row_of[ids["稟議起案"]]
-    assert [untouched[i].text for i in (1, 3, 6)] == ["マイルストーン" if by_text["稟議起案"].is_milestone else "タスク",
-                                                      "購入側", "未着手"]
+    kind = "マイルストーン" if by_text["稟議起案"].is_milestone else "タスク"
+    assert [untouched[i].text for i in (1, 3, 6)] == [kind, "購入側", "未着手"]
     flag = row_of[ids["課長承認"]][12].formula or ""
     assert "担当者未定" in flag and '"期限超過"' in flag and '"停滞"' in flag and '"期限間近"' in flag
     assert "Needs owner" not in flag and '"Overdue"' not in flag
