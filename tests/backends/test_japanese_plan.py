@@ -315,3 +315,78 @@ def test_the_japanese_summary_pdf_is_one_page_in_a_cjk_font(tmp_path):
     # the spaces between Japanese words in DejaVu Serif while the .docx named no East Asian font).
     fonts = {f.split("+")[-1] for _, f in drawn}
     assert all(f.startswith(("Carlito", "NotoSansCJKjp")) for f in fonts), fonts
+
+
+# --- a Japanese plan's live formulas, computed by LibreOffice ------------------------------------------
+
+#: (activity, status or the text as typed, due in days from today (working days ahead), the sync's
+#: own words, the Flag LibreOffice shows)
+JA_ROWS = [
+    ("完了した項目", Status.DONE, -5, "", ""),
+    ("済と入力", "済", 1, "", ""),
+    ("英語で Done", "Done", 3, "", ""),
+    ("対象外の項目", Status.NA, -3, "", ""),
+    ("10日遅れ", Status.IN_PROGRESS, -10, "", "停滞"),
+    ("2日遅れ", Status.NOT_STARTED, -2, "", "期限超過"),
+    ("2営業日後", Status.NOT_STARTED, 2, "", "期限間近"),
+    ("担当者なし、1日遅れ", Status.NOT_STARTED, -1, "担当者未定", "期限超過・担当者未定"),
+    ("ブロック、1日遅れ", Status.BLOCKED, -1, "", "期限超過"),
+    ("保留と入力", "保留", 30, "", ""),
+]
+
+
+def test_a_japanese_plan_s_flags_and_progress_are_computed_in_japanese(tmp_path):
+    """The live formulas of a Japanese plan, computed by a real engine against today: the flags say
+    停滞 / 期限超過 / 期限間近 (with the sync's 担当者未定 after them), the progress line counts 完了,
+    済 and Done as done and 対象外 out of the total ("9件中3件完了 · 33%")."""
+    from dataclasses import replace
+
+    from openpyxl import load_workbook
+
+    from map_workspace.backends.local.saving import write_workbook
+    from map_workspace.domain.calendar import add_business_days
+    from map_workspace.domain.model import Item, ItemType, Side
+    from map_workspace.domain.thresholds import Thresholds
+    from map_workspace.formulas import flag_formula
+    from map_workspace.layout import OVERVIEW_FIELDS, PLAN_TAB, Cell, Grid
+    from map_workspace.render import plan_columns, render_plan
+    from tests.support.plans import meta_for, recalculated, small_plan, soffice_or_skip, state_for
+
+    soffice_or_skip()
+    today = date.today()
+    items = []
+    for n, (activity, status, days, _static, _flag) in enumerate(JA_ROWS, 1):
+        due = add_business_days(today, days) if days > 0 else today + timedelta(days=days)
+        typed = "" if isinstance(status, Status) else status  # (a Status is a str too)
+        items.append(Item(id=f"T-{n:02d}", type=ItemType.TASK, activity=activity, side=Side.BUYER, owner="田中 太郎",
+                          due=due, status=None if typed else status, status_text=typed))
+    plan = replace(small_plan(today), items=tuple(items))
+    snapshot = render_plan(plan, state_for(plan), {**meta_for(plan), "locale": "ja_JP", "language": "ja"})
+    cols = plan_columns(int(snapshot.meta["formatted_rows"]), "ja")
+    grid = snapshot.tabs[PLAN]
+    rows = [grid.rows[0]]
+    for sheet_row, (row, (*_, static, _flag)) in enumerate(zip(grid.rows[1:], JA_ROWS, strict=True), 2):
+        cells = list(row)
+        if static:
+            cells[PLAN_TAB.index("flag")] = Cell(formula=flag_formula(sheet_row, cols, static,
+                                                                      thresholds=Thresholds()))
+        rows.append(tuple(cells))
+    tabs = {**snapshot.tabs, PLAN: Grid(grid.title, tuple(rows))}
+    source = tmp_path / "ja.xlsx"
+    write_workbook(source, replace(snapshot, tabs=tabs))
+    started = date.today()
+    wb = load_workbook(recalculated(source, tmp_path / "out"), data_only=True)
+    if date.today() != started:
+        pytest.skip("the date changed while LibreOffice ran; run again")
+    plan_sheet = wb["計画"]
+    assert [c.value for c in plan_sheet[1]][6] == "状況"
+    assert [str(plan_sheet.cell(r, 7).value) for r in range(2, 6)] == ["完了", "済", "Done", "対象外"]
+    flag_col = PLAN_TAB.index("flag") + 1
+    got = [(plan_sheet.cell(r, 3).value, plan_sheet.cell(r, flag_col).value or "") for r in range(2, len(JA_ROWS) + 2)]
+    assert got == [(activity, flag) for activity, *_, flag in JA_ROWS]
+    overview = wb["概要"]
+    progress_row = next(i for i, f in enumerate(OVERVIEW_FIELDS, 3) if f.key == "progress")
+    overdue_row = next(i for i, f in enumerate(OVERVIEW_FIELDS, 3) if f.key == "overdue")
+    assert overview.cell(progress_row, 1).value == "進捗"
+    assert overview.cell(progress_row, 2).value == "9件中3件完了 · 33%"
+    assert overview.cell(overdue_row, 2).value == 4
