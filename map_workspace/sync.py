@@ -494,17 +494,22 @@ class _Planner:
             return
         cols = self._plan_columns()
         nxt = assessment.next_milestone
+        words = catalog.words(self.lang)
         wanted: dict[str, tuple[CellValue, str | None]] = {
             "progress": (None, progress_formula(cols)),
             "overdue": (None, overdue_formula(cols)),
-            "next_milestone": (f"{nxt.id} {_short(nxt.activity)} — {nxt.due.isoformat()}" if nxt and nxt.due
+            "next_milestone": (words("sheet.next_milestone", id=nxt.id, activity=_short(nxt.activity),
+                                     due=nxt.due.strftime(words("sheet.date_text"))) if nxt and nxt.due
                                else "", None),
             "projected_decision": (assessment.projected_decision, None),
-            "health": (assessment.health.label, None),
+            "health": (words(f"sheet.health.{assessment.health.value}"), None),
         }
         if self.closed is not None:  # the deal is decided: nothing is overdue or next any more
             # A formula still (=0): reopening puts the live count back without reading as an edit undone.
-            wanted.update(overdue=(None, "=0"), health=(self.closed.words, None))
+            closed = words("sheet.closed", outcome=words.table("sheet.outcomes").get(self.closed.outcome,
+                                                                                     self.closed.outcome),
+                           day=self.closed.on.strftime(words("sheet.date_text")))
+            wanted.update(overdue=(None, "=0"), health=(closed, None))
         for key, (value, formula) in wanted.items():
             row = rows.get(key)
             if row is None:

@@ -4,6 +4,7 @@ Japanese — era and full-width dates, honorifics, group words — a sync, and t
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -156,6 +157,8 @@ def test_a_japanese_plan_end_to_end(backend, tmp_path):
     overview = {row[0].text: row[1] for row in snapshot.tabs[OVERVIEW].rows[2:] if len(row) > 1}
     assert '"件中"' in (overview["進捗"].formula or "") and '"件完了 · "' in (overview["進捗"].formula or "")
     assert overview["目標決定日"].value == DECISION
+    assert overview["状態"].text in ("順調", "要注意", "遅延")
+    assert re.fullmatch(r"M-\d+ .+ — 20\d\d/\d\d/\d\d", overview["次のマイルストーン"].text)
     history = snapshot.tabs[HISTORY].rows[0]
     assert [c.text for c in history][:2] == ["日時（自動）", "ID（自動）"]
     assert _date_format(name, store, created.ref) == "yyyy/mm/dd"
@@ -269,7 +272,6 @@ def test_the_summary_docx_names_a_cjk_font_for_east_asian_text(tmp_path):
     path = render_docx(build_summary(result.plan, result.assessment, TODAY), tmp_path / "s.docx")
     with zipfile.ZipFile(path) as archive:
         styles = archive.read("word/styles.xml").decode()
-    import re
 
     defaults = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S)[0]
     assert f'w:eastAsia="{CJK_FONT}"' in defaults and "w:eastAsiaTheme" not in defaults
