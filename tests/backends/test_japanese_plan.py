@@ -392,3 +392,35 @@ def test_a_japanese_plan_s_flags_and_progress_are_computed_in_japanese(tmp_path)
     assert overview.cell(progress_row, 1).value == "進捗"
     assert overview.cell(progress_row, 2).value == "9件中3件完了 · 33%"
     assert overview.cell(overdue_row, 2).value == 4
+
+
+def test_a_japanese_plan_is_repaired_in_japanese(backend, tmp_path):
+    """What the sync puts back in a Japanese plan is Japanese: a deleted History tab (履歴, with its
+    headers), a deleted Timeline (日程), a Flag formula and the progress line typed over."""
+    name, store = backend
+    created = app.create_plan(store, _request(), _config(name, tmp_path, TODAY))
+    first = created.plan.items[0].id
+    buyer = _buyer(name, store, created.ref)
+    buyer.delete_tab(HISTORY)
+    buyer.delete_tab(TIMELINE)
+    buyer.set(first, "フラグ", "問題なし")
+    buyer.set_overview("進捗", "たぶん半分")
+    buyer.save()
+
+    config = _config(name, tmp_path, SYNC_DAY)
+    app.sync_plan(store, created.ref.slug, config)
+    snapshot = store.read(created.ref)
+    assert snapshot.tabs[HISTORY].title == "履歴" and snapshot.tabs[TIMELINE].title == "日程"
+    history = snapshot.tabs[HISTORY].rows
+    assert [c.text for c in history[0]][:3] == ["日時（自動）", "ID（自動）", "項目（自動）"] and len(history) > 1
+    row = next(r for r in snapshot.tabs[PLAN].rows if r and r[0].text == first)
+    assert '"期限超過"' in (row[12].formula or "")
+    overview = {r[0].text: r[1] for r in snapshot.tabs[OVERVIEW].rows[2:] if len(r) > 1}
+    assert '"件中"' in (overview["進捗"].formula or "")
+    assert snapshot.formats_ok
+    assert app.sync_plan(store, created.ref.slug, config).changes == 0
+    if name == "local":
+        from openpyxl import load_workbook
+
+        timeline = load_workbook(created.ref.id)["日程"]
+        assert [c.value for c in timeline[1]][:2] == ["ID", "項目"]
