@@ -61,3 +61,14 @@ def test_an_unknown_language_names_the_languages_there_are(tmp_path):
     assert "There is no language 'fr'" in result.output
     assert "en (English), ja (日本語)" in result.output
     assert "Traceback" not in result.output and not list(tmp_path.glob("*.xlsx"))
+
+
+def test_assign_adds_a_stakeholder_with_the_side_in_the_plan_s_language(tmp_path):
+    names, _meta = sheet(create(tmp_path, "--lang", "ja"))
+    result = CliRunner().invoke(cli, ["assign", "acme-rollout", "buyer.cfo=Lee Chen <lee@acme.com>", "--dir",
+                                      str(tmp_path), "--today", "2026-03-02"],
+                                env={"MAPWS_CONFIG": str(tmp_path / "none.toml")}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    people = load_workbook(next(tmp_path.glob("*.xlsx")))["関係者"]
+    row = next(r for r in people.iter_rows(values_only=True) if r[0] == "Lee Chen")
+    assert row[1] == "購入側"
