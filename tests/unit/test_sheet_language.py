@@ -122,3 +122,24 @@ def test_every_language_has_the_sheet_s_words():
     assert catalog.words("ja")("sheet.progress", done=12, total=18, percent=67) == "18件中12件完了 · 67%"
     assert date(2026, 5, 15).strftime(catalog.words("ja")("sheet.date_format").replace("yyyy", "%Y")
                                       .replace("mm", "%m").replace("dd", "%d")) == "2026/05/15"
+
+
+def test_a_plan_made_before_languages_stays_english_whatever_its_locale():
+    """No ``language`` in its meta (a ja_JP plan created before plans had languages): its sheet was
+    written in English, and the sync keeps writing English into it."""
+    from map_workspace.changes import apply_in_memory
+    from map_workspace.render import render_plan
+    from map_workspace.sync import plan_sync
+    from tests.support.plans import meta_for, small_plan, state_for
+
+    plan = small_plan()
+    snapshot = render_plan(plan, state_for(plan), {**meta_for(plan), "locale": "ja_JP"})
+    assert catalog.META_LANGUAGE not in snapshot.meta
+    assert snapshot.tabs[PLAN].title == "Plan" and snapshot.tabs[PLAN].rows[0][6].text == "Status"
+    today = date(2026, 5, 12)
+    first = plan_sync(snapshot, today)
+    written = " ".join(w.formula or str(w.value or "") for w in first.changes.cells)
+    assert "Needs owner" in written and '"Overdue"' in written
+    assert not [w for w in ("期限超過", "担当者未定", "件中", "順調", "要注意", "遅延") if w in written], written
+    again = plan_sync(apply_in_memory(snapshot, first.changes), today)
+    assert again.changes.is_empty or not again.changes.cells
