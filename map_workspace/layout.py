@@ -260,11 +260,6 @@ _CHOICE_LISTS = {STATUS_CHOICES: "status", TYPE_CHOICES: "type", SIDE_CHOICES: "
                  LEVEL_CHOICES: "level", RISK_STATUS_CHOICES: "risk_status"}
 
 
-def sheet_words(lang: str) -> catalog.Words:
-    """The catalog the sheet of a plan in ``lang`` is written from."""
-    return catalog.words(lang)
-
-
 def tab_title(tab: str, lang: str = catalog.DEFAULT) -> str:
     """The name a contract tab has in a plan in ``lang`` ("Plan" → "計画"); the hidden state tab's
     never changes."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from map_workspace import SCHEMA_VERSION
+from map_workspace import SCHEMA_VERSION, catalog
 from map_workspace.changes import StateRow
 from map_workspace.domain import parsing
 from map_workspace.domain.model import (
@@ -48,6 +48,8 @@ from map_workspace.layout import (
     normalise_header,
     overview_labels,
     parse_a1,
+    spec_in,
+    tab_title,
 )
 
 #: Columns without which a tab cannot be read by ID and text: a structural break.
@@ -184,24 +186,29 @@ def read_plan(snapshot: Snapshot, *, default_locale: str = "en_US", today: date 
     meta = dict(snapshot.meta)
     _check_identity(snapshot)
     locale = meta.get("locale") or default_locale
+    lang = catalog.plan_language(meta)  # the tab and header names the plan's sheet shows
+
+    def shown(tab: str) -> str:
+        return tab_title(tab, lang)
+
     tables: dict[str, Table] = {}
     for spec in (PLAN_TAB, STAKEHOLDERS_TAB, RISKS_TAB, CHECKINS_TAB, STATE_TAB):
         grid = snapshot.tabs.get(spec.name)
         if grid is None:
             if spec.name == PLAN:
                 raise StructuralBreak(
-                    f"{snapshot.source}: the Plan tab is missing (renamed or deleted).",
-                    "Restore the tab named 'Plan' (undo, or File → Version history), then run sync again.",
+                    f"{snapshot.source}: the {shown(PLAN)} tab is missing (renamed or deleted).",
+                    f"Restore the tab named '{shown(PLAN)}' (undo, or File → Version history), then run sync again.",
                 )
             continue
         table = find_table(grid, spec)
         missing = [k for k in REQUIRED.get(spec.name, ()) if k not in table.columns]
         if missing:
-            headers = ", ".join(repr(spec.column(k).title) for k in missing)
+            headers = ", ".join(repr(spec_in(spec.name, lang).column(k).title) for k in missing)
             raise StructuralBreak(
-                f"{snapshot.source}: the {spec.name} tab has no {headers} column, so rows cannot be matched.",
-                f"Restore the header {headers} in the {spec.name} tab's first row (undo the rename or deletion), "
-                "then run sync again.",
+                f"{snapshot.source}: the {shown(spec.name)} tab has no {headers} column, so rows cannot be matched.",
+                f"Restore the header {headers} in the {shown(spec.name)} tab's first row (undo the rename or "
+                "deletion), then run sync again.",
             )
         tables[spec.name] = table
 
@@ -212,7 +219,8 @@ def read_plan(snapshot: Snapshot, *, default_locale: str = "en_US", today: date 
     for spec in (PLAN_TAB,):
         for col in spec.columns:
             if col.key not in tables[spec.name].columns and col.key not in REQUIRED[spec.name]:
-                findings.append(Finding.of("layout.column_missing", field=col.key, title=col.title))
+                findings.append(Finding.of("layout.column_missing", field=col.key,
+                                           title=spec_in(PLAN, lang).column(col.key).title))
 
     overview, overview_rows, ov_findings = _read_overview(snapshot.tabs.get(OVERVIEW), locale, today)
     findings += ov_findings

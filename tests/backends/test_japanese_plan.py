@@ -144,7 +144,8 @@ def test_a_japanese_plan_end_to_end(backend, tmp_path):
 
     # The sheet is Japanese: its tabs, headers, dropdown words, flags and progress line.
     assert snapshot.meta[catalog.META_LANGUAGE] == "ja"
-    assert [p.title for p in store.list_plans()] == ["基幹システム刷新"]  # the file named in Japanese, the deal read back
+    # The file is named in Japanese ("… — 共同行動計画（MAP）"): the listing still reads the deal back.
+    assert [p.title for p in store.list_plans()] == ["基幹システム刷新"]
     assert {tab: grid.title for tab, grid in snapshot.tabs.items() if tab in JA_TABS} == JA_TABS
     plan_grid = snapshot.tabs[PLAN]
     assert [c.text for c in plan_grid.rows[0]][:len(JA_PLAN_HEADERS)] == JA_PLAN_HEADERS

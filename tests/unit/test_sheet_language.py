@@ -143,3 +143,25 @@ def test_a_plan_made_before_languages_stays_english_whatever_its_locale():
     assert not [w for w in ("期限超過", "担当者未定", "件中", "順調", "要注意", "遅延") if w in written], written
     again = plan_sync(apply_in_memory(snapshot, first.changes), today)
     assert again.changes.is_empty or not again.changes.cells
+
+
+def test_a_japanese_plan_s_structural_stop_names_its_tab_and_header_as_the_sheet_shows_them():
+    from dataclasses import replace
+
+    from map_workspace.errors import StructuralBreak
+    from map_workspace.reading import read_plan
+    from map_workspace.render import render_plan
+    from tests.support.plans import meta_for, small_plan, state_for
+
+    plan = small_plan()
+    snapshot = render_plan(plan, state_for(plan), {**meta_for(plan), "language": "ja"})
+    grid = snapshot.tabs[PLAN]
+    header = (Cell("番号"), *grid.rows[0][1:])
+    broken = replace(snapshot, tabs={**snapshot.tabs, PLAN: Grid(grid.title, (header, *grid.rows[1:]))})
+    with pytest.raises(StructuralBreak) as stop:
+        read_plan(broken)
+    assert "the 計画 tab has no 'ID（自動）' column" in stop.value.message
+    gone = replace(snapshot, tabs={k: v for k, v in snapshot.tabs.items() if k != PLAN})
+    with pytest.raises(StructuralBreak, match="the 計画 tab is missing") as stop:
+        read_plan(gone)
+    assert "Restore the tab named '計画'" in stop.value.hint
