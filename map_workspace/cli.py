@@ -247,13 +247,15 @@ def cli(ctx: click.Context) -> None:
 @click.option("--seller-company", default=None, help="Your company's name, shown on every plan.")
 @click.option("--locale", default=None, help="How buyers write dates, e.g. en_US, en_GB, de_DE, ja_JP.")
 @click.option("--timezone", default=None, help="IANA time zone for History and TODAY(), e.g. Europe/Berlin.")
+@click.option("--lang", "language", default=None, metavar="LANG",
+              help="The language of new plans: en or ja (default: the locale's, ja_JP → ja).")
 @click.option("--create-folder", default=None, metavar="NAME",
               help="Google: create a Drive folder the app owns (inside --folder when given) and use it for plans.")
 @click.option("--force", is_flag=True, help="Overwrite values the config file already sets (other settings are kept).")
 @command_boundary
 @click.pass_obj
 def init(obj: CliContext, seller: str | None, seller_company: str | None, locale: str | None,
-         timezone: str | None, create_folder: str | None, force: bool) -> None:
+         timezone: str | None, language: str | None, create_folder: str | None, force: bool) -> None:
     """Write or update the config file, and create the plans folder (local) or a Drive folder (Google).
 
     Only the settings given change; the rest of the file (and its comments) is kept. A value the
@@ -266,11 +268,14 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
         --create-folder "MAPs"
     """
     from map_workspace import app
+    from map_workspace.config import check_language
 
     if seller:
         _parse_people((seller,), "--seller")
     given = {"backend": obj.values.get("backend"), "seller": seller, "seller_company": seller_company,
              "locale": locale, "timezone": timezone, **obj.google_flags()}
+    if language is not None:  # checked before the file is touched
+        given["language"] = check_language(language)
     update, config = app.init_config(given, plans_dir=obj.values.get("plans_dir"), create_folder=create_folder,
                                      force=force)
     report.print_init(update, config, obj.as_json)

@@ -353,18 +353,23 @@ def _check_place(values: dict[str, Any]) -> None:
 
 def _check_language(values: dict[str, Any]) -> None:
     """``language`` (``--lang``, ``MAPWS_LANGUAGE``): one the catalogs have, or a friendly stop."""
-    from map_workspace import catalog
-
     if values.get("language") in (None, ""):
         values.pop("language", None)
         return
-    lang = str(values["language"]).strip().lower()
+    values["language"] = check_language(str(values["language"]))
+
+
+def check_language(text: str) -> str:
+    """A plan language the catalogs have ("JA" → "ja"); UsageError naming the ones there are."""
+    from map_workspace import catalog
+
+    lang = text.strip().lower()
     known = catalog.languages()
     if lang not in known:
         names = ", ".join(f"{code} ({catalog.words(code)('language.name')})" for code in known)
-        raise UsageError(f"There is no language '{values['language']}' (--lang, language in the config or "
-                         f"MAPWS_LANGUAGE).", f"Use one of: {names}.")
-    values["language"] = lang
+        raise UsageError(f"There is no language '{text}' (--lang, language in the config or MAPWS_LANGUAGE).",
+                         f"Use one of: {names}.")
+    return lang
 
 
 HEADER = "# mapws configuration: flags and MAPWS_* environment variables override these."

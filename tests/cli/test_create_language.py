@@ -72,3 +72,15 @@ def test_assign_adds_a_stakeholder_with_the_side_in_the_plan_s_language(tmp_path
     people = load_workbook(next(tmp_path.glob("*.xlsx")))["関係者"]
     row = next(r for r in people.iter_rows(values_only=True) if r[0] == "Lee Chen")
     assert row[1] == "購入側"
+
+
+def test_init_sets_the_language_of_new_plans_and_refuses_an_unknown_one(tmp_path):
+    config = tmp_path / "config.toml"
+    env = {"MAPWS_CONFIG": str(config)}
+    args = ["init", "--dir", str(tmp_path / "plans")]
+    refused = CliRunner().invoke(cli, [*args, "--lang", "xx"], env=env, catch_exceptions=False)
+    assert refused.exit_code == int(ExitStatus.USAGE) and "There is no language 'xx'" in refused.output
+    assert not config.exists()  # refused before the file was touched
+    done = CliRunner().invoke(cli, [*args, "--lang", "JA"], env=env, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert 'language = "ja"' in config.read_text(encoding="utf-8")
