@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from map_workspace import SCHEMA_VERSION
+from map_workspace import SCHEMA_VERSION, catalog
 from map_workspace.config import Config, ConfigUpdate
 from map_workspace.errors import MapwsError, PdfMissing, PlanChanged, UsageError
 from map_workspace.ports import PlanRef, PlanStore
@@ -332,7 +332,9 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
                       i.lead_days, i.role) for i in plan.items]
     state += [StateRow(r.id, r.risk) for r in plan.risks]
     meta = {"plan_id": plan.plan_id, "schema": str(SCHEMA_VERSION), "template": template.name, "slug": slug,
-            "locale": config.locale, "timezone": config.timezone, "shortfall_days": str(schedule.shortfall_days),
+            "locale": config.locale, "timezone": config.timezone,
+            catalog.META_LANGUAGE: catalog.language_of(config.locale, config.language),
+            "shortfall_days": str(schedule.shortfall_days),
             "decision_id": decision, "created": now.isoformat(timespec="seconds"),
             META_TARGET: req.decision.isoformat(), META_GOAL_DIGESTS: goal_digests(plan.overview),
             "start": schedule.start.isoformat(), "buffer_days": str(schedule.buffer_days),
@@ -1123,7 +1125,7 @@ def publish_template(store: PlanStore, name: str, config: Config) -> PlanRef:
     template = load_template(name)
     overview = Overview(deal="", cadence=template.goals.get("cadence", ""))
     meta = {"schema": str(SCHEMA_VERSION), "template": template.name, "locale": config.locale,
-            "timezone": config.timezone}
+            "timezone": config.timezone, catalog.META_LANGUAGE: catalog.language_of(config.locale, config.language)}
     ref = publisher.publish_template(template.name, render_plan(Plan(plan_id="", overview=overview), [], meta))
     private = _private_store(config)
     try:

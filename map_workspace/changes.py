@@ -14,17 +14,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from map_workspace import catalog, history_words
 from map_workspace.layout import (
     HISTORY,
-    HISTORY_TAB,
     NOTE_MARK,
     STATE,
     STATE_TAB,
-    SYNC_MARK,
     TIMELINE,
     Cell,
     CellValue,
     Grid,
     Snapshot,
+    header_names,
     normalise_header,
+    spec_in,
+    tab_title,
 )
 from map_workspace.timeline import TimelineWrite
 
@@ -110,21 +111,24 @@ def history_time(when: str, timezone: str) -> datetime | str:
     return moment.replace(tzinfo=None, microsecond=0)
 
 
-def history_columns(header: Sequence[Cell]) -> tuple[dict[str, int], list[tuple[int, str]]]:
-    """Where each History column sits (0-based) in a tab whose header row is ``header``, and the
-    header cells to add: a History tab made before a column existed gets it after its last one."""
+def history_columns(header: Sequence[Cell], lang: str = catalog.DEFAULT) -> tuple[dict[str, int],
+                                                                                list[tuple[int, str]]]:
+    """Where each History column sits (0-based) in a tab whose header row is ``header`` (in any
+    language), and the header cells to add, in the plan's language ``lang``: a History tab made
+    before a column existed gets it after its last one."""
     found: dict[str, int] = {}
-    by_name = {normalise_header(c.header): c.key for c in HISTORY_TAB.columns}
+    by_name = {name: keys[0] for name, keys in header_names(HISTORY).items()}
+    spec = spec_in(HISTORY, lang)
     for index, cell in enumerate(header):
         key = by_name.get(normalise_header(cell.text))
         if key is not None and key not in found:
             found[key] = index
     if not found:  # no header at all: the contract's layout
-        return {c.key: i for i, c in enumerate(HISTORY_TAB.columns)}, [
-            (i, c.header + SYNC_MARK) for i, c in enumerate(HISTORY_TAB.columns)]
+        return {c.key: i for i, c in enumerate(spec.columns)}, [
+            (i, c.header + c.mark) for i, c in enumerate(spec.columns)]
     added: list[tuple[int, str]] = []
     width = max(len(header), max(found.values()) + 1)
-    for column in HISTORY_TAB.columns:
+    for column in spec.columns:
         if column.key not in found:
             found[column.key] = width
             added.append((width, column.title))
@@ -241,10 +245,11 @@ def apply_in_memory(snapshot: Snapshot, changes: ChangeSet) -> Snapshot:
     for n in changes.notes:
         old = get(n.tab, n.row, n.col)
         put(n.tab, n.row, n.col, Cell(old.value, old.formula, merge_note(old.note, n.lines)))
+    lang = catalog.plan_language(snapshot.meta)
     if changes.history:
-        rows = tabs.setdefault(HISTORY, [[Cell(c.title) for c in HISTORY_TAB.columns]])
+        rows = tabs.setdefault(HISTORY, [[Cell(c.title) for c in spec_in(HISTORY, lang).columns]])
         last = max((i for i, r in enumerate(rows) if any(c.value not in (None, "") for c in r)), default=0)
-        positions, added = history_columns(rows[0] if rows else ())
+        positions, added = history_columns(rows[0] if rows else (), lang)
         for col, title in added:
             put(HISTORY, 1, col, Cell(title))
         timezone = snapshot.meta.get("timezone", "")
@@ -267,7 +272,7 @@ def apply_in_memory(snapshot: Snapshot, changes: ChangeSet) -> Snapshot:
     if changes.timeline is not None:
         tabs.setdefault(TIMELINE, [])
     meta = {**snapshot.meta, **changes.meta}
-    grids = {name: Grid(snapshot.tabs[name].title if name in snapshot.tabs else name,
+    grids = {name: Grid(snapshot.tabs[name].title if name in snapshot.tabs else tab_title(name, lang),
                         tuple(tuple(r) for r in rows)) for name, rows in tabs.items()}
     return Snapshot(snapshot.source, meta, grids, True if changes.formats_to_row else snapshot.formats_ok,
                     snapshot.extra_tabs, snapshot.token)

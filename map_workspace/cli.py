@@ -247,13 +247,15 @@ def cli(ctx: click.Context) -> None:
 @click.option("--seller-company", default=None, help="Your company's name, shown on every plan.")
 @click.option("--locale", default=None, help="How buyers write dates, e.g. en_US, en_GB, de_DE, ja_JP.")
 @click.option("--timezone", default=None, help="IANA time zone for History and TODAY(), e.g. Europe/Berlin.")
+@click.option("--lang", "language", default=None, metavar="LANG",
+              help="The language of new plans: en or ja (default: the locale's, ja_JP → ja).")
 @click.option("--create-folder", default=None, metavar="NAME",
               help="Google: create a Drive folder the app owns (inside --folder when given) and use it for plans.")
 @click.option("--force", is_flag=True, help="Overwrite values the config file already sets (other settings are kept).")
 @command_boundary
 @click.pass_obj
 def init(obj: CliContext, seller: str | None, seller_company: str | None, locale: str | None,
-         timezone: str | None, create_folder: str | None, force: bool) -> None:
+         timezone: str | None, language: str | None, create_folder: str | None, force: bool) -> None:
     """Write or update the config file, and create the plans folder (local) or a Drive folder (Google).
 
     Only the settings given change; the rest of the file (and its comments) is kept. A value the
@@ -266,11 +268,14 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
         --create-folder "MAPs"
     """
     from map_workspace import app
+    from map_workspace.config import check_language
 
     if seller:
         _parse_people((seller,), "--seller")
     given = {"backend": obj.values.get("backend"), "seller": seller, "seller_company": seller_company,
              "locale": locale, "timezone": timezone, **obj.google_flags()}
+    if language is not None:  # checked before the file is touched
+        given["language"] = check_language(language)
     update, config = app.init_config(given, plans_dir=obj.values.get("plans_dir"), create_folder=create_folder,
                                      force=force)
     report.print_init(update, config, obj.as_json)
@@ -302,6 +307,8 @@ def init(obj: CliContext, seller: str | None, seller_company: str | None, locale
 @click.option("--holidays", "holiday_regions", default=None, metavar="CODES",
               help="Public holidays: country or country-subdivision codes, e.g. JP or US,GB-ENG; 'none' for "
                    "weekends only (default: config, else the locale's country).")
+@click.option("--lang", "language", default=None, metavar="LANG",
+              help="The plan's language: en or ja (default: config 'language', else the locale's, ja_JP → ja).")
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @common_options
 @command_boundary
@@ -310,7 +317,7 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
            roles: tuple[str, ...], template: str, buyer_company: str | None, seller_company: str | None,
            commenter: bool, deal_value: float | None, forecast: str | None, internal_note: str | None,
            allow_domains: tuple[str, ...], start: str | None, holiday_regions: str | None,
-           dry_run: bool, crm_id: str | None) -> None:
+           language: str | None, dry_run: bool, crm_id: str | None) -> None:
     """Create a plan from a template, scheduled from today on working days up to the decision date.
 
     \b
@@ -323,7 +330,7 @@ def create(obj: CliContext, deal: str, decision_date: str, buyers: tuple[str, ..
     from map_workspace.config import parse_day
     from map_workspace.private import PrivateDeal, parse_crm_id, parse_forecast
 
-    config = obj.config(allow_domains=allow_domains or None, holiday_regions=holiday_regions)
+    config = obj.config(allow_domains=allow_domains or None, holiday_regions=holiday_regions, language=language)
     crm = parse_crm_id(crm_id) if crm_id is not None else ""
     role_map = _parse_roles(roles, "--role")
     req = app.CreateRequest(

@@ -34,6 +34,7 @@ ENVIRONMENT = {
     "today": "MAPWS_TODAY",
     "timezone": "MAPWS_TIMEZONE",
     "locale": "MAPWS_LOCALE",
+    "language": "MAPWS_LANGUAGE",
     "max_rpm": "MAPWS_MAX_RPM",
     "google_api_root": "MAPWS_GOOGLE_API_ROOT",
 }
@@ -98,6 +99,8 @@ class Config:
     today: date | None = None
     timezone: str = "UTC"
     locale: str = "en_US"
+    #: The language of new plans (``--lang``, ``MAPWS_LANGUAGE``); "" is the locale's (ja_JP → ja).
+    language: str = ""
     max_rpm: int = 60
     google_api_root: str = ""
     # Google scopes beyond the least-privilege drive.file, opted into by name (e.g. ["drive"]).
@@ -265,6 +268,7 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
         if name in values and values[name] is not None:
             values[name] = str(values[name])
     _check_place(values)
+    _check_language(values)
     if "scopes" in values:
         scopes = values["scopes"]
         names = scopes.replace(",", " ").split() if isinstance(scopes, str) else list(scopes or ())
@@ -346,6 +350,26 @@ def _check_place(values: dict[str, Any]) -> None:
                              "Use a locale such as en_US, en_GB, de_DE, fr_FR or ja_JP.")
         values["locale"] = locale
 
+
+def _check_language(values: dict[str, Any]) -> None:
+    """``language`` (``--lang``, ``MAPWS_LANGUAGE``): one the catalogs have, or a friendly stop."""
+    if values.get("language") in (None, ""):
+        values.pop("language", None)
+        return
+    values["language"] = check_language(str(values["language"]))
+
+
+def check_language(text: str) -> str:
+    """A plan language the catalogs have ("JA" → "ja"); UsageError naming the ones there are."""
+    from map_workspace import catalog
+
+    lang = text.strip().lower()
+    known = catalog.languages()
+    if lang not in known:
+        names = ", ".join(f"{code} ({catalog.words(code)('language.name')})" for code in known)
+        raise UsageError(f"There is no language '{text}' (--lang, language in the config or MAPWS_LANGUAGE).",
+                         f"Use one of: {names}.")
+    return lang
 
 
 HEADER = "# mapws configuration: flags and MAPWS_* environment variables override these."

@@ -16,9 +16,14 @@ OVERVIEW_TITLE = "Mutual Action Plan"
 
 def deal_from_file_title(title: str) -> str:
     """The deal name in a plan file's title, as ``create`` names the file ("Acme rollout — Mutual
-    Action Plan" → "Acme rollout"); a title named otherwise is returned as it is."""
-    suffix = f" — {OVERVIEW_TITLE}"
+    Action Plan" → "Acme rollout", in any plan language); a title named otherwise is returned as it is."""
+    from map_workspace import catalog
+
     title = title.strip()
-    if title == OVERVIEW_TITLE:
-        return ""
-    return title[: -len(suffix)].strip() if title.endswith(suffix) else title
+    for name in (OVERVIEW_TITLE, *catalog.in_every_language("sheet.overview.title")):
+        suffix = f" — {name}"
+        if title == name:
+            return ""
+        if title.endswith(suffix):
+            return title[: -len(suffix)].strip()
+    return title

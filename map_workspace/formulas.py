@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from map_workspace import catalog
 from map_workspace.domain.model import Status
 from map_workspace.domain.thresholds import Thresholds
-from map_workspace.domain.vocabulary import STATUS_WORDS
+from map_workspace.domain.vocabulary import status_words
 from map_workspace.layout import CLOSED_DAYS_COLUMN, MIN_FORMATTED_ROWS, PLAN_TAB, STATE, column_letter
 from map_workspace.locales import uses_semicolons
 
@@ -38,10 +40,39 @@ META_DATE_FLAGS = "date_flags"
 #: text in, which WORKDAY refuses; 1000 rows is the height a new state tab has on every backend.
 CLOSED_DAYS_RANGE = f"'{STATE}'!${column_letter(CLOSED_DAYS_COLUMN)}$2:${column_letter(CLOSED_DAYS_COLUMN)}$1000"
 
-DONE_WORDS = STATUS_WORDS[Status.DONE]
-NA_WORDS = STATUS_WORDS[Status.NA]
-CLOSED_WORDS = DONE_WORDS + NA_WORDS
-BLOCKED_WORDS = STATUS_WORDS[Status.BLOCKED]
+
+
+@dataclass(frozen=True)
+class Words:
+    """What a plan's formulas test and say, in its language: the status words they count (English's
+    and the language's own), and the words they show (flags, the progress line)."""
+
+    done: tuple[str, ...]
+    na: tuple[str, ...]
+    blocked: tuple[str, ...]
+    stalled: str
+    overdue: str
+    due_soon: str
+    progress: str  # "{done} of {total} done · {percent}%"
+
+    @property
+    def closed(self) -> tuple[str, ...]:
+        return self.done + self.na
+
+
+@functools.cache
+def words_in(lang: str = catalog.DEFAULT) -> Words:
+    """The formulas' words for a plan in ``lang`` (see :class:`Words`)."""
+    statuses, w = status_words(lang), catalog.words(lang)
+    return Words(statuses[Status.DONE], statuses[Status.NA], statuses[Status.BLOCKED], w("sheet.flags.stalled"),
+                 w("sheet.flags.overdue"), w("sheet.flags.due_soon"), w("sheet.progress"))
+
+
+#: An English plan's words (a plan in another language counts these too).
+DONE_WORDS = words_in().done
+NA_WORDS = words_in().na
+CLOSED_WORDS = words_in().closed
+BLOCKED_WORDS = words_in().blocked
 
 
 def quote(text: str) -> str:
@@ -67,21 +98,28 @@ class PlanColumns:
     status: str = "G"
     last_row: int = MIN_FORMATTED_ROWS
     tab: str = "Plan"
+    #: The plan's language: the words the formulas test and show.
+    lang: str = catalog.DEFAULT
+
+    @property
+    def words(self) -> Words:
+        return words_in(self.lang)
 
     def rng(self, col: str) -> str:
         return f"{sheet_ref(self.tab)}!{col}2:{col}{self.last_row}"
 
 
-def plan_columns_at(columns: Mapping[str, int], last_row: int, tab: str = "Plan") -> PlanColumns:
+def plan_columns_at(columns: Mapping[str, int], last_row: int, tab: str = "Plan",
+                    lang: str = catalog.DEFAULT) -> PlanColumns:
     """The formulas' columns from where a backend found the Plan's columns (0-based, by key);
     a column not found keeps its place in a fresh plan."""
     letter = {k: column_letter(columns.get(k, PLAN_TAB.index(k))) for k in ("activity", "due", "status")}
-    return PlanColumns(letter["activity"], letter["due"], letter["status"], last_row, tab)
+    return PlanColumns(letter["activity"], letter["due"], letter["status"], last_row, tab, lang)
 
 
 def sheet_ref(tab: str) -> str:
     """A tab name as a formula reference, quoted when it needs to be."""
-    return tab if tab.isalnum() else "'" + tab.replace("'", "''") + "'"
+    return tab if tab.isascii() and tab.isalnum() else "'" + tab.replace("'", "''") + "'"
 
 
 def thresholds_of(meta: Mapping[str, str]) -> Thresholds:
@@ -125,11 +163,12 @@ def live_flag(row: int, cols: PlanColumns, thresholds: Thresholds) -> str:
         return '""'
     due, status = f"{cols.due}{row}", f"{cols.status}{row}"
     stalled, soon = int(thresholds.stalled_after_days), int(thresholds.due_soon_days)
+    w = cols.words
     return (
-        f"IF({_any_equal(status, CLOSED_WORDS)},\"\","
+        f"IF({_any_equal(status, w.closed)},\"\","
         f"IF(NOT(ISNUMBER({due})),\"\","
-        f"IF({due}<TODAY(),IF(TODAY()-{due}>={stalled},\"Stalled\",\"Overdue\"),"
-        f"IF({due}<=WORKDAY(TODAY(),{soon},{CLOSED_DAYS_RANGE}),\"Due soon\",\"\"))))"
+        f"IF({due}<TODAY(),IF(TODAY()-{due}>={stalled},{quote(w.stalled)},{quote(w.overdue)}),"
+        f"IF({due}<=WORKDAY(TODAY(),{soon},{CLOSED_DAYS_RANGE}),{quote(w.due_soon)},\"\"))))"
     )
 
 
@@ -141,15 +180,26 @@ def flag_formula(row: int, cols: PlanColumns, static: str = "", *, thresholds: T
         return "=" + (quote(static) if static else '""')
     if not static:
         return "=" + live
-    return f"=IF({live}=\"\",{quote(static)},{live}&{quote(' · ' + static)})"
+    joiner = catalog.words(cols.lang)("sheet.flags.joiner")
+    return f"=IF({live}=\"\",{quote(static)},{live}&{quote(joiner + static)})"
 
 
 def progress_formula(cols: PlanColumns) -> str:
-    """``12 of 18 done · 67%``: N/A rows leave the total; ROUND rounds half up."""
-    done = _count_words(cols.rng(cols.status), DONE_WORDS)
-    na = _count_words(cols.rng(cols.status), NA_WORDS)
+    """``12 of 18 done · 67%`` (``18件中12件完了 · 67%``: the catalog's ``sheet.progress`` around the
+    numbers): N/A rows leave the total; ROUND rounds half up."""
+    w = cols.words
+    done = _count_words(cols.rng(cols.status), w.done)
+    na = _count_words(cols.rng(cols.status), w.na)
     total = f"(COUNTA({cols.rng(cols.activity)})-({na}))"
-    return f"=({done})&\" of \"&{total}&\" done · \"&IF({total}<=0,0,ROUND(({done})/{total}*100,0))&\"%\""
+    numbers = {"done": f"({done})", "total": total,
+               "percent": f"IF({total}<=0,0,ROUND(({done})/{total}*100,0))"}
+    parts = []
+    for literal, name, _spec, _conv in string.Formatter().parse(w.progress):
+        if literal:
+            parts.append(quote(literal))
+        if name:
+            parts.append(numbers[name])
+    return "=" + "&".join(parts)
 
 
 def overdue_formula(cols: PlanColumns) -> str:
@@ -157,7 +207,7 @@ def overdue_formula(cols: PlanColumns) -> str:
     due, status, activity = cols.rng(cols.due), cols.rng(cols.status), cols.rng(cols.activity)
     return (
         f"=SUMPRODUCT(ISNUMBER({due})*({due}<TODAY())*({activity}<>\"\")*"
-        f"{_none_equal_vector(status, CLOSED_WORDS)})"
+        f"{_none_equal_vector(status, cols.words.closed)})"
     )
 
 
@@ -183,7 +233,8 @@ def colour_rules(cols: PlanColumns, thresholds: Thresholds) -> tuple[ColourRule,
     and Blocked only: nothing turns red with time."""
     stalled, soon = int(thresholds.stalled_after_days), int(thresholds.due_soon_days)
     due, status, act = f"${cols.due}2", f"${cols.status}2", f"${cols.activity}2"
-    is_open = f"NOT({_any_equal(status, CLOSED_WORDS)})"
+    w = cols.words
+    is_open = f"NOT({_any_equal(status, w.closed)})"
     dated = f"AND({act}<>\"\",ISNUMBER({due}),{is_open}"
     # AND() evaluates every argument, so date arithmetic on a text date ("TBD") would make the
     # whole rule an error rather than FALSE; N() reads text as 0 and keeps the rule a plain FALSE.
@@ -192,8 +243,8 @@ def colour_rules(cols: PlanColumns, thresholds: Thresholds) -> tuple[ColourRule,
     # closed days instead, in LibreOffice and Excel alike.
     soon_end = f"WORKDAY(TODAY(),{soon},INDIRECT({quote(CLOSED_DAYS_RANGE)}))"
     kept = (
-        ColourRule("done", f"AND({act}<>\"\",{_any_equal(status, DONE_WORDS)})", "D9EAD3", "274E13"),
-        ColourRule("blocked", f"AND({act}<>\"\",{_any_equal(status, BLOCKED_WORDS)})", "E6CFCF", "5B3A3A"),
+        ColourRule("done", f"AND({act}<>\"\",{_any_equal(status, w.done)})", "D9EAD3", "274E13"),
+        ColourRule("blocked", f"AND({act}<>\"\",{_any_equal(status, w.blocked)})", "E6CFCF", "5B3A3A"),
     )
     if not thresholds.date_flags:
         return kept
@@ -276,9 +327,12 @@ def _colour_rule_patterns() -> list[re.Pattern[str]]:
     marks = ("\x01", "\x02", "\x03")
     days = (str(_MARK_DAYS.stalled_after_days), str(_MARK_DAYS.due_soon_days))
     patterns = []
-    cols = PlanColumns(*marks)
-    formulas = [rule.formula for rule in colour_rules(cols, _MARK_DAYS)] + [_calendar_days_due_soon(cols, _MARK_DAYS)]
-    for formula in formulas:
+    formulas = []
+    for lang in catalog.languages():
+        cols = PlanColumns(*marks, lang=lang)
+        formulas += [rule.formula for rule in colour_rules(cols, _MARK_DAYS)]
+        formulas += [_calendar_days_due_soon(cols, _MARK_DAYS)]
+    for formula in dict.fromkeys(formulas):
         text = canonical_formula(formula)
         for mark in marks:
             text = text.replace(mark + "2", mark)
@@ -300,7 +354,7 @@ def _calendar_days_due_soon(cols: PlanColumns, thresholds: Thresholds) -> str:
     product's, so their next sync replaces it."""
     due, status, act = f"${cols.due}2", f"${cols.status}2", f"${cols.activity}2"
     day = f"N({due})"
-    return (f"AND({act}<>\"\",ISNUMBER({due}),NOT({_any_equal(status, CLOSED_WORDS)}),{day}>=TODAY(),"
+    return (f"AND({act}<>\"\",ISNUMBER({due}),NOT({_any_equal(status, cols.words.closed)}),{day}>=TODAY(),"
             f"{day}-TODAY()<={int(thresholds.due_soon_days)})")
 
 

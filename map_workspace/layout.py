@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
+
+from map_workspace import catalog
 
 # The closed plan's meta key, the Overview's title and the deal in a file's title: defined where the
 # listings (which need nothing else of the contract) find them, part of the contract all the same.
@@ -61,11 +64,13 @@ class Column:
     align: str = ""
     #: Left padding in characters, so a cell's text never touches the one before it.
     indent: int = 0
+    #: The sync mark in the plan's language (:func:`spec_in`).
+    mark: str = SYNC_MARK
 
     @property
     def title(self) -> str:
         """The header as written into the sheet (sync-owned columns carry the mark)."""
-        return self.header + (SYNC_MARK if self.owner is Owner.SYNC else "")
+        return self.header + (self.mark if self.owner is Owner.SYNC else "")
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,13 @@ class TabSpec:
     name: str
     columns: tuple[Column, ...]
     hidden: bool = False
+    #: The tab's name as the sheet shows it, in the plan's language (:func:`spec_in`); ``name`` is
+    #: the contract's (language-neutral) name, the key of :attr:`Snapshot.tabs`.
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -238,6 +250,103 @@ OVERVIEW_GUIDE = "Mark items Done, move dates, name owners in the Plan tab — t
 TABS = (OVERVIEW, PLAN, STAKEHOLDERS, RISKS, CHECKINS, HISTORY, STATE)
 TABLE_TABS = {t.name: t for t in (PLAN_TAB, STAKEHOLDERS_TAB, RISKS_TAB, CHECKINS_TAB, HISTORY_TAB, STATE_TAB)}
 
+# --- the sheet in a plan's language (map_workspace/catalogs/<lang>/sheet.toml) ---------------------
+
+#: The catalog key of each contract tab (``sheet.tabs.<key>``, ``sheet.headers.<key>.<column>``).
+TAB_KEYS = {OVERVIEW: "overview", PLAN: "plan", STAKEHOLDERS: "stakeholders", RISKS: "risks",
+            CHECKINS: "checkins", HISTORY: "history", TIMELINE: "timeline"}
+#: The catalog list (``sheet.choices.<name>``) of each dropdown.
+_CHOICE_LISTS = {STATUS_CHOICES: "status", TYPE_CHOICES: "type", SIDE_CHOICES: "side",
+                 LEVEL_CHOICES: "level", RISK_STATUS_CHOICES: "risk_status"}
+
+
+def tab_title(tab: str, lang: str = catalog.DEFAULT) -> str:
+    """The name a contract tab has in a plan in ``lang`` ("Plan" → "計画"); the hidden state tab's
+    never changes."""
+    key = TAB_KEYS.get(tab)
+    return catalog.words(lang)(f"sheet.tabs.{key}") if key else tab
+
+
+@functools.cache
+def tab_titles(tab: str) -> tuple[str, ...]:
+    """Every name the contract tab has in some language (English first): what a reader accepts."""
+    key = TAB_KEYS.get(tab)
+    return catalog.in_every_language(f"sheet.tabs.{key}") if key else (tab,)
+
+
+def tab_of_title(title: str) -> str | None:
+    """The contract tab a sheet's title names in any language ("計画" → "Plan"), case-insensitive."""
+    wanted = normalise_header(title)
+    return next((tab for tab in TAB_KEYS if any(normalise_header(t) == wanted for t in tab_titles(tab))), None)
+
+
+@functools.cache
+def spec_in(tab: str, lang: str = catalog.DEFAULT) -> TabSpec:
+    """A table tab as a plan in ``lang`` writes it: its name, headers, header notes, sync mark and
+    dropdown choices from the catalog; keys, owners, kinds and widths are the contract's."""
+    base = TABLE_TABS[tab]
+    if tab == STATE:
+        return base
+    w = catalog.words(lang)
+    sync_note, mark = w("sheet.notes.sync"), w("sheet.sync_mark")
+    columns = []
+    for c in base.columns:
+        note = c.note
+        if c.note == _SYNC_NOTE:
+            note = sync_note
+        elif c.note.endswith(_SYNC_NOTE):
+            note = w(f"sheet.notes.{c.key}") + sync_note
+        choices = tuple(w.get(f"sheet.choices.{_CHOICE_LISTS[c.choices]}")) if c.choices else ()
+        columns.append(replace(c, header=w(f"sheet.headers.{TAB_KEYS[tab]}.{c.key}"), note=note, choices=choices,
+                               mark=mark))
+    return replace(base, columns=tuple(columns), label=tab_title(tab, lang))
+
+
+@functools.cache
+def overview_fields_in(lang: str = catalog.DEFAULT) -> tuple[OverviewField, ...]:
+    """The Overview's rows with their labels in ``lang``."""
+    w = catalog.words(lang)
+    return tuple(replace(f, label=w(f"sheet.overview.labels.{f.key}")) for f in OVERVIEW_FIELDS)
+
+
+@functools.cache
+def overview_labels() -> dict[str, str]:
+    """Normalised Overview label in any language → field key."""
+    return {normalise_header(label): f.key for f in OVERVIEW_FIELDS
+            for label in catalog.in_every_language(f"sheet.overview.labels.{f.key}")}
+
+
+@functools.cache
+def header_names(tab: str) -> dict[str, tuple[str, ...]]:
+    """Normalised header text in any language → the column keys it may name (the plan's own header
+    first, then other languages', then the synonyms a buyer might rename to)."""
+    names: dict[str, list[str]] = {}
+    specs = [spec_in(tab, lang) for lang in catalog.languages()] if tab != STATE else [TABLE_TABS[tab]]
+    for spec in specs:
+        for column in spec.columns:
+            keys = names.setdefault(normalise_header(column.header), [])
+            if column.key not in keys:
+                keys.append(column.key)
+    for column in TABLE_TABS[tab].columns:
+        for synonym in HEADER_SYNONYMS.get(column.key, ()):
+            if column.key not in names.setdefault(synonym, []):
+                names[synonym].append(column.key)
+    return {k: tuple(v) for k, v in names.items()}
+
+
+def date_format(lang: str = catalog.DEFAULT) -> str:
+    """The number format of a date cell in a plan in ``lang`` (yyyy-mm-dd; yyyy/mm/dd in Japanese)."""
+    return catalog.words(lang)("sheet.date_format")
+
+
+def overview_title(lang: str = catalog.DEFAULT) -> str:
+    return catalog.words(lang)("sheet.overview.title")
+
+
+def overview_guide(lang: str = catalog.DEFAULT) -> str:
+    return catalog.words(lang)("sheet.overview.guide")
+
+
 #: Header synonyms a buyer might type when renaming a column; matching is case-insensitive.
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "owner": ("owner", "owned by", "responsible", "who"),
@@ -269,7 +378,14 @@ def normalise_header(text: object) -> str:
 @functools.lru_cache(maxsize=1024)
 def _normalised_header(s: str) -> str:
     """Every plan read compares the same few hundred header-row texts: each is normalised once."""
-    return re.sub(r"\s+", " ", s.replace(SYNC_MARK.strip(), "")).strip().lower()
+    s = unicodedata.normalize("NFKC", s)
+    for mark in _SYNC_MARKS:
+        s = s.replace(mark, "")
+    return re.sub(r"\s+", " ", s).strip().lower()
+
+
+#: The sync mark in every language (NFKC: "（自動）" and "(自動)" alike), stripped when headers are compared.
+_SYNC_MARKS = tuple(unicodedata.normalize("NFKC", m).strip() for m in catalog.in_every_language("sheet.sync_mark"))
 
 
 # --- the backend-neutral picture of a plan file -------------------------------------------------
@@ -350,6 +466,9 @@ def columns_by_position(spec: TabSpec, header: Iterable[Cell]) -> dict[int, Colu
     """0-based position → contract column, matched by header text (a renderer's view of a header
     row it is about to write or has just written)."""
     by_name = {normalise_header(c.header): c for c in spec.columns}
+    for lang in catalog.languages():
+        for c in spec_in(spec.name, lang).columns if spec.name in TABLE_TABS else ():
+            by_name.setdefault(normalise_header(c.header), spec.column(c.key))
     found: dict[int, Column] = {}
     for i, cell in enumerate(header):
         column = by_name.get(normalise_header(cell.text))

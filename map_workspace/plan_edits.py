@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
-from map_workspace import history_words
+from map_workspace import catalog, history_words
 from map_workspace.catalog import plan_language
 from map_workspace.changes import CellWrite, ChangeSet, HistoryEntry, apply_in_memory
 from map_workspace.domain import parsing
@@ -34,6 +34,7 @@ from map_workspace.domain.replanning import (
 )
 from map_workspace.domain.rules import decision_item
 from map_workspace.domain.templates import RoleSpec
+from map_workspace.domain.vocabulary import word_of
 from map_workspace.errors import UsageError
 from map_workspace.layout import OVERVIEW, PLAN, STAKEHOLDERS, Snapshot
 from map_workspace.reading import Reading, read_plan
@@ -300,7 +301,8 @@ def _new_stakeholders(reading: Reading, listed: Sequence[Stakeholder], people: M
     writes: list[CellWrite] = []
     for person, names in titles.items():
         sides = {spec[r].side for r, p in people.items() if p == person and r in spec}
-        side = sides.pop().value if len(sides) == 1 else (Side.JOINT.value if sides else "")
+        lang = catalog.plan_language(reading.meta)  # the side as the plan's dropdown says it
+        side = word_of(sides.pop(), lang) if len(sides) == 1 else (word_of(Side.JOINT, lang) if sides else "")
         for key, value in (("name", person.name), ("side", side), ("role", " / ".join(names)),
                            ("email", person.email)):
             if value and key in table.columns:

@@ -7,11 +7,10 @@ What cannot be read safely (the Plan tab gone, its ID or Activity column gone) i
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from map_workspace import SCHEMA_VERSION
+from map_workspace import SCHEMA_VERSION, catalog
 from map_workspace.changes import StateRow
 from map_workspace.domain import parsing
 from map_workspace.domain.model import (
@@ -29,11 +28,9 @@ from map_workspace.errors import SchemaTooNew, StructuralBreak
 from map_workspace.layout import (
     CHECKINS,
     CHECKINS_TAB,
-    HEADER_SYNONYMS,
     HISTORY,
     HISTORY_TAB,
     OVERVIEW,
-    OVERVIEW_FIELDS,
     PLAN,
     PLAN_TAB,
     RISKS,
@@ -47,8 +44,12 @@ from map_workspace.layout import (
     Snapshot,
     TabSpec,
     a1,
+    header_names,
     normalise_header,
+    overview_labels,
     parse_a1,
+    spec_in,
+    tab_title,
 )
 
 #: Columns without which a tab cannot be read by ID and text: a structural break.
@@ -176,41 +177,38 @@ def find_table(grid: Grid, spec: TabSpec) -> Table:
     return Table(spec.name, best_row, best_cols, grid)
 
 
-@functools.cache
 def _header_names(spec: TabSpec) -> dict[str, tuple[str, ...]]:
-    """Header text (normalised) → the column keys it may name, exact header first."""
-    names: dict[str, list[str]] = {}
-    for column in spec.columns:
-        names.setdefault(normalise_header(column.header), []).append(column.key)
-    for column in spec.columns:
-        for synonym in HEADER_SYNONYMS.get(column.key, ()):
-            if column.key not in names.setdefault(synonym, []):
-                names[synonym].append(column.key)
-    return {k: tuple(v) for k, v in names.items()}
+    """Header text (normalised, in any language) → the column keys it may name, exact header first."""
+    return header_names(spec.name)
 
 
 def read_plan(snapshot: Snapshot, *, default_locale: str = "en_US", today: date | None = None) -> Reading:
     meta = dict(snapshot.meta)
     _check_identity(snapshot)
     locale = meta.get("locale") or default_locale
+    lang = catalog.plan_language(meta)  # the tab and header names the plan's sheet shows
+
+    def shown(tab: str) -> str:
+        return tab_title(tab, lang)
+
     tables: dict[str, Table] = {}
     for spec in (PLAN_TAB, STAKEHOLDERS_TAB, RISKS_TAB, CHECKINS_TAB, STATE_TAB):
         grid = snapshot.tabs.get(spec.name)
         if grid is None:
             if spec.name == PLAN:
                 raise StructuralBreak(
-                    f"{snapshot.source}: the Plan tab is missing (renamed or deleted).",
-                    "Restore the tab named 'Plan' (undo, or File → Version history), then run sync again.",
+                    f"{snapshot.source}: the {shown(PLAN)} tab is missing (renamed or deleted).",
+                    f"Restore the tab named '{shown(PLAN)}' (undo, or File → Version history), then run sync again.",
                 )
             continue
         table = find_table(grid, spec)
         missing = [k for k in REQUIRED.get(spec.name, ()) if k not in table.columns]
         if missing:
-            headers = ", ".join(repr(spec.column(k).title) for k in missing)
+            headers = ", ".join(repr(spec_in(spec.name, lang).column(k).title) for k in missing)
             raise StructuralBreak(
-                f"{snapshot.source}: the {spec.name} tab has no {headers} column, so rows cannot be matched.",
-                f"Restore the header {headers} in the {spec.name} tab's first row (undo the rename or deletion), "
-                "then run sync again.",
+                f"{snapshot.source}: the {shown(spec.name)} tab has no {headers} column, so rows cannot be matched.",
+                f"Restore the header {headers} in the {shown(spec.name)} tab's first row (undo the rename or "
+                "deletion), then run sync again.",
             )
         tables[spec.name] = table
 
@@ -221,7 +219,8 @@ def read_plan(snapshot: Snapshot, *, default_locale: str = "en_US", today: date 
     for spec in (PLAN_TAB,):
         for col in spec.columns:
             if col.key not in tables[spec.name].columns and col.key not in REQUIRED[spec.name]:
-                findings.append(Finding.of("layout.column_missing", field=col.key, title=col.title))
+                findings.append(Finding.of("layout.column_missing", field=col.key,
+                                           title=spec_in(PLAN, lang).column(col.key).title))
 
     overview, overview_rows, ov_findings = _read_overview(snapshot.tabs.get(OVERVIEW), locale, today)
     findings += ov_findings
@@ -269,7 +268,7 @@ def _read_overview(
 ) -> tuple[Overview, dict[str, int], list[Finding]]:
     rows: dict[str, int] = {}
     values: dict[str, Cell] = {}
-    labels = {normalise_header(f.label): f.key for f in OVERVIEW_FIELDS}
+    labels = overview_labels()
     if grid is not None:
         for r, row in enumerate(grid.rows):
             if not row:

@@ -129,6 +129,8 @@ class _Planner:
         self.when = when
         #: A closed plan (``mapws close``) flags no dates: its findings, Flag formulas and colour rules.
         self.closed = closure_of(reading.meta)
+        #: The plan's language: what the sync writes into the sheet (flags, formulas' words, repairs).
+        self.lang = catalog.plan_language(reading.meta)
         self.settings = replace(settings, thresholds=replace(settings.thresholds, date_flags=self.closed is None))
         self.calendar = _plan_calendar(reading, today, settings)
         self.cells: list[CellWrite] = []
@@ -415,7 +417,7 @@ class _Planner:
         cols = self._plan_columns()
         flags: dict[str, list[str]] = {}
         for f in findings:
-            word = FLAG_WORDS.get(f.code)
+            word = flag_word(f.code, self.lang)
             if word and f.id and f.tab == PLAN and word not in flags.setdefault(f.id, []):
                 flags[f.id].append(word)
         for item, ref in zip(plan.items, self.r.item_rows, strict=True):
@@ -504,17 +506,22 @@ class _Planner:
             return
         cols = self._plan_columns()
         nxt = assessment.next_milestone
+        words = catalog.words(self.lang)
         wanted: dict[str, tuple[CellValue, str | None]] = {
             "progress": (None, progress_formula(cols)),
             "overdue": (None, overdue_formula(cols)),
-            "next_milestone": (f"{nxt.id} {_short(nxt.activity)} — {nxt.due.isoformat()}" if nxt and nxt.due
+            "next_milestone": (words("sheet.next_milestone", id=nxt.id, activity=_short(nxt.activity),
+                                     due=nxt.due.strftime(words("sheet.date_text"))) if nxt and nxt.due
                                else "", None),
             "projected_decision": (assessment.projected_decision, None),
-            "health": (assessment.health.label, None),
+            "health": (words(f"sheet.health.{assessment.health.value}"), None),
         }
         if self.closed is not None:  # the deal is decided: nothing is overdue or next any more
             # A formula still (=0): reopening puts the live count back without reading as an edit undone.
-            wanted.update(overdue=(None, "=0"), health=(self.closed.words, None))
+            closed = words("sheet.closed", outcome=words.table("sheet.outcomes").get(self.closed.outcome,
+                                                                                     self.closed.outcome),
+                           day=self.closed.on.strftime(words("sheet.date_text")))
+            wanted.update(overdue=(None, "=0"), health=(closed, None))
         for key, (value, formula) in wanted.items():
             row = rows.get(key)
             if row is None:
@@ -590,7 +597,7 @@ class _Planner:
             first, weeks = (recorded.first_week, recorded.weeks) if recorded else timeline_weeks(plan)
             weeks = max(weeks, weeks_to_cover(plan, first))
             layout = timeline_layout(first, weeks, table.columns, cols.last_row, cols.tab,
-                                     rows_for(last_data, cols.last_row), flags)
+                                     rows_for(last_data, cols.last_row), flags, self.lang)
             meta.update(layout.meta())
             return TimelineWrite(layout, 2)
         if recorded is None:
@@ -613,7 +620,7 @@ class _Planner:
         last_data = table.header_row + 1 + len(table.grid.rows[table.header_row + 1:])
         if last_data + FORMAT_HEADROOM // 4 > covered:
             covered = max(covered, last_data + FORMAT_HEADROOM)
-        return plan_columns_at(table.columns, covered, table.grid.title or PLAN)
+        return plan_columns_at(table.columns, covered, table.grid.title or PLAN, self.lang)
 
     def _formula_word(self) -> str:
         return history_words.value("formula", self.lang)
@@ -700,6 +707,13 @@ def _iso_date(text: str) -> date | None:
         return date.fromisoformat(text.strip()) if text.strip() else None
     except ValueError:
         return None
+
+
+def flag_word(code: str, lang: str) -> str:
+    """The word the sync puts in the Flag column for a finding, in the plan's language ("" for none)."""
+    if not FLAG_WORDS.get(code):
+        return ""
+    return str(catalog.words(lang).table("sheet.flag_words").get(code) or FLAG_WORDS[code])
 
 
 def _id_at(r: Reading, tab: str, row: int) -> str | None:

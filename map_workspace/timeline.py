@@ -20,9 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from map_workspace import catalog
 from map_workspace.domain.model import ItemType, Plan
-from map_workspace.formulas import CLOSED_WORDS, DONE_WORDS, ColourRule, quote, sheet_ref, thresholds_of
-from map_workspace.layout import PLAN_TAB, TIMELINE, Cell, Grid, column_letter
+from map_workspace.domain.vocabulary import word_of
+from map_workspace.formulas import ColourRule, quote, sheet_ref, thresholds_of, words_in
+from map_workspace.layout import PLAN, PLAN_TAB, TIMELINE, Cell, Grid, column_letter, tab_title
 
 #: The Timeline's fixed columns before the weeks: (header, width, hidden).
 FIXED_COLUMNS = (
@@ -34,8 +36,21 @@ FIXED_COLUMNS = (
     ("Baseline", 11.0, False),
     ("Status", 11.0, False),
 )
+#: The catalog keys of the fixed columns' headers (``sheet.headers.timeline.<key>``).
+FIXED_KEYS = ("id", "activity", "plan_row", "milestone_week", "due", "baseline", "status")
 WEEK_WIDTH = 6.0
 WEEK_FORMAT = "mmm d"
+
+
+def fixed_headers(lang: str = catalog.DEFAULT) -> tuple[str, ...]:
+    """The fixed columns' headers in a plan in ``lang``."""
+    w = catalog.words(lang)
+    return tuple(w(f"sheet.headers.timeline.{key}") for key in FIXED_KEYS)
+
+
+def week_format(lang: str = catalog.DEFAULT) -> str:
+    """The week headers' number format in a plan in ``lang`` ("mmm d"; "m/d" in Japanese)."""
+    return catalog.words(lang)("sheet.week_format")
 #: The Plan columns the Timeline looks up.
 _LOOKED_UP = ("id", "type", "activity", "due", "baseline", "status")
 _MILESTONE = ItemType.MILESTONE.value
@@ -67,6 +82,8 @@ class TimelineLayout:
     #: Whether the colours flag dates (overdue, slipped): off on a closed plan, as its Plan's
     #: (the plan's meta ``date_flags``).
     flags: bool = True
+    #: The plan's language: the headers, and the status and type words the formulas test.
+    lang: str = catalog.DEFAULT
 
     @property
     def formula_rows(self) -> int:
@@ -144,15 +161,16 @@ def timeline_layout(
     plan_tab: str = PLAN_TAB.name,
     rows: int = 0,
     flags: bool = True,
+    lang: str = catalog.DEFAULT,
 ) -> TimelineLayout:
     """A layout from where the Plan's columns are (0-based, by key; a column not found keeps its
     place in a fresh plan)."""
     letters = {k: column_letter(plan_columns.get(k, PLAN_TAB.index(k))) for k in _LOOKED_UP}
-    return TimelineLayout(monday(first_week), max(1, weeks), last_row, letters, plan_tab, rows, flags)
+    return TimelineLayout(monday(first_week), max(1, weeks), last_row, letters, plan_tab, rows, flags, lang)
 
 
 def layout_from_meta(
-    meta: Mapping[str, str], plan_columns: Mapping[str, int], last_row: int, plan_tab: str = PLAN_TAB.name
+    meta: Mapping[str, str], plan_columns: Mapping[str, int], last_row: int, plan_tab: str | None = None
 ) -> TimelineLayout | None:
     """The layout a plan's meta records (its colours flag dates unless the meta says ``date_flags``
     off); None when it records none (or nonsense)."""
@@ -162,7 +180,9 @@ def layout_from_meta(
         rows = int(str(meta.get(META_ROWS, "0")))
     except (KeyError, ValueError):
         return None
-    return timeline_layout(first, weeks, plan_columns, last_row, plan_tab, rows, thresholds_of(meta).date_flags)
+    lang = catalog.plan_language(meta)
+    return timeline_layout(first, weeks, plan_columns, last_row, plan_tab or tab_title(PLAN, lang), rows,
+                           thresholds_of(meta).date_flags, lang)
 
 
 # --- the cells ------------------------------------------------------------------------------------
@@ -190,7 +210,7 @@ def row_formulas(layout: TimelineLayout, row: int) -> list[str]:
         f'=IFERROR(""&INDEX({_plan_range(layout, "id")},{row}),"")',
         text("activity"),
         f'=IF($A{row}="","",IFERROR(MATCH($A{row},{_plan_range(layout, "id")},0),""))',
-        f'=IF({at}="","",IFERROR(IF({looked("type")}={quote(_MILESTONE)},$E{row}-WEEKDAY($E{row},3),""),""))',
+        f'=IF({at}="","",IFERROR(IF({_is_milestone(looked("type"), layout.lang)},$E{row}-WEEKDAY($E{row},3),""),""))',
         day("due"),
         day("baseline"),
         text("status"),
@@ -200,14 +220,20 @@ def row_formulas(layout: TimelineLayout, row: int) -> list[str]:
     return cells
 
 
+def _is_milestone(ref: str, lang: str) -> str:
+    """The type cell says Milestone (in English, or in the plan's language)."""
+    words = tuple(dict.fromkeys((_MILESTONE, word_of(ItemType.MILESTONE, lang))))
+    return f"{ref}={quote(words[0])}" if len(words) == 1 else _any_equal(ref, words)
+
+
 def timeline_grid(layout: TimelineLayout) -> Grid:
     """The Timeline's cells: the header (week starts as dates) and the formula rows."""
-    header = [Cell(value=h) for h, _, _ in FIXED_COLUMNS]
+    header = [Cell(value=h) for h in fixed_headers(layout.lang)]
     header += [Cell(value=layout.week(k)) for k in range(layout.weeks)]
     rows = [tuple(header)]
     for row in range(2, layout.formula_rows + 1):
         rows.append(tuple(Cell(formula=f) for f in row_formulas(layout, row)))
-    return Grid(title=TIMELINE, rows=tuple(rows))
+    return Grid(title=tab_title(TIMELINE, layout.lang), rows=tuple(rows))
 
 
 # --- the colours ----------------------------------------------------------------------------------
@@ -227,9 +253,10 @@ def timeline_rules(layout: TimelineLayout, from_week: int = 0) -> tuple[ColourRu
     due, base, status = "N($E2)", "N($F2)", "$G2"
     dated = '$A2<>"",ISNUMBER($E2)'
     in_due_week = f"{due}>={w},{due}<{w}+7"
-    is_open = f"NOT({_any_equal(status, CLOSED_WORDS)})"
+    words = words_in(layout.lang)
+    is_open = f"NOT({_any_equal(status, words.closed)})"
     rules = (
-        ColourRule("done", f"AND({dated},{_any_equal(status, DONE_WORDS)},{in_due_week})", "93C47D", "274E13"),
+        ColourRule("done", f"AND({dated},{_any_equal(status, words.done)},{in_due_week})", "93C47D", "274E13"),
         ColourRule(
             "overdue", f"AND({dated},{is_open},{due}<TODAY(),{w}+7>{due},{w}<=TODAY())", "E06666", "FFFFFF", True
         ),
@@ -285,7 +312,9 @@ def rows_for(last_plan_row: int, last_row: int) -> int:
     return min(last_row, max(2, last_plan_row) + ROW_HEADROOM)
 
 
-def fresh_layout(plan: Plan, last_row: int) -> TimelineLayout:
+def fresh_layout(plan: Plan, last_row: int, plan_tab: str = PLAN_TAB.name,
+                 lang: str = catalog.DEFAULT) -> TimelineLayout:
     """The layout of a new plan's Timeline (the Plan's columns where a new plan has them)."""
     first, weeks = timeline_weeks(plan)
-    return timeline_layout(first, weeks, {}, last_row, rows=rows_for(len(plan.items) + 1, last_row))
+    return timeline_layout(first, weeks, {}, last_row, plan_tab, rows=rows_for(len(plan.items) + 1, last_row),
+                           lang=lang)

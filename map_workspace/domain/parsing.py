@@ -21,9 +21,11 @@ from typing import TypeVar
 from map_workspace.domain.model import ItemType, Level, Person, RiskStatus, Side, Stakeholder, Status
 from map_workspace.domain.vocabulary import (
     GROUP_WORDS,
+    ITEM_TYPE_WORDS,
     LEVEL_WORDS,
     PLACEHOLDER_WORDS,
     RISK_STATUS_WORDS,
+    SIDE_WORDS,
     STATUS_WORDS,
 )
 
@@ -336,18 +338,6 @@ def _without_year(month: int, day: int, today: date | None) -> date | None:
 
 
 # --- statuses and other choice cells -----------------------------------------------------------
-
-SIDE_WORDS: dict[Side, tuple[str, ...]] = {
-    Side.BUYER: ("buyer", "customer", "client", "buyer side", "buy side", "prospect", "purchaser"),
-    Side.SELLER: ("seller", "vendor", "supplier", "seller side", "sell side", "provider"),
-    Side.JOINT: ("joint", "both", "mutual", "shared", "together", "both sides"),
-}
-
-ITEM_TYPE_WORDS: dict[ItemType, tuple[str, ...]] = {
-    ItemType.TASK: ("task", "action", "action item", "activity", "step", "to do", "t"),
-    ItemType.MILESTONE: ("milestone", "ms", "m", "key milestone", "gate", "◆", "◇", "♦", "🏁"),
-}
-
 
 @dataclass(frozen=True)
 class _WordTable:

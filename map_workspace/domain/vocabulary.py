@@ -1,21 +1,55 @@
 """Words buyers type, and what they mean. One list, read by the parsers and by the sheet's live
-formulas alike, so the spreadsheet and the sync count the same things as done."""
+formulas alike, so the spreadsheet and the sync count the same things as done. The words of
+each language live in its catalog (``map_workspace/catalogs/<lang>/sheet.toml``, ``[words]``)."""
 
 from __future__ import annotations
 
-from map_workspace.domain.model import Level, RiskStatus, Status
+import functools
+from enum import StrEnum
+from typing import TypeVar
 
-#: Lower-case words (after trimming) read as each status. The canonical label comes first.
-STATUS_WORDS: dict[Status, tuple[str, ...]] = {
-    Status.NOT_STARTED: ("not started", "todo", "to do", "open", "new", "pending", "planned", "not yet"),
-    Status.IN_PROGRESS: (
-        "in progress", "wip", "started", "ongoing", "in-progress", "underway", "working on it",
-        "in review", "doing",
-    ),
-    Status.DONE: ("done", "complete", "completed", "finished", "closed", "yes", "ok", "✅", "✔", "✓", "済", "完了"),
-    Status.BLOCKED: ("blocked", "stuck", "on hold", "waiting", "on-hold", "⛔", "🚫"),
-    Status.NA: ("n/a", "na", "n.a.", "not applicable", "dropped", "cancelled", "canceled", "skip", "skipped"),
-}
+from map_workspace import catalog
+from map_workspace.domain.model import ItemType, Level, RiskStatus, Side, Status
+
+E = TypeVar("E", bound=StrEnum)
+
+def _words(kind: str, enum: type[E], lang: str | None = None) -> dict[E, tuple[str, ...]]:
+    """``sheet.words.<kind>`` of the catalog: in ``lang`` (English first, then its own), or in every
+    language when ``lang`` is None. Each member's canonical word comes first."""
+    langs = catalog.languages() if lang is None else tuple(dict.fromkeys((catalog.DEFAULT, lang)))
+    out: dict[E, tuple[str, ...]] = {}
+    for member in enum:
+        seen: dict[str, None] = {}
+        for language in langs:
+            for word in catalog.words(language).get(f"sheet.words.{kind}.{member.name.lower()}"):
+                seen.setdefault(str(word).strip().lower(), None)
+        out[member] = tuple(seen)
+    return out
+
+
+def status_words(lang: str = catalog.DEFAULT) -> dict[Status, tuple[str, ...]]:
+    """The status words a plan in ``lang``'s live formulas count: English's, then the language's own."""
+    return _status_words(lang)
+
+
+@functools.cache
+def _status_words(lang: str) -> dict[Status, tuple[str, ...]]:
+    return _words("status", Status, lang)
+
+
+def word_of(value: StrEnum, lang: str = catalog.DEFAULT) -> str:
+    """What a plan in ``lang`` writes for a status, type, side, level or risk status ("Done" → "完了")."""
+    kind = _KINDS[type(value).__name__]
+    return catalog.words(lang)(f"sheet.{kind}.{value.name.lower()}")
+
+
+_KINDS = {"Status": "status", "ItemType": "type", "Side": "side", "Level": "level", "RiskStatus": "risk_status"}
+
+#: Lower-case words (after trimming) read as each status, in every language (the catalog's
+#: ``sheet.words``): a buyer typing 完了 in an English plan, or Done in a Japanese one, is understood.
+STATUS_WORDS: dict[Status, tuple[str, ...]] = _words("status", Status)
+ITEM_TYPE_WORDS: dict[ItemType, tuple[str, ...]] = _words("type", ItemType)
+SIDE_WORDS: dict[Side, tuple[str, ...]] = _words("side", Side)
 
 #: Words that name a group or a placeholder rather than a person (PRODUCT.md: owners are people).
 GROUP_WORDS: frozenset[str] = frozenset(
@@ -41,14 +75,5 @@ PLACEHOLDER_WORDS: frozenset[str] = frozenset(
     }
 )
 
-LEVEL_WORDS: dict[Level, tuple[str, ...]] = {
-    Level.LOW: ("low", "l", "lo", "minor", "unlikely", "1"),
-    Level.MEDIUM: ("medium", "m", "med", "moderate", "possible", "2"),
-    Level.HIGH: ("high", "h", "hi", "major", "likely", "critical", "3"),
-}
-
-RISK_STATUS_WORDS: dict[RiskStatus, tuple[str, ...]] = {
-    RiskStatus.OPEN: ("open", "active", "new"),
-    RiskStatus.MITIGATED: ("mitigated", "managed", "in hand", "contained"),
-    RiskStatus.CLOSED: ("closed", "resolved", "gone", "done", "retired"),
-}
+LEVEL_WORDS: dict[Level, tuple[str, ...]] = _words("level", Level)
+RISK_STATUS_WORDS: dict[RiskStatus, tuple[str, ...]] = _words("risk_status", RiskStatus)

@@ -14,7 +14,7 @@ from map_workspace import app
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.domain.thresholds import Thresholds
-from map_workspace.layout import PLAN
+from map_workspace.layout import PLAN, tab_titles
 from map_workspace.sync import Settings, plan_sync
 from tests.google_emulator.clients import sheets_service
 
@@ -50,7 +50,7 @@ def _google_view(emulator, spreadsheet_id):
     )
     rules, formulas, shown = [], [], []
     for sheet in data["sheets"]:
-        if sheet["properties"]["title"] == PLAN:
+        if sheet["properties"]["title"] in tab_titles(PLAN):  # a ja_JP plan is in Japanese: 計画
             rules = [
                 r["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
                 for r in sheet.get("conditionalFormats", [])

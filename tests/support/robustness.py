@@ -28,7 +28,7 @@ from map_workspace import app
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.domain.parsing import to_serial
-from map_workspace.layout import OVERVIEW, PLAN, a1, normalise_header
+from map_workspace.layout import OVERVIEW, PLAN, a1, normalise_header, tab_titles
 from map_workspace.ports import PlanRef, PlanStore
 from tests.backends.test_contract import BACKENDS
 
@@ -64,8 +64,11 @@ def plan_request() -> app.CreateRequest:
 
 @functools.cache
 def master(locale: str) -> app.NewPlan:
-    """The enterprise plan scheduled once per plan locale (the slow part of ``create``)."""
-    return app.build_new_plan(plan_request(), Config(locale=locale, holiday_regions=()), CREATED, CREATED_AT)
+    """The enterprise plan scheduled once per plan locale (the slow part of ``create``), in English
+    whatever the locale: the cases are about what a buyer types (a ja_JP plan reads dates the
+    Japanese way), and name the English headers."""
+    return app.build_new_plan(plan_request(), Config(locale=locale, language="en", holiday_regions=()), CREATED,
+                              CREATED_AT)
 
 
 # --- what a backend hands the test -----------------------------------------------------------------
@@ -194,7 +197,10 @@ class XlsxBuyer:
     # --- finding things like a person does: by header text and by ID ---------------------------
 
     def _ws(self, tab: str) -> Worksheet:
-        return self.wb[tab]
+        """A tab by its title, or a contract tab by its name in the plan's language ("Plan" → 計画)."""
+        if tab in self.wb.sheetnames:
+            return self.wb[tab]
+        return next(self.wb[t] for t in tab_titles(tab) if t in self.wb.sheetnames)
 
     def _header(self, ws: Worksheet, header: str) -> tuple[int, int]:
         """(row, column), 1-based, of a header cell (the sync mark "(auto)" is optional)."""
@@ -549,11 +555,20 @@ class SheetsBuyer:
     # --- finding things ---------------------------------------------------------------------------
 
     def _sheet(self, tab: str) -> dict[str, Any]:
+        """A tab by its title, or a contract tab by its name in the plan's language ("Plan" → 計画)."""
         data = self.sh.fetch_sheet_metadata(params={"fields": "sheets(properties)"})
-        return next(s["properties"] for s in data["sheets"] if s["properties"]["title"] == tab)
+        sheets = [s["properties"] for s in data["sheets"]]
+        return next((p for p in sheets if p["title"] == tab), None) or next(
+            p for t in tab_titles(tab) for p in sheets if p["title"] == t)
 
     def _values(self, tab: str) -> list[list[str]]:
-        answer = self.sh.values_get(f"'{tab}'", params={"valueRenderOption": "UNFORMATTED_VALUE"})
+        from gspread.exceptions import APIError
+
+        params = {"valueRenderOption": "UNFORMATTED_VALUE"}
+        try:
+            answer = self.sh.values_get(f"'{tab}'", params=params)
+        except APIError:  # a contract tab named in the plan's language
+            answer = self.sh.values_get(f"'{self._sheet(tab)['title']}'", params=params)
         return answer.get("values", [])
 
     @staticmethod

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from map_workspace import catalog
 from map_workspace.changes import ChangeSet, HistoryEntry, StateRow, history_columns, history_time, merge_note
 from map_workspace.domain.thresholds import Thresholds
 from map_workspace.errors import StructuralBreak
@@ -41,7 +42,6 @@ from map_workspace.layout import (
     HISTORY,
     OVERVIEW,
     OVERVIEW_FIELDS,
-    OVERVIEW_GUIDE,
     PLAN,
     PLAN_TAB,
     STATE,
@@ -57,21 +57,27 @@ from map_workspace.layout import (
     Snapshot,
     TabSpec,
     columns_by_position,
+    date_format,
     formats_last_row,
     normalise_header,
+    overview_labels,
+    spec_in,
+    tab_title,
+    tab_titles,
 )
 from map_workspace.locales import sheets_time_zone
 from map_workspace.reading import find_table
 from map_workspace.timeline import (
     FIXED_COLUMNS,
-    WEEK_FORMAT,
     WEEK_WIDTH,
     TimelineLayout,
     TimelineWrite,
+    fixed_headers,
     layout_from_meta,
     row_formulas,
     timeline_rules,
     today_header_rule,
+    week_format,
 )
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
@@ -190,7 +196,8 @@ def colour_style(hex_colour: str) -> dict[str, Any]:
     return {"rgbColor": rgb(hex_colour)}
 
 
-def value_data(value: CellValue, formula: str | None = None) -> tuple[dict[str, Any], tuple[str, ...]]:
+def value_data(value: CellValue, formula: str | None = None,
+               dates: str = DATE_PATTERN) -> tuple[dict[str, Any], tuple[str, ...]]:
     """CellData for one value, and the fields it sets (an updateCells mask).
 
     Text is always ``stringValue`` (never parsed, never a formula); ``formula`` is the product's
@@ -206,13 +213,13 @@ def value_data(value: CellValue, formula: str | None = None) -> tuple[dict[str, 
         if value.tzinfo is not None:
             # Sheets has no time zones in cells: keep the instant readable, offset included, as text.
             return value_data(value.isoformat())
-        number_format = {"type": "DATE_TIME", "pattern": DATETIME_PATTERN}
+        number_format = {"type": "DATE_TIME", "pattern": dates + DATETIME_PATTERN.removeprefix(DATE_PATTERN)}
         return ({"userEnteredValue": {"numberValue": serial(value)},
                  "userEnteredFormat": {"numberFormat": number_format}},
                 ("userEnteredValue", "userEnteredFormat.numberFormat"))
     if isinstance(value, date):
         return ({"userEnteredValue": {"numberValue": serial(value)},
-                 "userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": DATE_PATTERN}}},
+                 "userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": dates}}},
                 ("userEnteredValue", "userEnteredFormat.numberFormat"))
     if isinstance(value, (int, float)):
         return {"userEnteredValue": {"numberValue": value}}, ("userEnteredValue", "userEnteredFormat.numberFormat")
@@ -392,7 +399,7 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
             continue
         for sheet in sheets:
             title = str((sheet.get("properties") or {}).get("title", ""))
-            if id(sheet) not in taken and title.strip().lower() == name.lower():
+            if id(sheet) not in taken and title.strip().lower() in {t.lower() for t in tab_titles(name)}:
                 located[name] = sheet
                 taken.add(id(sheet))
                 break
@@ -423,7 +430,8 @@ def parse_spreadsheet(data: dict[str, Any], source: str, version: str = "") -> S
         rules = located[PLAN].get("conditionalFormats") or []
         layout.rule_count = len(rules)
         layout.product_rules = [i for i, rule in enumerate(rules) if _is_product_rule(rule)]
-        formats_ok = _formats_in_place(located[PLAN], tabs[PLAN], thresholds_of(meta)) and all(
+        lang = catalog.plan_language(meta)
+        formats_ok = _formats_in_place(located[PLAN], tabs[PLAN], thresholds_of(meta), lang) and all(
             _dropdowns_in_place(sheet, tabs[name], TABLE_TABS[name]) for name, sheet in located.items()
             if name in TABLE_TABS and _choice_columns(TABLE_TABS[name])) and layout.names_in_place()
     return Snapshot(source=source, meta=meta, tabs=tabs, formats_ok=formats_ok, extra_tabs=extra,
@@ -514,7 +522,8 @@ def shifted_rules(cols: PlanColumns, first_row: int, thresholds: Thresholds) -> 
     return [("=" + formula, rule) for formula, rule in colour_rules_from(cols, first_row, thresholds)]
 
 
-def _formats_in_place(sheet: dict[str, Any], grid: Grid, thresholds: Thresholds) -> bool:
+def _formats_in_place(sheet: dict[str, Any], grid: Grid, thresholds: Thresholds,
+                      lang: str = catalog.DEFAULT) -> bool:
     """Every colour rule (with the windows the plan records) still covers the Plan rows (a buyer
     may have cleared them, or the plan outgrown them).
 
@@ -532,7 +541,7 @@ def _formats_in_place(sheet: dict[str, Any], grid: Grid, thresholds: Thresholds)
         if not any(_covers(r, first, last, status) for r in rule.get("ranges") or []):
             continue
         present.update(canonical_formula(f) for f in _rule_formulas(rule)[:1])
-    cols = plan_columns_at(table.columns, last)
+    cols = plan_columns_at(table.columns, last, lang=lang)
     return all(canonical_formula(formula) in present for formula, _ in shifted_rules(cols, first, thresholds))
 
 
@@ -674,8 +683,8 @@ def _header_data(column: Column | None, cell: Cell) -> dict[str, Any]:
     return data
 
 
-def _data_cell(column: Column | None, cell: Cell) -> dict[str, Any]:
-    data, _ = value_data(cell.value, cell.formula)
+def _data_cell(column: Column | None, cell: Cell, dates: str = DATE_PATTERN) -> dict[str, Any]:
+    data, _ = value_data(cell.value, cell.formula, dates)
     wrap = "WRAP" if column is not None and column.wrap else ""
     # Numbers and dates centred, so "0" never runs into the Flag beside it ("0Needs owner").
     align = column.align.upper() if column is not None and column.align else ""
@@ -697,36 +706,37 @@ def _width_request(sheet_id: int, col: int, pixels: int) -> dict[str, Any]:
         "properties": {"pixelSize": pixels}, "fields": "pixelSize"}}
 
 
-def _sheet_properties(name: str, sheet_id: int, index: int, rows: int, columns: int) -> dict[str, Any]:
+def _sheet_properties(name: str, sheet_id: int, index: int, rows: int, columns: int,
+                      title: str = "") -> dict[str, Any]:
     grid: dict[str, int] = {"rowCount": rows, "columnCount": columns}
     if name != OVERVIEW:
         grid["frozenRowCount"] = 1
-    props: dict[str, Any] = {"sheetId": sheet_id, "title": name, "index": index, "gridProperties": grid}
+    props: dict[str, Any] = {"sheetId": sheet_id, "title": title or name, "index": index, "gridProperties": grid}
     if name == STATE:
         props["hidden"] = True
     return props
 
 
 def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int,
-                 thresholds: Thresholds) -> list[dict[str, Any]]:
+                 thresholds: Thresholds, lang: str = catalog.DEFAULT) -> list[dict[str, Any]]:
     """Cells, widths, dropdowns (``DROPDOWN_HEADROOM`` rows under the used ones), colour rules (Plan:
     to ``last_row``, with ``thresholds``' windows), protection and the locating metadata of one
     contract tab whose sheet already exists (empty) with ``sheet_id``."""
     if name == OVERVIEW:
-        return _overview_requests(grid, sheet_id)
-    spec = TABLE_TABS[name]
+        return _overview_requests(grid, sheet_id, lang)
+    spec = spec_in(name, lang)
     header = grid.rows[0] if grid.rows else tuple(Cell(value=c.title) for c in spec.columns)
     columns = columns_by_position(spec, header)
     rows = [[_header_data(columns.get(c), cell) for c, cell in enumerate(header)]]
     for row in grid.rows[1:]:
-        rows.append([_data_cell(columns.get(c), cell) for c, cell in enumerate(row)])
+        rows.append([_data_cell(columns.get(c), cell, date_format(lang)) for c, cell in enumerate(row)])
     requests: list[dict[str, Any]] = [_rows_request(sheet_id, rows, "userEnteredValue,userEnteredFormat,note")]
     for index, column in columns.items():
         requests.append(_width_request(sheet_id, index, round(column.width * PIXELS_PER_WIDTH)))
         if column.choices:
             requests.append(dropdown_request(sheet_id, index, 2, dropdown_last_row(grid), column.choices))
     if name == PLAN:
-        cols = plan_columns_at({c.key: i for i, c in columns.items()}, last_row)
+        cols = plan_columns_at({c.key: i for i, c in columns.items()}, last_row, lang=lang)
         requests += colour_rule_requests(sheet_id, cols, 1, max(len(header), len(spec.columns)), 0, thresholds)
     if name in (HISTORY, STATE):
         requests.append(protect_request(grid_range(sheet_id)))
@@ -738,8 +748,9 @@ def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int,
     return requests
 
 
-def _overview_requests(grid: Grid, sheet_id: int) -> list[dict[str, Any]]:
-    fields = {normalise_header(f.label): f for f in OVERVIEW_FIELDS}
+def _overview_requests(grid: Grid, sheet_id: int, lang: str = catalog.DEFAULT) -> list[dict[str, Any]]:
+    fields = {label: next(f for f in OVERVIEW_FIELDS if f.key == key) for label, key in overview_labels().items()}
+    guides = catalog.in_every_language("sheet.overview.guide")
     rows: list[list[dict[str, Any]]] = []
     synced_rows: list[int] = []
     for r, row in enumerate(grid.rows):
@@ -747,7 +758,7 @@ def _overview_requests(grid: Grid, sheet_id: int) -> list[dict[str, Any]]:
             rows.append([_with_format(value_data(c.value, c.formula)[0],
                                       textFormat=_text_format(bold=True, size=14)) for c in row])
             continue
-        if row and row[0].text == OVERVIEW_GUIDE:  # one line, running over the empty cell beside it
+        if row and row[0].text in guides:  # one line, running over the empty cell beside it
             rows.append([_with_format(value_data(row[0].value)[0],
                                       textFormat=_text_format(italic=True, colour=GUIDE_TEXT))])
             continue
@@ -757,7 +768,7 @@ def _overview_requests(grid: Grid, sheet_id: int) -> list[dict[str, Any]]:
             synced_rows.append(r)
         values = []
         for c, cell in enumerate(row):
-            data = value_data(cell.value, cell.formula)[0]
+            data = value_data(cell.value, cell.formula, date_format(lang))[0]
             if c == 0:
                 data = _with_format(data, textFormat=_text_format(bold=True, italic=synced,
                                                                   colour=SYNC_HEADER_TEXT if synced else ""),
@@ -811,6 +822,7 @@ def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing:
     already has (cleared and reused) and ``first_sheet_id`` is None (its other tabs stay as they are)."""
     last_row = formats_last_row(snapshot)
     thresholds = thresholds_of(snapshot.meta)
+    lang = catalog.plan_language(snapshot.meta)
     existing = dict(existing or {})
     # Sheets parses formulas and rule formulas in the spreadsheet's locale at the time of each
     # request: the batch writes them under en_US (whatever locale the new file or template came
@@ -819,13 +831,15 @@ def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing:
     ids: dict[str, int] = {}
     used = {info.sheet_id for info in existing.values()}
     for index, name in enumerate(TABS):
-        grid = snapshot.tabs.get(name) or Grid(title=name)
+        grid = snapshot.tabs.get(name) or Grid(title=tab_title(name, lang))
+        title = grid.title or tab_title(name, lang)
         rows = max(NEW_ROWS, len(grid.rows) + 1, last_row + 1 if name == PLAN else 0)
         columns = max(NEW_COLUMNS, max((len(r) for r in grid.rows), default=0))
         if name in existing:
             info = existing[name]
             ids[name] = info.sheet_id
-            props = _sheet_properties(name, info.sheet_id, index, max(rows, info.rows), max(columns, info.columns))
+            props = _sheet_properties(name, info.sheet_id, index, max(rows, info.rows), max(columns, info.columns),
+                                      title)
             props["hidden"] = name == STATE
             requests.append({"updateSheetProperties": {"properties": props,
                                                         "fields": "title,index,hidden,gridProperties"}})
@@ -833,7 +847,7 @@ def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing:
             requests.append({"updateCells": {"range": grid_range(info.sheet_id), "fields": "*"}})
         elif index == 0 and first_sheet_id is not None and first_sheet_id not in used:
             ids[name] = first_sheet_id
-            props = _sheet_properties(name, first_sheet_id, index, rows, columns)
+            props = _sheet_properties(name, first_sheet_id, index, rows, columns, title)
             requests.append({"updateSheetProperties": {"properties": props,
                                                         "fields": "title,index,gridProperties"}})
         else:
@@ -841,16 +855,18 @@ def create_requests(snapshot: Snapshot, *, timezone: str, locale: str, existing:
             while sheet_id in used or sheet_id == first_sheet_id:
                 sheet_id += 1000
             ids[name] = sheet_id
-            requests.append({"addSheet": {"properties": _sheet_properties(name, sheet_id, index, rows, columns)}})
+            requests.append({"addSheet": {"properties": _sheet_properties(name, sheet_id, index, rows, columns,
+                                                                          title)}})
         used.add(ids[name])
     for name in TABS:
-        requests += tab_requests(name, snapshot.tabs.get(name) or Grid(title=name), ids[name], last_row, thresholds)
+        requests += tab_requests(name, snapshot.tabs.get(name) or Grid(title=tab_title(name, lang)), ids[name],
+                                 last_row, thresholds, lang)
     timeline = layout_from_meta(snapshot.meta, {}, last_row)
     if timeline is not None:
         sheet_id = NEW_TIMELINE_ID
         while sheet_id in used:
             sheet_id += 1000
-        requests += new_timeline_requests(timeline, sheet_id, TABS.index(PLAN) + 1, TIMELINE)
+        requests += new_timeline_requests(timeline, sheet_id, TABS.index(PLAN) + 1, tab_title(TIMELINE, lang))
         ids[TIMELINE] = sheet_id
     requests += [named_range_request(tab, sheet_id) for tab, sheet_id in ids.items()]
     meta = dict(snapshot.meta)
@@ -913,13 +929,14 @@ def apply_requests(snapshot: Snapshot, changes: ChangeSet) -> list[dict[str, Any
         return []
     layout = Layout.of(snapshot)
     source = snapshot.source
+    lang = catalog.plan_language(snapshot.meta)
     requests: list[dict[str, Any]] = []
     if changes.state is not None:  # first: a state tab the file lost is added before the closed days go in it
         requests += _state_requests(snapshot, layout, changes.state)
     for write in changes.cells:
         info = _sheet_for(layout, write.tab, source)
         formula = None if write.formula is None else to_locale_syntax(write.formula, layout.locale)
-        data, fields = value_data(write.value, formula)
+        data, fields = value_data(write.value, formula, date_format(lang))
         column = _ALIGNED_SYNC_COLUMNS.get((write.tab, write.field))
         if column is not None:  # a row the buyer added has no format yet: "0Needs owner" otherwise
             data = _with_format(data, horizontalAlignment=column.align.upper())
@@ -954,7 +971,7 @@ def _timeline_requests(snapshot: Snapshot, layout: Layout, change: TimelineWrite
     if info is None:
         titles = [*snapshot.extra_tabs, *(i.title for i in layout.tabs.values())]
         taken = {t.strip().lower() for t in titles}
-        title = TIMELINE
+        title = tab_title(TIMELINE, change.layout.lang)
         while title.lower() in taken:
             title += " (mapws)"
         sheet_id = layout.new_sheet_id(TIMELINE)  # added at the end of the tabs
@@ -997,7 +1014,7 @@ def _week_header(layout: TimelineLayout, k: int) -> dict[str, Any]:
     return {"userEnteredValue": {"numberValue": serial(layout.week(k))},
             "userEnteredFormat": {**_TIMELINE_HEADER_FORMAT, "horizontalAlignment": "CENTER",
                                   "textRotation": {"angle": 90},
-                                  "numberFormat": {"type": "DATE", "pattern": WEEK_FORMAT}}}
+                                  "numberFormat": {"type": "DATE", "pattern": week_format(layout.lang)}}}
 
 
 def _week_widths(sheet_id: int, start: int, end: int) -> dict[str, Any]:
@@ -1050,13 +1067,13 @@ def new_timeline_requests(layout: TimelineLayout, sheet_id: int, index: int | No
     if index is None:
         del props["index"]
     header = [{"userEnteredValue": {"stringValue": h}, "userEnteredFormat": _TIMELINE_HEADER_FORMAT}
-              for h, _, _ in FIXED_COLUMNS]
+              for h in fixed_headers(layout.lang)]
     header += [_week_header(layout, k) for k in range(layout.weeks)]
-    date_format = {"numberFormat": {"type": "DATE", "pattern": DATE_PATTERN}}
+    day_format = {"numberFormat": {"type": "DATE", "pattern": date_format(layout.lang)}}
     rows = _timeline_rows(layout, 2, locale)
     for row in rows:
         for c in (3, 4, 5):  # the milestone's week, Due, Baseline
-            row[c]["userEnteredFormat"] = date_format
+            row[c]["userEnteredFormat"] = day_format
         for cell in row[layout.first_week_col:]:
             cell["userEnteredFormat"] = {"horizontalAlignment": "CENTER"}
     requests: list[dict[str, Any]] = [
@@ -1080,17 +1097,19 @@ _ALIGNED_SYNC_COLUMNS = {(spec.name, column.key): column for spec in TABLE_TABS.
                          if column.owner is Owner.SYNC and column.align}
 
 
-def _recreate_tab(layout: Layout, name: str, rows: int) -> tuple[SheetInfo, list[dict[str, Any]]]:
-    """A contract tab the spreadsheet lost, added again with its header (at the end of the tabs)."""
+def _recreate_tab(layout: Layout, name: str, rows: int,
+                  lang: str = catalog.DEFAULT) -> tuple[SheetInfo, list[dict[str, Any]]]:
+    """A contract tab the spreadsheet lost, added again with its header in the plan's language (at
+    the end of the tabs)."""
     sheet_id = layout.new_sheet_id(name)
-    spec = TABLE_TABS[name]
-    info = SheetInfo(sheet_id, name, max(NEW_ROWS, rows), max(NEW_COLUMNS, len(spec.columns)))
-    props = _sheet_properties(name, sheet_id, len(layout.sheet_ids) - 1, info.rows, info.columns)
+    spec = spec_in(name, lang)
+    info = SheetInfo(sheet_id, spec.title, max(NEW_ROWS, rows), max(NEW_COLUMNS, len(spec.columns)))
+    props = _sheet_properties(name, sheet_id, len(layout.sheet_ids) - 1, info.rows, info.columns, spec.title)
     del props["index"]
-    header = Grid(title=name, rows=(tuple(Cell(value=c.title) for c in spec.columns),))
+    header = Grid(title=spec.title, rows=(tuple(Cell(value=c.title) for c in spec.columns),))
     layout.tabs[name] = info
     # Only History and State are re-created this way: tabs without colour rules or windows.
-    requests = tab_requests(name, header, sheet_id, NEW_ROWS, Thresholds())
+    requests = tab_requests(name, header, sheet_id, NEW_ROWS, Thresholds(), lang)
     return info, [{"addSheet": {"properties": props}}, *requests]
 
 
@@ -1109,8 +1128,10 @@ def _history_requests(snapshot: Snapshot, layout: Layout, entries: Sequence[Hist
     requests: list[dict[str, Any]] = []
     info = layout.tabs.get(HISTORY)
     grid = snapshot.tabs.get(HISTORY)
+    lang = catalog.plan_language(snapshot.meta)
+    spec = spec_in(HISTORY, lang)
     if info is None:
-        info, requests = _recreate_tab(layout, HISTORY, len(entries) + 1)
+        info, requests = _recreate_tab(layout, HISTORY, len(entries) + 1, lang)
         grid = None
     last = 0
     for r, row in enumerate(grid.rows if grid is not None else ()):
@@ -1120,8 +1141,8 @@ def _history_requests(snapshot: Snapshot, layout: Layout, entries: Sequence[Hist
     requests += _grow(info, first_index + len(entries))
     # Each column where the tab's header has it; a tab made before a column existed gets it after its own.
     positions, added = history_columns(grid.rows[0] if grid is not None and grid.rows else
-                                       tuple(Cell(value=c.title) for c in TABLE_TABS[HISTORY].columns))
-    columns = {c.key: c for c in TABLE_TABS[HISTORY].columns}
+                                       tuple(Cell(value=c.title) for c in spec.columns), lang)
+    columns = {c.key: c for c in spec.columns}
     by_title = {c.title: c for c in columns.values()}
     for col, title in added:
         requests.append(_rows_request(info.sheet_id, [[_header_data(by_title.get(title), Cell(value=title))]],
@@ -1132,7 +1153,7 @@ def _history_requests(snapshot: Snapshot, layout: Layout, entries: Sequence[Hist
     for entry in entries:
         values: list[dict[str, Any]] = [{} for _ in range(width)]
         for key, value in entry.values().items():
-            data, _ = value_data(history_time(value, timezone) if key == "when" else value)
+            data, _ = value_data(history_time(value, timezone) if key == "when" else value, None, date_format(lang))
             values[positions[key]] = _with_format(data, wrapStrategy="WRAP" if columns[key].wrap else "",
                                                   verticalAlignment="TOP")
         rows.append(values)
@@ -1188,7 +1209,8 @@ def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int,
     descending; the buyer's own rules stay where they are), and every table tab's dropdowns again,
     ``DROPDOWN_HEADROOM`` rows under its last used row."""
     info = _sheet_for(layout, PLAN, snapshot.source)
-    grid = snapshot.tabs.get(PLAN) or Grid(title=PLAN)
+    lang = catalog.plan_language(snapshot.meta)
+    grid = snapshot.tabs.get(PLAN) or Grid(title=tab_title(PLAN, lang))
     table = find_table(grid, PLAN_TAB)
     header_row = table.header_row + 1
     requests: list[dict[str, Any]] = [
@@ -1200,7 +1222,7 @@ def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int,
     header = grid.rows[table.header_row] if len(grid.rows) > table.header_row else ()
     headed = [i + 1 for i, cell in enumerate(header) if cell.value not in (None, "")]
     width = max([len(PLAN_TAB.columns), max(table.columns.values(), default=0) + 1, *headed])
-    cols = plan_columns_at(table.columns, to_row, grid.title or PLAN)
+    cols = plan_columns_at(table.columns, to_row, grid.title or tab_title(PLAN, lang), lang)
     remaining = layout.rule_count - len(layout.product_rules)
     requests += colour_rule_requests(info.sheet_id, cols, header_row, width, remaining, thresholds, layout.locale)
     for name in TABLE_TABS:
@@ -1212,9 +1234,9 @@ def _format_requests(snapshot: Snapshot, layout: Layout, to_row: int,
 def _dropdown_requests(snapshot: Snapshot, layout: Layout, name: str) -> list[dict[str, Any]]:
     """A table tab's dropdowns from under its header to ``dropdown_last_row`` (laying one again
     over itself changes nothing; rows past it keep whatever validation they have)."""
-    spec = TABLE_TABS[name]
+    spec = spec_in(name, catalog.plan_language(snapshot.meta))
     info = layout.tabs[name]
-    grid = snapshot.tabs.get(name) or Grid(title=name)
+    grid = snapshot.tabs.get(name) or Grid(title=spec.title)
     table = find_table(grid, spec)
     last_row = dropdown_last_row(grid)
     requests = []

@@ -38,6 +38,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from map_workspace import catalog
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.clients import GoogleClients
 from map_workspace.backends.google.drive_files import CLOSED_TAG, FILE_FIELDS, tags
@@ -50,7 +51,7 @@ from map_workspace.backends.google.templates import SpreadsheetMaker
 from map_workspace.backends.google.versions import PlanVersions
 from map_workspace.changes import ChangeSet
 from map_workspace.errors import PlanExists
-from map_workspace.layout import META_CLOSED, OVERVIEW_TITLE, Snapshot
+from map_workspace.layout import META_CLOSED, Snapshot, overview_title
 from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
 from map_workspace.summary import SummaryDoc
 
@@ -116,8 +117,9 @@ class GooglePlanStore(PlanStore):
                 f"Sync it with 'mapws sync {slug}', or pick another deal name for the new plan.",
             )
         meta = snapshot.meta
+        kind = overview_title(catalog.plan_language(meta))  # "Mutual Action Plan", "共同行動計画（MAP）"
         body: dict[str, Any] = {
-            "name": f"{title} — {OVERVIEW_TITLE}" if title else OVERVIEW_TITLE,
+            "name": f"{title} — {kind}" if title else kind,
             "appProperties": tags({"mapws": "plan", "mapws_deal": slug, "mapws_plan_id": str(meta.get("plan_id", "")),
                                    "mapws_schema": str(meta.get("schema", ""))}),
         }

@@ -24,6 +24,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from map_workspace import catalog
 from map_workspace.backends.local.workbook_contract import AUTHOR, DATE_FORMAT, code_name, find_sheet
 from map_workspace.domain.thresholds import Thresholds
 from map_workspace.formulas import (
@@ -39,8 +40,6 @@ from map_workspace.layout import (
     CHECKINS,
     OVERVIEW,
     OVERVIEW_FIELDS,
-    OVERVIEW_GUIDE,
-    OVERVIEW_TITLE,
     PLAN,
     PLAN_TAB,
     RISKS,
@@ -59,19 +58,25 @@ from map_workspace.layout import (
     TabSpec,
     column_letter,
     columns_by_position,
+    date_format,
     formats_last_row,
     normalise_header,
+    overview_labels,
+    overview_title,
+    spec_in,
+    tab_title,
 )
 from map_workspace.reading import find_table
 from map_workspace.timeline import (
     FIXED_COLUMNS,
-    WEEK_FORMAT,
     WEEK_WIDTH,
     TimelineLayout,
+    fixed_headers,
     layout_from_meta,
     row_formulas,
     timeline_rules,
     today_header_rule,
+    week_format,
 )
 
 _HEADER_FILL = PatternFill("solid", start_color="DCE6F1", end_color="DCE6F1")
@@ -103,16 +108,17 @@ def new_workbook(snapshot: Snapshot) -> Workbook:
     document properties and the save are the caller's)."""
     last_row = formats_last_row(snapshot)
     thresholds = thresholds_of(snapshot.meta)
+    lang = catalog.plan_language(snapshot.meta)
     wb = Workbook()
     wb.remove(wb.active)
     for name in TABS:
-        grid = snapshot.tabs.get(name) or Grid(title=name)
-        ws = wb.create_sheet(name)
+        grid = snapshot.tabs.get(name) or Grid(title=tab_title(name, lang))
+        ws = wb.create_sheet(grid.title or tab_title(name, lang))
         ws.sheet_properties.codeName = code_name(name)
         if name == OVERVIEW:
-            _write_overview(ws, grid)
+            _write_overview(ws, grid, date_format(lang))
         else:
-            _write_table(ws, TABLE_TABS[name], grid, last_row, thresholds)
+            _write_table(ws, spec_in(name, lang), grid, last_row, thresholds, lang)
         if name == STATE:
             ws.sheet_state = "hidden"
         else:
@@ -122,30 +128,33 @@ def new_workbook(snapshot: Snapshot) -> Workbook:
         write_timeline(wb, layout)
     wb.active = 0
     deal = _overview_value(snapshot.tabs.get(OVERVIEW), "deal")
-    wb.properties.title = f"{deal} — {OVERVIEW_TITLE}" if deal else OVERVIEW_TITLE
-    wb.properties.subject = OVERVIEW_TITLE
+    title = overview_title(lang)
+    wb.properties.title = f"{deal} — {title}" if deal else title
+    wb.properties.subject = title
     wb.properties.creator = AUTHOR
     wb.properties.lastModifiedBy = AUTHOR
     return wb
 
 
 def _overview_value(grid: Grid | None, key: str) -> str:
-    label = next(f.label for f in OVERVIEW_FIELDS if f.key == key)
+    labels = overview_labels()
     for row in grid.rows if grid else ():
-        if row and normalise_header(row[0].text) == normalise_header(label) and len(row) > 1:
+        if row and labels.get(normalise_header(row[0].text)) == key and len(row) > 1:
             return row[1].text
     return ""
 
 
-def _write_overview(ws: Worksheet, grid: Grid) -> None:
-    fields = {normalise_header(f.label): f for f in OVERVIEW_FIELDS}
+def _write_overview(ws: Worksheet, grid: Grid, dates: str = DATE_FORMAT) -> None:
+    keys = overview_labels()
+    fields = {label: next(f for f in OVERVIEW_FIELDS if f.key == key) for label, key in keys.items()}
+    guides = catalog.in_every_language("sheet.overview.guide")
     for r, row in enumerate(grid.rows, 1):
         for c, cell in enumerate(row, 1):
             put(ws.cell(r, c), cell)
         if r == 1:
             ws.cell(1, 1).font = Font(name="Calibri", bold=True, size=14)
             continue
-        if row and row[0].text == OVERVIEW_GUIDE:  # one line, running over the empty cell beside it
+        if row and row[0].text in guides:  # one line, running over the empty cell beside it
             ws.cell(r, 1).font = _GUIDE_FONT
             continue
         field = fields.get(normalise_header(row[0].text)) if row else None
@@ -157,15 +166,17 @@ def _write_overview(ws: Worksheet, grid: Grid) -> None:
             ws.cell(r, 1).font = _SYNC_HEADER_FONT
             value.fill = _SYNC_FILL
         if field is not None and field.kind is Kind.DATE:
-            value.number_format = DATE_FORMAT
+            value.number_format = dates
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 80
     _fit_row_heights(ws, {2: 80}, first_row=2)
 
 
-def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int, thresholds: Thresholds) -> None:
+def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int, thresholds: Thresholds,
+                 lang: str = catalog.DEFAULT) -> None:
     header = grid.rows[0] if grid.rows else tuple(Cell(value=c.title) for c in spec.columns)
     columns = columns_by_position(spec, header)
+    dates = date_format(lang)
     for c, cell in enumerate(header, 1):
         target = ws.cell(1, c)
         put(target, cell)
@@ -179,17 +190,17 @@ def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int, thresh
     for r, row in enumerate(grid.rows[1:], 2):
         for c, cell in enumerate(row, 1):
             target = ws.cell(r, c)
-            put(target, cell)
+            put(target, cell, dates)
             column = columns.get(c - 1)
             if column is not None:
-                style_data_cell(target, column)
+                style_data_cell(target, column, dates)
     for index, column in columns.items():
         letter = column_letter(index)
         ws.column_dimensions[letter].width = column.width
         if column.wrap:
             ws.column_dimensions[letter].alignment = _WRAP
         if column.kind is Kind.DATE:
-            ws.column_dimensions[letter].number_format = DATE_FORMAT
+            ws.column_dimensions[letter].number_format = dates
         if column.choices:
             ws.add_data_validation(_dropdown(column.choices, f"{letter}2:{letter}{last_row}"))
     ws.freeze_panes = "A2"
@@ -200,7 +211,7 @@ def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int, thresh
     if header_lines > 1:
         ws.row_dimensions[1].height = header_lines * _LINE_HEIGHT
     if spec.name == PLAN:
-        cols = plan_columns_at({c.key: i for i, c in columns.items()}, last_row)
+        cols = plan_columns_at({c.key: i for i, c in columns.items()}, last_row, lang=lang)
         _add_colour_rules(ws, cols, 1, max(len(header), len(spec.columns)), thresholds)
 
 
@@ -210,7 +221,7 @@ def new_table_sheet(wb: Workbook, spec: TabSpec, before: str | None = None) -> W
     if before is not None:
         other = find_sheet(wb, before)
         index = wb.worksheets.index(other) if other is not None else None
-    ws = wb.create_sheet(spec.name, index)
+    ws = wb.create_sheet(spec.title, index)
     ws.sheet_properties.codeName = code_name(spec.name)
     for c, column in enumerate(spec.columns, 1):
         cell = ws.cell(1, c)
@@ -226,9 +237,9 @@ def write_timeline(wb: Workbook, layout: TimelineLayout) -> Worksheet:
     colour rules, and print setup (landscape, one page wide)."""
     plan = find_sheet(wb, PLAN)
     index = wb.worksheets.index(plan) + 1 if plan is not None else None
-    ws = wb.create_sheet(TIMELINE, index)
+    ws = wb.create_sheet(tab_title(TIMELINE, layout.lang), index)
     ws.sheet_properties.codeName = code_name(TIMELINE)
-    for c, (header, width, hidden) in enumerate(FIXED_COLUMNS, 1):
+    for c, (header, (_, width, hidden)) in enumerate(zip(fixed_headers(layout.lang), FIXED_COLUMNS, strict=True), 1):
         cell = ws.cell(1, c)
         set_value(cell, header)
         cell.font, cell.fill, cell.alignment = _SYNC_HEADER_FONT, _SYNC_FILL, _WRAP
@@ -249,7 +260,7 @@ def _week_headers(ws: Worksheet, layout: TimelineLayout, from_week: int) -> None
     for k in range(from_week, layout.weeks):
         cell = ws.cell(1, layout.first_week_col + k + 1)
         set_value(cell, layout.week(k))
-        cell.number_format = WEEK_FORMAT
+        cell.number_format = week_format(layout.lang)
         cell.font, cell.fill = _SYNC_HEADER_FONT, _SYNC_FILL
         cell.alignment = Alignment(horizontal="center", vertical="top", text_rotation=90)
         ws.column_dimensions[column_letter(layout.first_week_col + k)].width = WEEK_WIDTH
@@ -292,7 +303,7 @@ def timeline_rows(ws: Worksheet, layout: TimelineLayout, first: int) -> None:
                 continue
             put_formula(cell, formula)
             if c in (4, 5, 6):  # the milestone's week, Due, Baseline
-                cell.number_format = DATE_FORMAT
+                cell.number_format = date_format(layout.lang)
             elif c > len(FIXED_COLUMNS):
                 cell.alignment = centred
 
@@ -408,10 +419,10 @@ def _alignment(wrap: bool, align: str, indent: int) -> Alignment:
                      indent=indent)
 
 
-def style_data_cell(cell: SheetCell, column: Column) -> None:
+def style_data_cell(cell: SheetCell, column: Column, dates: str = DATE_FORMAT) -> None:
     cell.alignment = _alignment(column.wrap, column.align, column.indent)
     if column.kind is Kind.DATE and isinstance(cell.value, date):
-        cell.number_format = DATE_FORMAT
+        cell.number_format = dates
 
 
 def _print_setup(ws: Worksheet) -> None:
@@ -431,12 +442,12 @@ def _print_setup(ws: Worksheet) -> None:
 # --- cells ----------------------------------------------------------------------------------------
 
 
-def put(target: SheetCell, cell: Cell) -> None:
+def put(target: SheetCell, cell: Cell, dates: str = DATE_FORMAT) -> None:
     """A rendered cell into a sheet cell: the product's formula, or a value, and its note."""
     if cell.formula is not None:
         put_formula(target, cell.formula)
     else:
-        set_value(target, cell.value)
+        set_value(target, cell.value, dates)
     if cell.note:
         target.comment = comment(cell.note, AUTHOR)
 
@@ -446,8 +457,9 @@ def put_formula(target: SheetCell, formula: str) -> None:
     target.quotePrefix = False
 
 
-def set_value(target: SheetCell, value: CellValue) -> None:
-    """Store a value; text is always inert text, never a formula, error code or number."""
+def set_value(target: SheetCell, value: CellValue, dates: str = DATE_FORMAT) -> None:
+    """Store a value; text is always inert text, never a formula, error code or number. A date is
+    shown in ``dates`` (the plan's language's date format)."""
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)
         if not text:
@@ -465,9 +477,9 @@ def set_value(target: SheetCell, value: CellValue) -> None:
     target.value = value
     target.quotePrefix = False
     if isinstance(value, datetime):
-        target.number_format = DATE_FORMAT + " hh:mm"
+        target.number_format = dates + " hh:mm"
     elif isinstance(value, date):
-        target.number_format = DATE_FORMAT
+        target.number_format = dates
 
 
 def comment(text: str, author: str) -> Comment:
@@ -492,7 +504,8 @@ def _choice_list(choices: tuple[str, ...]) -> str:
     return '"' + ",".join(choices) + '"'
 
 
-_PRODUCT_LISTS = {_choice_list(c.choices) for spec in TABLE_TABS.values() for c in spec.columns if c.choices}
+_PRODUCT_LISTS = {_choice_list(c.choices) for lang in catalog.languages() for name in TABLE_TABS
+                  for c in spec_in(name, lang).columns if c.choices}
 
 
 def _is_product_rule(rule: Rule) -> bool:
@@ -514,7 +527,7 @@ def _add_colour_rules(ws: Worksheet, cols: PlanColumns, header_row: int, width: 
         ws.conditional_formatting.add(sqref, cf_rule)
 
 
-def formats_in_place(ws: Worksheet, grid: Grid, thresholds: Thresholds) -> bool:
+def formats_in_place(ws: Worksheet, grid: Grid, thresholds: Thresholds, lang: str = catalog.DEFAULT) -> bool:
     """The Status dropdown and every colour rule (with the windows the plan records) still cover
     the Plan rows (a buyer may have cleared them, or the plan outgrown them)."""
     table = find_table(grid, PLAN_TAB)
@@ -527,7 +540,7 @@ def formats_in_place(ws: Worksheet, grid: Grid, thresholds: Thresholds) -> bool:
     )
     if not dropdown:
         return False
-    cols = plan_columns_at(table.columns, last)
+    cols = plan_columns_at(table.columns, last, lang=lang)
     present = {
         canonical_formula(f)
         for cf in ws.conditional_formatting
@@ -539,7 +552,8 @@ def formats_in_place(ws: Worksheet, grid: Grid, thresholds: Thresholds) -> bool:
     return all(canonical_formula(formula) in present for formula, _ in wanted)
 
 
-def refresh_formats(ws: Worksheet, grid: Grid, to_row: int, thresholds: Thresholds) -> None:
+def refresh_formats(ws: Worksheet, grid: Grid, to_row: int, thresholds: Thresholds,
+                    lang: str = catalog.DEFAULT) -> None:
     """Re-create the Plan's dropdowns and colour rules down to ``to_row``: the product's old ones
     go first (whatever windows they were written with); the buyer's own rules and lists stay."""
     table = find_table(grid, PLAN_TAB)
@@ -547,7 +561,7 @@ def refresh_formats(ws: Worksheet, grid: Grid, to_row: int, thresholds: Threshol
     first = header_row + 1
     kept = [dv for dv in ws.data_validations.dataValidation if dv.formula1 not in _PRODUCT_LISTS]
     ws.data_validations.dataValidation = kept
-    for spec_column in PLAN_TAB.columns:
+    for spec_column in spec_in(PLAN, lang).columns:
         index = table.columns.get(spec_column.key)
         if spec_column.choices and index is not None:
             letter = column_letter(index)
@@ -561,4 +575,4 @@ def refresh_formats(ws: Worksheet, grid: Grid, to_row: int, thresholds: Threshol
     # Rows are coloured across every headed column, the buyer's own included.
     headed = [c.column for c in ws[header_row] if c.value not in (None, "")]
     width = max([len(PLAN_TAB.columns), max(table.columns.values(), default=0) + 1, *headed])
-    _add_colour_rules(ws, plan_columns_at(table.columns, to_row), header_row, width, thresholds)
+    _add_colour_rules(ws, plan_columns_at(table.columns, to_row, lang=lang), header_row, width, thresholds)

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.worksheet.worksheet import Worksheet
 
+from map_workspace import catalog
 from map_workspace.backends.local.formatting import (
     SIZED_TABS,
     comment,
@@ -63,7 +64,18 @@ from map_workspace.changes import (
 )
 from map_workspace.errors import MapwsError, PlanChanged, PlanLocked, StructuralBreak, discard, file_error
 from map_workspace.formulas import thresholds_of
-from map_workspace.layout import CLOSED_DAYS_COLUMN, HISTORY, PLAN, STATE, TABLE_TABS, Cell, Owner, Snapshot
+from map_workspace.layout import (
+    CLOSED_DAYS_COLUMN,
+    HISTORY,
+    PLAN,
+    STATE,
+    TABLE_TABS,
+    Cell,
+    Owner,
+    Snapshot,
+    date_format,
+    spec_in,
+)
 from map_workspace.timeline import TimelineWrite
 
 # --- a new plan -----------------------------------------------------------------------------------
@@ -128,12 +140,13 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
     check_safe_to_save(path, data)
     _check_unchanged(path, snapshot, data)
     wb = parsed if parsed is not None and snapshot.token.version else load(data, path)
+    lang = catalog.plan_language(snapshot.meta)
     if changes.state is not None:  # first: a state tab the file lost is made before the closed days go in it
         _rewrite_state(wb, changes.state)
-    _apply_cells(wb, changes.cells, path)
+    _apply_cells(wb, changes.cells, path, date_format(lang))
     _apply_notes(wb, changes, path)
     if changes.history:
-        _append_history(wb, changes.history, snapshot.meta.get("timezone", ""))
+        _append_history(wb, changes.history, snapshot.meta.get("timezone", ""), lang)
     if changes.formats_to_row is not None:
         plan = find_sheet(wb, PLAN)
         if plan is None:
@@ -141,7 +154,7 @@ def apply_changes(path: Path, snapshot: Snapshot, changes: ChangeSet, *, parsed:
         grid = snapshot.tabs.get(PLAN) or sheet_grid(plan)
         # The windows the plan records after this change: the sync moves them with the config.
         thresholds = thresholds_of({**snapshot.meta, **changes.meta})
-        refresh_formats(plan, grid, changes.formats_to_row, thresholds)
+        refresh_formats(plan, grid, changes.formats_to_row, thresholds, lang)
     if changes.timeline is not None:
         _write_timeline(wb, changes.timeline)
     if changes.meta:
@@ -175,7 +188,7 @@ def _tab(wb: Workbook, name: str, path: Path) -> Worksheet:
     return ws
 
 
-def _apply_cells(wb: Workbook, writes: Iterable[CellWrite], path: Path) -> None:
+def _apply_cells(wb: Workbook, writes: Iterable[CellWrite], path: Path, dates: str) -> None:
     for write in writes:
         ws = _tab(wb, write.tab, path)
         _unmerge_over(ws, write.row, write.col + 1)
@@ -183,10 +196,10 @@ def _apply_cells(wb: Workbook, writes: Iterable[CellWrite], path: Path) -> None:
         if write.formula is not None:
             put_formula(cell, write.formula)
         else:
-            set_value(cell, write.value)
+            set_value(cell, write.value, dates)
         column = _SYNC_COLUMNS.get((write.tab, write.field))
         if column is not None:  # a row the buyer added has no style yet: "0Needs owner" otherwise
-            style_data_cell(cell, column)
+            style_data_cell(cell, column, dates)
 
 
 _SYNC_COLUMNS = {(spec.name, column.key): column for spec in TABLE_TABS.values() for column in spec.columns
@@ -227,12 +240,13 @@ def _last_used_row(ws: Worksheet) -> int:
     return 0
 
 
-def _append_history(wb: Workbook, entries: Iterable[HistoryEntry], timezone: str) -> None:
+def _append_history(wb: Workbook, entries: Iterable[HistoryEntry], timezone: str, lang: str) -> None:
     """History rows under the last one, each column where the tab's header has it (a tab made
     before a column existed gets it after its own), the time as a date-time in the plan's zone."""
-    ws = find_sheet(wb, HISTORY) or new_table_sheet(wb, TABLE_TABS[HISTORY], before=STATE)
-    positions, added = history_columns([Cell(value=c.value) for c in ws[1]])
-    columns = {c.key: c for c in TABLE_TABS[HISTORY].columns}
+    spec = spec_in(HISTORY, lang)
+    ws = find_sheet(wb, HISTORY) or new_table_sheet(wb, spec, before=STATE)
+    positions, added = history_columns([Cell(value=c.value) for c in ws[1]], lang)
+    columns = {c.key: c for c in spec.columns}
     for col, title in added:
         header = ws.cell(1, col + 1)
         set_value(header, title)
@@ -242,8 +256,8 @@ def _append_history(wb: Workbook, entries: Iterable[HistoryEntry], timezone: str
     for entry in entries:
         for key, value in entry.values().items():
             cell = ws.cell(row, positions[key] + 1)
-            set_value(cell, history_time(value, timezone) if key == "when" else value)
-            style_data_cell(cell, columns[key])
+            set_value(cell, history_time(value, timezone) if key == "when" else value, date_format(lang))
+            style_data_cell(cell, columns[key], date_format(lang))
         fit_row_height(ws, row, wrapped)
         row += 1
 

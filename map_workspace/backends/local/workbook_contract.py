@@ -69,7 +69,7 @@ def contract_sheets(wb: Workbook) -> dict[str, Worksheet]:
     (Excel), else its defined name (Calc drops code names), else its title; a tab found none of
     these ways is recognised by its header row (a plan made before tabs had defined names, renamed
     in Calc). Each sheet stands for one tab at most."""
-    from map_workspace.layout import TABS
+    from map_workspace.layout import TABS, tab_titles
 
     found: dict[str, Worksheet] = {}
     claimed: set[int] = set()
@@ -87,8 +87,9 @@ def contract_sheets(wb: Workbook) -> dict[str, Worksheet]:
         title = _marked_title(wb, tab)
         if title is not None:
             claim(tab, by_title.get(title))
-    for tab in TABS:
-        claim(tab, next((ws for ws in wb.worksheets if ws.title.strip().lower() == tab.lower()
+    for tab in TABS:  # by its name in any language ("Plan", "計画")
+        names = {title.strip().lower() for title in tab_titles(tab)}
+        claim(tab, next((ws for ws in wb.worksheets if ws.title.strip().lower() in names
                          and not (ws.sheet_properties.codeName or "").startswith("mapws")), None))
     for tab in [tab for tab in TABS if tab not in found]:
         claim(tab, next((ws for ws in wb.worksheets if id(ws) not in claimed and _looks_like(ws, tab)), None))
@@ -98,17 +99,21 @@ def contract_sheets(wb: Workbook) -> dict[str, Worksheet]:
 def _looks_like(ws: Worksheet, tab: str) -> bool:
     """Whether the sheet is laid out as the contract tab ``tab``: a table tab's first row holds all
     its headers; the Overview's first column holds most of its labels."""
-    from map_workspace.layout import HISTORY, OVERVIEW_FIELDS, TABLE_TABS, normalise_header
+    from map_workspace import catalog
+    from map_workspace.layout import HISTORY, OVERVIEW_FIELDS, TABLE_TABS, normalise_header, overview_labels, spec_in
 
     if tab in TABLE_TABS:
         first = {normalise_header(c.value) for c in next(ws.iter_rows(min_row=1, max_row=1), ()) if c.value}
+        headers = {normalise_header(c.header): c.key
+                   for lang in catalog.languages() for c in spec_in(tab, lang).columns}
+        named = {headers[text] for text in first if text in headers}
         # History gained Activity and By later: an older History tab has neither.
         later = _HISTORY_LATER if tab == HISTORY else ()
-        return all(normalise_header(column.header) in first for column in TABLE_TABS[tab].columns
-                   if column.key not in later)
-    labels = {normalise_header(row[0].value) for row in ws.iter_rows(min_row=1, max_row=len(OVERVIEW_FIELDS) + 5,
-                                                                     max_col=1) if row and row[0].value}
-    return 3 * sum(normalise_header(f.label) in labels for f in OVERVIEW_FIELDS) >= 2 * len(OVERVIEW_FIELDS)
+        return all(column.key in named for column in TABLE_TABS[tab].columns if column.key not in later)
+    known = overview_labels()
+    labels = {known.get(normalise_header(row[0].value)) for row in ws.iter_rows(
+        min_row=1, max_row=len(OVERVIEW_FIELDS) + 5, max_col=1) if row and row[0].value}
+    return 3 * sum(f.key in labels for f in OVERVIEW_FIELDS) >= 2 * len(OVERVIEW_FIELDS)
 
 
 def find_sheet(wb: Workbook, name: str) -> Worksheet | None:

@@ -19,6 +19,7 @@ from openpyxl.cell.rich_text import CellRichText
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
+from map_workspace import catalog
 from map_workspace.backends.local.formatting import SIZED_TABS, formats_in_place, row_heights_in_place
 from map_workspace.backends.local.workbook_contract import (
     AUTHOR,
@@ -85,7 +86,7 @@ def read_workbook(path: Path, load: LoadWorkbook = load_plan_workbook) -> tuple[
     # A save in LibreOffice Calc drops the tabs' code names and frozen header rows: the next write
     # restores them (saving.apply_changes), so their absence counts as formats to put back.
     formats_ok = (plan_sheet is not None and PLAN in tabs
-                  and formats_in_place(plan_sheet, tabs[PLAN], thresholds_of(meta))
+                  and formats_in_place(plan_sheet, tabs[PLAN], thresholds_of(meta), catalog.plan_language(meta))
                   and markers_in_place(wb, sheets)
                   and all(row_heights_in_place(sheets[tab], tabs[tab], TABLE_TABS[tab])
                           for tab in SIZED_TABS if tab in tabs))
