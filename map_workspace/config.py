@@ -146,10 +146,19 @@ def parse_bool(text: str) -> bool:
 
 
 def parse_day(text: str, what: str) -> date:
+    """A date given on the command line: ISO, or a year-first form a Japanese plan writes (2027/03/11,
+    2027年3月11日, 令和9年3月11日, full-width digits), so a date copied from a Japanese finding pastes."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"{what} '{text}' is not a date.", "Write dates as YYYY-MM-DD, e.g. 2026-05-15.") from None
+        pass
+    if re.match(r"\s*(?:[0-9０-９]{4}\D|令和|平成|[RHrh][0-9０-９])", text):
+        from map_workspace.domain.parsing import parse_date  # here: ISO, the usual case, needs none of it
+
+        day = parse_date(text, "ja_JP").value
+        if day is not None:
+            return day
+    raise UsageError(f"{what} '{text}' is not a date.", "Write dates as YYYY-MM-DD, e.g. 2026-05-15.")
 
 
 def load_config(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None, *,

@@ -228,9 +228,9 @@ def test_a_decision_in_the_first_weeks_of_april_is_warned_at_create(backend, tmp
                             template=req.template, buyer_company=req.buyer_company)
     created = app.create_plan(store, req, _config(name, tmp_path, TODAY))
     warned = [f for f in created.findings if f.code == "schedule.fiscal_year_start"]
-    assert [f.message for f in warned] == [
-        "The decision date 2027-04-13 falls in the first 4 weeks of the buyer's fiscal year (it starts "
-        "2027-04-01), when budgets are often not released yet."]
+    assert [f.message for f in warned] == [  # a Japanese plan's findings are in Japanese
+        "決定日 2027/04/13 は買い手の会計年度（2027/04/01 開始）の最初の4週間にあたり、"
+        "予算がまだ執行されていないことがよくあります。"]
     assert warned[0].message in created.as_json()["warnings"]
     # The config says the buyer's year starts in January: April is no longer its first weeks.
     other = app.build_new_plan(req, _config(name, tmp_path, TODAY, fiscal_year_start=1), TODAY, NOW)

@@ -44,7 +44,7 @@ def test_the_japanese_example_shows_what_create_makes(tmp_path):
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert f"Scheduled from {env['MAPWS_TODAY']}" in result.output
-    assert "compressed" not in result.output
+    assert "詰めています" not in result.output  # nothing compressed (the plan's findings are Japanese)
     store = app.make_store(Config(backend="local", dir=tmp_path))
     (ref,) = app.list_plans(store)
     plan = read_plan(store.read(ref), today=date.fromisoformat(env["MAPWS_TODAY"])).plan
@@ -55,7 +55,7 @@ def test_the_japanese_example_shows_what_create_makes(tmp_path):
         item = items[line["id"]]
         assert (item.due.isoformat(), item.activity) == (line["due"], line["activity"]), line.group(0)
     (buffer,) = BUFFER.findall(shown)
-    assert f"keeps {buffer} business days of buffer" in result.output
+    assert f"{buffer}営業日の余裕があります" in result.output  # the plan's language: Japanese
     board = next(i for i in plan.items if i.activity == "経営会議")
     assert f"{board.id}  {board.due.isoformat()}  経営会議" in shown
 
@@ -67,6 +67,6 @@ def test_create_tells_the_rep_the_earliest_decision_when_the_chain_does_not_fit(
     env = {**env, "MAPWS_TODAY": "2026-12-03", "MAPWS_DIR": str(tmp_path), "MAPWS_BACKEND": "local"}
     result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "dates were compressed by 9 business days" in result.output
-    assert ("    → The earliest decision date the ja-enterprise template fits is 2027-03-11: agree it with the buyer "
-            "(mapws replan PLAN --decision-date 2027-03-11)") in result.output
+    assert "日程を9営業日詰めています" in result.output  # the plan's language: Japanese
+    assert ("    → ja-enterprise テンプレートが収まる最も早い決定日は 2027/03/11 です。買い手と合意する"
+            "（mapws replan PLAN --decision-date 2027/03/11）") in result.output

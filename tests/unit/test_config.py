@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from map_workspace.config import load_config, parse_bool, write_config
+from map_workspace.config import load_config, parse_bool, parse_day, write_config
 from map_workspace.errors import UsageError
 
 
@@ -89,3 +89,17 @@ def test_the_fiscal_year_from_the_file(tmp_path):
         path.write_text(bad)
         with pytest.raises(UsageError, match="must be a whole number"):
             load_config({}, environ={"MAPWS_CONFIG": str(path)})
+
+
+@pytest.mark.parametrize(
+    "text", ["2027-03-11", "2027/03/11", "2027/3/11", "2027年3月11日", "令和9年3月11日", "R9.3.11", "２０２７／０３／１１"]
+)
+def test_a_command_line_date_reads_iso_and_the_year_first_forms_a_japanese_plan_writes(text):
+    # A Japanese plan's findings write dates as 2027/03/11, and their hints name commands: pasted, they work.
+    assert parse_day(text, "--decision-date") == date(2027, 3, 11)
+
+
+@pytest.mark.parametrize("text", ["3/11/2027", "11/03/2027", "next friday", "2027-13-01"])
+def test_a_command_line_date_that_could_mean_two_days_or_none_is_refused(text):
+    with pytest.raises(UsageError, match="is not a date"):
+        parse_day(text, "--decision-date")

@@ -166,7 +166,7 @@ def _new_plan(config: Config, today: date = JAN_5, decision: date = MARCH_31, st
 
 
 def test_the_plan_records_its_calendar_and_a_later_sync_uses_it():
-    new = _new_plan(Config(locale="ja_JP", closures=("12-29..01-03",)))
+    new = _new_plan(Config(locale="ja_JP", language="en", closures=("12-29..01-03",)))
     meta = new.snapshot.meta
     assert meta["calendar_regions"] == "JP" and meta["calendar_closures"] == "12-29..01-03"
     assert meta["start"] == JAN_5.isoformat() and int(meta["buffer_days"]) == new.schedule.buffer_days
