@@ -92,7 +92,8 @@ def test_the_fiscal_year_from_the_file(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text", ["2027-03-11", "2027/03/11", "2027/3/11", "2027年3月11日", "令和9年3月11日", "R9.3.11", "２０２７／０３／１１"]
+    "text",
+    ["2027-03-11", "2027/03/11", "2027/3/11", "2027年3月11日", "令和9年3月11日", "R9.3.11", "２０２７／０３／１１"],
 )
 def test_a_command_line_date_reads_iso_and_the_year_first_forms_a_japanese_plan_writes(text):
     # A Japanese plan's findings write dates as 2027/03/11, and their hints name commands: pasted, they work.
