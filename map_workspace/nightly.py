@@ -29,7 +29,7 @@ from map_workspace.changes import ChangeSet
 from map_workspace.config import Config
 from map_workspace.domain.model import Assessment, Finding, Health, Overview, Plan, Progress
 from map_workspace.domain.silence import BuyerWatch
-from map_workspace.domain.stability import stable_until
+from map_workspace.domain.stability import advance, counted_from, stable_until
 from map_workspace.errors import ExitStatus, MapwsError, PlanError, UsageError
 from map_workspace.layout import Snapshot
 from map_workspace.ports import PlanRef, PlanStore
@@ -259,7 +259,12 @@ def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, An
     if outcome.written or not result.changes.is_empty:
         return ""
     a = result.assessment
-    until = stable_until(result.plan, today, config.thresholds, result.calendar)
+    # An overdue item's day count is in no cell, only in its finding's words: those are re-worded
+    # for the day (``advance``), and the plan is planned again only when something else may change.
+    counted = counted_from(result.plan, result.findings, today)
+    until = stable_until(result.plan, today, config.thresholds, result.calendar, counts=counted is not None,
+                         decision_id=result.decision_id)
+    counted = counted or {}
     if result.silent_on is not None:
         # The buyer's silence begins on that day (planned again then); once it has, its message
         # counts the days, as "N days overdue" does: planned again each day.
@@ -268,7 +273,9 @@ def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, An
         "since": today.isoformat(),
         "until": until.isoformat(),
         "settings": settings_key(config),
-        "findings": [{**f.as_json(), "activity": f.activity, "sheet": f.sheet} for f in result.findings],
+        "findings": [{**f.as_json(), "activity": f.activity, "sheet": f.sheet,
+                      **({"counts_from": counted[n].isoformat()} if n in counted else {})}
+                     for n, f in enumerate(result.findings)],
         "progress": a.progress.as_json(), "health": a.health.value,
         "projected": a.projected_decision.isoformat() if a.projected_decision else None,
         "digest": digest,
@@ -282,7 +289,7 @@ def remembered_run(ref: PlanRef, facts: str, config: Config, today: date) -> Pla
         doc = json.loads(facts)
         if not (doc["since"] <= today.isoformat() < doc["until"]) or doc["settings"] != settings_key(config):
             return None
-        findings = tuple(Finding.from_json(f) for f in doc["findings"])
+        findings = tuple(_remembered_finding(f, today) for f in doc["findings"])
         assessment = Assessment(findings, Progress(**doc["progress"]), Health(doc["health"]),
                                 date.fromisoformat(doc["projected"]) if doc["projected"] else None)
         digest = doc["digest"]
@@ -292,6 +299,13 @@ def remembered_run(ref: PlanRef, facts: str, config: Config, today: date) -> Pla
     result = SyncPlan(ChangeSet(), assessment, Plan(plan_id="", overview=Overview(deal=ref.title)), findings)
     outcome = app.SyncOutcome(ref, result, written=False, read=False, version=ref.version)
     return PlanRun(ref, outcome, read=False, digest=digest)
+
+
+def _remembered_finding(data: dict[str, Any], today: date) -> Finding:
+    """A finding as remembered, its day count (``counts_from``: the due date) worded for today."""
+    finding = Finding.from_json(data)
+    since = data.get("counts_from")
+    return advance(finding, date.fromisoformat(since), today) if since else finding
 
 
 # --- one plan ----------------------------------------------------------------------------------

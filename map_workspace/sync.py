@@ -95,6 +95,8 @@ class SyncPlan:
     buyer: BuyerWatch | None = None
     #: The day the buyer's silence starts (or started), when known: the nightly plans the plan again then.
     silent_on: date | None = None
+    #: The decision milestone the plan's meta names ("" when it names none): what the projection follows.
+    decision_id: str = ""
 
 
 def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None,
@@ -211,7 +213,7 @@ class _Planner:
         changes = ChangeSet(tuple(self.cells), tuple(self.notes), tuple(self.history), state_change,
                             formats_to_row, meta, timeline)
         return SyncPlan(changes, assessment, plan, findings, self.closed.words if self.closed else "",
-                        self.calendar, buyer, self._silent_on(plan, ctx))
+                        self.calendar, buyer, self._silent_on(plan, ctx), ctx.decision_id)
 
     @staticmethod
     def _silent_on(plan: Plan, ctx: Context) -> date | None:

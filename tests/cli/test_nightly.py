@@ -327,3 +327,57 @@ def test_a_worker_process_killed_mid_night_leaves_its_plans_to_this_process_and_
         assert len([r for r in rows if r[1] == "Status"]) == 1, path.name
     _, totals = night(tmp_path / "killed", day)
     assert totals["failed"] == 0 and totals["unchanged"] == count and totals["changes"] == 0
+
+
+def _planned_tonight(folder, day):
+    """Plans the night would plan (read, or planned from the stored snapshot) rather than print
+    from what it concluded before."""
+    from map_workspace import nightly
+    from map_workspace.app import make_store
+
+    config = load_config({"dir": folder / "maps", "today": day.isoformat(), "state": str(folder / "state.sqlite")})
+    state = StateStore(folder / "state.sqlite")
+    store = make_store(config)
+    try:
+        return {Path(ref.id).stem for ref in store.list_plans()
+                if isinstance(nightly.prepare(store, ref, config, state, day), nightly.Job)}
+    finally:
+        state.close()
+
+
+def test_an_overdue_plan_is_planned_again_only_when_more_than_its_day_counts_changes(tmp_path):
+    """Night after night an unchanged plan prints what planning it again would, its overdue items'
+    day counts included ("T-01 is 3 day(s) overdue."), but is planned again only on the nights its
+    conclusions move otherwise (an item turns due soon, overdue or stalled): on every other night
+    it is neither read nor planned."""
+    import shutil
+    import sqlite3
+
+    create_local(tmp_path / "maps", "Alpha deal", "--decision-date", "2026-06-30", "--buyer",
+                 "Dana Tanaka <dana@acme.com>", "--seller", "Sam Rivera <sam@seller.io>", "--today", CREATED)
+    edits = BuyerEdits(tmp_path / "maps" / "alpha-deal.xlsx")
+    due = edits.get("T-01", "Due").date()
+    first = night(tmp_path, CREATED)[0]["alpha-deal"]
+    before, planned_on, quiet = (first["digest"], first["health"], first.get("projected_decision")), [], []
+    for day in (due + timedelta(days=n) for n in range(0, 12)):
+        planned = bool(_planned_tonight(tmp_path, day))
+        shutil.copyfile(tmp_path / "state.sqlite", tmp_path / "replan.sqlite")
+        with sqlite3.connect(tmp_path / "replan.sqlite") as db:
+            db.execute("UPDATE plans SET facts = ''")  # this copy plans it again tonight
+        remembered, totals = night(tmp_path, day)
+        replanned, _ = night(tmp_path, day, "--state", tmp_path / "replan.sqlite")
+        assert remembered == replanned, day  # the same output, day counts included
+        assert totals["unchanged"] == 1 and totals["changes"] == 0
+        alpha = remembered["alpha-deal"]
+        state = (alpha["digest"], alpha["health"], alpha.get("projected_decision"))
+        if state != before:
+            assert planned, (day, state, before)  # an item turned due soon, overdue or stalled
+            planned_on.append(day)
+        else:
+            assert not planned, day  # only day counts moved: printed from what it concluded before
+            quiet.append(day)
+        before = state
+        if day == due + timedelta(days=3):
+            assert any(f["message"] == "T-01 is 3 day(s) overdue." for f in alpha["findings"]), alpha["findings"]
+    assert {due + timedelta(days=1), due + timedelta(days=7)} <= set(planned_on)  # overdue, then stalled
+    assert due + timedelta(days=2) in quiet and due + timedelta(days=3) in quiet

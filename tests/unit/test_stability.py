@@ -14,7 +14,7 @@ from map_workspace.changes import apply_in_memory
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.domain.rules import Thresholds
-from map_workspace.domain.stability import stable_until
+from map_workspace.domain.stability import advance, counted_from, stable_until
 from map_workspace.layout import STAKEHOLDERS, STAKEHOLDERS_TAB, Cell, Grid
 from map_workspace.reading import find_table
 from map_workspace.sync import Settings, SyncPlan, plan_sync
@@ -81,6 +81,33 @@ def test_before_the_stable_date_every_day_syncs_to_the_same_output(edits, away, 
     day = today + timedelta(days=1)
     while day < until:
         assert printed(plan_sync(kept, day, now=NOW, settings=config)) == printed(base), (today, day, until)
+        day += timedelta(days=1)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(edit, max_size=6), availability, st.integers(0, 200), thresholds)
+def test_before_the_counted_stable_date_every_day_syncs_to_the_same_output_but_the_day_counts(
+        edits, away, offset, limits):
+    ed = SnapshotEditor(BASE)
+    for item_id, key, value in edits:
+        ed.set(item_id, key, value)
+    snapshot = _with_availability(ed.snapshot, away)
+    today = CREATED + timedelta(days=offset)
+    config = Settings(thresholds=limits)
+    kept = apply_in_memory(snapshot, plan_sync(snapshot, today, now=NOW, settings=config).changes)
+    base = plan_sync(kept, today, now=NOW, settings=config)
+    assert base.changes.is_empty
+    dues = counted_from(base.plan, base.findings, today)
+    if dues is None:  # a count it cannot re-word: planned again every day, as without counts
+        return
+    until = stable_until(base.plan, today, limits, base.calendar, counts=True, decision_id=base.decision_id)
+    assert until > today
+    assert until >= stable_until(base.plan, today, limits, base.calendar)
+    day = today + timedelta(days=1)
+    while day < until:
+        findings = tuple(advance(f, dues[n], day) if n in dues else f for n, f in enumerate(base.findings))
+        assert printed(plan_sync(kept, day, now=NOW, settings=config)) == printed(replace(base, findings=findings)), (
+            today, day, until)
         day += timedelta(days=1)
 
 
