@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import signal
 from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
@@ -29,7 +29,7 @@ from map_workspace.changes import ChangeSet
 from map_workspace.config import Config
 from map_workspace.domain.model import Assessment, Finding, Health, Overview, Plan, Progress
 from map_workspace.domain.silence import BuyerWatch
-from map_workspace.domain.stability import advance, counted_from, stable_until
+from map_workspace.domain.stability import Dated, DueBlock, stable_until
 from map_workspace.errors import ExitStatus, MapwsError, PlanError, UsageError
 from map_workspace.layout import Snapshot
 from map_workspace.ports import PlanRef, PlanStore
@@ -219,6 +219,15 @@ def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, Any]]]:
     """Per category, the items and who owns them: what a manager reads over coffee."""
     result = outcome.result
     items = {i.id: i for i in result.plan.items}
+    entry = _entries(result)
+    slipped = [h.id for h in result.changes.history
+               # A Done or N/A item whose date moves is not slipping (slip warnings stop once it is done).
+               if h.field == "Due" and h.note.startswith("slipped") and (h.id not in items or items[h.id].is_open)]
+    return _digest(result.findings, entry, slipped)
+
+
+def _entries(result: SyncPlan) -> Callable[[str], dict[str, Any]]:
+    items = {i.id: i for i in result.plan.items}
     people = result.assessment.people
 
     def entry(item_id: str) -> dict[str, Any]:
@@ -227,14 +236,16 @@ def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, Any]]]:
         return {"id": item_id, "owner": " & ".join(owners), "owners": owners,
                 "activity": item.activity if item else ""}
 
+    return entry
+
+
+def _digest(findings: Iterable[Finding], entry: Callable[[str], dict[str, Any]],
+            slipped: Iterable[str] = ()) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {c: [] for c in CATEGORIES}
-    for f in result.findings:
+    for f in findings:
         if f.code in DIGEST and f.id:
             out[DIGEST[f.code]].append(entry(f.id))
-    for h in result.changes.history:
-        # A Done or N/A item whose date moves is not slipping (slip warnings stop once it is done).
-        if h.field == "Due" and h.note.startswith("slipped") and (h.id not in items or items[h.id].is_open):
-            out["slipped"].append(entry(h.id))
+    out["slipped"] += map(entry, slipped)
     return {k: v for k, v in out.items() if v}
 
 
@@ -259,27 +270,52 @@ def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, An
     if outcome.written or not result.changes.is_empty:
         return ""
     a = result.assessment
-    # An overdue item's day count is in no cell, only in its finding's words: those are re-worded
-    # for the day (``advance``), and the plan is planned again only when something else may change.
-    counted = counted_from(result.plan, result.findings, today)
-    until = stable_until(result.plan, today, config.thresholds, result.calendar, counts=counted is not None,
+    # Items turning due soon, overdue or stalled change no cell (the sheet's live formulas show
+    # them), only findings: those are worded for the day from the block, and the plan is planned
+    # again only when something else may change.
+    block = None if result.closed else DueBlock.of(result.plan, result.findings, today, config.thresholds,
+                                                    result.calendar, result.due_cells, result.plan_sheet)
+    until = stable_until(result.plan, today, config.thresholds, result.calendar, dated=block is not None,
                          decision_id=result.decision_id)
-    counted = counted or {}
     if result.silent_on is not None:
         # The buyer's silence begins on that day (planned again then); once it has, its message
-        # counts the days, as "N days overdue" does: planned again each day.
+        # counts the days: planned again each day.
         until = min(until, max(result.silent_on, today + timedelta(days=1)))
     return json.dumps({
         "since": today.isoformat(),
         "until": until.isoformat(),
         "settings": settings_key(config),
-        "findings": [{**f.as_json(), "activity": f.activity, "sheet": f.sheet,
-                      **({"counts_from": counted[n].isoformat()} if n in counted else {})}
-                     for n, f in enumerate(result.findings)],
+        "findings": [_finding_json(f) for f in result.findings],
         "progress": a.progress.as_json(), "health": a.health.value,
         "projected": a.projected_decision.isoformat() if a.projected_decision else None,
         "digest": digest,
+        **({"block": _block_json(block, _entries(result))} if block is not None else {}),
     }, ensure_ascii=False, separators=(",", ":"))
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {**f.as_json(), "activity": f.activity, "sheet": f.sheet}
+
+
+def _block_json(block: DueBlock, entry: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """The block, and the digest's words for each item it may name (its owners and activity)."""
+    slots = [{"finding": _finding_json(s)} if isinstance(s, Finding) else
+             {"dated": [s.id, s.due.isoformat(), s.soon_from.isoformat(), s.stalled_after, s.cell, s.activity,
+                        s.sheet]} for s in block.slots]
+    ids = {s.id or "" for s in block.slots}
+    return {"at": block.at, "n": block.n, "slots": slots, "entries": {i: entry(i) for i in sorted(ids) if i}}
+
+
+def _block_from_json(doc: dict[str, Any]) -> tuple[DueBlock, dict[str, dict[str, Any]]]:
+    slots: list[Finding | Dated] = []
+    for slot in doc["slots"]:
+        if "finding" in slot:
+            slots.append(Finding.from_json(slot["finding"]))
+        else:
+            i, due, soon, stalled, cell, activity, sheet = slot["dated"]
+            slots.append(Dated(i, date.fromisoformat(due), date.fromisoformat(soon), int(stalled), cell, activity,
+                               sheet))
+    return DueBlock(int(doc["at"]), int(doc["n"]), tuple(slots)), doc["entries"]
 
 
 def remembered_run(ref: PlanRef, facts: str, config: Config, today: date) -> PlanRun | None:
@@ -289,23 +325,20 @@ def remembered_run(ref: PlanRef, facts: str, config: Config, today: date) -> Pla
         doc = json.loads(facts)
         if not (doc["since"] <= today.isoformat() < doc["until"]) or doc["settings"] != settings_key(config):
             return None
-        findings = tuple(_remembered_finding(f, today) for f in doc["findings"])
+        findings = tuple(Finding.from_json(f) for f in doc["findings"])
+        digest = doc["digest"]
+        if "block" in doc:  # items due soon, overdue or stalled today
+            block, entries = _block_from_json(doc["block"])
+            findings = block.findings_on(findings, today)
+            digest = _digest(findings, entries.__getitem__)
         assessment = Assessment(findings, Progress(**doc["progress"]), Health(doc["health"]),
                                 date.fromisoformat(doc["projected"]) if doc["projected"] else None)
-        digest = doc["digest"]
     except (ValueError, KeyError, TypeError):
         return None  # a damaged or older entry: plan it
     # The plan itself is not kept: a remembered result carries what the night prints, not the items.
     result = SyncPlan(ChangeSet(), assessment, Plan(plan_id="", overview=Overview(deal=ref.title)), findings)
     outcome = app.SyncOutcome(ref, result, written=False, read=False, version=ref.version)
     return PlanRun(ref, outcome, read=False, digest=digest)
-
-
-def _remembered_finding(data: dict[str, Any], today: date) -> Finding:
-    """A finding as remembered, its day count (``counts_from``: the due date) worded for today."""
-    finding = Finding.from_json(data)
-    since = data.get("counts_from")
-    return advance(finding, date.fromisoformat(since), today) if since else finding
 
 
 # --- one plan ----------------------------------------------------------------------------------
@@ -434,7 +467,8 @@ def _sync_in_process(job: Job, dry_run: bool,
         # served here (digest, conclusions) and are not sent back (a third of what would be).
         result = run.outcome.result
         run.outcome = replace(run.outcome, after=None,
-                              result=replace(result, plan=Plan(plan_id="", overview=result.plan.overview)))
+                              result=replace(result, plan=Plan(plan_id="", overview=result.plan.overview),
+                                             due_cells={}))
     return run, facts, blob, dict(limiter.counts)
 
 

@@ -14,7 +14,7 @@ from map_workspace.changes import apply_in_memory
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.domain.rules import Thresholds
-from map_workspace.domain.stability import advance, counted_from, stable_until
+from map_workspace.domain.stability import BLOCK, DueBlock, stable_until
 from map_workspace.layout import STAKEHOLDERS, STAKEHOLDERS_TAB, Cell, Grid
 from map_workspace.reading import find_table
 from map_workspace.sync import Settings, SyncPlan, plan_sync
@@ -86,8 +86,11 @@ def test_before_the_stable_date_every_day_syncs_to_the_same_output(edits, away, 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edit, max_size=6), availability, st.integers(0, 200), thresholds)
-def test_before_the_counted_stable_date_every_day_syncs_to_the_same_output_but_the_day_counts(
+def test_before_the_dated_stable_date_every_day_syncs_to_the_same_output_but_the_dated_findings(
         edits, away, offset, limits):
+    """With ``dated``: every day before the date, the sync's output is today's with the due-soon,
+    overdue and stalled findings worded for that day by the block (items turn due soon, overdue,
+    stalled; the counts move), and nothing else."""
     ed = SnapshotEditor(BASE)
     for item_id, key, value in edits:
         ed.set(item_id, key, value)
@@ -97,15 +100,18 @@ def test_before_the_counted_stable_date_every_day_syncs_to_the_same_output_but_t
     kept = apply_in_memory(snapshot, plan_sync(snapshot, today, now=NOW, settings=config).changes)
     base = plan_sync(kept, today, now=NOW, settings=config)
     assert base.changes.is_empty
-    dues = counted_from(base.plan, base.findings, today)
-    if dues is None:  # a count it cannot re-word: planned again every day, as without counts
+    block = DueBlock.of(base.plan, base.findings, today, config.thresholds, base.calendar, base.due_cells,
+                        base.plan_sheet)
+    if block is None:  # planned again when its dates move, as without ``dated``
+        assert not any(f.code in BLOCK for f in base.findings) or len({i.id for i in base.plan.items}) < len(
+            base.plan.items) or "" in {i.id for i in base.plan.items}
         return
-    until = stable_until(base.plan, today, limits, base.calendar, counts=True, decision_id=base.decision_id)
-    assert until > today
-    assert until >= stable_until(base.plan, today, limits, base.calendar)
+    assert block.findings_on(base.findings, today) == base.findings
+    until = stable_until(base.plan, today, limits, base.calendar, dated=True, decision_id=base.decision_id)
+    assert until >= stable_until(base.plan, today, limits, base.calendar) > today
     day = today + timedelta(days=1)
     while day < until:
-        findings = tuple(advance(f, dues[n], day) if n in dues else f for n, f in enumerate(base.findings))
+        findings = block.findings_on(base.findings, day)
         assert printed(plan_sync(kept, day, now=NOW, settings=config)) == printed(replace(base, findings=findings)), (
             today, day, until)
         day += timedelta(days=1)
