@@ -65,6 +65,7 @@ def stable_until(plan: Plan, today: date, thresholds: Thresholds | None = None,
     low = min(anchor, today) - timedelta(days=t.window_days)
     high = max(anchor, today) + timedelta(days=t.window_days)
     typed: list[date] = [target] if target else []
+    waiting = {d for i in plan.items if i.is_open and i.due for d in i.depends_on}
     for item in plan.items:
         typed += [d for d in (item.due, item.done_on) if d is not None]
         if item.due is None:
@@ -73,6 +74,8 @@ def stable_until(plan: Plan, today: date, thresholds: Thresholds | None = None,
             return tomorrow  # "far outside the plan's window (low to high)": a bound moves daily
         # It leaves or enters the window when the bound that moves with today passes it.
         candidates += [item.due + timedelta(days=t.window_days + 1), item.due - timedelta(days=t.window_days)]
+        if item.status is Status.DONE and item.done_on is None and item.due > today and item.id in waiting:
+            return tomorrow  # done "today" until its due date: its dependents' lead times count from today
         if not item.is_open:
             continue
         if dated:

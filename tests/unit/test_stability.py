@@ -153,3 +153,22 @@ def test_new_year_is_always_a_stable_date_boundary():
         ed.set(item_id, "status", "Done")
     day = date(2026, 12, 20)
     assert stable_until(plan_sync(ed.snapshot, day).plan, day) <= date(2027, 1, 1)
+
+
+def test_a_done_item_without_its_done_on_date_times_its_dependents_from_today_until_its_due_date():
+    """A prerequisite marked Done with no Done on date counts as done today until its due date (the
+    rules cannot tell when): its dependent's lead time runs from a day that moves with every night,
+    so the plan is planned again each day until then."""
+    ed = SnapshotEditor(BASE)
+    for item_id in ("T-01", "T-02", "T-03", "M-01", "T-04"):
+        ed.set(item_id, "status", "Done")
+    ed.set("T-04", "due", date(2026, 3, 26))  # T-05 follows it with a lead time of 8 working days
+    ed.set("T-05", "due", date(2026, 3, 27))
+    today = date(2026, 3, 13)
+    kept = apply_in_memory(ed.snapshot, plan_sync(ed.snapshot, today, now=NOW).changes)
+    base = plan_sync(kept, today, now=NOW)
+    until = stable_until(base.plan, today, Thresholds(), base.calendar)
+    day = today + timedelta(days=1)
+    while day < until:
+        assert printed(plan_sync(kept, day, now=NOW)) == printed(base), (day, until)
+        day += timedelta(days=1)
