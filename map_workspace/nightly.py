@@ -255,10 +255,19 @@ def settings_key(config: Config) -> str:
     """What the conclusions depend on besides the file and the day: mapws itself and the settings.
     The calendar enters as the config's recipe (regions, closures, single days), not as its built
     dates: asked once per plan, it must not build a calendar (or import ``holidays``) each time."""
+    global _SETTINGS_KEY
+    cached, key = _SETTINGS_KEY
+    if cached is config:  # asked once per plan, of one configuration a night
+        return key
     regions = None if config.holiday_regions is None else list(config.holiday_regions)
     text = json.dumps([__version__, SCHEMA_VERSION, config.locale, regions, list(config.closures),
                        sorted(map(str, config.holidays)), asdict(config.thresholds)])
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
+    key = hashlib.sha1(text.encode()).hexdigest()[:16]
+    _SETTINGS_KEY = (config, key)
+    return key
+
+
+_SETTINGS_KEY: tuple[Config | None, str] = (None, "")
 
 
 def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, Any]]], config: Config,
@@ -364,20 +373,27 @@ class Job:
 
 
 def prepare(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, today: date,
-            listing: PlanStore | None = None) -> PlanRun | Job:
+            listing: PlanStore | None = None, *, recall: bool = True) -> PlanRun | Job:
     """Decide whether to read the plan (its version moved since last night), to plan it from the
     stored snapshot, or neither (unchanged, and what it concluded still holds today). ``listing``:
-    the store that listed ``ref`` (it knows what the listing said), when another one syncs it."""
+    the store that listed ``ref`` (it knows what the listing said), when another one syncs it.
+    ``recall`` False: an unchanged plan is a Job even when what it concluded may hold (the caller
+    tries ``recall`` later, e.g. while worker processes read the others)."""
     key = plan_key(store, ref)
     ref = replace(ref, version=ref.version or store.version(ref))
     remembered = state.get(key)
     if remembered is None or not ref.version or not (listing or store).unchanged_since(remembered.version, ref):
         return Job(ref, key, remembered, state.buyer_watch(key))
-    if remembered.facts:
-        run = remembered_run(ref, remembered.facts, config, today)
-        if run is not None:
-            return run
-    return Job(ref, key, remembered, state.buyer_watch(key), unchanged=True)
+    job = Job(ref, key, remembered, unchanged=True)
+    if not recall:
+        return job
+    return recall_run(job, config, today) or replace(job, buyer=state.buyer_watch(key))
+
+
+def recall_run(job: Job, config: Config, today: date) -> PlanRun | None:
+    """The run of an unchanged plan printed from what it concluded, when that holds today."""
+    facts = job.remembered.facts if job.unchanged and job.remembered is not None else ""
+    return remembered_run(job.ref, facts, config, today) if facts else None
 
 
 def sync_job(store: PlanStore, job: Job, config: Config, limiter: RateLimiter, *, dry_run: bool = False,
@@ -556,27 +572,40 @@ def _over_processes(store: PlanStore, config: Config, refs: list[PlanRef], state
     jobs: list[Job] = []
     for ref in refs:  # deciding costs a hash and a state lookup per plan: done here, in order
         try:
-            job = prepare(store, ref, config, state, today)
+            job = prepare(store, ref, config, state, today, recall=False)
         except Exception as exc:  # noqa: BLE001
             yield finished(failed_run(ref, exc))
             continue
-        if isinstance(job, PlanRun):
-            yield finished(job)
-        else:
-            jobs.append(job)
+        assert isinstance(job, Job)
+        jobs.append(job)
+
     def in_process(todo: list[Job]) -> Generator[PlanRun, None, None]:
         for job in todo:
             run, facts = sync_or_fail(store, job, config, limiter, dry_run, today)
             yield finished(run, job, facts)
 
-    if sum(1 for j in jobs if not j.unchanged) < PROCESS_POOL_MIN:
-        yield from in_process(jobs)  # too few to read for starting processes to pay off
+    def recalled(job: Job) -> PlanRun | None:
+        run = recall_run(job, config, today)
+        if run is None and job.remembered is not None:  # planned tonight: with the buyer's edits remembered
+            job.buyer = state.buyer_watch(job.key)
+        return run
+
+    reads = [j for j in jobs if not j.unchanged]
+    if len(reads) < PROCESS_POOL_MIN:  # too few to read for starting processes to pay off
+        todo = []
+        for job in jobs:
+            run = recalled(job)
+            if run is None:
+                todo.append(job)
+            else:
+                yield finished(run)
+        yield from in_process(todo)
         return
     left: list[Job] = []
     context = multiprocessing.get_context("spawn")  # no locks or threads inherited mid-use
-    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context,
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context,
                              initializer=_init_process, initargs=(store, config)) as pool:
-        futures = {pool.submit(_sync_in_process, job, dry_run, today): job for job in jobs}
+        futures: dict[Future, Job] = {}
 
         def counted(future: Future) -> tuple[PlanRun, Job | None, str, bytes | None] | None:
             try:
@@ -589,6 +618,20 @@ def _over_processes(store: PlanStore, config: Config, refs: list[PlanRef], state
                     limiter.acquire(kind)
             return run, futures[future], facts, blob
 
+        # The plans to read go to the workers first; while they read, this process prints the
+        # unchanged ones from what they concluded (and hands over those it must plan again).
+        for job in reads:
+            futures[pool.submit(_sync_in_process, job, dry_run, today)] = job
+        try:
+            for job in (j for j in jobs if j.unchanged):
+                run = recalled(job)
+                if run is None:
+                    futures[pool.submit(_sync_in_process, job, dry_run, today)] = job
+                else:
+                    yield finished(run)
+        except BaseException:
+            _stop(set(futures), finished, counted)
+            raise
         yield from _as_finished(list(futures), finished, counted)
     yield from in_process(left)
 
@@ -608,13 +651,18 @@ def _as_finished(futures: list[Future], finished: _Finished,
             if done is not None:
                 yield finished(*done)
     except BaseException:  # GeneratorExit, KeyboardInterrupt: do not start the rest
-        for future in pending:
-            future.cancel()
-        wait(pending)
-        for future in pending:
-            if not future.cancelled() and future.exception() is None and (done := result_of(future)):
-                finished(*done)
+        _stop(pending, finished, result_of)
         raise
+
+
+def _stop(pending: set[Future], finished: _Finished, result_of: Callable[[Future], tuple[Any, ...] | None]) -> None:
+    """Cancel the plans not begun; those running finish, and are remembered."""
+    for future in pending:
+        future.cancel()
+    wait(pending)
+    for future in pending:
+        if not future.cancelled() and future.exception() is None and (done := result_of(future)):
+            finished(*done)
 
 
 # --- the night as the CLI runs it --------------------------------------------------------------
