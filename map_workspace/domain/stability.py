@@ -102,6 +102,8 @@ def _projection_holds_until(plan: Plan, today: date, until: date, t: Thresholds,
     never moves back as days pass (each item finishes no earlier than the later of its due date and
     today, and its lead time after its prerequisites), so the days it holds are a run from today:
     the first one it fails is found by halving."""
+    if not any(i.is_open and i.due and i.due < until - _DAY for i in plan.items):
+        return until  # no item is overdue before then: every one finishes no earlier than its due date
     decision = decision_item(plan, decision_id)
     if decision is None:
         return until  # the target date: it does not move with the day
@@ -111,7 +113,9 @@ def _projection_holds_until(plan: Plan, today: date, until: date, t: Thresholds,
         return projected_decision(plan, Context(today=day, holidays=holidays, thresholds=t), decision, cyclic)
 
     now = projected(today)
-    holds, fails = today, until  # projected(holds) == now; from ``fails`` on it may differ
+    if projected(until - _DAY) == now:
+        return until
+    holds, fails = today, until - _DAY  # projected(holds) == now; from ``fails`` on it differs
     while (fails - holds).days > 1:
         mid = date.fromordinal(holds.toordinal() + (fails - holds).days // 2)
         if projected(mid) == now:
