@@ -5,8 +5,9 @@ the state store and is re-planned for today; it is written only when today's dat
 sync-owned value. Until the day the calendar alone can change what the sync writes or concludes
 about it (``domain.stability.stable_until``), it is not even planned: the night prints what it
 concluded last, its due-soon, overdue and stalled findings worded for the day
-(``domain.stability.DueBlock``). The rest are read and synced, each through the one sync loop (``app.sync_plan``), by a pool
-of workers sharing one rate limiter (threads), or by worker processes for CPU-bound local files.
+(``domain.stability.DueBlock``). The rest are read and synced, each through the one sync loop
+(``app.sync_plan``), by a pool of workers sharing one rate limiter (threads), or by worker
+processes for CPU-bound local files.
 """
 
 from __future__ import annotations
