@@ -2,10 +2,12 @@
 
 A plan whose version has not moved since the last sync is not read: its last snapshot comes from
 the state store and is re-planned for today; it is written only when today's date changes a
-sync-owned value. Until the day the calendar alone can change what the sync concludes about it
-(``domain.stability.stable_until``), it is not even planned: the night prints what it concluded
-last. The rest are read and synced, each through the one sync loop (``app.sync_plan``), by a pool
-of workers sharing one rate limiter (threads), or by worker processes for CPU-bound local files.
+sync-owned value. Until the day the calendar alone can change what the sync writes or concludes
+about it (``domain.stability.stable_until``), it is not even planned: the night prints what it
+concluded last, its due-soon, overdue and stalled findings worded for the day
+(``domain.stability.DueBlock``). The rest are read and synced, each through the one sync loop
+(``app.sync_plan``), by a pool of workers sharing one rate limiter (threads), or by worker
+processes for CPU-bound local files.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import multiprocessing
 import os
 import signal
 from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
@@ -29,7 +31,7 @@ from map_workspace.changes import ChangeSet
 from map_workspace.config import Config
 from map_workspace.domain.model import Assessment, Finding, Health, Overview, Plan, Progress
 from map_workspace.domain.silence import BuyerWatch
-from map_workspace.domain.stability import stable_until
+from map_workspace.domain.stability import Dated, DueBlock, stable_until
 from map_workspace.errors import ExitStatus, MapwsError, PlanError, UsageError
 from map_workspace.layout import Snapshot
 from map_workspace.ports import PlanRef, PlanStore
@@ -219,6 +221,16 @@ def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, Any]]]:
     """Per category, the items and who owns them: what a manager reads over coffee."""
     result = outcome.result
     items = {i.id: i for i in result.plan.items}
+    entry = _entries(result)
+    slipped = [h.id for h in result.changes.history
+               # A Done or N/A item whose date moves is not slipping (slip warnings stop once it is done).
+               if history_words.field_key(h.field) == "due" and history_words.opens_with(h.note, "slipped")
+               and (h.id not in items or items[h.id].is_open)]
+    return _digest(result.findings, entry, slipped)
+
+
+def _entries(result: SyncPlan) -> Callable[[str], dict[str, Any]]:
+    items = {i.id: i for i in result.plan.items}
     people = result.assessment.people
 
     def entry(item_id: str) -> dict[str, Any]:
@@ -227,15 +239,16 @@ def digest_of(outcome: app.SyncOutcome) -> dict[str, list[dict[str, Any]]]:
         return {"id": item_id, "owner": " & ".join(owners), "owners": owners,
                 "activity": item.activity if item else ""}
 
+    return entry
+
+
+def _digest(findings: Iterable[Finding], entry: Callable[[str], dict[str, Any]],
+            slipped: Iterable[str] = ()) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {c: [] for c in CATEGORIES}
-    for f in result.findings:
+    for f in findings:
         if f.code in DIGEST and f.id:
             out[DIGEST[f.code]].append(entry(f.id))
-    for h in result.changes.history:
-        # A Done or N/A item whose date moves is not slipping (slip warnings stop once it is done).
-        if (history_words.field_key(h.field) == "due" and history_words.opens_with(h.note, "slipped")
-                and (h.id not in items or items[h.id].is_open)):
-            out["slipped"].append(entry(h.id))
+    out["slipped"] += map(entry, slipped)
     return {k: v for k, v in out.items() if v}
 
 
@@ -245,10 +258,19 @@ def settings_key(config: Config) -> str:
     """What the conclusions depend on besides the file and the day: mapws itself and the settings.
     The calendar enters as the config's recipe (regions, closures, single days), not as its built
     dates: asked once per plan, it must not build a calendar (or import ``holidays``) each time."""
+    global _SETTINGS_KEY
+    cached, key = _SETTINGS_KEY
+    if cached is config:  # asked once per plan, of one configuration a night
+        return key
     regions = None if config.holiday_regions is None else list(config.holiday_regions)
     text = json.dumps([__version__, SCHEMA_VERSION, config.locale, regions, list(config.closures),
                        sorted(map(str, config.holidays)), asdict(config.thresholds)])
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
+    key = hashlib.sha1(text.encode()).hexdigest()[:16]
+    _SETTINGS_KEY = (config, key)
+    return key
+
+
+_SETTINGS_KEY: tuple[Config | None, str] = (None, "")
 
 
 def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, Any]]], config: Config,
@@ -260,20 +282,53 @@ def conclusions_of(outcome: app.SyncOutcome, digest: dict[str, list[dict[str, An
     if outcome.written or not result.changes.is_empty:
         return ""
     a = result.assessment
-    until = stable_until(result.plan, today, config.thresholds, result.calendar)
+    # Items turning due soon, overdue or stalled change no cell (the sheet's live formulas show
+    # them), only findings: those are worded for the day from the block, and the plan is planned
+    # again only when something else may change.
+    block = None if result.closed else DueBlock.of(result.plan, result.findings, today, config.thresholds,
+                                                    result.calendar, result.due_cells, result.plan_sheet, result.lang)
+    until = stable_until(result.plan, today, config.thresholds, result.calendar, dated=block is not None,
+                         decision_id=result.decision_id)
     if result.silent_on is not None:
         # The buyer's silence begins on that day (planned again then); once it has, its message
-        # counts the days, as "N days overdue" does: planned again each day.
+        # counts the days: planned again each day.
         until = min(until, max(result.silent_on, today + timedelta(days=1)))
     return json.dumps({
         "since": today.isoformat(),
         "until": until.isoformat(),
         "settings": settings_key(config),
-        "findings": [{**f.as_json(), "activity": f.activity, "sheet": f.sheet} for f in result.findings],
+        "findings": [_finding_json(f) for f in result.findings],
         "progress": a.progress.as_json(), "health": a.health.value,
         "projected": a.projected_decision.isoformat() if a.projected_decision else None,
         "digest": digest,
+        **({"block": _block_json(block, _entries(result))} if block is not None else {}),
     }, ensure_ascii=False, separators=(",", ":"))
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {**f.as_json(), "activity": f.activity, "sheet": f.sheet}
+
+
+def _block_json(block: DueBlock, entry: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """The block, and the digest's words for each item it may name (its owners and activity)."""
+    slots = [{"finding": _finding_json(s)} if isinstance(s, Finding) else
+             {"dated": [s.id, s.due.isoformat(), s.soon_from.isoformat(), s.stalled_after, s.cell, s.activity,
+                        s.sheet]} for s in block.slots]
+    ids = {s.id or "" for s in block.slots}
+    return {"at": block.at, "n": block.n, "lang": block.lang, "slots": slots,
+            "entries": {i: entry(i) for i in sorted(ids) if i}}
+
+
+def _block_from_json(doc: dict[str, Any]) -> tuple[DueBlock, dict[str, dict[str, Any]]]:
+    slots: list[Finding | Dated] = []
+    for slot in doc["slots"]:
+        if "finding" in slot:
+            slots.append(Finding.from_json(slot["finding"]))
+        else:
+            i, due, soon, stalled, cell, activity, sheet = slot["dated"]
+            slots.append(Dated(i, date.fromisoformat(due), date.fromisoformat(soon), int(stalled), cell, activity,
+                               sheet))
+    return DueBlock(int(doc["at"]), int(doc["n"]), tuple(slots), str(doc.get("lang", "en"))), doc["entries"]
 
 
 def remembered_run(ref: PlanRef, facts: str, config: Config, today: date) -> PlanRun | None:
@@ -284,9 +339,13 @@ def remembered_run(ref: PlanRef, facts: str, config: Config, today: date) -> Pla
         if not (doc["since"] <= today.isoformat() < doc["until"]) or doc["settings"] != settings_key(config):
             return None
         findings = tuple(Finding.from_json(f) for f in doc["findings"])
+        digest = doc["digest"]
+        if "block" in doc:  # items due soon, overdue or stalled today
+            block, entries = _block_from_json(doc["block"])
+            findings = block.findings_on(findings, today)
+            digest = _digest(findings, entries.__getitem__)
         assessment = Assessment(findings, Progress(**doc["progress"]), Health(doc["health"]),
                                 date.fromisoformat(doc["projected"]) if doc["projected"] else None)
-        digest = doc["digest"]
     except (ValueError, KeyError, TypeError):
         return None  # a damaged or older entry: plan it
     # The plan itself is not kept: a remembered result carries what the night prints, not the items.
@@ -318,20 +377,27 @@ class Job:
 
 
 def prepare(store: PlanStore, ref: PlanRef, config: Config, state: StateStore, today: date,
-            listing: PlanStore | None = None) -> PlanRun | Job:
+            listing: PlanStore | None = None, *, recall: bool = True) -> PlanRun | Job:
     """Decide whether to read the plan (its version moved since last night), to plan it from the
     stored snapshot, or neither (unchanged, and what it concluded still holds today). ``listing``:
-    the store that listed ``ref`` (it knows what the listing said), when another one syncs it."""
+    the store that listed ``ref`` (it knows what the listing said), when another one syncs it.
+    ``recall`` False: an unchanged plan is a Job even when what it concluded may hold (the caller
+    tries ``recall`` later, e.g. while worker processes read the others)."""
     key = plan_key(store, ref)
     ref = replace(ref, version=ref.version or store.version(ref))
     remembered = state.get(key)
     if remembered is None or not ref.version or not (listing or store).unchanged_since(remembered.version, ref):
         return Job(ref, key, remembered, state.buyer_watch(key))
-    if remembered.facts:
-        run = remembered_run(ref, remembered.facts, config, today)
-        if run is not None:
-            return run
-    return Job(ref, key, remembered, state.buyer_watch(key), unchanged=True)
+    job = Job(ref, key, remembered, unchanged=True)
+    if not recall:
+        return job
+    return recall_run(job, config, today) or replace(job, buyer=state.buyer_watch(key))
+
+
+def recall_run(job: Job, config: Config, today: date) -> PlanRun | None:
+    """The run of an unchanged plan printed from what it concluded, when that holds today."""
+    facts = job.remembered.facts if job.unchanged and job.remembered is not None else ""
+    return remembered_run(job.ref, facts, config, today) if facts else None
 
 
 def sync_job(store: PlanStore, job: Job, config: Config, limiter: RateLimiter, *, dry_run: bool = False,
@@ -421,7 +487,8 @@ def _sync_in_process(job: Job, dry_run: bool,
         # served here (digest, conclusions) and are not sent back (a third of what would be).
         result = run.outcome.result
         run.outcome = replace(run.outcome, after=None,
-                              result=replace(result, plan=Plan(plan_id="", overview=result.plan.overview)))
+                              result=replace(result, plan=Plan(plan_id="", overview=result.plan.overview),
+                                             due_cells={}))
     return run, facts, blob, dict(limiter.counts)
 
 
@@ -509,27 +576,40 @@ def _over_processes(store: PlanStore, config: Config, refs: list[PlanRef], state
     jobs: list[Job] = []
     for ref in refs:  # deciding costs a hash and a state lookup per plan: done here, in order
         try:
-            job = prepare(store, ref, config, state, today)
+            job = prepare(store, ref, config, state, today, recall=False)
         except Exception as exc:  # noqa: BLE001
             yield finished(failed_run(ref, exc))
             continue
-        if isinstance(job, PlanRun):
-            yield finished(job)
-        else:
-            jobs.append(job)
+        assert isinstance(job, Job)
+        jobs.append(job)
+
     def in_process(todo: list[Job]) -> Generator[PlanRun, None, None]:
         for job in todo:
             run, facts = sync_or_fail(store, job, config, limiter, dry_run, today)
             yield finished(run, job, facts)
 
-    if sum(1 for j in jobs if not j.unchanged) < PROCESS_POOL_MIN:
-        yield from in_process(jobs)  # too few to read for starting processes to pay off
+    def recalled(job: Job) -> PlanRun | None:
+        run = recall_run(job, config, today)
+        if run is None and job.remembered is not None:  # planned tonight: with the buyer's edits remembered
+            job.buyer = state.buyer_watch(job.key)
+        return run
+
+    reads = [j for j in jobs if not j.unchanged]
+    if len(reads) < PROCESS_POOL_MIN:  # too few to read for starting processes to pay off
+        todo = []
+        for job in jobs:
+            run = recalled(job)
+            if run is None:
+                todo.append(job)
+            else:
+                yield finished(run)
+        yield from in_process(todo)
         return
     left: list[Job] = []
     context = multiprocessing.get_context("spawn")  # no locks or threads inherited mid-use
-    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context,
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context,
                              initializer=_init_process, initargs=(store, config)) as pool:
-        futures = {pool.submit(_sync_in_process, job, dry_run, today): job for job in jobs}
+        futures: dict[Future, Job] = {}
 
         def counted(future: Future) -> tuple[PlanRun, Job | None, str, bytes | None] | None:
             try:
@@ -542,6 +622,20 @@ def _over_processes(store: PlanStore, config: Config, refs: list[PlanRef], state
                     limiter.acquire(kind)
             return run, futures[future], facts, blob
 
+        # The plans to read go to the workers first; while they read, this process prints the
+        # unchanged ones from what they concluded (and hands over those it must plan again).
+        for job in reads:
+            futures[pool.submit(_sync_in_process, job, dry_run, today)] = job
+        try:
+            for job in (j for j in jobs if j.unchanged):
+                run = recalled(job)
+                if run is None:
+                    futures[pool.submit(_sync_in_process, job, dry_run, today)] = job
+                else:
+                    yield finished(run)
+        except BaseException:
+            _stop(set(futures), finished, counted)
+            raise
         yield from _as_finished(list(futures), finished, counted)
     yield from in_process(left)
 
@@ -561,13 +655,18 @@ def _as_finished(futures: list[Future], finished: _Finished,
             if done is not None:
                 yield finished(*done)
     except BaseException:  # GeneratorExit, KeyboardInterrupt: do not start the rest
-        for future in pending:
-            future.cancel()
-        wait(pending)
-        for future in pending:
-            if not future.cancelled() and future.exception() is None and (done := result_of(future)):
-                finished(*done)
+        _stop(pending, finished, result_of)
         raise
+
+
+def _stop(pending: set[Future], finished: _Finished, result_of: Callable[[Future], tuple[Any, ...] | None]) -> None:
+    """Cancel the plans not begun; those running finish, and are remembered."""
+    for future in pending:
+        future.cancel()
+    wait(pending)
+    for future in pending:
+        if not future.cancelled() and future.exception() is None and (done := result_of(future)):
+            finished(*done)
 
 
 # --- the night as the CLI runs it --------------------------------------------------------------

@@ -140,6 +140,12 @@ class Reading:
         sheet_row = self._rows_by_id().get((finding.tab, finding.id))
         return (finding.tab, sheet_row, table.columns[finding.field]) if sheet_row is not None else None
 
+    def cell_at(self, tab: str, row_id: str, key: str) -> str | None:
+        """The A1 reference of a row's cell (the first row with that ID), as findings about it point."""
+        table = self.tables.get(tab)
+        sheet_row = self._rows_by_id().get((tab, row_id))
+        return table.a1(sheet_row, key) if table is not None and sheet_row is not None else None
+
     def _rows_by_id(self) -> dict[tuple[str, str], int]:
         """(tab, ID) → sheet row of the first item or risk with that ID, built once per plan: the
         sync addresses every finding through it. Rebuilt when ``plan`` is replaced (the sync

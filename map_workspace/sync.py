@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from map_workspace import catalog, history_words
@@ -97,6 +97,13 @@ class SyncPlan:
     silent_on: date | None = None
     #: The plan's language: what its findings, notes and History rows are worded in.
     lang: str = catalog.DEFAULT
+    #: The decision milestone the plan's meta names ("" when it names none): what the projection follows.
+    decision_id: str = ""
+    #: The Due cell of each open item with a due date (where a due-soon or overdue finding about it
+    #: points), and the Plan tab's name when the buyer renamed it: the nightly words such findings
+    #: for a later day without planning the plan again (``domain.stability.DueBlock``).
+    due_cells: Mapping[str, str] = field(default_factory=dict)
+    plan_sheet: str = ""
 
 
 def plan_changes(snapshot: Snapshot, today: date, *, now: datetime | None = None,
@@ -224,7 +231,9 @@ class _Planner:
         changes = ChangeSet(tuple(self.cells), tuple(self.notes), tuple(self.history), state_change,
                             formats_to_row, meta, timeline)
         return SyncPlan(changes, assessment, plan, findings, self.closed.words if self.closed else "",
-                        self.calendar, buyer, self._silent_on(plan, ctx), self.lang)
+                        self.calendar, buyer, self._silent_on(plan, ctx), self.lang, ctx.decision_id,
+                        {i.id: cell for i in plan.items if i.id and i.is_open and i.due
+                         and (cell := r.cell_at(PLAN, i.id, "due"))}, renamed.get(PLAN, ""))
 
     @staticmethod
     def _silent_on(plan: Plan, ctx: Context) -> date | None:

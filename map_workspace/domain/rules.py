@@ -194,7 +194,7 @@ def _check_dependencies(plan: Plan, ctx: Context, findings: list[Finding]) -> se
             elif dep_ref not in by_id:
                 findings.append(Finding.of("dep.unknown", id=item.id, dep=dep_ref))
     cyclic = set()
-    for cycle in find_cycles({i.id: [d for d in i.depends_on if d in by_id and d != i.id] for i in plan.items if i.id}):
+    for cycle in find_cycles(_dependency_graph(plan)):
         for node in cycle:
             cyclic.add(node)
             findings.append(Finding.of("dep.cycle", id=node, cycle=cycle))
@@ -217,6 +217,16 @@ def _check_dependencies(plan: Plan, ctx: Context, findings: list[Finding]) -> se
             if dep.is_open and item.status in (Status.IN_PROGRESS, Status.DONE):
                 findings.append(Finding.of("dep.started_early", id=item.id, status=item.status.value, dep=dep_id))
     return cyclic
+
+
+def _dependency_graph(plan: Plan) -> dict[str, list[str]]:
+    by_id = {i.id for i in plan.items if i.id}
+    return {i.id: [d for d in i.depends_on if d in by_id and d != i.id] for i in plan.items if i.id}
+
+
+def cyclic_items(plan: Plan) -> set[str]:
+    """The IDs on a dependency cycle (the projection ignores those links)."""
+    return {node for cycle in find_cycles(_dependency_graph(plan)) for node in cycle}
 
 
 def _ready_on(dep: Item, today: date) -> date | None:

@@ -327,3 +327,73 @@ def test_a_worker_process_killed_mid_night_leaves_its_plans_to_this_process_and_
         assert len([r for r in rows if r[1] == "Status"]) == 1, path.name
     _, totals = night(tmp_path / "killed", day)
     assert totals["failed"] == 0 and totals["unchanged"] == count and totals["changes"] == 0
+
+
+def _planned_tonight(folder, day):
+    """Plans the night would plan (read, or planned from the stored snapshot) rather than print
+    from what it concluded before."""
+    from map_workspace import nightly
+    from map_workspace.app import make_store
+
+    config = load_config({"dir": folder / "maps", "today": day.isoformat(), "state": str(folder / "state.sqlite")})
+    state = StateStore(folder / "state.sqlite")
+    store = make_store(config)
+    try:
+        return {Path(ref.id).stem for ref in store.list_plans()
+                if isinstance(nightly.prepare(store, ref, config, state, day), nightly.Job)}
+    finally:
+        state.close()
+
+
+def test_a_plan_is_planned_again_on_the_day_its_file_must_change_and_not_for_findings_alone(tmp_path):
+    """Night after night an unchanged plan prints what planning it again would print: items turn due
+    soon, overdue ("T-01 is 3 day(s) overdue."), stalled, the counts move. It is planned again on
+    the nights its file must change (the projected decision moves, a milestone stalls: the
+    Overview's health and projection are written); on the nights only those findings move it is
+    neither read nor planned (until the buyer's silence, whose message counts days too)."""
+    import shutil
+    import sqlite3
+
+    create_local(tmp_path / "maps", "Alpha deal", "--decision-date", "2026-06-30", "--buyer",
+                 "Dana Tanaka <dana@acme.com>", "--seller", "Sam Rivera <sam@seller.io>", "--today", CREATED)
+    edits = BuyerEdits(tmp_path / "maps" / "alpha-deal.xlsx")
+    due, milestone_due = edits.get("T-01", "Due").date(), edits.get("M-01", "Due").date()
+    milestone_stalls = milestone_due + timedelta(days=7)
+    night(tmp_path, CREATED)
+    first = night(tmp_path, CREATED)[0]["alpha-deal"]
+    planned_on, moved_on, written_on, silent, before = [], [], [], [], first["digest"]
+    moved = (first["health"], first["projected_decision"])
+    day = due
+    while day <= milestone_stalls + timedelta(days=1):
+        if _planned_tonight(tmp_path, day):
+            planned_on.append(day)
+        # The same night planned from scratch (no conclusions kept), on the same file.
+        shutil.copytree(tmp_path / "maps", tmp_path / "kept")
+        (tmp_path / "replan.sqlite").unlink(missing_ok=True)
+        with sqlite3.connect(tmp_path / "state.sqlite") as kept, sqlite3.connect(tmp_path / "replan.sqlite") as db:
+            kept.backup(db)  # the database as it is, what its write-ahead log holds included
+            db.execute("UPDATE plans SET facts = ''")
+        replanned, again = night(tmp_path, day, "--state", tmp_path / "replan.sqlite")
+        shutil.rmtree(tmp_path / "maps")
+        (tmp_path / "kept").rename(tmp_path / "maps")
+        remembered, totals = night(tmp_path, day)
+        assert remembered == replanned and totals == again, day
+        alpha = remembered["alpha-deal"]
+        if alpha["digest"] != before:
+            moved_on.append(day)
+        before = alpha["digest"]
+        if any(f["code"] == "buyer.silent" for f in alpha["findings"]):
+            silent.append(day)  # its message counts the days: planned again each night
+        if day == due + timedelta(days=3):
+            assert any(f["message"] == "T-01 is 3 day(s) overdue." for f in alpha["findings"]), alpha["findings"]
+        if (alpha["health"], alpha["projected_decision"]) != moved:  # the Overview must say so: planned, written
+            assert day in planned_on and alpha["changes"] > 0, (day, alpha["health"], moved)
+            written_on.append(day)
+            moved = (alpha["health"], alpha["projected_decision"])
+        day += timedelta(days=1)
+    assert milestone_stalls in written_on  # a stalled milestone: the plan is off track
+    quiet = [d for d in moved_on if not silent or d < silent[0]]
+    # Items turned due soon, overdue and stalled on many nights before the buyer fell silent; those
+    # nights planned nothing.
+    assert {due + timedelta(days=1), due + timedelta(days=7)} <= set(quiet)
+    assert silent and not [d for d in planned_on if d < silent[0]], (planned_on, silent[0])

@@ -14,7 +14,7 @@ from map_workspace.changes import apply_in_memory
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.domain.rules import Thresholds
-from map_workspace.domain.stability import stable_until
+from map_workspace.domain.stability import BLOCK, DueBlock, stable_until
 from map_workspace.layout import STAKEHOLDERS, STAKEHOLDERS_TAB, Cell, Grid
 from map_workspace.reading import find_table
 from map_workspace.sync import Settings, SyncPlan, plan_sync
@@ -84,6 +84,39 @@ def test_before_the_stable_date_every_day_syncs_to_the_same_output(edits, away, 
         day += timedelta(days=1)
 
 
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(edit, max_size=6), availability, st.integers(0, 200), thresholds)
+def test_before_the_dated_stable_date_every_day_syncs_to_the_same_output_but_the_dated_findings(
+        edits, away, offset, limits):
+    """With ``dated``: every day before the date, the sync's output is today's with the due-soon,
+    overdue and stalled findings worded for that day by the block (items turn due soon, overdue,
+    stalled; the counts move), and nothing else."""
+    ed = SnapshotEditor(BASE)
+    for item_id, key, value in edits:
+        ed.set(item_id, key, value)
+    snapshot = _with_availability(ed.snapshot, away)
+    today = CREATED + timedelta(days=offset)
+    config = Settings(thresholds=limits)
+    kept = apply_in_memory(snapshot, plan_sync(snapshot, today, now=NOW, settings=config).changes)
+    base = plan_sync(kept, today, now=NOW, settings=config)
+    assert base.changes.is_empty
+    block = DueBlock.of(base.plan, base.findings, today, config.thresholds, base.calendar, base.due_cells,
+                        base.plan_sheet)
+    if block is None:  # planned again when its dates move, as without ``dated``
+        assert not any(f.code in BLOCK for f in base.findings) or len({i.id for i in base.plan.items}) < len(
+            base.plan.items) or "" in {i.id for i in base.plan.items}
+        return
+    assert block.findings_on(base.findings, today) == base.findings
+    until = stable_until(base.plan, today, limits, base.calendar, dated=True, decision_id=base.decision_id)
+    assert until >= stable_until(base.plan, today, limits, base.calendar) > today
+    day = today + timedelta(days=1)
+    while day < until:
+        findings = block.findings_on(base.findings, day)
+        assert printed(plan_sync(kept, day, now=NOW, settings=config)) == printed(replace(base, findings=findings)), (
+            today, day, until)
+        day += timedelta(days=1)
+
+
 def test_an_overdue_item_is_planned_again_tomorrow():
     snapshot = SnapshotEditor(BASE).snapshot
     plan = plan_sync(snapshot, CREATED).plan
@@ -120,3 +153,41 @@ def test_new_year_is_always_a_stable_date_boundary():
         ed.set(item_id, "status", "Done")
     day = date(2026, 12, 20)
     assert stable_until(plan_sync(ed.snapshot, day).plan, day) <= date(2027, 1, 1)
+
+
+def test_a_done_item_without_its_done_on_date_times_its_dependents_from_today_until_its_due_date():
+    """A prerequisite marked Done with no Done on date counts as done today until its due date (the
+    rules cannot tell when): its dependent's lead time runs from a day that moves with every night,
+    so the plan is planned again each day until then."""
+    ed = SnapshotEditor(BASE)
+    for item_id in ("T-01", "T-02", "T-03", "M-01", "T-04"):
+        ed.set(item_id, "status", "Done")
+    ed.set("T-04", "due", date(2026, 3, 26))  # T-05 follows it with a lead time of 8 working days
+    ed.set("T-05", "due", date(2026, 3, 27))
+    today = date(2026, 3, 13)
+    kept = apply_in_memory(ed.snapshot, plan_sync(ed.snapshot, today, now=NOW).changes)
+    base = plan_sync(kept, today, now=NOW)
+    until = stable_until(base.plan, today, Thresholds(), base.calendar)
+    day = today + timedelta(days=1)
+    while day < until:
+        assert printed(plan_sync(kept, day, now=NOW)) == printed(base), (day, until)
+        day += timedelta(days=1)
+
+
+def test_a_japanese_plans_dated_findings_are_worded_for_the_day_in_japanese():
+    """The block words a Japanese plan's due-soon, overdue and stalled findings in Japanese, as the
+    sync does, so a Japanese plan is not planned again each day either."""
+    snapshot = replace(BASE, meta={**BASE.meta, "language": "ja"})
+    first = plan_sync(snapshot, CREATED, now=NOW)
+    kept = apply_in_memory(snapshot, first.changes)
+    today = min(i.due for i in first.plan.items if i.due) + timedelta(days=2)
+    kept = apply_in_memory(kept, plan_sync(kept, today, now=NOW).changes)
+    base = plan_sync(kept, today, now=NOW)
+    assert base.lang == "ja" and base.changes.is_empty
+    assert any(f.code == "item.overdue" and "過ぎ" in f.message for f in base.findings)
+    block = DueBlock.of(base.plan, base.findings, today, Thresholds(), base.calendar, base.due_cells,
+                        base.plan_sheet, base.lang)
+    assert block is not None and block.findings_on(base.findings, today) == base.findings
+    later = today + timedelta(days=3)
+    assert printed(plan_sync(kept, later, now=NOW)) == printed(replace(base, findings=block.findings_on(
+        base.findings, later)))
