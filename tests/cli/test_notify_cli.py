@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from map_workspace.cli import cli
 from tests.support.mail import bodies, free_port, self_signed, server_context, smtp_server, webhook_server
+from tests.support.plans import built_once
 
 TODAY = "2026-03-20"  # a Friday: items of plans made on 2026-03-02 are overdue or due soon
 SAM = "Sam Rivera <sam@seller.example>"
@@ -42,16 +43,23 @@ def write_config(path: Path, smtp: str, **extra: str) -> None:
 @pytest.fixture
 def plans(tmp_path):
     """Two open plans with the same rep (one with seller-internal facts), and a closed one."""
-    env = {"MAPWS_DIR": str(tmp_path / "maps"), "MAPWS_STATE": str(tmp_path / "state.sqlite"),
-           "MAPWS_CONFIG": str(tmp_path / "config.toml"), "MAPWS_TODAY": "2026-03-02"}
-    write_config(tmp_path / "config.toml", "smtp://127.0.0.1:1")
-    run(env, "create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer", DANA, "--seller", SAM,
-        "--deal-value", "987654", "--forecast", "best case", "--internal-note", "SECRET-NOTE discount approved")
-    run(env, "create", "Globex pilot", "--decision-date", "2026-07-15", "--buyer", JOSE, "--seller", SAM)
-    run(env, "create", "Initech deal", "--decision-date", "2026-07-15", "--buyer", "ann@initech.example",
-        "--seller", SAM)
-    run(env, "close", "initech-deal", "--lost", "--reason", "SECRET-REASON went elsewhere")
-    return {**env, "MAPWS_TODAY": TODAY}, tmp_path
+    def environment(folder: Path) -> dict[str, str]:
+        return {"MAPWS_DIR": str(folder / "maps"), "MAPWS_STATE": str(folder / "state.sqlite"),
+                "MAPWS_CONFIG": str(folder / "config.toml"), "MAPWS_TODAY": "2026-03-02"}
+
+    def build(folder: Path) -> None:
+        env = environment(folder)
+        write_config(folder / "config.toml", "smtp://127.0.0.1:1")
+        run(env, "create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer", DANA, "--seller", SAM,
+            "--deal-value", "987654", "--forecast", "best case", "--internal-note", "SECRET-NOTE discount approved")
+        run(env, "create", "Globex pilot", "--decision-date", "2026-07-15", "--buyer", JOSE, "--seller", SAM)
+        run(env, "create", "Initech deal", "--decision-date", "2026-07-15", "--buyer", "ann@initech.example",
+            "--seller", SAM)
+        run(env, "close", "initech-deal", "--lost", "--reason", "SECRET-REASON went elsewhere")
+
+    # Made through the CLI once per process; later tests get a copy (tests/support/plans.py).
+    built_once("notify-plans", tmp_path, build)
+    return {**environment(tmp_path), "MAPWS_TODAY": TODAY}, tmp_path
 
 
 @pytest.fixture

@@ -65,7 +65,9 @@ def rpc_method_name(api: str, method_id: str) -> str:
     return f"{PROTO_PACKAGES[api]}.{noun}Service.{verb}"
 
 
+@functools.cache
 def _snake(name: str) -> str:
+    """A field's name as Google's error paths spell it (cached: the same few names, every cell)."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 

@@ -167,3 +167,37 @@ def create_local(folder: Path, *args: object) -> Path:
     (made,) = set(folder.glob("*.xlsx")) - before
     _CREATED[key] = (made.name, made.read_bytes())
     return made
+
+
+#: Folders a fixture built in this process, by key: (the folder it was built in, its files' bytes).
+_FOLDERS: dict[str, tuple[Path, dict[str, bytes]]] = {}
+
+
+def built_once(key: str, folder: Path, build: Callable[[Path], None]) -> Path:
+    """``build(folder)`` the first time in a process; after that, the files it left there, copied
+    byte for byte into ``folder``, with the first folder's path rewritten to this one in every text
+    cell of the state databases (``*.sqlite``: plans are known by path). For fixtures that make the
+    same plans, state included, for test after test (``mapws create`` is the slow part)."""
+    import sqlite3
+
+    folder = Path(folder)
+    if key not in _FOLDERS:
+        build(folder)
+        files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+        _FOLDERS[key] = (folder, files)
+        return folder
+    first, files = _FOLDERS[key]
+    for name, data in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    for database in folder.rglob("*.sqlite"):
+        with sqlite3.connect(database) as db:
+            tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for table in tables:
+                columns = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")') if row[2].upper() == "TEXT"]
+                for column in columns:
+                    db.execute(f'UPDATE "{table}" SET "{column}" = replace("{column}", ?, ?)',
+                               (str(first), str(folder)))
+        db.close()
+    return folder

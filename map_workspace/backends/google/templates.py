@@ -94,12 +94,31 @@ class SpreadsheetMaker:
             ) from exc
 
     def _lay_out(self, item: dict[str, Any], requests: list[dict[str, Any]], action: str) -> None:
+        """One batch on the new file. A retry first asks Drive whether the file moved since it was
+        made: only this batch writes to it, so a moved version means the batch landed and its answer
+        was lost (a timeout), and sending it again would fail on its own work (ids it deleted)."""
+        sent = False
+
+        def send() -> Any:
+            nonlocal sent
+            if sent and self._written_since_made(item):
+                return None
+            sent = True
+            return self.calls.sheets_http.batch_update(item["id"], {"requests": requests})
+
         try:
-            self.calls.call(action, lambda: self.calls.sheets_http.batch_update(
-                item["id"], {"requests": requests}), item.get("name", item["id"]))
+            self.calls.call(action, send, item.get("name", item["id"]))
         except MapwsError:
             self._discard(item["id"])
             raise
+
+    def _written_since_made(self, item: dict[str, Any]) -> bool:
+        made = item.get("version")
+        if not made:
+            return False
+        now = self.calls.drive.files().get(fileId=item["id"], fields="version", supportsAllDrives=True).execute(
+            num_retries=0)
+        return str(now.get("version")) != str(made)
 
     def _discard(self, file_id: str) -> None:
         """Move a half-made file to the trash so that the next create is not refused (lookups skip
