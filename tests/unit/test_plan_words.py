@@ -1,0 +1,39 @@
+"""The words mapws writes into a plan's cells outside the sheet's frame — the buffer note at create,
+replan's reasons in notes and History — are in the plan's language (issue 14, catalog ``plan.toml``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from map_workspace import app
+from map_workspace.config import Config
+from map_workspace.domain.model import Person
+from map_workspace.reading import read_plan
+
+NOW = datetime(2026, 10, 1, 9, 0, tzinfo=timezone(timedelta(hours=9)))
+CHAMPION = Person("田中 太郎", "taro@acme.example")
+BUYERS = {"buyer.decision_maker": Person("山本 花子", "hanako@acme.example"),
+          "buyer.manager": Person("佐藤 一郎", "ichiro@acme.example")}
+
+
+def _created(tmp_path, lang: str):
+    request = app.CreateRequest("基幹システム刷新", date(2027, 2, 26), [CHAMPION],
+                                [Person("Sam Rivera", "sam@seller.example")], roles=BUYERS,
+                                template="ja-enterprise")
+    config = Config(backend="local", dir=tmp_path, locale="ja_JP", timezone="Asia/Tokyo", today=NOW.date(),
+                    language=lang)
+    return app.build_new_plan(request, config, NOW.date(), NOW)
+
+
+@pytest.mark.parametrize(("lang", "note"), [
+    ("ja", "余裕：稟議のこのステップの前に"),
+    ("en", "Buffer: "),
+])
+def test_the_buffer_note_is_in_the_plan_language(tmp_path, lang, note):
+    created = _created(tmp_path, lang)
+    draft = next(i for i in read_plan(created.snapshot).plan.items if i.activity == "稟議起案")
+    assert draft.notes.startswith(note), draft.notes
+    if lang == "ja":
+        assert "営業日を確保しています" in draft.notes and "-" not in draft.notes  # 2026/11/20, not ISO
