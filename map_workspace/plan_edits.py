@@ -48,16 +48,6 @@ REPLANNED = "replanned"
 ASSIGNED = "assigned"
 
 
-def _why(reason: str, lang: str) -> str:
-    """A move's reason (domain/replanning.py says it in English: "new due date", "follows T-03, now
-    due …") in the plan's language, read back through History's words; as given when it is none."""
-    found = history_words.notes_in(reason)
-    for key in ("needs", "follows", "asked_item", "asked_decision"):
-        if key in found:
-            return history_words.note(key, lang, **found[key])
-    return reason
-
-
 @dataclass(frozen=True)
 class Replan:
     """What ``mapws replan`` moves (``moves``, the asked-for date first), the ChangeSet that writes it,
@@ -127,10 +117,10 @@ def plan_replan(snapshot: Snapshot, today: date, *, item_id: str = "", due: date
         moves += tuple(replace(m, after=max(m.after, soonest)) for m in relaid)
     writes = _due_writes(reading, plan, moves)
     lang = plan_language(snapshot.meta)
-    reasons = {(m.id, "due"): history_words.note(REPLANNED, lang, why=_why(m.reason, lang)) for m in moves}
+    reasons = {(m.id, "due"): history_words.note(REPLANNED, lang, why=m.why.said(lang)) for m in moves}
     if decision is not None:
         writes += _target_write(reading, plan, decision)
-        reasons[("", TARGET_FIELD)] = history_words.note(REPLANNED, lang, why=_why(ASKED_DECISION, lang))
+        reasons[("", TARGET_FIELD)] = history_words.note(REPLANNED, lang, why=ASKED_DECISION.said(lang))
     edited = apply_in_memory(snapshot, ChangeSet(cells=tuple(writes)))
     after = plan_sync(edited, today, now=now, settings=settings, reasons=reasons)
     if decision is not None:
