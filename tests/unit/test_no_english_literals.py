@@ -45,6 +45,7 @@ BUYER_FACING: tuple[str, ...] = (
     "map_workspace/plan_edits.py",
     "map_workspace/timeline.py",
     "map_workspace/history_words.py",
+    "map_workspace/changes.py",
     "map_workspace/reading.py",
     "map_workspace/domain/scheduling.py",
     "map_workspace/domain/replanning.py",
@@ -203,3 +204,16 @@ def digest():
 ])
 def test_what_looks_english(text, english):
     assert looks_english(text) is english
+
+
+def test_canonical_constants_are_skipped_only_at_module_level():
+    source = '''
+__all__ = ["Reading", "Status"]
+OVERVIEW = "Overview"
+
+
+def title():
+    return "Where we are"
+'''
+    assert english_literals(source) == [(3, "Overview"), (7, "Where we are")]
+    assert english_literals(source, canonical=True) == [(7, "Where we are")]
