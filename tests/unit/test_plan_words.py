@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from map_workspace import app
+from map_workspace.backends.google.summary_files import summary_notice
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
 from map_workspace.plan_edits import plan_replan
@@ -58,3 +59,9 @@ def test_a_japanese_replan_of_the_decision_writes_japanese_reasons(tmp_path):
     assert any(h.note.startswith("replanned: approval chain laid out again from the decision; slipped")
                for h in english.changes.history if h.field == "Due")
     assert "approval chain laid out again from the decision" in {m.reason for m in moved.moves}  # the rep's words
+
+
+def test_drives_share_mail_for_the_summary_is_in_the_plan_language():
+    assert summary_notice("Acme rollout").startswith("The one-page summary of Acme rollout: where the plan stands")
+    japanese = summary_notice("基幹システム刷新", "ja")
+    assert japanese.startswith("基幹システム刷新 の1ページのサマリー") and not re.search(r"[A-Za-z]{3,}", japanese)
