@@ -301,10 +301,13 @@ def build_new_plan(req: CreateRequest, config: Config, today: date, now: datetim
         company_from_email(seller_people[0].email) if seller_people else "")
     start = req.start or today
     calendar = calendar_for(config, start, req.decision, template=template)
+    lang = catalog.language_of(config.locale, config.language)  # the language the plan is created in
+    say = catalog.words(lang)
     schedule = (schedule_backward if req.as_late_as_possible else schedule_forward)(
         template, req.decision, start, people, extra_people=extra, holidays=calendar,
-        names={"deal": req.deal, "buyer_company": buyer_company or "the buyer",
-               "seller_company": seller_company or "us"},
+        names={"deal": req.deal, "buyer_company": buyer_company or say("plan.goals.buyer_company"),
+               "seller_company": seller_company or say("plan.goals.seller_company_unknown")},
+        lang=lang,
     )
     fiscal = fiscal_year_findings(
         req.decision, start_month=config.fiscal_year_start or template.calendar.fiscal_year_start,

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from map_workspace import catalog, history_words
+from map_workspace.domain.model import Status
 from map_workspace.layout import (
     HISTORY,
     NOTE_MARK,
@@ -317,7 +318,7 @@ def _edit_words(e: HistoryEntry, lang: str) -> str:
         return _said(lang, "earlier", old=old, new=new)
     if field == "status":
         old, new = (history_words.status(history_words.status_key(x), lang) for x in (old, new))
-        if history_words.status_key(e.to) == "Done":
+        if history_words.status_key(e.to) == Status.DONE:
             return _said(lang, "done")
         return _said(lang, "status_set", new=new) if not old else _said(lang, "status", old=old, new=new or empty)
     if field == "owner":

@@ -97,7 +97,7 @@ class PlanColumns:
     due: str = "F"
     status: str = "G"
     last_row: int = MIN_FORMATTED_ROWS
-    tab: str = "Plan"
+    tab: str = PLAN_TAB.name
     #: The plan's language: the words the formulas test and show.
     lang: str = catalog.DEFAULT
 
@@ -109,7 +109,7 @@ class PlanColumns:
         return f"{sheet_ref(self.tab)}!{col}2:{col}{self.last_row}"
 
 
-def plan_columns_at(columns: Mapping[str, int], last_row: int, tab: str = "Plan",
+def plan_columns_at(columns: Mapping[str, int], last_row: int, tab: str = PLAN_TAB.name,
                     lang: str = catalog.DEFAULT) -> PlanColumns:
     """The formulas' columns from where a backend found the Plan's columns (0-based, by key);
     a column not found keeps its place in a fresh plan."""

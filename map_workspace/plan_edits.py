@@ -48,14 +48,21 @@ REPLANNED = "replanned"
 ASSIGNED = "assigned"
 
 
-def _why(reason: str, lang: str) -> str:
-    """A move's reason (domain/replanning.py says it in English: "new due date", "follows T-03, now
-    due …") in the plan's language, read back through History's words; as given when it is none."""
-    found = history_words.notes_in(reason)
-    for key in ("needs", "follows", "asked_item", "asked_decision"):
-        if key in found:
-            return history_words.note(key, lang, **found[key])
-    return reason
+def _replan_warning(kind: str, **values: str) -> str:
+    """What replan warns the rep of, in the rep's words (the terminal and ``--json``, English like
+    the errors; the plan's own notes and History are in its language)."""
+    return {
+        "closed_day": "{seed} is now due on {day}, not a working day.",
+        "off_meeting": "{seed} is now due on {day}, not one of its meeting days.",
+        "chain_unfit": "The approval chain does not fit before the decision on {decision}: {early} would be due "
+                       "before today or sooner than the work before it allows (none is moved before {soonest}). "
+                       "The earliest decision date the chain fits is {fits}: agree it with the buyer "
+                       "(mapws replan {slug} --decision-date {fits}).",
+        "after_decision": "Still due after the decision on {decision}: {late}. Move them with mapws replan {slug} "
+                          "--item ID --due DATE, or agree the date again.",
+        "past_target": "The decision milestone {id} now falls on {day}, after the target decision date {target}: "
+                       "agree it with the buyer, then run mapws replan {slug} --decision-date {day}.",
+    }[kind].format(**values)
 
 
 @dataclass(frozen=True)
@@ -108,10 +115,10 @@ def plan_replan(snapshot: Snapshot, today: date, *, item_id: str = "", due: date
     calendar = before.calendar  # the plan's own (its meta), else the config's
     day = non_working_day(new, calendar)
     if day:
-        warnings.append(f"{seed} is now due on {day}, not a working day.")
+        warnings.append(_replan_warning("closed_day", seed=seed, day=day))
     chain, meetings = chain_from_meta(snapshot.meta)
     if seed in meetings and not meetings[seed].sits_on(new):
-        warnings.append(f"{seed} is now due on {new.isoformat()}, not one of its meeting days.")
+        warnings.append(_replan_warning("off_meeting", seed=seed, day=new.isoformat()))
     moves = propagate(plan, seed, new, reason=reason, holidays=calendar, meetings=meetings)
     if decision is not None and chain:  # the ringi chain keeps its place before the decision
         relaid = relay_chain(plan, seed, decision, chain, meetings=meetings, holidays=calendar)
@@ -119,32 +126,28 @@ def plan_replan(snapshot: Snapshot, today: date, *, item_id: str = "", due: date
         early = too_early(plan, relaid, chain, soonest, calendar)
         if early:
             fits = earliest_chain_decision(plan, seed, decision, chain, soonest, meetings=meetings, holidays=calendar)
-            warnings.append(f"The approval chain does not fit before the decision on {decision.isoformat()}: "
-                            f"{', '.join(early)} would be due before today or sooner than the work before it "
-                            f"allows (none is moved before {soonest.isoformat()}). The earliest decision date the "
-                            f"chain fits is {fits.isoformat()}: agree it with the buyer "
-                            f"(mapws replan {slug} --decision-date {fits.isoformat()}).")
+            warnings.append(_replan_warning("chain_unfit", decision=decision.isoformat(), early=", ".join(early),
+                                            soonest=soonest.isoformat(), fits=fits.isoformat(), slug=slug))
         moves += tuple(replace(m, after=max(m.after, soonest)) for m in relaid)
     writes = _due_writes(reading, plan, moves)
     lang = plan_language(snapshot.meta)
-    reasons = {(m.id, "due"): history_words.note(REPLANNED, lang, why=_why(m.reason, lang)) for m in moves}
+    reasons = {(m.id, "due"): history_words.note(REPLANNED, lang, why=m.why.said(lang)) for m in moves}
     if decision is not None:
         writes += _target_write(reading, plan, decision)
-        reasons[("", TARGET_FIELD)] = history_words.note(REPLANNED, lang, why=_why(ASKED_DECISION, lang))
+        reasons[("", TARGET_FIELD)] = history_words.note(REPLANNED, lang, why=ASKED_DECISION.said(lang))
     edited = apply_in_memory(snapshot, ChangeSet(cells=tuple(writes)))
     after = plan_sync(edited, today, now=now, settings=settings, reasons=reasons)
     if decision is not None:
         late = due_after_decision(after.plan, seed, decision)
         if late:
-            warnings.append(f"Still due after the decision on {decision.isoformat()}: {', '.join(late)}. Move them "
-                            f"with mapws replan {slug} --item ID --due DATE, or agree the date again.")
+            warnings.append(_replan_warning("after_decision", decision=decision.isoformat(), late=", ".join(late),
+                                            slug=slug))
     elif milestone is not None:
         moved = next((m for m in moves if m.id == milestone.id), None)
         target = plan.overview.target_decision
         if moved is not None and target is not None and moved.after > target:
-            warnings.append(f"The decision milestone {milestone.id} now falls on {moved.after.isoformat()}, after the "
-                            f"target decision date {target.isoformat()}: agree it with the buyer, then run "
-                            f"mapws replan {slug} --decision-date {moved.after.isoformat()}.")
+            warnings.append(_replan_warning("past_target", id=milestone.id, day=moved.after.isoformat(),
+                                            target=target.isoformat(), slug=slug))
     # Moved earlier than its prerequisites allow: the sync's own words say by how much.
     warnings += [f.message for f in after.findings if f.id == seed and f.code in ("dep.lead", "dep.order")]
     # Nothing moved: nothing to write (the sync writes the buyer's pending edits on its own run).

@@ -655,7 +655,7 @@ class Closure:
     @property
     def words(self) -> str:
         """What the Overview shows: "Closed — won on 2027-03-31"."""
-        return f"Closed — {self.outcome} on {self.on.isoformat()}"
+        return history_words.closure(self.outcome, self.on.isoformat(), catalog.DEFAULT)
 
     @property
     def meta(self) -> str:

@@ -26,18 +26,18 @@ from map_workspace.domain.vocabulary import word_of
 from map_workspace.formulas import ColourRule, quote, sheet_ref, thresholds_of, words_in
 from map_workspace.layout import PLAN, PLAN_TAB, TIMELINE, Cell, Grid, column_letter, tab_title
 
-#: The Timeline's fixed columns before the weeks: (header, width, hidden).
+#: The Timeline's fixed columns before the weeks: (the catalog key of its header, width, hidden).
 FIXED_COLUMNS = (
-    ("ID", 7.0, False),
-    ("Activity", 34.0, False),
-    ("Plan row", 6.0, True),
-    ("Milestone week", 10.0, True),
-    ("Due", 11.0, False),
-    ("Baseline", 11.0, False),
-    ("Status", 11.0, False),
+    ("id", 7.0, False),
+    ("activity", 34.0, False),
+    ("plan_row", 6.0, True),
+    ("milestone_week", 10.0, True),
+    ("due", 11.0, False),
+    ("baseline", 11.0, False),
+    ("status", 11.0, False),
 )
 #: The catalog keys of the fixed columns' headers (``sheet.headers.timeline.<key>``).
-FIXED_KEYS = ("id", "activity", "plan_row", "milestone_week", "due", "baseline", "status")
+FIXED_KEYS = tuple(key for key, _, _ in FIXED_COLUMNS)
 WEEK_WIDTH = 6.0
 WEEK_FORMAT = "mmm d"
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from map_workspace import catalog
 from map_workspace.domain.calendar import (
     MeetingDays,
     add_business_days,
@@ -23,11 +24,33 @@ from map_workspace.domain.calendar import (
 from map_workspace.domain.model import Item, Plan
 from map_workspace.domain.rules import find_cycles
 
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a date moved, as data: a catalog key (``history.notes.<key>``, or ``plan.replan.<key>``) and
+    its values, said in a plan's language by :meth:`said` (the rep's terminal and ``--json`` read
+    it in English, the plan's notes and History in the plan's language)."""
+
+    key: str
+    dep: str = ""
+    due: date | None = None
+    lead: int = 0
+    meeting: bool = False  # moved on to its meeting's next day
+
+    def said(self, lang: str = catalog.DEFAULT) -> str:
+        say = catalog.words(lang)
+        part = "plan.replan" if self.key == "chain_relaid" else "history.notes"
+        values = {"dep": self.dep, "lead": self.lead,
+                  "due": self.due.strftime(say("plan.date")) if self.due else ""}
+        text = say(f"{part}.{self.key}", **values)
+        return say("plan.replan.meeting_day", reason=text) if self.meeting else text
+
+
 #: Why a date moved, for the date that was asked for.
-ASKED_ITEM = "new due date"
-ASKED_DECISION = "new decision date"
+ASKED_ITEM = Reason("asked_item")
+ASKED_DECISION = Reason("asked_decision")
 #: Why a step of the approval chain moved with the decision.
-CHAIN_RELAID = "approval chain laid out again from the decision"
+CHAIN_RELAID = Reason("chain_relaid")
 
 
 #: Plan meta keys: the approval chain's step IDs ("M-03 M-04 …") and the meeting days of the items
@@ -69,7 +92,12 @@ class Move:
     activity: str
     before: date | None
     after: date
-    reason: str
+    why: Reason
+
+    @property
+    def reason(self) -> str:
+        """Why it moved, in English (the rep's words; the plan's are ``why.said(lang)``)."""
+        return self.why.said()
 
     def as_json(self) -> dict[str, str | None]:
         return {"id": self.id, "activity": self.activity,
@@ -77,7 +105,7 @@ class Move:
                 "reason": self.reason}
 
 
-def propagate(plan: Plan, item_id: str, new_due: date, *, reason: str = ASKED_ITEM,
+def propagate(plan: Plan, item_id: str, new_due: date, *, reason: Reason = ASKED_ITEM,
               holidays: Collection[date] = frozenset(),
               meetings: Mapping[str, MeetingDays] | None = None) -> tuple[Move, ...]:
     """The moves that put ``item_id`` on ``new_due``: that item first (even when its date does not
@@ -94,7 +122,7 @@ def propagate(plan: Plan, item_id: str, new_due: date, *, reason: str = ASKED_IT
                 successors.setdefault(dep, []).append(item.id)
     cyclic = {node for cycle in find_cycles({k: list(v) for k, v in successors.items()}) for node in cycle}
     dates: dict[str, date] = {item_id: new_due}
-    reasons: dict[str, str] = {item_id: reason}
+    reasons: dict[str, Reason] = {item_id: reason}
     waiting = [item_id]
     while waiting:
         current = waiting.pop(0)
@@ -110,7 +138,7 @@ def propagate(plan: Plan, item_id: str, new_due: date, *, reason: str = ASKED_IT
             reasons[follower_id] = _follows(current, dates[current], follower.lead_days)
             if follower_id in meetings:
                 earliest = meetings[follower_id].next_on_or_after(earliest, holidays)
-                reasons[follower_id] += ", on the next meeting day"
+                reasons[follower_id] = replace(reasons[follower_id], meeting=True)
             dates[follower_id] = earliest
             waiting.append(follower_id)
     found = list(dates)  # in the order the walk reached them: on one day, a prerequisite before its dependent
@@ -197,10 +225,8 @@ def _movable(item: Item) -> bool:
     return item.is_open and item.due is not None
 
 
-def _follows(prerequisite: str, due: date, lead: int) -> str:
-    if lead <= 0:
-        return f"follows {prerequisite}, now due {due.isoformat()}"
-    return f"needs {lead} business day(s) after {prerequisite}, now due {due.isoformat()}"
+def _follows(prerequisite: str, due: date, lead: int) -> Reason:
+    return Reason("needs" if lead > 0 else "follows", dep=prerequisite, due=due, lead=lead)
 
 
 def due_after_decision(plan: Plan, decision_id: str, day: date) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from map_workspace import catalog
 from map_workspace.domain.calendar import (
     WEEKENDS_ONLY,
     MeetingDays,
@@ -45,10 +46,12 @@ from map_workspace.domain.model import (
 from map_workspace.domain.templates import GOAL_KEYS, Template
 from map_workspace.errors import UsageError
 
-#: Role title given to people named without a role (extra ``--buyer`` / ``--seller`` contacts).
-CONTACT_ROLE = "Contact"
+#: Role title given to people named without a role (extra ``--buyer`` / ``--seller`` contacts): the
+#: catalog key of its words in the plan's language.
+CONTACT_ROLE = "plan.roles.contact"
 
-_GOAL_DEFAULTS = {"deal": "this deal", "buyer_company": "the buyer", "seller_company": "the seller"}
+#: The goal placeholders' words when the plan names no deal or company (catalog ``plan.goals``).
+_GOAL_DEFAULTS = ("deal", "buyer_company", "seller_company")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ def schedule_forward(
     extra_people: Sequence[tuple[Side, Person]] = (),
     holidays: Collection[date] = WEEKENDS_ONLY,
     names: Mapping[str, str] | None = None,
+    lang: str = catalog.DEFAULT,
 ) -> Schedule:
     """Schedule ``template`` from ``start`` (today, or the day work begins) on working days.
 
@@ -112,7 +116,7 @@ def schedule_forward(
     needed, last = _earliest(graph, dues, leads, first, holidays)
     if needed > anchor or last > anchor:
         backward = schedule_backward(template, decision, start, people,
-                                     extra_people=extra_people, holidays=holidays, names=names)
+                                     extra_people=extra_people, holidays=holidays, names=names, lang=lang)
         return replace(backward, findings=closed_day + backward.findings)
     if graph.chain:  # the approval chain runs backward from the decision; the work before it stays early
         late = graph.dates(leads, decision, holidays)
@@ -123,7 +127,7 @@ def schedule_forward(
             dues[key] = next_business_day(add_business_days(latest, leads[key], holidays), holidays)
     buffer, last, first_step = _slack(graph, dues, leads, decision, holidays)
     findings = [*closed_day]
-    schedule = _schedule(template, dues, leads, people, extra_people, decision, names, start=first)
+    schedule = _schedule(template, dues, leads, people, extra_people, decision, names, start=first, lang=lang)
     if buffer > 0:  # the buffer shows on the row where it ends, where the buyer reads the date
         step = template.activity(first_step) if first_step else None
         if step is None:
@@ -132,7 +136,7 @@ def schedule_forward(
             findings.append(Finding.of("schedule.buffer", "chain", days=buffer, last=last, first=step.activity,
                                        starts=dues[step.key], decision=decision))
         ends = step or template.decision
-        note = buffer_note(buffer, last, chain=step is not None)
+        note = buffer_note(buffer, last, chain=step is not None, lang=lang)
         items = tuple(replace(i, notes=note) if i.activity == ends.activity and i.due == dues[ends.key]
                       else i for i in schedule.items)
         schedule = replace(schedule, items=items)
@@ -223,12 +227,13 @@ def fiscal_year_findings(decision: date, *, start_month: int | None, weeks: int)
                        released=released.isoformat()),)
 
 
-def buffer_note(days: int, last: date, *, chain: bool = False) -> str:
+def buffer_note(days: int, last: date, *, chain: bool = False, lang: str = catalog.DEFAULT) -> str:
     """The decision milestone's note on a plan scheduled with slack before it (``chain``: the note of
-    the approval chain's first step, where the buffer ends)."""
-    before = "this step of the approval chain" if chain else "the decision"
-    return (f"Buffer: {days} business day{'s' if days != 1 else ''} kept before {before} "
-            f"(the last item before it is due {last.isoformat()}).")
+    the approval chain's first step, where the buffer ends), in the plan's language ``lang``."""
+    say = catalog.words(lang)
+    return say("plan.buffer.one" if days == 1 else "plan.buffer.many", days=days,
+               before=say("plan.buffer.chain" if chain else "plan.buffer.decision"),
+               last=last.strftime(say("plan.date")))
 
 
 def _decision_closed(decision: date, holidays: Collection[date]) -> tuple[Finding, ...]:
@@ -249,6 +254,7 @@ def schedule_backward(
     extra_people: Sequence[tuple[Side, Person]] = (),
     holidays: Collection[date] = WEEKENDS_ONLY,
     names: Mapping[str, str] | None = None,
+    lang: str = catalog.DEFAULT,
 ) -> Schedule:
     """Schedule ``template`` so its decision milestone falls on ``decision``, everything before
     it as late as its successors allow.
@@ -287,7 +293,7 @@ def schedule_backward(
     start = graph.start(dues, leads, decision, holidays)
     if start < floor:  # clamped: nothing can start before today, so the plan starts on its first date
         start = min(dues[key] for key in graph.before)
-    return replace(_schedule(template, dues, leads, people, extra_people, decision, names, start=start),
+    return replace(_schedule(template, dues, leads, people, extra_people, decision, names, start=start, lang=lang),
                    findings=tuple(findings), shortfall_days=shortfall)
 
 
@@ -301,6 +307,7 @@ def _schedule(
     names: Mapping[str, str] | None,
     *,
     start: date,
+    lang: str = catalog.DEFAULT,
 ) -> Schedule:
     """The plan's rows for these due dates and lead times (no findings, no shortfall)."""
     graph_position = {a.key: i for i, a in enumerate(template.activities)}
@@ -337,9 +344,9 @@ def _schedule(
     )
     return Schedule(
         items=items,
-        stakeholders=_stakeholders(template, people, extra_people),
+        stakeholders=_stakeholders(template, people, extra_people, lang),
         risks=risks,
-        goals=_fill_goals(template.goals, decision, names or {}),
+        goals=_fill_goals(template.goals, decision, names or {}, lang),
         findings=(),
         shortfall_days=0,
         start=start,
@@ -490,7 +497,8 @@ def _numbered(prefix: str, n: int) -> str:
 
 
 def _stakeholders(
-    template: Template, people: Mapping[str, Person], extra_people: Sequence[tuple[Side, Person]]
+    template: Template, people: Mapping[str, Person], extra_people: Sequence[tuple[Side, Person]],
+    lang: str = catalog.DEFAULT,
 ) -> tuple[Stakeholder, ...]:
     """One row per person, in role order; a person holding two roles gets both titles."""
     rows: dict[str, Stakeholder] = {}
@@ -511,7 +519,8 @@ def _stakeholders(
     for side, person in extra_people:
         identity = _identity(person)
         if identity not in rows:
-            rows[identity] = Stakeholder(name=person.name, side=side, role=CONTACT_ROLE, email=person.email)
+            rows[identity] = Stakeholder(name=person.name, side=side, role=catalog.words(lang)(CONTACT_ROLE),
+                                            email=person.email)
     return tuple(rows.values())
 
 
@@ -559,9 +568,12 @@ def closest_roles(given: str, known: Sequence[str]) -> list[str]:
     return [k for k in known if plain(k) == close[0]]
 
 
-def _fill_goals(goals: Mapping[str, str], decision: date, names: Mapping[str, str]) -> dict[str, str]:
+def _fill_goals(goals: Mapping[str, str], decision: date, names: Mapping[str, str],
+                lang: str = catalog.DEFAULT) -> dict[str, str]:
     given = {key: value for key, value in names.items() if value}
-    values = {**_GOAL_DEFAULTS, **given, "decision_date": decision.isoformat()}
+    say = catalog.words(lang)
+    defaults = {key: say(f"plan.goals.{key}") for key in _GOAL_DEFAULTS}
+    values = {**defaults, **given, "decision_date": decision.isoformat()}
     filled: dict[str, str] = {}
     for key in GOAL_KEYS:
         text = goals.get(key, "")

@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from map_workspace import catalog
 from map_workspace.backends.google.calls import GoogleCalls
 from map_workspace.backends.google.docs_summary import DOCUMENT_MIME, rebuild_requests, summary_requests
 from map_workspace.backends.google.drive_files import FILE_FIELDS, app_property_query, docs_url, tags
@@ -27,11 +28,10 @@ from map_workspace.ports import PlanRef, SummaryResult
 from map_workspace.summary import SummaryDoc, summary_name
 
 
-def summary_notice(title: str) -> str:
+def summary_notice(title: str, lang: str = catalog.DEFAULT) -> str:
     """What people whose address has no Google account read when Drive insists on emailing them
-    about the summary (everyone else is shared with silently)."""
-    return (f"The one-page summary of {title}: where the plan stands, the next two weeks and what needs "
-            "attention. It is rebuilt from the plan after every update, so make changes in the plan itself.")
+    about the summary (everyone else is shared with silently), in the plan's language."""
+    return catalog.words(lang)("plan.share.summary_notice", title=title)
 
 
 class SummaryDocuments:
@@ -74,7 +74,7 @@ class SummaryDocuments:
         people = self.permissions.people_of(ref.id)
         if people:
             self.permissions.share(document["id"], people, role=SUMMARY_ROLE, notify=False,
-                                   message=summary_notice(doc.title))
+                                   message=summary_notice(doc.title, doc.lang))
         stem = summary_name(ref.slug or document["id"], doc)
         pdf_path, problem = None, None
         kept: tuple[str, ...] = ()
@@ -84,7 +84,7 @@ class SummaryDocuments:
                 copy = self._dated_copy(ref, doc, kind, document["id"])
                 if people:
                     self.permissions.share(copy["id"], people, role=SUMMARY_ROLE, notify=False,
-                                           message=summary_notice(doc.title))
+                                           message=summary_notice(doc.title, doc.lang))
                 kept = (copy.get("webViewLink") or docs_url(copy["id"]),)
                 if pdf_path is not None:
                     dated = summary_name(ref.slug or document["id"], doc, dated=True)
