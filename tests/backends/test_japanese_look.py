@@ -19,7 +19,7 @@ from map_workspace.backends.local.formatting import fit_row_height
 from map_workspace.backends.local.store import LocalPlanStore
 from map_workspace.config import Config
 from map_workspace.domain.model import Person
-from map_workspace.layout import OVERVIEW, PLAN, TABLE_TABS, column_letter, spec_in, tab_title
+from map_workspace.layout import OVERVIEW, PLAN, RISKS, TABLE_TABS, column_letter, spec_in, tab_title
 from map_workspace.render import render_plan
 from map_workspace.textwidth import display_width
 from tests.support.plans import meta_for, small_plan, state_for
@@ -95,8 +95,8 @@ def test_a_japanese_flags_row_is_sized_for_its_own_words() -> None:
     ws = Workbook().active
     ws.cell(2, 1).value = ('=IF(F2="","",IF(F2<TODAY(),IF(TODAY()-F2>=7,"停滞","期限超過"),'
                            'IF(F2<=TODAY()+3,"期限間近","")))&"・担当者未定"')
-    fit_row_height(ws, 2, {1: 6})  # 期限超過・担当者未定: 20 columns, 6.9 a line
-    assert ws.row_dimensions[2].height == 45
+    fit_row_height(ws, 2, {1: 6})  # 期限超過・担当者未定: ten wide characters, 6.9 Latin ones a line
+    assert ws.row_dimensions[2].height >= 45  # "Stalled" + 担当者未定 counted as 13 characters: two lines
 
 
 def test_google_gives_a_japanese_dropdown_column_its_widest_choice() -> None:
@@ -114,3 +114,13 @@ def test_google_gives_a_japanese_dropdown_column_its_widest_choice() -> None:
                  and r["updateDimensionProperties"]["range"]["startIndex"] == type_index
                  and "pixelSize" in r["updateDimensionProperties"]["properties"]]
     assert pixels >= (display_width("マイルストーン") + 2) * PIXELS_PER_WIDTH
+
+
+def test_a_japanese_risk_gets_every_line_libreoffice_wraps_it_onto(tmp_path: Path) -> None:
+    _, path, _ = japanese_plan(tmp_path, "ja-enterprise")
+    spec = spec_in(RISKS, "ja")
+    ws = load_workbook(path)[spec.title]
+    mitigation = 1 + next(i for i, c in enumerate(spec.columns) if c.key == "mitigation")
+    row = next(r for r in range(2, ws.max_row + 1) if str(ws.cell(r, mitigation).value).startswith("予算の確保状況"))
+    # 47 characters: LibreOffice drew 22 a line at width 44 (three lines); counting each as two made it two
+    assert len(ws.cell(row, mitigation).value) > 44 and ws.row_dimensions[row].height >= 45

@@ -94,6 +94,9 @@ _LEFT_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
 _LINE_HEIGHT = 15
 _CHARS_PER_WIDTH = 1.15
 _HEADER_CHARS_PER_WIDTH = 0.85
+#: A wide (Japanese) character's share of a line, in Latin characters: LibreOffice draws 22 of them
+#: on a line of a width-44 column, where 50 Latin ones fit.
+_WIDE_SPAN = 2.4
 _MAX_HEIGHT = 409
 #: A Flag formula's static words, joined after its date word: ``&" · Needs owner"``.
 _STATIC_WORDS = re.compile(r'&"((?:[^"]|"")*)"')
@@ -327,9 +330,15 @@ def _add_rules(ws: Worksheet, sqref: str, rules: tuple[ColourRule, ...]) -> None
 
 
 def _lines(text: str, per_line: float) -> int:
-    """Lines ``text`` wraps onto at ``per_line`` Latin characters a line (a wide character counts two)."""
+    """Lines ``text`` wraps onto at ``per_line`` Latin characters a line (a wide character counts more)."""
     per_line = max(1.0, per_line)
-    return sum(math.ceil(max(1, display_width(part)) / per_line) for part in text.split("\n")) if text else 1
+    return sum(math.ceil(max(1, _span(part)) / per_line) for part in text.split("\n")) if text else 1
+
+
+def _span(text: str) -> float:
+    """``text``'s length in Latin characters of the estimate, a wide character counting ``_WIDE_SPAN``."""
+    wide = 0 if text.isascii() else display_width(text) - len(text)
+    return len(text) + wide * (_WIDE_SPAN - 1)
 
 
 @functools.cache
