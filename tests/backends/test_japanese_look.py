@@ -124,3 +124,21 @@ def test_a_japanese_risk_gets_every_line_libreoffice_wraps_it_onto(tmp_path: Pat
     row = next(r for r in range(2, ws.max_row + 1) if str(ws.cell(r, mitigation).value).startswith("予算の確保状況"))
     # 47 characters: LibreOffice drew 22 a line at width 44 (three lines); counting each as two made it two
     assert len(ws.cell(row, mitigation).value) > 44 and ws.row_dimensions[row].height >= 45
+
+
+def test_a_japanese_google_plan_made_through_the_emulator_fits_its_widest_type(tmp_path: Path) -> None:
+    from tests.backends.test_contract import google_store
+    from tests.google_emulator.clients import gspread_client
+    from tests.support.google import buyer_credentials, shared_emulator
+
+    store = google_store(tmp_path)
+    emulator = shared_emulator()
+    config = Config(backend="google", dir=tmp_path, today=TODAY, language="ja", google_api_root=emulator.base_url)
+    made = app.create_plan(store, app.CreateRequest("基幹システム刷新", date(2027, 2, 26),
+                                                    [Person.parse("田中 太郎 <taro@acme.co.jp>")],
+                                                    [Person.parse("Sam Rivera <sam@seller.io>")]), config)
+    sheet = gspread_client(emulator, buyer_credentials(emulator, "taro@acme.co.jp")).open_by_key(made.ref.id)
+    data = sheet.fetch_sheet_metadata(params={"includeGridData": "true", "ranges": "'計画'!A1:M1"})
+    columns = data["sheets"][0]["data"][0]["columnMetadata"]
+    type_index = next(i for i, c in enumerate(spec_in(PLAN, "ja").columns) if c.key == "type")
+    assert columns[type_index]["pixelSize"] >= (display_width("マイルストーン") + 2) * PIXELS_PER_WIDTH
