@@ -69,8 +69,8 @@ def agenda_sections(agenda: Agenda, lang: str = catalog.DEFAULT) -> tuple[Sectio
     rows: tuple[tuple[str, ...], ...]
 
     rows = tuple((_change(c), shorten(c.by, 30, at_word=False) or none, say.logged(c.at)) for c in agenda.changed)
-    sections.append(_section(say, "changed", ("change", "by", "when"), rows, (12.2, 3.6, 2.2), since=since,
-                             cap=CHANGES_SHOWN))
+    sections.append(_section(say, "changed", ("change", "by", "changed_on"), rows, (12.2, 3.6, 2.2), since=since,
+                             cap=CHANGES_SHOWN, dates=(2,)))
     rows = tuple((say.label(i), say.owner(i.owner), say.day(i.done_on) if i.done_on else none) for i in agenda.done)
     sections.append(_section(say, "done", ("what", "who", "done_on"), rows, (11.2, 4.6, 2.2), since=since,
                              dates=(2,)))

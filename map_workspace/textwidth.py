@@ -4,6 +4,7 @@ Japanese names line up with Latin ones. Standard library only (``mapws list`` im
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 
 def display_width(text: str) -> int:
@@ -14,3 +15,10 @@ def display_width(text: str) -> int:
 def pad(text: str, width: int) -> str:
     """``text`` padded with spaces to ``width`` columns (``str.ljust`` counts characters)."""
     return text + " " * max(0, width - display_width(text))
+
+
+def fitted_width(width: float, words: Iterable[str], room: int = 2) -> float:
+    """A column ``width`` widened, when need be, so its widest word (in display columns) fits with
+    ``room`` to spare (a dropdown's arrow): マイルストーン needs 16 where Milestone needs 11."""
+    widest = max((display_width(word) for word in words), default=0)
+    return width if not widest or widest + room <= width else widest + room

@@ -147,3 +147,16 @@ def test_a_japanese_agenda_document_is_in_japanese():
     assert logged.section("changed").table.rows[0][1:] == ("Ann", "2027年2月3日(水)")
     english = agenda_document(agenda, _plan())
     assert english.title == "Check-in — Acme — 2027-02-09" and english.section("slipped").title == "Slipped"
+
+
+def test_a_japanese_agendas_change_dates_fit_on_one_line_under_their_own_heading():
+    """Rendered (soffice, pdftoppm): the change log's "2026年10月26日(月)" wrapped onto two lines in a
+    2.2 cm column headed 期限 (due); it is the day of the change, as wide as the other tables' dates."""
+    change = Change("2027-02-03T09:00:00", "T-03", "Activity T-03", "Due", "2027-02-05", "2027-02-12", "Ann",
+                    "T-03 Activity T-03: 期限 2027/02/05 → 2027/02/12")
+    agenda = build_agenda(_plan(), _assessment(), [change], ON)
+    table = agenda_document(agenda, _plan(), lang="ja").section("changed").table
+    due = agenda_document(agenda, _plan(), lang="ja").section("needs_owner").table
+    assert table.columns[2] == "変更日" and table.widths[2] >= due.widths[1] >= 3.3
+    english = agenda_document(agenda, _plan()).section("changed").table
+    assert english.columns[2] == "When" and english.widths == (12.2, 3.6, 2.2)

@@ -67,6 +67,7 @@ from map_workspace.layout import (
 )
 from map_workspace.locales import sheets_time_zone
 from map_workspace.reading import find_table
+from map_workspace.textwidth import fitted_width
 from map_workspace.timeline import (
     FIXED_COLUMNS,
     WEEK_WIDTH,
@@ -732,7 +733,8 @@ def tab_requests(name: str, grid: Grid, sheet_id: int, last_row: int,
         rows.append([_data_cell(columns.get(c), cell, date_format(lang)) for c, cell in enumerate(row)])
     requests: list[dict[str, Any]] = [_rows_request(sheet_id, rows, "userEnteredValue,userEnteredFormat,note")]
     for index, column in columns.items():
-        requests.append(_width_request(sheet_id, index, round(column.width * PIXELS_PER_WIDTH)))
+        width = fitted_width(column.width, column.choices)  # Japanese choices are twice as wide
+        requests.append(_width_request(sheet_id, index, round(width * PIXELS_PER_WIDTH)))
         if column.choices:
             requests.append(dropdown_request(sheet_id, index, 2, dropdown_last_row(grid), column.choices))
     if name == PLAN:

@@ -67,6 +67,7 @@ from map_workspace.layout import (
     tab_title,
 )
 from map_workspace.reading import find_table
+from map_workspace.textwidth import display_width, fitted_width
 from map_workspace.timeline import (
     FIXED_COLUMNS,
     WEEK_WIDTH,
@@ -93,6 +94,9 @@ _LEFT_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
 _LINE_HEIGHT = 15
 _CHARS_PER_WIDTH = 1.15
 _HEADER_CHARS_PER_WIDTH = 0.85
+#: A wide (Japanese) character's share of a line, in Latin characters: LibreOffice draws 22 of them
+#: on a line of a width-44 column, where 50 Latin ones fit.
+_WIDE_SPAN = 2.4
 _MAX_HEIGHT = 409
 #: A Flag formula's static words, joined after its date word: ``&" · Needs owner"``.
 _STATIC_WORDS = re.compile(r'&"((?:[^"]|"")*)"')
@@ -196,7 +200,7 @@ def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int, thresh
                 style_data_cell(target, column, dates)
     for index, column in columns.items():
         letter = column_letter(index)
-        ws.column_dimensions[letter].width = column.width
+        ws.column_dimensions[letter].width = column_width(column)
         if column.wrap:
             ws.column_dimensions[letter].alignment = _WRAP
         if column.kind is Kind.DATE:
@@ -204,8 +208,8 @@ def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int, thresh
         if column.choices:
             ws.add_data_validation(_dropdown(column.choices, f"{letter}2:{letter}{last_row}"))
     ws.freeze_panes = "A2"
-    widths = {i + 1: c.width for i, c in columns.items()}
-    _fit_row_heights(ws, {i + 1: c.width for i, c in columns.items() if c.wrap}, first_row=2)
+    widths = {i + 1: column_width(c) for i, c in columns.items()}
+    _fit_row_heights(ws, {i + 1: column_width(c) for i, c in columns.items() if c.wrap}, first_row=2)
     header_lines = max((_lines(str(ws.cell(1, col).value or ""), width * _HEADER_CHARS_PER_WIDTH)
                         for col, width in widths.items()), default=1)
     if header_lines > 1:
@@ -227,9 +231,15 @@ def new_table_sheet(wb: Workbook, spec: TabSpec, before: str | None = None) -> W
         cell = ws.cell(1, c)
         set_value(cell, column.title)
         style_header_cell(cell, column)
-        ws.column_dimensions[column_letter(c - 1)].width = column.width
+        ws.column_dimensions[column_letter(c - 1)].width = column_width(column)
     ws.freeze_panes = "A2"
     return ws
+
+
+def column_width(column: Column) -> float:
+    """A column's width in the plan's language: the contract's, widened so its widest dropdown
+    choice fits (Japanese characters are twice as wide as Latin ones)."""
+    return fitted_width(column.width, column.choices)
 
 
 def write_timeline(wb: Workbook, layout: TimelineLayout) -> Worksheet:
@@ -320,18 +330,37 @@ def _add_rules(ws: Worksheet, sqref: str, rules: tuple[ColourRule, ...]) -> None
 
 
 def _lines(text: str, per_line: float) -> int:
+    """Lines ``text`` wraps onto at ``per_line`` Latin characters a line (a wide character counts more)."""
     per_line = max(1.0, per_line)
-    return sum(math.ceil(max(1, len(part)) / per_line) for part in text.split("\n")) if text else 1
+    return sum(math.ceil(max(1, _span(part)) / per_line) for part in text.split("\n")) if text else 1
+
+
+def _span(text: str) -> float:
+    """``text``'s length in Latin characters of the estimate, a wide character counting ``_WIDE_SPAN``."""
+    wide = 0 if text.isascii() else display_width(text) - len(text)
+    return len(text) + wide * (_WIDE_SPAN - 1)
+
+
+@functools.cache
+def _date_words() -> tuple[str, ...]:
+    """Every language's words a Flag formula shows for a date (Stalled, 停滞 …), widest first."""
+    keys = ("sheet.flags.stalled", "sheet.flags.overdue", "sheet.flags.due_soon")
+    found = {word for key in keys for word in catalog.in_every_language(key)}
+    return tuple(sorted(found, key=lambda word: (-display_width(word), word)))
 
 
 def _shown_text(value: object) -> str:
     """The text a cell shows, near enough to size its row; for a Flag formula, its static words
-    after the longest date word it may show ("Stalled · Needs owner")."""
+    after the widest date word of its own language it may show ("Due soon · Needs owner",
+    「期限超過・担当者未定」)."""
     text = "" if value is None else str(value)
     if not text.startswith("="):
         return text
     static = _STATIC_WORDS.search(text)
-    return "Stalled" + static[1].replace('""', '"') if static else ""
+    if not static:
+        return ""
+    word = next((w for w in _date_words() if f'"{w}"' in text), "")
+    return word + static[1].replace('""', '"')
 
 
 def _height_for(ws: Worksheet, row: int, wrapped: dict[int, float]) -> float | None:
