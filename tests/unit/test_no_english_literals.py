@@ -30,8 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 #: (the seller's morning mail and Slack), ``team_report*.py`` (the manager's report), ``notifying.py``
 #: (which reminder goes to whom; the mail's words are ``messages.py``'s), ``changes.py``/``app.py``
 #: (services; the words they pass on come from the catalog through ``history_words``).
-#: Not yet in: ``backends/local/formatting.py`` — its row-height estimate still measures the English
-#: flag "Stalled" (the Japanese plan's look, jlook's work); it joins when that lands.
 BUYER_FACING: tuple[str, ...] = (
     "map_workspace/summary.py",
     "map_workspace/backends/local/docx_summary.py",
@@ -47,6 +45,7 @@ BUYER_FACING: tuple[str, ...] = (
     "map_workspace/history_words.py",
     "map_workspace/changes.py",
     "map_workspace/reading.py",
+    "map_workspace/backends/local/formatting.py",
     "map_workspace/domain/scheduling.py",
     "map_workspace/domain/replanning.py",
     "map_workspace/backends/google/sheets_io.py",
