@@ -7,13 +7,26 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from map_workspace import SCHEMA_VERSION
 from map_workspace.config import Config, ConfigUpdate
 from map_workspace.errors import MapwsError, PdfMissing, PlanChanged, UsageError
+from map_workspace.pipeline import (  # noqa: F401  (app's own names, kept for its callers)
+    PipelineRow,
+    closed_plans,
+    crm_ids,
+    list_pipeline,
+    list_plans,
+    make_store,
+    now_for,
+    private_facts,
+    remembered_plan_statuses,
+    today_for,
+)
+from map_workspace.pipeline import private_path as _private_path
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.ratelimit import RateLimiter, Unlimited
 from map_workspace.sharing import check_allowed_recipients
@@ -35,23 +48,6 @@ Planned = TypeVar("Planned")
 
 #: The template role the first --buyer and the first --seller fill.
 FIRST_BUYER_ROLE, FIRST_SELLER_ROLE = "buyer.champion", "seller.ae"
-
-
-def make_store(config: Config) -> PlanStore:
-    if config.backend == "local":
-        from map_workspace.backends.local.store import LocalPlanStore
-
-        return LocalPlanStore(config.dir)
-    if config.backend == "google":
-        from map_workspace.backends.google.auth import resolve_identity
-        from map_workspace.backends.google.clients import GoogleClients
-        from map_workspace.backends.google.store import GooglePlanStore
-
-        identity = resolve_identity(config)
-        return GooglePlanStore(GoogleClients(identity.credentials, config.google_api_root), folder=config.folder,
-                               principal=identity.principal, timezone=config.timezone, locale=config.locale,
-                               allowed_domains=config.allow_domains)
-    raise UsageError(f"Unknown backend '{config.backend}'.", "Use --backend local or --backend google.")
 
 
 def settings_for(config: Config) -> Settings:
@@ -86,38 +82,11 @@ def calendar_for(config: Config, *days: date, template: Template | None = None) 
     return build_calendar(regions, closures, config.holidays, years=years_around(*days))
 
 
-def today_for(config: Config) -> date:
-    """The date every date-dependent command reasons with: ``--today``/``MAPWS_TODAY`` or the
-    real date in the configured time zone."""
-    return config.today or now_for(config).date()
-
-
-def now_for(config: Config) -> datetime:
-    now = datetime.now(_zone(config.timezone)).replace(microsecond=0)
-    if config.today and config.today != now.date():
-        # Backfills: keep the clock time, move the day, so History stays ordered and readable.
-        now = now.replace(year=config.today.year, month=config.today.month, day=config.today.day)
-    return now
-
-
 #: A slug's longest form: 60 characters, and 114 bytes in UTF-8 — what Google Drive leaves for the
 #: value of the ``mapws_deal`` tag (124 bytes for key and value together), so that a deal named in
 #: any script (3 bytes a character in Japanese) can be tagged and looked up.
 SLUG_CHARS = 60
 SLUG_BYTES = 114
-
-
-def _zone(name: str) -> tzinfo:
-    """The configured time zone; the default, UTC, without loading zoneinfo (a command's start-up)."""
-    if name == "UTC":
-        return UTC
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"Unknown time zone '{name}'.",
-                         "Use an IANA name such as Europe/Berlin or America/New_York.") from None
 
 
 def slugify(deal: str) -> str:
@@ -579,13 +548,6 @@ def plan_settings(store: PlanStore, ref: PlanRef, config: Config, *,
     return replace(base or settings_for(config), buyer=buyer_watch_for(store, ref, config, statuses))
 
 
-def remembered_plan_statuses(config: Config) -> dict[str, PlanStatus]:
-    """Every plan's last status as the state database keeps it (read-only; {} without one)."""
-    from map_workspace.state_store import remembered_statuses
-
-    return remembered_statuses(_private_path(config))
-
-
 @dataclass(frozen=True)
 class Applied(Generic[Planned]):
     """What :func:`plan_and_apply` ended with: the snapshot last read and what was planned from it,
@@ -929,89 +891,6 @@ def write_calendar(store: PlanStore, plan: str, config: Config, *, output: Path 
 
 # --- list --------------------------------------------------------------------------------------
 
-def list_plans(store: PlanStore) -> list[PlanRef]:
-    """Every plan the store sees (``store.not_plans()`` then names what was skipped); a plans folder
-    that does not exist is an error, not an empty list."""
-    store.require_place()
-    return store.list_plans()
-
-
-@dataclass(frozen=True)
-class PipelineRow:
-    """One plan as ``mapws list`` shows it: what the listing says, the seller-side facts, and what
-    the last sync concluded (``status``, from the state store; None when no sync recorded one)."""
-
-    ref: PlanRef
-    private: Any
-    closed: Any = None
-    status: Any = None
-    crm_id: str = ""
-    today: date | None = None
-
-    def fact(self, name: str) -> Any:
-        return (self.status.status if self.status is not None else {}).get(name)
-
-    @property
-    def buyer_last_edit(self) -> dict[str, str] | None:
-        if self.status is None or not self.status.buyer_at:
-            return None
-        return {"at": self.status.buyer_at, "by": self.status.buyer_by or None}
-
-    @property
-    def days_since_buyer_edit(self) -> int | None:
-        """Calendar days since the buyer's last edit; None when unknown or never."""
-        edit = self.buyer_last_edit
-        if edit is None or self.today is None:
-            return None
-        try:
-            return max((self.today - date.fromisoformat(edit["at"][:10])).days, 0)
-        except ValueError:
-            return None
-
-    def as_json(self) -> dict[str, Any]:
-        closed = self.closed
-        return {"plan": self.ref.id, "url": self.ref.url, "slug": self.ref.slug, "title": self.ref.title,
-                "private": vars(self.private) if not self.private.empty else None,
-                "closed": {"outcome": closed.outcome, "on": closed.on} if closed is not None else None,
-                "crm_id": self.crm_id or None,
-                "health": self.fact("health"), "progress": self.fact("progress"),
-                "target_decision": self.fact("target_decision"),
-                "projected_decision": self.fact("projected_decision"),
-                "next_milestone": self.fact("next_milestone"),
-                "buyer_last_edit": self.buyer_last_edit,
-                "days_since_buyer_edit": self.days_since_buyer_edit,
-                "buyer_silent": self.fact("buyer_silent"),
-                "synced_on": self.status.day if self.status is not None and self.status.day else None}
-
-
-def list_pipeline(store: PlanStore, config: Config) -> list[PipelineRow]:
-    """``mapws list``: every plan with what the state store remembers of its last sync (health,
-    progress, decision dates, next milestone, the buyer's last edit) and its seller-side facts —
-    without reading a plan: one listing and one read-only look at the state database."""
-    refs = list_plans(store)
-    private = private_facts(store, refs, config)
-    closed = closed_plans(store, config, refs)
-    crm = crm_ids(store, config)
-    statuses = remembered_plan_statuses(config)
-    today = today_for(config)
-    return [PipelineRow(r, private[r.id], closed.get(r.id), statuses.get(f"{store.name}:{r.id}"), crm.get(r.id, ""),
-                        today) for r in refs]
-
-
-def crm_ids(store: PlanStore, config: Config) -> dict[str, str]:
-    """The recorded CRM ids of this store's plans, by plan ID (read-only; {} without a database)."""
-    from map_workspace.private import PrivateStore
-
-    private = PrivateStore.reader(_private_path(config))
-    if private is None:
-        return {}
-    try:
-        prefix = f"{store.name}:"
-        return {key[len(prefix):]: crm for key, crm in private.crm_ids().items() if key.startswith(prefix)}
-    finally:
-        private.close()
-
-
 @dataclass(frozen=True)
 class LinkResult:
     """The CRM id ``mapws link`` recorded for a plan (or would, with ``dry_run``), and the one before."""
@@ -1044,10 +923,6 @@ def link_crm(store: PlanStore, plan: str, crm_id: str, config: Config, *, dry_ru
     return LinkResult(ref, crm_id, was)
 
 
-def _private_path(config: Config) -> Path | None:
-    return Path(config.state).expanduser() if config.state and config.state != "drive" else None
-
-
 def _private_store(config: Config):
     from map_workspace.private import PrivateStore
 
@@ -1063,18 +938,6 @@ def remember_private(store: PlanStore, ref: PlanRef, deal, config: Config, crm_i
             private.put(f"{store.name}:{ref.id}", deal)
         if crm_id:
             private.link_crm(f"{store.name}:{ref.id}", crm_id)
-    finally:
-        private.close()
-
-
-def private_facts(store: PlanStore, refs: list[PlanRef], config: Config) -> dict:
-    from map_workspace.private import PrivateDeal, PrivateStore
-
-    private = PrivateStore.reader(_private_path(config))
-    if private is None:
-        return {r.id: PrivateDeal() for r in refs}
-    try:
-        return {r.id: private.get(f"{store.name}:{r.id}") for r in refs}
     finally:
         private.close()
 
@@ -1239,28 +1102,6 @@ def close_plan(store: PlanStore, plan: str, config: Config, *, outcome: str | No
     finally:
         private.close()
     return done
-
-
-def closed_plans(store: PlanStore, config: Config, refs: Sequence[PlanRef] = ()) -> dict[str, Any]:
-    """The closed plans, by plan ID, known without reading a plan (``list`` shows them closed,
-    ``sync --all`` skips them): the seller-side record (with the reason), and the listing's own word
-    (``ref.closed``: a workbook's document property, a Drive appProperty) for ``refs``, which covers
-    a plan closed from another machine."""
-    from map_workspace.private import ClosedDeal, PrivateStore
-
-    found: dict[str, Any] = {}
-    for ref in refs:
-        outcome, _, day = ref.closed.strip().rpartition(" ")
-        if outcome and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-            found[ref.id] = ClosedDeal(outcome, day)
-    private = PrivateStore.reader(_private_path(config))
-    if private is None:
-        return found
-    try:
-        prefix = f"{store.name}:"
-        return found | {key[len(prefix):]: deal for key, deal in private.closed().items() if key.startswith(prefix)}
-    finally:
-        private.close()
 
 
 # --- what changed ----------------------------------------------------------------------------------

@@ -279,9 +279,8 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
 
 def _coerce_calendar(values: dict[str, Any], raw: dict[str, Any]) -> None:
     """``holidays`` (region codes and single dates), ``--holidays`` and ``closures``, checked here so
-    a typo stops the command with the closest codes rather than a plan on the wrong days."""
-    from map_workspace.workdays import check_region, parse_closure
-
+    a typo stops the command with the closest codes rather than a plan on the wrong days. The
+    calendar code loads only when there is something to check (a command's start-up)."""
     holidays = raw.get("holidays", [])
     if not isinstance(holidays, list):
         raise UsageError("holidays in the config file must be a list of region codes or dates.",
@@ -297,12 +296,16 @@ def _coerce_calendar(values: dict[str, Any], raw: dict[str, Any]) -> None:
         elif re.match(r"^\s*\d{4}-", str(entry)):
             dates.add(parse_day(str(entry), "holiday"))
         else:
+            from map_workspace.workdays import check_region
+
             regions.append(check_region(str(entry)))
     values["holidays"] = frozenset(dates)
     if (regions or named_none) and values.get("holiday_regions") is None:  # --holidays wins over the file
         values["holiday_regions"] = tuple(regions)
     flag = values.get("holiday_regions")
     if isinstance(flag, str):  # --holidays JP,US or --holidays none
+        from map_workspace.workdays import check_region
+
         names = flag.replace(",", " ").split()
         values["holiday_regions"] = () if [n.lower() for n in names] == ["none"] else tuple(
             check_region(name) for name in names)
@@ -310,8 +313,11 @@ def _coerce_calendar(values: dict[str, Any], raw: dict[str, Any]) -> None:
     if not isinstance(closures, list):
         raise UsageError("closures in the config file must be a list of day ranges.",
                          'closures = ["12-29..01-03", "2027-08-13..2027-08-16"]')
-    for closure in closures:
-        parse_closure(str(closure))
+    if closures:
+        from map_workspace.workdays import parse_closure
+
+        for closure in closures:
+            parse_closure(str(closure))
     values["closures"] = tuple(str(c).strip() for c in closures)
 
 
