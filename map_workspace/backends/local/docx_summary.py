@@ -249,7 +249,7 @@ def _text(paragraph: Paragraph, text: str, *, size: float = BODY_PT, bold: bool 
         run.font.italic = italic or None
         if colour is not None:
             run.font.color.rgb = colour
-        _RUN_PROPERTIES[key] = deepcopy(run._r.rPr)
+        _RUN_PROPERTIES[key] = deepcopy(run._r.get_or_add_rPr())
         return
     paragraph.add_run(text)._r.insert(0, deepcopy(_RUN_PROPERTIES[key]))  # <w:rPr> is a run's first child
 
