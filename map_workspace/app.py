@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from map_workspace import SCHEMA_VERSION
-from map_workspace.config import Config, ConfigUpdate
+from map_workspace.config import Config
 from map_workspace.errors import MapwsError, PdfMissing, PlanChanged, UsageError
 from map_workspace.pipeline import (  # noqa: F401  (app's own names, kept for its callers)
     PipelineRow,
@@ -35,14 +35,35 @@ if TYPE_CHECKING:
     # The services that create, sync and summarise import the domain where they run (below), so a
     # command that only lists or shares plans starts without loading it.
     from map_workspace.changes import ChangeSet, HistoryEntry
+    from map_workspace.config_records import ConfigUpdate
     from map_workspace.domain.calendar import WorkCalendar
     from map_workspace.domain.model import Finding, Person, Plan
     from map_workspace.domain.silence import BuyerWatch
     from map_workspace.domain.templates import RoleSpec, Template
     from map_workspace.layout import Snapshot
-    from map_workspace.plan_edits import Assignment, Replan
+    from map_workspace.plan_edits import Replan
+
+    # Commands' results that a sync does not make live in ``results`` (issue 8: a sync's start-up);
+    # ``app.ReplanResult`` and the others still work through ``__getattr__`` below.
+    from map_workspace.results import AssignResult as AssignResult
+    from map_workspace.results import CalendarResult as CalendarResult
+    from map_workspace.results import LinkResult as LinkResult
+    from map_workspace.results import ReplanResult as ReplanResult
+    from map_workspace.results import ShareResult as ShareResult
     from map_workspace.state_store import PlanStatus, StateStore
     from map_workspace.sync import Settings, SyncPlan
+
+_RESULTS = ("AssignResult", "CalendarResult", "LinkResult", "ReplanResult", "ShareResult")
+
+
+def __getattr__(name: str) -> Any:
+    """``app.ReplanResult`` and the other results in ``results``, for app's callers."""
+    if name in _RESULTS:
+        from map_workspace import results
+
+        return vars(results)[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 Planned = TypeVar("Planned")
 
@@ -601,28 +622,13 @@ def kept_changing(exc: PlanChanged, attempts: int, command: str = "sync") -> Pla
 
 # --- replan and assign ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ReplanResult:
-    """What ``mapws replan`` moved (or would move, with ``dry_run``), and the plan's outlook after."""
-
-    ref: PlanRef
-    replan: Replan
-    written: bool
-    dry_run: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        a = self.replan.result.assessment
-        return {"plan": self.ref.id, "moved": [m.as_json() for m in self.replan.moves],
-                "projected_decision": a.projected_decision.isoformat() if a.projected_decision else None,
-                "health": a.health.value, "warnings": list(self.replan.warnings), "dry_run": self.dry_run}
-
-
 def replan_plan(store: PlanStore, plan: str, config: Config, *, item: str = "", due: date | None = None,
                 decision: date | None = None, dry_run: bool = False,
                 before_write: Callable[[Replan], None] | None = None) -> ReplanResult:
     """``mapws replan``: move one item (``item`` to ``due``) or the decision (``decision``) and what
     depends on it, in one write through the same read → plan → apply → retry loop as the sync."""
     from map_workspace.plan_edits import plan_replan
+    from map_workspace.results import ReplanResult
 
     ref = store.locate(plan)
     today, now, settings = today_for(config), now_for(config), plan_settings(store, ref, config)
@@ -633,25 +639,13 @@ def replan_plan(store: PlanStore, plan: str, config: Config, *, item: str = "", 
     return ReplanResult(done.ref, done.result, done.version is not None, dry_run)
 
 
-@dataclass(frozen=True)
-class AssignResult:
-    """Who ``mapws assign`` named for which role, and the items they now own."""
-
-    ref: PlanRef
-    assignments: tuple[Assignment, ...]
-    written: bool
-    dry_run: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {"plan": self.ref.id, "assigned": [a.as_json() for a in self.assignments], "dry_run": self.dry_run}
-
-
 def assign_people(store: PlanStore, plan: str, people: dict[str, Person], config: Config, *,
                   dry_run: bool = False) -> AssignResult:
     """``mapws assign``: name the person for template roles after create. A role the plan's template
     lacks is refused (exit 2, with the closest roles) before anything is written."""
     from map_workspace.domain.scheduling import check_roles
     from map_workspace.plan_edits import plan_assign
+    from map_workspace.results import AssignResult
 
     if not people:
         raise UsageError("Name at least one role.", 'Example: mapws assign acme-rollout buyer.cfo="Lee Chen '
@@ -846,16 +840,6 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
     return CheckinResult(ref, agenda, document, url, text, dry_run, changes.describe() if dry_run else [])
 
 
-@dataclass
-class CalendarResult:
-    ref: PlanRef
-    path: Path
-    events: list[dict[str, Any]]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"plan": self.ref.slug or self.ref.id, "calendar": str(self.path), "events": self.events}
-
-
 #: Check-ins the calendar file holds ahead of today.
 CALENDAR_CHECKINS = 4
 
@@ -866,6 +850,7 @@ def write_calendar(store: PlanStore, plan: str, config: Config, *, output: Path 
     seller-side, in the state database), so a calendar that imports it again updates the event."""
     from map_workspace.calendar_file import calendar_events, ics_bytes
     from map_workspace.errors import file_error
+    from map_workspace.results import CalendarResult
     from map_workspace.sync import plan_sync
 
     ref = store.locate(plan)
@@ -891,23 +876,10 @@ def write_calendar(store: PlanStore, plan: str, config: Config, *, output: Path 
 
 # --- list --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class LinkResult:
-    """The CRM id ``mapws link`` recorded for a plan (or would, with ``dry_run``), and the one before."""
-
-    ref: PlanRef
-    crm_id: str
-    was: str = ""
-    dry_run: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {"plan": self.ref.id, "slug": self.ref.slug, "crm_id": self.crm_id, "was": self.was or None,
-                "dry_run": self.dry_run}
-
-
 def link_crm(store: PlanStore, plan: str, crm_id: str, config: Config, *, dry_run: bool = False) -> LinkResult:
     """``mapws link``: record the plan's CRM id seller-side (never in the plan)."""
     from map_workspace.private import parse_crm_id
+    from map_workspace.results import LinkResult
 
     crm_id = parse_crm_id(crm_id)
     ref = store.locate(plan)
@@ -980,20 +952,6 @@ def demo_dir(base: Path | None) -> Path:
 
 # --- share -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ShareResult:
-    """Who a plan was shared with (or would be, with ``dry_run``), and as what."""
-
-    ref: PlanRef
-    shared_with: tuple[str, ...]
-    role: str
-    dry_run: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {"plan": self.ref.id, "shared_with": list(self.shared_with), "role": self.role,
-                "dry_run": self.dry_run}
-
-
 def email_of(person: str) -> str:
     """The address in "Lee Chen <lee@acme.com>" or "lee@acme.com" (both forms are accepted wherever
     a person is named); UsageError for anything without one."""
@@ -1012,6 +970,8 @@ def share_plan(store: PlanStore, plan: str, emails: Sequence[str], *, commenter:
     """Give each named person access to a plan (never a link). A store without sharing says so
     first; then anything that is not an address, or (``config.allow_domains``) is outside the
     allowed domains, is refused before the plan is even looked up."""
+    from map_workspace.results import ShareResult
+
     sharer = store.sharer()
     emails = [email_of(person) for person in emails]
     if config is not None:

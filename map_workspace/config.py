@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -20,6 +20,20 @@ from map_workspace.domain.thresholds import NotifyRules, Thresholds
 from map_workspace.errors import UsageError, discard, file_error
 from map_workspace.locales import is_time_zone, locale_problem, normalise_locale
 from map_workspace.sharing import normalise_domains
+
+if TYPE_CHECKING:
+    from map_workspace.config_records import ConfigUpdate, SmtpAddress
+
+
+def __getattr__(name: str) -> Any:
+    """``config.SmtpAddress`` and ``config.ConfigUpdate`` live in ``config_records``: loading a
+    config does not need them (issue 8: every command's start-up)."""
+    if name in ("SmtpAddress", "ConfigUpdate"):
+        from map_workspace import config_records
+
+        return vars(config_records)[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 APP = "mapws"
 
@@ -41,19 +55,10 @@ ENVIRONMENT = {
 BACKENDS = ("local", "google")
 
 
-@dataclass(frozen=True)
-class SmtpAddress:
-    """Where mail goes: ``smtps://user@host:465`` (TLS from the first byte) or ``smtp://host:587``
-    (STARTTLS when the server offers it, required when a user is named)."""
-
-    host: str
-    port: int
-    tls: bool
-    user: str = ""
-
-
 def smtp_address(text: str) -> SmtpAddress:
     """Parse ``notify.smtp``; ValueError (in words) for anything else, and for a password in it."""
+    from map_workspace.config_records import SmtpAddress
+
     match = re.fullmatch(r"(smtps?)://(?:([^/]*)@)?([^:/@]+)(?::(\d+))?/?", text.strip())
     if not match:
         raise ValueError("it is not smtps://user@host:465 or smtp://host:587 (the value is not repeated here: it "
@@ -353,20 +358,7 @@ def _check_place(values: dict[str, Any]) -> None:
         values["locale"] = locale
 
 
-
 HEADER = "# mapws configuration: flags and MAPWS_* environment variables override these."
-
-
-@dataclass(frozen=True)
-class ConfigUpdate:
-    """What ``mapws init`` did to the config file: the keys it set, and those it left as they were."""
-
-    path: Path
-    created: bool
-    #: Keys written with a new value (new keys, and with ``force`` changed ones).
-    changed: tuple[str, ...]
-    #: Keys already in the file that this run left alone.
-    kept: tuple[str, ...]
 
 
 def _given(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -427,6 +419,8 @@ def update_config(path: Path, settings: Mapping[str, Any], *, force: bool = Fals
     comments, order): a TOML round trip. A key already set to another value is overwritten only
     with ``force``; without it nothing is written and the error names each such key."""
     import tomlkit
+
+    from map_workspace.config_records import ConfigUpdate
 
     given = _given(settings)
     created = not path.exists()
