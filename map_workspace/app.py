@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from map_workspace import SCHEMA_VERSION
-from map_workspace.config import Config
+from map_workspace.config import Config, ConfigUpdate
 from map_workspace.errors import MapwsError, PdfMissing, PlanChanged, UsageError
 from map_workspace.pipeline import (  # noqa: F401  (app's own names, kept for its callers)
     PipelineRow,
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     # The services that create, sync and summarise import the domain where they run (below), so a
     # command that only lists or shares plans starts without loading it.
     from map_workspace.changes import ChangeSet, HistoryEntry
-    from map_workspace.config_records import ConfigUpdate
     from map_workspace.domain.calendar import WorkCalendar
     from map_workspace.domain.model import Finding, Person, Plan
     from map_workspace.domain.silence import BuyerWatch

@@ -22,13 +22,13 @@ from map_workspace.locales import is_time_zone, locale_problem, normalise_locale
 from map_workspace.sharing import normalise_domains
 
 if TYPE_CHECKING:
-    from map_workspace.config_records import ConfigUpdate, SmtpAddress
+    from map_workspace.config_records import SmtpAddress
 
 
 def __getattr__(name: str) -> Any:
-    """``config.SmtpAddress`` and ``config.ConfigUpdate`` live in ``config_records``: loading a
-    config does not need them (issue 8: every command's start-up)."""
-    if name in ("SmtpAddress", "ConfigUpdate"):
+    """``config.SmtpAddress`` lives in ``config_records``: loading a config does not need it
+    (issue 8: every command's start-up)."""
+    if name == "SmtpAddress":
         from map_workspace import config_records
 
         return vars(config_records)[name]
@@ -358,7 +358,20 @@ def _check_place(values: dict[str, Any]) -> None:
         values["locale"] = locale
 
 
+
 HEADER = "# mapws configuration: flags and MAPWS_* environment variables override these."
+
+
+@dataclass(frozen=True)
+class ConfigUpdate:
+    """What ``mapws init`` did to the config file: the keys it set, and those it left as they were."""
+
+    path: Path
+    created: bool
+    #: Keys written with a new value (new keys, and with ``force`` changed ones).
+    changed: tuple[str, ...]
+    #: Keys already in the file that this run left alone.
+    kept: tuple[str, ...]
 
 
 def _given(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -419,8 +432,6 @@ def update_config(path: Path, settings: Mapping[str, Any], *, force: bool = Fals
     comments, order): a TOML round trip. A key already set to another value is overwritten only
     with ``force``; without it nothing is written and the error names each such key."""
     import tomlkit
-
-    from map_workspace.config_records import ConfigUpdate
 
     given = _given(settings)
     created = not path.exists()

@@ -1,13 +1,11 @@
-"""Records the config module returns but a command's start-up does not need: where mail goes
-(``SmtpAddress``) and what ``mapws init`` did (``ConfigUpdate``). ``config`` re-exports both, so
-``from map_workspace.config import SmtpAddress`` keeps working (issue 8: every command loads a
-config; each dataclass costs its import a millisecond).
+"""Where mail goes (``SmtpAddress``): a record the config module returns but a command's start-up
+does not need. ``config`` re-exports it, so ``from map_workspace.config import SmtpAddress`` keeps
+working (issue 8: every command loads a config; each dataclass costs its import a millisecond).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -20,14 +18,3 @@ class SmtpAddress:
     tls: bool
     user: str = ""
 
-
-@dataclass(frozen=True)
-class ConfigUpdate:
-    """What ``mapws init`` did to the config file: the keys it set, and those it left as they were."""
-
-    path: Path
-    created: bool
-    #: Keys written with a new value (new keys, and with ``force`` changed ones).
-    changed: tuple[str, ...]
-    #: Keys already in the file that this run left alone.
-    kept: tuple[str, ...]

@@ -59,8 +59,8 @@ def test_a_local_sync_imports_nothing_from_google(tmp_path):
     made = CliRunner().invoke(cli, ["create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer",
                                     "Dana Tanaka <dana@acme.com>", "--dir", str(tmp_path), "--today", "2026-03-02"])
     assert made.exit_code == 0, made.output
-    # Nor the time zones (the plan's is UTC), the results of other commands or mapws init's record
-    # (issue 8: a sync's start-up).
+    # Nor the time zones (the plan's is UTC), the results of other commands or the mail address
+    # record (issue 8: a sync's start-up).
     seen = probe(["sync", "acme-rollout", "--dir", str(tmp_path), "--today", "2026-03-03", "--json"],
                  (*GOOGLE, "zoneinfo", "map_workspace.results", "map_workspace.config_records"))
     assert seen["code"] == 0
