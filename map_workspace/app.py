@@ -7,13 +7,26 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from map_workspace import SCHEMA_VERSION, catalog
 from map_workspace.config import Config, ConfigUpdate
 from map_workspace.errors import MapwsError, PdfMissing, PlanChanged, UsageError
+from map_workspace.pipeline import (  # noqa: F401  (app's own names, kept for its callers)
+    PipelineRow,
+    closed_plans,
+    crm_ids,
+    list_pipeline,
+    list_plans,
+    make_store,
+    now_for,
+    private_facts,
+    remembered_plan_statuses,
+    today_for,
+)
+from map_workspace.pipeline import private_path as _private_path
 from map_workspace.ports import PlanRef, PlanStore
 from map_workspace.ratelimit import RateLimiter, Unlimited
 from map_workspace.sharing import check_allowed_recipients
@@ -27,31 +40,34 @@ if TYPE_CHECKING:
     from map_workspace.domain.silence import BuyerWatch
     from map_workspace.domain.templates import RoleSpec, Template
     from map_workspace.layout import Snapshot
-    from map_workspace.plan_edits import Assignment, Replan
+    from map_workspace.plan_edits import Replan
+
+    # Commands' results that a sync does not make live in ``results`` (issue 8: a sync's start-up);
+    # ``app.ReplanResult`` and the others still work through ``__getattr__`` below.
+    from map_workspace.results import AssignResult as AssignResult
+    from map_workspace.results import CalendarResult as CalendarResult
+    from map_workspace.results import LinkResult as LinkResult
+    from map_workspace.results import ReplanResult as ReplanResult
+    from map_workspace.results import ShareResult as ShareResult
     from map_workspace.state_store import PlanStatus, StateStore
     from map_workspace.sync import Settings, SyncPlan
+
+_RESULTS = ("AssignResult", "CalendarResult", "LinkResult", "ReplanResult", "ShareResult")
+
+
+def __getattr__(name: str) -> Any:
+    """``app.ReplanResult`` and the other results in ``results``, for app's callers."""
+    if name in _RESULTS:
+        from map_workspace import results
+
+        return vars(results)[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 Planned = TypeVar("Planned")
 
 #: The template role the first --buyer and the first --seller fill.
 FIRST_BUYER_ROLE, FIRST_SELLER_ROLE = "buyer.champion", "seller.ae"
-
-
-def make_store(config: Config) -> PlanStore:
-    if config.backend == "local":
-        from map_workspace.backends.local.store import LocalPlanStore
-
-        return LocalPlanStore(config.dir)
-    if config.backend == "google":
-        from map_workspace.backends.google.auth import resolve_identity
-        from map_workspace.backends.google.clients import GoogleClients
-        from map_workspace.backends.google.store import GooglePlanStore
-
-        identity = resolve_identity(config)
-        return GooglePlanStore(GoogleClients(identity.credentials, config.google_api_root), folder=config.folder,
-                               principal=identity.principal, timezone=config.timezone, locale=config.locale,
-                               allowed_domains=config.allow_domains)
-    raise UsageError(f"Unknown backend '{config.backend}'.", "Use --backend local or --backend google.")
 
 
 def settings_for(config: Config) -> Settings:
@@ -86,38 +102,11 @@ def calendar_for(config: Config, *days: date, template: Template | None = None) 
     return build_calendar(regions, closures, config.holidays, years=years_around(*days))
 
 
-def today_for(config: Config) -> date:
-    """The date every date-dependent command reasons with: ``--today``/``MAPWS_TODAY`` or the
-    real date in the configured time zone."""
-    return config.today or now_for(config).date()
-
-
-def now_for(config: Config) -> datetime:
-    now = datetime.now(_zone(config.timezone)).replace(microsecond=0)
-    if config.today and config.today != now.date():
-        # Backfills: keep the clock time, move the day, so History stays ordered and readable.
-        now = now.replace(year=config.today.year, month=config.today.month, day=config.today.day)
-    return now
-
-
 #: A slug's longest form: 60 characters, and 114 bytes in UTF-8 — what Google Drive leaves for the
 #: value of the ``mapws_deal`` tag (124 bytes for key and value together), so that a deal named in
 #: any script (3 bytes a character in Japanese) can be tagged and looked up.
 SLUG_CHARS = 60
 SLUG_BYTES = 114
-
-
-def _zone(name: str) -> tzinfo:
-    """The configured time zone; the default, UTC, without loading zoneinfo (a command's start-up)."""
-    if name == "UTC":
-        return UTC
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"Unknown time zone '{name}'.",
-                         "Use an IANA name such as Europe/Berlin or America/New_York.") from None
 
 
 def slugify(deal: str) -> str:
@@ -592,13 +581,6 @@ def plan_settings(store: PlanStore, ref: PlanRef, config: Config, *,
     return replace(base or settings_for(config), buyer=buyer_watch_for(store, ref, config, statuses))
 
 
-def remembered_plan_statuses(config: Config) -> dict[str, PlanStatus]:
-    """Every plan's last status as the state database keeps it (read-only; {} without one)."""
-    from map_workspace.state_store import remembered_statuses
-
-    return remembered_statuses(_private_path(config))
-
-
 @dataclass(frozen=True)
 class Applied(Generic[Planned]):
     """What :func:`plan_and_apply` ended with: the snapshot last read and what was planned from it,
@@ -652,28 +634,13 @@ def kept_changing(exc: PlanChanged, attempts: int, command: str = "sync") -> Pla
 
 # --- replan and assign ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ReplanResult:
-    """What ``mapws replan`` moved (or would move, with ``dry_run``), and the plan's outlook after."""
-
-    ref: PlanRef
-    replan: Replan
-    written: bool
-    dry_run: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        a = self.replan.result.assessment
-        return {"plan": self.ref.id, "moved": [m.as_json() for m in self.replan.moves],
-                "projected_decision": a.projected_decision.isoformat() if a.projected_decision else None,
-                "health": a.health.value, "warnings": list(self.replan.warnings), "dry_run": self.dry_run}
-
-
 def replan_plan(store: PlanStore, plan: str, config: Config, *, item: str = "", due: date | None = None,
                 decision: date | None = None, dry_run: bool = False,
                 before_write: Callable[[Replan], None] | None = None) -> ReplanResult:
     """``mapws replan``: move one item (``item`` to ``due``) or the decision (``decision``) and what
     depends on it, in one write through the same read → plan → apply → retry loop as the sync."""
     from map_workspace.plan_edits import plan_replan
+    from map_workspace.results import ReplanResult
 
     ref = store.locate(plan)
     today, now, settings = today_for(config), now_for(config), plan_settings(store, ref, config)
@@ -684,25 +651,13 @@ def replan_plan(store: PlanStore, plan: str, config: Config, *, item: str = "", 
     return ReplanResult(done.ref, done.result, done.version is not None, dry_run)
 
 
-@dataclass(frozen=True)
-class AssignResult:
-    """Who ``mapws assign`` named for which role, and the items they now own."""
-
-    ref: PlanRef
-    assignments: tuple[Assignment, ...]
-    written: bool
-    dry_run: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {"plan": self.ref.id, "assigned": [a.as_json() for a in self.assignments], "dry_run": self.dry_run}
-
-
 def assign_people(store: PlanStore, plan: str, people: dict[str, Person], config: Config, *,
                   dry_run: bool = False) -> AssignResult:
     """``mapws assign``: name the person for template roles after create. A role the plan's template
     lacks is refused (exit 2, with the closest roles) before anything is written."""
     from map_workspace.domain.scheduling import check_roles
     from map_workspace.plan_edits import plan_assign
+    from map_workspace.results import AssignResult
 
     if not people:
         raise UsageError("Name at least one role.", 'Example: mapws assign acme-rollout buyer.cfo="Lee Chen '
@@ -912,16 +867,6 @@ def run_checkin(store: PlanStore, plan: str, config: Config, *, on: date | None 
     return CheckinResult(ref, agenda, document, url, text, dry_run, changes.describe() if dry_run else [])
 
 
-@dataclass
-class CalendarResult:
-    ref: PlanRef
-    path: Path
-    events: list[dict[str, Any]]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"plan": self.ref.slug or self.ref.id, "calendar": str(self.path), "events": self.events}
-
-
 #: Check-ins the calendar file holds ahead of today.
 CALENDAR_CHECKINS = 4
 
@@ -932,6 +877,7 @@ def write_calendar(store: PlanStore, plan: str, config: Config, *, output: Path 
     seller-side, in the state database), so a calendar that imports it again updates the event."""
     from map_workspace.calendar_file import calendar_events, ics_bytes
     from map_workspace.errors import file_error
+    from map_workspace.results import CalendarResult
     from map_workspace.sync import plan_sync
 
     ref = store.locate(plan)
@@ -957,106 +903,10 @@ def write_calendar(store: PlanStore, plan: str, config: Config, *, output: Path 
 
 # --- list --------------------------------------------------------------------------------------
 
-def list_plans(store: PlanStore) -> list[PlanRef]:
-    """Every plan the store sees (``store.not_plans()`` then names what was skipped); a plans folder
-    that does not exist is an error, not an empty list."""
-    store.require_place()
-    return store.list_plans()
-
-
-@dataclass(frozen=True)
-class PipelineRow:
-    """One plan as ``mapws list`` shows it: what the listing says, the seller-side facts, and what
-    the last sync concluded (``status``, from the state store; None when no sync recorded one)."""
-
-    ref: PlanRef
-    private: Any
-    closed: Any = None
-    status: Any = None
-    crm_id: str = ""
-    today: date | None = None
-
-    def fact(self, name: str) -> Any:
-        return (self.status.status if self.status is not None else {}).get(name)
-
-    @property
-    def buyer_last_edit(self) -> dict[str, str] | None:
-        if self.status is None or not self.status.buyer_at:
-            return None
-        return {"at": self.status.buyer_at, "by": self.status.buyer_by or None}
-
-    @property
-    def days_since_buyer_edit(self) -> int | None:
-        """Calendar days since the buyer's last edit; None when unknown or never."""
-        edit = self.buyer_last_edit
-        if edit is None or self.today is None:
-            return None
-        try:
-            return max((self.today - date.fromisoformat(edit["at"][:10])).days, 0)
-        except ValueError:
-            return None
-
-    def as_json(self) -> dict[str, Any]:
-        closed = self.closed
-        return {"plan": self.ref.id, "url": self.ref.url, "slug": self.ref.slug, "title": self.ref.title,
-                "private": vars(self.private) if not self.private.empty else None,
-                "closed": {"outcome": closed.outcome, "on": closed.on} if closed is not None else None,
-                "crm_id": self.crm_id or None,
-                "health": self.fact("health"), "progress": self.fact("progress"),
-                "target_decision": self.fact("target_decision"),
-                "projected_decision": self.fact("projected_decision"),
-                "next_milestone": self.fact("next_milestone"),
-                "buyer_last_edit": self.buyer_last_edit,
-                "days_since_buyer_edit": self.days_since_buyer_edit,
-                "buyer_silent": self.fact("buyer_silent"),
-                "synced_on": self.status.day if self.status is not None and self.status.day else None}
-
-
-def list_pipeline(store: PlanStore, config: Config) -> list[PipelineRow]:
-    """``mapws list``: every plan with what the state store remembers of its last sync (health,
-    progress, decision dates, next milestone, the buyer's last edit) and its seller-side facts —
-    without reading a plan: one listing and one read-only look at the state database."""
-    refs = list_plans(store)
-    private = private_facts(store, refs, config)
-    closed = closed_plans(store, config, refs)
-    crm = crm_ids(store, config)
-    statuses = remembered_plan_statuses(config)
-    today = today_for(config)
-    return [PipelineRow(r, private[r.id], closed.get(r.id), statuses.get(f"{store.name}:{r.id}"), crm.get(r.id, ""),
-                        today) for r in refs]
-
-
-def crm_ids(store: PlanStore, config: Config) -> dict[str, str]:
-    """The recorded CRM ids of this store's plans, by plan ID (read-only; {} without a database)."""
-    from map_workspace.private import PrivateStore
-
-    private = PrivateStore.reader(_private_path(config))
-    if private is None:
-        return {}
-    try:
-        prefix = f"{store.name}:"
-        return {key[len(prefix):]: crm for key, crm in private.crm_ids().items() if key.startswith(prefix)}
-    finally:
-        private.close()
-
-
-@dataclass(frozen=True)
-class LinkResult:
-    """The CRM id ``mapws link`` recorded for a plan (or would, with ``dry_run``), and the one before."""
-
-    ref: PlanRef
-    crm_id: str
-    was: str = ""
-    dry_run: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {"plan": self.ref.id, "slug": self.ref.slug, "crm_id": self.crm_id, "was": self.was or None,
-                "dry_run": self.dry_run}
-
-
 def link_crm(store: PlanStore, plan: str, crm_id: str, config: Config, *, dry_run: bool = False) -> LinkResult:
     """``mapws link``: record the plan's CRM id seller-side (never in the plan)."""
     from map_workspace.private import parse_crm_id
+    from map_workspace.results import LinkResult
 
     crm_id = parse_crm_id(crm_id)
     ref = store.locate(plan)
@@ -1070,10 +920,6 @@ def link_crm(store: PlanStore, plan: str, crm_id: str, config: Config, *, dry_ru
     finally:
         private.close()
     return LinkResult(ref, crm_id, was)
-
-
-def _private_path(config: Config) -> Path | None:
-    return Path(config.state).expanduser() if config.state and config.state != "drive" else None
 
 
 def _private_store(config: Config):
@@ -1091,18 +937,6 @@ def remember_private(store: PlanStore, ref: PlanRef, deal, config: Config, crm_i
             private.put(f"{store.name}:{ref.id}", deal)
         if crm_id:
             private.link_crm(f"{store.name}:{ref.id}", crm_id)
-    finally:
-        private.close()
-
-
-def private_facts(store: PlanStore, refs: list[PlanRef], config: Config) -> dict:
-    from map_workspace.private import PrivateDeal, PrivateStore
-
-    private = PrivateStore.reader(_private_path(config))
-    if private is None:
-        return {r.id: PrivateDeal() for r in refs}
-    try:
-        return {r.id: private.get(f"{store.name}:{r.id}") for r in refs}
     finally:
         private.close()
 
@@ -1145,20 +979,6 @@ def demo_dir(base: Path | None) -> Path:
 
 # --- share -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ShareResult:
-    """Who a plan was shared with (or would be, with ``dry_run``), and as what."""
-
-    ref: PlanRef
-    shared_with: tuple[str, ...]
-    role: str
-    dry_run: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {"plan": self.ref.id, "shared_with": list(self.shared_with), "role": self.role,
-                "dry_run": self.dry_run}
-
-
 def email_of(person: str) -> str:
     """The address in "Lee Chen <lee@acme.com>" or "lee@acme.com" (both forms are accepted wherever
     a person is named); UsageError for anything without one."""
@@ -1177,6 +997,8 @@ def share_plan(store: PlanStore, plan: str, emails: Sequence[str], *, commenter:
     """Give each named person access to a plan (never a link). A store without sharing says so
     first; then anything that is not an address, or (``config.allow_domains``) is outside the
     allowed domains, is refused before the plan is even looked up."""
+    from map_workspace.results import ShareResult
+
     sharer = store.sharer()
     emails = [email_of(person) for person in emails]
     if config is not None:
@@ -1271,28 +1093,6 @@ def close_plan(store: PlanStore, plan: str, config: Config, *, outcome: str | No
     finally:
         private.close()
     return done
-
-
-def closed_plans(store: PlanStore, config: Config, refs: Sequence[PlanRef] = ()) -> dict[str, Any]:
-    """The closed plans, by plan ID, known without reading a plan (``list`` shows them closed,
-    ``sync --all`` skips them): the seller-side record (with the reason), and the listing's own word
-    (``ref.closed``: a workbook's document property, a Drive appProperty) for ``refs``, which covers
-    a plan closed from another machine."""
-    from map_workspace.private import ClosedDeal, PrivateStore
-
-    found: dict[str, Any] = {}
-    for ref in refs:
-        outcome, _, day = ref.closed.strip().rpartition(" ")
-        if outcome and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-            found[ref.id] = ClosedDeal(outcome, day)
-    private = PrivateStore.reader(_private_path(config))
-    if private is None:
-        return found
-    try:
-        prefix = f"{store.name}:"
-        return found | {key[len(prefix):]: deal for key, deal in private.closed().items() if key.startswith(prefix)}
-    finally:
-        private.close()
 
 
 # --- what changed ----------------------------------------------------------------------------------

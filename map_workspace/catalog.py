@@ -6,17 +6,20 @@ so a new language can start from a few files; a key English lacks is a bug and r
 ``str.format`` templates over the values a caller passes. Adding a language is a directory of
 catalogs (and a template), no code: :func:`languages` finds it.
 
-A leaf module like ``errors``: it reads its own package data once per language and imports nothing
-of the product, so the domain may use it.
+A leaf module like ``errors``: it imports nothing of the product, so the domain may use it. It is
+cheap to import (no TOML parser, no package resources until words are needed), and a language's
+catalog reads each part file the first time one of its keys is looked up, once per process: a command
+that words only its findings never parses the summary's or the sheet's words (issue 8: start-up).
 """
 
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Mapping
-from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 #: The language every catalog falls back to, and a plan's language when nothing names one.
 DEFAULT = "en"
@@ -28,8 +31,7 @@ META_LANGUAGE = "language"
 @functools.cache
 def languages() -> tuple[str, ...]:
     """The languages with a catalog, English first."""
-    root = resources.files(__package__).joinpath("catalogs")
-    found = sorted(entry.name for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith("_"))
+    found = sorted(entry.name for entry in _folder().iterdir() if entry.is_dir() and not entry.name.startswith("_"))
     return (DEFAULT, *(lang for lang in found if lang != DEFAULT))
 
 
@@ -50,13 +52,49 @@ def plan_language(meta: Mapping[str, str]) -> str:
     return recorded if recorded in languages() else DEFAULT
 
 
-class Words:
-    """One language's catalog: call it with a key (and values) for the text."""
+def _folder(*parts: str) -> Traversable:
+    from importlib import resources
 
-    def __init__(self, lang: str, tree: dict[str, Any], fallback: Words | None) -> None:
+    return resources.files(__package__).joinpath("catalogs", *parts)
+
+
+class Words:
+    """One language's catalog: call it with a key (and values) for the text. Its part files
+    (``<part>.toml``) are read the first time a key of theirs is looked up."""
+
+    def __init__(self, lang: str, parts: Mapping[str, Traversable], fallback: Words | None) -> None:
         self.lang = lang
-        self._tree = tree
+        self._files = dict(parts)
+        self._parts: dict[str, dict[str, Any]] = {}
         self._fallback = fallback
+
+    def _part(self, name: str) -> dict[str, Any] | None:
+        """The parsed part file ``name`` (None when this language has none), read once."""
+        if name not in self._parts:
+            entry = self._files.get(name)
+            if entry is None:
+                return None
+            import tomllib
+
+            self._parts[name] = tomllib.loads(entry.read_text(encoding="utf-8"))
+        return self._parts[name]
+
+    @property
+    def _tree(self) -> dict[str, Any]:
+        """Every part of this language, read (what a test comparing languages walks)."""
+        return {name: self._part(name) for name in self._files}
+
+    def _node(self, key: str) -> tuple[bool, Any]:
+        """(found, value) of ``key`` in this language alone."""
+        part, _, rest = key.partition(".")
+        node: Any = self._part(part)
+        if node is None:
+            return False, None
+        for name in rest.split(".") if rest else ():
+            if not isinstance(node, dict) or name not in node:
+                return False, None
+            node = node[name]
+        return True, node
 
     def __call__(self, key: str, /, **values: Any) -> str:
         text = self.get(key)
@@ -66,36 +104,29 @@ class Words:
 
     def get(self, key: str) -> Any:
         """The raw value under ``key`` (a text, a list or a table), falling back to English."""
-        node: Any = self._tree
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                if self._fallback is not None:
-                    return self._fallback.get(key)
-                raise KeyError(f"no catalog key {key!r}: add it to map_workspace/catalogs/{DEFAULT}/")
-            node = node[part]
-        return node
+        found, node = self._node(key)
+        if found:
+            return node
+        if self._fallback is not None:
+            return self._fallback.get(key)
+        raise KeyError(f"no catalog key {key!r}: add it to map_workspace/catalogs/{DEFAULT}/")
 
     def table(self, key: str) -> dict[str, Any]:
         """The table under ``key``, this language's entries over English's."""
         base = self._fallback.table(key) if self._fallback is not None else {}
-        node: Any = self._tree
-        for part in key.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        return {**base, **(node or {})}
+        found, node = self._node(key)
+        return {**base, **(node if found and isinstance(node, dict) else {})}
 
 
 @functools.cache
 def words(lang: str = DEFAULT) -> Words:
-    """The catalog of ``lang`` (English for a language without one)."""
+    """The catalog of ``lang`` (English for a language without one); its files are read as their
+    keys are first looked up."""
     if lang not in languages():
         lang = DEFAULT
-    folder = resources.files(__package__).joinpath("catalogs", lang)
-    tree = {
-        entry.name.removesuffix(".toml"): tomllib.loads(entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".toml")
-    }
-    return Words(lang, tree, None if lang == DEFAULT else words(DEFAULT))
+    files = _folder(lang).iterdir()
+    parts = {entry.name.removesuffix(".toml"): entry for entry in files if entry.name.endswith(".toml")}
+    return Words(lang, parts, None if lang == DEFAULT else words(DEFAULT))
 
 
 def in_every_language(key: str) -> tuple[str, ...]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, date, datetime
 
 from map_workspace import catalog, history_words
 from map_workspace.domain.model import Status
@@ -104,9 +103,13 @@ def history_time(when: str, timezone: str) -> datetime | str:
         moment = datetime.fromisoformat(when)
     except ValueError:
         return when
-    if moment.tzinfo is not None:
+    if moment.tzinfo is not None and timezone == "UTC":
+        moment = moment.astimezone(UTC)  # the default zone, without loading zoneinfo (sync's start-up)
+    elif moment.tzinfo is not None and timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
-            moment = moment.astimezone(ZoneInfo(timezone)) if timezone else moment
+            moment = moment.astimezone(ZoneInfo(timezone))
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return moment.replace(tzinfo=None, microsecond=0)

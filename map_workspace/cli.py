@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 # --- the shared options, once, on click's context object ----------------------------------------
 
 def _default_store(config: Config) -> PlanStore:
-    from map_workspace import app
+    from map_workspace.pipeline import make_store  # not app: listing plans starts without the services
 
-    return app.make_store(config)
+    return make_store(config)
 
 
 class CliContext:
@@ -638,11 +638,11 @@ def list_command(obj: CliContext) -> None:
       mapws list --dir ~/maps
       mapws list --json
     """
-    from map_workspace import app
+    from map_workspace import pipeline  # app's list_pipeline, without app's other services
 
     config = obj.config()
     store = obj.store(config)
-    rows = app.list_pipeline(store, config)
+    rows = pipeline.list_pipeline(store, config)
     report.print_pipeline(rows, config.dir, obj.as_json, skipped=store.not_plans())
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -20,6 +20,20 @@ from map_workspace.domain.thresholds import NotifyRules, Thresholds
 from map_workspace.errors import UsageError, discard, file_error
 from map_workspace.locales import is_time_zone, locale_problem, normalise_locale
 from map_workspace.sharing import normalise_domains
+
+if TYPE_CHECKING:
+    from map_workspace.config_records import SmtpAddress
+
+
+def __getattr__(name: str) -> Any:
+    """``config.SmtpAddress`` lives in ``config_records``: loading a config does not need it
+    (issue 8: every command's start-up)."""
+    if name == "SmtpAddress":
+        from map_workspace import config_records
+
+        return vars(config_records)[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 APP = "mapws"
 
@@ -42,19 +56,10 @@ ENVIRONMENT = {
 BACKENDS = ("local", "google")
 
 
-@dataclass(frozen=True)
-class SmtpAddress:
-    """Where mail goes: ``smtps://user@host:465`` (TLS from the first byte) or ``smtp://host:587``
-    (STARTTLS when the server offers it, required when a user is named)."""
-
-    host: str
-    port: int
-    tls: bool
-    user: str = ""
-
-
 def smtp_address(text: str) -> SmtpAddress:
     """Parse ``notify.smtp``; ValueError (in words) for anything else, and for a password in it."""
+    from map_workspace.config_records import SmtpAddress
+
     match = re.fullmatch(r"(smtps?)://(?:([^/]*)@)?([^:/@]+)(?::(\d+))?/?", text.strip())
     if not match:
         raise ValueError("it is not smtps://user@host:465 or smtp://host:587 (the value is not repeated here: it "
@@ -292,9 +297,8 @@ def _coerce(merged: dict[str, Any], raw: dict[str, Any], source: str) -> Config:
 
 def _coerce_calendar(values: dict[str, Any], raw: dict[str, Any]) -> None:
     """``holidays`` (region codes and single dates), ``--holidays`` and ``closures``, checked here so
-    a typo stops the command with the closest codes rather than a plan on the wrong days."""
-    from map_workspace.workdays import check_region, parse_closure
-
+    a typo stops the command with the closest codes rather than a plan on the wrong days. The
+    calendar code loads only when there is something to check (a command's start-up)."""
     holidays = raw.get("holidays", [])
     if not isinstance(holidays, list):
         raise UsageError("holidays in the config file must be a list of region codes or dates.",
@@ -310,12 +314,16 @@ def _coerce_calendar(values: dict[str, Any], raw: dict[str, Any]) -> None:
         elif re.match(r"^\s*\d{4}-", str(entry)):
             dates.add(parse_day(str(entry), "holiday"))
         else:
+            from map_workspace.workdays import check_region
+
             regions.append(check_region(str(entry)))
     values["holidays"] = frozenset(dates)
     if (regions or named_none) and values.get("holiday_regions") is None:  # --holidays wins over the file
         values["holiday_regions"] = tuple(regions)
     flag = values.get("holiday_regions")
     if isinstance(flag, str):  # --holidays JP,US or --holidays none
+        from map_workspace.workdays import check_region
+
         names = flag.replace(",", " ").split()
         values["holiday_regions"] = () if [n.lower() for n in names] == ["none"] else tuple(
             check_region(name) for name in names)
@@ -323,8 +331,11 @@ def _coerce_calendar(values: dict[str, Any], raw: dict[str, Any]) -> None:
     if not isinstance(closures, list):
         raise UsageError("closures in the config file must be a list of day ranges.",
                          'closures = ["12-29..01-03", "2027-08-13..2027-08-16"]')
-    for closure in closures:
-        parse_closure(str(closure))
+    if closures:
+        from map_workspace.workdays import parse_closure
+
+        for closure in closures:
+            parse_closure(str(closure))
     values["closures"] = tuple(str(c).strip() for c in closures)
 
 

@@ -4,6 +4,7 @@ bare click group (a test of what is imported, not of timing: benchmarks/ measure
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,13 +59,32 @@ def test_a_local_sync_imports_nothing_from_google(tmp_path):
     made = CliRunner().invoke(cli, ["create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer",
                                     "Dana Tanaka <dana@acme.com>", "--dir", str(tmp_path), "--today", "2026-03-02"])
     assert made.exit_code == 0, made.output
-    seen = probe(["sync", "acme-rollout", "--dir", str(tmp_path), "--today", "2026-03-03", "--json"], GOOGLE)
+    # Nor the time zones (the plan's is UTC), the results of other commands or the mail address
+    # record (issue 8: a sync's start-up).
+    seen = probe(["sync", "acme-rollout", "--dir", str(tmp_path), "--today", "2026-03-03", "--json"],
+                 (*GOOGLE, "zoneinfo", "map_workspace.results", "map_workspace.config_records"))
     assert seen["code"] == 0
     assert seen["after"] == []
-    # Listing reads each workbook's document properties: none of the contract's tabs, no time zones.
+    # Listing reads each workbook's document properties: none of the contract's tabs, no time zones,
+    # none of the services that create, sync or summarise, no calendar (issue 8: list's start-up).
     listed = probe(["list", "--dir", str(tmp_path), "--json"],
-                   (*GOOGLE, "rich", "openpyxl", "map_workspace.nightly", "map_workspace.layout", "zoneinfo"))
+                   (*GOOGLE, "rich", "openpyxl", "map_workspace.nightly", "map_workspace.layout", "zoneinfo",
+                    "map_workspace.app", "map_workspace.workdays", "map_workspace.domain.calendar", "tomllib"))
     assert listed["code"] == 0 and listed["after"] == []
+
+
+def test_listing_without_a_state_database_loads_no_sqlite(tmp_path):
+    """Nothing synced yet: nothing remembered to show, so the state store is not loaded."""
+    home = tmp_path / "home"
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_CONFIG_HOME": str(home / "c")}
+    env.pop("MAPWS_STATE", None)
+    (tmp_path / "maps").mkdir()
+    out = subprocess.run([sys.executable, "-c", PROBE, json.dumps(["sqlite3", "map_workspace.state_store"]),
+                          json.dumps(["list", "--dir", str(tmp_path / "maps"), "--json"])], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.splitlines()[-1])
+    assert seen["code"] == 0 and seen["after"] == []
 
 
 def test_a_usage_error_prints_without_loading_the_services(tmp_path):

@@ -51,3 +51,33 @@ def test_every_key_of_a_language_exists_in_english(lang):
     ours = catalog.words(lang)._tree
     english = catalog.words("en")._tree
     assert _keys(ours) - _keys(english) == set()
+
+
+LAZY = """
+import json, sys
+from map_workspace import catalog
+on_import = [m for m in ("tomllib", "importlib.resources") if m in sys.modules]
+opened = []
+import tomllib
+loads = tomllib.loads
+tomllib.loads = lambda text: opened.append(text[:0]) or loads(text)
+words = catalog.words("ja")
+before = len(opened)
+name = words("language.name"), catalog.words("ja")("language.name"), catalog.words("en")("language.name")
+print(json.dumps({"on_import": on_import, "before_a_key": before, "after": len(opened)}))
+"""
+
+
+def test_catalogs_load_lazily_one_part_file_once_per_language():
+    """Importing the module parses nothing (a command's start-up); a language's catalog reads a part
+    file when one of its keys is first needed, and only that part, once per process."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", LAZY], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.splitlines()[-1])
+    assert seen["on_import"] == []
+    assert seen["before_a_key"] == 0
+    assert seen["after"] == 2  # language.toml of ja and of en (its fallback), each once, and no other part

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from copy import deepcopy
 from pathlib import Path
 from typing import cast
 
@@ -233,13 +234,24 @@ def _table(document: DocxDocument, model: Table, *, alert_last_column: bool) -> 
 
 def _text(paragraph: Paragraph, text: str, *, size: float = BODY_PT, bold: bool = False,
           italic: bool = False, colour: RGBColor | None = None) -> None:
-    """Add ``text`` as one plain run: buyer text is only ever text, never a field or markup."""
-    run = paragraph.add_run(text)
-    run.font.size = Pt(size)
-    run.font.bold = bold or None
-    run.font.italic = italic or None
-    if colour is not None:
-        run.font.color.rgb = colour
+    """Add ``text`` as one plain run: buyer text is only ever text, never a field or markup. Its
+    properties are a copy of those python-docx made for the first run formatted the same: its font
+    setters each search the run's XML, and were a third of the summary's rendering (issue 8)."""
+    key = (size, bold, italic, colour)
+    if key not in _RUN_PROPERTIES:
+        run = paragraph.add_run(text)
+        run.font.size = Pt(size)
+        run.font.bold = bold or None
+        run.font.italic = italic or None
+        if colour is not None:
+            run.font.color.rgb = colour
+        _RUN_PROPERTIES[key] = deepcopy(run._r.get_or_add_rPr())
+        return
+    paragraph.add_run(text)._r.insert(0, deepcopy(_RUN_PROPERTIES[key]))  # <w:rPr> is a run's first child
+
+
+#: Run properties (``<w:rPr>``) by (size, bold, italic, colour), as python-docx writes them.
+_RUN_PROPERTIES: dict[tuple[float, bool, bool, RGBColor | None], BaseOxmlElement] = {}
 
 
 # --- table XML the python-docx API does not cover ----------------------------------------------------
