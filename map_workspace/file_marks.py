@@ -17,10 +17,14 @@ OVERVIEW_TITLE = "Mutual Action Plan"
 def deal_from_file_title(title: str) -> str:
     """The deal name in a plan file's title, as ``create`` names the file ("Acme rollout — Mutual
     Action Plan" → "Acme rollout", in any plan language); a title named otherwise is returned as it is."""
-    from map_workspace import catalog
-
     title = title.strip()
-    for name in (OVERVIEW_TITLE, *catalog.in_every_language("sheet.overview.title")):
+    if title == OVERVIEW_TITLE:  # English first: listing English plans then reads no catalog
+        return ""
+    if title.endswith(f" — {OVERVIEW_TITLE}"):
+        return title[: -len(OVERVIEW_TITLE) - 3].strip()
+    from map_workspace import catalog  # here: only a title in another language needs the catalogs
+
+    for name in catalog.in_every_language("sheet.overview.title"):
         suffix = f" — {name}"
         if title == name:
             return ""
