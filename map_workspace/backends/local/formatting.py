@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Hashable
+from copy import copy
 from datetime import date, datetime
 
 from openpyxl import Workbook
@@ -19,6 +21,7 @@ from openpyxl.comments import Comment
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import FormulaRule, Rule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -89,6 +92,8 @@ _GUIDE_FONT = Font(name="Calibri", italic=True, color="1F3864")
 _TOP = Alignment(vertical="top")
 _WRAP = Alignment(vertical="top", wrap_text=True)
 _LEFT_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+_CENTRED = Alignment(horizontal="center", vertical="center")
+_WEEK_HEADER = Alignment(horizontal="center", vertical="top", text_rotation=90)
 #: Points per line of 10–11 pt text; characters per unit of column width (Calibri, roughly), and
 #: fewer for bold headers, so a header never wraps onto the first row.
 _LINE_HEIGHT = 15
@@ -102,6 +107,34 @@ _MAX_HEIGHT = 409
 _STATIC_WORDS = re.compile(r'&"((?:[^"]|"")*)"')
 #: Text a spreadsheet would read as the start of a formula when the cell is edited.
 _FORMULA_LEAD = ("=", "+", "-", "@")
+
+
+# --- cell styles, each built once -----------------------------------------------------------------
+
+
+class CellStyles:
+    """The styles a loop gives many cells of one workbook, each built once and then copied.
+
+    Setting a font, fill, alignment or number format through openpyxl hashes the style object and
+    looks it up in the workbook's list, per cell: most of the time of writing a large plan. Here
+    the first cell given a style (``key``, from what the cell already had) gets it through those
+    setters, and every later one a copy of the style ids that produced (openpyxl's ``StyleArray``):
+    the saved styles are the same, byte for byte. ``key`` must name the ``attributes`` it comes
+    with; one instance serves one workbook (the ids index its lists)."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[Hashable, tuple[int, ...] | None], StyleArray | None] = {}
+
+    def apply(self, cell: SheetCell, key: Hashable, **attributes: object) -> None:
+        before = cell._style
+        memo = (key, None if before is None else tuple(before))
+        if memo in self._made:
+            made = self._made[memo]
+            cell._style = None if made is None else copy(made)
+            return
+        for name, value in attributes.items():
+            setattr(cell, name, value)
+        self._made[memo] = None if cell._style is None else copy(cell._style)
 
 
 # --- a new workbook -----------------------------------------------------------------------------
@@ -191,13 +224,14 @@ def _write_table(ws: Worksheet, spec: TabSpec, grid: Grid, last_row: int, thresh
         target.alignment = _WRAP
         if synced and column is not None and column.note:
             target.comment = comment(column.note, AUTHOR)
+    styles = CellStyles()
     for r, row in enumerate(grid.rows[1:], 2):
         for c, cell in enumerate(row, 1):
             target = ws.cell(r, c)
             put(target, cell, dates)
             column = columns.get(c - 1)
             if column is not None:
-                style_data_cell(target, column, dates)
+                style_data_cell(target, column, dates, styles)
     for index, column in columns.items():
         letter = column_letter(index)
         ws.column_dimensions[letter].width = column_width(column)
@@ -267,12 +301,12 @@ def write_timeline(wb: Workbook, layout: TimelineLayout) -> Worksheet:
 
 
 def _week_headers(ws: Worksheet, layout: TimelineLayout, from_week: int) -> None:
+    styles, weeks = CellStyles(), week_format(layout.lang)
     for k in range(from_week, layout.weeks):
         cell = ws.cell(1, layout.first_week_col + k + 1)
         set_value(cell, layout.week(k))
-        cell.number_format = week_format(layout.lang)
-        cell.font, cell.fill = _SYNC_HEADER_FONT, _SYNC_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="top", text_rotation=90)
+        styles.apply(cell, ("week header", weeks), number_format=weeks, font=_SYNC_HEADER_FONT, fill=_SYNC_FILL,
+                     alignment=_WEEK_HEADER)
         ws.column_dimensions[column_letter(layout.first_week_col + k)].width = WEEK_WIDTH
 
 
@@ -288,14 +322,14 @@ def extend_timeline(ws: Worksheet, layout: TimelineLayout, first_row: int, first
     if first_new_week < layout.weeks:
         _week_headers(ws, layout, first_new_week)
         first_col = layout.first_week_col + first_new_week
-        centred = Alignment(horizontal="center", vertical="center")
+        styles = CellStyles()
         for row in range(2, first_row):
             formulas = row_formulas(layout, row)
             for col in range(first_col, layout.last_col + 1):
                 cell = ws.cell(row, col + 1)
                 if cell.value in (None, ""):
                     put_formula(cell, formulas[col])
-                    cell.alignment = centred
+                    styles.apply(cell, "week", alignment=_CENTRED)
         if not rules_again:
             _add_rules(ws, layout.week_range(first_new_week), timeline_rules(layout, first_new_week))
             _add_rules(ws, layout.header_range(first_new_week), (today_header_rule(layout, first_new_week),))
@@ -305,7 +339,7 @@ def extend_timeline(ws: Worksheet, layout: TimelineLayout, first_row: int, first
 def timeline_rows(ws: Worksheet, layout: TimelineLayout, first: int) -> None:
     """The Timeline's formula rows from sheet row ``first`` to the layout's last; a cell something
     else already holds is left as it is (a buyer's words are never overwritten)."""
-    centred = Alignment(horizontal="center", vertical="center")
+    styles, dates = CellStyles(), date_format(layout.lang)
     for row in range(first, layout.formula_rows + 1):
         for c, formula in enumerate(row_formulas(layout, row), 1):
             cell = ws.cell(row, c)
@@ -313,9 +347,9 @@ def timeline_rows(ws: Worksheet, layout: TimelineLayout, first: int) -> None:
                 continue
             put_formula(cell, formula)
             if c in (4, 5, 6):  # the milestone's week, Due, Baseline
-                cell.number_format = date_format(layout.lang)
+                styles.apply(cell, ("date", dates), number_format=dates)
             elif c > len(FIXED_COLUMNS):
-                cell.alignment = centred
+                styles.apply(cell, "week", alignment=_CENTRED)
 
 
 def _add_rules(ws: Worksheet, sqref: str, rules: tuple[ColourRule, ...]) -> None:
@@ -448,10 +482,15 @@ def _alignment(wrap: bool, align: str, indent: int) -> Alignment:
                      indent=indent)
 
 
-def style_data_cell(cell: SheetCell, column: Column, dates: str = DATE_FORMAT) -> None:
-    cell.alignment = _alignment(column.wrap, column.align, column.indent)
+def style_data_cell(cell: SheetCell, column: Column, dates: str = DATE_FORMAT,
+                    styles: CellStyles | None = None) -> None:
+    """A data cell's alignment, and a date's format. ``styles``: the loop's, when it styles many cells."""
+    alignment = _alignment(column.wrap, column.align, column.indent)
     if column.kind is Kind.DATE and isinstance(cell.value, date):
-        cell.number_format = dates
+        (styles or CellStyles()).apply(cell, (column.wrap, column.align, column.indent, dates), alignment=alignment,
+                                       number_format=dates)
+    else:
+        (styles or CellStyles()).apply(cell, (column.wrap, column.align, column.indent), alignment=alignment)
 
 
 def _print_setup(ws: Worksheet) -> None:

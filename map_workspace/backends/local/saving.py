@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from map_workspace import catalog
 from map_workspace.backends.local.formatting import (
     SIZED_TABS,
+    CellStyles,
     comment,
     extend_timeline,
     fit_row_height,
@@ -189,6 +190,7 @@ def _tab(wb: Workbook, name: str, path: Path) -> Worksheet:
 
 
 def _apply_cells(wb: Workbook, writes: Iterable[CellWrite], path: Path, dates: str) -> None:
+    styles = CellStyles()
     for write in writes:
         ws = _tab(wb, write.tab, path)
         _unmerge_over(ws, write.row, write.col + 1)
@@ -199,7 +201,7 @@ def _apply_cells(wb: Workbook, writes: Iterable[CellWrite], path: Path, dates: s
             set_value(cell, write.value, dates)
         column = _SYNC_COLUMNS.get((write.tab, write.field))
         if column is not None:  # a row the buyer added has no style yet: "0Needs owner" otherwise
-            style_data_cell(cell, column, dates)
+            style_data_cell(cell, column, dates, styles)
 
 
 _SYNC_COLUMNS = {(spec.name, column.key): column for spec in TABLE_TABS.values() for column in spec.columns
@@ -253,11 +255,12 @@ def _append_history(wb: Workbook, entries: Iterable[HistoryEntry], timezone: str
         style_header_cell(header, next(c for c in columns.values() if c.title == title))
     row = max(_last_used_row(ws), 1) + 1
     wrapped = {positions[key] + 1: column.width for key, column in columns.items() if column.wrap}
+    styles = CellStyles()
     for entry in entries:
         for key, value in entry.values().items():
             cell = ws.cell(row, positions[key] + 1)
             set_value(cell, history_time(value, timezone) if key == "when" else value, date_format(lang))
-            style_data_cell(cell, columns[key], date_format(lang))
+            style_data_cell(cell, columns[key], date_format(lang), styles)
         fit_row_height(ws, row, wrapped)
         row += 1
 
