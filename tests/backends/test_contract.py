@@ -45,11 +45,35 @@ def store(request, tmp_path):
     return BACKENDS[request.param](tmp_path)
 
 
+#: Local plans ``new_plan`` wrote in this process, by (deal, template): (workbook bytes, snapshot, plan).
+_MADE_LOCAL: dict[tuple[str, str], tuple[bytes, object, object]] = {}
+
+
 def new_plan(store, deal="Acme rollout", template="enterprise"):
+    """A new plan made by ``store.create``. On the local backend the first plan of each (deal,
+    template) in a process is written by the store; later ones are a byte copy of that workbook at
+    the path the store would write (with the same snapshot and plan returned), unless a file is
+    already there — then the store is asked, and refuses as it should."""
+    from pathlib import Path
+
+    from map_workspace.ports import PlanRef
+
+    key = (deal, template)
+    if store.name == "local" and key in _MADE_LOCAL:
+        data, snapshot, plan = _MADE_LOCAL[key]
+        path = store.path_for(plan.slug)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            path = path.resolve()
+            return PlanRef(id=str(path), url=path.as_uri(), slug=path.stem, title=deal), snapshot, plan
     req = app.CreateRequest(deal, date(2026, 6, 30), [Person.parse("Dana Tanaka <dana@acme.com>")],
                             [Person.parse("Sam Rivera <sam@seller.io>")], template=template)
     new = app.build_new_plan(req, Config(), TODAY, NOW)
-    return store.create(new.snapshot, slug=new.plan.slug, title=deal), new.snapshot, new.plan
+    ref = store.create(new.snapshot, slug=new.plan.slug, title=deal)
+    if store.name == "local" and key not in _MADE_LOCAL:
+        _MADE_LOCAL[key] = (Path(ref.id).read_bytes(), new.snapshot, new.plan)
+    return ref, new.snapshot, new.plan
 
 
 def test_created_plan_reads_back_as_written(store):
