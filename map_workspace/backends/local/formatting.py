@@ -305,7 +305,7 @@ def _week_headers(ws: Worksheet, layout: TimelineLayout, from_week: int) -> None
     for k in range(from_week, layout.weeks):
         cell = ws.cell(1, layout.first_week_col + k + 1)
         set_value(cell, layout.week(k))
-        styles.apply(cell, ("week header", weeks), number_format=weeks, font=_SYNC_HEADER_FONT, fill=_SYNC_FILL,
+        styles.apply(cell, ("week_header", weeks), number_format=weeks, font=_SYNC_HEADER_FONT, fill=_SYNC_FILL,
                      alignment=_WEEK_HEADER)
         ws.column_dimensions[column_letter(layout.first_week_col + k)].width = WEEK_WIDTH
 
