@@ -129,9 +129,11 @@ def words(lang: str = DEFAULT) -> Words:
     return Words(lang, parts, None if lang == DEFAULT else words(DEFAULT))
 
 
+@functools.cache
 def in_every_language(key: str) -> tuple[str, ...]:
     """The text of ``key`` in every language, English first, without repeats: what a reader accepts
-    (a Japanese header in an English plan is still that column)."""
+    (a Japanese header in an English plan is still that column). Cached: the catalogs never change
+    within a process, and readers ask for the same keys for every plan a night reads."""
     seen: dict[str, None] = {}
     for lang in languages():
         value = words(lang).get(key)
