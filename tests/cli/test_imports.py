@@ -59,10 +59,11 @@ def test_a_local_sync_imports_nothing_from_google(tmp_path):
     made = CliRunner().invoke(cli, ["create", "Acme rollout", "--decision-date", "2026-06-30", "--buyer",
                                     "Dana Tanaka <dana@acme.com>", "--dir", str(tmp_path), "--today", "2026-03-02"])
     assert made.exit_code == 0, made.output
-    # Nor the time zones (the plan's is UTC), the results of other commands or the mail address
-    # record (issue 8: a sync's start-up).
+    # Nor the time zones (the plan's is UTC), the results of other commands, the mail address
+    # record, or numpy, which openpyxl would import for values mapws never writes (issue 8: a
+    # sync's start-up).
     seen = probe(["sync", "acme-rollout", "--dir", str(tmp_path), "--today", "2026-03-03", "--json"],
-                 (*GOOGLE, "zoneinfo", "map_workspace.results", "map_workspace.config_records"))
+                 (*GOOGLE, "zoneinfo", "map_workspace.results", "map_workspace.config_records", "numpy"))
     assert seen["code"] == 0
     assert seen["after"] == []
     # Listing reads each workbook's document properties: none of the contract's tabs, no time zones,
@@ -113,3 +114,14 @@ def test_the_availability_patterns_are_compiled_with_the_first_availability_cell
     seen = json.loads(out.stdout.splitlines()[-1])
     assert seen["at_import"] == []
     assert len(seen["after_a_cell"]) >= 5  # the longest shapes of a range, and the words of time off
+
+
+def test_openpyxl_imported_without_numpy_leaves_numpy_importable():
+    """The sync's openpyxl skips numpy; pandas (``mapws report``) still imports it afterwards."""
+    code = ("import sys; from map_workspace.backends.local import import_openpyxl; import_openpyxl(); "
+            "assert 'openpyxl' in sys.modules and 'numpy' not in sys.modules; "
+            "import numpy, openpyxl; from openpyxl import Workbook; "
+            "ws = Workbook().active; ws['A1'] = 3; print(numpy.__name__, ws['A1'].value)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["numpy", "3"]

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from map_workspace.backends.local import import_openpyxl
 from map_workspace.backends.local.workbook_contract import BACKUP_SUFFIX
 from map_workspace.errors import PathUnusable, PlanError, PlanExists, PlanNotFound, file_error
 from map_workspace.ports import PlanRef, PlanStore, StoreTraits, SummaryResult
@@ -137,6 +138,7 @@ class LocalPlanStore(PlanStore):
         except OSError as exc:
             raise file_error(exc, path.parent.resolve(), doing="create the plans folder",
                              after="The plan was not created.") from exc
+        import_openpyxl()
         from map_workspace.backends.local.saving import write_workbook
 
         write_workbook(path, snapshot)
@@ -173,11 +175,13 @@ class LocalPlanStore(PlanStore):
 
     @property
     def _load(self) -> LoadWorkbook:
+        import_openpyxl()
         from map_workspace.backends.local.workbook_reading import load_plan_workbook
 
         return self._custom_load or load_plan_workbook
 
     def read(self, ref: PlanRef) -> Snapshot:
+        import_openpyxl()
         from map_workspace.backends.local.workbook_reading import read_workbook
 
         snapshot, wb = read_workbook(Path(ref.id), self._load)
@@ -185,6 +189,7 @@ class LocalPlanStore(PlanStore):
         return snapshot
 
     def apply(self, ref: PlanRef, snapshot: Snapshot, changes: ChangeSet) -> str:
+        import_openpyxl()
         from map_workspace.backends.local.saving import apply_changes
 
         parsed = self._parsed.take((ref.id, snapshot.token.version))
